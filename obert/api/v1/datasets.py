@@ -1,0 +1,75 @@
+"""/api/v1/datasets"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from obert.api.v1.schemas import DatasetOut, ListOut, dataset_out
+from obert.catalog import datasets as service
+from obert.catalog.models import DatasetInput, DatasetPatch
+from obert.deps import ActorDep, PortalDep, WriterDep
+
+router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
+
+
+@router.get("", response_model=ListOut[DatasetOut])
+def list_datasets(
+    portal: PortalDep,
+    actor: ActorDep,
+    limit: Limit = 20,
+    cursor: str | None = None,
+    organization: str | None = None,
+) -> ListOut[DatasetOut]:
+    page = service.list_datasets(
+        store=portal.store, actor=actor, limit=limit, cursor=cursor, organization=organization
+    )
+    base = portal.settings.base_url
+    return ListOut(data=[dataset_out(d, base) for d in page.items], count=page.count, next=page.next)
+
+
+@router.post("", status_code=201, response_model=DatasetOut)
+def create_dataset(portal: PortalDep, actor: WriterDep, data: DatasetInput) -> DatasetOut:
+    created = service.create_dataset(store=portal.store, actor=actor, data=data)
+    return dataset_out(created, portal.settings.base_url)
+
+
+@router.get("/{ref}", response_model=DatasetOut)
+def get_dataset(portal: PortalDep, actor: ActorDep, ref: str) -> DatasetOut:
+    return dataset_out(
+        service.get_dataset(store=portal.store, actor=actor, ref=ref), portal.settings.base_url
+    )
+
+
+@router.put("/{ref}", response_model=DatasetOut)
+def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: DatasetInput) -> DatasetOut:
+    updated = service.replace_dataset(store=portal.store, actor=actor, ref=ref, data=data)
+    return dataset_out(updated, portal.settings.base_url)
+
+
+@router.patch(
+    "/{ref}",
+    response_model=DatasetOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": DatasetPatch.model_json_schema(ref_template="#/components/schemas/{model}")
+                }
+            }
+        }
+    },
+)
+def patch_dataset(
+    portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
+) -> DatasetOut:
+    updated = service.patch_dataset(store=portal.store, actor=actor, ref=ref, patch=patch)
+    return dataset_out(updated, portal.settings.base_url)
+
+
+@router.delete("/{ref}", status_code=204)
+def delete_dataset(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
+    service.delete_dataset(store=portal.store, actor=actor, ref=ref)
+    return Response(status_code=204)

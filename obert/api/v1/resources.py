@@ -1,0 +1,81 @@
+"""/api/v1/resources and /api/v1/datasets/{ref}/resources"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response, UploadFile
+
+from obert.api.v1.schemas import ListOut, ResourceOut, resource_out
+from obert.catalog import resources as service
+from obert.catalog.datasets import get_dataset
+from obert.catalog.models import ResourceInput
+from obert.deps import ActorDep, PortalDep, WriterDep
+
+router = APIRouter(prefix="/api/v1", tags=["resources"])
+
+
+@router.get("/resources", response_model=ListOut[ResourceOut])
+def list_resources(
+    portal: PortalDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    cursor: str | None = None,
+) -> ListOut[ResourceOut]:
+    page = service.list_resources(store=portal.store, actor=actor, limit=limit, cursor=cursor)
+    base = portal.settings.base_url
+    return ListOut(data=[resource_out(r, base) for r in page.items], count=page.count, next=page.next)
+
+
+@router.get("/datasets/{ref}/resources", response_model=list[ResourceOut])
+def dataset_resources(portal: PortalDep, actor: ActorDep, ref: str) -> list[ResourceOut]:
+    dataset = get_dataset(store=portal.store, actor=actor, ref=ref)
+    return [resource_out(r, portal.settings.base_url) for r in dataset.resources]
+
+
+@router.post("/datasets/{ref}/resources", status_code=201, response_model=ResourceOut)
+def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceInput) -> ResourceOut:
+    created = service.create_resource(store=portal.store, actor=actor, dataset_ref=ref, data=data)
+    return resource_out(created, portal.settings.base_url)
+
+
+@router.get("/resources/{ref}", response_model=ResourceOut)
+def get_resource(portal: PortalDep, actor: ActorDep, ref: str) -> ResourceOut:
+    return resource_out(
+        service.get_resource(store=portal.store, actor=actor, ref=ref), portal.settings.base_url
+    )
+
+
+@router.put("/resources/{ref}", response_model=ResourceOut)
+def replace_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceInput) -> ResourceOut:
+    updated = service.replace_resource(store=portal.store, actor=actor, ref=ref, data=data)
+    return resource_out(updated, portal.settings.base_url)
+
+
+@router.patch("/resources/{ref}", response_model=ResourceOut)
+def patch_resource(
+    portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
+) -> ResourceOut:
+    updated = service.patch_resource(store=portal.store, actor=actor, ref=ref, patch=patch)
+    return resource_out(updated, portal.settings.base_url)
+
+
+@router.delete("/resources/{ref}", status_code=204)
+def delete_resource(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
+    service.delete_resource(store=portal.store, actor=actor, ref=ref)
+    return Response(status_code=204)
+
+
+@router.post("/resources/{ref}/upload", response_model=ResourceOut)
+def upload_resource_file(portal: PortalDep, actor: WriterDep, ref: str, file: UploadFile) -> ResourceOut:
+    """Upload the resource's data file (multipart field `file`); size and checksum are measured."""
+    updated = service.attach_upload(
+        store=portal.store,
+        files=portal.files,
+        actor=actor,
+        ref=ref,
+        filename=file.filename or "",
+        stream=file.file,
+        max_bytes=portal.settings.max_upload_bytes,
+    )
+    return resource_out(updated, portal.settings.base_url)

@@ -1,0 +1,120 @@
+"""create_app(settings): the ASGI application with its faces, middleware and one error handler per face."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from obert.api.errors import http_error_response, obert_error_response, validation_error_response
+from obert.api.system import router as system_router
+from obert.api.v1 import datasets as v1_datasets
+from obert.api.v1 import organizations as v1_organizations
+from obert.api.v1 import resources as v1_resources
+from obert.errors import ObertError
+from obert.portal import Portal, build_portal
+from obert.settings import Settings
+from obert.types import Lang
+from obert.web import pages
+from obert.web.language import LanguageMiddleware
+from obert.web.templating import render
+
+STATIC = Path(__file__).parent / "web" / "static"
+API_PREFIXES = ("/api/", "/health", "/metrics")
+
+
+def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
+    portal = portal or build_portal(settings)
+    app = FastAPI(
+        title="obert API",
+        version="1",
+        description="The open data portal's native API: catalogue (DCAT-AP), resources and organisations.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.portal = portal
+
+    for module in (v1_datasets, v1_organizations, v1_resources):
+        app.include_router(module.router)
+    app.include_router(system_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="obert API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/api", include_in_schema=False)
+    def api_root() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    _install_error_handlers(app)
+    app.add_middleware(_MetricsMiddleware)
+    app.add_middleware(LanguageMiddleware, default=settings.default_lang)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIXES)
+
+
+def _html_error(request: Request, status: int, message: str) -> Response:
+    lang: Lang = getattr(request.state, "lang", "ca")
+    html = render(
+        lang,
+        "error.html",
+        status=status,
+        message=message,
+        path=request.url.path,
+        site_name=request.app.state.portal.settings.site_name,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ObertError)
+    async def obert_error(request: Request, exc: ObertError) -> Response:
+        if _is_api(request):
+            return obert_error_response(exc)
+        return _html_error(request, exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return validation_error_response(exc)
+        return _html_error(request, 400, "the address has a bad parameter")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = str(exc.detail) if exc.detail else "error"
+        if exc.status_code == 404:
+            detail = f"nothing at {request.url.path}"
+        if _is_api(request):
+            return http_error_response(exc.status_code, detail)
+        return _html_error(request, exc.status_code, detail)
+
+
+class _MetricsMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics = request.app.state.portal.metrics
+        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
+        metrics.latency.labels(template).observe(time.perf_counter() - started)
+        return response

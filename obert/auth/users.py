@@ -1,0 +1,179 @@
+"""Accounts, organisation memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+
+import sqlalchemy as sa
+
+from obert.auth.actor import Actor, Role, Scope
+from obert.auth.passwords import hash_password, verify_password
+from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
+from obert.storage import Store
+from obert.storage.schema import api_tokens, memberships, users
+
+TOKEN_PREFIX = "obert_"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,99}$")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    email: str | None
+    fullname: str | None
+    sysadmin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token: `secret` is shown once and never stored."""
+
+    id: str
+    name: str
+    secret: str
+    scope: Scope
+    expires_at: datetime | None
+
+
+def create_user(
+    *,
+    store: Store,
+    name: str,
+    password: str,
+    email: str | None = None,
+    fullname: str | None = None,
+    sysadmin: bool = False,
+) -> User:
+    errors = []
+    if not _NAME.match(name):
+        errors.append(FieldError("name", "2-100 lowercase letters, digits, '-', '_' or '.'"))
+    if len(password) < 10:
+        errors.append(FieldError("password", "at least 10 characters"))
+    if errors:
+        raise Invalid("the account cannot be created", errors=errors)
+    now = datetime.now(UTC)
+    user = User(str(uuid.uuid4()), name, email, fullname, sysadmin, now)
+    row = {
+        "id": user.id,
+        "name": name,
+        "email": email,
+        "fullname": fullname,
+        "password_hash": hash_password(password),
+        "sysadmin": sysadmin,
+        "state": "active",
+        "created_at": now,
+        "updated_at": now,
+    }
+    with store.begin() as conn:
+        if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+            raise Conflict(f"a user named '{name}' already exists")
+        conn.execute(users.insert().values(row))
+    return user
+
+
+def get_user(*, store: Store, ref: str) -> User:
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(users).where(sa.or_(users.c.id == ref, users.c.name == ref), users.c.state == "active")
+        ).first()
+    if row is None:
+        raise NotFound(f"no user '{ref}'")
+    return User(row.id, row.name, row.email, row.fullname, row.sysadmin, row.created_at)
+
+
+def authenticate_password(*, store: Store, name: str, password: str) -> Actor:
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(users.c.id, users.c.password_hash).where(
+                users.c.name == name, users.c.state == "active"
+            )
+        ).first()
+    if row is None or not row.password_hash or not verify_password(row.password_hash, password):
+        raise Unauthorized("wrong user name or password")
+    return actor_for_user(store=store, user_id=row.id)
+
+
+def actor_for_user(*, store: Store, user_id: str, scope: Scope = Scope.WRITE) -> Actor:
+    with store.read() as conn:
+        user = conn.execute(sa.select(users).where(users.c.id == user_id, users.c.state == "active")).first()
+        if user is None:
+            raise Unauthorized("the account does not exist or is disabled")
+        rows = conn.execute(
+            sa.select(memberships.c.organization_id, memberships.c.role).where(
+                memberships.c.user_id == user_id
+            )
+        ).all()
+    roles = MappingProxyType({r.organization_id: Role(r.role) for r in rows})
+    return Actor(user_id=user.id, name=user.name, sysadmin=user.sysadmin, roles=roles, scope=scope)
+
+
+def set_membership(*, store: Store, user_id: str, organization_id: str, role: Role | None) -> None:
+    """Give a user a role in an organisation, change it, or (role None) remove it."""
+    with store.begin() as conn:
+        conn.execute(
+            memberships.delete().where(
+                memberships.c.user_id == user_id, memberships.c.organization_id == organization_id
+            )
+        )
+        if role is not None:
+            conn.execute(
+                memberships.insert().values(user_id=user_id, organization_id=organization_id, role=role.value)
+            )
+
+
+def create_token(
+    *, store: Store, user_ref: str, name: str, scope: Scope = Scope.WRITE, expires_in_days: int | None = None
+) -> IssuedToken:
+    user = get_user(store=store, ref=user_ref)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+    token_id = str(uuid.uuid4())
+    with store.begin() as conn:
+        conn.execute(
+            api_tokens.insert().values(
+                id=token_id,
+                user_id=user.id,
+                name=name,
+                token_hash=_digest(secret),
+                scope=scope.value,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    return IssuedToken(token_id, name, secret, scope, expires_at)
+
+
+def revoke_token(*, store: Store, token_id: str) -> None:
+    with store.begin() as conn:
+        done = conn.execute(
+            api_tokens.update()
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    if done.rowcount == 0:
+        raise NotFound(f"no active token '{token_id}'")
+
+
+def actor_for_token(*, store: Store, secret: str) -> Actor:
+    """The actor an API token stands for; Unauthorized if it is unknown, revoked or expired."""
+    with store.read() as conn:
+        row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == _digest(secret))).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("the API token is not valid")
+    if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
+        raise Unauthorized("the API token has expired")
+    return actor_for_user(store=store, user_id=row.user_id, scope=Scope(row.scope))
+
+
+def _digest(secret: str) -> str:
+    # Tokens are long random strings, so a fast unsalted hash is enough to make a stolen table useless.
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""The DCAT-AP catalogue: datasets, resources, organisations, vocabularies."""

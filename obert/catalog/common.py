@@ -1,0 +1,97 @@
+"""Helpers every catalogue service uses: validation errors, merge patches, cursors and the activity log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Connection
+
+from obert.auth import Actor
+from obert.errors import FieldError, Invalid
+from obert.storage.schema import activity
+
+M = TypeVar("M", bound=BaseModel)
+MAX_PAGE = 1000
+
+
+def validated(model: type[M], data: Any) -> M:
+    """Validate `data` as `model`, turning pydantic's errors into one `Invalid` with a FieldError each."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("the data is not valid", errors=field_errors(exc)) from exc
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"].removeprefix("Value error, ")
+        out.append(FieldError(path, message))
+    return out
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge recursively, null removes, anything else replaces."""
+    if not isinstance(patch, Mapping):
+        return patch
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid(
+            "bad cursor", errors=[FieldError("cursor", "use the `next` value of a previous page")]
+        ) from None
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid("bad page size", errors=[FieldError("limit", f"must be between 1 and {MAX_PAGE}")])
+    return limit
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record(
+    conn: Connection,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: BaseModel | None,
+    after: BaseModel | None,
+) -> None:
+    """Append one row to the activity log, in the same transaction as the change it describes."""
+    conn.execute(
+        sa.insert(activity).values(
+            at=now(),
+            actor_id=actor.user_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before.model_dump(mode="json") if before else None,
+            after=after.model_dump(mode="json") if after else None,
+        )
+    )

@@ -1,0 +1,182 @@
+"""Datasets (dcat:Dataset): create, read, list, replace, patch, delete, with who may see and change what."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from obert.auth import Actor
+from obert.catalog.access import load_dataset, require_editor, require_writer, visible_to
+from obert.catalog.common import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    merge_patch,
+    now,
+    record,
+    validated,
+)
+from obert.catalog.models import Dataset, DatasetInput, Page, State
+from obert.catalog.organizations import resolve_organization_id
+from obert.catalog.resources import insert_resource
+from obert.catalog.rows import datasets_from_rows
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from obert.storage import Store
+from obert.storage.schema import datasets
+
+
+def create_dataset(*, store: Store, actor: Actor, data: DatasetInput) -> Dataset:
+    require_writer(actor)
+    stamp = now()
+    dataset_id = str(uuid.uuid4())
+    with store.begin() as conn:
+        org_id = _organization_for(conn, actor, data.organization)
+        if conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first():
+            raise Conflict(
+                f"a dataset named '{data.name}' already exists", errors=[FieldError("name", "already taken")]
+            )
+        conn.execute(
+            datasets.insert().values(
+                id=dataset_id,
+                organization_id=org_id,
+                created_by=actor.user_id,
+                created_at=stamp,
+                updated_at=stamp,
+                **_columns(data),
+            )
+        )
+        for position, res in enumerate(data.resources):
+            insert_resource(conn, dataset_id=dataset_id, dataset_name=data.name, position=position, data=res)
+        created = load_dataset(conn, actor, dataset_id)
+        record(
+            conn,
+            actor=actor,
+            action="create",
+            object_type="dataset",
+            object_id=dataset_id,
+            before=None,
+            after=created,
+        )
+    return created
+
+
+def get_dataset(*, store: Store, actor: Actor, ref: str) -> Dataset:
+    """The dataset by id or name; NotFound also when it exists but `actor` may not see it."""
+    with store.read() as conn:
+        return load_dataset(conn, actor, ref)
+
+
+def list_datasets(
+    *,
+    store: Store,
+    actor: Actor,
+    limit: int = 20,
+    cursor: str | None = None,
+    organization: str | None = None,
+) -> Page[Dataset]:
+    check_limit(limit)
+    where = [visible_to(actor)]
+    with store.read() as conn:
+        if organization:
+            where.append(datasets.c.organization_id == resolve_organization_id(conn, organization))
+        total = conn.execute(sa.select(sa.func.count()).select_from(datasets).where(*where)).scalar_one()
+        query = sa.select(datasets).where(*where).order_by(datasets.c.name)
+        if cursor:
+            query = query.where(datasets.c.name > decode_cursor(cursor))
+        rows = conn.execute(query.limit(limit + 1)).all()
+        items = datasets_from_rows(conn, rows[:limit])
+    more = len(rows) > limit
+    return Page(items, total, encode_cursor(items[-1].name) if more and items else None)
+
+
+def replace_dataset(*, store: Store, actor: Actor, ref: str, data: DatasetInput) -> Dataset:
+    """Replace every metadata field (resources are managed on their own and stay as they are)."""
+    require_writer(actor)
+    with store.begin() as conn:
+        before = load_dataset(conn, actor, ref)
+        require_editor(actor, before)
+        org_id = _organization_for(conn, actor, data.organization)
+        if (
+            data.name != before.name
+            and conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first()
+        ):
+            raise Conflict(
+                f"a dataset named '{data.name}' already exists", errors=[FieldError("name", "already taken")]
+            )
+        conn.execute(
+            datasets.update()
+            .where(datasets.c.id == before.id)
+            .values(organization_id=org_id, updated_at=now(), **_columns(data))
+        )
+        after = load_dataset(conn, actor, before.id)
+        record(
+            conn,
+            actor=actor,
+            action="update",
+            object_type="dataset",
+            object_id=before.id,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def patch_dataset(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, Any]) -> Dataset:
+    """Apply a JSON merge patch (RFC 7386) to the dataset's metadata."""
+    if "resources" in patch:
+        raise Invalid(
+            "resources are changed through their own endpoints",
+            errors=[FieldError("resources", "not allowed in a dataset patch")],
+        )
+    current = get_dataset(store=store, actor=actor, ref=ref)
+    data = validated(DatasetInput, merge_patch(current.as_input(), patch))
+    return replace_dataset(store=store, actor=actor, ref=current.id, data=data)
+
+
+def delete_dataset(*, store: Store, actor: Actor, ref: str) -> None:
+    """Soft delete: the dataset disappears from every listing; a site administrator can purge it."""
+    require_writer(actor)
+    with store.begin() as conn:
+        before = load_dataset(conn, actor, ref)
+        require_editor(actor, before)
+        conn.execute(
+            datasets.update()
+            .where(datasets.c.id == before.id)
+            .values(state=State.DELETED.value, updated_at=now())
+        )
+        record(
+            conn,
+            actor=actor,
+            action="delete",
+            object_type="dataset",
+            object_id=before.id,
+            before=before,
+            after=None,
+        )
+
+
+def _columns(data: DatasetInput) -> dict[str, Any]:
+    return data.model_dump(mode="json", exclude={"organization", "resources"})
+
+
+def _organization_for(conn: Connection, actor: Actor, ref: str | None) -> str | None:
+    if ref is None:
+        if not actor.sysadmin:
+            raise Invalid(
+                "a dataset needs a publisher",
+                errors=[FieldError("organization", "give the id or name of your organisation")],
+            )
+        return None
+    try:
+        org_id = resolve_organization_id(conn, ref)
+    except NotFound:
+        raise Invalid(
+            "unknown publisher", errors=[FieldError("organization", f"no organisation '{ref}'")]
+        ) from None
+    if not actor.can_edit_in(org_id):
+        raise Forbidden("you are not an editor of that organisation")
+    return org_id

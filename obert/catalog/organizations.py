@@ -1,0 +1,185 @@
+"""Organisations: the publishers (foaf:Agent) datasets belong to."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from obert.auth import Actor
+from obert.catalog.common import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    merge_patch,
+    now,
+    record,
+    validated,
+)
+from obert.catalog.models import Organization, OrganizationInput, Page, State, Visibility
+from obert.errors import Conflict, Forbidden, NotFound
+from obert.storage import Store
+from obert.storage.schema import datasets, organizations
+
+_LIVE = organizations.c.state == "active"
+
+
+def create_organization(*, store: Store, actor: Actor, data: OrganizationInput) -> Organization:
+    if not (actor.can_write and actor.sysadmin):
+        raise Forbidden("only site administrators can create organisations")
+    stamp = now()
+    row = {
+        "id": str(uuid.uuid4()),
+        "state": "active",
+        "created_at": stamp,
+        "updated_at": stamp,
+        **data.model_dump(mode="json"),
+    }
+    with store.begin() as conn:
+        _refuse_taken_name(conn, data.name)
+        conn.execute(organizations.insert().values(row))
+        created = _load(conn, row["id"])
+        record(
+            conn,
+            actor=actor,
+            action="create",
+            object_type="organization",
+            object_id=created.id,
+            before=None,
+            after=created,
+        )
+    return created
+
+
+def get_organization(*, store: Store, ref: str) -> Organization:
+    with store.read() as conn:
+        return _load(conn, ref)
+
+
+def list_organizations(*, store: Store, limit: int = 20, cursor: str | None = None) -> Page[Organization]:
+    check_limit(limit)
+    query = sa.select(organizations).where(_LIVE).order_by(organizations.c.name)
+    if cursor:
+        query = query.where(organizations.c.name > decode_cursor(cursor))
+    with store.read() as conn:
+        rows = conn.execute(query.limit(limit + 1)).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(organizations).where(_LIVE)).scalar_one()
+        counts = _public_counts(conn, [r.id for r in rows[:limit]])
+    items = [_to_model(r, counts.get(r.id, 0)) for r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items, total, encode_cursor(items[-1].name) if more and items else None)
+
+
+def replace_organization(*, store: Store, actor: Actor, ref: str, data: OrganizationInput) -> Organization:
+    with store.begin() as conn:
+        before = _load(conn, ref)
+        _check_manage(actor, before.id)
+        if data.name != before.name:
+            _refuse_taken_name(conn, data.name)
+        conn.execute(
+            organizations.update()
+            .where(organizations.c.id == before.id)
+            .values(**data.model_dump(mode="json"), updated_at=now())
+        )
+        after = _load(conn, before.id)
+        record(
+            conn,
+            actor=actor,
+            action="update",
+            object_type="organization",
+            object_id=before.id,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def patch_organization(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, Any]) -> Organization:
+    current = get_organization(store=store, ref=ref)
+    base = current.model_dump(mode="json", include=set(OrganizationInput.model_fields))
+    data = validated(OrganizationInput, merge_patch(base, patch))
+    return replace_organization(store=store, actor=actor, ref=current.id, data=data)
+
+
+def delete_organization(*, store: Store, actor: Actor, ref: str) -> None:
+    with store.begin() as conn:
+        before = _load(conn, ref)
+        _check_manage(actor, before.id)
+        in_use = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(datasets)
+            .where(datasets.c.organization_id == before.id, datasets.c.state != State.DELETED.value)
+        ).scalar_one()
+        if in_use:
+            raise Conflict(f"the organisation still publishes {in_use} dataset(s): move or delete them first")
+        conn.execute(
+            organizations.update()
+            .where(organizations.c.id == before.id)
+            .values(state="deleted", updated_at=now())
+        )
+        record(
+            conn,
+            actor=actor,
+            action="delete",
+            object_type="organization",
+            object_id=before.id,
+            before=before,
+            after=None,
+        )
+
+
+def resolve_organization_id(conn: Connection, ref: str) -> str:
+    return _load(conn, ref).id
+
+
+def _load(conn: Connection, ref: str) -> Organization:
+    row = conn.execute(
+        sa.select(organizations).where(sa.or_(organizations.c.id == ref, organizations.c.name == ref), _LIVE)
+    ).first()
+    if row is None:
+        raise NotFound(f"no organisation '{ref}'")
+    return _to_model(row, _public_counts(conn, [row.id]).get(row.id, 0))
+
+
+def _public_counts(conn: Connection, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.select(datasets.c.organization_id, sa.func.count())
+        .where(
+            datasets.c.organization_id.in_(ids),
+            datasets.c.state == State.PUBLISHED.value,
+            datasets.c.visibility == Visibility.PUBLIC.value,
+        )
+        .group_by(datasets.c.organization_id)
+    ).all()
+    return dict(rows)
+
+
+def _refuse_taken_name(conn: Connection, name: str) -> None:
+    if conn.execute(sa.select(organizations.c.id).where(organizations.c.name == name)).first():
+        raise Conflict(f"an organisation named '{name}' already exists")
+
+
+def _check_manage(actor: Actor, organization_id: str) -> None:
+    if not actor.can_manage(organization_id):
+        raise Forbidden("only the organisation's administrators can change it")
+
+
+def _to_model(row: Row[Any], dataset_count: int) -> Organization:
+    return Organization(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        description=row.description,
+        homepage=row.homepage,
+        email=row.email,
+        identifier=row.identifier,
+        image_url=row.image_url,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        dataset_count=dataset_count,
+    )

@@ -1,0 +1,109 @@
+"""Turning catalogue rows into domain models, several datasets at a time without a query per row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from obert.catalog.fields import ContactPoint, Spatial, Temporal
+from obert.catalog.models import (
+    Dataset,
+    OrganizationRef,
+    Resource,
+    State,
+    Visibility,
+)
+from obert.storage.schema import organizations, resources
+
+LIVE_RESOURCE = resources.c.state == "active"
+
+
+def resource_from_row(row: Row[Any], dataset_name: str) -> Resource:
+    return Resource(
+        id=row.id,
+        name=row.name,
+        dataset_id=row.dataset_id,
+        dataset_name=dataset_name,
+        position=row.position,
+        title=row.title,
+        description=row.description,
+        format=row.format,
+        media_type=row.media_type,
+        access_url=row.access_url,
+        download_url=row.download_url,
+        upload=row.upload,
+        byte_size=row.byte_size,
+        checksum=row.checksum,
+        license=row.license,
+        language=row.language,
+        conforms_to=row.conforms_to,
+        issued=row.issued,
+        modified=row.modified,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def datasets_from_rows(conn: Connection, rows: Sequence[Row[Any]]) -> list[Dataset]:
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    names = {r.id: r.name for r in rows}
+    by_dataset: dict[str, list[Resource]] = defaultdict(list)
+    for res in conn.execute(
+        sa.select(resources)
+        .where(resources.c.dataset_id.in_(ids), LIVE_RESOURCE)
+        .order_by(resources.c.position)
+    ):
+        by_dataset[res.dataset_id].append(resource_from_row(res, names[res.dataset_id]))
+    org_ids = {r.organization_id for r in rows if r.organization_id}
+    orgs = (
+        {
+            o.id: OrganizationRef(id=o.id, name=o.name, title=o.title)
+            for o in conn.execute(
+                sa.select(organizations.c.id, organizations.c.name, organizations.c.title).where(
+                    organizations.c.id.in_(org_ids)
+                )
+            )
+        }
+        if org_ids
+        else {}
+    )
+    return [_dataset(r, orgs.get(r.organization_id), by_dataset[r.id]) for r in rows]
+
+
+def _dataset(row: Row[Any], org: OrganizationRef | None, res: list[Resource]) -> Dataset:
+    return Dataset(
+        id=row.id,
+        name=row.name,
+        state=State(row.state),
+        visibility=Visibility(row.visibility),
+        organization=org,
+        title=row.title,
+        description=row.description,
+        keywords=row.keywords,
+        themes=row.themes,
+        sectors=row.sectors,
+        license=row.license,
+        access_rights=row.access_rights,
+        frequency=row.frequency,
+        temporal=Temporal.model_validate(row.temporal) if row.temporal else None,
+        spatial=Spatial.model_validate(row.spatial) if row.spatial else None,
+        languages=row.languages,
+        issued=row.issued,
+        modified=row.modified,
+        landing_page=row.landing_page,
+        contact_point=ContactPoint.model_validate(row.contact_point) if row.contact_point else None,
+        conforms_to=row.conforms_to,
+        version=row.version,
+        version_notes=row.version_notes,
+        provenance=row.provenance,
+        extras=row.extras,
+        resources=res,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,73 @@
+"""The one error hierarchy of obert.
+
+Domain code raises these; each face (native API, CKAN API, HTML pages) turns them into a response in
+exactly one handler. Third-party exceptions are translated into these at the module that owns the
+library, so nothing above that module needs to know about DuckDB, SQLAlchemy or httpx errors.
+
+    ObertError
+    ├── Invalid          422  bad input, with one FieldError per offending field
+    ├── Unauthorized     401  no or bad credentials
+    ├── Forbidden        403  credentials fine, permission missing
+    ├── NotFound         404
+    ├── Conflict         409  duplicate name, stale version, state transition refused
+    ├── TooLarge         413
+    ├── RateLimited      429  carries retry_after seconds
+    └── Unavailable      503  a backing service is down
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one input field: `field` is a path such as ``title.ca`` or ``line 12, column 3``."""
+
+    field: str
+    message: str
+
+
+class ObertError(Exception):
+    status: int = 500
+
+    def __init__(self, message: str, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors: list[FieldError] = list(errors or [])
+
+
+class Invalid(ObertError):
+    status = 422
+
+
+class Unauthorized(ObertError):
+    status = 401
+
+
+class Forbidden(ObertError):
+    status = 403
+
+
+class NotFound(ObertError):
+    status = 404
+
+
+class Conflict(ObertError):
+    status = 409
+
+
+class TooLarge(ObertError):
+    status = 413
+
+
+class RateLimited(ObertError):
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(ObertError):
+    status = 503

@@ -1,0 +1,30 @@
+"""Composition root: builds the stores and services obert runs on from one Settings object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from obert.metrics import Metrics
+from obert.settings import Settings
+from obert.storage import Store, migrate
+from obert.storage.files import FileStore
+
+
+@dataclass(frozen=True, slots=True)
+class Portal:
+    settings: Settings
+    store: Store
+    files: FileStore
+    metrics: Metrics
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
+    """Open (and by default migrate) everything `settings` points at."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.sqlalchemy_url)
+    if run_migrations:
+        migrate.upgrade(store)
+    return Portal(settings=settings, store=store, files=FileStore(settings.files_dir), metrics=Metrics())

@@ -1,0 +1,200 @@
+"""The SQL schema: one MetaData for the catalogue, accounts, audit trail and jobs.
+
+Alembic migrations in `migrations/` are the authority on what a database holds; this module is what the
+code expects to find, and a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType: sa.types.TypeEngine[Any] = sa.JSON().with_variant(JSONB(), "postgresql")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> sa.Column[str]:
+    return sa.Column("id", sa.String(36), primary_key=True)
+
+
+def _stamps() -> list[sa.Column[datetime]]:
+    return [
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    sa.Column("title", JSONType, nullable=False),
+    sa.Column("description", JSONType, nullable=False),
+    sa.Column("homepage", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("identifier", sa.Text),
+    sa.Column("image_url", sa.Text),
+    *_stamps(),
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("visibility", sa.String(10), nullable=False),
+    sa.Column("organization_id", sa.String(36), sa.ForeignKey("organizations.id"), index=True),
+    # Every DCAT-AP field that is not a simple value is kept as the JSON of its validated input model.
+    sa.Column("title", JSONType, nullable=False),
+    sa.Column("description", JSONType, nullable=False),
+    sa.Column("keywords", JSONType, nullable=False),
+    sa.Column("themes", JSONType, nullable=False),
+    sa.Column("sectors", JSONType, nullable=False),
+    sa.Column("license", sa.String(100)),
+    sa.Column("access_rights", sa.String(50)),
+    sa.Column("frequency", sa.String(50)),
+    sa.Column("temporal", JSONType),
+    sa.Column("spatial", JSONType),
+    sa.Column("languages", JSONType, nullable=False),
+    sa.Column("issued", sa.String(32)),
+    sa.Column("modified", sa.String(32)),
+    sa.Column("landing_page", sa.Text),
+    sa.Column("contact_point", JSONType),
+    sa.Column("conforms_to", JSONType, nullable=False),
+    sa.Column("version", sa.String(100)),
+    sa.Column("version_notes", JSONType, nullable=False),
+    sa.Column("provenance", JSONType, nullable=False),
+    sa.Column("extras", JSONType, nullable=False),
+    sa.Column("created_by", sa.String(36)),
+    *_stamps(),
+    sa.Index("ix_datasets_updated_at", "updated_at"),
+)
+
+resources = sa.Table(
+    "resources",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    sa.Column("title", JSONType, nullable=False),
+    sa.Column("description", JSONType, nullable=False),
+    sa.Column("format", sa.String(50)),
+    sa.Column("media_type", sa.String(200)),
+    sa.Column("access_url", sa.Text),
+    sa.Column("download_url", sa.Text),
+    sa.Column("upload", sa.Text),  # file name of an uploaded file kept under the data dir
+    sa.Column("byte_size", sa.BigInteger),
+    sa.Column("checksum", sa.String(100)),
+    sa.Column("license", sa.String(100)),
+    sa.Column("language", JSONType, nullable=False),
+    sa.Column("conforms_to", JSONType, nullable=False),
+    sa.Column("issued", sa.String(32)),
+    sa.Column("modified", sa.String(32)),
+    *_stamps(),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("title", JSONType, nullable=False),
+    sa.Column("description", JSONType, nullable=False),
+    sa.Column("image_url", sa.Text),
+    *_stamps(),
+)
+
+dataset_groups = sa.Table(
+    "dataset_groups",
+    metadata,
+    sa.Column("dataset_id", sa.String(36), sa.ForeignKey("datasets.id"), primary_key=True),
+    sa.Column("group_id", sa.String(36), sa.ForeignKey("groups.id"), primary_key=True),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("email", sa.Text),
+    sa.Column("fullname", sa.Text),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("sysadmin", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(20), nullable=False, default="active"),
+    *_stamps(),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("organization_id", sa.String(36), sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scope", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime()),
+    sa.Column("last_used_at", UTCDateTime()),
+    sa.Column("revoked_at", UTCDateTime()),
+)
+
+# Append-only: one row per write, with the object's state before and after.
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("actor_id", sa.String(36)),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("object_type", sa.String(30), nullable=False),
+    sa.Column("object_id", sa.String(36), nullable=False, index=True),
+    sa.Column("before", JSONType),
+    sa.Column("after", JSONType),
+)

@@ -1,0 +1,1 @@
+"""The residents' site: server-rendered HTML pages in Catalan, Spanish and English."""

@@ -1,0 +1,63 @@
+"""Jinja2 environments, one per language, with gettext and the helpers templates use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from obert.i18n import LANGUAGE_NAMES, pick, translations
+from obert.types import LANGS, Lang
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def environment(lang: Lang) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        lang=lang,
+        langs=LANGS,
+        language_names=LANGUAGE_NAMES,
+        href=lambda path: f"/{lang}{path}",
+    )
+    env.filters["pick"] = lambda text: pick(text, lang)[0]
+    env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
+    env.filters["date"] = lambda value: _date(value, lang)
+    env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
+    env.filters["filesize"] = lambda value: _filesize(value, lang)
+    return env
+
+
+def render(lang: Lang, template: str, **context: Any) -> str:
+    return environment(lang).get_template(template).render(**context)
+
+
+def _date(value: datetime | str | None, lang: Lang) -> str:
+    if value is None or value == "":
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return babel_format_date(when, format="long", locale=lang)
+
+
+def _filesize(value: int | None, lang: Lang) -> str:
+    if value is None:
+        return ""
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{format_decimal(round(size, 1), locale=lang)} {unit}"
+        size /= 1000
+    return str(value)

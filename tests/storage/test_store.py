@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from obert.errors import Conflict, Unavailable
+from obert.storage import Store, migrate
+from obert.storage.schema import organizations
+
+
+def _org(name: str) -> dict[str, object]:
+    now = datetime.now(UTC)
+    return {
+        "id": name,
+        "name": name,
+        "state": "active",
+        "title": {"en": name},
+        "description": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def test_transactions_commit_or_roll_back_whole(database_url: str) -> None:
+    store = Store(database_url)
+    migrate.upgrade(store)
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        conn.execute(organizations.insert().values(_org("a")))
+        raise RuntimeError("boom")
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(organizations)).scalar_one() == 0
+    store.dispose()
+
+
+def test_integrity_errors_become_conflicts(database_url: str) -> None:
+    store = Store(database_url)
+    migrate.upgrade(store)
+    with store.begin() as conn:
+        conn.execute(organizations.insert().values(_org("a")))
+    with pytest.raises(Conflict), store.begin() as conn:
+        conn.execute(organizations.insert().values({**_org("a"), "id": "b"}))
+    store.dispose()
+
+
+def test_datetimes_come_back_in_utc(database_url: str) -> None:
+    store = Store(database_url)
+    migrate.upgrade(store)
+    with store.begin() as conn:
+        conn.execute(organizations.insert().values(_org("a")))
+    with store.read() as conn:
+        stamp = conn.execute(sa.select(organizations.c.created_at)).scalar_one()
+    assert stamp.tzinfo is not None and stamp.utcoffset().total_seconds() == 0
+    store.dispose()
+
+
+def test_an_unreachable_database_is_unavailable(tmp_path: object) -> None:
+    store = Store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with pytest.raises(Unavailable):
+        store.ping()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from obert.auth.users import actor_for_token
+from obert.cli import app
+from obert.portal import build_portal
+from obert.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OBERT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OBERT_SECRET_KEY", "a-test-secret-that-is-long-enough")
+    return tmp_path
+
+
+def test_migrate_user_and_token(env: Path) -> None:
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "database at 0001_catalogue" in result.output
+    result = runner.invoke(app, ["user", "create", "ada", "--sysadmin", "--password", "a long password"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["token", "create", "ada", "--name", "laptop", "--scope", "read"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    assert secret.startswith("obert_")
+    portal = build_portal(Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough"))  # type: ignore[arg-type]
+    actor = actor_for_token(store=portal.store, secret=secret)
+    assert actor.name == "ada" and actor.sysadmin and not actor.can_write
+
+
+def test_bad_input_is_reported_not_raised(env: Path) -> None:
+    result = runner.invoke(app, ["user", "create", "X Y", "--password", "short"])
+    assert result.exit_code == 1
+    assert "name:" in result.output and "password:" in result.output
+    result = runner.invoke(app, ["token", "create", "nobody"])
+    assert result.exit_code == 1
+    assert "no user 'nobody'" in result.output
+
+
+def test_production_refuses_the_default_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBERT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("OBERT_SECRET_KEY", raising=False)
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 2
+    assert "OBERT_SECRET_KEY" in result.output
