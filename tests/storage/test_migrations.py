@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from obert.storage import Store, migrate
-from obert.storage.schema import metadata, organizations
+from obert.storage.tables import metadata
+from obert.storage.tables.catalog import organizations
 
 
 def test_upgrade_builds_an_empty_database_matching_the_schema(database_url: str) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from obert.errors import Conflict, Unavailable
 from obert.storage import Store, migrate
-from obert.storage.schema import organizations
+from obert.storage.tables.catalog import organizations
 
 
 def _org(name: str) -> dict[str, object]:
