@@ -16,7 +16,7 @@ from obert.auth.actor import Actor, Role, Scope
 from obert.auth.passwords import hash_password, verify_password
 from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
 from obert.storage import Store
-from obert.storage.schema import api_tokens, memberships, users
+from obert.storage.tables.catalog import api_tokens, memberships, users
 
 TOKEN_PREFIX = "obert_"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,99}$")

@@ -10,7 +10,7 @@ from obert.auth import Actor
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import Forbidden, NotFound, Unauthorized
-from obert.storage.schema import datasets
+from obert.storage.tables.catalog import datasets
 
 NOT_DELETED = datasets.c.state != State.DELETED.value
 

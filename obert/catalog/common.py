@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
 from obert.errors import FieldError, Invalid
-from obert.storage.schema import activity
+from obert.storage.tables.catalog import activity
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE = 1000

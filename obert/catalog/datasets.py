@@ -26,7 +26,7 @@ from obert.catalog.resources import insert_resource
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from obert.storage import Store
-from obert.storage.schema import datasets
+from obert.storage.tables.catalog import datasets
 
 
 def create_dataset(*, store: Store, actor: Actor, data: DatasetInput) -> Dataset:

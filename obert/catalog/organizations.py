@@ -22,7 +22,7 @@ from obert.catalog.common import (
 from obert.catalog.models import Organization, OrganizationInput, Page, State, Visibility
 from obert.errors import Conflict, Forbidden, NotFound
 from obert.storage import Store
-from obert.storage.schema import datasets, organizations
+from obert.storage.tables.catalog import datasets, organizations
 
 _LIVE = organizations.c.state == "active"
 

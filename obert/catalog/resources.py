@@ -26,7 +26,7 @@ from obert.catalog.vocabulary import file_type_for
 from obert.errors import Conflict, FieldError, NotFound
 from obert.storage import Store
 from obert.storage.files import FileStore
-from obert.storage.schema import datasets, resources
+from obert.storage.tables.catalog import datasets, resources
 
 
 def insert_resource(

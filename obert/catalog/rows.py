@@ -17,7 +17,7 @@ from obert.catalog.models import (
     State,
     Visibility,
 )
-from obert.storage.schema import organizations, resources
+from obert.storage.tables.catalog import organizations, resources
 
 LIVE_RESOURCE = resources.c.state == "active"
 
