@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from obert.api import dcat
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
@@ -45,6 +46,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     for module in (v1_datasets, v1_organizations, v1_resources):
         app.include_router(module.router)
     app.include_router(system_router)
+    app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -64,6 +66,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     app.add_middleware(_MetricsMiddleware)
+    app.add_middleware(dcat.RdfNegotiation)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     return app
 
