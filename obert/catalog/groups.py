@@ -66,7 +66,7 @@ def _public_counts(conn: Connection) -> dict[str, int]:
         .where(datasets.c.state == State.PUBLISHED.value, datasets.c.visibility == Visibility.PUBLIC.value)
         .group_by(dataset_groups.c.group_id)
     ).all()
-    return {group_id: count for group_id, count in rows}
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
 def _to_model(row: Row[Any], count: int) -> Group:
