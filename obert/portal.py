@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from obert.jobs import JobHandler, JobRunner
 from obert.metrics import Metrics
 from obert.settings import Settings
 from obert.storage import Store, migrate
@@ -16,6 +18,13 @@ class Portal:
     store: Store
     files: FileStore
     metrics: Metrics
+    job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+
+    def job_runner(self, threads: int) -> JobRunner:
+        """Workers for every kind of job this portal knows how to run."""
+        return JobRunner(
+            self.store, self.job_handlers, threads=threads, lease_seconds=self.settings.job_lease_seconds
+        )
 
     def close(self) -> None:
         self.store.dispose()
