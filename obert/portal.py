@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from obert.http import Allowlist, HttpClient
 from obert.jobs import JobHandler, JobRunner
 from obert.metrics import Metrics
 from obert.settings import Settings
@@ -18,6 +19,7 @@ class Portal:
     store: Store
     files: FileStore
     metrics: Metrics
+    http: HttpClient
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
 
     def job_runner(self, threads: int) -> JobRunner:
@@ -27,6 +29,7 @@ class Portal:
         )
 
     def close(self) -> None:
+        self.http.close()
         self.store.dispose()
 
 
@@ -36,4 +39,10 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
-    return Portal(settings=settings, store=store, files=FileStore(settings.files_dir), metrics=Metrics())
+    return Portal(
+        settings=settings,
+        store=store,
+        files=FileStore(settings.files_dir),
+        metrics=Metrics(),
+        http=HttpClient(allowlist=Allowlist.parse(settings.http_allowlist)),
+    )
