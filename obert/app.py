@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -35,7 +37,22 @@ API_PREFIXES = ("/api/", "/health", "/metrics")
 
 def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     portal = portal or build_portal(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The embedded mode runs background jobs in the web process; scale-out leaves them to `obert worker`.
+        runner = (
+            portal.job_runner(settings.job_threads) if settings.job_threads and portal.job_handlers else None
+        )
+        if runner:
+            runner.start()
+        app.state.job_runner = runner
+        yield
+        if runner:
+            runner.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="obert API",
         version="1",
         description="The open data portal's native API: catalogue (DCAT-AP), resources and organisations.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -67,6 +69,26 @@ def demo(
         return
     console.print(f"serving on [bold]{settings.base_url}[/] (data in {data_dir.resolve()})")
     _run(settings, settings.host, port, portal=portal)
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="worker threads in this process")] = 2,
+) -> None:
+    """Run background jobs (ingests, harvests, link checks) until stopped with SIGTERM or Ctrl-C."""
+    portal = build_portal(_settings())
+    if not portal.job_handlers:
+        err.print("no job kinds are configured")
+        raise typer.Exit(1)
+    runner = portal.job_runner(threads)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.start()
+    console.print(f"worker {runner.name}: {threads} threads for {', '.join(sorted(portal.job_handlers))}")
+    stop.wait()
+    console.print("stopping: finishing the jobs in hand…")
+    runner.stop()
 
 
 @app.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from obert.http import Allowlist, HttpClient
+from obert.jobs import JobHandler, JobRunner
 from obert.metrics import Metrics
 from obert.settings import Settings
 from obert.storage import Store, migrate
@@ -16,8 +19,17 @@ class Portal:
     store: Store
     files: FileStore
     metrics: Metrics
+    http: HttpClient
+    job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+
+    def job_runner(self, threads: int) -> JobRunner:
+        """Workers for every kind of job this portal knows how to run."""
+        return JobRunner(
+            self.store, self.job_handlers, threads=threads, lease_seconds=self.settings.job_lease_seconds
+        )
 
     def close(self) -> None:
+        self.http.close()
         self.store.dispose()
 
 
@@ -27,4 +39,10 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
-    return Portal(settings=settings, store=store, files=FileStore(settings.files_dir), metrics=Metrics())
+    return Portal(
+        settings=settings,
+        store=store,
+        files=FileStore(settings.files_dir),
+        metrics=Metrics(),
+        http=HttpClient(allowlist=Allowlist.parse(settings.http_allowlist)),
+    )

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     page_size: int = Field(default=20, ge=1, le=1000)
     http_allowlist: str = ""  # comma-separated hosts or CIDR ranges outbound HTTP may reach
     workers: int = 1
+    # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
+    job_threads: int = Field(default=1, ge=0, le=32)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
 
     # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.
     catalog_title: dict[str, str] = {

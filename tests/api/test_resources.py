@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any
 
@@ -112,11 +113,8 @@ def test_upload_over_the_limit_is_413_and_keeps_nothing(
 ) -> None:
     _dataset(client, admin, resources=[{"name": "small"}])
     portal = client.app.state.portal  # type: ignore[attr-defined]
-    client.app.state.portal = portal.__class__(  # type: ignore[attr-defined]
-        settings=portal.settings.model_copy(update={"max_upload_bytes": 100}),
-        store=portal.store,
-        files=portal.files,
-        metrics=portal.metrics,
+    client.app.state.portal = dataclasses.replace(  # type: ignore[attr-defined]
+        portal, settings=portal.settings.model_copy(update={"max_upload_bytes": 100})
     )
     with CSV.open("rb") as f:
         response = client.post("/api/v1/resources/small/upload", files={"file": ("c.csv", f)}, headers=admin)

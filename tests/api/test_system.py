@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi.testclient import TestClient
+
+from obert.storage import Store
 
 
 def test_health_checks_the_database(client: TestClient) -> None:
@@ -11,23 +15,15 @@ def test_health_checks_the_database(client: TestClient) -> None:
 
 def test_health_is_503_when_the_database_is_gone(client: TestClient) -> None:
     portal = client.app.state.portal  # type: ignore[attr-defined]
-    portal.store.engine.dispose()
-    portal.store.engine.url = (
-        portal.store.engine.url.set(database="/nonexistent/dir/x.db")
-        if (portal.store.backend == "sqlite")
-        else portal.store.engine.url.set(port=1)
-    )
-    from obert.storage import Store
-
-    client.app.state.portal = portal.__class__(  # type: ignore[attr-defined]
-        settings=portal.settings,
-        store=Store(portal.store.engine.url.render_as_string(hide_password=False)),
-        files=portal.files,
-        metrics=portal.metrics,
+    url = portal.store.engine.url
+    gone = url.set(database="/nonexistent/dir/x.db") if portal.store.backend == "sqlite" else url.set(port=1)
+    client.app.state.portal = dataclasses.replace(  # type: ignore[attr-defined]
+        portal, store=Store(gone.render_as_string(hide_password=False))
     )
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["database"] != "ok"
 
 
 def test_metrics_count_requests_by_route(client: TestClient) -> None:

@@ -1,0 +1,167 @@
+"""Worker threads that claim jobs, keep their leases alive, and record how each ended."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from obert.errors import ObertError
+from obert.jobs import queue
+from obert.jobs.queue import Job
+from obert.storage import Store
+
+log = logging.getLogger("obert.jobs")
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (this one was presumed dead); stop without writing anything."""
+
+
+class JobHandler(Protocol):
+    def __call__(self, job: Job, ctx: JobContext) -> dict[str, Any] | None: ...
+
+
+@dataclass
+class JobContext:
+    """What a running handler may use: progress reports (which also renew the lease) and a stop check."""
+
+    store: Store
+    job: Job
+    worker_id: str
+    lease_seconds: float
+    stopping: threading.Event
+    lost: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        alive = queue.heartbeat(
+            self.store,
+            job_id=self.job.id,
+            worker_id=self.worker_id,
+            lease_seconds=self.lease_seconds,
+            progress={"done": done, "total": total, "message": message},
+        )
+        if not alive:
+            self.lost.set()
+        self.check()
+
+    def check(self) -> None:
+        """Raise LeaseLost if another worker owns the job now; handlers call it between steps."""
+        if self.lost.is_set():
+            raise LeaseLost(self.job.id)
+
+
+class JobRunner:
+    """Runs jobs of the kinds in `handlers` on `threads` worker threads until `stop()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        handlers: Mapping[str, JobHandler],
+        *,
+        threads: int = 1,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        name: str | None = None,
+    ) -> None:
+        self.store = store
+        self.handlers = dict(handlers)
+        self.threads = threads
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for n in range(self.threads):
+            worker_id = f"{self.name}:{n}:{uuid.uuid4().hex[:6]}"
+            thread = threading.Thread(
+                target=self._loop, args=(worker_id,), name=f"obert-job-{n}", daemon=True
+            )
+            thread.start()
+            self._workers.append(thread)
+
+    def wake(self) -> None:
+        """Look for work now rather than at the next poll (called after enqueueing)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._workers:
+            thread.join(timeout)
+        self._workers.clear()
+
+    def run_once(self, worker_id: str | None = None) -> bool:
+        """Claim and run one due job in this thread; False when there was none (tests, `obert worker`)."""
+        worker_id = worker_id or f"{self.name}:once"
+        job = queue.claim(
+            self.store, worker_id=worker_id, kinds=list(self.handlers), lease_seconds=self.lease_seconds
+        )
+        if job is None:
+            return False
+        self._run(job, worker_id)
+        return True
+
+    def _loop(self, worker_id: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                ran = self.run_once(worker_id)
+            except ObertError as exc:  # the database is away: wait and try again
+                log.warning("job worker %s: %s", worker_id, exc.message)
+                ran = False
+            if not ran:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def _run(self, job: Job, worker_id: str) -> None:
+        ctx = JobContext(self.store, job, worker_id, self.lease_seconds, self._stopping)
+        done = threading.Event()
+        keeper = threading.Thread(target=self._keep_lease, args=(ctx, done), daemon=True)
+        keeper.start()
+        try:
+            result = self.handlers[job.kind](job, ctx)
+        except LeaseLost:
+            log.warning("job %s (%s): lease lost, leaving it to its new holder", job.id, job.kind)
+        except ObertError as exc:
+            # Bad input does not get better by trying again.
+            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=_describe(exc), retry=False)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            queue.fail(
+                self.store,
+                job_id=job.id,
+                worker_id=worker_id,
+                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+            )
+        else:
+            queue.complete(self.store, job_id=job.id, worker_id=worker_id, result=result)
+        finally:
+            done.set()
+            keeper.join()
+
+    def _keep_lease(self, ctx: JobContext, done: threading.Event) -> None:
+        # Renew at a third of the lease, so one slow renewal never lets the lease run out.
+        while not done.wait(self.lease_seconds / 3):
+            try:
+                alive = queue.heartbeat(
+                    self.store, job_id=ctx.job.id, worker_id=ctx.worker_id, lease_seconds=self.lease_seconds
+                )
+            except ObertError:
+                continue
+            if not alive:
+                ctx.lost.set()
+                return
+
+
+def _describe(exc: ObertError) -> str:
+    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    return f"{exc.message}" + (f" ({details})" if details else "")

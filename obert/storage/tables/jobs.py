@@ -1,0 +1,40 @@
+"""The job queue: one row per job, held by a worker through a lease."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from obert.storage.tables.base import JSONType, UTCDateTime, metadata
+
+ACTIVE_STATES = ("queued", "running")
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("payload", JSONType, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("run_after", UTCDateTime(), nullable=False),
+    sa.Column("lease_owner", sa.String(100)),
+    sa.Column("lease_expires", UTCDateTime()),
+    # Jobs sharing a key never run side by side (two harvests of one source, two ingests of one resource).
+    sa.Column("dedupe_key", sa.String(200)),
+    sa.Column("progress", JSONType),
+    sa.Column("result", JSONType),
+    sa.Column("error", sa.Text),
+    sa.Column("created_by", sa.String(36)),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime()),
+    sa.Index("ix_jobs_claim", "state", "run_after"),
+    sa.Index(
+        "uq_jobs_active_dedupe_key",
+        "dedupe_key",
+        unique=True,
+        sqlite_where=sa.text("state IN ('queued', 'running') AND dedupe_key IS NOT NULL"),
+        postgresql_where=sa.text("state IN ('queued', 'running') AND dedupe_key IS NOT NULL"),
+    ),
+)
