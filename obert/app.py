@@ -32,7 +32,8 @@ from obert.web.language import LanguageMiddleware
 from obert.web.templating import render
 
 STATIC = Path(__file__).parent / "web" / "static"
-API_PREFIXES = ("/api/", "/health", "/metrics")
+API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
+RDF_SUFFIXES = (".ttl", ".rdf", ".jsonld")  # /dataset/<name>.ttl: machines read these, so errors are JSON
 
 
 def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
@@ -92,7 +93,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES)
+    return request.url.path.startswith(API_PREFIXES) or request.url.path.endswith(RDF_SUFFIXES)
 
 
 def _html_error(request: Request, status: int, message: str) -> Response:
