@@ -22,6 +22,7 @@ from obert.api.errors import http_error_response, obert_error_response, validati
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import organizations as v1_organizations
+from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
@@ -63,7 +64,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality):
         app.include_router(module.router)
     app.include_router(system_router)
     mount_ckan(app)

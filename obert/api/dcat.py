@@ -21,7 +21,7 @@ from obert.dcat.terms import Profile, profile_for
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, NotFound
 from obert.portal import Portal
-from obert.quality.links import UNCHECKED
+from obert.quality.linkcheck import stored_statuses
 from obert.quality.metrics import BY_KEY, SCORE_METRIC
 from obert.quality.score import score_dataset
 
@@ -67,7 +67,7 @@ def catalog(
     return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
 
 
-@router.get("/dataset/{ref}.{suffix}", summary="One dataset in DCAT-AP")
+@router.get("/dataset/{ref}.{suffix}", summary="One dataset in DCAT-AP", include_in_schema=False)
 def dataset(
     portal: PortalDep,
     actor: ActorDep,
@@ -87,8 +87,9 @@ def graph_context(portal: Portal, found: list[Dataset]) -> GraphContext:
     """What the graph of `found` needs: the catalogue's metadata, the publishers and the quality scores."""
     publishers = {o.id: o for o in organizations.list_organizations(store=portal.store, limit=1000).items}
     measurements = {}
+    links = stored_statuses(store=portal.store)
     for item in found:
-        score = score_dataset(item, base_url=_base(portal), links=UNCHECKED)
+        score = score_dataset(item, base_url=_base(portal), links=links)
         values = [Measurement(BY_KEY[r.key].iri, r.passed) for r in score.metrics]
         measurements[item.id] = (*values, Measurement(SCORE_METRIC, score.points))
     return GraphContext(

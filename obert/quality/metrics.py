@@ -13,8 +13,8 @@ PV = "https://piveau.eu/ns/voc#"
 SCORE_METRIC = PV + "score"  # the total, as data.europa.eu publishes it next to the metrics
 
 
-def N_(message: str) -> str:
-    """Marks `message` for translation (gettext extracts it); the face showing it translates it."""
+def _(message: str) -> str:
+    """Marks `message` for translation (gettext extracts `_`); the face that shows it translates it."""
     return message
 
 
@@ -40,86 +40,86 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("keywordAvailability", Dimension.FINDABILITY, 30, False, N_("Add keywords")),
-    Metric("categoryAvailability", Dimension.FINDABILITY, 30, False, N_("Add at least one EU data theme")),
-    Metric("spatialAvailability", Dimension.FINDABILITY, 20, False, N_("Say which area the data covers")),
-    Metric("temporalAvailability", Dimension.FINDABILITY, 20, False, N_("Say which period the data covers")),
+    Metric("keywordAvailability", Dimension.FINDABILITY, 30, False, _("Add keywords")),
+    Metric("categoryAvailability", Dimension.FINDABILITY, 30, False, _("Add at least one EU data theme")),
+    Metric("spatialAvailability", Dimension.FINDABILITY, 20, False, _("Say which area the data covers")),
+    Metric("temporalAvailability", Dimension.FINDABILITY, 20, False, _("Say which period the data covers")),
     Metric(
         "accessUrlStatusCode",
         Dimension.ACCESSIBILITY,
         50,
         True,
-        N_("Make the access URL answer (it failed or was not checked yet)"),
+        _("Make the access URL answer (it failed or was not checked yet)"),
     ),
     Metric(
         "downloadUrlAvailability",
         Dimension.ACCESSIBILITY,
         20,
         True,
-        N_("Give a direct download URL, or upload the file"),
+        _("Give a direct download URL, or upload the file"),
     ),
     Metric(
         "downloadUrlStatusCode",
         Dimension.ACCESSIBILITY,
         30,
         True,
-        N_("Make the download URL answer (it failed or was not checked yet)"),
+        _("Make the download URL answer (it failed or was not checked yet)"),
     ),
-    Metric("formatAvailability", Dimension.INTEROPERABILITY, 20, True, N_("State the file format")),
-    Metric("mediaTypeAvailability", Dimension.INTEROPERABILITY, 10, True, N_("State the media type")),
+    Metric("formatAvailability", Dimension.INTEROPERABILITY, 20, True, _("State the file format")),
+    Metric("mediaTypeAvailability", Dimension.INTEROPERABILITY, 10, True, _("State the media type")),
     Metric(
         "formatMediaTypeVocabularyAlignment",
         Dimension.INTEROPERABILITY,
         10,
         True,
-        N_("Use a format from the EU file type vocabulary"),
+        _("Use a format from the EU file type vocabulary"),
     ),
     Metric(
         "formatMediaTypeNonProprietary",
         Dimension.INTEROPERABILITY,
         20,
         True,
-        N_("Offer the data in a non-proprietary format (e.g. CSV instead of XLSX)"),
+        _("Offer the data in a non-proprietary format (e.g. CSV instead of XLSX)"),
     ),
     Metric(
         "formatMediaTypeMachineInterpretable",
         Dimension.INTEROPERABILITY,
         20,
         True,
-        N_("Offer the data in a machine-readable format (e.g. CSV or JSON instead of PDF)"),
+        _("Offer the data in a machine-readable format (e.g. CSV or JSON instead of PDF)"),
     ),
     Metric(
         "dcatApCompliance",
         Dimension.INTEROPERABILITY,
         30,
         False,
-        N_("Fill in the fields DCAT-AP requires (title and description)"),
+        _("Fill in the fields DCAT-AP requires (title and description)"),
     ),
-    Metric("licenceAvailability", Dimension.REUSABILITY, 20, True, N_("Choose a licence")),
+    Metric("licenceAvailability", Dimension.REUSABILITY, 20, True, _("Choose a licence")),
     Metric(
-        "knownLicence", Dimension.REUSABILITY, 10, True, N_("Choose a licence from the EU licence vocabulary")
+        "knownLicence", Dimension.REUSABILITY, 10, True, _("Choose a licence from the EU licence vocabulary")
     ),
-    Metric("accessRightsAvailability", Dimension.REUSABILITY, 10, False, N_("State the access rights")),
+    Metric("accessRightsAvailability", Dimension.REUSABILITY, 10, False, _("State the access rights")),
     Metric(
         "accessRightsVocabularyAlignment",
         Dimension.REUSABILITY,
         5,
         False,
-        N_("Use an access right from the EU vocabulary (public, restricted, non-public)"),
+        _("Use an access right from the EU vocabulary (public, restricted, non-public)"),
     ),
-    Metric("contactPointAvailability", Dimension.REUSABILITY, 20, False, N_("Add a contact point")),
-    Metric("publisherAvailability", Dimension.REUSABILITY, 10, False, N_("Assign a publisher")),
+    Metric("contactPointAvailability", Dimension.REUSABILITY, 20, False, _("Add a contact point")),
+    Metric("publisherAvailability", Dimension.REUSABILITY, 10, False, _("Assign a publisher")),
     Metric(
         "rightsAvailability",
         Dimension.CONTEXTUALITY,
         5,
         True,
-        N_("Add a rights statement (the dataset's 'rights' extra)"),
+        _("Add a rights statement (the dataset's 'rights' extra)"),
     ),
-    Metric("byteSizeAvailability", Dimension.CONTEXTUALITY, 5, True, N_("State the file size")),
-    Metric("dateIssuedAvailability", Dimension.CONTEXTUALITY, 5, False, N_("State when it was first issued")),
+    Metric("byteSizeAvailability", Dimension.CONTEXTUALITY, 5, True, _("State the file size")),
+    Metric("dateIssuedAvailability", Dimension.CONTEXTUALITY, 5, False, _("State when it was first issued")),
     Metric(
-        "dateModifiedAvailability", Dimension.CONTEXTUALITY, 5, False, N_("State when it was last modified")
+        "dateModifiedAvailability", Dimension.CONTEXTUALITY, 5, False, _("State when it was last modified")
     ),
 )
 BY_KEY = {m.key: m for m in METRICS}

@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from obert.dcat.terms import DCT
-
 from tests.dcat.shacl import violations
 
 
