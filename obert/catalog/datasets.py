@@ -21,6 +21,7 @@ from obert.catalog.common import (
     validated,
 )
 from obert.catalog.models import Dataset, DatasetInput, Page, State
+from obert.catalog.browse import has_theme
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.resources import insert_resource
 from obert.catalog.rows import datasets_from_rows
@@ -77,9 +78,12 @@ def list_datasets(
     limit: int = 20,
     cursor: str | None = None,
     organization: str | None = None,
+    theme: str | None = None,
 ) -> Page[Dataset]:
     check_limit(limit)
     where = [visible_to(actor)]
+    if theme:
+        where.append(has_theme(theme))
     with store.read() as conn:
         if organization:
             where.append(datasets.c.organization_id == resolve_organization_id(conn, organization))
