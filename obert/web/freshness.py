@@ -40,11 +40,19 @@ def parse_duration(value: str) -> timedelta | None:
     return timedelta(days=days)
 
 
+def _parse(value: str) -> datetime:
+    when = datetime.fromisoformat(value)  # a bare date reads as its midnight
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def last_change(dataset: Dataset) -> datetime:
-    """The declared modification date, else when obert last changed the record."""
-    if dataset.modified:
-        when = datetime.fromisoformat(dataset.modified)  # a bare date reads as its midnight
-        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    """When the data last changed, as the publisher declares it: the dataset's modification date, else its
+    newest file's, else its publication date; only without any of those, when obert last changed the
+    record (which says nothing about the data itself)."""
+    declared = [r.modified for r in dataset.resources if r.modified]
+    for value in (dataset.modified, max(declared, key=_parse) if declared else None, dataset.issued):
+        if value:
+            return _parse(value)
     return dataset.updated_at
 
 
