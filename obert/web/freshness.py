@@ -29,6 +29,7 @@ class Freshness:
     age: timedelta
     period: timedelta | None
     status: Status
+    declared: bool  # False when no date came from the publisher and the record's own date stands in
 
 
 def parse_duration(value: str) -> timedelta | None:
@@ -45,19 +46,20 @@ def _parse(value: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def last_change(dataset: Dataset) -> datetime:
+def last_change(dataset: Dataset) -> datetime | None:
     """When the data last changed, as the publisher declares it: the dataset's modification date, else its
-    newest file's, else its publication date; only without any of those, when obert last changed the
-    record (which says nothing about the data itself)."""
+    newest file's, else its publication date; None when the publisher gives none of them."""
     declared = [r.modified for r in dataset.resources if r.modified]
     for value in (dataset.modified, max(declared, key=_parse) if declared else None, dataset.issued):
         if value:
             return _parse(value)
-    return dataset.updated_at
+    return None
 
 
 def freshness(dataset: Dataset, *, now: datetime) -> Freshness:
-    updated = last_change(dataset)
+    declared = last_change(dataset)
+    # Without a declared date, the record's own is the best there is; the page says so.
+    updated = declared or dataset.updated_at
     age = max(now - updated, timedelta(0))
     period = None
     if dataset.frequency:
@@ -65,6 +67,6 @@ def freshness(dataset: Dataset, *, now: datetime) -> Freshness:
         iso = concept.extra.get("iso8601") if concept else None
         period = parse_duration(str(iso)) if iso else None
     if period is None:
-        return Freshness(updated=updated, age=age, period=None, status="unknown")
+        return Freshness(updated=updated, age=age, period=None, status="unknown", declared=declared is not None)
     status: Status = "on-time" if age <= period * GRACE else "late"
-    return Freshness(updated=updated, age=age, period=period, status=status)
+    return Freshness(updated=updated, age=age, period=period, status=status, declared=declared is not None)

@@ -57,3 +57,5 @@ def test_annual_data_falls_back_to_publication_then_record_dates() -> None:
     record = freshness(_dataset(frequency="ANNUAL"), now=NOW + timedelta(days=600))
     assert record.updated == NOW
     assert record.status == "late"
+    assert not record.declared
+    assert issued.declared

@@ -10,6 +10,7 @@
     preferCanvas: true,
     renderer: L.canvas({ padding: 0.5 }),
     zoomControl: false,
+    zoomSnap: 0.25,
     attributionControl: Boolean(tiles)
   });
   L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
