@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
 from obert.catalog.access import load_dataset, require_editor, require_writer, visible_to
+from obert.catalog.browse import has_theme
 from obert.catalog.common import (
     check_limit,
     decode_cursor,
@@ -21,7 +22,6 @@ from obert.catalog.common import (
     validated,
 )
 from obert.catalog.models import Dataset, DatasetInput, Page, State
-from obert.catalog.browse import has_theme
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.resources import insert_resource
 from obert.catalog.rows import datasets_from_rows

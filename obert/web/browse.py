@@ -12,8 +12,8 @@ from obert.catalog.models import Resource
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
-from obert.web.links import download_path
 from obert.web.geojson import FeatureTable, feature_table
+from obert.web.links import download_path
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
 

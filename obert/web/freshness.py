@@ -67,6 +67,8 @@ def freshness(dataset: Dataset, *, now: datetime) -> Freshness:
         iso = concept.extra.get("iso8601") if concept else None
         period = parse_duration(str(iso)) if iso else None
     if period is None:
-        return Freshness(updated=updated, age=age, period=None, status="unknown", declared=declared is not None)
+        return Freshness(
+            updated=updated, age=age, period=None, status="unknown", declared=declared is not None
+        )
     status: Status = "on-time" if age <= period * GRACE else "late"
     return Freshness(updated=updated, age=age, period=period, status=status, declared=declared is not None)

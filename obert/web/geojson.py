@@ -43,7 +43,7 @@ def _summarise(path: Path, mtime_ns: int, size: int, limit: int) -> FeatureTable
     shown = [f for f in features[:limit] if isinstance(f, dict)]
     columns: list[str] = []
     for feature in shown:
-        for key in (feature.get("properties") or {}).keys():
+        for key in feature.get("properties") or {}:
             if key not in columns and len(columns) < MAX_COLUMNS:
                 columns.append(key)
     rows = []
@@ -53,7 +53,10 @@ def _summarise(path: Path, mtime_ns: int, size: int, limit: int) -> FeatureTable
         rows.append((str(geometry.get("type", "")), tuple(_cell(props.get(c)) for c in columns)))
     kinds = sorted({str((f.get("geometry") or {}).get("type", "")) for f in features if isinstance(f, dict)})
     return FeatureTable(
-        total=len(features), geometry_types=tuple(k for k in kinds if k), columns=tuple(columns), rows=tuple(rows)
+        total=len(features),
+        geometry_types=tuple(k for k in kinds if k),
+        columns=tuple(columns),
+        rows=tuple(rows),
     )
 
 

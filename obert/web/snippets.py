@@ -26,7 +26,7 @@ def json_snippets(url: str) -> list[Snippet]:
             f"with urlopen({quoted}) as response:\n    record = json.load(response)\n"
             'print(record["title"])',
         ),
-        Snippet("R", f'library(jsonlite)\nrecord <- fromJSON({quoted})\nprint(record$title)'),
+        Snippet("R", f"library(jsonlite)\nrecord <- fromJSON({quoted})\nprint(record$title)"),
         Snippet(
             "JavaScript",
             f"const response = await fetch({quoted});\nconst record = await response.json();\n"
@@ -52,7 +52,7 @@ def download_snippets(url: str, *, filename: str, format: str | None) -> list[Sn
             + ('print(len(data["features"]), "features")' if kind == "GEOJSON" else "print(type(data))")
         )
         r = (
-            f'library(sf)\nlayer <- st_read({quoted})\nprint(layer)'
+            f"library(sf)\nlayer <- st_read({quoted})\nprint(layer)"
             if kind == "GEOJSON"
             else f"library(jsonlite)\ndata <- fromJSON({quoted})\nstr(data)"
         )
@@ -60,7 +60,9 @@ def download_snippets(url: str, *, filename: str, format: str | None) -> list[Sn
             'console.log(data.features.length, "features");' if kind == "GEOJSON" else "console.log(data);"
         )
     else:
-        python = f"from urllib.request import urlretrieve\n\nurlretrieve({quoted}, {_python_literal(filename)})"
+        python = (
+            f"from urllib.request import urlretrieve\n\nurlretrieve({quoted}, {_python_literal(filename)})"
+        )
         r = f'download.file({quoted}, {_python_literal(filename)}, mode = "wb")'
         js = f"const response = await fetch({quoted});\nconst blob = await response.blob();"
     return [

@@ -70,5 +70,7 @@ def test_theme_counts_only_count_what_the_reader_may_see(catalogue: Portal) -> N
 def test_latest_datasets_come_most_recent_first(catalogue: Portal) -> None:
     datasets.patch_dataset(store=catalogue.store, actor=SYSTEM, ref="accidents", patch={"version": "2"})
     latest = browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS, limit=2)
-    assert [d.name for d in latest][0] == "accidents"
-    assert "hidden-transport" not in [d.name for d in browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS)]
+    assert next(d.name for d in latest) == "accidents"
+    assert "hidden-transport" not in [
+        d.name for d in browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS)
+    ]

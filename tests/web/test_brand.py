@@ -30,7 +30,7 @@ def test_brand_colours_and_logo_come_from_settings(tmp_path: Path) -> None:
 
 
 def test_unreadable_brand_colours_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="BRAND_INK on OBERT_BRAND_COLOR has a contrast of 1.51:1"):
+    with pytest.raises(ValidationError, match=r"BRAND_INK on OBERT_BRAND_COLOR has a contrast of 1\.51:1"):
         Settings(mode="test", data_dir=tmp_path, brand_color="#ffcc00", brand_ink="#ffffff")
     with pytest.raises(ValidationError, match="brand_color"):
         Settings(mode="test", data_dir=tmp_path, brand_color="red; } body { display: none")

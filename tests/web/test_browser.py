@@ -131,7 +131,7 @@ def test_language_switch_keeps_the_page(served: tuple[str, DemoSite], page: Page
 
 
 def test_download_a_file(served: tuple[str, DemoSite], page: Page, tmp_path: Path) -> None:
-    base, site = served
+    base, _site = served
     page.goto(f"{base}/en/dataset/qualitat-aire-estacions-bcn")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download", exact=False).first.click()
@@ -160,7 +160,9 @@ def test_keyboard_only_skip_link(served: tuple[str, DemoSite], page: Page) -> No
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_screens_without_horizontal_scroll(served: tuple[str, DemoSite], browser: Browser, width: int) -> None:
+def test_screens_without_horizontal_scroll(
+    served: tuple[str, DemoSite], browser: Browser, width: int
+) -> None:
     base, site = served
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": width, "height": 800})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +20,29 @@ STATIC = Path(__file__).parents[2] / "obert" / "web" / "static"
 # Text each page must show in each language (interface text and translated metadata).
 KEY_TEXT = {
     "home": {"ca": "Explora per tema", "es": "Explorar por tema", "en": "Browse by theme"},
-    "dataset": {"ca": "Estacions del servei Bicing", "es": "Estaciones del servicio Bicing", "en": "Bicing stations"},
-    "map": {"ca": "Els primers 50 de 465 elements", "es": "Los primeros 50 de 465 elementos", "en": "The first 50 of 465 features"},
+    "dataset": {
+        "ca": "Estacions del servei Bicing",
+        "es": "Estaciones del servicio Bicing",
+        "en": "Bicing stations",
+    },
+    "map": {
+        "ca": "Els primers 50 de 465 elements",
+        "es": "Los primeros 50 de 465 elementos",
+        "en": "The first 50 of 465 features",
+    },
     "publisher": {"ca": "Conjunts de dades", "es": "Conjuntos de datos", "en": "Datasets"},
     "publishers": {"ca": "Publicadors", "es": "Publicadores", "en": "Publishers"},
     "theme": {"ca": "Transport", "es": "Transporte", "en": "Transport"},
-    "about": {"ca": "Declaració d'accessibilitat", "es": "Declaración de accesibilidad", "en": "Accessibility statement"},
-    "error": {"ca": "No s'ha trobat la pàgina", "es": "No se ha encontrado la página", "en": "Page not found"},
+    "about": {
+        "ca": "Declaració d'accessibilitat",
+        "es": "Declaración de accesibilidad",
+        "en": "Accessibility statement",
+    },
+    "error": {
+        "ca": "No s'ha trobat la pàgina",
+        "es": "No se ha encontrado la página",
+        "en": "Page not found",
+    },
 }
 
 
@@ -59,7 +76,7 @@ def test_each_page_in_each_language(site_client: TestClient, site: DemoSite, nam
     # One h1, then headings that never skip a level.
     levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
     assert levels.count(1) == 1 and levels[0] == 1, levels
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 
 def test_javascript_is_loaded_only_where_needed(site_client: TestClient, site: DemoSite) -> None:
@@ -81,7 +98,11 @@ def test_home_links_themes_with_counts_and_search(site_client: TestClient) -> No
     assert re.search(r'<form class="search" role="search" action="/en/datasets" method="get">', html)
     assert '<label for="home-q">Search datasets</label>' in html
     assert 'name="q"' in html
-    theme = re.search(r'<a href="/en/theme/TRAN"><span class="theme-name">Transport</span>\s*<span class="count">(\d+) datasets', html)
+    theme = re.search(
+        r'<a href="/en/theme/TRAN"><span class="theme-name">Transport</span>\s*'
+        r'<span class="count">(\d+) datasets',
+        html,
+    )
     assert theme and int(theme.group(1)) == 3
     assert 'href="/en/organization/bsm"' in html
 
