@@ -43,6 +43,7 @@
       return response.json();
     })
     .then(function (data) {
+      var started = performance.now();
       var drawn = 0;
       var layer = L.geoJSON(data, {
         style: function () { return { color: colour, weight: 1.5, fillOpacity: 0.15 }; },
@@ -57,6 +58,7 @@
       if (fallback) { fallback.remove(); }
       var bounds = layer.getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); }
+      box.dataset.drawMs = String(Math.round(performance.now() - started));
       box.dataset.featuresDrawn = String(drawn);
     })
     .catch(function (error) {
