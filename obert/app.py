@@ -27,10 +27,9 @@ from obert.api.v1 import resources as v1_resources
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
-from obert.types import Lang
-from obert.web import pages
+from obert.web import brand, browse, pages
 from obert.web.language import LanguageMiddleware
-from obert.web.templating import render
+from obert.web.respond import page
 
 STATIC = Path(__file__).parent / "web" / "static"
 API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
@@ -70,6 +69,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     mount_ckan(app)
     app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
     app.include_router(pages.router)
+    app.include_router(browse.router)
+    app.include_router(brand.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -98,16 +99,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _html_error(request: Request, status: int, message: str) -> Response:
-    lang: Lang = getattr(request.state, "lang", "ca")
-    html = render(
-        lang,
-        "error.html",
-        status=status,
-        message=message,
-        path=request.url.path,
-        site_name=request.app.state.portal.settings.site_name,
-    )
-    return HTMLResponse(html, status_code=status)
+    return page(request, "error.html", status=status, status_code=status, message=message)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

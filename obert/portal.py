@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from obert.http import Allowlist, HttpClient
-from obert.jobs import JobHandler, JobRunner
+from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
 from obert.quality import linkcheck
 from obert.settings import Settings
@@ -22,11 +22,16 @@ class Portal:
     metrics: Metrics
     http: HttpClient
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    periodic: Sequence[Periodic] = ()
 
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
         return JobRunner(
-            self.store, self.job_handlers, threads=threads, lease_seconds=self.settings.job_lease_seconds
+            self.store,
+            self.job_handlers,
+            threads=threads,
+            lease_seconds=self.settings.job_lease_seconds,
+            periodic=self.periodic,
         )
 
     def close(self) -> None:

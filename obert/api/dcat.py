@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from obert.catalog import datasets as dataset_service
 from obert.catalog import organizations
-from obert.catalog.browse import BrowseQuery, browse_datasets, catalog_dates
+from obert.catalog.listing import BrowseQuery, browse_datasets, catalog_dates
 from obert.catalog.models import Dataset
 from obert.dcat.catalog import CatalogPage, catalog_graph, dataset_graph
 from obert.dcat.context import CatalogInfo, GraphContext, Measurement

@@ -18,6 +18,7 @@ from obert.jobs.queue import (
     list_jobs,
 )
 from obert.jobs.runner import JobContext, JobHandler, JobRunner, LeaseLost
+from obert.jobs.schedule import Periodic, tick
 
 __all__ = [
     "Job",
@@ -26,6 +27,7 @@ __all__ = [
     "JobRunner",
     "JobState",
     "LeaseLost",
+    "Periodic",
     "claim",
     "complete",
     "enqueue",
@@ -33,4 +35,5 @@ __all__ = [
     "get_job",
     "heartbeat",
     "list_jobs",
+    "tick",
 ]

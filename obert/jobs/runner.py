@@ -6,15 +6,17 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from obert.errors import ObertError
 from obert.jobs import queue
 from obert.jobs.queue import Job
+from obert.jobs.schedule import Periodic, tick
 from obert.storage import Store
 
 log = logging.getLogger("obert.jobs")
@@ -68,6 +70,8 @@ class JobRunner:
         threads: int = 1,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
+        periodic: Sequence[Periodic] = (),
+        tick_seconds: float = 30.0,
         name: str | None = None,
     ) -> None:
         self.store = store
@@ -75,6 +79,8 @@ class JobRunner:
         self.threads = threads
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        self.periodic = tuple(periodic)
+        self.tick_seconds = tick_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -84,7 +90,7 @@ class JobRunner:
         for n in range(self.threads):
             worker_id = f"{self.name}:{n}:{uuid.uuid4().hex[:6]}"
             thread = threading.Thread(
-                target=self._loop, args=(worker_id,), name=f"obert-job-{n}", daemon=True
+                target=self._loop, args=(worker_id, n == 0), name=f"obert-job-{n}", daemon=True
             )
             thread.start()
             self._workers.append(thread)
@@ -111,9 +117,14 @@ class JobRunner:
         self._run(job, worker_id)
         return True
 
-    def _loop(self, worker_id: str) -> None:
+    def _loop(self, worker_id: str, ticks: bool) -> None:
+        next_tick = 0.0
         while not self._stopping.is_set():
             try:
+                if ticks and self.periodic and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + self.tick_seconds
+                    if tick(self.store, self.periodic):
+                        self._wake.set()
                 ran = self.run_once(worker_id)
             except ObertError as exc:  # the database is away: wait and try again
                 log.warning("job worker %s: %s", worker_id, exc.message)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from obert.auth import SYSTEM, Actor
 from obert.catalog.access import require_writer
-from obert.catalog.browse import BrowseQuery, browse_datasets
 from obert.catalog.common import MAX_PAGE
+from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.models import Dataset
 from obert.errors import Forbidden, ObertError
 from obert.jobs import Job, JobContext, JobHandler, enqueue

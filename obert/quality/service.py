@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from obert.auth import Actor
 from obert.catalog import datasets
-from obert.catalog.browse import BrowseQuery, browse_datasets
 from obert.catalog.common import MAX_PAGE
+from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.organizations import get_organization
 from obert.quality.links import LinkStatus
 from obert.quality.score import DatasetScore, Summary, score_dataset, summarize

@@ -7,10 +7,12 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Connection
 
 from obert.errors import Invalid
 from obert.jobs import (
@@ -18,12 +20,14 @@ from obert.jobs import (
     JobContext,
     JobRunner,
     JobState,
+    Periodic,
     claim,
     complete,
     enqueue,
     fail,
     get_job,
     heartbeat,
+    tick,
 )
 from obert.storage import Store, migrate
 
@@ -162,3 +166,19 @@ def test_a_worker_killed_mid_job_loses_nothing(store: Store) -> None:
     assert results == [job_id]
     finished = get_job(store, job_id=job_id)
     assert finished.state is JobState.DONE and finished.attempts == 2
+
+
+def test_periodic_tasks_fire_once_per_interval(store: Store) -> None:
+    fired: list[datetime] = []
+
+    def enqueue_check(conn: Connection, now: datetime) -> None:
+        fired.append(now)
+        enqueue(conn, kind="echo", payload={"at": now.isoformat()}, dedupe_key="link-check")
+
+    task = Periodic(name="link-check", every=timedelta(hours=1), enqueue=enqueue_check)
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert tick(store, [task], now=start) == ["link-check"]
+    assert tick(store, [task], now=start + timedelta(minutes=59)) == []
+    assert tick(store, [task], now=start + timedelta(minutes=61)) == ["link-check"]
+    assert len(fired) == 2
+    assert claim(store, worker_id="w", kinds=["echo"], lease_seconds=10) is not None

@@ -13,9 +13,9 @@ from obert.api.ckan.mapping import organization_dict, organization_input
 from obert.api.ckan.params import Params, ParamsDep
 from obert.api.ckan.present import Packager, group_dict
 from obert.catalog import organizations
-from obert.catalog.browse import BrowseQuery, browse_datasets
 from obert.catalog.common import validated
 from obert.catalog.groups import get_group, list_groups
+from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.models import OrganizationInput
 from obert.deps import ActorDep, PortalDep
 from obert.portal import Portal

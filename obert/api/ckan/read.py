@@ -12,7 +12,7 @@ from obert.api.ckan.params import ParamsDep
 from obert.api.ckan.present import Packager
 from obert.api.ckan.search import search_query, search_result
 from obert.catalog import datasets, resources
-from obert.catalog.browse import BrowseQuery, browse_datasets
+from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
 
 router = APIRouter()

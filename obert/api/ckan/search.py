@@ -8,7 +8,7 @@ import shlex
 from typing import Any, get_args
 
 from obert.api.ckan.params import Params
-from obert.catalog.browse import FACETS, BrowseQuery, BrowseResult, Facet, SortKey
+from obert.catalog.listing import FACETS, BrowseQuery, BrowseResult, Facet, SortKey
 from obert.errors import FieldError, Invalid
 
 MAX_ROWS = 1000

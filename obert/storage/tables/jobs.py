@@ -38,3 +38,11 @@ jobs = sa.Table(
         postgresql_where=sa.text("state IN ('queued', 'running') AND dedupe_key IS NOT NULL"),
     ),
 )
+
+# One row per periodic task: when it last enqueued its work. The row lock makes one process tick it.
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("last_run_at", UTCDateTime(), nullable=False),
+)

@@ -1,4 +1,4 @@
-"""The job queue.
+"""The job queue and the periodic tasks' schedule.
 
 Revision ID: 0002_jobs
 Revises: 0001_catalogue
@@ -52,7 +52,16 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "schedules",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_schedules")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("schedules")
     op.drop_index("uq_jobs_active_dedupe_key", table_name="jobs")
     op.drop_index("ix_jobs_claim", table_name="jobs")
     op.drop_table("jobs")

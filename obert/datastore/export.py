@@ -1,0 +1,245 @@
+"""Streamed downloads of a table version (or a filtered part of it) in common formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pyarrow.parquet as pq
+import xlsxwriter
+from shapely import wkt as shapely_wkt
+from shapely.errors import GEOSException
+from shapely.geometry import mapping
+
+from obert.datastore.engine import quote_ident, translated
+from obert.datastore.filters import FilterValue, where_clause
+from obert.datastore.geo import coordinate_candidates, detect_geo
+from obert.datastore.query import json_value, order_by, select_fields
+from obert.datastore.schema import Field, GeoInfo
+from obert.datastore.tables import OpenTable, open_table
+from obert.errors import FieldError, Invalid
+
+ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson"]
+FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson")
+_BATCH = 10_000
+_CHUNK = 1 << 16
+
+
+def export(
+    path: Path,
+    fmt: str,
+    *,
+    filters: dict[str, FilterValue] | None = None,
+    q: str | None = None,
+    fields: list[str] | None = None,
+    sort: list[tuple[str, bool]] | None = None,
+    limit: int | None = None,
+) -> Iterator[bytes]:
+    """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
+    so a bad request raises here and not in the middle of a half-sent download."""
+    if fmt not in FORMATS:
+        raise Invalid(
+            "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
+        )
+    table = open_table(path)
+    chosen = select_fields(table.schema, fields)
+    where, params = where_clause(table.schema, filters or {}, q)
+    if limit is not None and limit < 0:
+        raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
+    tail = f"{order_by(table.schema, sort or [])}" + (f" LIMIT {int(limit)}" if limit is not None else "")
+    if fmt == "parquet" and not where and fields is None and not sort and limit is None:
+        return _file_bytes(path)  # the version itself: already the best Parquet there is
+    if fmt == "geojson":
+        geo = table_geo(table)
+        if not geo.mappable:
+            raise Invalid(
+                "this table has no geometry or lon/lat columns", errors=[FieldError("format", "geojson")]
+            )
+        extra = [f for f in (geo.geometry, geo.lon, geo.lat) if f and f not in {c.name for c in chosen}]
+        chosen = chosen + [Field(n, table.schema.type_of(n) or "text") for n in extra]
+        sql = _select(chosen, where, tail)
+        return _geojson(table, sql, params, chosen, geo)
+    sql = _select(chosen, where, tail)
+    writers = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
+    return writers[fmt](table, sql, params, chosen)
+
+
+def table_geo(table: OpenTable) -> GeoInfo:
+    """The table's geometry column (from its metadata) and lon/lat or UTM columns (from its values)."""
+    candidates = coordinate_candidates(table.schema.fields)
+    ranges: dict[str, tuple[float, float]] = {}
+    if candidates:
+        exprs = ", ".join(
+            f"approx_quantile({quote_ident(n)}, [0.01, 0.99]) FILTER (WHERE {quote_ident(n)} <> -1)"
+            for n in candidates
+        )
+        with translated():
+            row = table.cursor().execute(f"SELECT {exprs} FROM (SELECT * FROM t LIMIT 100000)").fetchone()
+        for n, qs in zip(candidates, row or [], strict=False):
+            if qs is not None and qs[0] is not None:
+                ranges[n] = (float(qs[0]), float(qs[1]))
+    return detect_geo(table.schema.fields, ranges, geometry=table.schema.geo.geometry)
+
+
+def _select(chosen: list[Field], where: str, tail: str) -> str:
+    return f"SELECT {', '.join(quote_ident(f.name) for f in chosen)} FROM t {where} {tail}"
+
+
+def _rows(table: OpenTable, sql: str, params: list[object]) -> Iterator[list[tuple[object, ...]]]:
+    cur = table.cursor()
+    with translated():
+        cur.execute(sql, params)
+    while True:
+        with translated():
+            batch = cur.fetchmany(_BATCH)
+        if not batch:
+            return
+        yield batch
+
+
+def _csv(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([f.name for f in chosen])
+    for batch in _rows(table, sql, params):
+        writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
+    if buf.getvalue():
+        yield buf.getvalue().encode()
+
+
+def _json(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+    names = [f.name for f in chosen]
+    first = True
+    yield b"["
+    for batch in _rows(table, sql, params):
+        parts = []
+        for row in batch:
+            obj = {n: json_value(v) for n, v in zip(names, row, strict=True)}
+            parts.append(("\n" if first else ",\n") + json.dumps(obj, ensure_ascii=False))
+            first = False
+        yield "".join(parts).encode()
+    yield b"\n]\n"
+
+
+def _jsonl(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+    names = [f.name for f in chosen]
+    for batch in _rows(table, sql, params):
+        lines = (
+            json.dumps({n: json_value(v) for n, v in zip(names, r, strict=True)}, ensure_ascii=False)
+            for r in batch
+        )
+        yield ("\n".join(lines) + "\n").encode()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file that keeps what Parquet writes until the stream collects it."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: object) -> int:
+        data = bytes(b)  # type: ignore[call-overload]
+        self.parts.append(data)
+        return len(data)
+
+    def drain(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
+
+
+def _parquet(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+    cur = table.cursor()
+    with translated(), warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore"
+        )  # DuckDB warns that a DB-API result copies into Arrow; it is fine here
+        reader = cur.execute(sql, params).to_arrow_reader(_BATCH * 10)
+    if reader is None:  # pragma: no cover - a SELECT always has a result
+        return
+    sink = _Sink()
+    writer = pq.ParquetWriter(sink, reader.schema, compression="snappy")
+    for batch in reader:
+        writer.write_batch(batch)
+        if chunk := sink.drain():
+            yield chunk
+    writer.close()
+    yield sink.drain()
+
+
+def _xlsx(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+    # XlsxWriter needs a real file; constant_memory keeps only one row in memory while writing it.
+    with tempfile.TemporaryDirectory(prefix="obert-xlsx-") as tmp:
+        target = Path(tmp) / "export.xlsx"
+        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+        sheet = book.add_worksheet("data")
+        sheet.write_row(0, 0, [f.name for f in chosen])
+        r = 1
+        for batch in _rows(table, sql, params):
+            for row in batch:
+                sheet.write_row(r, 0, [json_value(v) for v in row])
+                r += 1
+        book.close()
+        yield from _file_bytes(target)
+
+
+def _geojson(
+    table: OpenTable, sql: str, params: list[object], chosen: list[Field], geo: GeoInfo
+) -> Iterator[bytes]:
+    names = [f.name for f in chosen]
+    skip = {n for n in (geo.geometry,) if n}
+    yield b'{"type": "FeatureCollection", "features": ['
+    first = True
+    for batch in _rows(table, sql, params):
+        parts = []
+        for row in batch:
+            rec = dict(zip(names, row, strict=True))
+            feature = {
+                "type": "Feature",
+                "geometry": _geometry(rec, geo),
+                "properties": {n: json_value(v) for n, v in rec.items() if n not in skip},
+            }
+            parts.append(("\n" if first else ",\n") + json.dumps(feature, ensure_ascii=False))
+            first = False
+        yield "".join(parts).encode()
+    yield b"\n]}\n"
+
+
+def _geometry(rec: dict[str, object], geo: GeoInfo) -> object:
+    if geo.geometry is not None:
+        text = rec.get(geo.geometry)
+        if not isinstance(text, str):
+            return None
+        try:
+            return mapping(shapely_wkt.loads(text))
+        except (GEOSException, ValueError):
+            return None
+    lon, lat = rec.get(geo.lon or ""), rec.get(geo.lat or "")
+    if (
+        isinstance(lon, int | float)
+        and isinstance(lat, int | float)
+        and -180 <= lon <= 180
+        and -90 <= lat <= 90
+    ):
+        return {"type": "Point", "coordinates": [lon, lat]}
+    return None
+
+
+def _file_bytes(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            yield chunk
+
+
+__all__ = ["FORMATS", "ExportFormat", "export", "table_geo"]

@@ -1,0 +1,216 @@
+"""Delimited text → typed Parquet, with DuckDB doing all the reading, checking and casting.
+
+Types are guessed on the first rows; the full file is then read once with those types, DuckDB's
+parser casting as it goes. Any value the guess does not fit lands in DuckDB's rejects table with its
+line number, and the file is read again in the exact (slower) mode, where every value of every
+column was checked before choosing. Small files, which fit in the sample, take the exact mode
+directly.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from obert.datastore.engine import quote_ident, quote_literal
+from obert.errors import FieldError, Invalid, TooLarge
+from obert.ingest.infer import Inferred, convert_expr, infer, placeholder_counts
+from obert.ingest.names import clean_names
+from obert.ingest.sniff import Dialect, sniff
+from obert.ingest.stage import Staged, copy_select
+
+SAMPLE_ROWS = 20_000
+# Share of malformed rows (too short or too long) tolerated before the whole file is refused.
+MAX_BAD_ROW_SHARE = 0.01
+_STRUCTURAL = {"MISSING COLUMNS", "TOO MANY COLUMNS", "UNQUOTED VALUE", "INVALID STATE"}
+# Types DuckDB's CSV parser can cast to on its own, faster than a SQL expression over VARCHAR.
+_PARSER_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Reject:
+    line: int
+    column: str | None
+    kind: str
+    message: str
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    tmp: Path,
+    workdir: Path,
+    max_columns: int,
+    max_cell_bytes: int,
+) -> Staged:
+    """Write `path` as typed Parquet at `tmp`; the caller profiles and publishes it."""
+    dialect = sniff(path, max_columns=max_columns)
+    if dialect.duckdb_encoding is None:
+        path = _transcode(path, dialect.encoding, workdir / "utf8.csv")
+    names = clean_names(dialect.header)
+    reader = _Reader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
+    sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
+    sample_rows, inferred = infer(con, sample, names)
+    exact = sample_rows < SAMPLE_ROWS
+    pad, warnings = False, []
+    for attempt in range(3):
+        table = f"rejects_{attempt}"
+        parse = None if exact else _parse_types(inferred)
+        select = _select(names, inferred, parse)
+        copy_select(
+            con,
+            f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table)}",
+            tmp=tmp,
+            names=names,
+            types=[i.type for i in inferred],
+        )
+        rejects = _rejects(con, table)
+        _raise_fatal(rejects)
+        cast_errors = [r for r in rejects if r.kind == "CAST"]
+        if cast_errors:
+            if exact:
+                raise Invalid("a value does not fit its column", errors=[_field(cast_errors[0])])
+            # The sample's guess was wrong somewhere further down: check every value this time.
+            exact = True
+            _, inferred = infer(con, reader.sql(None, pad=True, rejects=f"exact_{attempt}"), names)
+            continue
+        bad_lines = sorted({r.line for r in rejects if r.kind in _STRUCTURAL})
+        if bad_lines and not pad:
+            rows = _count(con, tmp)
+            if len(bad_lines) > MAX_BAD_ROW_SHARE * (rows + len(bad_lines)):
+                raise Invalid(
+                    f"{len(bad_lines)} of {rows + len(bad_lines)} rows do not have {len(names)} fields",
+                    errors=[_field(r) for r in _first_per_line(rejects, bad_lines[:5])],
+                )
+            short = sorted({r.line for r in rejects if r.kind == "MISSING COLUMNS"})
+            if short:
+                warnings.append(
+                    f"{len(short)} rows had fewer than {len(names)} fields and were padded with empty "
+                    f"values ({_lines(short)})"
+                )
+            pad = True  # few enough: read again, padding short rows with NULL
+            continue
+        if bad_lines:
+            warnings.append(
+                f"{len(bad_lines)} rows with more than {len(names)} fields were left out "
+                f"({_lines(bad_lines)})"
+            )
+        break
+    rows = _count(con, tmp)
+    counts = [i.placeholders for i in inferred]
+    if not exact and any(counts):
+        counts = placeholder_counts(con, reader.sql(None, pad=True, rejects="ph_rejects"), names)
+    return Staged(
+        row_count=rows,
+        names=names,
+        original_names=dialect.header,
+        types=[i.type for i in inferred],
+        placeholders=counts,
+        encoding=dialect.encoding,
+        delimiter=dialect.delimiter,
+        warnings=warnings,
+    )
+
+
+class _Reader:
+    """Builds DuckDB ``read_csv`` calls for one file with the sniffed dialect."""
+
+    def __init__(self, path: Path, dialect: Dialect, names: list[str], *, max_line_size: int) -> None:
+        self.path = path
+        self.dialect = dialect
+        self.names = names
+        self.max_line_size = max_line_size
+
+    def sql(self, types: list[str] | None, *, pad: bool, rejects: str) -> str:
+        types = types or ["VARCHAR"] * len(self.names)
+        columns = ", ".join(f"{quote_literal(n)}: '{t}'" for n, t in zip(self.names, types, strict=True))
+        encoding = self.dialect.duckdb_encoding or "utf-8"
+        return (
+            f"read_csv({quote_literal(str(self.path))}, header = true, auto_detect = false, "
+            f"delim = {quote_literal(self.dialect.delimiter)}, quote = '\"', escape = '\"', "
+            f"encoding = '{encoding}', columns = {{{columns}}}, null_padding = {str(pad).lower()}, "
+            f"max_line_size = {self.max_line_size}, store_rejects = true, "
+            f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan', rejects_limit = 1000)"
+        )
+
+
+def _parse_types(inferred: list[Inferred]) -> list[str]:
+    """The parser-side type of each column in the fast mode: native casts where DuckDB's parser can."""
+    return ["VARCHAR" if i.placeholders else _PARSER_TYPES.get(i.conversion, "VARCHAR") for i in inferred]
+
+
+def _select(names: list[str], inferred: list[Inferred], parse: list[str] | None) -> str:
+    exprs = []
+    for i, (name, inf) in enumerate(zip(names, inferred, strict=True)):
+        if parse is not None and parse[i] != "VARCHAR":
+            exprs.append(quote_ident(name))
+        else:
+            # Trimming every text value costs a fifth of the whole ingest, so the fast mode trims
+            # only columns whose sample showed padding; the exact mode trims everything.
+            exprs.append(
+                convert_expr(name, inf.conversion, trim=parse is None or inf.padded or inf.type != "text")
+            )
+    return ", ".join(exprs)
+
+
+def _rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[_Reject]:
+    rows = con.execute(
+        f"SELECT line, column_name, error_type, error_message FROM {table} ORDER BY line"
+    ).fetchall()
+    return [_Reject(int(r[0]), r[1], str(r[2]), str(r[3]).splitlines()[0]) for r in rows]
+
+
+def _raise_fatal(rejects: list[_Reject]) -> None:
+    for r in rejects:
+        if r.kind == "LINE SIZE OVER MAXIMUM":
+            raise TooLarge(f"line {r.line} is too long (a value over the size limit)", errors=[_field(r)])
+        if r.kind in ("INVALID ENCODING", "INVALID UNICODE"):
+            raise Invalid("the file has bytes that are not valid text", errors=[_field(r)])
+
+
+def _first_per_line(rejects: list[_Reject], lines: list[int]) -> list[_Reject]:
+    seen: dict[int, _Reject] = {}
+    for r in rejects:
+        if r.line in lines and r.line not in seen:
+            seen[r.line] = r
+    return [seen[line] for line in lines]
+
+
+def _lines(lines: list[int]) -> str:
+    shown = ", ".join(f"line {n}" for n in lines[:10])
+    return shown + (", …" if len(lines) > 10 else "")
+
+
+def _field(r: _Reject) -> FieldError:
+    where = f"line {r.line}" + (f", column {r.column}" if r.column else "")
+    return FieldError(where, r.message)
+
+
+def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    row = con.execute(f"SELECT count(*) FROM read_parquet({quote_literal(str(path))})").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _transcode(path: Path, encoding: str, target: Path) -> Path:
+    """Re-encode to UTF-8 in 1 MB steps, for encodings DuckDB cannot read itself."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line = 1
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as out:
+        while True:
+            chunk = src.read(1 << 20)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                where = line + chunk[: exc.start].count(b"\n")
+                raise Invalid(
+                    f"the file is not valid {encoding} text",
+                    errors=[FieldError(f"line {where}", str(exc.reason))],
+                ) from exc
+            out.write(text)
+            line += chunk.count(b"\n")
+            if not chunk:
+                return target

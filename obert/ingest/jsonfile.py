@@ -1,0 +1,118 @@
+"""JSON (records) and GeoJSON (features) → typed Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+
+from obert.errors import FieldError, Invalid
+from obert.ingest.stage import Staged
+from obert.ingest.tabular import as_text, flatten, records_to_rows, stage_rows
+
+# Keys under which APIs wrap their records: {"data": [...]}, CKAN's {"result": {"records": [...]}}.
+_WRAPPERS = ("data", "records", "results", "result", "items", "rows", "features", "elements")
+
+
+def load_json(path: Path) -> Any:
+    """Parse the file, reporting where it is broken."""
+    try:
+        with path.open("r", encoding="utf-8-sig") as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            "the file is not valid JSON",
+            errors=[FieldError(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise Invalid("the file is not UTF-8 text", errors=[FieldError("file", str(exc))]) from exc
+
+
+def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int) -> Staged:
+    records, where = _records(load_json(path), "$")
+    flat = []
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise Invalid(
+                "every record must be a JSON object", errors=[FieldError(f"{where}[{i}]", type(rec).__name__)]
+            )
+        flat.append(flatten(rec))
+    header, rows = records_to_rows(flat)
+    return stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns)
+
+
+def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int) -> Staged:
+    """Feature properties become columns; the geometry becomes WKT, plus lon/lat when all are points."""
+    doc = load_json(path)
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
+        raise Invalid(
+            "not a GeoJSON FeatureCollection", errors=[FieldError("$.type", "expected FeatureCollection")]
+        )
+    flat: list[dict[str, object]] = []
+    points: list[tuple[float, float] | None] = []
+    for i, feature in enumerate(doc["features"]):
+        where = f"$.features[{i}]"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise Invalid(
+                "a feature is not a GeoJSON Feature", errors=[FieldError(where, "expected type Feature")]
+            )
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise Invalid(
+                "feature properties must be an object",
+                errors=[FieldError(f"{where}.properties", "not an object")],
+            )
+        geom = feature.get("geometry")
+        wkt, point = _geometry(geom, f"{where}.geometry")
+        row = flatten(props)
+        row["geometry"] = wkt
+        flat.append(row)
+        points.append(point)
+    header, rows = records_to_rows(flat)
+    if flat and all(p is not None for p in points) and not {"lon", "lat"} & set(header):
+        header += ["lon", "lat"]
+        for cells, p in zip(rows, points, strict=True):
+            assert p is not None
+            cells += [as_text(p[0]), as_text(p[1])]
+    return stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns, forced={"geometry": "geometry"})
+
+
+def _records(doc: Any, where: str) -> tuple[list[Any], str]:
+    if isinstance(doc, list):
+        return doc, where
+    if isinstance(doc, dict):
+        for key in _WRAPPERS:
+            if key in doc and isinstance(doc[key], list | dict):
+                return _records(doc[key], f"{where}.{key}")
+        return [doc], where  # a single object is a one-row table
+    raise Invalid(
+        "the JSON must be an array of records or an object wrapping one",
+        errors=[FieldError(where, type(doc).__name__)],
+    )
+
+
+def _geometry(geom: Any, where: str) -> tuple[str | None, tuple[float, float] | None]:
+    if geom is None:
+        return None, None
+    if not isinstance(geom, dict) or "type" not in geom:
+        raise Invalid(
+            "a feature's geometry is not GeoJSON",
+            errors=[FieldError(where, "expected an object with a type")],
+        )
+    try:
+        g = shape(geom)
+    except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise Invalid(
+            "a feature's geometry is not valid GeoJSON",
+            errors=[FieldError(where, str(exc) or type(exc).__name__)],
+        ) from exc
+    point = (g.x, g.y) if g.geom_type == "Point" and not g.is_empty else None
+    return g.wkt, point

@@ -1,0 +1,53 @@
+"""What an ingest produces: the version's typed columns, their profile, and what was noticed on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from obert.datastore.schema import ColumnType, GeoInfo
+
+Scalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopValue:
+    value: Scalar
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnInfo:
+    """One column of an ingested table and its profile (computed from the written Parquet)."""
+
+    name: str
+    original_name: str
+    type: ColumnType
+    nulls: int = 0
+    distinct: int = 0  # approximate (HyperLogLog) beyond a few thousand values
+    min: Scalar = None
+    max: Scalar = None
+    top: list[TopValue] = field(default_factory=list)
+    # Placeholder token -> count. ``..`` (statistical suppression) became NULL; ``-1`` and
+    # ``Desconegut``-like unknowns are kept as values and only counted here.
+    placeholders: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    row_count: int
+    columns: list[ColumnInfo]
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    geo: GeoInfo
+    sha256: str
+    byte_size: int
+    elapsed_s: float
+    warnings: list[str] = field(default_factory=list)
+    sheet: str | None = None
+
+    def column(self, name: str) -> ColumnInfo:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)

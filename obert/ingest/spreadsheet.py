@@ -1,0 +1,59 @@
+"""XLSX and ODS sheets → typed Parquet, via calamine (formulas come as their cached values)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from python_calamine import CalamineError, CalamineWorkbook
+
+from obert.errors import FieldError, Invalid
+from obert.ingest.stage import Staged
+from obert.ingest.tabular import as_text, stage_rows
+
+
+def stage_spreadsheet(
+    con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int, sheet: str | None
+) -> Staged:
+    """The first sheet (or `sheet`): first non-empty row is the header, merged cells are filled in."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if not names:
+            raise Invalid("the workbook has no sheets", errors=[FieldError("sheet", "none")])
+        if sheet is not None and sheet not in names:
+            raise Invalid("no such sheet", errors=[FieldError("sheet", f"{sheet!r} is not one of {names}")])
+        name = sheet or names[0]
+        ws = book.get_sheet_by_name(name)
+        if ws.width > max_columns:
+            raise Invalid(
+                f"the sheet has {ws.width} columns, more than the {max_columns} allowed",
+                errors=[FieldError("header", f"{ws.width} columns > {max_columns}")],
+            )
+        cells = [[as_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
+        merged = ws.merged_cell_ranges or []
+    except CalamineError as exc:
+        raise Invalid("the spreadsheet cannot be read", errors=[FieldError("file", str(exc))]) from exc
+    _fill_merged(cells, merged)
+    rows = [[c if c != "" else None for c in row] for row in cells]
+    rows = [r for r in rows if any(c is not None for c in r)]
+    if not rows:
+        raise Invalid("the sheet is empty", errors=[FieldError("sheet", name)])
+    used = [i for i in range(max(len(r) for r in rows)) if any(i < len(r) and r[i] is not None for r in rows)]
+    rows = [[r[i] if i < len(r) else None for i in used] for r in rows]
+    header = [h or "" for h in rows[0]]
+    warnings = [f"{len(merged)} merged cell ranges were filled with their value"] if merged else []
+    return stage_rows(con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name)
+
+
+def _fill_merged(
+    cells: list[list[str | None]], merged: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """A merged range shows one value across its cells; every row it spans should carry it."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(cells) or c0 >= len(cells[r0]):
+            continue
+        value = cells[r0][c0]
+        for r in range(r0, min(r1, len(cells) - 1) + 1):
+            for c in range(c0, min(c1, len(cells[r]) - 1) + 1):
+                cells[r][c] = value
