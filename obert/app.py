@@ -27,7 +27,7 @@ from obert.api.v1 import resources as v1_resources
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
-from obert.web import brand, browse, pages
+from obert.web import brand, browse, pages, seo
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(browse.router)
     app.include_router(brand.router)
+    app.include_router(seo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
