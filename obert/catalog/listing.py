@@ -43,7 +43,7 @@ class BrowseQuery:
     facet_mincount: int = 1
     modified_since: datetime | None = None
     include_private: bool = True  # what the actor may see anyway; False keeps only public ones
-    include_drafts: bool = False
+    include_drafts: bool = False  # also drafts, datasets in review and withdrawn ones the actor may see
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,8 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         raise Invalid("bad page size", errors=[FieldError("rows", f"must be between 0 and {MAX_PAGE}")])
     where = [visible_to(actor)]
     if not query.include_drafts:
-        where.append(datasets.c.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]))
+        # Withdrawn datasets keep their pages (links to them must not break) but leave the listings.
+        where.append(datasets.c.state == State.PUBLISHED.value)
     else:
         where.append(NOT_DELETED)
     if not query.include_private:

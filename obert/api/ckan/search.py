@@ -4,7 +4,8 @@ result shape. When full-text search lands, only the service call changes."""
 from __future__ import annotations
 
 import re
-import shlex
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, get_args
 
 from obert.api.ckan.params import Params
@@ -21,6 +22,8 @@ _SORTS: dict[str, SortKey] = {
     "metadata_created": "created",
 }
 _FQ_TERM = re.compile(r"^\+?(?P<field>[a-z_]+):(?P<value>.+)$")
+_TOKEN = re.compile(r'\+?[a-z_]+:(?:\[[^\]]*\]|"[^"]*"|\S+)|"[^"]*"|\S+')
+_RANGE = re.compile(r"^\[(?P<start>\S+) TO (?:\*|NOW|\S+)\]$")
 
 
 def search_query(params: Params) -> BrowseQuery:
@@ -36,9 +39,14 @@ def search_query(params: Params) -> BrowseQuery:
                 errors=[FieldError("facet.field", f"'{name}' is not one of {', '.join(FACETS)}")],
             )
     sort, descending = _sort(params.text("sort") or "score desc, metadata_modified desc")
+    parsed = _Parsed()
+    _parse(params.text("q") or "", source="q", parsed=parsed, words_allowed=True)
+    for fq in [params.text("fq") or "", *params.string_list("fq_list")]:
+        _parse(fq, source="fq", parsed=parsed, words_allowed=False)
     return BrowseQuery(
-        text=params.text("q") or "",
-        filters=_filters([params.text("fq") or "", *params.string_list("fq_list")]),
+        text=" ".join(parsed.words),
+        filters={k: tuple(v) for k, v in parsed.filters.items()},
+        modified_since=parsed.modified_since,
         offset=params.integer("start", 0, minimum=0),
         limit=rows,
         sort=sort,
@@ -93,22 +101,46 @@ def _ckan_sort_name(key: SortKey) -> str:
     }[key]
 
 
-def _filters(fqs: list[str]) -> dict[Facet, tuple[str, ...]]:
-    out: dict[Facet, list[str]] = {}
-    for fq in fqs:
-        try:
-            terms = shlex.split(fq)
-        except ValueError:
-            raise Invalid("bad filter query", errors=[FieldError("fq", "unbalanced quotes")]) from None
-        for term in terms:
-            if term.upper() == "AND":
+@dataclass
+class _Parsed:
+    filters: dict[Facet, list[str]] = field(default_factory=dict)
+    modified_since: datetime | None = None
+    words: list[str] = field(default_factory=list)
+
+
+def _parse(text: str, *, source: str, parsed: _Parsed, words_allowed: bool) -> None:
+    """Read Solr-style `field:value` terms: the facet fields, `metadata_modified:[<date> TO *]` (what
+    CKAN's harvester sends for incremental runs), and the always-true `dataset_type:dataset`."""
+    if text.count('"') % 2:
+        raise Invalid("bad filter query", errors=[FieldError(source, "unbalanced quotes")])
+    for term in _TOKEN.findall(text):
+        if term.upper() in ("AND", "*:*"):
+            continue
+        match = _FQ_TERM.match(term)
+        if match is None:
+            if words_allowed:
+                parsed.words.append(term.strip('"'))
                 continue
-            match = _FQ_TERM.match(term)
-            if not match or match["field"] not in FACETS:
-                raise Invalid(
-                    "unsupported filter",
-                    errors=[FieldError("fq", f"'{term}': filter with field:value on {', '.join(FACETS)}")],
-                )
-            field: Facet = match["field"]
-            out.setdefault(field, []).append(match["value"].strip('"'))
-    return {k: tuple(v) for k, v in out.items()}
+            raise Invalid("unsupported filter", errors=[FieldError(source, f"'{term}' is not field:value")])
+        name, value = match["field"], match["value"].strip('"')
+        if name in FACETS:
+            parsed.filters.setdefault(name, []).append(value)
+        elif name == "dataset_type" and value == "dataset":
+            continue
+        elif name == "metadata_modified" and (since := _range_start(value)) is not None:
+            parsed.modified_since = since
+        else:
+            raise Invalid(
+                "unsupported filter",
+                errors=[FieldError(source, f"'{term}': filter on {', '.join(FACETS)} or metadata_modified")],
+            )
+
+
+def _range_start(value: str) -> datetime | None:
+    match = _RANGE.match(value)
+    if match is None:
+        return None
+    try:
+        return datetime.fromisoformat(match["start"].replace("Z", "+00:00"))
+    except ValueError:
+        return None

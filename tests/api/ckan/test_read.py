@@ -135,6 +135,20 @@ def test_package_search_filters_and_text(ckan: ckanapi.RemoteCKAN) -> None:
     assert len(limited["facets"]["organization"]) == 2
 
 
+def test_solr_style_queries_ckan_tools_send(ckan: ckanapi.RemoteCKAN) -> None:
+    assert ckan.action.package_search(q="organization:bsm")["count"] == 1
+    assert ckan.action.package_search(q='tags:"road safety" accidents')["count"] == 1
+    assert ckan.action.package_search(q="*:*")["count"] == DEMO_DATASETS
+    # CKAN's harvester asks for what changed since its last run like this:
+    since = ckan.action.package_search(fq="+dataset_type:dataset metadata_modified:[2000-01-01T00:00:00Z TO *]")
+    assert since["count"] == DEMO_DATASETS
+    later = ckan.action.package_search(fq="metadata_modified:[2999-01-01T00:00:00Z TO *]")
+    assert later["count"] == 0
+    with pytest.raises(ckanapi.ValidationError) as bad:
+        ckan.action.package_search(fq="author:someone")
+    assert "fq" in bad.value.error_dict
+
+
 def test_organizations_groups_and_tags(ckan: ckanapi.RemoteCKAN) -> None:
     names = ckan.action.organization_list()
     assert "guardia-urbana" in names
