@@ -140,7 +140,8 @@ def test_solr_style_queries_ckan_tools_send(ckan: ckanapi.RemoteCKAN) -> None:
     assert ckan.action.package_search(q='tags:"road safety" accidents')["count"] == 1
     assert ckan.action.package_search(q="*:*")["count"] == DEMO_DATASETS
     # CKAN's harvester asks for what changed since its last run like this:
-    since = ckan.action.package_search(fq="+dataset_type:dataset metadata_modified:[2000-01-01T00:00:00Z TO *]")
+    harvester_fq = "+dataset_type:dataset metadata_modified:[2000-01-01T00:00:00Z TO *]"
+    since = ckan.action.package_search(fq=harvester_fq)
     assert since["count"] == DEMO_DATASETS
     later = ckan.action.package_search(fq="metadata_modified:[2999-01-01T00:00:00Z TO *]")
     assert later["count"] == 0
