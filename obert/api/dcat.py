@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from obert.catalog import datasets as dataset_service
 from obert.catalog import organizations
@@ -134,18 +135,32 @@ _DATASET_PAGE = re.compile(r"^/dataset/([^/.]+)/?$")
 
 
 class RdfNegotiation:
-    """Sends `/dataset/<name>` to its RDF twin when the Accept header prefers RDF over HTML."""
+    """Sends `/dataset/<name>` to its RDF twin when the Accept header prefers RDF over HTML, and tells
+    caches that the page varies by Accept."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            match = _DATASET_PAGE.match(scope["path"])
-            if match:
-                headers = dict(scope.get("headers") or [])
-                fmt = negotiate(headers.get(b"accept", b"").decode("latin-1"))
-                if fmt is not None:
-                    path = f"/dataset/{match.group(1)}.{fmt.suffix}"
-                    scope = {**scope, "path": path, "raw_path": path.encode()}
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        match = _DATASET_PAGE.match(scope["path"])
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        fmt = negotiate(headers.get(b"accept", b"").decode("latin-1"))
+        if fmt is not None:
+            path = f"/dataset/{match.group(1)}.{fmt.suffix}"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+
+        async def send_varying(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = MutableHeaders(raw=message["headers"])
+                vary = [v.strip() for v in raw.get("vary", "").split(",") if v.strip()]
+                if "Accept" not in vary:
+                    raw["Vary"] = ", ".join([*vary, "Accept"])
+            await send(message)
+
+        await self.app(scope, receive, send_varying)

@@ -57,6 +57,7 @@ def test_dataset_serialisations_and_negotiation(demo_client: TestClient) -> None
 def test_browsers_still_get_the_page(demo_client: TestClient, accept: str) -> None:
     response = demo_client.get("/dataset/accidents-gu-bcn", headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]  # caches keep both apart
     assert "Accidents gestionats" in response.text or "Accidents handled" in response.text
 
 

@@ -204,6 +204,7 @@ def test_get_requests_work_like_ckan(server: Server) -> None:
 
 @pytest.mark.parametrize("prefix", ["/api/3/action", "/api/action"])
 def test_envelope(server: Server, prefix: str) -> None:
+    assert httpx.get(f"{server.url}/api/3").json() == {"version": 3}
     body = httpx.get(f"{server.url}{prefix}/package_list").json()
     assert body["success"] is True
     assert body["help"] == f"{server.url}/api/3/action/help_show?name=package_list"
