@@ -23,6 +23,7 @@ IBAN_LENGTHS = {
     "LU": 20, "CH": 21, "AT": 20, "PL": 28, "RO": 24, "SE": 24, "DK": 18, "FI": 18, "NO": 15, "GR": 27,
     "MC": 27, "MA": 28,
 }  # fmt: skip
+_LETTER_DIGITS = {ord(c): str(ord(c) - ord("A") + 10) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _CIF_LETTER_CONTROL = "PQRSNW"  # organisations whose control character is always a letter
 _CIF_DIGIT_CONTROL = "ABEH"  # companies whose control character is always a digit
 
@@ -76,14 +77,9 @@ def is_cif(value: str) -> bool:
 
 
 def iban_remainder(iban: str) -> int:
-    """ISO 7064 mod 97-10 of a compact IBAN, moved and letters expanded as ISO 13616 says."""
-    moved = iban[4:] + iban[:4]
-    remainder = 0
-    for char in moved:
-        # Letters become two digits (A=10 ... Z=35); folding digit by digit keeps the numbers small.
-        for digit in str(int(char, 36)):
-            remainder = (remainder * 10 + int(digit)) % 97
-    return remainder
+    """ISO 7064 mod 97-10 of a compact IBAN: first four characters moved to the end, letters expanded
+    to two digits (A=10 ... Z=35), the whole read as one integer."""
+    return int((iban[4:] + iban[:4]).translate(_LETTER_DIGITS)) % 97
 
 
 def is_iban(value: str) -> bool:

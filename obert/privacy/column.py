@@ -7,7 +7,7 @@ Regular-expression prefilters run inside Arrow (RE2, vectorised) so Python only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pyarrow as pa
@@ -26,6 +26,29 @@ class Options:
     today: date = date(2000, 1, 1)
 
 
+# Long enough and wordy enough to be prose rather than a label, a code or a hash.
+PROSE_MEDIAN_LENGTH = 40
+PROSE_MEDIAN_WORDS = 6
+
+
+# The shortest identifier an integer column can hold is a nine-digit phone number; counts, codes and
+# years are all smaller, and skipping them saves most of the work on statistical tables.
+SMALLEST_IDENTIFIER = 10**8
+
+
+def _max_abs(array: pa.Array | pa.ChunkedArray) -> int:
+    bounds = pc.min_max(array).as_py()
+    return int(max(abs(bounds["min"] or 0), abs(bounds["max"] or 0)))
+
+
+def _is_prose(text: pa.Array) -> bool:
+    length = pc.approximate_median(pc.utf8_length(text)).as_py() or 0.0
+    if length < PROSE_MEDIAN_LENGTH:
+        return False
+    words = pc.approximate_median(pc.count_substring_regex(text, r"\s+")).as_py() or 0.0
+    return float(words) + 1 >= PROSE_MEDIAN_WORDS
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
@@ -35,7 +58,7 @@ class Column:
     filled: int  # cells with a value
     numeric: bool  # the stored type was a number (so no separators, no leading '+')
     temporal: bool
-    median_length: float  # in characters, over the filled cells
+    prose: bool  # reads as running text: long values made of several words
 
     @classmethod
     def from_array(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column | None:
@@ -48,13 +71,15 @@ class Column:
             return cls.from_array(name, array.cast(kind.value_type))
         if not (numeric or temporal or textual):
             return None
+        if pa.types.is_integer(kind) and len(array) and _max_abs(array) < SMALLEST_IDENTIFIER:
+            return None
         scanned = len(array)
         text = pc.utf8_trim_whitespace(pc.cast(array, pa.string()))
         text = pc.filter(text, pc.and_(pc.is_valid(text), pc.not_equal(text, "")))
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
         counted = pc.value_counts(text)
-        median = pc.approximate_median(pc.utf8_length(text)).as_py() if len(text) else 0.0
+        prose = bool(len(text)) and _is_prose(text)
         return cls(
             name=name,
             distinct=counted.field("values"),
@@ -63,7 +88,7 @@ class Column:
             filled=len(text),
             numeric=numeric,
             temporal=temporal,
-            median_length=float(median or 0.0),
+            prose=prose,
         )
 
     def candidates(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int]]:
@@ -78,17 +103,44 @@ class Column:
     def all_values(self) -> list[tuple[str, int]]:
         return list(zip(self.distinct.to_pylist(), self.counts.to_pylist(), strict=True))
 
+    def narrowed(self, pattern: str) -> Column:
+        """The same column restricted to the distinct values matching `pattern`."""
+        distinct, counts = self.match(pattern)
+        return replace(self, distinct=distinct, counts=counts)
+
+    def match(self, pattern: str) -> tuple[pa.Array, pa.Array]:
+        """The distinct values matching the RE2 `pattern`, and their counts, still as Arrow arrays."""
+        mask = pc.match_substring_regex(self.distinct, pattern)
+        return pc.filter(self.distinct, mask), pc.filter(self.counts, mask)
+
     def finding(
-        self, kind: Kind, hits: list[tuple[str, int]], reason: Reason, options: Options, detail: str
+        self,
+        kind: Kind,
+        *,
+        matched: int,
+        examples: list[str],
+        reason: Reason,
+        options: Options,
+        detail: str,
     ) -> Finding:
-        """A finding of `kind` built from the matching distinct values and their counts."""
+        """A finding of `kind`; `examples` are raw values, masked here, never stored as they are."""
         return Finding(
             column=self.name,
             kind=kind,
             severity=SEVERITY[kind],
-            matched=sum(count for _, count in hits),
+            matched=matched,
             scanned=self.scanned,
             reason=reason,
-            examples=tuple(mask(value, kind) for value, _ in hits[: options.max_examples]),
+            examples=tuple(mask(value, kind) for value in examples[: options.max_examples]),
             detail=detail,
+        )
+
+    def finding_from(
+        self, kind: Kind, hits: list[tuple[str, int]], reason: Reason, options: Options, detail: str
+    ) -> Finding:
+        """A finding built from (distinct value, count) pairs."""
+        matched = sum(count for _, count in hits)
+        examples = [value for value, _ in hits[: options.max_examples]]
+        return self.finding(
+            kind, matched=matched, examples=examples, reason=reason, options=options, detail=detail
         )

@@ -13,11 +13,9 @@ from collections.abc import Callable, Iterator
 from obert.privacy.checks import is_card, is_dni, is_iban, is_nie
 from obert.privacy.column import Column, Options
 from obert.privacy.identifiers import is_phone
-from obert.privacy.kinds import Finding, Kind
+from obert.privacy.kinds import SEVERITY, Finding, Kind
 from obert.privacy.masking import mask
 
-# Long enough and wordy enough to be prose rather than a label or a code.
-MIN_MEDIAN_LENGTH = 40
 PREFILTER = r"@|\d{7}|\d{2,3}[ .\-]\d{2,3}[ .\-]\d{2,3}|[A-Z]{2}\d{2} ?\d{4}"
 
 _SPANS: tuple[tuple[Kind, re.Pattern[str], Callable[[str], bool]], ...] = (
@@ -58,7 +56,7 @@ def redact(text: str) -> str:
 
 
 def detect_free_text(column: Column, options: Options) -> Finding | None:
-    if column.numeric or column.temporal or column.median_length < MIN_MEDIAN_LENGTH:
+    if column.numeric or column.temporal or not column.prose:
         return None
     hits: list[tuple[str, int]] = []
     kinds: dict[str, int] = {}
@@ -76,15 +74,14 @@ def detect_free_text(column: Column, options: Options) -> Finding | None:
         return None
     matched = sum(n for _, n in hits)
     inside = ", ".join(f"{kind} ({n})" for kind, n in sorted(kinds.items()))
-    finding = column.finding("free_text", [], "content", options, f"{matched} texts contain {inside}")
     # Examples show only the masked identifiers, never the surrounding text, which may name people too.
     return Finding(
-        column=finding.column,
+        column=column.name,
         kind="free_text",
-        severity=finding.severity,
+        severity=SEVERITY["free_text"],
         matched=matched,
-        scanned=finding.scanned,
+        scanned=column.scanned,
         reason="content",
         examples=tuple(examples),
-        detail=finding.detail,
+        detail=f"{matched} texts contain {inside}",
     )

@@ -7,16 +7,18 @@ candidates validate: a column of codes that merely look like DNIs validates abou
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from obert.privacy.checks import is_card, is_cif, is_dni, is_iban, is_nie
+from obert.privacy.checks import IBAN_LENGTHS, is_card, is_cif
 from obert.privacy.column import Column, Options
 from obert.privacy.kinds import Finding, Kind, Reason
 from obert.privacy.lexicon import CARD_HINTS, PHONE_HINTS, has_hint
+from obert.privacy.vector import always, dni_ok, iban_ok, nie_ok, per_value, phone_ok
 
 DNI_PATTERN = r"^(?:\d{8}|\d{2}\.\d{3}\.\d{3})[ -]?[A-Za-z]$"
 NIE_PATTERN = r"^[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]$"
@@ -24,10 +26,33 @@ CIF_PATTERN = r"^[ABCDEFGHJNPQRSUVWabcdefghjnpqrsuvw][ -]?\d{7}[ -]?[0-9A-Ja-j]$
 IBAN_PATTERN = r"^[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}$"
 EMAIL_PATTERN = r"^[\pL\pN._%+\-]+@[\pL\pN\-]+(?:\.[\pL\pN\-]+)*\.\pL{2,}$"
 CARD_PATTERN = r"^\d(?:[ -]?\d){12,18}$"
-PHONE_PATTERN = r"^(?:\+|00)?[\d ().\-/]{9,22}$"
+# Nine to fifteen digits with the usual separators; a decimal number ("4574123.45") is a measurement.
+PHONE_PATTERN = r"^(?:\+|00)?(?:[ ().\-/]*\d){9,15}[ ()]*$"
+PHONE_NOT = r"^\d+[.,]\d+$"
+# What sets a written phone number apart from a bare code: an international prefix or digit groups.
+FORMATTED_PHONE = r"^(?:\+|00)|\d[ .\-/)]\(?\d"
 
-_DECIMAL = re.compile(r"\d+[.,]\d+")
-_FORMATTED_PHONE = re.compile(r"^(?:\+|00)|\d[ .\-/)]\(?\d")
+
+def _decide(
+    column: Column,
+    options: Options,
+    *,
+    kind: Kind,
+    candidates: pa.Array,
+    counts: pa.Array,
+    valid: pa.Array,
+    reason: Reason,
+    what: str,
+) -> Finding | None:
+    looked_at = int(pc.sum(counts).as_py() or 0)
+    matched = int(pc.sum(pc.filter(counts, valid)).as_py() or 0)
+    if not matched or matched < options.min_share * looked_at:
+        return None
+    examples: list[str] = pc.filter(candidates, valid)[: options.max_examples].to_pylist()
+    return column.finding(
+        kind, matched=matched, examples=examples, reason=reason, options=options,
+        detail=f"{matched} values are {what}",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +61,7 @@ class CheckedDetector:
 
     kind: Kind
     pattern: str
-    valid: Callable[[str], bool]
+    valid: Callable[[pa.Array], pa.Array]
     what: str
     hints: frozenset[str] = frozenset()
     numbers_too: bool = False  # whether an integer column can hold it (cards can; DNIs have a letter)
@@ -44,61 +69,64 @@ class CheckedDetector:
     def __call__(self, column: Column, options: Options) -> Finding | None:
         if column.numeric and not self.numbers_too:
             return None
-        candidates = column.candidates(self.pattern)
-        hits = [(v, n) for v, n in candidates if self.valid(v)]
-        looked_at = sum(n for _, n in candidates)
-        matched = sum(n for _, n in hits)
-        if not matched or matched < options.min_share * looked_at:
+        candidates, counts = column.match(self.pattern)
+        if not len(candidates):
             return None
         reason: Reason = "both" if self.hints and has_hint(column.name, self.hints) else "content"
-        return column.finding(self.kind, hits, reason, options, f"{matched} values are {self.what}")
+        return _decide(
+            column, options, kind=self.kind, candidates=candidates, counts=counts,
+            valid=self.valid(candidates), reason=reason, what=self.what,
+        )  # fmt: skip
 
 
-detect_dni = CheckedDetector("dni", DNI_PATTERN, is_dni, "DNI numbers with a correct check letter")
-detect_nie = CheckedDetector("nie", NIE_PATTERN, is_nie, "NIE numbers with a correct check letter")
+detect_dni = CheckedDetector("dni", DNI_PATTERN, dni_ok, "DNI numbers with a correct check letter")
+detect_nie = CheckedDetector("nie", NIE_PATTERN, nie_ok, "NIE numbers with a correct check letter")
 detect_cif = CheckedDetector(
-    "cif", CIF_PATTERN, is_cif, "company tax codes (CIF) with a correct control character"
+    "cif", CIF_PATTERN, per_value(is_cif), "company tax codes (CIF) with a correct control character"
 )
-detect_iban = CheckedDetector("iban", IBAN_PATTERN, is_iban, "IBANs with a correct mod-97 checksum")
-detect_email = CheckedDetector("email", EMAIL_PATTERN, lambda _: True, "e-mail addresses")
+detect_iban = CheckedDetector(
+    "iban", IBAN_PATTERN, partial(iban_ok, lengths=IBAN_LENGTHS), "IBANs with a correct mod-97 checksum"
+)
+detect_email = CheckedDetector("email", EMAIL_PATTERN, always, "e-mail addresses")
 detect_card = CheckedDetector(
     "card",
     CARD_PATTERN,
-    is_card,
+    per_value(is_card),
     "payment card numbers (issuer prefix and Luhn check)",
     hints=CARD_HINTS,
     numbers_too=True,
 )
 
 
-def is_phone(value: str, region: str = "ES") -> bool:
-    digits = sum(c.isdigit() for c in value)
-    if not 9 <= digits <= 15 or _DECIMAL.fullmatch(value):
-        return False
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return False
-    return bool(phonenumbers.is_valid_number(number))
-
-
 def detect_phone(column: Column, options: Options) -> Finding | None:
     """Phone numbers. A bare run of nine digits is a valid Spanish number surprisingly often (codes,
     identifiers), so unformatted digits only count in a column whose name says it holds phones."""
     hinted = has_hint(column.name, PHONE_HINTS)
-    candidates = column.candidates(PHONE_PATTERN)
-    if not hinted:
-        candidates = [(v, n) for v, n in candidates if _FORMATTED_PHONE.search(v)]
-        if column.numeric:
-            return None
-    hits = [(v, n) for v, n in candidates if is_phone(v)]
-    looked_at = sum(n for _, n in candidates)
-    matched = sum(n for _, n in hits)
-    if not matched or matched < options.min_share * looked_at:
+    if column.numeric and not hinted:
         return None
-    reason: Reason = "both" if hinted else "content"
-    return column.finding("phone", hits, reason, options, f"{matched} values are valid phone numbers")
+    candidates, counts = column.match(PHONE_PATTERN)
+    keep = pc.invert(pc.match_substring_regex(candidates, PHONE_NOT))
+    if not hinted:
+        keep = pc.and_(keep, pc.match_substring_regex(candidates, FORMATTED_PHONE))
+    candidates, counts = pc.filter(candidates, keep), pc.filter(counts, keep)
+    if not len(candidates):
+        return None
+    return _decide(
+        column, options, kind="phone", candidates=candidates, counts=counts, valid=phone_ok(candidates),
+        reason="both" if hinted else "content", what="valid phone numbers",
+    )  # fmt: skip
 
+
+def is_phone(value: str) -> bool:
+    """One value, as the column detector would judge it (used on spans found inside free text)."""
+    return bool(phone_ok(pa.array([value], pa.string()))[0].as_py())
+
+
+# Any of the shapes above: one pass that lets most columns skip every identifier check.
+ANY_IDENTIFIER = "|".join(
+    f"(?:{p})" for p in (DNI_PATTERN, NIE_PATTERN, CIF_PATTERN, IBAN_PATTERN, EMAIL_PATTERN, CARD_PATTERN,
+                         PHONE_PATTERN)
+)  # fmt: skip
 
 IDENTIFIER_DETECTORS: tuple[Callable[[Column, Options], Finding | None], ...] = (
     detect_dni,

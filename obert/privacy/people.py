@@ -116,7 +116,7 @@ def _name_finding(column: Column, hits: list[tuple[str, int]], reason: Reason, o
         "both": f"the column name suggests names and {matched} values are common given names or surnames",
         "content": f"{matched} values look like a given name followed by surnames",
     }[reason]
-    return column.finding("person_name", hits, reason, options, detail)
+    return column.finding_from("person_name", hits, reason, options, detail)
 
 
 def detect_address(column: Column, options: Options) -> Finding | None:
@@ -134,7 +134,7 @@ def detect_address(column: Column, options: Options) -> Finding | None:
     matched = sum(n for _, n in hits)
     if not matched or matched < options.min_share * column.filled:
         return None
-    return column.finding("address", hits, reason, options, detail)
+    return column.finding_from("address", hits, reason, options, detail)
 
 
 def _letters(value: str) -> int:
@@ -169,4 +169,4 @@ def detect_birth_date(column: Column, options: Options) -> Finding | None:
     if not matched or matched < options.min_share * column.filled:
         return None
     detail = f"the column name says birth dates and {matched} values are dates within a human lifetime"
-    return column.finding("birth_date", hits, "both", options, detail)
+    return column.finding_from("birth_date", hits, "both", options, detail)

@@ -13,15 +13,15 @@ import pyarrow.compute as pc
 from obert.errors import FieldError, Invalid
 from obert.privacy.column import Column, Options
 from obert.privacy.freetext import detect_free_text
-from obert.privacy.identifiers import IDENTIFIER_DETECTORS
+from obert.privacy.identifiers import ANY_IDENTIFIER, IDENTIFIER_DETECTORS
 from obert.privacy.kinds import Finding, ScanReport
 from obert.privacy.people import detect_address, detect_birth_date, detect_person_name
 
 Detector = Callable[[Column, Options], "Finding | None"]
 TableLike: TypeAlias = Mapping[str, Sequence[object]] | pa.Table
 
+# Judgement-based detectors, which need every value (identifier detectors only see candidates).
 DETECTORS: tuple[Detector, ...] = (
-    *IDENTIFIER_DETECTORS,
     detect_person_name,
     detect_address,
     detect_birth_date,
@@ -112,4 +112,9 @@ def scan_column(column: Column, options: Options) -> list[Finding]:
     text = detect_free_text(column, options)
     if text is not None:
         return [text]
-    return [f for detect in DETECTORS if (f := detect(column, options)) is not None]
+    found: list[Finding] = []
+    shaped = column.narrowed(ANY_IDENTIFIER)
+    if len(shaped.distinct):
+        found.extend(f for detect in IDENTIFIER_DETECTORS if (f := detect(shaped, options)) is not None)
+    found.extend(f for detect in DETECTORS if (f := detect(column, options)) is not None)
+    return found
