@@ -87,10 +87,10 @@ def build(rows: int, seed: int = 1) -> pa.Table:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     table = timed(f"generate {args.rows:,} rows x 20 columns", lambda: build(args.rows))
     sampled = timed("scan, default sample (10,000 rows)", lambda: scan_table(table))
     full = timed("scan, every row (sample_rows=None)", lambda: scan_table(table, sample_rows=None))

@@ -41,6 +41,19 @@ def _max_abs(array: pa.Array | pa.ChunkedArray) -> int:
     return int(max(abs(bounds["min"] or 0), abs(bounds["max"] or 0)))
 
 
+_ONE = pa.scalar(1, pa.int64())
+_PROBE = 2_000
+
+
+def _mostly_distinct(text: pa.Array) -> bool:
+    """Whether an evenly spread probe of the column is more than half distinct values."""
+    if len(text) <= _PROBE:
+        return False
+    step = len(text) // _PROBE
+    probe = text.take(pa.array(range(0, step * _PROBE, step), pa.int64()))
+    return int(pc.count_distinct(probe).as_py()) > _PROBE // 2
+
+
 def _is_prose(text: pa.Array) -> bool:
     length = pc.approximate_median(pc.utf8_length(text)).as_py() or 0.0
     if length < PROSE_MEDIAN_LENGTH:
@@ -52,13 +65,14 @@ def _is_prose(text: pa.Array) -> bool:
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    distinct: pa.Array  # string values, trimmed, non-empty, each once
+    distinct: pa.Array  # string values, trimmed, non-empty, each once (see `counted`)
     counts: pa.Array  # int64, occurrences of each distinct value
     scanned: int  # cells looked at, empty ones included
     filled: int  # cells with a value
     numeric: bool  # the stored type was a number (so no separators, no leading '+')
     temporal: bool
     prose: bool  # reads as running text: long values made of several words
+    counted: bool  # distinct really holds each value once (else one entry per row, counts all 1)
 
     @classmethod
     def from_array(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column | None:
@@ -78,17 +92,24 @@ class Column:
         text = pc.filter(text, pc.and_(pc.is_valid(text), pc.not_equal(text, "")))
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        counted = pc.value_counts(text)
         prose = bool(len(text)) and _is_prose(text)
+        counted = not _mostly_distinct(text)
+        if not counted:
+            # Counting a column of unique values costs more than it saves: keep every row, count 1.
+            distinct, counts = text, pc.if_else(pc.is_valid(text), _ONE, _ONE)
+        else:
+            counted = pc.value_counts(text)
+            distinct, counts = counted.field("values"), counted.field("counts")
         return cls(
             name=name,
-            distinct=counted.field("values"),
-            counts=counted.field("counts"),
+            distinct=distinct,
+            counts=counts,
             scanned=scanned,
             filled=len(text),
             numeric=numeric,
             temporal=temporal,
             prose=prose,
+            counted=counted,
         )
 
     def candidates(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int]]:
@@ -101,7 +122,12 @@ class Column:
         return list(zip(values, counts, strict=True))
 
     def all_values(self) -> list[tuple[str, int]]:
-        return list(zip(self.distinct.to_pylist(), self.counts.to_pylist(), strict=True))
+        """Every distinct value with its count (counted now if the column was kept row by row)."""
+        distinct, counts = self.distinct, self.counts
+        if not self.counted:
+            counted = pc.value_counts(distinct)
+            distinct, counts = counted.field("values"), counted.field("counts")
+        return list(zip(distinct.to_pylist(), counts.to_pylist(), strict=True))
 
     def narrowed(self, pattern: str) -> Column:
         """The same column restricted to the distinct values matching `pattern`."""
@@ -131,7 +157,9 @@ class Column:
             matched=matched,
             scanned=self.scanned,
             reason=reason,
-            examples=tuple(mask(value, kind) for value in examples[: options.max_examples]),
+            examples=tuple(
+                mask(value, kind) for value in list(dict.fromkeys(examples))[: options.max_examples]
+            ),
             detail=detail,
         )
 

@@ -14,7 +14,7 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from obert.privacy.checks import IBAN_LENGTHS, is_card, is_cif
+from obert.privacy.checks import IBAN_LENGTHS, is_card, is_cif, is_iban
 from obert.privacy.column import Column, Options
 from obert.privacy.kinds import Finding, Kind, Reason
 from obert.privacy.lexicon import CARD_HINTS, PHONE_HINTS, has_hint
@@ -85,7 +85,10 @@ detect_cif = CheckedDetector(
     "cif", CIF_PATTERN, per_value(is_cif), "company tax codes (CIF) with a correct control character"
 )
 detect_iban = CheckedDetector(
-    "iban", IBAN_PATTERN, partial(iban_ok, lengths=IBAN_LENGTHS), "IBANs with a correct mod-97 checksum"
+    "iban",
+    IBAN_PATTERN,
+    partial(iban_ok, lengths=IBAN_LENGTHS, fallback=is_iban),
+    "IBANs with a correct mod-97 checksum",
 )
 detect_email = CheckedDetector("email", EMAIL_PATTERN, always, "e-mail addresses")
 detect_card = CheckedDetector(

@@ -86,6 +86,11 @@ def scan_table(
     candidate values that must validate before the column is reported; `today` anchors the "plausible
     human age" test for birth dates. Examples in the report are masked.
     """
+    if sample_rows is not None and sample_rows < 1:
+        raise Invalid(
+            "sample_rows must be at least 1, or None to scan every row",
+            errors=[FieldError(field="sample_rows", message=str(sample_rows))],
+        )
     table = as_table(columns)
     options = Options(min_share=min_share, max_examples=max_examples, today=today or date.today())
     scanned = sample(table, sample_rows)

@@ -105,32 +105,50 @@ def _mod(values: pa.Array, divisor: int) -> pa.Array:
     return pc.subtract(values, pc.multiply(pc.divide(values, divisor), divisor))
 
 
-def iban_ok(values: pa.Array, lengths: dict[str, int]) -> pa.Array:
-    """ISO 13616 in Arrow: letters expanded to two digits, then mod 97 folded seven digits at a time so
-    every intermediate value fits in 64 bits."""
+_ALPHABET = pa.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+
+def _fold97(remainder: pa.Array, digits: pa.Array) -> pa.Array:
+    """remainder * 10^len(digits) + digits, mod 97, seven digits at a time (64-bit safe)."""
+    longest = int(pc.max(pc.utf8_length(digits)).as_py() or 0)
+    for start in range(0, longest, 7):
+        chunk = pc.utf8_slice_codeunits(digits, start, start + 7)
+        width = pc.utf8_length(chunk)
+        number = pc.cast(pc.if_else(pc.equal(width, 0), "0", chunk), pa.int64())
+        scale = pc.power(pa.scalar(10, pa.int64()), pc.cast(width, pa.int64()))
+        remainder = _mod(pc.add(pc.multiply(remainder, scale), number), 97)
+    return remainder
+
+
+def iban_ok(values: pa.Array, lengths: dict[str, int], fallback: Callable[[str], bool]) -> pa.Array:
+    """ISO 13616 in Arrow for IBANs whose account part is all digits (Spain's and most others'): the
+    account, then the country letters as two-digit numbers, then the check digits, folded mod 97.
+    Accounts with letters (GB, NL...) go through `fallback`, one by one."""
     compact = _compact(values)
     ok = pc.match_substring_regex(compact, r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
     size = pc.utf8_length(compact)
-    known = pc.take(pa.array(list(lengths.values()), pa.int32()),
-                    pc.index_in(pc.utf8_slice_codeunits(compact, 0, 2), pa.array(list(lengths))))  # fmt: skip
+    country = pc.utf8_slice_codeunits(compact, 0, 2)
+    known = pc.take(
+        pa.array(list(lengths.values()), pa.int32()), pc.index_in(country, pa.array(list(lengths)))
+    )
     size_ok = pc.if_else(
         pc.is_null(known),
         pc.and_(pc.greater_equal(size, 15), pc.less_equal(size, 34)),
         pc.equal(size, pc.cast(known, size.type)),
     )
     ok = pc.and_(ok, size_ok)
-    moved = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(compact, 4, 64), pc.utf8_slice_codeunits(compact, 0, 4), ""
-    )
-    for offset, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
-        moved = pc.replace_substring(moved, letter, str(10 + offset))
-    moved = pc.if_else(ok, moved, "0")
-    remainder = pa.array([0] * len(moved), pa.int64())
-    longest = int(pc.max(pc.utf8_length(moved)).as_py() or 0)
-    for start in range(0, longest, 7):
-        chunk = pc.utf8_slice_codeunits(moved, start, start + 7)
-        width = pc.utf8_length(chunk)
-        number = pc.cast(pc.if_else(pc.equal(width, 0), "0", chunk), pa.int64())
-        scale = pc.power(pa.scalar(10, pa.int64()), pc.cast(width, pa.int64()))
-        remainder = _mod(pc.add(pc.multiply(remainder, scale), number), 97)
-    return pc.and_(ok, pc.equal(remainder, 1))
+    account = pc.utf8_slice_codeunits(compact, 4, 64)
+    lettered = pc.and_(ok, pc.match_substring_regex(account, "[A-Z]"))
+    numeric = pc.and_(ok, pc.invert(lettered))
+    safe = pc.if_else(numeric, compact, "AA00000000000")
+    account = pc.utf8_slice_codeunits(safe, 4, 64)
+    first = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 0, 1), _ALPHABET), 10)
+    second = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 1, 2), _ALPHABET), 10)
+    tail = pc.add(pc.multiply(pc.add(pc.multiply(pc.cast(first, pa.int64()), 100), second), 100),
+                  pc.cast(pc.utf8_slice_codeunits(safe, 2, 4), pa.int64()))  # fmt: skip
+    remainder = _fold97(pa.array([0] * len(safe), pa.int64()), account)
+    remainder = _mod(pc.add(pc.multiply(remainder, 1_000_000), tail), 97)
+    valid = pc.and_(numeric, pc.equal(remainder, 1))
+    if pc.any(lettered).as_py():
+        valid = pc.or_(valid, pc.and_(lettered, per_value(fallback)(values)))
+    return valid

@@ -58,7 +58,7 @@ def test_a_justified_override_per_finding_lets_it_through(managers: pa.Table) ->
     assert decision.allowed
     assert {o.column for _, o in decision.overridden} == {"responsable", "telefon"}
     assert decision.unused == (stale,)
-    assert decision.to_json()["overridden"][0]["override"]["actor"] == "amartin"  # type: ignore[index,call-overload]
+    assert decision.to_json()["overridden"][0]["override"]["actor"] == "amartin"
 
 
 def test_an_override_for_another_kind_does_not_cover_a_finding(managers: pa.Table) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
+from obert.errors import Invalid
 from obert.privacy import scan_table
 from obert.privacy.kinds import Finding, ScanReport
 from tests.privacy import factories as fx
@@ -190,7 +191,8 @@ def test_long_tables_are_sampled_deterministically_and_say_so() -> None:
     assert (first.rows_total, first.rows_scanned, first.sampled) == (30_000, 1000, True)
     assert only(first, "dni").matched == 1000
     assert first == scan_table(table, sample_rows=1000)
-    assert scan_table(table, sample_rows=None).rows_scanned == 30_000
+    full = scan_table(table, sample_rows=None)
+    assert full.rows_scanned == 30_000 and only(full, "dni").matched == 30_000
 
 
 def test_nested_records_are_scanned_leaf_by_leaf() -> None:
@@ -207,9 +209,15 @@ def test_nested_records_are_scanned_leaf_by_leaf() -> None:
     }
 
 
-def test_columns_of_different_lengths_are_refused() -> None:
-    from obert.errors import Invalid
-
+def test_bad_arguments_are_refused_with_the_field_named() -> None:
     with pytest.raises(Invalid) as caught:
         scan_table({"a": [1, 2], "b": [1]})
     assert {e.field for e in caught.value.errors} == {"a", "b"}
+    with pytest.raises(Invalid) as zero:
+        scan_table({"a": [1]}, sample_rows=0)
+    assert zero.value.errors[0].field == "sample_rows"
+
+
+def test_mixed_python_values_and_empty_columns_are_scanned() -> None:
+    report = scan_table({"x": [1, "12345678Z", None, 2.5], "empty": [None, None, None, None]})
+    assert [(f.column, f.kind, f.matched) for f in report.findings] == [("x", "dni", 1)]
