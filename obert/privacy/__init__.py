@@ -27,7 +27,7 @@ Entry points
 ``check_publication(table, *, plan=(), overrides=(), salt=None, sample_rows=10_000) -> PublicationCheck``
     Transform, re-scan and gate in one call; returns the new table, its report and the decision.
 
-``suppress_small_counts(table, *, count_columns, threshold=5, marker=None) -> pyarrow.Table`` and
+``suppress_small_counts(table, *, count_columns, threshold=5, marker=None, suppress_zero=False)`` and
 ``min_group_size(table, *, count_column=None, group_columns=()) -> int | None``
     Small-count protection for statistics about people.
 """

@@ -41,7 +41,6 @@ def _max_abs(array: pa.Array | pa.ChunkedArray) -> int:
     return int(max(abs(bounds["min"] or 0), abs(bounds["max"] or 0)))
 
 
-_ONE = pa.scalar(1, pa.int64())
 _PROBE = 2_000
 
 
@@ -64,6 +63,8 @@ def _is_prose(text: pa.Array) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A scalar column as the detectors see it (nested columns are split into these by the scanner)."""
+
     name: str
     distinct: pa.Array  # string values, trimmed, non-empty, each once (see `counted`)
     counts: pa.Array  # int64, occurrences of each distinct value
@@ -76,7 +77,8 @@ class Column:
 
     @classmethod
     def from_array(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column | None:
-        """Prepare `array`; None for types no detector reads (floats, booleans, binary, nested)."""
+        """Prepare `array`; None for what no detector reads: floats, booleans, binary, and integers too
+        small to be a phone or card number."""
         kind = array.type
         numeric = pa.types.is_integer(kind) or pa.types.is_decimal(kind)
         temporal = pa.types.is_temporal(kind)
@@ -94,12 +96,12 @@ class Column:
             text = text.combine_chunks()
         prose = bool(len(text)) and _is_prose(text)
         counted = not _mostly_distinct(text)
-        if not counted:
-            # Counting a column of unique values costs more than it saves: keep every row, count 1.
-            distinct, counts = text, pc.if_else(pc.is_valid(text), _ONE, _ONE)
+        if counted:
+            tally = pc.value_counts(text)
+            distinct, counts = tally.field("values"), tally.field("counts")
         else:
-            counted = pc.value_counts(text)
-            distinct, counts = counted.field("values"), counted.field("counts")
+            # Counting a column of unique values costs more than it saves: keep every row, count 1.
+            distinct, counts = text, pc.cast(pc.is_valid(text), pa.int64())
         return cls(
             name=name,
             distinct=distinct,
@@ -125,8 +127,8 @@ class Column:
         """Every distinct value with its count (counted now if the column was kept row by row)."""
         distinct, counts = self.distinct, self.counts
         if not self.counted:
-            counted = pc.value_counts(distinct)
-            distinct, counts = counted.field("values"), counted.field("counts")
+            tally = pc.value_counts(distinct)
+            distinct, counts = tally.field("values"), tally.field("counts")
         return list(zip(distinct.to_pylist(), counts.to_pylist(), strict=True))
 
     def narrowed(self, pattern: str) -> Column:
