@@ -24,12 +24,25 @@ Entry points
     covered by an ``Override`` (column, kind, actor, aware datetime, justification). An incomplete
     override raises ``obert.errors.Invalid``.
 
-``check_publication(table, *, plan=(), overrides=(), salt=None, sample_rows=10_000) -> PublicationCheck``
-    Transform, re-scan and gate in one call; returns the new table, its report and the decision.
+``check_publication(table, *, plan=(), overrides=(), salt=None, sample_rows=None) -> PublicationCheck``
+    Transform, re-scan (every row by default) and gate in one call; returns the new table, its report
+    and the decision.
 
-``suppress_small_counts(table, *, count_columns, threshold=5, marker=None, suppress_zero=False)`` and
+``suppress_small_counts(table, *, count_columns, threshold=5, marker=None, suppress_zero=False)``,
 ``min_group_size(table, *, count_column=None, group_columns=()) -> int | None``
     Small-count protection for statistics about people.
+
+Precision rules (open data is full of codes that look like identifiers)
+-----------------------------------------------------------------------
+- DNI, NIE, CIF, IBAN and card numbers count only with a correct check digit, and a column is reported
+  only when at least `min_share` of its look-alikes validate (random codes pass a DNI letter 1 in 23).
+- A bare nine-digit number is a phone only in a column named like one (tel, telèfon, mòbil, phone...);
+  written numbers ("+34 612 345 678", "93 412 00 00") count anywhere.
+- Names need an unambiguous column name (cognoms, surname...) or values that read as a common given
+  name plus surnames; "nom"/"name" columns of streets, districts or stations are recognised by their
+  name (Nom_carrer) or their values.
+- Addresses need a floor and door ("3r 2a") or an address column name; birth dates need a birth column
+  name and dates within a human lifetime. Floats and integers under 10^8 are never identifiers.
 """
 
 from obert.privacy.counts import min_group_size, suppress_small_counts

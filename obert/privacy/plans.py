@@ -63,13 +63,43 @@ def plan_from_json(data: object) -> list[Transform]:
         if kind is not None and kind not in get_args(Kind):
             errors.append(FieldError(field=f"{where}.kind", message=f"unknown kind {kind!r}"))
             continue
+        problems = [FieldError(field=f"{where}.{key}", message=m) for key, m in _field_problems(params)]
+        if problems:
+            errors.extend(problems)
+            continue
         try:
             plan.append(OPS[record["op"]](**params))
-        except TypeError as exc:
+        except TypeError as exc:  # a missing or unknown parameter
             errors.append(FieldError(field=where, message=str(exc)))
     if errors:
         raise Invalid("the transform plan is not valid", errors=errors)
     return plan
+
+
+def _field_problems(params: dict[str, object]) -> list[tuple[str, str]]:
+    """Type and range checks for parameters read from JSON, so a bad plan fails here and not midway."""
+    problems: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if key == "column" and not (isinstance(value, str) and value):
+            problems.append((key, "a column name"))
+        elif key == "columns" and not (
+            isinstance(value, tuple) and value and all(isinstance(c, str) and c for c in value)
+        ):
+            problems.append((key, "a list of column names"))
+        elif key in ("keep_last", "decimals") and not (
+            (value is None and key == "decimals")
+            or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64)
+        ):
+            problems.append((key, "a whole number from 0 to 64"))
+        elif key == "grid" and not (
+            value is None or (isinstance(value, int | float) and not isinstance(value, bool) and value > 0)
+        ):
+            problems.append((key, "a positive number"))
+        elif key == "to" and value not in ("month", "year"):
+            problems.append((key, "month or year"))
+        elif key == "redact_only" and not isinstance(value, bool):
+            problems.append((key, "true or false"))
+    return problems
 
 
 def suggest_plan(report: ScanReport) -> list[Transform]:

@@ -146,8 +146,23 @@ def test_a_plan_round_trips_through_json_and_bad_plans_name_the_step() -> None:
     stored = json.dumps(plan_to_json(plan))
     assert plan_from_json(json.loads(stored)) == plan
     with pytest.raises(Invalid) as caught:
-        plan_from_json([{"op": "drop", "column": "a"}, {"op": "explode"}, {"op": "mask", "colum": "b"}])
-    assert [e.field for e in caught.value.errors] == ["plan[1].op", "plan[2]"]
+        plan_from_json(
+            [
+                {"op": "drop", "column": "a"},
+                {"op": "explode"},
+                {"op": "mask", "colum": "b"},
+                {"op": "mask", "column": "b", "keep_last": "4"},
+                {"op": "generalise_date", "column": "d", "to": "day"},
+                {"op": "generalise_coordinates", "columns": ["x"], "grid": -5},
+            ]
+        )
+    assert [e.field for e in caught.value.errors] == [
+        "plan[1].op",
+        "plan[2]",
+        "plan[3].keep_last",
+        "plan[4].to",
+        "plan[5].grid",
+    ]
     with pytest.raises(Invalid) as unknown:
         apply_transforms(pa.table({"a": [1]}), [DropColumn(column="b")])
     assert unknown.value.errors[0].field == "plan[0].column"
