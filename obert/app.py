@@ -15,20 +15,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from obert.api import dcat
+from obert.api.ckan.envelope import ckan_error_response, is_ckan
+from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import organizations as v1_organizations
+from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
-from obert.errors import ObertError
+from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
-from obert.web import brand, browse, pages
+from obert.web import brand, browse, pages, seo
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
 
 STATIC = Path(__file__).parent / "web" / "static"
-API_PREFIXES = ("/api/", "/health", "/metrics")
+API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
+RDF_SUFFIXES = (".ttl", ".rdf", ".jsonld")  # /dataset/<name>.ttl: machines read these, so errors are JSON
 
 
 def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
@@ -58,12 +63,15 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality):
         app.include_router(module.router)
     app.include_router(system_router)
+    mount_ckan(app)
+    app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
     app.include_router(pages.router)
     app.include_router(browse.router)
     app.include_router(brand.router)
+    app.include_router(seo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -82,12 +90,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     app.add_middleware(_MetricsMiddleware)
+    app.add_middleware(dcat.RdfNegotiation)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     return app
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES)
+    return request.url.path.startswith(API_PREFIXES) or request.url.path.endswith(RDF_SUFFIXES)
 
 
 def _html_error(request: Request, status: int, message: str) -> Response:
@@ -97,12 +106,16 @@ def _html_error(request: Request, status: int, message: str) -> Response:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ObertError)
     async def obert_error(request: Request, exc: ObertError) -> Response:
+        if is_ckan(request.url.path):
+            return ckan_error_response(request, exc)
         if _is_api(request):
             return obert_error_response(exc)
         return _html_error(request, exc.status, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_ckan(request.url.path):
+            return ckan_error_response(request, Invalid("the request is not valid"))
         if _is_api(request):
             return validation_error_response(exc)
         return _html_error(request, 400, "the address has a bad parameter")
@@ -112,6 +125,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail = str(exc.detail) if exc.detail else "error"
         if exc.status_code == 404:
             detail = f"nothing at {request.url.path}"
+        if is_ckan(request.url.path):
+            error = NotFound(detail) if exc.status_code == 404 else BadRequest(detail)
+            return ckan_error_response(request, error)
         if _is_api(request):
             return http_error_response(exc.status_code, detail)
         return _html_error(request, exc.status_code, detail)

@@ -15,7 +15,7 @@ from rich.console import Console
 from obert.app import create_app
 from obert.auth import Scope
 from obert.auth.users import create_token, create_user
-from obert.demo import load_demo
+from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.portal import build_portal
 from obert.settings import Settings
@@ -57,7 +57,7 @@ def demo(
 ) -> None:
     """Load the bundled Open Data BCN sample catalogue (once) and serve it."""
     data_dir = Path(os.environ.get("OBERT_DATA_DIR", "demo-data"))
-    settings = _settings(mode="demo", data_dir=data_dir)
+    settings = _settings(mode="demo", data_dir=data_dir, **catalog_settings())
     port = port or settings.port
     if "OBERT_BASE_URL" not in os.environ:
         settings = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})

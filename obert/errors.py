@@ -5,6 +5,7 @@ exactly one handler. Third-party exceptions are translated into these at the mod
 library, so nothing above that module needs to know about DuckDB, SQLAlchemy or httpx errors.
 
     ObertError
+    ├── BadRequest       400  a request obert cannot even read (malformed body, unknown action)
     ├── Invalid          422  bad input, with one FieldError per offending field
     ├── Unauthorized     401  no or bad credentials
     ├── Forbidden        403  credentials fine, permission missing
@@ -35,6 +36,10 @@ class ObertError(Exception):
         super().__init__(message)
         self.message = message
         self.errors: list[FieldError] = list(errors or [])
+
+
+class BadRequest(ObertError):
+    status = 400
 
 
 class Invalid(ObertError):

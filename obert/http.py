@@ -106,6 +106,11 @@ class HttpClient:
                 out.write(chunk)
             return Response(str(response.url), response.status_code, response.headers, b"")
 
+    def status(self, url: str) -> int:
+        """The status `url` answers a GET with, after redirects, without reading its body (link checks)."""
+        with self._open(url, {}) as response:
+            return response.status_code
+
     def download(self, url: str, path: Path, *, max_bytes: int | None = None) -> Response:
         with path.open("wb") as out:
             return self.stream_to(url, out, max_bytes=max_bytes)

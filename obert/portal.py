@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from obert.http import Allowlist, HttpClient
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
+from obert.quality import linkcheck
 from obert.settings import Settings
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
@@ -44,10 +45,12 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
+    http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     return Portal(
         settings=settings,
         store=store,
         files=FileStore(settings.files_dir),
         metrics=Metrics(),
-        http=HttpClient(allowlist=Allowlist.parse(settings.http_allowlist)),
+        http=http,
+        job_handlers={linkcheck.KIND: linkcheck.link_check_handler(http.status)},
     )

@@ -43,6 +43,28 @@ class Settings(BaseSettings):
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.
+    catalog_title: dict[str, str] = {
+        "ca": "Catàleg de dades obertes",
+        "es": "Catálogo de datos abiertos",
+        "en": "Open data catalogue",
+    }
+    catalog_description: dict[str, str] = {
+        "ca": "Dades obertes publicades amb obert.",
+        "es": "Datos abiertos publicados con obert.",
+        "en": "Open data published with obert.",
+    }
+    catalog_homepage: str | None = None  # defaults to base_url
+    catalog_publisher_uri: str | None = None  # e.g. the DIR3 IRI datos.gob.es knows the city by
+    catalog_publisher_name: dict[str, str] = {}  # defaults to site_name
+    catalog_license: str = "CC_BY_4_0"  # a code or IRI of the EU licence vocabulary
+    catalog_languages: list[str] = ["CAT", "SPA", "ENG"]  # EU language codes
+    catalog_theme_taxonomies: list[str] = [
+        "http://publications.europa.eu/resource/authority/data-theme",
+        "http://datos.gob.es/kos/sector-publico/sector",
+    ]
+    catalog_spatial_uri: str | None = None
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:

@@ -21,6 +21,22 @@ def demo_catalog() -> dict[str, Any]:
     return data
 
 
+def catalog_settings() -> dict[str, Any]:
+    """The demo catalogue's own metadata (its "catalog" object) as Settings fields."""
+    info = demo_catalog()["catalog"]
+    return {
+        "catalog_title": info["title"],
+        "catalog_description": info["description"],
+        "catalog_homepage": info["homepage"],
+        "catalog_publisher_uri": info["publisher_uri"],
+        "catalog_publisher_name": info["publisher_name"],
+        "catalog_license": info["license"],
+        "catalog_languages": info["languages"],
+        "catalog_theme_taxonomies": info["theme_taxonomies"],
+        "catalog_spatial_uri": (info.get("spatial") or {}).get("uri"),
+    }
+
+
 def load_demo(portal: Portal) -> str:
     """Publish the demo catalogue once; running it again on a loaded portal changes nothing."""
     existing: Page[Any] = datasets.list_datasets(store=portal.store, actor=SYSTEM, limit=1)

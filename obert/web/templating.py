@@ -16,6 +16,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.i18n import LANGUAGE_NAMES, pick, translations
 from obert.types import LANGS, Lang
 from obert.web.links import download_href
+from obert.web.schema_org import json_ld_script_body
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,6 +44,9 @@ def environment(lang: Lang) -> Environment:
     env.filters["date"] = lambda value: _date(value, lang)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
     env.filters["filesize"] = lambda value: _filesize(value, lang)
+    env.filters["schema_org"] = lambda dataset, base_url: json_ld_script_body(
+        dataset, base_url=base_url, lang=lang
+    )
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
     env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value
     return env

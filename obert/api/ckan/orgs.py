@@ -1,0 +1,113 @@
+"""Organisations and groups: organization_list, organization_show, organization_create, group_list,
+group_show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from obert.api.ckan.envelope import success
+from obert.api.ckan.mapping import organization_dict, organization_input
+from obert.api.ckan.params import Params, ParamsDep
+from obert.api.ckan.present import Packager, group_dict
+from obert.catalog import organizations
+from obert.catalog.common import validated
+from obert.catalog.groups import get_group, list_groups
+from obert.catalog.listing import BrowseQuery, browse_datasets
+from obert.catalog.models import OrganizationInput
+from obert.deps import ActorDep, PortalDep
+from obert.portal import Portal
+
+router = APIRouter()
+ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
+
+
+@router.api_route("/organization_list", **ACTION)  # type: ignore[arg-type]
+def organization_list(request: Request, portal: PortalDep, params: ParamsDep) -> JSONResponse:
+    """Return the organisations (publishers).
+
+    :param all_fields: return dicts instead of names (default false)
+    :param limit: how many (optional)
+    :param offset: where to start (optional)
+    """
+    orgs = organizations.list_organizations(store=portal.store, limit=1000).items
+    orgs = _window(orgs, params)
+    if params.boolean("all_fields", False):
+        lang = portal.settings.default_lang
+        return success(request, [organization_dict(o, lang) for o in orgs])
+    return success(request, [o.name for o in orgs])
+
+
+@router.api_route("/organization_show", **ACTION)  # type: ignore[arg-type]
+def organization_show(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Return an organisation.
+
+    :param id: its id or name
+    :param include_datasets: include its datasets, up to 1000 (default false)
+    """
+    org = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
+    result = organization_dict(org, portal.settings.default_lang)
+    if params.boolean("include_datasets", False):
+        result["packages"] = _datasets(portal, actor, "organization", org.name)
+    return success(request, result)
+
+
+@router.api_route("/group_list", **ACTION)  # type: ignore[arg-type]
+def group_list(request: Request, portal: PortalDep, params: ParamsDep) -> JSONResponse:
+    """Return the groups.
+
+    :param all_fields: return dicts instead of names (default false)
+    """
+    found = _window(list_groups(store=portal.store), params)
+    if params.boolean("all_fields", False):
+        return success(request, [group_dict(g, portal.settings.default_lang) for g in found])
+    return success(request, [g.name for g in found])
+
+
+@router.api_route("/group_show", **ACTION)  # type: ignore[arg-type]
+def group_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Return a group.
+
+    :param id: its id or name
+    :param include_datasets: include its datasets, up to 1000 (default false)
+    """
+    group = get_group(store=portal.store, ref=str(params.required("id")))
+    result = group_dict(group, portal.settings.default_lang)
+    if params.boolean("include_datasets", False):
+        result["packages"] = _datasets(portal, actor, "groups", group.name)
+    return success(request, result)
+
+
+@router.api_route("/organization_create", methods=["POST"], include_in_schema=False)
+def organization_create(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Create an organisation (site administrators only).
+
+    :param name: its URL name
+    :param title: its title (or title_translated, a dict by language)
+    :param description: (optional)
+    :param image_url: (optional)
+    """
+    data = validated(OrganizationInput, organization_input(params.data, lang=portal.settings.default_lang))
+    created = organizations.create_organization(store=portal.store, actor=actor, data=data)
+    return success(request, organization_dict(created, portal.settings.default_lang))
+
+
+def _window(items: list[Any], params: Params) -> list[Any]:
+    offset = params.integer("offset", 0, minimum=0)
+    limit = params.integer("limit", len(items), minimum=0)
+    return items[offset : offset + limit]
+
+
+def _datasets(portal: Portal, actor: Any, facet: str, value: str) -> list[dict[str, Any]]:
+    found = browse_datasets(
+        store=portal.store,
+        actor=actor,
+        query=BrowseQuery(filters={facet: (value,)}, limit=1000),  # type: ignore[dict-item]
+    )
+    return Packager.load(portal).packages(found.items, found.groups)

@@ -1,0 +1,117 @@
+"""Read actions on datasets and resources: package_show, package_list, package_search, resource_show,
+current_package_list_with_resources, tag_list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from obert.api.ckan.envelope import success
+from obert.api.ckan.mapping import resource_dict
+from obert.api.ckan.params import ParamsDep
+from obert.api.ckan.present import Packager
+from obert.api.ckan.search import search_query, search_result
+from obert.catalog import datasets, resources
+from obert.catalog.listing import BrowseQuery, browse_datasets
+from obert.deps import ActorDep, PortalDep
+
+router = APIRouter()
+ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
+
+
+@router.api_route("/package_show", **ACTION)  # type: ignore[arg-type]
+def package_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Return the metadata of a dataset (package) and its resources.
+
+    :param id: the id or name of the dataset
+    """
+    found = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
+    return success(request, Packager.load(portal).package(found))
+
+
+@router.api_route("/package_list", **ACTION)  # type: ignore[arg-type]
+def package_list(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Return the names of the site's public datasets.
+
+    :param limit: how many to return (optional)
+    :param offset: where to start (optional)
+    """
+    limit = params.integer("limit", 1000, minimum=0)
+    offset = params.integer("offset", 0, minimum=0)
+    found = browse_datasets(
+        store=portal.store, actor=actor, query=BrowseQuery(offset=offset, limit=limit, include_private=False)
+    )
+    return success(request, [d.name for d in found.items])
+
+
+@router.api_route("/current_package_list_with_resources", **ACTION)  # type: ignore[arg-type]
+def current_package_list_with_resources(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Return the datasets, most recently modified first, with their resources.
+
+    :param limit: how many to return (default 10)
+    :param offset: where to start (default 0)
+    """
+    query = BrowseQuery(
+        offset=params.integer("offset", 0, minimum=0),
+        limit=params.integer("limit", 10, minimum=0),
+        sort="modified",
+        descending=True,
+        include_private=False,
+    )
+    found = browse_datasets(store=portal.store, actor=actor, query=query)
+    return success(request, Packager.load(portal).packages(found.items, found.groups))
+
+
+@router.api_route("/package_search", **ACTION)  # type: ignore[arg-type]
+def package_search(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Search datasets.
+
+    :param q: words every dataset must contain (optional)
+    :param fq: filters, field:value (organization, tags, res_format, license_id, groups, theme)
+    :param fq_list: more filters, as a list
+    :param facet.field: fields to count values of (a JSON list)
+    :param facet.limit: values per facet (default 50, -1 for all)
+    :param facet.mincount: least count of a listed value (default 1)
+    :param rows: results per page (default 10, at most 1000)
+    :param start: offset of the first result
+    :param sort: e.g. "metadata_modified desc", "name asc", "title_string asc"
+    :param include_private: also private datasets the caller may see (default false)
+    :param include_drafts: also drafts the caller may see (default false)
+    """
+    query = search_query(params)
+    found = browse_datasets(store=portal.store, actor=actor, query=query)
+    packages = Packager.load(portal).packages(found.items, found.groups)
+    return success(request, search_result(query, found, packages))
+
+
+@router.api_route("/resource_show", **ACTION)  # type: ignore[arg-type]
+def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Return the metadata of a resource.
+
+    :param id: the id (or obert name) of the resource
+    """
+    found = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
+    return success(
+        request, resource_dict(found, base_url=portal.settings.base_url, lang=portal.settings.default_lang)
+    )
+
+
+@router.api_route("/tag_list", **ACTION)  # type: ignore[arg-type]
+def tag_list(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Return the tags (keywords) of public datasets.
+
+    :param query: only tags containing this text (optional)
+    :param all_fields: return dicts instead of names (default false)
+    """
+    found = browse_datasets(
+        store=portal.store,
+        actor=actor,
+        query=BrowseQuery(limit=0, facets=("tags",), facet_limit=10**6, include_private=False),
+    )
+    needle = (params.text("query") or "").casefold()
+    names = sorted(name for name, _ in found.facets["tags"] if needle in name.casefold())
+    if params.boolean("all_fields", False):
+        return success(request, [{"name": n, "display_name": n, "vocabulary_id": None} for n in names])
+    return success(request, names)

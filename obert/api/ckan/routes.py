@@ -1,0 +1,22 @@
+"""The CKAN face's routers, mounted under both prefixes CKAN answers on (ckanapi uses /api/action)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from obert.api.ckan import orgs, read, system, write
+
+PREFIXES = ("/api/3/action", "/api/action")
+
+
+def api_version() -> dict[str, int]:
+    return {"version": 3}
+
+
+def mount(app: FastAPI) -> None:
+    # CKAN clients probe /api/3 (and /api) for the API version before calling actions.
+    for path in ("/api/3", "/api/3/"):
+        app.add_api_route(path, api_version, methods=["GET"], include_in_schema=False)
+    for prefix in PREFIXES:
+        for module in (read, orgs, write, system):  # system last: it answers unknown action names
+            app.include_router(module.router, prefix=prefix, tags=["ckan"])

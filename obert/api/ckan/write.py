@@ -1,0 +1,177 @@
+"""Write actions: package_create/update/patch/delete and resource_create/update/delete.
+
+Each translates the CKAN dict into obert's input model and calls the same service the native API calls,
+so permissions and validation are the same whichever face a client uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from obert.api.ckan.envelope import success
+from obert.api.ckan.mapping import dataset_input, resource_dict, resource_input
+from obert.api.ckan.params import Params, ParamsDep
+from obert.api.ckan.present import Packager
+from obert.auth import Actor
+from obert.catalog import datasets, resources
+from obert.catalog.common import validated
+from obert.catalog.models import Dataset, DatasetInput, ResourceInput
+from obert.deps import ActorDep, PortalDep
+from obert.errors import FieldError, Invalid, ObertError
+from obert.portal import Portal
+
+router = APIRouter()
+WRITE = {"methods": ["POST"], "include_in_schema": False}
+
+
+@router.api_route("/package_create", **WRITE)  # type: ignore[arg-type]
+def package_create(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Create a dataset, with its resources when given.
+
+    :param name: its URL name
+    :param title: its title (or title_translated, a dict by language)
+    :param owner_org: the id or name of its publisher
+    :param notes, tags, license_id, url, version, private, extras, resources: (optional)
+    """
+    data = validated(DatasetInput, dataset_input(params.data, lang=portal.settings.default_lang))
+    created = datasets.create_dataset(store=portal.store, actor=actor, data=data)
+    return success(request, Packager.load(portal).package(created))
+
+
+@router.api_route("/package_update", **WRITE)  # type: ignore[arg-type]
+def package_update(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Replace a dataset's metadata; when `resources` is given, the resources become that list.
+
+    :param id: the id or name of the dataset
+    """
+    current = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
+    body = {"name": current.name, **params.data}
+    updated = _update(portal, actor, current, body)
+    return success(request, Packager.load(portal).package(updated))
+
+
+@router.api_route("/package_patch", **WRITE)  # type: ignore[arg-type]
+def package_patch(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Change only the given fields of a dataset.
+
+    :param id: the id or name of the dataset
+    """
+    current = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
+    shown = Packager.load(portal).package(current)
+    body = {**shown, **{k: v for k, v in params.data.items() if k != "id"}}
+    if "resources" not in params.data:
+        body.pop("resources")
+    updated = _update(portal, actor, current, body)
+    return success(request, Packager.load(portal).package(updated))
+
+
+@router.api_route("/package_delete", **WRITE)  # type: ignore[arg-type]
+def package_delete(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Delete a dataset (a soft delete a site administrator can undo).
+
+    :param id: the id or name of the dataset
+    """
+    datasets.delete_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
+    return success(request, None)
+
+
+@router.api_route("/resource_create", **WRITE)  # type: ignore[arg-type]
+def resource_create(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Add a resource to a dataset: a link (`url`) or a file (multipart field `upload`).
+
+    :param package_id: the id or name of the dataset
+    :param name, description, format, mimetype, url: (optional)
+    :param upload: the file (optional)
+    """
+    package_id = str(params.required("package_id"))
+    data = validated(ResourceInput, resource_input(params.data, lang=portal.settings.default_lang))
+    created = resources.create_resource(store=portal.store, actor=actor, dataset_ref=package_id, data=data)
+    if params.upload is not None:
+        try:
+            created = _attach(portal, actor, created.id, params)
+        except ObertError:
+            # A resource without the file its client sent would be a lie: undo the creation.
+            resources.delete_resource(store=portal.store, actor=actor, ref=created.id)
+            raise
+    return success(request, _resource(portal, created))
+
+
+@router.api_route("/resource_update", **WRITE)  # type: ignore[arg-type]
+def resource_update(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Replace a resource's metadata, and its file when `upload` is sent.
+
+    :param id: the id of the resource
+    """
+    current = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
+    fields = resource_input(params.data, lang=portal.settings.default_lang)
+    fields.setdefault("name", current.name)
+    if current.upload and fields.get("access_url") == current.href(portal.settings.base_url):
+        fields.pop("access_url")  # the download link obert gave it, sent back unchanged
+    data = validated(ResourceInput, fields)
+    updated = resources.replace_resource(store=portal.store, actor=actor, ref=current.id, data=data)
+    if params.upload is not None:
+        updated = _attach(portal, actor, updated.id, params)
+    return success(request, _resource(portal, updated))
+
+
+@router.api_route("/resource_delete", **WRITE)  # type: ignore[arg-type]
+def resource_delete(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Delete a resource.
+
+    :param id: the id of the resource
+    """
+    resources.delete_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
+    return success(request, None)
+
+
+def _update(portal: Portal, actor: Actor, current: Dataset, body: dict[str, Any]) -> Dataset:
+    lang = portal.settings.default_lang
+    fields = dataset_input(body, lang=lang)
+    wanted = fields.pop("resources", None)
+    data = validated(DatasetInput, fields)
+    # Validate every resource before changing anything, so a bad one leaves the dataset as it was.
+    planned: list[tuple[str, ResourceInput]] | None = None
+    existing = {r.id for r in current.resources}
+    if wanted is not None:
+        planned = [
+            (str(r.get("id") or ""), validated(ResourceInput, resource_input(r, lang=lang)))
+            for r in (body.get("resources") or [])
+        ]
+        unknown = [rid for rid, _ in planned if rid and rid not in existing]
+        if unknown:
+            raise Invalid(
+                "a resource belongs to another dataset",
+                errors=[FieldError("resources", f"no resource {unknown[0]} in this dataset")],
+            )
+    updated = datasets.replace_dataset(store=portal.store, actor=actor, ref=current.id, data=data)
+    if planned is None:
+        return updated
+    for rid, resource in planned:
+        if rid:
+            resources.replace_resource(store=portal.store, actor=actor, ref=rid, data=resource)
+        else:
+            resources.create_resource(store=portal.store, actor=actor, dataset_ref=current.id, data=resource)
+    kept = {rid for rid, _ in planned if rid}
+    for rid in existing - kept:
+        resources.delete_resource(store=portal.store, actor=actor, ref=rid)
+    return datasets.get_dataset(store=portal.store, actor=actor, ref=current.id)
+
+
+def _attach(portal: Portal, actor: Actor, resource_id: str, params: Params) -> Any:
+    assert params.upload is not None
+    return resources.attach_upload(
+        store=portal.store,
+        files=portal.files,
+        actor=actor,
+        ref=resource_id,
+        filename=params.upload.filename,
+        stream=params.upload.stream,
+        max_bytes=portal.settings.max_upload_bytes,
+    )
+
+
+def _resource(portal: Portal, resource: Any) -> dict[str, Any]:
+    return resource_dict(resource, base_url=portal.settings.base_url, lang=portal.settings.default_lang)

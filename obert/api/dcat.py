@@ -1,0 +1,166 @@
+"""DCAT-AP out: /catalog.{ttl,rdf,jsonld} (paged), /dataset/<name>.{ttl,rdf,jsonld}, and RDF content
+negotiation on /dataset/<name>."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from obert.catalog import datasets as dataset_service
+from obert.catalog import organizations
+from obert.catalog.listing import BrowseQuery, browse_datasets, catalog_dates
+from obert.catalog.models import Dataset
+from obert.dcat.catalog import CatalogPage, catalog_graph, dataset_graph
+from obert.dcat.context import CatalogInfo, GraphContext, Measurement
+from obert.dcat.formats import BY_SUFFIX, RdfFormat, negotiate, serialize
+from obert.dcat.terms import Profile, profile_for
+from obert.deps import ActorDep, PortalDep
+from obert.errors import FieldError, Invalid, NotFound
+from obert.portal import Portal
+from obert.quality.linkcheck import stored_statuses
+from obert.quality.metrics import BY_KEY, SCORE_METRIC
+from obert.quality.score import score_dataset
+
+router = APIRouter(tags=["dcat"])
+CATALOG_PAGE_SIZE = 100
+ProfileParam = Annotated[str | None, Query(description="dcat-ap (default) or dcat-ap-es")]
+AcceptProfile = Annotated[str | None, Header(description="a profile IRI, as in <https://…>")]
+
+
+@router.get("/catalog.{suffix}", summary="The catalogue in DCAT-AP, one page of datasets at a time")
+def catalog(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    suffix: str,
+    page: Annotated[int, Query(ge=1)] = 1,
+    modified_since: datetime | None = None,
+    profile: ProfileParam = None,
+    accept_profile: AcceptProfile = None,
+) -> Response:
+    fmt = _format(suffix)
+    chosen = _profile(profile, accept_profile)
+    found = browse_datasets(
+        store=portal.store,
+        actor=actor,
+        query=BrowseQuery(
+            offset=(page - 1) * CATALOG_PAGE_SIZE,
+            limit=CATALOG_PAGE_SIZE,
+            modified_since=modified_since,
+            include_private=False,
+        ),
+    )
+    keep = {k: v for k, v in request.query_params.items() if k in ("profile", "modified_since")}
+    first, last = catalog_dates(store=portal.store, actor=actor)
+    graph = catalog_graph(
+        found.items,
+        context=graph_context(portal, found.items),
+        profile=chosen,
+        page=CatalogPage(page, CATALOG_PAGE_SIZE, found.count, f"{_base(portal)}/catalog.{suffix}", keep),
+        first_issued=first,
+        last_modified=last,
+    )
+    return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
+
+
+@router.get("/dataset/{ref}.{suffix}", summary="One dataset in DCAT-AP", include_in_schema=False)
+def dataset(
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    suffix: str,
+    profile: ProfileParam = None,
+    accept_profile: AcceptProfile = None,
+) -> Response:
+    fmt = _format(suffix)
+    chosen = _profile(profile, accept_profile)
+    found = dataset_service.get_dataset(store=portal.store, actor=actor, ref=ref)
+    graph = dataset_graph(found, context=graph_context(portal, [found]), profile=chosen)
+    return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
+
+
+def graph_context(portal: Portal, found: list[Dataset]) -> GraphContext:
+    """What the graph of `found` needs: the catalogue's metadata, the publishers and the quality scores."""
+    publishers = {o.id: o for o in organizations.list_organizations(store=portal.store, limit=1000).items}
+    measurements = {}
+    links = stored_statuses(store=portal.store)
+    for item in found:
+        score = score_dataset(item, base_url=_base(portal), links=links)
+        values = [Measurement(BY_KEY[r.key].iri, r.passed) for r in score.metrics]
+        measurements[item.id] = (*values, Measurement(SCORE_METRIC, score.points))
+    return GraphContext(
+        catalog=CatalogInfo.from_settings(portal.settings), publishers=publishers, measurements=measurements
+    )
+
+
+def _base(portal: Portal) -> str:
+    return portal.settings.base_url.rstrip("/")
+
+
+def _format(suffix: str) -> RdfFormat:
+    fmt = BY_SUFFIX.get(suffix)
+    if fmt is None:
+        raise NotFound(f"no '.{suffix}' serialisation: use .ttl, .rdf or .jsonld")
+    return fmt
+
+
+def _profile(param: str | None, header: str | None) -> Profile:
+    if param:
+        chosen = profile_for(param)
+        if chosen is None:
+            raise Invalid(
+                "unknown profile", errors=[FieldError("profile", "use dcat-ap or dcat-ap-es (or their IRIs)")]
+            )
+        return chosen
+    for part in (header or "").split(","):
+        if chosen := profile_for(part.split(";")[0]):
+            return chosen
+    return Profile.DCAT_AP
+
+
+def _rdf(*, graph_bytes: bytes, fmt: RdfFormat, profile: Profile) -> Response:
+    return Response(
+        graph_bytes,
+        media_type=fmt.media_type,
+        headers={"Content-Profile": f"<{profile.uri}>", "Vary": "Accept, Accept-Profile"},
+    )
+
+
+_DATASET_PAGE = re.compile(r"^/dataset/([^/.]+)/?$")
+
+
+class RdfNegotiation:
+    """Sends `/dataset/<name>` to its RDF twin when the Accept header prefers RDF over HTML, and tells
+    caches that the page varies by Accept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        match = _DATASET_PAGE.match(scope["path"])
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        fmt = negotiate(headers.get(b"accept", b"").decode("latin-1"))
+        if fmt is not None:
+            path = f"/dataset/{match.group(1)}.{fmt.suffix}"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+
+        async def send_varying(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = MutableHeaders(raw=message["headers"])
+                vary = [v.strip() for v in raw.get("vary", "").split(",") if v.strip()]
+                if "Accept" not in vary:
+                    raw["Vary"] = ", ".join([*vary, "Accept"])
+            await send(message)
+
+        await self.app(scope, receive, send_varying)

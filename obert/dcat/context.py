@@ -1,0 +1,65 @@
+"""What a graph needs to know beyond one dataset: the catalogue's own metadata and its publishers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from obert.catalog.models import Organization
+from obert.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogInfo:
+    base_url: str
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    homepage: str
+    publisher_uri: str
+    publisher_name: Mapping[str, str]
+    license: str
+    languages: tuple[str, ...]
+    theme_taxonomies: tuple[str, ...]
+    spatial_uri: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CatalogInfo:
+        base = settings.base_url.rstrip("/")
+        return cls(
+            base_url=base,
+            title=dict(settings.catalog_title),
+            description=dict(settings.catalog_description),
+            homepage=settings.catalog_homepage or base + "/",
+            publisher_uri=settings.catalog_publisher_uri or f"{base}/#publisher",
+            publisher_name=dict(settings.catalog_publisher_name) or {"en": settings.site_name},
+            license=settings.catalog_license,
+            languages=tuple(settings.catalog_languages),
+            theme_taxonomies=tuple(settings.catalog_theme_taxonomies),
+            spatial_uri=settings.catalog_spatial_uri,
+        )
+
+    @property
+    def catalog_uri(self) -> str:
+        return f"{self.base_url}/catalog"
+
+    def dataset_uri(self, dataset_id: str) -> str:
+        # The id, not the name: a dataset may be renamed, and harvesters key records on this IRI.
+        return f"{self.base_url}/dataset/{dataset_id}"
+
+    def distribution_uri(self, dataset_id: str, resource_id: str) -> str:
+        return f"{self.base_url}/dataset/{dataset_id}/resource/{resource_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One quality measurement (dqv:QualityMeasurement) of a dataset: a metric IRI and its value."""
+
+    metric: str
+    value: bool | int
+
+
+@dataclass(frozen=True, slots=True)
+class GraphContext:
+    catalog: CatalogInfo
+    publishers: Mapping[str, Organization] = field(default_factory=dict)
+    measurements: Mapping[str, tuple[Measurement, ...]] = field(default_factory=dict)

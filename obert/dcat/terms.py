@@ -1,0 +1,132 @@
+"""Namespaces, profiles and the typed vocabulary nodes DCAT-AP validators expect to find in the graph.
+
+The SEMIC range and vocabulary shapes check the class of every IRI a dataset links to. A validator
+working offline cannot dereference the EU vocabularies, so each linked IRI is typed (and, for concepts,
+placed in its scheme) in the graph itself.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from obert.catalog.vocabulary import NAMES, vocabulary
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+PV = Namespace("https://piveau.eu/ns/voc#")
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
+THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+
+PREFIXES = {
+    "dcat": DCAT,
+    "dct": DCT,
+    "foaf": FOAF,
+    "vcard": VCARD,
+    "adms": ADMS,
+    "locn": LOCN,
+    "spdx": SPDX,
+    "dqv": DQV,
+    "hydra": HYDRA,
+    "gsp": GSP,
+    "skos": SKOS,
+    "pv": PV,
+}
+
+
+class Profile(StrEnum):
+    """The application profiles obert speaks: SEMIC DCAT-AP, and Spain's profile for datos.gob.es."""
+
+    DCAT_AP = "dcat-ap"
+    DCAT_AP_ES = "dcat-ap-es"
+
+    @property
+    def uri(self) -> str:
+        return PROFILE_URIS[self]
+
+
+PROFILE_URIS = {
+    Profile.DCAT_AP: "http://data.europa.eu/r5r/",
+    Profile.DCAT_AP_ES: "https://datosgobes.github.io/DCAT-AP-ES/",
+}
+
+
+def profile_for(value: str | None) -> Profile | None:
+    """The profile named by a `?profile=` token or a profile IRI (as sent in an Accept-Profile link)."""
+    if not value:
+        return None
+    text = value.strip().strip("<>").casefold()
+    for profile in Profile:
+        if text in (profile.value, profile.uri.casefold(), profile.uri.casefold().rstrip("/")):
+            return profile
+    return None
+
+
+def new_graph() -> Graph:
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def concept(graph: Graph, vocab: str, code: str, rdf_type: URIRef | None = None) -> URIRef | None:
+    """The IRI of `code` in vocabulary `vocab`, stated as a skos:Concept of its scheme (with labels)."""
+    found = vocabulary(vocab).get(code)
+    if found is None:
+        return None
+    node = URIRef(found.uri)
+    graph.add((node, RDF.type, SKOS.Concept))
+    graph.add((node, SKOS.inScheme, concept_scheme(graph, vocabulary(vocab).scheme)))
+    for lang, text in found.label.items():
+        graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+    if rdf_type is not None:
+        graph.add((node, RDF.type, rdf_type))
+    return node
+
+
+def concept_scheme(graph: Graph, iri: str) -> URIRef:
+    """A skos:ConceptScheme with its title, taken from the shipped vocabulary when obert knows it."""
+    node = URIRef(iri)
+    graph.add((node, RDF.type, SKOS.ConceptScheme))
+    for name in NAMES:
+        if vocabulary(name).scheme.rstrip("/") == iri.rstrip("/"):
+            localized(graph, node, DCT.title, dict(vocabulary(name).title))
+    return node
+
+
+def typed(graph: Graph, iri: str, *rdf_types: URIRef) -> URIRef:
+    node = URIRef(iri)
+    for rdf_type in rdf_types:
+        graph.add((node, RDF.type, rdf_type))
+    return node
+
+
+def localized(graph: Graph, subject: Node, predicate: URIRef, text: dict[str, str]) -> None:
+    for lang, value in sorted(text.items()):
+        if value:
+            graph.add((subject, predicate, Literal(value, lang=lang or None)))
+
+
+def date_literal(value: str) -> Literal:
+    """An ISO date as xsd:date, a date-time as xsd:dateTime (both are allowed for dct:issued/modified)."""
+    if len(value) == 10:
+        return Literal(value, datatype=XSD.date)
+    return Literal(value, datatype=XSD.dateTime)
+
+
+def labelled_node(graph: Graph, rdf_type: URIRef, text: dict[str, str]) -> BNode:
+    node = BNode()
+    graph.add((node, RDF.type, rdf_type))
+    localized(graph, node, RDFS.label, text)
+    return node

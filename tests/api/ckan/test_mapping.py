@@ -1,0 +1,85 @@
+"""CKAN package dict <-> obert dataset: what goes out comes back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from obert.api.ckan.mapping import CKAN_LICENSES, dataset_input, package_dict
+from obert.catalog.common import validated
+from obert.catalog.models import Dataset, DatasetInput, OrganizationRef, Resource
+from obert.catalog.vocabulary import vocabulary
+from tests.conftest import dataset_payload
+
+STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def as_dataset(data: DatasetInput) -> Dataset:
+    fields: dict[str, Any] = data.model_dump(exclude={"organization", "resources"})
+    resources = [
+        Resource(
+            id=f"r{i}",
+            name=res.name or f"r{i}",
+            dataset_id="d1",
+            dataset_name=data.name,
+            position=i,
+            upload=None,
+            created_at=STAMP,
+            updated_at=STAMP,
+            **res.model_dump(exclude={"name"}),
+        )
+        for i, res in enumerate(data.resources)
+    ]
+    org = OrganizationRef(id="o1", name="guardia-urbana", title={"ca": "Guàrdia Urbana"})
+    return Dataset(
+        id="d1", organization=org, resources=resources, created_at=STAMP, updated_at=STAMP, **fields
+    )
+
+
+def test_round_trip_keeps_every_field() -> None:
+    payload = dataset_payload(
+        resources=[
+            {
+                "name": "accidents-2018-csv",
+                "title": {"ca": "Accidents 2018", "en": "Accidents 2018"},
+                "format": "CSV",
+                "access_url": "https://example.org/a.csv",
+                "byte_size": 1234,
+                "license": "CC_BY_4_0",
+            }
+        ]
+    )
+    original = validated(DatasetInput, payload)
+    package = package_dict(
+        as_dataset(original), base_url="https://dades.example", lang="ca", organization=None, groups=[]
+    )
+    back = validated(DatasetInput, {**dataset_input(package, lang="ca"), "organization": "guardia-urbana"})
+    assert back.model_dump(exclude={"resources"}) == original.model_dump(exclude={"resources"})
+    assert back.resources[0].model_dump(exclude={"media_type"}) == original.resources[0].model_dump(
+        exclude={"media_type"}
+    )
+
+
+def test_every_ckan_licence_id_maps_to_a_known_licence() -> None:
+    for ckan_id, code in CKAN_LICENSES.items():
+        assert vocabulary("licence").get(code) is not None, ckan_id
+
+
+def test_a_plain_ckan_dict_becomes_a_dataset_in_the_default_language() -> None:
+    package = {
+        "name": "arbres",
+        "title": "Arbres de la ciutat",
+        "notes": "Inventari d'arbres.",
+        "owner_org": "parcs",
+        "license_id": "odc-odbl",
+        "tags": [{"name": "arbres"}, {"name": "verd urbà"}],
+        "url": "https://example.org/arbres",
+        "maintainer": "Parcs i Jardins",
+        "maintainer_email": "parcs@example.org",
+        "extras": [{"key": "issued", "value": "2020-02-03"}, {"key": "font", "value": "IMPJ"}],
+    }
+    data = validated(DatasetInput, dataset_input(package, lang="es"))
+    assert data.title == {"es": "Arbres de la ciutat"} and data.keywords == {"es": ["arbres", "verd urbà"]}
+    assert data.license == "ODC_BL" and data.landing_page == "https://example.org/arbres"
+    assert data.contact_point is not None and data.contact_point.email == "parcs@example.org"
+    assert data.issued == "2020-02-03" and data.extras == {"font": "IMPJ"}
