@@ -22,6 +22,7 @@ from obert.catalog.common import (
 )
 from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
+from obert.catalog.tabular import enqueue_ingest, is_tabular
 from obert.catalog.vocabulary import file_type_for
 from obert.errors import Conflict, FieldError, NotFound
 from obert.storage import Store
@@ -162,9 +163,21 @@ def delete_resource(*, store: Store, actor: Actor, ref: str) -> None:
 
 
 def attach_upload(
-    *, store: Store, files: FileStore, actor: Actor, ref: str, filename: str, stream: BinaryIO, max_bytes: int
+    *,
+    store: Store,
+    files: FileStore,
+    actor: Actor,
+    ref: str,
+    filename: str,
+    stream: BinaryIO,
+    max_bytes: int,
+    queue_ingest: bool = True,
 ) -> Resource:
-    """Keep an uploaded file as the resource's data, measuring its size and checksum."""
+    """Keep an uploaded file as the resource's data, measuring its size and checksum.
+
+    A tabular file also queues its ingest into the datastore, in the same transaction; callers that
+    ingest at once themselves (the CLI, the demo loader) pass ``queue_ingest=False``.
+    """
     current = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
         require_editor(actor, load_dataset(conn, actor, current.dataset_id))
@@ -186,6 +199,10 @@ def attach_upload(
         )
         after = _load(conn, actor, current.id)
         _touch(conn, current.dataset_id)
+        if queue_ingest and is_tabular(stored.name):
+            enqueue_ingest(
+                conn, resource_id=current.id, source="upload", sha256=stored.sha256, created_by=actor.user_id
+            )
         record(
             conn,
             actor=actor,
