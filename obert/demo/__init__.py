@@ -10,6 +10,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets, organizations, resources
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, OrganizationInput, Page
+from obert.catalog.tabular import is_tabular
 from obert.portal import Portal
 
 DEMO_DIR = Path(__file__).parent
@@ -31,7 +32,7 @@ def load_demo(portal: Portal) -> str:
         organizations.create_organization(
             store=portal.store, actor=SYSTEM, data=validated(OrganizationInput, org)
         )
-    files_loaded = 0
+    files_loaded = tables = 0
     for entry in catalog["datasets"]:
         files = [res.pop("file", None) for res in entry.get("resources", [])]
         dataset = datasets.create_dataset(
@@ -49,7 +50,15 @@ def load_demo(portal: Portal) -> str:
                     filename=filename,
                     stream=stream,
                     max_bytes=portal.settings.max_upload_bytes,
+                    queue_ingest=False,
                 )
             files_loaded += 1
+            if is_tabular(filename):
+                # The files are small: ingest them now, so the demo serves every table at once.
+                portal.ingester.ingest_resource(resource_id=resource.id, created_by=SYSTEM.user_id)
+                tables += 1
     publishers = len(catalog["organizations"])
-    return f"{len(catalog['datasets'])} datasets and {files_loaded} files from {publishers} publishers"
+    return (
+        f"{len(catalog['datasets'])} datasets, {files_loaded} files and {tables} tables "
+        f"from {publishers} publishers"
+    )
