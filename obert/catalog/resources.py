@@ -24,7 +24,7 @@ from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
 from obert.catalog.tabular import enqueue_ingest, is_tabular
 from obert.catalog.vocabulary import file_type_for
-from obert.errors import Conflict, FieldError, NotFound
+from obert.errors import Conflict, FieldError, Invalid, NotFound
 from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
@@ -56,7 +56,15 @@ def insert_resource(
     return resource_id
 
 
-def create_resource(*, store: Store, actor: Actor, dataset_ref: str, data: ResourceInput) -> Resource:
+def create_resource(
+    *, store: Store, actor: Actor, dataset_ref: str, data: ResourceInput, ingest: bool = False
+) -> Resource:
+    """Add a resource to a dataset; with `ingest`, its download URL is queued for the datastore too."""
+    if ingest and not data.download_url:
+        raise Invalid(
+            "only a resource with a download URL can be ingested",
+            errors=[FieldError("datastore", "set download_url, or upload a file instead")],
+        )
     with store.begin() as conn:
         dataset = load_dataset(conn, actor, dataset_ref)
         require_editor(actor, dataset)
@@ -64,6 +72,8 @@ def create_resource(*, store: Store, actor: Actor, dataset_ref: str, data: Resou
         resource_id = insert_resource(
             conn, dataset_id=dataset.id, dataset_name=dataset.name, position=position, data=data
         )
+        if ingest:
+            enqueue_ingest(conn, resource_id=resource_id, source="url", sha256=None, created_by=actor.user_id)
         created = _load(conn, actor, resource_id)
         _touch(conn, dataset.id)
         record(
