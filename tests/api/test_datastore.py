@@ -205,3 +205,24 @@ def test_versions_diff_and_a_broken_upload_keeps_the_old_version(
     assert job["state"] == "failed" and "line 2" in job["error"]
     assert client.get(f"/api/v1/datastore/{ref}/rows").json()["count"] == 50
     assert client.get(f"/api/v1/datastore/{ref}/rows", params={"version": 3}).status_code == 404
+
+
+def test_each_broken_file_fails_its_job_saying_where_and_v1_stays_served(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    ref = _ready(client, admin, org)
+    portal = portal_of(client)
+    for name, where in [
+        ("ragged_many.csv", "line 11"),
+        ("wide_header.csv", "line 1"),
+        ("bad_geometry.geojson", "$.features[1].geometry"),
+        ("binary.csv", "file:"),
+    ]:
+        upload(client, admin, ref, BAD / name)
+        assert run_jobs(portal) == 1
+        info = client.get(f"/api/v1/datastore/{ref}").json()
+        assert info["job"]["state"] == "failed" and where in info["job"]["error"], (name, info["job"])
+        assert where in info["last_error"] and info["version"] == 1, name
+        assert client.get(f"/api/v1/datastore/{ref}/rows", params={"limit": 0}).json()["count"] == 55
+    assert not [p for p in portal.settings.tables_dir.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 1
