@@ -122,7 +122,7 @@ async def load(name: str, urls: list[str], clients: int, requests: int, check: s
 
         async def worker(n: int) -> None:
             for i in range(requests):
-                url = urls[(n + i) % len(urls)]
+                url = urls[(3 + n * requests + i) % len(urls)]
                 started = time.perf_counter()
                 response = await client.get(url)
                 latencies.append(time.perf_counter() - started)
@@ -156,6 +156,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/obert-bench-http"))
     parser.add_argument("--datasette", default=shutil.which("datasette"))
     parser.add_argument("--sqlite-utils", dest="sqlite_utils", default=shutil.which("sqlite-utils"))
+    parser.add_argument(
+        "--distinct-pages",
+        action="store_true",
+        help="also measure obert with every request a different page (no page cache hits)",
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     csv = args.workdir / f"accidents_{args.rows}.csv"
@@ -185,7 +190,14 @@ def main() -> None:
     if not db.exists():
         started = time.perf_counter()
         subprocess.run(
-            [args.sqlite_utils, "insert", str(db), "t", str(csv), "--csv"]  # sqlite-utils 4 detects types by default, check=True
+            [
+                args.sqlite_utils,
+                "insert",
+                str(db),
+                "t",
+                str(csv),
+                "--csv",
+            ]  # sqlite-utils 4 detects types by default, check=True
         )
         print(f"sqlite-utils insert: {time.perf_counter() - started:.1f} s")
     port = free_port()

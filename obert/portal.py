@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from obert.catalog.tabular import INGEST_JOB
 from obert.http import Allowlist, HttpClient
-from obert.ingest.service import Ingester
+from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
 from obert.settings import Settings
@@ -57,5 +57,6 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         metrics=Metrics(),
         http=http,
         ingester=ingester,
-        job_handlers={INGEST_JOB: ingester.handler()},
+        job_handlers={INGEST_JOB: ingester.handler(), GARBAGE_JOB: ingester.garbage_handler()},
+        periodic=(ingester.garbage_task(),),
     )

@@ -13,11 +13,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from obert.catalog.tabular import INGEST_JOB
 from obert.errors import FieldError, Invalid, NotFound, ObertError
@@ -36,7 +38,7 @@ from obert.ingest.versions import (
     version_by_job,
     version_path,
 )
-from obert.jobs import Job, JobContext, JobHandler
+from obert.jobs import Job, JobContext, JobHandler, Periodic, enqueue
 from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.files import FileStore, safe_filename
@@ -44,6 +46,7 @@ from obert.storage.tables.catalog import resources
 
 Progress = Callable[[int, int | None, str], None]
 GARBAGE_GRACE_SECONDS = 24 * 3600
+GARBAGE_JOB = "datastore-gc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,22 @@ class Ingester:
 
         return run
 
+    def garbage_handler(self) -> JobHandler:
+        """The job handler for ``datastore-gc``: removes table files no version row names."""
+
+        def run(job: Job, ctx: JobContext) -> dict[str, Any]:
+            return {"removed": self.collect_garbage()}
+
+        return run
+
+    def garbage_task(self) -> Periodic:
+        """Once a day, queue a garbage collection of the tables folder."""
+
+        def queue(conn: Connection, now: datetime) -> None:
+            enqueue(conn, kind=GARBAGE_JOB, payload={}, dedupe_key=GARBAGE_JOB)
+
+        return Periodic(name=GARBAGE_JOB, every=timedelta(days=1), enqueue=queue)
+
     def collect_garbage(self, *, grace_seconds: float = GARBAGE_GRACE_SECONDS) -> int:
         """Delete table files (and leftover work folders) that no version row names; returns how many.
 
@@ -212,4 +231,4 @@ def describe(exc: ObertError) -> str:
     return exc.message + (f" ({details})" if details else "")
 
 
-__all__ = ["INGEST_JOB", "IngestOutcome", "Ingester", "describe"]
+__all__ = ["GARBAGE_JOB", "INGEST_JOB", "IngestOutcome", "Ingester", "describe"]

@@ -226,3 +226,17 @@ def test_each_broken_file_fails_its_job_saying_where_and_v1_stays_served(
         assert client.get(f"/api/v1/datastore/{ref}/rows", params={"limit": 0}).json()["count"] == 55
     assert not [p for p in portal.settings.tables_dir.rglob("*") if p.is_file() and p.suffix != ".parquet"]
     assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 1
+
+
+def test_the_openapi_document_describes_the_datastore(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    tags = {t["name"]: t["description"] for t in spec["tags"]}
+    assert "?version=N" in tags["datastore"]
+    for path in (
+        "/api/v1/datastore/{resource}/rows",
+        "/api/v1/datastore/{resource}/export.{fmt}",
+        "/api/v1/datastore/sql",
+        "/api/v1/jobs/{job_id}",
+    ):
+        assert path in spec["paths"], path
+    assert "col__gte" in spec["paths"]["/api/v1/datastore/{resource}/rows"]["get"]["description"]

@@ -179,3 +179,19 @@ def test_a_worker_killed_mid_ingest_loses_nothing_and_serves_no_half_file(
     table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=settings.data_dir, ref="taula")
     assert [p.name for p in table.path.parent.iterdir()] == [table.path.name]
     assert query_rows(table.path, limit=1).total == 400_000
+
+
+def test_garbage_collection_removes_only_old_files_no_row_names(portal: Portal) -> None:
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, STATIONS)
+    served = portal.ingester.ingest_resource(resource_id=resource_id).version
+    folder = portal.settings.tables_dir / resource_id
+    old_orphan, young_orphan, old_work = folder / "dead.parquet", folder / "new.parquet", folder / ".x.work"
+    old_orphan.write_bytes(b"PAR1")
+    young_orphan.write_bytes(b"PAR1")
+    old_work.mkdir()
+    long_ago = time.time() - 3 * 24 * 3600
+    for path in (old_orphan, old_work, portal.settings.data_dir / served.path):
+        os.utime(path, (long_ago, long_ago))
+    assert portal.ingester.collect_garbage() == 2
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{served.id}.parquet", "new.parquet"])
