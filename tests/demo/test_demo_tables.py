@@ -31,3 +31,7 @@ def test_every_demo_table_has_a_live_api(client: TestClient, portal: Portal) -> 
         params={"sql": "SELECT count(*) AS n FROM accidents_gu_bcn_2018"},
     ).json()
     assert accidents["data"][0]["n"] == client.get("/api/v1/datastore/accidents-gu-bcn-2018").json()["rows"]
+    again = load_demo(portal)
+    assert again.startswith("already loaded") and "tables ingested" not in again
+    versions = client.get("/api/v1/datastore/accidents-gu-bcn-2018/versions").json()
+    assert versions["count"] == 1
