@@ -85,7 +85,7 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> No
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            if httpx.get(url, timeout=60).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -148,6 +148,30 @@ def measure(
         proc.wait(30)
 
 
+def load_sqlite(args: argparse.Namespace, csv: Path, db: Path, data_dir: Path) -> None:
+    """The same CSV as a SQLite table for datasette.
+
+    `sqlite-utils insert --csv` (type detection included) is the usual way, but takes tens of minutes
+    for a million rows on a busy 2-core machine; `--loader sqlite3` declares the column types obert
+    inferred and lets the sqlite3 shell's `.import` (C) load the rows, which ends in the same table.
+    """
+    if args.loader == "sqlite-utils":
+        subprocess.run([args.sqlite_utils, "insert", str(db), "t", str(csv), "--csv"], check=True)
+        return
+    import duckdb
+
+    version = next((data_dir / "tables").rglob("*.parquet"))
+    described = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet('{version}')").fetchall()
+    affinity = {"BIGINT": "INTEGER", "DOUBLE": "REAL"}
+    with csv.open(encoding="utf-8-sig") as f:
+        header = f.readline().rstrip("\r\n").split(",")
+    cols = ", ".join(
+        f'"{name}" {affinity.get(str(row[1]), "TEXT")}' for name, row in zip(header, described, strict=True)
+    )
+    script = f'CREATE TABLE t ({cols});\n.import --csv --skip 1 "{csv}" t\n'
+    subprocess.run(["sqlite3", str(db)], input=script.encode(), check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -156,6 +180,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/obert-bench-http"))
     parser.add_argument("--datasette", default=shutil.which("datasette"))
     parser.add_argument("--sqlite-utils", dest="sqlite_utils", default=shutil.which("sqlite-utils"))
+    parser.add_argument("--loader", choices=("sqlite3", "sqlite-utils"), default="sqlite3")
     parser.add_argument(
         "--distinct-pages",
         action="store_true",
@@ -178,31 +203,28 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     urls = [f"{base}/api/v1/datastore/accidents/rows?Nom_districte={d}&limit=100" for d in DISTRICTS]
-    obert = measure(
-        "obert", [sys.executable, "-c", SERVE, str(data_dir), str(port)], base, urls, args, '"count"'
-    )
+    serve = [sys.executable, "-c", SERVE, str(data_dir), str(port)]
+    obert = measure("obert", serve, base, urls, args, '"count"')
     print(obert.line())
+    if args.distinct_pages:
+        total = args.clients * args.requests + 3
+        pages = [f"{urls[i % len(urls)]}&offset={100 * (i // len(urls))}" for i in range(total)]
+        uncached = measure("obert*", serve, base, pages, args, '"count"')
+        print(uncached.line() + "  * every request a different page: no page cache hits")
 
-    if not (args.datasette and args.sqlite_utils):
-        print("datasette: not measured (pass --datasette and --sqlite-utils, or put them on PATH)")
+    if not args.datasette or (args.loader == "sqlite-utils" and not args.sqlite_utils):
+        print("datasette: not measured (pass --datasette [and --sqlite-utils], or put them on PATH)")
         return
     db = args.workdir / "accidents.db"
     if not db.exists():
         started = time.perf_counter()
-        subprocess.run(
-            [
-                args.sqlite_utils,
-                "insert",
-                str(db),
-                "t",
-                str(csv),
-                "--csv",
-            ]  # sqlite-utils 4 detects types by default, check=True
-        )
-        print(f"sqlite-utils insert: {time.perf_counter() - started:.1f} s")
+        load_sqlite(args, csv, db, data_dir)
+        print(f"{args.loader} load into SQLite: {time.perf_counter() - started:.1f} s")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    urls = [f"{base}/accidents/t.json?Nom_districte={d}&_size=100&_shape=objects" for d in DISTRICTS]
+    urls = [
+        f"{base}/accidents/t.json?Nom_districte={d}&_size=100&_shape=objects&_nosuggest=1" for d in DISTRICTS
+    ]
     cmd = [args.datasette, "serve", "--immutable", str(db), "-h", "127.0.0.1", "-p", str(port)]
     peer = measure("datasette", cmd, base, urls, args, "filtered_table_rows_count")
     print(peer.line())

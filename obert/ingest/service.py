@@ -95,7 +95,10 @@ class Ingester:
         if row is None or row.state != "active":
             raise NotFound(f"no resource '{resource_id}'")
         try:
-            with tempfile.TemporaryDirectory(prefix="obert-ingest-") as work:
+            # Downloads land next to the versions (same volume, collected as garbage after a crash).
+            folder = self.settings.tables_dir / resource_id
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as work:
                 path, name = self._fetch(row, source, Path(work), report)
                 sha = sha256_file(path)
                 if state.current is not None and state.current.sha256 == sha:
