@@ -19,7 +19,7 @@ from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.errors import FieldError, Invalid, NotFound
-from obert.ingest.versions import TableState, Version, list_versions, table_state, version_by_number
+from obert.ingest.versions import TableState, Version, list_versions, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -31,7 +31,8 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True, slots=True)
 class TableRef:
-    resource: Resource
+    resource_id: str
+    resource_name: str
     version: Version
     path: Path
     current: bool
@@ -48,19 +49,39 @@ class TableStatus:
 def open_version(
     *, store: Store, actor: Actor, data_dir: Path, ref: str, version: int | None = None
 ) -> TableRef:
-    """The version `version` (default: the current one) of the resource `ref`, if `actor` may see it."""
-    resource = get_resource(store=store, actor=actor, ref=ref)
+    """The version `version` (default: the current one) of the resource `ref`, if `actor` may see it.
+
+    One query on every request of the datastore API: the resource (by id or name, under the catalogue's
+    visibility rule), the version it serves and the one asked for.
+    """
+    wanted = resource_versions.c.id == datastore_tables.c.current_version_id
+    if version is not None:
+        wanted = sa.and_(
+            resource_versions.c.resource_id == resources.c.id, resource_versions.c.number == version
+        )
+    query = (
+        sa.select(
+            resources.c.id.label("rid"),
+            resources.c.name.label("rname"),
+            datastore_tables.c.current_version_id,
+            resource_versions,
+        )
+        .select_from(
+            resources.join(datasets, datasets.c.id == resources.c.dataset_id)
+            .outerjoin(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
+            .outerjoin(resource_versions, wanted)
+        )
+        .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible_to(actor))
+    )
     with store.read() as conn:
-        state = table_state(conn, resource.id)
-        chosen = state.current
-        if version is not None:
-            chosen = version_by_number(conn, resource.id, version)
-            if chosen is None:
-                raise NotFound(f"resource '{resource.name}' has no version {version}")
-    if chosen is None:
-        raise NotFound(f"resource '{resource.name}' has no table yet")
-    current = state.current is not None and state.current.id == chosen.id
-    return TableRef(resource, chosen, data_dir / chosen.path, current)
+        row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no resource '{ref}'")
+    if row.id is None:
+        missing = f"no version {version}" if version is not None else "no table yet"
+        raise NotFound(f"resource '{row.rname}' has {missing}")
+    chosen = version_from_row(row)
+    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, chosen.id == row.current_version_id)
 
 
 def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:

@@ -139,13 +139,6 @@ def table_state(conn: Connection, resource_id: str) -> TableState:
     return TableState(current, row.last_error, row.last_job_id)
 
 
-def version_by_number(conn: Connection, resource_id: str, number: int) -> Version | None:
-    query = sa.select(resource_versions).where(
-        resource_versions.c.resource_id == resource_id, resource_versions.c.number == number
-    )
-    return _version(conn, query)
-
-
 def version_by_job(conn: Connection, job_id: str) -> Version | None:
     return _version(conn, sa.select(resource_versions).where(resource_versions.c.job_id == job_id))
 
@@ -156,7 +149,7 @@ def list_versions(conn: Connection, resource_id: str) -> list[Version]:
         .where(resource_versions.c.resource_id == resource_id)
         .order_by(resource_versions.c.number.desc())
     ).all()
-    return [_from_row(r) for r in rows]
+    return [version_from_row(r) for r in rows]
 
 
 def referenced_paths(store: Store) -> set[str]:
@@ -187,10 +180,10 @@ def _point(
 
 def _version(conn: Connection, query: sa.Select[Any]) -> Version | None:
     row = conn.execute(query).first()
-    return None if row is None else _from_row(row)
+    return None if row is None else version_from_row(row)
 
 
-def _from_row(row: Row[Any]) -> Version:
+def version_from_row(row: Row[Any]) -> Version:
     return Version(
         id=row.id,
         resource_id=row.resource_id,

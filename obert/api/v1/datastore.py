@@ -251,7 +251,7 @@ def export_rows(
         sort=parse_sort(sort),
         limit=limit,
     )
-    filename = f"{table.resource.name}-v{table.version.number}.{fmt}"
+    filename = f"{table.resource_name}-v{table.version.number}.{fmt}"
     return StreamingResponse(
         stream,
         media_type=MEDIA_TYPES[fmt],
