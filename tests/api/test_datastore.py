@@ -240,3 +240,22 @@ def test_the_openapi_document_describes_the_datastore(client: TestClient) -> Non
     ):
         assert path in spec["paths"], path
     assert "col__gte" in spec["paths"]["/api/v1/datastore/{resource}/rows"]["get"]["description"]
+
+
+def test_a_resource_created_with_datastore_true_queues_its_url(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    make_dataset(client, admin)
+    url = "/api/v1/datasets/estacions/resources"
+    refused = client.post(url, json={"name": "sense-url", "datastore": True}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "datastore"
+    body = {"name": "remota", "download_url": "https://example.org/estacions.csv", "datastore": True}
+    created = client.post(url, json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert "datastore" not in created.json()
+    info = client.get("/api/v1/datastore/remota").json()
+    assert info["active"] is False and info["job"]["state"] == "queued"
+    plain = client.post(
+        url, json={"name": "nomes-enllac", "download_url": body["download_url"]}, headers=admin
+    )
+    assert plain.status_code == 201 and client.get("/api/v1/datastore/nomes-enllac").json()["job"] is None
