@@ -21,6 +21,7 @@ from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
+from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
@@ -34,6 +35,20 @@ from obert.web.respond import page
 STATIC = Path(__file__).parent / "web" / "static"
 API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
 RDF_SUFFIXES = (".ttl", ".rdf", ".jsonld")  # /dataset/<name>.ttl: machines read these, so errors are JSON
+OPENAPI_TAGS = [
+    {"name": "datasets", "description": "DCAT-AP datasets: create, read, list, replace, patch, delete."},
+    {"name": "resources", "description": "Files and links of a dataset; a tabular upload queues an ingest."},
+    {"name": "organizations", "description": "Publishers."},
+    {
+        "name": "datastore",
+        "description": (
+            "Every tabular resource (CSV, TSV, XLSX, ODS, JSON, GeoJSON, Parquet) becomes a typed table "
+            "with a version per upload. Address a table by its resource's id or name; add `?version=N` to "
+            "any route to read an older version. Rows answer `{fields, data, count, next}`."
+        ),
+    },
+    {"name": "jobs", "description": "Background work (ingests) and its progress."},
+]
 
 
 def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
@@ -56,14 +71,19 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         lifespan=lifespan,
         title="obert API",
         version="1",
-        description="The open data portal's native API: catalogue (DCAT-AP), resources and organisations.",
+        description=(
+            "The open data portal's native API: catalogue (DCAT-AP), resources and organisations, and the "
+            "datastore, where every tabular resource is a versioned table to filter, aggregate, query with "
+            "SQL and export."
+        ),
+        openapi_tags=OPENAPI_TAGS,
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality):
+    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality, v1_datastore):
         app.include_router(module.router)
     app.include_router(system_router)
     mount_ckan(app)

@@ -11,12 +11,15 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from obert.app import create_app
-from obert.auth import Scope
+from obert.auth import SYSTEM, Scope
 from obert.auth.users import create_token, create_user
 from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
+from obert.ingest.local import LocalIngest, ingest_local_file
 from obert.portal import build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
@@ -89,6 +92,58 @@ def worker(
     stop.wait()
     console.print("stopping: finishing the jobs in hand…")
     runner.stop()
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, ODS, JSON, GeoJSON…")],
+    dataset: Annotated[str, typer.Option(help="dataset name (created if missing)")],
+    resource: Annotated[str | None, typer.Option(help="resource name (default: by file name)")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="file format, if not told by the file")
+    ] = None,
+    organization: Annotated[str | None, typer.Option(help="publisher of a new dataset")] = None,
+) -> None:
+    """Publish FILE as a new table version of a dataset's resource, now, and print its report."""
+    portal = build_portal(_settings())
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(f"ingesting {file.name}", total=None)
+            done = ingest_local_file(
+                ingester=portal.ingester,
+                actor=SYSTEM,
+                path=file,
+                dataset=dataset,
+                resource=resource,
+                format=format,
+                organization=organization,
+                progress=lambda n, total, message: bar.update(task, completed=n, total=total),
+            )
+    except ObertError as exc:
+        _fail(exc)
+    finally:
+        portal.close()
+    _print_ingest(done)
+
+
+def _print_ingest(done: LocalIngest) -> None:
+    version = done.outcome.version
+    created = "created dataset" if done.dataset_created else "dataset"
+    console.print(f"{created} [bold]{done.dataset.name}[/], resource [bold]{done.resource_name}[/]")
+    if not done.outcome.created:
+        console.print(
+            f"unchanged: version {version.number} already holds this file ({version.row_count} rows)"
+        )
+        return
+    console.print(f"published version {version.number}: [bold]{version.row_count}[/] rows")
+    table = Table("column", "type", "nulls", "distinct")
+    for col in version.report["columns"]:
+        table.add_row(col["name"], col["type"], str(col["nulls"]), str(col["distinct"]))
+    console.print(table)
+    for warning in version.report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"API: /api/v1/datastore/{done.resource_name}/rows")
 
 
 @app.command()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from obert.catalog.tabular import INGEST_JOB
 from obert.http import Allowlist, HttpClient
+from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
 from obert.quality import linkcheck
@@ -21,6 +23,7 @@ class Portal:
     files: FileStore
     metrics: Metrics
     http: HttpClient
+    ingester: Ingester
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     periodic: Sequence[Periodic] = ()
 
@@ -45,12 +48,20 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
+    files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
+    ingester = Ingester(settings=settings, store=store, files=files, http=http)
     return Portal(
         settings=settings,
         store=store,
-        files=FileStore(settings.files_dir),
+        files=files,
         metrics=Metrics(),
         http=http,
-        job_handlers={linkcheck.KIND: linkcheck.link_check_handler(http.status)},
+        ingester=ingester,
+        job_handlers={
+            INGEST_JOB: ingester.handler(),
+            GARBAGE_JOB: ingester.garbage_handler(),
+            linkcheck.KIND: linkcheck.link_check_handler(http.status),
+        },
+        periodic=(ingester.garbage_task(),),
     )

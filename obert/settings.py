@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    # Datastore: the public SQL endpoint's limits, and the largest file an ingest reads (uploads or URLs).
+    sql_timeout_seconds: float = Field(default=5.0, gt=0)
+    sql_max_rows: int = Field(default=1000, ge=1, le=100_000)
+    ingest_max_bytes: int = 2 * 1024**3
 
     # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.
     catalog_title: dict[str, str] = {
@@ -97,6 +101,11 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def tables_dir(self) -> Path:
+        """Parquet table versions, as ``tables/<resource_id>/<version_id>.parquet``."""
+        return self.data_dir / "tables"
 
 
 def _luminance(colour: str) -> float:

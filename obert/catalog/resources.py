@@ -22,8 +22,9 @@ from obert.catalog.common import (
 )
 from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
+from obert.catalog.tabular import enqueue_ingest, is_tabular
 from obert.catalog.vocabulary import file_type_for
-from obert.errors import Conflict, FieldError, NotFound
+from obert.errors import Conflict, FieldError, Invalid, NotFound
 from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
@@ -55,7 +56,15 @@ def insert_resource(
     return resource_id
 
 
-def create_resource(*, store: Store, actor: Actor, dataset_ref: str, data: ResourceInput) -> Resource:
+def create_resource(
+    *, store: Store, actor: Actor, dataset_ref: str, data: ResourceInput, ingest: bool = False
+) -> Resource:
+    """Add a resource to a dataset; with `ingest`, its download URL is queued for the datastore too."""
+    if ingest and not data.download_url:
+        raise Invalid(
+            "only a resource with a download URL can be ingested",
+            errors=[FieldError("datastore", "set download_url, or upload a file instead")],
+        )
     with store.begin() as conn:
         dataset = load_dataset(conn, actor, dataset_ref)
         require_editor(actor, dataset)
@@ -63,6 +72,8 @@ def create_resource(*, store: Store, actor: Actor, dataset_ref: str, data: Resou
         resource_id = insert_resource(
             conn, dataset_id=dataset.id, dataset_name=dataset.name, position=position, data=data
         )
+        if ingest:
+            enqueue_ingest(conn, resource_id=resource_id, source="url", sha256=None, created_by=actor.user_id)
         created = _load(conn, actor, resource_id)
         _touch(conn, dataset.id)
         record(
@@ -162,9 +173,21 @@ def delete_resource(*, store: Store, actor: Actor, ref: str) -> None:
 
 
 def attach_upload(
-    *, store: Store, files: FileStore, actor: Actor, ref: str, filename: str, stream: BinaryIO, max_bytes: int
+    *,
+    store: Store,
+    files: FileStore,
+    actor: Actor,
+    ref: str,
+    filename: str,
+    stream: BinaryIO,
+    max_bytes: int,
+    queue_ingest: bool = True,
 ) -> Resource:
-    """Keep an uploaded file as the resource's data, measuring its size and checksum."""
+    """Keep an uploaded file as the resource's data, measuring its size and checksum.
+
+    A tabular file also queues its ingest into the datastore, in the same transaction; callers that
+    ingest at once themselves (the CLI, the demo loader) pass ``queue_ingest=False``.
+    """
     current = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
         require_editor(actor, load_dataset(conn, actor, current.dataset_id))
@@ -186,6 +209,10 @@ def attach_upload(
         )
         after = _load(conn, actor, current.id)
         _touch(conn, current.dataset_id)
+        if queue_ingest and is_tabular(stored.name):
+            enqueue_ingest(
+                conn, resource_id=current.id, source="upload", sha256=stored.sha256, created_by=actor.user_id
+            )
         record(
             conn,
             actor=actor,

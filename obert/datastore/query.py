@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from obert.datastore.engine import quote_ident, translated
+import duckdb
+
+from obert.datastore.engine import file_key, quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.schema import Field, TableSchema
 from obert.datastore.tables import open_table
@@ -16,6 +20,37 @@ from obert.errors import FieldError, Invalid
 
 MAX_LIMIT = 1000
 JSONScalar = str | int | float | bool | None
+
+
+class _Memo:
+    """A small thread-safe LRU of results computed from one version.
+
+    A version never changes, so what a query returns can be kept under the file's identity (path,
+    mtime, size) and never go stale. On a big table, counting the rows a filter matches and decoding a
+    row group for the first page are most of a request's cost; popular pages come back from here.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> object | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[object, ...], value: object) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_COUNTS = _Memo(4096)
+_PAGES = _Memo(256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +89,32 @@ def query_rows(
     where, params = where_clause(schema, filters or {}, q)
     order = order_by(schema, sort or [])
     cols = ", ".join(quote_ident(f.name) for f in chosen) or "NULL AS _"
+    sql = f"SELECT {cols} FROM t {where} {order} LIMIT ? OFFSET ?"
+    version = file_key(path)
+    page_key = (*version, sql, *(repr(p) for p in params), limit, offset)
     cur = table.cursor()
+    rows = _PAGES.get(page_key)
     with translated():
-        raw = cur.execute(
-            f"SELECT {cols} FROM t {where} {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-        ).fetchall()
-        total = None
-        if include_total:
-            row = cur.execute(f"SELECT count(*) FROM t {where}", params).fetchone()
-            total = int(row[0]) if row else 0
-    names = [f.name for f in chosen]
-    rows = [{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw]
-    return RowsPage(fields=chosen, rows=rows, total=total)
+        if not isinstance(rows, list):
+            raw = cur.execute(sql, [*params, limit, offset]).fetchall()
+            names = [f.name for f in chosen]
+            rows = [{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw]
+            _PAGES.put(page_key, rows)
+        total = _count(cur, version, where, params) if include_total else None
+    return RowsPage(fields=chosen, rows=list(rows), total=total)
+
+
+def _count(
+    cur: duckdb.DuckDBPyConnection, key: tuple[str, int, int], where: str, params: list[object]
+) -> int:
+    cache_key = (*key, where, *(repr(p) for p in params))
+    hit = _COUNTS.get(cache_key)
+    if isinstance(hit, int):
+        return hit
+    row = cur.execute(f"SELECT count(*) FROM t {where}", params).fetchone()
+    total = int(row[0]) if row else 0
+    _COUNTS.put(cache_key, total)
+    return total
 
 
 def select_fields(schema: TableSchema, fields: list[str] | None) -> list[Field]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, UploadFile
 
-from obert.api.v1.schemas import ListOut, ResourceOut, resource_out
+from obert.api.v1.schemas import ListOut, ResourceCreate, ResourceOut, resource_out
 from obert.catalog import resources as service
 from obert.catalog.datasets import get_dataset
 from obert.catalog.models import ResourceInput
@@ -34,8 +34,11 @@ def dataset_resources(portal: PortalDep, actor: ActorDep, ref: str) -> list[Reso
 
 
 @router.post("/datasets/{ref}/resources", status_code=201, response_model=ResourceOut)
-def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceInput) -> ResourceOut:
-    created = service.create_resource(store=portal.store, actor=actor, dataset_ref=ref, data=data)
+def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceCreate) -> ResourceOut:
+    """Add a resource; with `"datastore": true` its download URL is also queued for ingest."""
+    created = service.create_resource(
+        store=portal.store, actor=actor, dataset_ref=ref, data=data.resource(), ingest=data.datastore
+    )
     return resource_out(created, portal.settings.base_url)
 
 
@@ -68,7 +71,9 @@ def delete_resource(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
 
 @router.post("/resources/{ref}/upload", response_model=ResourceOut)
 def upload_resource_file(portal: PortalDep, actor: WriterDep, ref: str, file: UploadFile) -> ResourceOut:
-    """Upload the resource's data file (multipart field `file`); size and checksum are measured."""
+    """Upload the resource's data file (multipart field `file`); size and checksum are measured. A tabular
+    file (CSV, TSV, XLSX, ODS, JSON, GeoJSON, Parquet) also queues its ingest into the datastore: follow it
+    at `/api/v1/datastore/{ref}`."""
     updated = service.attach_upload(
         store=portal.store,
         files=portal.files,

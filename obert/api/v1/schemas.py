@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from obert.catalog.models import Dataset, Organization, Page, Resource
+from obert.catalog.models import Dataset, Organization, Page, Resource, ResourceInput
 
 T = TypeVar("T")
 
@@ -15,6 +15,15 @@ class ListOut(BaseModel, Generic[T]):
     data: list[T]
     count: int
     next: str | None
+
+
+class ResourceCreate(ResourceInput):
+    datastore: bool = Field(
+        default=False, description="also read the download URL into the datastore (in the background)"
+    )
+
+    def resource(self) -> ResourceInput:
+        return ResourceInput.model_validate(self.model_dump(exclude={"datastore"}))
 
 
 class ResourceOut(Resource):

@@ -1,0 +1,334 @@
+"""/api/v1/datastore: every published table as an API — rows, aggregates, SQL, exports, versions, diffs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from obert.api.v1.datastore_params import (
+    decode_cursor,
+    encode_cursor,
+    parse_filters,
+    parse_metrics,
+    parse_sort,
+    split_list,
+)
+from obert.datastore import aggregate, diff, export, query_rows, run_sql
+from obert.datastore.export import FORMATS
+from obert.datastore.query import MAX_LIMIT
+from obert.deps import ActorDep, PortalDep, WriterDep
+from obert.errors import FieldError, Invalid
+from obert.ingest import published
+from obert.ingest.versions import Version
+
+router = APIRouter(prefix="/api/v1", tags=["datastore"])
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+VersionQuery = Annotated[int | None, Query(ge=1, description="version number (default: the current one)")]
+FILTER_HELP = (
+    " Filter with `col=value` (repeat for any of several values), `col__gte=`, `col__gt=`, `col__lte=`, "
+    "`col__lt=` (ranges), `col__contains=` (text, case and accents ignored), `col__in=a,b`, or "
+    '`filters={"col": value | [values] | {"gte": …} | {"contains": "…"}}` as JSON; `q` searches every '
+    "text column."
+)
+
+
+def _fields(fields: list[Any]) -> list[dict[str, str]]:
+    return [{"name": f.name, "type": f.type} for f in fields]
+
+
+def _version_out(v: Version, current: bool) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "id": v.id,
+        "current": current,
+        "state": v.state,
+        "rows": v.row_count,
+        "source_name": v.source_name,
+        "sha256": v.sha256,
+        "byte_size": v.byte_size,
+        "created_at": v.created_at.isoformat(),
+        "created_by": v.created_by,
+        "job_id": v.job_id,
+    }
+
+
+# The SQL routes come first: "sql" would otherwise be taken for a resource name.
+@router.get("/datastore/sql", summary="Read-only SQL over published tables")
+def sql_get(
+    portal: PortalDep,
+    actor: ActorDep,
+    sql: Annotated[str, Query(min_length=1, description="one SELECT; tables are resource names, - as _")],
+) -> JSONResponse:
+    """Run one read-only `SELECT` over the published tables (a table is named after its resource, with
+    hyphens as underscores). Time and rows are capped; private tables do not exist for those who may not
+    see them."""
+    return _sql(portal, actor, sql)
+
+
+@router.post("/datastore/sql", summary="Read-only SQL over published tables (query in the body)")
+def sql_post(
+    portal: PortalDep, actor: ActorDep, sql: Annotated[str, Body(embed=True, min_length=1)]
+) -> JSONResponse:
+    return _sql(portal, actor, sql)
+
+
+def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
+    settings = portal.settings
+    tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=sql)
+    page = run_sql(sql, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows)
+    return JSONResponse(
+        {
+            "fields": _fields(page.fields),
+            "data": page.rows,
+            "count": len(page.rows),
+            "truncated": page.truncated,
+        }
+    )
+
+
+@router.get("/datastore/{resource}", summary="A table's fields, profile, ingest report and versions")
+def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONResponse:
+    status = published.table_status(store=portal.store, actor=actor, ref=resource)
+    current = status.state.current
+    report = current.report if current else {}
+    base = f"{portal.settings.base_url.rstrip('/')}/api/v1/datastore/{status.resource.name}"
+    job = status.job
+    body: dict[str, Any] = {
+        "resource": {"id": status.resource.id, "name": status.resource.name},
+        "dataset": status.resource.dataset_name,
+        "active": current is not None,
+        "version": current.number if current else None,
+        "versions": status.versions,
+        "rows": current.row_count if current else None,
+        "fields": [
+            {"name": c["name"], "type": c["type"], "original_name": c["original_name"]}
+            for c in report.get("columns", [])
+        ],
+        "profile": report.get("columns", []),
+        "geo": current.geo if current else None,
+        "report": {k: v for k, v in report.items() if k not in ("columns", "geo")},
+        "last_error": status.state.last_error,
+        "job": None
+        if job is None
+        else {"id": job.id, "state": job.state.value, "progress": job.progress, "error": job.error},
+        "links": {
+            "rows": f"{base}/rows",
+            "aggregate": f"{base}/aggregate",
+            "versions": f"{base}/versions",
+            **{f"export_{fmt}": f"{base}/export.{fmt}" for fmt in FORMATS},
+        }
+        if current
+        else {},
+    }
+    return JSONResponse(body)
+
+
+@router.get("/datastore/{resource}/rows", summary="Rows of a table, filtered, searched, sorted and paged")
+def rows(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    resource: str,
+    version: VersionQuery = None,
+    q: Annotated[str | None, Query(description="text to find in any text column")] = None,
+    fields: Annotated[str | None, Query(description="columns to return, comma-separated")] = None,
+    sort: Annotated[str | None, Query(description="columns, comma-separated; -col sorts descending")] = None,
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(description="the `next` value of the previous page")] = None,
+    count: Annotated[bool, Query(description="count the matching rows (false is faster)")] = True,
+    filters: Annotated[str | None, Query(description="JSON filters (see the description)")] = None,
+) -> JSONResponse:
+    if cursor:
+        version, offset = decode_cursor(cursor)
+    table = published.open_version(
+        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+    )
+    page = query_rows(
+        table.path,
+        filters=parse_filters(request.query_params),
+        q=q,
+        fields=split_list(fields),
+        sort=parse_sort(sort),
+        limit=limit,
+        offset=offset,
+        include_total=count,
+    )
+    more = len(page.rows) == limit and limit > 0
+    if page.total is not None:
+        more = offset + len(page.rows) < page.total
+    return JSONResponse(
+        {
+            "fields": _fields(page.fields),
+            "data": page.rows,
+            "count": page.total,
+            "next": encode_cursor(table.version.number, offset + len(page.rows)) if more else None,
+            "version": table.version.number,
+        }
+    )
+
+
+rows.__doc__ = "One page of rows (at most 1000) and the number of rows matching." + FILTER_HELP
+
+
+@router.get("/datastore/{resource}/aggregate", summary="Grouped counts, sums, averages, minima, maxima")
+def aggregate_rows(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    resource: str,
+    version: VersionQuery = None,
+    group_by: Annotated[str | None, Query(description="columns to group by, comma-separated")] = None,
+    metrics: Annotated[
+        list[str] | None, Query(description="`count`, `sum:col`, `avg:col`, `min:col`, `max:col`")
+    ] = None,
+    q: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    filters: str | None = None,
+) -> JSONResponse:
+    table = published.open_version(
+        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+    )
+    result = aggregate(
+        table.path,
+        group_by=split_list(group_by) or [],
+        metrics=parse_metrics(metrics or []),
+        filters=parse_filters(request.query_params),
+        q=q,
+        limit=limit,
+    )
+    return JSONResponse(
+        {
+            "fields": _fields(result.fields),
+            "data": result.rows,
+            "count": len(result.rows),
+            "version": table.version.number,
+        }
+    )
+
+
+aggregate_rows.__doc__ = "One row per group with each metric (named `func_column`)." + FILTER_HELP
+
+
+@router.get("/datastore/{resource}/export.{fmt}", summary="Download a table or a query of it")
+def export_rows(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    resource: str,
+    fmt: str,
+    version: VersionQuery = None,
+    q: str | None = None,
+    fields: str | None = None,
+    sort: str | None = None,
+    limit: Annotated[int | None, Query(ge=0)] = None,
+    filters: str | None = None,
+) -> StreamingResponse:
+    if fmt not in MEDIA_TYPES:
+        raise Invalid(
+            "unknown export format", errors=[FieldError("format", f"use one of {', '.join(FORMATS)}")]
+        )
+    table = published.open_version(
+        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+    )
+    stream = export(
+        table.path,
+        fmt,
+        filters=parse_filters(request.query_params),
+        q=q,
+        fields=split_list(fields),
+        sort=parse_sort(sort),
+        limit=limit,
+    )
+    filename = f"{table.resource_name}-v{table.version.number}.{fmt}"
+    return StreamingResponse(
+        stream,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+export_rows.__doc__ = (
+    "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX or "
+    "GeoJSON (tables with a geometry or lon/lat columns)." + FILTER_HELP
+)
+
+
+@router.get("/datastore/{resource}/versions", summary="Every version of a table, newest first")
+def list_versions(portal: PortalDep, actor: ActorDep, resource: str) -> JSONResponse:
+    found, versions = published.versions(store=portal.store, actor=actor, ref=resource)
+    current = next((v.number for v in versions if v.state == "ready"), None)
+    return JSONResponse(
+        {
+            "resource": found.name,
+            "data": [_version_out(v, v.number == current) for v in versions],
+            "count": len(versions),
+            "next": None,
+        }
+    )
+
+
+@router.get("/datastore/{resource}/diff", summary="What changed between two versions")
+def diff_versions(
+    portal: PortalDep,
+    actor: ActorDep,
+    resource: str,
+    from_: Annotated[int, Query(alias="from", ge=1)],
+    to: Annotated[int, Query(ge=1)],
+    key: Annotated[str | None, Query(description="key columns, comma-separated")] = None,
+) -> JSONResponse:
+    """Columns added, removed or retyped, and rows added, removed (and, with a key, changed), with samples."""
+    data_dir = portal.settings.data_dir
+    old = published.open_version(
+        store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=from_
+    )
+    new = published.open_version(store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=to)
+    result = diff(old.path, new.path, key=split_list(key))
+    return JSONResponse({"from": from_, "to": to, **dataclasses.asdict(result)})
+
+
+@router.post("/datastore/{resource}/ingest", status_code=202, summary="Queue a fresh ingest of a resource")
+def ingest(
+    portal: PortalDep,
+    actor: WriterDep,
+    resource: str,
+    source: Annotated[str, Body(embed=True, description="`upload` or `url` (the download URL)")] = "upload",
+    format: Annotated[str | None, Body(embed=True)] = None,
+) -> JSONResponse:
+    """Read the resource's uploaded file or download URL again into a new version (in the background:
+    follow the job at `/api/v1/jobs/{id}`)."""
+    job_id = published.request_ingest(
+        store=portal.store, actor=actor, ref=resource, source=source, format=format
+    )
+    return JSONResponse({"job": job_id, "url": f"/api/v1/jobs/{job_id}"}, status_code=202)
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"], summary="A background job's state and progress")
+def job(portal: PortalDep, actor: ActorDep, job_id: str) -> JSONResponse:
+    """Visible to the account that asked for the job and to site administrators."""
+    found = published.job_status(store=portal.store, actor=actor, job_id=job_id)
+    return JSONResponse(
+        {
+            "id": found.id,
+            "kind": found.kind,
+            "state": found.state.value,
+            "attempts": found.attempts,
+            "progress": found.progress,
+            "result": found.result,
+            "error": found.error,
+            "created_at": found.created_at.isoformat(),
+            "updated_at": found.updated_at.isoformat(),
+            "finished_at": found.finished_at.isoformat() if found.finished_at else None,
+        }
+    )

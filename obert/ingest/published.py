@@ -1,0 +1,180 @@
+"""Reading the datastore through the catalogue's eyes: which table versions a caller may query.
+
+Every route of the datastore API starts here, so a resource of a private or draft dataset is exactly as
+invisible through its table as it is through the catalogue (the rules live in obert.catalog.access).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from obert.auth import Actor
+from obert.catalog.access import load_dataset, require_editor, visible_to
+from obert.catalog.models import Resource
+from obert.catalog.resources import get_resource
+from obert.catalog.rows import LIVE_RESOURCE
+from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
+from obert.errors import FieldError, Invalid, NotFound
+from obert.ingest.versions import TableState, Version, list_versions, table_state, version_from_row
+from obert.jobs import Job, get_job
+from obert.storage import Store
+from obert.storage.tables.catalog import datasets, resources
+from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tables.jobs import jobs
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    resource_id: str
+    resource_name: str
+    version: Version
+    path: Path
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TableStatus:
+    resource: Resource
+    state: TableState
+    versions: int
+    job: Job | None  # the latest ingest job of the resource
+
+
+def open_version(
+    *, store: Store, actor: Actor, data_dir: Path, ref: str, version: int | None = None
+) -> TableRef:
+    """The version `version` (default: the current one) of the resource `ref`, if `actor` may see it.
+
+    One query on every request of the datastore API: the resource (by id or name, under the catalogue's
+    visibility rule), the version it serves and the one asked for.
+    """
+    wanted = resource_versions.c.id == datastore_tables.c.current_version_id
+    if version is not None:
+        wanted = sa.and_(
+            resource_versions.c.resource_id == resources.c.id, resource_versions.c.number == version
+        )
+    query = (
+        sa.select(
+            resources.c.id.label("rid"),
+            resources.c.name.label("rname"),
+            datastore_tables.c.current_version_id,
+            resource_versions,
+        )
+        .select_from(
+            resources.join(datasets, datasets.c.id == resources.c.dataset_id)
+            .outerjoin(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
+            .outerjoin(resource_versions, wanted)
+        )
+        .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible_to(actor))
+    )
+    with store.read() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no resource '{ref}'")
+    if row.id is None:
+        missing = f"no version {version}" if version is not None else "no table yet"
+        raise NotFound(f"resource '{row.rname}' has {missing}")
+    chosen = version_from_row(row)
+    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, chosen.id == row.current_version_id)
+
+
+def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
+    resource = get_resource(store=store, actor=actor, ref=ref)
+    with store.read() as conn:
+        state = table_state(conn, resource.id)
+        count = conn.execute(
+            sa.select(sa.func.count()).where(resource_versions.c.resource_id == resource.id)
+        ).scalar_one()
+        # enqueue_ingest keys every ingest job of a resource by "ingest:<resource id>:…".
+        job_id = conn.execute(
+            sa.select(jobs.c.id)
+            .where(jobs.c.kind == INGEST_JOB, jobs.c.dedupe_key.like(f"ingest:{resource.id}:%"))
+            .order_by(jobs.c.created_at.desc())
+            .limit(1)
+        ).scalar()
+    job = get_job(store, job_id=job_id) if job_id else None
+    return TableStatus(resource, state, int(count), job)
+
+
+def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Version]]:
+    resource = get_resource(store=store, actor=actor, ref=ref)
+    with store.read() as conn:
+        return resource, list_versions(conn, resource.id)
+
+
+def sql_name(resource_name: str) -> str:
+    """The table name a resource has in SQL queries: its name with hyphens as underscores."""
+    return resource_name.replace("-", "_")
+
+
+def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[str, Path]:
+    """The current versions of the tables `sql` names, keyed by SQL name.
+
+    A name that belongs to a table the caller may not see is refused as unknown, exactly like a name
+    that belongs to nothing, so a query cannot even learn that a private table exists.
+    """
+    words = set(_WORD.findall(sql))
+    candidates = words | {w.replace("_", "-") for w in words}
+    if not candidates:
+        return {}
+    base = (
+        sa.select(resources.c.name, resource_versions.c.path, visible_to(actor).label("visible"))
+        .select_from(
+            resources.join(datasets, datasets.c.id == resources.c.dataset_id)
+            .join(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
+            .join(resource_versions, resource_versions.c.id == datastore_tables.c.current_version_id)
+        )
+        .where(resources.c.name.in_(sorted(candidates)), LIVE_RESOURCE)
+    )
+    with store.read() as conn:
+        rows = conn.execute(base).all()
+    tables: dict[str, Path] = {}
+    for row in rows:
+        name = sql_name(row.name)
+        if name not in words:
+            continue
+        if not row.visible:
+            raise NotFound(f"no table '{name}'", errors=[FieldError("sql", f"unknown table {name}")])
+        tables[name] = data_dir / row.path
+    if not tables:
+        raise Invalid(
+            "the query names no published table",
+            errors=[FieldError("sql", "use resource names (hyphens as underscores) as table names")],
+        )
+    return tables
+
+
+def job_status(*, store: Store, actor: Actor, job_id: str) -> Job:
+    """A job, for the account that asked for it and for site administrators; NotFound for anyone else."""
+    job = get_job(store, job_id=job_id)
+    if actor.sysadmin or (actor.user_id is not None and actor.user_id == job.created_by):
+        return job
+    raise NotFound(f"no job '{job_id}'")
+
+
+def request_ingest(*, store: Store, actor: Actor, ref: str, source: str, format: str | None = None) -> str:
+    """Queue a fresh ingest of the resource's upload or download URL (editors only); returns the job id."""
+    if source not in ("upload", "url"):
+        raise Invalid("unknown source", errors=[FieldError("source", "use 'upload' or 'url'")])
+    resource = get_resource(store=store, actor=actor, ref=ref)
+    with store.begin() as conn:
+        require_editor(actor, load_dataset(conn, actor, resource.dataset_id))
+        if source == "upload" and not resource.upload:
+            raise Invalid("the resource has no uploaded file", errors=[FieldError("source", "upload")])
+        if source == "url" and not resource.download_url:
+            raise Invalid("the resource has no download URL", errors=[FieldError("source", "url")])
+        sha = resource.checksum.removeprefix("sha256:") if source == "upload" and resource.checksum else None
+        return enqueue_ingest(
+            conn,
+            resource_id=resource.id,
+            source=source,
+            sha256=sha,
+            created_by=actor.user_id,
+            format=format,
+        )

@@ -1,0 +1,237 @@
+"""Resource → datastore version: the one ingest routine that jobs, the CLI and the demo all run.
+
+The order is what keeps a failure harmless: the Parquet file is written (and fsynced) first, under a
+fresh version id; only then does one transaction number it and point the resource at it. A crash before
+that commit leaves a file no row names, which :func:`collect_garbage` removes; a bad file raises before
+anything is committed, so the version served before stays served.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from obert.catalog.tabular import INGEST_JOB
+from obert.errors import FieldError, Invalid, NotFound, ObertError
+from obert.http import HttpClient
+from obert.ingest.gate import PublicationGate, publish_all
+from obert.ingest.pipeline import ingest_file
+from obert.ingest.result import IngestResult
+from obert.ingest.source import sha256_file
+from obert.ingest.versions import (
+    Version,
+    commit_version,
+    new_version_id,
+    record_failure,
+    referenced_paths,
+    table_state,
+    version_by_job,
+    version_path,
+)
+from obert.jobs import Job, JobContext, JobHandler, Periodic, enqueue
+from obert.settings import Settings
+from obert.storage import Store
+from obert.storage.files import FileStore, safe_filename
+from obert.storage.tables.catalog import resources
+
+Progress = Callable[[int, int | None, str], None]
+GARBAGE_GRACE_SECONDS = 24 * 3600
+GARBAGE_JOB = "datastore-gc"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    version: Version
+    created: bool  # False when the same job or the same bytes had already made this version
+    result: IngestResult | None  # None when nothing was read again
+
+
+@dataclass(frozen=True, slots=True)
+class Ingester:
+    """Everything an ingest needs, wired once by the composition root."""
+
+    settings: Settings
+    store: Store
+    files: FileStore
+    http: HttpClient
+    gate: PublicationGate = publish_all
+
+    def ingest_resource(
+        self,
+        *,
+        resource_id: str,
+        source: str = "upload",
+        format: str | None = None,
+        created_by: str | None = None,
+        job_id: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestOutcome:
+        """Ingest the resource's uploaded file (`source` "upload") or download URL ("url").
+
+        Idempotent: a job that already made a version, or a file whose bytes the current version was
+        made from, returns that version instead of adding another. Bad input raises ``Invalid`` or
+        ``TooLarge`` naming where the file is wrong, and is recorded as the table's last error.
+        """
+        report = progress or (lambda done, total, message: None)
+        with self.store.read() as conn:
+            if job_id is not None and (done := version_by_job(conn, job_id)) is not None:
+                return IngestOutcome(done, created=False, result=None)
+            row = conn.execute(
+                sa.select(
+                    resources.c.id, resources.c.upload, resources.c.download_url, resources.c.state
+                ).where(resources.c.id == resource_id)
+            ).first()
+            state = table_state(conn, resource_id)
+        if row is None or row.state != "active":
+            raise NotFound(f"no resource '{resource_id}'")
+        try:
+            # Downloads land next to the versions (same volume, collected as garbage after a crash).
+            folder = self.settings.tables_dir / resource_id
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as work:
+                path, name = self._fetch(row, source, Path(work), report)
+                sha = sha256_file(path)
+                if state.current is not None and state.current.sha256 == sha:
+                    return IngestOutcome(state.current, created=False, result=None)
+                return self._ingest(
+                    resource_id, path, name, format, created_by=created_by, job_id=job_id, report=report
+                )
+        except ObertError as exc:
+            record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
+            raise
+
+    def _fetch(self, row: Any, source: str, work: Path, report: Progress) -> tuple[Path, str]:
+        if source == "upload":
+            if not row.upload:
+                raise Invalid("the resource has no uploaded file", errors=[FieldError("upload", "missing")])
+            return self.files.path(owner_id=str(row.id), filename=row.upload), str(row.upload)
+        if source != "url" or not row.download_url:
+            raise Invalid("the resource has no download URL", errors=[FieldError("download_url", "missing")])
+        name = PurePosixPath(urlsplit(row.download_url).path).name or "download"
+        # Keep the URL's file name: its extension tells the format when the bytes do not.
+        target = work / safe_filename(name)
+        report(0, None, f"downloading {row.download_url}")
+        response = self.http.download(row.download_url, target, max_bytes=self.settings.ingest_max_bytes)
+        if response.status >= 400:
+            raise Invalid(
+                f"the download URL answered HTTP {response.status}",
+                errors=[FieldError("download_url", row.download_url)],
+            )
+        return target, name
+
+    def _ingest(
+        self,
+        resource_id: str,
+        path: Path,
+        name: str,
+        format: str | None,
+        *,
+        created_by: str | None,
+        job_id: str | None,
+        report: Progress,
+    ) -> IngestOutcome:
+        version_id = new_version_id()
+        dest = self.settings.data_dir / version_path(resource_id, version_id)
+        result = ingest_file(
+            path,
+            dest=dest,
+            format=format,
+            max_bytes=self.settings.ingest_max_bytes,
+            progress=lambda done, total: report(done, total, "reading"),
+        )
+        try:
+            # The one place the personal-data gate holds a version back (obert.privacy plugs in here).
+            self.gate(resource_id=resource_id, result=result, path=dest)
+            version = commit_version(
+                self.store,
+                version_id=version_id,
+                resource_id=resource_id,
+                result=result,
+                source_name=name,
+                created_by=created_by,
+                job_id=job_id,
+            )
+        except BaseException:
+            dest.unlink(missing_ok=True)  # never served: no row names it
+            raise
+        report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
+        return IngestOutcome(version, created=True, result=result)
+
+    def handler(self) -> JobHandler:
+        """The job handler for ``ingest`` jobs queued by the catalogue."""
+
+        def run(job: Job, ctx: JobContext) -> dict[str, Any]:
+            outcome = self.ingest_resource(
+                resource_id=str(job.payload["resource_id"]),
+                source=str(job.payload.get("source") or "upload"),
+                format=job.payload.get("format"),
+                created_by=job.created_by,
+                job_id=job.id,
+                progress=lambda done, total, message: ctx.progress(done, total, message),
+            )
+            return {
+                "version": outcome.version.number,
+                "version_id": outcome.version.id,
+                "rows": outcome.version.row_count,
+                "created": outcome.created,
+            }
+
+        return run
+
+    def garbage_handler(self) -> JobHandler:
+        """The job handler for ``datastore-gc``: removes table files no version row names."""
+
+        def run(job: Job, ctx: JobContext) -> dict[str, Any]:
+            return {"removed": self.collect_garbage()}
+
+        return run
+
+    def garbage_task(self) -> Periodic:
+        """Once a day, queue a garbage collection of the tables folder."""
+
+        def queue(conn: Connection, now: datetime) -> None:
+            enqueue(conn, kind=GARBAGE_JOB, payload={}, dedupe_key=GARBAGE_JOB)
+
+        return Periodic(name=GARBAGE_JOB, every=timedelta(days=1), enqueue=queue)
+
+    def collect_garbage(self, *, grace_seconds: float = GARBAGE_GRACE_SECONDS) -> int:
+        """Delete table files (and leftover work folders) that no version row names; returns how many.
+
+        Only things older than `grace_seconds` go: a younger file may belong to an ingest about to commit.
+        """
+        root = self.settings.tables_dir
+        if not root.is_dir():
+            return 0
+        keep = referenced_paths(self.store)
+        cutoff = time.time() - grace_seconds
+        removed = 0
+        for folder in root.iterdir():
+            for item in folder.iterdir() if folder.is_dir() else ():
+                rel = f"tables/{folder.name}/{item.name}"
+                if rel in keep or item.stat().st_mtime > cutoff:
+                    continue
+                if item.is_dir():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    item.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def describe(exc: ObertError) -> str:
+    """An error as one line for people: the message, then where (line, column, field) it is."""
+    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    return exc.message + (f" ({details})" if details else "")
+
+
+__all__ = ["GARBAGE_JOB", "INGEST_JOB", "IngestOutcome", "Ingester", "describe"]

@@ -1,0 +1,212 @@
+"""Version rows: what makes a written Parquet file a served table version, in one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from obert.ingest.result import IngestResult
+from obert.storage import Store
+from obert.storage.tables.datastore import datastore_tables, resource_versions
+
+READY = "ready"
+SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    id: str
+    resource_id: str
+    number: int
+    state: str
+    path: str  # relative to the data dir
+    source_name: str | None
+    sha256: str
+    byte_size: int
+    row_count: int
+    report: dict[str, Any]
+    geo: dict[str, Any]
+    created_at: datetime
+    created_by: str | None
+    job_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TableState:
+    """How a resource's table stands: the version it serves (if any) and its last failed ingest."""
+
+    current: Version | None
+    last_error: str | None
+    last_job_id: str | None
+
+
+def version_path(resource_id: str, version_id: str) -> str:
+    return f"tables/{resource_id}/{version_id}.parquet"
+
+
+def new_version_id() -> str:
+    return str(uuid.uuid4())
+
+
+def report_json(result: IngestResult) -> dict[str, Any]:
+    """The ingest result as JSON (non-finite numbers, which JSON cannot hold, become null)."""
+    data: dict[str, Any] = _finite(dataclasses.asdict(result))
+    return data
+
+
+def commit_version(
+    store: Store,
+    *,
+    version_id: str,
+    resource_id: str,
+    result: IngestResult,
+    source_name: str | None,
+    created_by: str | None,
+    job_id: str | None,
+) -> Version:
+    """Make the already written file the resource's current version: number it, supersede the old one."""
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        number = (
+            conn.execute(
+                sa.select(sa.func.max(resource_versions.c.number)).where(
+                    resource_versions.c.resource_id == resource_id
+                )
+            ).scalar()
+            or 0
+        ) + 1
+        conn.execute(
+            resource_versions.update()
+            .where(resource_versions.c.resource_id == resource_id, resource_versions.c.state == READY)
+            .values(state=SUPERSEDED)
+        )
+        report = report_json(result)
+        conn.execute(
+            resource_versions.insert().values(
+                id=version_id,
+                resource_id=resource_id,
+                number=number,
+                state=READY,
+                path=version_path(resource_id, version_id),
+                source_name=source_name,
+                sha256=result.sha256,
+                byte_size=result.byte_size,
+                row_count=result.row_count,
+                report=report,
+                geo=report["geo"],
+                created_at=now,
+                created_by=created_by,
+                job_id=job_id,
+            )
+        )
+        _point(conn, resource_id, current=version_id, error=None, job_id=job_id, now=now)
+        made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
+    assert made is not None  # inserted just above, in the same transaction
+    return made
+
+
+def record_failure(store: Store, *, resource_id: str, error: str, job_id: str | None) -> None:
+    """Note a failed ingest; the version served before stays served."""
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        current = conn.execute(
+            sa.select(datastore_tables.c.current_version_id).where(
+                datastore_tables.c.resource_id == resource_id
+            )
+        ).scalar()
+        _point(conn, resource_id, current=current, error=error[:4000], job_id=job_id, now=now)
+
+
+def table_state(conn: Connection, resource_id: str) -> TableState:
+    row = conn.execute(
+        sa.select(datastore_tables).where(datastore_tables.c.resource_id == resource_id)
+    ).first()
+    if row is None:
+        return TableState(None, None, None)
+    current = None
+    if row.current_version_id:
+        current = _version(
+            conn, sa.select(resource_versions).where(resource_versions.c.id == row.current_version_id)
+        )
+    return TableState(current, row.last_error, row.last_job_id)
+
+
+def version_by_job(conn: Connection, job_id: str) -> Version | None:
+    return _version(conn, sa.select(resource_versions).where(resource_versions.c.job_id == job_id))
+
+
+def list_versions(conn: Connection, resource_id: str) -> list[Version]:
+    rows = conn.execute(
+        sa.select(resource_versions)
+        .where(resource_versions.c.resource_id == resource_id)
+        .order_by(resource_versions.c.number.desc())
+    ).all()
+    return [version_from_row(r) for r in rows]
+
+
+def referenced_paths(store: Store) -> set[str]:
+    with store.read() as conn:
+        return {str(p) for p in conn.execute(sa.select(resource_versions.c.path)).scalars()}
+
+
+def absolute(data_dir: Path, version: Version) -> Path:
+    return data_dir / version.path
+
+
+def _point(
+    conn: Connection,
+    resource_id: str,
+    *,
+    current: str | None,
+    error: str | None,
+    job_id: str | None,
+    now: datetime,
+) -> None:
+    values = {"current_version_id": current, "last_error": error, "last_job_id": job_id, "updated_at": now}
+    done = conn.execute(
+        datastore_tables.update().where(datastore_tables.c.resource_id == resource_id).values(**values)
+    )
+    if not done.rowcount:
+        conn.execute(datastore_tables.insert().values(resource_id=resource_id, **values))
+
+
+def _version(conn: Connection, query: sa.Select[Any]) -> Version | None:
+    row = conn.execute(query).first()
+    return None if row is None else version_from_row(row)
+
+
+def version_from_row(row: Row[Any]) -> Version:
+    return Version(
+        id=row.id,
+        resource_id=row.resource_id,
+        number=row.number,
+        state=row.state,
+        path=row.path,
+        source_name=row.source_name,
+        sha256=row.sha256,
+        byte_size=row.byte_size,
+        row_count=row.row_count,
+        report=row.report,
+        geo=row.geo,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        job_id=row.job_id,
+    )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,197 @@
+"""The ingest routine behind jobs: idempotent, URL sources, and safe when a worker dies mid-way."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from obert.auth import ANONYMOUS, SYSTEM
+from obert.catalog import datasets, resources
+from obert.catalog.common import validated
+from obert.catalog.models import DatasetInput, ResourceInput
+from obert.datastore import query_rows
+from obert.demo import FILES
+from obert.ingest.published import open_version
+from obert.jobs import JobRunner, JobState, get_job, list_jobs
+from obert.portal import Portal, build_portal
+from obert.settings import Settings
+from obert.storage.tables.datastore import resource_versions
+
+STATIONS = FILES / "qualitat_aire_estacions.csv"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _resource(portal: Portal, **resource: object) -> str:
+    data = validated(
+        DatasetInput,
+        {"name": "taules", "title": {"ca": "Taules"}, "resources": [{"name": "taula", **resource}]},
+    )
+    return datasets.create_dataset(store=portal.store, actor=SYSTEM, data=data).resources[0].id
+
+
+def _upload(portal: Portal, resource_id: str, path: Path) -> None:
+    with path.open("rb") as f:
+        resources.attach_upload(
+            store=portal.store,
+            files=portal.files,
+            actor=SYSTEM,
+            ref=resource_id,
+            filename=path.name,
+            stream=f,
+            max_bytes=10**9,
+        )
+
+
+def _versions(portal: Portal) -> list[tuple[int, str]]:
+    with portal.store.read() as conn:
+        rows = conn.execute(sa.select(resource_versions.c.number, resource_versions.c.state)).all()
+    return sorted((r.number, r.state) for r in rows)
+
+
+def test_the_same_job_or_the_same_bytes_never_make_a_second_version(portal: Portal) -> None:
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, STATIONS)
+    first = portal.ingester.ingest_resource(resource_id=resource_id, job_id="job-1")
+    again = portal.ingester.ingest_resource(resource_id=resource_id, job_id="job-1")
+    same_bytes = portal.ingester.ingest_resource(resource_id=resource_id, job_id="job-2")
+    assert first.created and not again.created and not same_bytes.created
+    assert again.version.id == first.version.id == same_bytes.version.id
+    assert _versions(portal) == [(1, "ready")]
+    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 1
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "estacions.csv").write_bytes(STATIONS.read_bytes())
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_resource_with_a_download_url_is_fetched_by_the_job(settings: Settings, file_server: str) -> None:
+    portal = build_portal(settings.model_copy(update={"http_allowlist": "127.0.0.1"}))
+    try:
+        data = validated(ResourceInput, {"name": "remota", "download_url": f"{file_server}/estacions.csv"})
+        dataset = validated(DatasetInput, {"name": "remot", "title": {"ca": "Remot"}})
+        datasets.create_dataset(store=portal.store, actor=SYSTEM, data=dataset)
+        resources.create_resource(
+            store=portal.store, actor=SYSTEM, dataset_ref="remot", data=data, ingest=True
+        )
+        assert portal.job_runner(1).run_once()
+        table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=settings.data_dir, ref="remota")
+        assert table.version.row_count == 55 and table.version.source_name == "estacions.csv"
+
+        missing = validated(ResourceInput, {"name": "perduda", "download_url": f"{file_server}/nope.csv"})
+        resources.create_resource(
+            store=portal.store, actor=SYSTEM, dataset_ref="remot", data=missing, ingest=True
+        )
+        assert portal.job_runner(1).run_once()
+        failed = list_jobs(portal.store, state=JobState.FAILED)
+        assert len(failed) == 1 and "HTTP 404" in (failed[0].error or "")
+    finally:
+        portal.close()
+
+
+def test_the_ssrf_guard_refuses_private_addresses_unless_allowed(portal: Portal, file_server: str) -> None:
+    data = validated(ResourceInput, {"name": "interna", "download_url": f"{file_server}/estacions.csv"})
+    datasets.create_dataset(
+        store=portal.store,
+        actor=SYSTEM,
+        data=validated(DatasetInput, {"name": "dades", "title": {"ca": "D"}}),
+    )
+    resources.create_resource(store=portal.store, actor=SYSTEM, dataset_ref="dades", data=data, ingest=True)
+    assert portal.job_runner(1).run_once()
+    job = list_jobs(portal.store)[0]
+    assert job.state is JobState.FAILED and _versions(portal) == []
+
+
+_WORKER = """
+import sys
+from obert.jobs import JobRunner
+from obert.portal import build_portal
+from obert.settings import Settings
+settings = Settings(mode="test", data_dir=sys.argv[1], database_url=sys.argv[2])
+portal = build_portal(settings)
+JobRunner(portal.store, portal.job_handlers, lease_seconds=2).run_once("doomed")
+"""
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    lines = STATIONS.read_text(encoding="utf-8").splitlines()
+    header, body = lines[0], lines[1:]
+    with path.open("w", encoding="utf-8") as out:
+        out.write(header + "\n")
+        for i in range(rows):
+            out.write(body[i % len(body)].replace("Barcelona", f"Barcelona {i}", 1) + "\n")
+
+
+def test_a_worker_killed_mid_ingest_loses_nothing_and_serves_no_half_file(
+    portal: Portal, settings: Settings, tmp_path: Path
+) -> None:
+    big = tmp_path / "estacions_grans.csv"
+    _big_csv(big, 400_000)
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, big)
+    job_id = list_jobs(portal.store)[0].id
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER, str(settings.data_dir), settings.sqlalchemy_url], env=env, cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # Wait until the doomed worker is inside ingest_file (it reports progress as it starts reading).
+        while time.monotonic() < deadline:
+            job = get_job(portal.store, job_id=job_id)
+            if job.progress and job.progress.get("message") == "reading":
+                break
+            assert worker.poll() is None, "the worker ended before it could be killed"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert worker.poll() is None
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(30)
+    assert _versions(portal) == []  # nothing half-made is visible
+    assert get_job(portal.store, job_id=job_id).state is JobState.RUNNING
+
+    time.sleep(2.2)  # the dead worker's lease runs out
+    assert JobRunner(portal.store, portal.job_handlers, lease_seconds=2).run_once("rescuer")
+    job = get_job(portal.store, job_id=job_id)
+    assert job.state is JobState.DONE and job.attempts == 2
+    assert _versions(portal) == [(1, "ready")]
+    portal.ingester.collect_garbage(grace_seconds=0)
+    table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=settings.data_dir, ref="taula")
+    assert [p.name for p in table.path.parent.iterdir()] == [table.path.name]
+    assert query_rows(table.path, limit=1).total == 400_000
+
+
+def test_garbage_collection_removes_only_old_files_no_row_names(portal: Portal) -> None:
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, STATIONS)
+    served = portal.ingester.ingest_resource(resource_id=resource_id).version
+    folder = portal.settings.tables_dir / resource_id
+    old_orphan, young_orphan, old_work = folder / "dead.parquet", folder / "new.parquet", folder / ".x.work"
+    old_orphan.write_bytes(b"PAR1")
+    young_orphan.write_bytes(b"PAR1")
+    old_work.mkdir()
+    long_ago = time.time() - 3 * 24 * 3600
+    for path in (old_orphan, old_work, portal.settings.data_dir / served.path):
+        os.utime(path, (long_ago, long_ago))
+    assert portal.ingester.collect_garbage() == 2
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{served.id}.parquet", "new.parquet"])
