@@ -23,6 +23,7 @@ from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import organizations as v1_organizations
+from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality, v1_datastore):
+    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality, v1_datastore, v1_privacy):
         app.include_router(module.router)
     app.include_router(system_router)
     mount_ckan(app)

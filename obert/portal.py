@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from obert.catalog.tabular import INGEST_JOB
 from obert.http import Allowlist, HttpClient
+from obert.ingest.personal_data import PersonalDataGate
 from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
@@ -50,7 +51,8 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         migrate.upgrade(store)
     files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
-    ingester = Ingester(settings=settings, store=store, files=files, http=http)
+    gate = PersonalDataGate(sample_rows=settings.privacy_scan_rows)
+    ingester = Ingester(settings=settings, store=store, files=files, http=http, gate=gate)
     return Portal(
         settings=settings,
         store=store,

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from obert.ingest.result import IngestResult
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Why a version is held back: a message for people and the findings as JSON (masked, never raw)."""
+
+    message: str
+    findings: dict[str, Any]
+
+
 class PublicationGate(Protocol):
-    """Raise an ``ObertError`` saying why to hold the version at `path` back; return to let it through.
+    """Return a Hold to keep the version at `path` from publication, or None to let it through."""
 
-    The personal-data scan (obert.privacy) will be wired in here by the composition root.
-    """
-
-    def __call__(self, *, resource_id: str, result: IngestResult, path: Path) -> None: ...
+    def __call__(self, *, resource_id: str, result: IngestResult, path: Path) -> Hold | None: ...
 
 
-def publish_all(*, resource_id: str, result: IngestResult, path: Path) -> None:
-    """The gate until a real one is configured: every version is published."""
+def publish_all(*, resource_id: str, result: IngestResult, path: Path) -> Hold | None:
+    """The gate when none is configured: every version is published."""
+    return None

@@ -19,7 +19,7 @@ from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.errors import FieldError, Invalid, NotFound
-from obert.ingest.versions import TableState, Version, list_versions, table_state, version_from_row
+from obert.ingest.versions import HELD, TableState, Version, list_versions, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -56,8 +56,11 @@ def open_version(
     """
     wanted = resource_versions.c.id == datastore_tables.c.current_version_id
     if version is not None:
+        # A held version is nobody's to read until a publisher releases it.
         wanted = sa.and_(
-            resource_versions.c.resource_id == resources.c.id, resource_versions.c.number == version
+            resource_versions.c.resource_id == resources.c.id,
+            resource_versions.c.number == version,
+            resource_versions.c.state != HELD,
         )
     query = (
         sa.select(
@@ -103,9 +106,13 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
 
 
 def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Version]]:
+    """The resource's versions; held ones (whose profile may show personal data) only to its editors."""
     resource = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
-        return resource, list_versions(conn, resource.id)
+        found = list_versions(conn, resource.id)
+        dataset = load_dataset(conn, actor, resource.dataset_id)
+    editor = actor.can_edit_in(dataset.organization.id if dataset.organization else None)
+    return resource, [v for v in found if editor or v.state != HELD]
 
 
 def sql_name(resource_name: str) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from obert.catalog.tabular import INGEST_JOB
 from obert.errors import FieldError, Invalid, NotFound, ObertError
 from obert.http import HttpClient
-from obert.ingest.gate import PublicationGate, publish_all
+from obert.ingest.gate import Hold, PublicationGate, publish_all
 from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import IngestResult
 from obert.ingest.source import sha256_file
@@ -49,11 +49,16 @@ GARBAGE_GRACE_SECONDS = 24 * 3600
 GARBAGE_JOB = "datastore-gc"
 
 
+def _quiet(done: int, total: int | None, message: str) -> None:
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
     version: Version
     created: bool  # False when the same job or the same bytes had already made this version
     result: IngestResult | None  # None when nothing was read again
+    held: Hold | None = None  # set when the personal-data gate kept the version from publication
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,18 @@ class Ingester:
             record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
             raise
 
+    def ingest_prepared(
+        self, *, resource_id: str, path: Path, name: str, created_by: str | None
+    ) -> IngestOutcome:
+        """Ingest a file obert made itself (a transformed copy of a held version) as a new version."""
+        try:
+            return self._ingest(
+                resource_id, path, name, "parquet", created_by=created_by, job_id=None, report=_quiet
+            )
+        except ObertError as exc:
+            record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=None)
+            raise
+
     def _fetch(self, row: Any, source: str, work: Path, report: Progress) -> tuple[Path, str]:
         if source == "upload":
             if not row.upload:
@@ -150,8 +167,8 @@ class Ingester:
             progress=lambda done, total: report(done, total, "reading"),
         )
         try:
-            # The one place the personal-data gate holds a version back (obert.privacy plugs in here).
-            self.gate(resource_id=resource_id, result=result, path=dest)
+            # The one place the personal-data gate holds a version back.
+            hold = self.gate(resource_id=resource_id, result=result, path=dest)
             version = commit_version(
                 self.store,
                 version_id=version_id,
@@ -160,12 +177,18 @@ class Ingester:
                 source_name=name,
                 created_by=created_by,
                 job_id=job_id,
+                held=hold.findings if hold else None,
             )
         except BaseException:
             dest.unlink(missing_ok=True)  # never served: no row names it
             raise
-        report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
-        return IngestOutcome(version, created=True, result=result)
+        if hold is not None:
+            # Kept, not served: the previous version stays public and the table says why.
+            record_failure(self.store, resource_id=resource_id, error=hold.message, job_id=job_id)
+            report(result.byte_size, result.byte_size, f"version {version.number} held back: {hold.message}")
+        else:
+            report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
+        return IngestOutcome(version, created=True, result=result, held=hold)
 
     def handler(self) -> JobHandler:
         """The job handler for ``ingest`` jobs queued by the catalogue."""
@@ -184,6 +207,7 @@ class Ingester:
                 "version_id": outcome.version.id,
                 "rows": outcome.version.row_count,
                 "created": outcome.created,
+                "held": outcome.held.message if outcome.held else None,
             }
 
         return run

@@ -13,12 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from obert.errors import Conflict
 from obert.ingest.result import IngestResult
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 
 READY = "ready"
 SUPERSEDED = "superseded"
+HELD = "held"  # written, but kept from publication by the personal-data gate until a publisher acts
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +73,13 @@ def commit_version(
     source_name: str | None,
     created_by: str | None,
     job_id: str | None,
+    held: dict[str, Any] | None = None,
 ) -> Version:
-    """Make the already written file the resource's current version: number it, supersede the old one."""
+    """Make the already written file the resource's current version: number it, supersede the old one.
+
+    With `held` (the gate's findings), the version is numbered and kept, but not published: the version
+    served before stays served, and `held` is kept in the version's report under ``privacy``.
+    """
     now = datetime.now(UTC)
     with store.begin() as conn:
         number = (
@@ -83,18 +90,21 @@ def commit_version(
             ).scalar()
             or 0
         ) + 1
-        conn.execute(
-            resource_versions.update()
-            .where(resource_versions.c.resource_id == resource_id, resource_versions.c.state == READY)
-            .values(state=SUPERSEDED)
-        )
+        if held is None:
+            conn.execute(
+                resource_versions.update()
+                .where(resource_versions.c.resource_id == resource_id, resource_versions.c.state == READY)
+                .values(state=SUPERSEDED)
+            )
         report = report_json(result)
+        if held is not None:
+            report["privacy"] = held
         conn.execute(
             resource_versions.insert().values(
                 id=version_id,
                 resource_id=resource_id,
                 number=number,
-                state=READY,
+                state=HELD if held is not None else READY,
                 path=version_path(resource_id, version_id),
                 source_name=source_name,
                 sha256=result.sha256,
@@ -107,9 +117,33 @@ def commit_version(
                 job_id=job_id,
             )
         )
-        _point(conn, resource_id, current=version_id, error=None, job_id=job_id, now=now)
+        if held is None:
+            _point(conn, resource_id, current=version_id, error=None, job_id=job_id, now=now)
         made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
     assert made is not None  # inserted just above, in the same transaction
+    return made
+
+
+def publish_held(store: Store, *, version_id: str, privacy: dict[str, Any]) -> Version:
+    """Publish a held version (its findings are now covered): it becomes current, the old one superseded."""
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        held = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
+        if held is None or held.state != HELD:
+            raise Conflict("only a version held back by the personal-data gate can be released")
+        conn.execute(
+            resource_versions.update()
+            .where(resource_versions.c.resource_id == held.resource_id, resource_versions.c.state == READY)
+            .values(state=SUPERSEDED)
+        )
+        conn.execute(
+            resource_versions.update()
+            .where(resource_versions.c.id == version_id)
+            .values(state=READY, report={**held.report, "privacy": privacy})
+        )
+        _point(conn, held.resource_id, current=version_id, error=None, job_id=held.job_id, now=now)
+        made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
+    assert made is not None
     return made
 
 
