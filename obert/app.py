@@ -18,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
+from obert.api.v1 import harvest as v1_harvest
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import resources as v1_resources
 from obert.errors import ObertError
@@ -59,7 +60,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (v1_datasets, v1_organizations, v1_resources, v1_harvest):
         app.include_router(module.router)
     app.include_router(system_router)
     app.include_router(pages.router)

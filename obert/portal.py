@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from obert.harvest.fetch import Fetcher
+from obert.harvest.jobs import KIND as HARVEST
+from obert.harvest.jobs import harvest_handler
+from obert.harvest.jobs import schedule as harvest_schedule
+from obert.harvest.persist import IngestRequester, NoIngest
+from obert.harvest.runner import HarvestContext
 from obert.http import Allowlist, HttpClient
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
@@ -22,6 +28,22 @@ class Portal:
     http: HttpClient
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     periodic: Sequence[Periodic] = ()
+    # Harvested tabular resources are handed here when a source asks for it; ingestion wires it up.
+    ingest_requester: IngestRequester = field(default_factory=NoIngest)
+
+    def harvest_context(self) -> HarvestContext:
+        fetcher = Fetcher(
+            self.http,
+            per_second=self.settings.harvest_requests_per_second,
+            retries=self.settings.harvest_retries,
+        )
+        return HarvestContext(
+            store=self.store,
+            files=self.files,
+            fetcher=fetcher,
+            ingest=self.ingest_requester,
+            max_bytes=self.settings.max_upload_bytes,
+        )
 
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
@@ -44,10 +66,16 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
-    return Portal(
+    handlers: dict[str, JobHandler] = {}
+    portal = Portal(
         settings=settings,
         store=store,
         files=FileStore(settings.files_dir),
         metrics=Metrics(),
         http=HttpClient(allowlist=Allowlist.parse(settings.http_allowlist)),
+        job_handlers=handlers,
+        periodic=(harvest_schedule(),),
     )
+    # Handlers reach the finished portal (its ingest requester included), so they are added last.
+    handlers[HARVEST] = harvest_handler(portal.harvest_context)
+    return portal

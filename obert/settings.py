@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    # Harvesting other portals politely: requests per second to any one host, and tries per request.
+    harvest_requests_per_second: float = Field(default=2.0, gt=0)
+    harvest_retries: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
