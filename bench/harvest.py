@@ -13,9 +13,9 @@ run of 10,000 datasets in at most 60 s, unchanged re-harvest in at most 5 s.
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 from obert.auth import SYSTEM

@@ -131,6 +131,30 @@ def save_link(
             )
 
 
+def insert_links(
+    conn: Connection, *, source_id: str, at: datetime, rows: list[tuple[str, str, str, str | None]]
+) -> None:
+    """Links of datasets this source has just created (remote id, dataset id, hash, identifier), written
+    in the transaction that created them: a dataset never exists without its link."""
+    conn.execute(
+        dataset_sources.insert(),
+        [
+            {
+                "source_id": source_id,
+                "remote_id": remote_id,
+                "dataset_id": dataset_id,
+                "hash": digest,
+                "identifier": identifier,
+                "owner": True,
+                "gone": False,
+                "first_seen": at,
+                "last_seen": at,
+            }
+            for remote_id, dataset_id, digest, identifier in rows
+        ],
+    )
+
+
 def touch_seen(store: Store, *, source_id: str, remote_ids: list[str], at: datetime) -> None:
     """Mark unchanged items as seen now, a few hundred per statement."""
     for start in range(0, len(remote_ids), CHUNK):

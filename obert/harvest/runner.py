@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Connection
+
+from obert.auth import SYSTEM
+from obert.catalog import datasets as dataset_service
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, State
 from obert.errors import ObertError
@@ -30,6 +34,7 @@ from obert.storage import Store
 from obert.storage.files import FileStore
 
 Progress = Callable[[int, str], None]
+CREATE_BATCH = 200  # new datasets written per transaction
 LIVE = (State.PUBLISHED.value, State.DRAFT.value, State.REVIEW.value)
 
 
@@ -96,17 +101,22 @@ def _harvest_items(
     done = 0
     for entry in backend_for(source.type)(source, fetch_ctx):
         done += 1
+        seen.add(entry.remote_id)
         if isinstance(entry, Record):
-            seen.add(entry.remote_id)
             item = state.apply(entry)
-            if item.status is ItemStatus.UNCHANGED:
+            if item and item.status is ItemStatus.UNCHANGED:
                 unchanged.append(entry.remote_id)
         else:
-            seen.add(entry.remote_id)
             item = ItemReport(entry.remote_id, ItemStatus.FAILED, reason=entry.reason)
-        sink.add(item)
+        if item:
+            sink.add(item)
+        if len(state.pending) >= CREATE_BATCH:
+            for created in state.flush():
+                sink.add(created)
         if progress and done % 100 == 0:
             progress(done, f"{done} items: {_summary(report)}")
+    for created in state.flush():
+        sink.add(created)
     if not dry_run:
         links.touch_seen(ctx.store, source_id=source.id, remote_ids=unchanged, at=started)
     present = seen if listing.complete else listing.all_ids
@@ -129,6 +139,8 @@ class _RunState:
         self.at = at
         self.publishers = persist.Publishers(ctx.store, dry_run=dry_run)
         self._index: links.MatchIndex | None = None
+        self.pending: list[tuple[Record, DatasetInput, str, str | None]] = []
+        self._pending_names: set[str] = set()
         # Portals of many publishers (CKAN, DCAT) map theirs to obert organisations unless told not to.
         default = source.type in (SourceType.CKAN, SourceType.DCAT)
         self.map_publishers = bool(source.config.get("map_organizations", default))
@@ -139,7 +151,8 @@ class _RunState:
             self._index = links.MatchIndex(self.ctx.store)
         return self._index
 
-    def apply(self, record: Record) -> ItemReport:
+    def apply(self, record: Record) -> ItemReport | None:
+        """The item's report, or None when its creation waits in `pending` for the next `flush`."""
         title = _first(record.dataset.get("title"))
         try:
             return self._apply(record, title)
@@ -147,7 +160,7 @@ class _RunState:
             reason = exc.message + "".join(f"; {e.field}: {e.message}" for e in exc.errors)
             return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=reason[:2000])
 
-    def _apply(self, record: Record, title: str | None) -> ItemReport:
+    def _apply(self, record: Record, title: str | None) -> ItemReport | None:
         digest = content_hash(
             record.dataset,
             record.publisher,
@@ -207,6 +220,13 @@ class _RunState:
             )
         if self.dry_run:
             return ItemReport(record.remote_id, ItemStatus.CREATED, None, title)
+        if not record.files and data.name not in self._pending_names:
+            self.pending.append((record, data, digest, title))
+            self._pending_names.add(data.name)
+            return None
+        return self._create_one(record, data, digest, title)
+
+    def _create_one(self, record: Record, data: DatasetInput, digest: str, title: str | None) -> ItemReport:
         created = persist.create(
             store=self.ctx.store,
             files=self.ctx.files,
@@ -218,6 +238,43 @@ class _RunState:
         self.index.add(created.id, identifier=record.identifier, landing_page=data.landing_page)
         self._ingest(created)
         return ItemReport(record.remote_id, ItemStatus.CREATED, created.id, title)
+
+    def flush(self) -> list[ItemReport]:
+        """Create the pending datasets together with their links in one transaction; if the batch is
+        refused (a name taken meanwhile, one bad publisher), create them one by one so only the bad
+        one fails."""
+        batch, self.pending, self._pending_names = self.pending, [], set()
+        if not batch:
+            return []
+
+        def link_them(conn: Connection, created: list[Dataset]) -> None:
+            rows = [
+                (r.remote_id, d.id, digest, r.identifier)
+                for (r, _, digest, _), d in zip(batch, created, strict=True)
+            ]
+            links.insert_links(conn, source_id=self.source.id, at=self.at, rows=rows)
+
+        try:
+            created = dataset_service.create_datasets(
+                store=self.ctx.store, actor=SYSTEM, items=[data for _, data, _, _ in batch], then=link_them
+            )
+        except ObertError:
+            return [self._create_one_safely(r, data, digest, title) for r, data, digest, title in batch]
+        reports = []
+        for (record, data, _, title), dataset in zip(batch, created, strict=True):
+            self.index.add(dataset.id, identifier=record.identifier, landing_page=data.landing_page)
+            self._ingest(dataset)
+            reports.append(ItemReport(record.remote_id, ItemStatus.CREATED, dataset.id, title))
+        return reports
+
+    def _create_one_safely(
+        self, record: Record, data: DatasetInput, digest: str, title: str | None
+    ) -> ItemReport:
+        try:
+            return self._create_one(record, data, digest, title)
+        except ObertError as exc:
+            reason = exc.message + "".join(f"; {e.field}: {e.message}" for e in exc.errors)
+            return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=reason[:2000])
 
     def withdraw(self, remote_id: str, link: links.Link) -> ItemReport:
         if self.dry_run:

@@ -45,10 +45,20 @@ def _user(portal: Portal, name: str, org_id: str | None = None, role: str | None
 
 
 def test_sources_are_managed_and_run(
-    client: TestClient, portal: Portal, admin: dict[str, str], org: dict[str, Any], ckan: tuple[FakeCkan, Server]
+    client: TestClient,
+    portal: Portal,
+    admin: dict[str, str],
+    org: dict[str, Any],
+    ckan: tuple[FakeCkan, Server],
 ) -> None:
     _, server = ckan
-    body = {"name": "city-ckan", "type": "ckan", "url": server.url, "organization": org["name"], "every": "1d"}
+    body = {
+        "name": "city-ckan",
+        "type": "ckan",
+        "url": server.url,
+        "organization": org["name"],
+        "every": "1d",
+    }
     created = client.post("/api/v1/harvest/sources", json=body, headers=admin)
     assert created.status_code == 201, created.text
     assert created.json()["every"] == "1d" and created.json()["organization"] == "guardia-urbana"

@@ -57,7 +57,9 @@ def test_open_data_bcn_translated_and_custom_fields(
 ) -> None:
     body = json.loads((DATA / "ckan" / "own_opendatabcn_fluent.json").read_text())
     with serve(_search(body["result"]["results"])) as server:
-        _harvest(portal, hctx, type="ckan", url=server.url + "/data", config={"language": "ca"}, auto_ingest=True)
+        _harvest(
+            portal, hctx, type="ckan", url=server.url + "/data", config={"language": "ca"}, auto_ingest=True
+        )
     ds = get_dataset(store=portal.store, actor=SYSTEM, ref="accidents-gu-bcn")
     assert set(ds.title) == {"ca", "es", "en"} and ds.description["en"].startswith("List of accidents")
     assert ds.extras["code"] == "ACCIDENTS_GU_BCN" and ds.extras["fuente"] == "Guàrdia Urbana"
@@ -73,7 +75,9 @@ def test_socrata_discovery_api(portal: Portal, hctx: HarvestContext) -> None:
 
     def route(path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         seen.append(query)
-        return json_body(body if path == "/api/catalog/v1" else {"error": "no"}, 200 if path == "/api/catalog/v1" else 404)
+        return json_body(
+            body if path == "/api/catalog/v1" else {"error": "no"}, 200 if path == "/api/catalog/v1" else 404
+        )
 
     with serve(route) as server:
         counts = _harvest(portal, hctx, type="socrata", url=server.url, config={"domain": "data.example.gov"})

@@ -13,7 +13,7 @@ from obert.portal import Portal
 from obert.storage.tables.catalog import activity, datasets
 from obert.storage.tables.harvest import harvest_items, harvest_runs
 from tests.harvest.conftest import add_source
-from tests.harvest.servers import FakeCkan, json_body, serve
+from tests.harvest.servers import FakeCkan, serve
 
 
 def _count(portal: Portal, table: sa.Table) -> int:
@@ -51,7 +51,9 @@ def test_a_source_is_harvested_then_kept_in_step(portal: Portal, hctx: HarvestCo
         assert third.counts.get("updated") == 1
         assert third.counts.get("created") == 1
         assert third.counts.get("withdrawn") == 1
-        assert get_dataset(store=portal.store, actor=SYSTEM, ref="generated-3").title == {"en": "Renamed dataset 3"}
+        assert get_dataset(store=portal.store, actor=SYSTEM, ref="generated-3").title == {
+            "en": "Renamed dataset 3"
+        }
         gone = get_dataset(store=portal.store, actor=SYSTEM, ref="generated-4")
         assert gone.state.value == "withdrawn"  # kept, not deleted
 
@@ -143,9 +145,13 @@ def test_a_bad_record_fails_alone(portal: Portal, hctx: HarvestContext) -> None:
     assert report.counts.get("created") == 2 and report.counts.get("failed") == 1
     failed = next(i for i in report.items if i.status.value == "failed") if report.items else None
     with portal.store.read() as conn:
-        reason = conn.execute(sa.select(harvest_items.c.reason).where(harvest_items.c.status == "failed")).scalar()
+        reason = conn.execute(
+            sa.select(harvest_items.c.reason).where(harvest_items.c.status == "failed")
+        ).scalar()
     assert failed is None and reason and "title" in reason and "not a language" in reason
-    assert get_dataset(store=portal.store, actor=SYSTEM, ref="generated-2").keywords == {"en": ["plain", "strings"]}
+    assert get_dataset(store=portal.store, actor=SYSTEM, ref="generated-2").keywords == {
+        "en": ["plain", "strings"]
+    }
 
 
 def test_the_same_dataset_from_two_sources_is_linked_not_duplicated(

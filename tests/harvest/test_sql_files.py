@@ -27,7 +27,10 @@ def _city_db(url: str) -> None:
     engine = sa.create_engine(url)
     meta = sa.MetaData()
     markets = sa.Table(
-        "mercats", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("nom", sa.Text),
+        "mercats",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("nom", sa.Text),
         comment="Mercats municipals",
     )
     sa.Table("districtes", meta, sa.Column("codi", sa.Integer, primary_key=True), sa.Column("nom", sa.Text))
@@ -50,7 +53,13 @@ def test_tables_of_a_sqlite_database(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'city.db'}"
     _city_db(url)
-    add_source(portal, type="sql", url=url, auto_ingest=True, config={"queries": {"grans": "SELECT nom FROM mercats WHERE id > 1"}})
+    add_source(
+        portal,
+        type="sql",
+        url=url,
+        auto_ingest=True,
+        config={"queries": {"grans": "SELECT nom FROM mercats WHERE id > 1"}},
+    )
     first = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
     assert first.state == "done" and first.counts == {"created": 3}, first.error
     ds = get_dataset(store=portal.store, actor=SYSTEM, ref="src-mercats")
@@ -83,7 +92,10 @@ def test_parquet_exports(portal: Portal, hctx: HarvestContext, tmp_path: Path) -
     assert report.counts == {"created": 1}, report.error
     ds = get_dataset(store=portal.store, actor=SYSTEM, ref="src-mercats")
     path = portal.files.path(owner_id=ds.resources[0].id, filename=ds.resources[0].upload or "")
-    assert pq.read_table(path).to_pylist() == [{"id": 1, "nom": "La Boqueria"}, {"id": 2, "nom": "Sant Antoni"}]
+    assert pq.read_table(path).to_pylist() == [
+        {"id": 1, "nom": "La Boqueria"},
+        {"id": 2, "nom": "Sant Antoni"},
+    ]
 
 
 @pytest.mark.postgres
@@ -124,7 +136,10 @@ def test_a_list_of_urls(portal: Portal, hctx: HarvestContext) -> None:
     add_source(portal, type="urls", url=urls[0], config={"urls": urls})
     report = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
     assert report.counts == {"created": 2}
-    assert {d.resources[0].format for d in list_datasets(store=portal.store, actor=SYSTEM).items} == {"CSV", "XLSX"}
+    assert {d.resources[0].format for d in list_datasets(store=portal.store, actor=SYSTEM).items} == {
+        "CSV",
+        "XLSX",
+    }
     add_source(portal, name="grouped", type="urls", url=urls[0], config={"urls": urls, "group": True})
     grouped = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="grouped"))
     assert grouped.counts == {"created": 1}
@@ -138,5 +153,7 @@ def test_only_site_administrators_reach_the_server_itself(portal: Portal, tmp_pa
             create_source(
                 store=portal.store,
                 actor=editor,
-                data=SourceInput.model_validate({"name": "xx", "type": kind, "url": url, "organization": None}),
+                data=SourceInput.model_validate(
+                    {"name": "xx", "type": kind, "url": url, "organization": None}
+                ),
             )
