@@ -160,7 +160,3 @@ class RunReport:
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-
-    def add(self, item: ItemReport) -> None:
-        self.counts[item.status.value] = self.counts.get(item.status.value, 0) + 1
-        self.items.append(item)

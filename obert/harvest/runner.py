@@ -9,11 +9,12 @@ ran to the end can say that something is gone.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,11 +30,21 @@ from obert.harvest.backends import backend_for
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.fetch import Fetcher
 from obert.harvest.mapping import content_hash, masked
-from obert.harvest.models import ItemReport, ItemStatus, Listing, Record, RunReport, Source, SourceType
+from obert.harvest.models import (
+    Failure,
+    ItemReport,
+    ItemStatus,
+    Listing,
+    Record,
+    RunReport,
+    Source,
+    SourceType,
+)
 from obert.storage import Store
 from obert.storage.files import FileStore
 
 Progress = Callable[[int, str], None]
+MAX_REMOTE_ID = 500
 CREATE_BATCH = 200  # new datasets written per transaction
 LIVE = (State.PUBLISHED.value, State.DRAFT.value, State.REVIEW.value)
 
@@ -99,8 +110,9 @@ def _harvest_items(
     seen: set[str] = set()
     unchanged: list[str] = []
     done = 0
-    for entry in backend_for(source.type)(source, fetch_ctx):
+    for found in backend_for(source.type)(source, fetch_ctx):
         done += 1
+        entry = _short_id(found)
         seen.add(entry.remote_id)
         if isinstance(entry, Record):
             item = state.apply(entry)
@@ -327,6 +339,15 @@ class _RunState:
     def _ingest(self, dataset: Dataset) -> None:
         if self.source.auto_ingest:
             persist.request_ingest(self.ctx.ingest, dataset)
+
+
+def _short_id(entry: Record | Failure) -> Record | Failure:
+    # Remote ids are link keys (500 characters at most); a longer one (a URL with a huge query) is cut
+    # and made unique again with its hash, the same way every run.
+    if len(entry.remote_id) <= MAX_REMOTE_ID:
+        return entry
+    digest = hashlib.sha256(entry.remote_id.encode()).hexdigest()
+    return replace(entry, remote_id=f"{entry.remote_id[: MAX_REMOTE_ID - 65]}#{digest}")
 
 
 def _first(value: object) -> str | None:

@@ -157,3 +157,12 @@ def test_only_site_administrators_reach_the_server_itself(portal: Portal, tmp_pa
                     {"name": "xx", "type": kind, "url": url, "organization": None}
                 ),
             )
+
+
+def test_a_very_long_remote_id_is_kept_apart(portal: Portal, hctx: HarvestContext) -> None:
+    long = "https://data.example.org/export.csv?" + "&".join(f"f{n}=value{n}" for n in range(80))
+    add_source(portal, type="urls", url=long, config={"urls": [long, long + "&more=1"]})
+    first = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
+    assert first.counts == {"created": 2}, first.error
+    again = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
+    assert again.counts == {"unchanged": 2}
