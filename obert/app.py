@@ -22,6 +22,7 @@ from obert.api.errors import http_error_response, obert_error_response, validati
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
+from obert.api.v1 import harvest as v1_harvest
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
@@ -84,7 +85,15 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources, v1_quality, v1_datastore, v1_privacy):
+    for module in (
+        v1_datasets,
+        v1_organizations,
+        v1_resources,
+        v1_quality,
+        v1_datastore,
+        v1_privacy,
+        v1_harvest,
+    ):
         app.include_router(module.router)
     app.include_router(system_router)
     mount_ckan(app)

@@ -6,8 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from obert.catalog.tabular import INGEST_JOB
+from obert.harvest.fetch import Fetcher
+from obert.harvest.jobs import KIND as HARVEST
+from obert.harvest.jobs import harvest_handler
+from obert.harvest.jobs import schedule as harvest_schedule
+from obert.harvest.persist import IngestRequester, NoIngest
+from obert.harvest.runner import HarvestContext
 from obert.http import Allowlist, HttpClient
 from obert.ingest.personal_data import PersonalDataGate
+from obert.ingest.published import QueueHarvestedIngest
 from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
@@ -27,6 +34,22 @@ class Portal:
     ingester: Ingester
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     periodic: Sequence[Periodic] = ()
+    # Harvested tabular resources are handed here when a source asks for it.
+    ingest_requester: IngestRequester = field(default_factory=NoIngest)
+
+    def harvest_context(self) -> HarvestContext:
+        fetcher = Fetcher(
+            self.http,
+            per_second=self.settings.harvest_requests_per_second,
+            retries=self.settings.harvest_retries,
+        )
+        return HarvestContext(
+            store=self.store,
+            files=self.files,
+            fetcher=fetcher,
+            ingest=self.ingest_requester,
+            max_bytes=self.settings.max_upload_bytes,
+        )
 
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
@@ -53,17 +76,22 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gate = PersonalDataGate(sample_rows=settings.privacy_scan_rows)
     ingester = Ingester(settings=settings, store=store, files=files, http=http, gate=gate)
-    return Portal(
+    handlers: dict[str, JobHandler] = {
+        INGEST_JOB: ingester.handler(),
+        GARBAGE_JOB: ingester.garbage_handler(),
+        linkcheck.KIND: linkcheck.link_check_handler(http.status),
+    }
+    portal = Portal(
         settings=settings,
         store=store,
         files=files,
         metrics=Metrics(),
         http=http,
         ingester=ingester,
-        job_handlers={
-            INGEST_JOB: ingester.handler(),
-            GARBAGE_JOB: ingester.garbage_handler(),
-            linkcheck.KIND: linkcheck.link_check_handler(http.status),
-        },
-        periodic=(ingester.garbage_task(),),
+        job_handlers=handlers,
+        periodic=(ingester.garbage_task(), harvest_schedule()),
+        ingest_requester=QueueHarvestedIngest(store),
     )
+    # The harvest handler reaches the finished portal (its ingest requester included), so it comes last.
+    handlers[HARVEST] = harvest_handler(portal.harvest_context)
+    return portal

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         "http://datos.gob.es/kos/sector-publico/sector",
     ]
     catalog_spatial_uri: str | None = None
+    # Harvesting other portals politely: requests per second to any one host, and tries per request.
+    harvest_requests_per_second: float = Field(default=2.0, gt=0)
+    harvest_retries: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

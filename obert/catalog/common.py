@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -71,6 +71,28 @@ def check_limit(limit: int) -> int:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def record_many(
+    conn: Connection, *, actor: Actor, action: str, object_type: str, objects: Sequence[BaseModel]
+) -> None:
+    """Append one activity row per created object with a single statement."""
+    stamp = now()
+    conn.execute(
+        sa.insert(activity),
+        [
+            {
+                "at": stamp,
+                "actor_id": actor.user_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(getattr(obj, "id")),  # noqa: B009
+                "before": None,
+                "after": obj.model_dump(mode="json"),
+            }
+            for obj in objects
+        ],
+    )
 
 
 def record(

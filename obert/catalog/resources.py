@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
@@ -54,6 +54,46 @@ def insert_resource(
         )
     )
     return resource_id
+
+
+def insert_resources(conn: Connection, batch: Sequence[tuple[str, str, Sequence[ResourceInput]]]) -> None:
+    """Insert the resources of several new datasets (id, name, resources) with one statement; names
+    given or free are checked with one query for the whole batch."""
+    stamp = now()
+    rows = []
+    given = set()
+    for dataset_id, dataset_name, inputs in batch:
+        for position, data in enumerate(inputs):
+            if data.name:
+                given.add(data.name)
+            name = data.name or f"{dataset_name}-{position + 1}"
+            rows.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "dataset_id": dataset_id,
+                    "position": position,
+                    "state": "active",
+                    "upload": None,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    **_columns(data, name),
+                }
+            )
+    if not rows:
+        return
+    wanted = [r["name"] for r in rows]
+    taken = set(conn.execute(sa.select(resources.c.name).where(resources.c.name.in_(wanted))).scalars())
+    if clash := sorted(given & taken):
+        raise Conflict(
+            f"a resource named '{clash[0]}' already exists", errors=[FieldError("name", "already taken")]
+        )
+    if len(set(wanted)) != len(wanted) or taken:
+        seen: set[str] = set()
+        for row in rows:
+            if row["name"] in taken or row["name"] in seen:
+                row["name"] = f"{row['name'][:90]}-{uuid.uuid4().hex[:8]}"
+            seen.add(row["name"])
+    conn.execute(resources.insert(), rows)
 
 
 def create_resource(

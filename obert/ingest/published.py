@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from obert.auth import Actor
+from obert.auth import SYSTEM, Actor
 from obert.catalog.access import load_dataset, require_editor, visible_to
 from obert.catalog.models import Resource
 from obert.catalog.resources import get_resource
@@ -185,3 +185,17 @@ def request_ingest(*, store: Store, actor: Actor, ref: str, source: str, format:
             created_by=actor.user_id,
             format=format,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueHarvestedIngest:
+    """Queue harvested tabular resources for the datastore (the harvester's IngestRequester)."""
+
+    store: Store
+
+    def __call__(self, *, dataset_id: str, resource_id: str) -> None:
+        resource = get_resource(store=self.store, actor=SYSTEM, ref=resource_id)
+        source = "upload" if resource.upload else "url"
+        if source == "url" and not resource.download_url:
+            return
+        request_ingest(store=self.store, actor=SYSTEM, ref=resource.id, source=source)

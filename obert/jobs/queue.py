@@ -88,24 +88,29 @@ def enqueue(
     return job_id
 
 
-def claim(store: Store, *, worker_id: str, kinds: Sequence[str], lease_seconds: float) -> Job | None:
-    """Take the oldest due job of one of `kinds`, or one whose holder's lease ran out."""
+def claim(
+    store: Store, *, worker_id: str, kinds: Sequence[str], lease_seconds: float, job_id: str | None = None
+) -> Job | None:
+    """Take the oldest due job of one of `kinds`, or one whose holder's lease ran out (only `job_id`,
+    if given: a command running one job in the foreground)."""
     now = _now()
     due = sa.or_(
         sa.and_(jobs.c.state == JobState.QUEUED.value, jobs.c.run_after <= now),
         sa.and_(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_expires < now),
     )
     query = sa.select(jobs.c.id).where(due, jobs.c.kind.in_(kinds)).order_by(jobs.c.run_after).limit(1)
+    if job_id is not None:
+        query = query.where(jobs.c.id == job_id)
     if store.backend == "postgresql":
         # Concurrent workers skip rows another one is taking instead of queueing behind it.
         query = query.with_for_update(skip_locked=True)
     with store.begin() as conn:  # on SQLite, BEGIN IMMEDIATE makes claims one at a time
-        job_id = conn.execute(query).scalar()
-        if job_id is None:
+        found = conn.execute(query).scalar()
+        if found is None:
             return None
         conn.execute(
             jobs.update()
-            .where(jobs.c.id == job_id)
+            .where(jobs.c.id == found)
             .values(
                 state=JobState.RUNNING.value,
                 attempts=jobs.c.attempts + 1,
@@ -114,7 +119,7 @@ def claim(store: Store, *, worker_id: str, kinds: Sequence[str], lease_seconds: 
                 updated_at=now,
             )
         )
-        return _load(conn, job_id)
+        return _load(conn, found)
 
 
 def heartbeat(

@@ -9,7 +9,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,6 +40,7 @@ class JobContext:
     lease_seconds: float
     stopping: threading.Event
     lost: threading.Event = field(default_factory=threading.Event)
+    listener: Callable[[int, int | None, str], None] | None = None  # a foreground command's display
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         alive = queue.heartbeat(
@@ -49,6 +50,8 @@ class JobContext:
             lease_seconds=self.lease_seconds,
             progress={"done": done, "total": total, "message": message},
         )
+        if self.listener:
+            self.listener(done, total, message)
         if not alive:
             self.lost.set()
         self.check()
@@ -117,6 +120,24 @@ class JobRunner:
         self._run(job, worker_id)
         return True
 
+    def run_job(
+        self, job_id: str, *, listener: Callable[[int, int | None, str], None] | None = None
+    ) -> Job | None:
+        """Claim the job `job_id` and run it in this thread (`obert harvest run`); None when it is not
+        due or another worker holds it. Returns the job as it ended."""
+        worker_id = f"{self.name}:fg:{uuid.uuid4().hex[:6]}"
+        job = queue.claim(
+            self.store,
+            worker_id=worker_id,
+            kinds=list(self.handlers),
+            lease_seconds=self.lease_seconds,
+            job_id=job_id,
+        )
+        if job is None:
+            return None
+        self._run(job, worker_id, listener)
+        return queue.get_job(self.store, job_id=job_id)
+
     def _loop(self, worker_id: str, ticks: bool) -> None:
         next_tick = 0.0
         while not self._stopping.is_set():
@@ -133,8 +154,10 @@ class JobRunner:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
 
-    def _run(self, job: Job, worker_id: str) -> None:
-        ctx = JobContext(self.store, job, worker_id, self.lease_seconds, self._stopping)
+    def _run(
+        self, job: Job, worker_id: str, listener: Callable[[int, int | None, str], None] | None = None
+    ) -> None:
+        ctx = JobContext(self.store, job, worker_id, self.lease_seconds, self._stopping, listener=listener)
         done = threading.Event()
         keeper = threading.Thread(target=self._keep_lease, args=(ctx, done), daemon=True)
         keeper.start()
