@@ -18,6 +18,7 @@ from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import resources as v1_resources
+from obert.api.v1 import search as v1_search
 from obert.errors import ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
@@ -42,7 +43,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (v1_search, v1_datasets, v1_organizations, v1_resources):
         app.include_router(module.router)
     app.include_router(system_router)
     app.include_router(pages.router)

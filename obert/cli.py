@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from obert.app import create_app
 from obert.auth import Scope
 from obert.auth.users import create_token, create_user
+from obert.catalog.indexing import rebuild_index
 from obert.demo import load_demo
 from obert.errors import ObertError
 from obert.portal import build_portal
@@ -77,6 +79,18 @@ def migrate() -> None:
     before = migrations.current_revision(portal.store)
     migrations.upgrade(portal.store)
     console.print(f"database at {migrations.current_revision(portal.store)} (was {before})")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the catalogue, in one transaction."""
+    portal = build_portal(_settings())
+    started = time.perf_counter()
+    try:
+        count = rebuild_index(store=portal.store)
+    except ObertError as exc:
+        _fail(exc)
+    console.print(f"indexed {count} datasets in {time.perf_counter() - started:.1f} s")
 
 
 @user_app.command("create")

@@ -20,6 +20,7 @@ from obert.catalog.common import (
     record,
     validated,
 )
+from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Dataset, DatasetInput, Page, State
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.resources import insert_resource
@@ -51,6 +52,7 @@ def create_dataset(*, store: Store, actor: Actor, data: DatasetInput) -> Dataset
         )
         for position, res in enumerate(data.resources):
             insert_resource(conn, dataset_id=dataset_id, dataset_name=data.name, position=position, data=res)
+        refresh_index(conn, [dataset_id])
         created = load_dataset(conn, actor, dataset_id)
         record(
             conn,
@@ -112,6 +114,7 @@ def replace_dataset(*, store: Store, actor: Actor, ref: str, data: DatasetInput)
             .where(datasets.c.id == before.id)
             .values(organization_id=org_id, updated_at=now(), **_columns(data))
         )
+        refresh_index(conn, [before.id])
         after = load_dataset(conn, actor, before.id)
         record(
             conn,
@@ -148,6 +151,7 @@ def delete_dataset(*, store: Store, actor: Actor, ref: str) -> None:
             .where(datasets.c.id == before.id)
             .values(state=State.DELETED.value, updated_at=now())
         )
+        refresh_index(conn, [before.id])
         record(
             conn,
             actor=actor,
