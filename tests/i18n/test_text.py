@@ -56,5 +56,5 @@ def test_nothing_typed_becomes_query_syntax(text: str) -> None:
 
 
 def test_query_syntax_characters_are_only_separators() -> None:
-    terms = query_terms('"aire" OR (renda* NEAR: -llars) AND \'x\'')
+    terms = query_terms("\"aire\" OR (renda* NEAR: -llars) AND 'x'")
     assert [t.word for t in terms] == ["aire", "renda", "near", "llars"]

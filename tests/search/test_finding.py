@@ -160,7 +160,7 @@ def test_bad_queries_are_refused_by_name(demo: Portal) -> None:
 def test_suggestions_offer_keywords_and_titles(demo: Portal) -> None:
     found = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="qual")
     assert "qualitat de l'aire" in [s.text for s in found if s.kind == "keyword"]
-    assert AIR <= {s.name for s in found if s.kind == "dataset"}
+    assert {s.name for s in found if s.kind == "dataset"} >= AIR
     english = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="acci", lang="en")
     assert {s.name for s in english if s.kind == "dataset"} == ACCIDENTS
     assert suggest_datasets(store=demo.store, actor=ANONYMOUS, text="  ") == []
