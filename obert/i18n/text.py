@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -38,25 +38,41 @@ STOP_WORDS = frozenset({
 # fmt: on
 
 _WORD = re.compile(r"[^\W_]+")
-_MARKS = {"\u00b7": "", "\u2019": "'", "\u02bc": "'"}
+# The Catalan middle dot joins one word (col·lecció); apostrophes only separate (l'aire).
+_MARKS = {"\u00b7": "", "\u2027": "", "\u2019": "'", "\u02bc": "'"}
+
+
+def _unmark(text: str) -> str:
+    for mark, replacement in _MARKS.items():
+        if mark in text:  # far cheaper than str.translate on text that has none, i.e. nearly always
+            text = text.replace(mark, replacement)
+    return text
 
 
 def fold(text: str) -> str:
     """Lower case without accents: "Gràcia" and "GRACIA" both become "gracia"; "col·lecció" "colleccio"."""
-    for mark, replacement in _MARKS.items():
-        text = text.replace(mark, replacement)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _unmark(text).casefold()
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
     """The folded words of `text`, without stop words and single letters (Catalan l', d', s')."""
-    out = []
-    for match in _WORD.finditer(fold(text)):
-        word = match.group()[:MAX_TOKEN]
-        if len(word) > 1 and word not in STOP_WORDS:
-            out.append(word)
+    text = unicodedata.normalize("NFC", _unmark(text)).casefold()
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        out.extend(_word_pieces(raw))
     return out
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_pieces(raw: str) -> tuple[str, ...]:
+    # Metadata repeats the same few thousand words, so folding each distinct word once pays off. Folding
+    # can turn a letter into punctuation (½ into 1⁄2): split again so only letters and digits remain.
+    folded = fold(raw)
+    pieces = _WORD.findall(folded) if not folded.isalnum() else [folded]
+    return tuple(p[:MAX_TOKEN] for p in pieces if len(p) > 1 and p not in STOP_WORDS)
 
 
 @cache
@@ -64,7 +80,7 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(STEMMERS[lang])
 
 
-@cache
+@lru_cache(maxsize=1 << 18)
 def stem(word: str, lang: str | None) -> str:
     """The stem of a folded word in `lang`; the word itself for languages without a stemmer."""
     if lang not in STEMMERS or word.isdigit():
@@ -73,16 +89,18 @@ def stem(word: str, lang: str | None) -> str:
     return stemmed or word
 
 
-def index_terms(text: str, lang: str | None) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
     """The terms to index for `text` written in `lang` (None: unknown, no stemming): each word's stem, and
-    the word itself when it differs, so that a word still being typed matches as a prefix of the word."""
+    the word itself when it differs, so that a word still being typed matches as a prefix of the word.
+    Cached: publisher names, theme labels and resource titles repeat across thousands of datasets."""
     terms = []
     for word in words(text):
         stemmed = stem(word, lang)
         terms.append(stemmed)
         if stemmed != word:
             terms.append(word)
-    return terms
+    return tuple(terms)
 
 
 def index_text(texts: Mapping[str, str] | Iterable[tuple[str | None, str]]) -> str:
@@ -111,6 +129,9 @@ def query_terms(text: str, *, prefix_last: bool = True) -> list[QueryTerm]:
         # too short ("accid" gives Catalan "acc"), so such a word keeps only its longer stems.
         is_prefix = prefix_last and position == len(found) - 1 and not text.endswith(" ")
         if is_prefix:
-            stems = {s for s in stems if len(s) >= MIN_PREFIX_STEM}
-        terms.append(QueryTerm(word, tuple(sorted({word, *stems})), word if is_prefix else None))
+            # The prefix already covers the word itself.
+            alternatives = {s for s in stems if len(s) >= MIN_PREFIX_STEM and not s.startswith(word)}
+            terms.append(QueryTerm(word, tuple(sorted(alternatives)), word))
+        else:
+            terms.append(QueryTerm(word, tuple(sorted({word, *stems}))))
     return terms

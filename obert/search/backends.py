@@ -30,8 +30,11 @@ class Backend(Protocol):
 
     def clear(self, conn: Connection) -> None: ...
 
-    def hits(self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool) -> Subquery:
-        """A subquery of (doc_id, rank) for documents matching `terms`; a lower rank is better."""
+    def hits(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+    ) -> Subquery:
+        """A subquery of (doc_id, rank) for documents matching `terms`; a lower rank is better. Unranked
+        (rank 0) is cheaper, for counting."""
 
 
 class SQLiteFTS:
@@ -57,14 +60,17 @@ class SQLiteFTS:
     def clear(self, conn: Connection) -> None:
         conn.execute(sa.text(f"DELETE FROM {FTS_TABLE}"))
 
-    def hits(self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool) -> Subquery:
+    def hits(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+    ) -> Subquery:
         expression = (" OR " if any_term else " AND ").join(_fts5_term(t) for t in terms)
         if titles_only:
             expression = "{title keywords} : (" + expression + ")"
         weights = ", ".join(str(w) for w in WEIGHTS)
+        rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0"
         return (
             sa.text(
-                f"SELECT rowid AS doc_id, bm25({FTS_TABLE}, {weights}) AS rank "
+                f"SELECT rowid AS doc_id, {rank} AS rank "
                 f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
             )
             .bindparams(match=expression)
@@ -103,15 +109,18 @@ class PostgresTSV:
     def clear(self, conn: Connection) -> None:
         """As `delete`."""
 
-    def hits(self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool) -> Subquery:
+    def hits(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+    ) -> Subquery:
         weights = "AB" if titles_only else ""
         expression = (" | " if any_term else " & ").join(_tsquery_term(t, weights) for t in terms)
         # ts_rank_cd's weight array is {D, C, B, A}; normalisation 1 divides by 1 + log(length) like
         # bm25's length damping. Negated so that, as with bm25, lower is better.
         d, c, b, a = (w / WEIGHTS[0] for w in reversed(WEIGHTS))
+        rank = f"-ts_rank_cd('{{{d}, {c}, {b}, {a}}}', {TSV_COLUMN}, query, 1)" if ranked else "0"
         return (
             sa.text(
-                f"SELECT doc_id, -ts_rank_cd('{{{d}, {c}, {b}, {a}}}', {TSV_COLUMN}, query, 1) AS rank "
+                f"SELECT doc_id, {rank} AS rank "
                 f"FROM search_documents, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
             .bindparams(match=expression)

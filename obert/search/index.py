@@ -86,15 +86,17 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
 def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     """One page of the datasets matching `query` that `viewer` may see, with the total and facet counts."""
     terms = query_terms(query.q)
-    hits = _hits(conn, terms, any_term=False)
-    count = _count(conn, viewer, query, hits)
     relaxed = False
+    count = _count(conn, viewer, query, _hits(conn, terms, any_term=False, ranked=False))
     if count == 0 and len(terms) > 1:
         # Nobody wrote every word: rather than nothing, show what has some of them, best first.
-        hits, relaxed = _hits(conn, terms, any_term=True), True
-        count = _count(conn, viewer, query, hits)
-    ids = _page(conn, viewer, query, hits) if count > query.offset else []
-    return Hits(ids, count, _facet_counts(conn, viewer, query, hits), relaxed)
+        relaxed = True
+        count = _count(conn, viewer, query, _hits(conn, terms, any_term=True, ranked=False))
+    ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
+    ids = _page(conn, viewer, query, ranked) if count > query.offset else []
+    unranked = _hits(conn, terms, any_term=relaxed, ranked=False)
+    facet_counts = _facet_counts(conn, viewer, query, unranked) if count else {f: [] for f in query.facets}
+    return Hits(ids, count, facet_counts, relaxed)
 
 
 def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:
@@ -113,8 +115,12 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
     return list(conn.execute(query).scalars())
 
 
-def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool) -> Subquery | None:
-    return backend_for(conn).hits(terms, any_term=any_term, titles_only=False) if terms else None
+def _hits(
+    conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool
+) -> Subquery | None:
+    if not terms:
+        return None
+    return backend_for(conn).hits(terms, any_term=any_term, titles_only=False, ranked=ranked)
 
 
 def _matching(
@@ -173,7 +179,10 @@ def _facet_counts(
 def _facet_select(
     names: Sequence[str], skip: str, viewer: Viewer, query: SearchQuery, hits: Subquery | None
 ) -> Select[Any]:
-    matching = _matching([docs.c.doc_id], viewer, query, hits, skip=skip).subquery("matching")
+    # Materialised so the database starts from the (few) matching documents and looks up their facet
+    # rows, instead of walking every row of a facet and checking each document (SQLite's choice).
+    matching = _matching([docs.c.doc_id], viewer, query, hits, skip=skip).cte("matching")
+    matching = matching.prefix_with("MATERIALIZED")
     count = sa.func.count()
     rank = sa.func.row_number().over(partition_by=facets.c.facet, order_by=(count.desc(), facets.c.value))
     per_value = (
