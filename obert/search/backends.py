@@ -69,10 +69,7 @@ class SQLiteFTS:
         weights = ", ".join(str(w) for w in WEIGHTS)
         rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0"
         return (
-            sa.text(
-                f"SELECT rowid AS doc_id, {rank} AS rank "
-                f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
-            )
+            sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
             .bindparams(match=expression)
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")

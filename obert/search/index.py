@@ -115,9 +115,7 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
     return list(conn.execute(query).scalars())
 
 
-def _hits(
-    conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool
-) -> Subquery | None:
+def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool) -> Subquery | None:
     if not terms:
         return None
     return backend_for(conn).hits(terms, any_term=any_term, titles_only=False, ranked=ranked)
