@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from obert.auth import SYSTEM, Actor
-from obert.catalog import datasets
+from obert.auth import SYSTEM, Actor, Role
+from obert.catalog import datasets, organizations
 from obert.catalog.common import validated
-from obert.catalog.models import Dataset, DatasetInput
+from obert.catalog.models import Dataset, DatasetInput, OrganizationInput
 from obert.portal import Portal
 
 
@@ -27,3 +27,13 @@ def add_dataset(
         **fields,
     }
     return datasets.create_dataset(store=portal.store, actor=actor, data=validated(DatasetInput, data))
+
+
+def member_of(portal: Portal, org_name: str, role: Role = Role.MEMBER) -> Actor:
+    org = organizations.get_organization(store=portal.store, ref=org_name)
+    return Actor(user_id=f"user-{org_name}", name=f"user-{org_name}", roles={org.id: role})
+
+
+def make_org(portal: Portal, name: str, title: str) -> str:
+    data = validated(OrganizationInput, {"name": name, "title": {"ca": title, "en": title}})
+    return organizations.create_organization(store=portal.store, actor=SYSTEM, data=data).id

@@ -18,8 +18,7 @@ from obert.catalog.models import ResourceInput
 from obert.portal import Portal
 from obert.search import SearchQuery, indexed_count
 from obert.storage.tables.catalog import datasets as datasets_table
-from tests.search.conftest import make_org, member_of
-from tests.search.helpers import add_dataset
+from tests.search.helpers import add_dataset, make_org, member_of
 
 FACETS = ("publisher", "theme", "format", "has_api")
 
