@@ -27,6 +27,7 @@ from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
+from obert.api.v1 import search as v1_search
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.state.portal = portal
 
     for module in (
+        v1_search,
         v1_datasets,
         v1_organizations,
         v1_resources,

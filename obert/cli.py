@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from obert.app import create_app
 from obert.auth import SYSTEM, Scope
 from obert.auth.users import create_token, create_user
+from obert.catalog.indexing import rebuild_index
 from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
@@ -158,6 +160,18 @@ def migrate() -> None:
     before = migrations.current_revision(portal.store)
     migrations.upgrade(portal.store)
     console.print(f"database at {migrations.current_revision(portal.store)} (was {before})")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the catalogue, in one transaction."""
+    portal = build_portal(_settings())
+    started = time.perf_counter()
+    try:
+        count = rebuild_index(store=portal.store)
+    except ObertError as exc:
+        _fail(exc)
+    console.print(f"indexed {count} datasets in {time.perf_counter() - started:.1f} s")
 
 
 @user_app.command("create")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from obert.catalog.indexing import ensure_index
 from obert.catalog.tabular import INGEST_JOB
 from obert.harvest.fetch import Fetcher
 from obert.harvest.jobs import KIND as HARVEST
@@ -72,6 +73,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
+        ensure_index(store=store)  # a database from before search gets its index once
     files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gate = PersonalDataGate(sample_rows=settings.privacy_scan_rows)

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from obert.auth.users import actor_for_token
 from obert.cli import app
+from obert.demo import load_demo
 from obert.portal import build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
@@ -51,3 +52,14 @@ def test_production_refuses_the_default_secret(tmp_path: Path, monkeypatch: pyte
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 2
     assert "OBERT_SECRET_KEY" in result.output
+
+
+def test_reindex_rebuilds_and_reports(env: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    settings = Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough")  # type: ignore[arg-type]
+    portal = build_portal(settings)
+    load_demo(portal)
+    portal.close()
+    result = runner.invoke(app, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 10 datasets" in result.output

@@ -22,6 +22,7 @@ from obert.catalog.common import (
     record_many,
     validated,
 )
+from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Dataset, DatasetInput, Page, State
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.resources import insert_resource, insert_resources
@@ -53,6 +54,7 @@ def create_dataset(*, store: Store, actor: Actor, data: DatasetInput) -> Dataset
         )
         for position, res in enumerate(data.resources):
             insert_resource(conn, dataset_id=dataset_id, dataset_name=data.name, position=position, data=res)
+        refresh_index(conn, [dataset_id])
         created = load_dataset(conn, actor, dataset_id)
         record(
             conn,
@@ -112,6 +114,7 @@ def create_datasets(
         by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
         created = [by_id[i] for i in ids]
         record_many(conn, actor=actor, action="create", object_type="dataset", objects=created)
+        refresh_index(conn, ids)
         if then:
             then(conn, created)
     return created
@@ -168,6 +171,7 @@ def replace_dataset(*, store: Store, actor: Actor, ref: str, data: DatasetInput)
             .where(datasets.c.id == before.id)
             .values(organization_id=org_id, updated_at=now(), **_columns(data))
         )
+        refresh_index(conn, [before.id])
         after = load_dataset(conn, actor, before.id)
         record(
             conn,
@@ -204,6 +208,7 @@ def delete_dataset(*, store: Store, actor: Actor, ref: str) -> None:
             .where(datasets.c.id == before.id)
             .values(state=State.DELETED.value, updated_at=now())
         )
+        refresh_index(conn, [before.id])
         record(
             conn,
             actor=actor,

@@ -19,6 +19,7 @@ from obert.catalog.common import (
     record,
     validated,
 )
+from obert.catalog.indexing import refresh_organization
 from obert.catalog.models import Organization, OrganizationInput, Page, State, Visibility
 from obert.errors import Conflict, Forbidden, NotFound
 from obert.storage import Store
@@ -84,6 +85,7 @@ def replace_organization(*, store: Store, actor: Actor, ref: str, data: Organiza
             .where(organizations.c.id == before.id)
             .values(**data.model_dump(mode="json"), updated_at=now())
         )
+        refresh_organization(conn, before.id)
         after = _load(conn, before.id)
         record(
             conn,

@@ -20,6 +20,7 @@ from obert.catalog.common import (
     record,
     validated,
 )
+from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
 from obert.catalog.tabular import enqueue_ingest, is_tabular
@@ -292,3 +293,4 @@ def _free_name(conn: Connection, wanted: str) -> str:
 
 def _touch(conn: Connection, dataset_id: str) -> None:
     conn.execute(datasets.update().where(datasets.c.id == dataset_id).values(updated_at=now()))
+    refresh_index(conn, [dataset_id])  # every resource change passes here

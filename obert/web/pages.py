@@ -9,10 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from obert.catalog import browse, datasets, organizations, resources
+from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
+from obert.search.params import query_from_params
 from obert.web.freshness import freshness
 from obert.web.respond import page as render_page
+from obert.web.search_links import search_links
 from obert.web.snippets import json_snippets
 
 router = APIRouter(include_in_schema=False)
@@ -32,13 +35,11 @@ def home(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
 
 
 @router.get("/datasets", response_class=HTMLResponse)
-def dataset_list(
-    request: Request, portal: PortalDep, actor: ActorDep, cursor: str | None = None
-) -> HTMLResponse:
-    page = datasets.list_datasets(
-        store=portal.store, actor=actor, limit=portal.settings.page_size, cursor=cursor
-    )
-    return _page(request, "datasets.html", page=page)
+def dataset_list(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
+    params = request.query_params.multi_items()
+    query = query_from_params(params, lang=request.state.lang, limit=portal.settings.page_size)
+    result = search_datasets(store=portal.store, actor=actor, query=query)
+    return _page(request, "datasets.html", result=result, query=query, links=search_links(params, result))
 
 
 @router.get("/dataset/{ref}", response_class=HTMLResponse)

@@ -1,0 +1,362 @@
+"""Search benchmark: synthetic trilingual catalogues of 10k and 100k datasets (1M with --million).
+
+    PYTHONPATH=. python bench/search.py                       # SQLite, 10k and 100k
+    PYTHONPATH=. python bench/search.py --postgres postgresql+psycopg://root@127.0.0.1:5432/postgres
+    PYTHONPATH=. python bench/search.py --sizes 1000 --queries 20   # a quick smoke run
+
+Rows are bulk-loaded straight into the catalogue tables (fast), then the index is built with the real
+indexer (obert.catalog.indexing.rebuild_index), and queries go through the same service the API and the
+pages call (obert.catalog.discovery.search_datasets), as an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from obert.auth import ANONYMOUS
+from obert.catalog.discovery import search_datasets
+from obert.catalog.indexing import rebuild_index
+from obert.search import SearchQuery
+from obert.storage import Store, migrate
+from obert.storage.tables.catalog import datasets, organizations, resources
+
+# (ca, es, en) subjects of a city's open data, the words residents search with.
+SUBJECTS = [
+    ("Accidents de trànsit", "Accidentes de tráfico", "Traffic accidents"),
+    ("Qualitat de l'aire", "Calidad del aire", "Air quality"),
+    ("Soroll ambiental", "Ruido ambiental", "Environmental noise"),
+    ("Arbrat viari", "Arbolado viario", "Street trees"),
+    ("Població empadronada", "Población empadronada", "Registered population"),
+    ("Renda familiar disponible", "Renta familiar disponible", "Household disposable income"),
+    ("Equipaments culturals", "Equipamientos culturales", "Cultural facilities"),
+    ("Aparcaments públics", "Aparcamientos públicos", "Public car parks"),
+    ("Estacions de bicicletes", "Estaciones de bicicletas", "Bicycle stations"),
+    ("Mercats municipals", "Mercados municipales", "Municipal markets"),
+    ("Recollida de residus", "Recogida de residuos", "Waste collection"),
+    ("Consum d'aigua", "Consumo de agua", "Water consumption"),
+    ("Preu de l'habitatge", "Precio de la vivienda", "Housing prices"),
+    ("Atur registrat", "Paro registrado", "Registered unemployment"),
+    ("Allotjaments turístics", "Alojamientos turísticos", "Tourist accommodation"),
+    ("Centres educatius", "Centros educativos", "Schools"),
+    ("Préstecs de biblioteques", "Préstamos de bibliotecas", "Library loans"),
+    ("Llicències d'obres", "Licencias de obras", "Building permits"),
+    ("Pressupost municipal", "Presupuesto municipal", "Municipal budget"),
+    ("Incidències a la via pública", "Incidencias en la vía pública", "Street incidents"),
+    ("Intensitat del trànsit", "Intensidad del tráfico", "Traffic volume"),
+    ("Parades d'autobús", "Paradas de autobús", "Bus stops"),
+    ("Fonts d'aigua potable", "Fuentes de agua potable", "Drinking fountains"),
+    ("Consum elèctric", "Consumo eléctrico", "Electricity consumption"),
+    ("Defuncions", "Defunciones", "Deaths"),
+    ("Naixements", "Nacimientos", "Births"),
+    ("Activitats econòmiques", "Actividades económicas", "Business activity"),
+    ("Queixes i suggeriments", "Quejas y sugerencias", "Complaints and suggestions"),
+    ("Zones verdes", "Zonas verdes", "Green spaces"),
+    ("Càmeres de velocitat", "Cámaras de velocidad", "Speed cameras"),
+]
+UNITS = [
+    ("per barri", "por barrio", "by neighbourhood"),
+    ("per districte", "por distrito", "by district"),
+    ("per secció censal", "por sección censal", "by census tract"),
+    ("mensual", "mensual", "monthly"),
+    ("per hores", "por horas", "hourly"),
+]
+PLACES = [
+    "Gràcia",
+    "Sants",
+    "Horta",
+    "Sarrià",
+    "Les Corts",
+    "el Raval",
+    "el Poblenou",
+    "la Sagrera",
+    "el Clot",
+    "Sant Andreu",
+    "Nou Barris",
+    "el Carmel",
+    "Pedralbes",
+    "la Barceloneta",
+    "el Born",
+    "Poble-sec",
+    "la Verneda",
+    "el Guinardó",
+    "Vallcarca",
+    "Sant Gervasi",
+    "la Marina",
+    "Hostafrancs",
+    "el Coll",
+    "Trinitat Vella",
+    "Vallvidrera",
+    "el Besòs",
+    "Diagonal Mar",
+    "la Salut",
+    "Can Baró",
+    "Porta",
+]
+FILLER = {
+    "ca": [
+        "Les dades s'actualitzen periòdicament a partir dels registres municipals.",
+        "Inclou la ubicació georeferenciada de cada registre.",
+        "Els valors es calculen seguint la metodologia oficial.",
+        "Es publica en format obert per facilitar-ne la reutilització.",
+        "Cada fila correspon a una observació.",
+    ],
+    "es": [
+        "Los datos se actualizan periódicamente a partir de los registros municipales.",
+        "Incluye la ubicación georreferenciada de cada registro.",
+        "Los valores se calculan siguiendo la metodología oficial.",
+        "Se publica en formato abierto para facilitar su reutilización.",
+        "Cada fila corresponde a una observación.",
+    ],
+    "en": [
+        "The data is updated regularly from the city's records.",
+        "Includes the georeferenced location of each record.",
+        "Values are computed following the official methodology.",
+        "Published in an open format to make reuse easy.",
+        "Each row is one observation.",
+    ],
+}
+KEYWORDS = [w for s in SUBJECTS for w in s[0].lower().replace("'", " ").split() if len(w) > 3] + [
+    p.lower() for p in PLACES
+]
+KEYWORDS += [f"{a} {b}" for a in KEYWORDS[:60] for b in KEYWORDS[60:]]  # a long tail of phrases
+random.Random(0).shuffle(KEYWORDS)  # which keywords are common is chance, as in a real catalogue
+# Zipf-Mandelbrot: a few keywords are common (the first in ~3% of draws), most are rare.
+ZIPF = [1 / (rank + 8) ** 1.1 for rank in range(len(KEYWORDS))]
+THEMES = ["TRAN", "ENVI", "SOCI", "ECON", "EDUC", "HEAL", "GOVE", "REGI", "JUST", "ENER", "TECH"]
+SECTORS = ["transporte", "medio-ambiente", "sociedad-bienestar", "economia", "educacion", "salud"]
+FORMATS = ["CSV", "JSON", "XLSX", "GEOJSON", "PDF", "XML", "ZIP", "PARQUET"]
+LICENCES = ["CC_BY_4_0", "CC0", "CC_BYSA_4_0"]
+DEPARTMENTS = [
+    ("Institut Municipal de", "Instituto Municipal de", "Municipal Institute of"),
+    ("Àrea de", "Área de", "Department of"),
+    ("Oficina de", "Oficina de", "Office of"),
+    ("Agència de", "Agencia de", "Agency of"),
+]
+FIELDS = [
+    ("Mobilitat", "Movilidad", "Mobility"),
+    ("Medi Ambient", "Medio Ambiente", "Environment"),
+    ("Estadística", "Estadística", "Statistics"),
+    ("Salut", "Salud", "Health"),
+    ("Habitatge", "Vivienda", "Housing"),
+    ("Cultura", "Cultura", "Culture"),
+    ("Educació", "Educación", "Education"),
+    ("Hisenda", "Hacienda", "Finance"),
+]
+
+
+def generate(store: Store, size: int, rng: random.Random) -> None:
+    """Bulk-load `size` datasets from 200 publishers, with 1 to 3 resources each."""
+    stamp = datetime(2024, 6, 1, tzinfo=UTC)
+    orgs = []
+    for n in range(200):
+        dept, field = DEPARTMENTS[n % len(DEPARTMENTS)], FIELDS[n % len(FIELDS)]
+        place = PLACES[n % len(PLACES)]
+        title = {lang: f"{dept[i]} {field[i]} {place} {n}" for i, lang in enumerate(("ca", "es", "en"))}
+        orgs.append(
+            {
+                "id": str(uuid.uuid4()),
+                "name": f"publisher-{n:03d}",
+                "state": "active",
+                "title": title,
+                "description": {},
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+    with store.begin() as conn:
+        conn.execute(organizations.insert(), orgs)
+    for start in range(0, size, 5000):
+        rows, res_rows = [], []
+        for n in range(start, min(size, start + 5000)):
+            row, res = _dataset(n, rng, orgs, stamp)
+            rows.append(row)
+            res_rows += res
+        with store.begin() as conn:
+            conn.execute(datasets.insert(), rows)
+            conn.execute(resources.insert(), res_rows)
+
+
+def _dataset(
+    n: int, rng: random.Random, orgs: list[dict[str, Any]], stamp: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    subject, unit, place = rng.choice(SUBJECTS), rng.choice(UNITS), rng.choice(PLACES)
+    year = rng.randint(2005, 2024)
+    langs = ("ca", "es", "en")
+    title = {lang: f"{subject[i]} {unit[i]} a {place} {year}" for i, lang in enumerate(langs)}
+    description = {
+        lang: f"{subject[i]} {unit[i]} ({place}, {year}). " + " ".join(rng.sample(FILLER[lang], 3))
+        for i, lang in enumerate(langs)
+    }
+    keywords = {lang: sorted(set(rng.choices(KEYWORDS, ZIPF, k=3))) for lang in langs}
+    dataset_id = str(uuid.uuid4())
+    state = "draft" if rng.random() < 0.03 else "published"
+    modified = (stamp - timedelta(days=rng.randint(0, 3000))).date().isoformat()
+    row = {
+        "id": dataset_id,
+        "name": f"dataset-{n:07d}",
+        "state": state,
+        "visibility": "private" if rng.random() < 0.05 else "public",
+        "organization_id": rng.choice(orgs)["id"],
+        "title": title,
+        "description": description,
+        "keywords": keywords,
+        "themes": rng.sample(THEMES, rng.choice((1, 1, 2))),
+        "sectors": [rng.choice(SECTORS)],
+        "license": rng.choice(LICENCES),
+        "languages": ["CAT", "SPA", "ENG"],
+        "modified": modified,
+        "conforms_to": [],
+        "version_notes": {},
+        "provenance": {},
+        "extras": {},
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    res = []
+    for position in range(rng.randint(1, 3)):
+        fmt = rng.choice(FORMATS)
+        res.append(
+            {
+                "id": str(uuid.uuid4()),
+                "name": f"dataset-{n:07d}-{position + 1}",
+                "dataset_id": dataset_id,
+                "position": position,
+                "state": "active",
+                "title": {"ca": f"{subject[0]} {year} ({fmt})"},
+                "description": {},
+                "format": fmt,
+                "upload": f"data.{fmt.lower()}" if rng.random() < 0.5 else None,
+                "language": [],
+                "conforms_to": [],
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+    return row, res
+
+
+CLOCK = time.perf_counter
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def measure(store: Store, rng: random.Random, queries: int) -> dict[str, tuple[float, float]]:
+    facets = ("publisher", "theme", "format", "licence")
+
+    def text_query() -> SearchQuery:
+        subject, place = rng.choice(SUBJECTS), rng.choice(PLACES)
+        lang = rng.randrange(3)
+        word = rng.choice([w for w in subject[lang].replace("'", " ").split() if len(w) > 3])
+        return SearchQuery(q=f"{word} {place.split()[-1]}", facets=facets)
+
+    def browse() -> SearchQuery:
+        return SearchQuery(filters={"theme": (rng.choice(THEMES),)}, facets=facets)
+
+    out = {}
+    for label, make in (("two words + 4 facets", text_query), ("facet-only browse", browse)):
+        out[label] = percentiles(_timed(store, make, queries))
+    return out
+
+
+def _timed(store: Store, make: Callable[[], SearchQuery], queries: int) -> list[float]:
+    for _ in range(3):  # warm the caches a real server would have warm
+        search_datasets(store=store, actor=ANONYMOUS, query=make())
+    times = []
+    for _ in range(queries):
+        query = make()
+        started = CLOCK()
+        search_datasets(store=store, actor=ANONYMOUS, query=query)
+        times.append(CLOCK() - started)
+    return times
+
+
+@contextmanager
+def database(postgres: str | None, workdir: Path, size: int) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{workdir / f'bench-{size}.db'}"
+        return
+    name = f"obert_bench_{uuid.uuid4().hex[:8]}"
+    server = make_url(postgres)
+    libpq = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--million", action="store_true", help="add a 1,000,000-dataset run (slow)")
+    parser.add_argument("--postgres", help="PostgreSQL server URL (a database is created and dropped)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time queries by this process's CPU time, not the wall clock: fairer on a shared machine "
+        "(SQLite only; PostgreSQL works in another process)",
+    )
+    args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    sizes = [*args.sizes, *([1_000_000] if args.million else [])]
+    backend = "postgresql" if args.postgres else "sqlite"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            rng = random.Random(size)
+            with database(args.postgres, Path(tmp), size) as url:
+                store = Store(url)
+                migrate.upgrade(store)
+                started = time.perf_counter()
+                generate(store, size, rng)
+                loaded = time.perf_counter() - started
+                started = time.perf_counter()
+                indexed = rebuild_index(store=store)
+                build = time.perf_counter() - started
+                if store.backend == "postgresql":
+                    with store.engine.connect() as conn:
+                        conn.execute(sa.text("ANALYZE"))
+                figures = measure(store, rng, args.queries)
+                store.dispose()
+            rows.append((size, indexed, loaded, build, figures))
+            print(f"{backend} {size:>9,}: loaded in {loaded:.1f} s, indexed {indexed:,} in {build:.1f} s")
+    print(f"\nquery times by {'CPU time' if args.cpu else 'wall clock'}, {args.queries} queries each")
+    labels = list(rows[0][4])
+    header = f"| {'backend':<10} | {'datasets':>9} | {'index build':>11} | "
+    header += " | ".join(f"{label} p50 / p95 (ms)" for label in labels) + " |"
+    print(header)
+    print("|" + "|".join("-" * (len(part) + 2) for part in header.strip("|").split("|")[:-1]) + "|")
+    for size, _indexed, _loaded, build, figures in rows:
+        cells = " | ".join(f"{figures[label][0]:>10.1f} / {figures[label][1]:>6.1f}" for label in labels)
+        print(f"| {backend:<10} | {size:>9,} | {build:>9.1f} s | {cells} |")
+    for (small, *_, fs), (large, *_, fl) in itertools.pairwise(rows):
+        growth = ", ".join(f"{label} p50 ×{fl[label][0] / fs[label][0]:.1f}" for label in labels)
+        print(f"{small:,} → {large:,} datasets (×{large / small:.0f}): {growth}")
+
+
+if __name__ == "__main__":
+    main()

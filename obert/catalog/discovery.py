@@ -1,0 +1,146 @@
+"""Finding datasets: full-text search with facets, and type-ahead suggestions.
+
+The one service behind the search page, `GET /api/v1/search` and CKAN's package_search, so that all
+three agree on matching, ranking and, above all, on who may see what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from obert.auth import Actor
+from obert.catalog.access import visible_to
+from obert.catalog.models import Dataset
+from obert.catalog.rows import datasets_from_rows
+from obert.catalog.vocabulary import vocabulary
+from obert.i18n import pick
+from obert.i18n.text import fold, words
+from obert.search import SearchQuery, Viewer, find, suggest
+from obert.storage import Store
+from obert.storage.tables.catalog import datasets, organizations
+
+_VOCABULARIES = {
+    "theme": "data-theme",
+    "sector": "sector",
+    "licence": "licence",
+    "format": "file-type",
+    "language": "language",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    datasets: list[Dataset]
+    count: int
+    facets: dict[str, list[FacetValue]]
+    offset: int
+    limit: int
+    relaxed: bool = False  # no dataset had every word: these have some of them
+
+    @property
+    def next_offset(self) -> int | None:
+        following = self.offset + self.limit
+        return following if following < self.count else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - self.limit, 0) if self.offset else None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    text: str
+    kind: str  # "dataset" (text is its title) or "keyword"
+    name: str | None = None  # the dataset's name, for "dataset"
+
+
+def viewer_for(actor: Actor) -> Viewer:
+    """The search index's view of `actor`: the same facts catalog.access.visible_to decides on."""
+    return Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
+
+
+def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> SearchResult:
+    """The datasets matching `query` that `actor` may see, one page of them, with facet counts."""
+    with store.read() as conn:
+        hits = find(conn, viewer=viewer_for(actor), query=query)
+        found = _load_in_order(conn, actor, hits.dataset_ids)
+        publishers = _publisher_titles(conn, [v for v, _ in hits.facets.get("publisher", [])])
+    facets = {
+        name: [
+            FacetValue(
+                value,
+                _label(name, value, query.lang, publishers),
+                count,
+                value in query.filters.get(name, ()),
+            )
+            for value, count in values
+        ]
+        for name, values in hits.facets.items()
+    }
+    for name, chosen in query.filters.items():
+        # A ticked value stays on screen, even at zero, so that it can be unticked.
+        listed = {v.value for v in facets.get(name, [])}
+        facets.get(name, []).extend(
+            FacetValue(v, _label(name, v, query.lang, publishers), 0, True) for v in chosen if v not in listed
+        )
+    return SearchResult(found, hits.count, facets, query.offset, query.limit, hits.relaxed)
+
+
+def suggest_datasets(
+    *, store: Store, actor: Actor, text: str, lang: str = "ca", limit: int = 8
+) -> list[Suggestion]:
+    """What the search box offers while someone types: matching keywords, then dataset titles."""
+    SearchQuery(q=text)  # the same bounds as a search
+    typed = words(text)
+    if not typed:
+        return []
+    with store.read() as conn:
+        ids = suggest(conn, viewer=viewer_for(actor), text=text, limit=limit)
+        found = _load_in_order(conn, actor, ids)
+    last = typed[-1]
+    keywords: dict[str, None] = {}
+    for dataset in found:
+        for keyword in dataset.keywords.get(lang) or next(iter(dataset.keywords.values()), []):
+            if any(word.startswith(last) for word in words(keyword)):
+                keywords.setdefault(keyword, None)
+    out = [Suggestion(k, "keyword") for k in sorted(keywords, key=fold)[: limit // 2]]
+    out += [Suggestion(pick(d.title, lang)[0], "dataset", d.name) for d in found]
+    return out[:limit]
+
+
+def _load_in_order(conn: Connection, actor: Actor, ids: list[str]) -> list[Dataset]:
+    if not ids:
+        return []
+    # visible_to again: the index already filtered, but a dataset is never shown on the index's word alone.
+    rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids), visible_to(actor))).all()
+    by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _publisher_titles(conn: Connection, names: list[str]) -> dict[str, dict[str, str]]:
+    if not names:
+        return {}
+    rows = conn.execute(
+        sa.select(organizations.c.name, organizations.c.title).where(organizations.c.name.in_(names))
+    )
+    return {row.name: row.title for row in rows}
+
+
+def _label(facet: str, value: str, lang: str, publishers: dict[str, dict[str, str]]) -> str:
+    if facet == "publisher":
+        return pick(publishers.get(value), lang)[0] or value
+    if facet in _VOCABULARIES:
+        concept = vocabulary(_VOCABULARIES[facet]).get(value)
+        return concept.label_in(lang) if concept else value
+    return value

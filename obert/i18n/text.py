@@ -1,0 +1,137 @@
+"""Text analysis for search, done in Python so SQLite and PostgreSQL index exactly the same terms.
+
+Both backends receive text that is already case-folded, accent-folded, tokenised and stemmed; they only
+split on spaces. That keeps ranking alike on the two and lets "gracia" find "Gràcia".
+
+Metadata is indexed with the stemmer of the language it is written in. A query's language is unknown
+(residents mix them freely), so each query word is stemmed with all three stemmers and any stem matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import snowballstemmer
+
+STEMMERS = {"ca": "catalan", "es": "spanish", "en": "english"}
+MAX_TOKEN = 40  # longer "words" are ids, hashes or URLs: keep a prefix, enough to find them again
+MAX_QUERY_TERMS = 16
+MIN_PREFIX_STEM = 4
+
+# Words so common in metadata that matching them says nothing; dropped from both the index and queries.
+# Kept short on purpose: a missing stop word costs a little ranking, a wrong one loses matches.
+# fmt: off
+STOP_WORDS = frozenset({
+    # ca
+    "a", "al", "als", "amb", "de", "del", "dels", "el", "els", "en", "i", "la", "les", "o", "per", "un",
+    "una",
+    # es (the rest are shared with ca)
+    "con", "e", "las", "los", "para", "por", "y",
+    # en
+    "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
+    "with",
+})
+# fmt: on
+
+_WORD = re.compile(r"[^\W_]+")
+# The Catalan middle dot joins one word (col·lecció); apostrophes only separate (l'aire).
+_MARKS = {"\u00b7": "", "\u2027": "", "\u2019": "'", "\u02bc": "'"}
+
+
+def _unmark(text: str) -> str:
+    for mark, replacement in _MARKS.items():
+        if mark in text:  # far cheaper than str.translate on text that has none, i.e. nearly always
+            text = text.replace(mark, replacement)
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Gràcia" and "GRACIA" both become "gracia"; "col·lecció" "colleccio"."""
+    text = _unmark(text).casefold()
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, without stop words and single letters (Catalan l', d', s')."""
+    text = unicodedata.normalize("NFC", _unmark(text)).casefold()
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        out.extend(_word_pieces(raw))
+    return out
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_pieces(raw: str) -> tuple[str, ...]:
+    # Metadata repeats the same few thousand words, so folding each distinct word once pays off. Folding
+    # can turn a letter into punctuation (½ into 1⁄2): split again so only letters and digits remain.
+    folded = fold(raw)
+    pieces = _WORD.findall(folded) if not folded.isalnum() else [folded]
+    return tuple(p[:MAX_TOKEN] for p in pieces if len(p) > 1 and p not in STOP_WORDS)
+
+
+@cache
+def _stemmer(lang: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(STEMMERS[lang])
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str, lang: str | None) -> str:
+    """The stem of a folded word in `lang`; the word itself for languages without a stemmer."""
+    if lang not in STEMMERS or word.isdigit():
+        return word
+    stemmed: str = _stemmer(lang).stemWord(word)
+    return stemmed or word
+
+
+@lru_cache(maxsize=1 << 16)
+def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
+    """The terms to index for `text` written in `lang` (None: unknown, no stemming): each word's stem, and
+    the word itself when it differs, so that a word still being typed matches as a prefix of the word.
+    Cached: publisher names, theme labels and resource titles repeat across thousands of datasets."""
+    terms = []
+    for word in words(text):
+        stemmed = stem(word, lang)
+        terms.append(stemmed)
+        if stemmed != word:
+            terms.append(word)
+    return tuple(terms)
+
+
+def index_text(texts: Mapping[str, str] | Iterable[tuple[str | None, str]]) -> str:
+    """Space-separated index terms of some text in several languages ({"ca": ..., "en": ...})."""
+    pairs = texts.items() if isinstance(texts, Mapping) else texts
+    return " ".join(term for lang, text in pairs for term in index_terms(text, lang))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    """One word the user typed: it matches when any of `alternatives` is indexed, or, when `prefix` is
+    set, any term starting with it (the last word of a type-ahead query)."""
+
+    word: str
+    alternatives: tuple[str, ...]
+    prefix: str | None = None
+
+
+def query_terms(text: str, *, prefix_last: bool = True) -> list[QueryTerm]:
+    """Turn what someone typed into terms; nothing they type can become query syntax."""
+    found = list(dict.fromkeys(words(text)))[:MAX_QUERY_TERMS]
+    terms = []
+    for position, word in enumerate(found):
+        stems = {stem(word, lang) for lang in STEMMERS}
+        # Only a word still being typed (no space after it) is a prefix. Stemmers cut a half-typed word
+        # too short ("accid" gives Catalan "acc"), so such a word keeps only its longer stems.
+        is_prefix = prefix_last and position == len(found) - 1 and not text.endswith(" ")
+        if is_prefix:
+            # The prefix already covers the word itself.
+            alternatives = {s for s in stems if len(s) >= MIN_PREFIX_STEM and not s.startswith(word)}
+            terms.append(QueryTerm(word, tuple(sorted(alternatives)), word))
+        else:
+            terms.append(QueryTerm(word, tuple(sorted({word, *stems}))))
+    return terms

@@ -1,0 +1,35 @@
+"""Full-text search over the catalogue, in the catalogue's own database and transactions.
+
+Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_documents` with its
+transaction's connection; search never imports the catalogue.
+"""
+
+from obert.search.index import clear, find, indexed_count, remove_documents, suggest, visible, write_documents
+from obert.search.model import (
+    FACETS,
+    MAX_OFFSET,
+    MAX_QUERY_CHARS,
+    SORTS,
+    Hits,
+    SearchDocument,
+    SearchQuery,
+    Viewer,
+)
+
+__all__ = [
+    "FACETS",
+    "MAX_OFFSET",
+    "MAX_QUERY_CHARS",
+    "SORTS",
+    "Hits",
+    "SearchDocument",
+    "SearchQuery",
+    "Viewer",
+    "clear",
+    "find",
+    "indexed_count",
+    "remove_documents",
+    "suggest",
+    "visible",
+    "write_documents",
+]

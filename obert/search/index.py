@@ -1,0 +1,218 @@
+"""The search index: writing documents inside the caller's transaction, and querying them.
+
+Every function takes the caller's connection, so the catalogue updates the index in the same
+transaction as the change itself and a rollback undoes both: the index cannot drift from the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select, Subquery
+
+from obert.i18n.text import QueryTerm, index_text, query_terms
+from obert.search.backends import backend_for
+from obert.search.model import HAS_API, Hits, SearchDocument, SearchQuery, Viewer
+from obert.storage.tables.search import search_documents as docs
+from obert.storage.tables.search import search_facets as facets
+
+_VALUE_CHARS = 200
+
+
+def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> None:
+    """Index `documents`, replacing what was indexed for the same datasets."""
+    if not documents:
+        return
+    remove_documents(conn, [d.dataset_id for d in documents])
+    inserted = conn.execute(
+        docs.insert().returning(docs.c.doc_id, sort_by_parameter_order=True),
+        [
+            {
+                "dataset_id": d.dataset_id,
+                "name": d.name,
+                "state": d.state,
+                "visibility": d.visibility,
+                "organization_id": d.organization_id,
+                "modified": d.modified,
+            }
+            for d in documents
+        ],
+    ).scalars()
+    doc_ids = list(inserted)
+    backend_for(conn).write(conn, [(i, _texts(d)) for i, d in zip(doc_ids, documents, strict=True)])
+    rows = [row for i, d in zip(doc_ids, documents, strict=True) for row in _facet_rows(i, d)]
+    if rows:
+        conn.execute(facets.insert(), rows)
+
+
+def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
+    """Take these datasets out of the index (no error for ones that are not in it)."""
+    if not dataset_ids:
+        return
+    doc_ids = list(conn.execute(sa.select(docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))).scalars())
+    if not doc_ids:
+        return
+    backend_for(conn).delete(conn, doc_ids)
+    conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))
+    conn.execute(docs.delete().where(docs.c.doc_id.in_(doc_ids)))
+
+
+def clear(conn: Connection) -> None:
+    """Empty the index (before a rebuild)."""
+    backend_for(conn).clear(conn)
+    conn.execute(facets.delete())
+    conn.execute(docs.delete())
+
+
+def indexed_count(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(docs)).scalar_one())
+
+
+def visible(viewer: Viewer) -> ColumnElement[bool]:
+    """The documents `viewer` may find: the rule of obert.catalog.access.visible_to, on index columns."""
+    public = sa.and_(docs.c.state == "published", docs.c.visibility == "public")
+    not_deleted = docs.c.state != "deleted"
+    if viewer.sysadmin:
+        return not_deleted
+    if viewer.organization_ids:
+        return sa.and_(not_deleted, sa.or_(public, docs.c.organization_id.in_(viewer.organization_ids)))
+    return public
+
+
+def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
+    """One page of the datasets matching `query` that `viewer` may see, with the total and facet counts."""
+    terms = query_terms(query.q)
+    relaxed = False
+    count = _count(conn, viewer, query, _hits(conn, terms, any_term=False, ranked=False))
+    if count == 0 and len(terms) > 1:
+        # Nobody wrote every word: rather than nothing, show what has some of them, best first.
+        relaxed = True
+        count = _count(conn, viewer, query, _hits(conn, terms, any_term=True, ranked=False))
+    ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
+    ids = _page(conn, viewer, query, ranked) if count > query.offset else []
+    unranked = _hits(conn, terms, any_term=relaxed, ranked=False)
+    facet_counts = _facet_counts(conn, viewer, query, unranked) if count else {f: [] for f in query.facets}
+    return Hits(ids, count, facet_counts, relaxed)
+
+
+def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:
+    """Ids of the datasets whose title or keywords start like `text` (the search box's type-ahead)."""
+    terms = query_terms(text)
+    if not terms:
+        return []
+    hits = backend_for(conn).hits(terms, any_term=False, titles_only=True)
+    query = (
+        sa.select(docs.c.dataset_id)
+        .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
+        .where(visible(viewer))
+        .order_by(hits.c.rank, docs.c.modified.desc(), docs.c.name)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool) -> Subquery | None:
+    if not terms:
+        return None
+    return backend_for(conn).hits(terms, any_term=any_term, titles_only=False, ranked=ranked)
+
+
+def _matching(
+    columns: Sequence[Any], viewer: Viewer, query: SearchQuery, hits: Subquery | None, *, skip: str = ""
+) -> Select[Any]:
+    joined: Any = docs if hits is None else docs.join(hits, hits.c.doc_id == docs.c.doc_id)
+    where = [visible(viewer)]
+    for facet, values in query.filters.items():
+        if facet == skip or not values:
+            continue
+        where.append(
+            docs.c.doc_id.in_(
+                sa.select(facets.c.doc_id).where(facets.c.facet == facet, facets.c.value.in_(list(values)))
+            )
+        )
+    return sa.select(*columns).select_from(joined).where(*where)
+
+
+def _count(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None) -> int:
+    return int(conn.execute(_matching([sa.func.count()], viewer, query, hits)).scalar_one())
+
+
+def _page(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None) -> list[str]:
+    order: list[Any]
+    sort = query.effective_sort
+    if sort == "relevance" and hits is not None:
+        order = [hits.c.rank, docs.c.modified.desc(), docs.c.name]
+    elif sort == "name":
+        order = [docs.c.name]
+    else:
+        order = [docs.c.modified.desc(), docs.c.name]
+    select = _matching([docs.c.dataset_id], viewer, query, hits).order_by(*order)
+    return list(conn.execute(select.limit(query.limit).offset(query.offset)).scalars())
+
+
+def _facet_counts(
+    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
+) -> dict[str, list[tuple[str, int]]]:
+    """Counts per value of each requested facet, in SQL (never over all rows in Python).
+
+    Within a facet, values are alternatives (OR), so a facet's own filter is left out when counting it:
+    ticking "Transport" still shows how many "Environment" would add. Facets nobody filters on share one
+    grouped query.
+    """
+    result: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
+    filtered = [f for f in query.facets if query.filters.get(f)]
+    unfiltered = [f for f in query.facets if f not in filtered]
+    groups = [(unfiltered, "")] if unfiltered else []
+    groups += [([name], name) for name in filtered]
+    for names, skip in groups:
+        for facet, value, count in conn.execute(_facet_select(names, skip, viewer, query, hits)):
+            result[facet].append((value, int(count)))
+    return result
+
+
+def _facet_select(
+    names: Sequence[str], skip: str, viewer: Viewer, query: SearchQuery, hits: Subquery | None
+) -> Select[Any]:
+    # Materialised so the database starts from the (few) matching documents and looks up their facet
+    # rows, instead of walking every row of a facet and checking each document (SQLite's choice).
+    matching = _matching([docs.c.doc_id], viewer, query, hits, skip=skip).cte("matching")
+    matching = matching.prefix_with("MATERIALIZED")
+    count = sa.func.count()
+    rank = sa.func.row_number().over(partition_by=facets.c.facet, order_by=(count.desc(), facets.c.value))
+    per_value = (
+        sa.select(facets.c.facet, facets.c.value, count.label("n"), rank.label("position"))
+        .select_from(facets.join(matching, matching.c.doc_id == facets.c.doc_id))
+        .where(
+            facets.c.facet.in_(list(names)),
+            # Keywords are counted in the reader's language: the same word in three is three entries.
+            sa.or_(facets.c.facet != "keyword", facets.c.lang == query.lang),
+        )
+        .group_by(facets.c.facet, facets.c.value)
+        .subquery("per_value")
+    )
+    return (
+        sa.select(per_value.c.facet, per_value.c.value, per_value.c.n)
+        .where(per_value.c.position <= query.facet_limit)
+        .order_by(per_value.c.facet, per_value.c.n.desc(), per_value.c.value)
+    )
+
+
+def _texts(doc: SearchDocument) -> list[str]:
+    keywords = ((lang, kw) for lang, values in doc.keywords.items() for kw in values)
+    other = index_text([*doc.other, *((None, name) for name in doc.column_names)])
+    return [index_text(doc.title), index_text(keywords), index_text(doc.description), other]
+
+
+def _facet_rows(doc_id: int, doc: SearchDocument) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str, str]] = set()
+    for facet, values in doc.facets.items():
+        seen.update((facet, v[:_VALUE_CHARS], "") for v in values if v)
+    for lang, values in doc.keywords.items():
+        seen.update(("keyword", v.strip()[:_VALUE_CHARS], lang[:8]) for v in values if v.strip())
+    if doc.has_api:
+        seen.add(("has_api", HAS_API, ""))
+    return [{"doc_id": doc_id, "facet": f, "value": v, "lang": lang} for f, v, lang in sorted(seen)]

@@ -1,0 +1,41 @@
+"""Addresses the search page links to: the same search minus one filter, the next and previous pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from obert.catalog.discovery import SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    facet: str
+    label: str
+    query: str  # the address's query string without this filter
+
+
+@dataclass(frozen=True, slots=True)
+class SearchLinks:
+    removals: list[Removal]
+    next: str | None
+    previous: str | None
+
+
+def search_links(params: Sequence[tuple[str, str]], result: SearchResult) -> SearchLinks:
+    """Query strings (after "?") for the links around a page of search results."""
+    kept = [(k, v) for k, v in params if k != "offset" and v.strip()]
+    labels = {(name, v.value): v.label for name, values in result.facets.items() for v in values}
+    removals = [
+        Removal(k, labels.get((k, v), v), urlencode([p for p in kept if p != (k, v)]))
+        for k, v in kept
+        if k not in ("q", "sort", "limit", "facets", "lang")
+    ]
+    following = result.next_offset
+    previous = result.previous_offset
+    return SearchLinks(
+        removals=removals,
+        next=urlencode([*kept, ("offset", str(following))]) if following is not None else None,
+        previous=urlencode([*kept, ("offset", str(previous))]) if previous is not None else None,
+    )

@@ -1,0 +1,166 @@
+"""Matching, ranking, facets, filters and paging over the real demo catalogue, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from obert.auth import ANONYMOUS, Actor
+from obert.catalog.discovery import SearchResult, search_datasets, suggest_datasets
+from obert.errors import Invalid
+from obert.i18n.text import fold
+from obert.portal import Portal
+from obert.search import SearchQuery
+from tests.search.helpers import add_dataset
+
+ACCIDENTS = {"accidents-gu-bcn", "accidents-tipus-gu-bcn"}
+AIR = {"qualitat-aire-detall-bcn", "qualitat-aire-estacions-bcn"}
+
+
+def find(portal: Portal, q: str = "", actor: Actor = ANONYMOUS, **kwargs: Any) -> SearchResult:
+    return search_datasets(store=portal.store, actor=actor, query=SearchQuery(q=q, **kwargs))
+
+
+def names(result: SearchResult) -> list[str]:
+    return [d.name for d in result.datasets]
+
+
+def test_words_find_what_a_person_expects_first(demo: Portal) -> None:
+    assert set(names(find(demo, "accidents"))[:2]) == ACCIDENTS
+    assert set(names(find(demo, "qualitat aire"))[:2]) == AIR
+    assert set(names(find(demo, "air quality"))[:2]) == AIR  # English metadata, English words
+    assert set(names(find(demo, "calidad del aire"))[:2]) == AIR  # Spanish, with a stop word
+    assert names(find(demo, "mercats municipals"))[0] == "mercats-municipals"
+    assert names(find(demo, "renda llars"))[0] == "renda-disponible-llars-bcn"
+
+
+def test_stemming_accents_and_case(demo: Portal) -> None:
+    assert set(names(find(demo, "accident"))) == ACCIDENTS
+    assert set(names(find(demo, "ACCIDENTES"))) == ACCIDENTS
+    assert names(find(demo, "bicicletes")) == names(find(demo, "bicicleta")) == ["bicing-estacions"]
+    gracia = find(demo, "gracia")
+    assert gracia.count >= 1
+    assert names(gracia) == names(find(demo, "GRÀCIA"))
+    for dataset in gracia.datasets:
+        text = " ".join([*dataset.title.values(), *dataset.description.values()])
+        text += " ".join(t for r in dataset.resources for t in (*r.title.values(), *r.description.values()))
+        assert "gracia" in fold(text), dataset.name
+
+
+def test_prefixes_find_words_being_typed(demo: Portal) -> None:
+    assert set(names(find(demo, "accid"))) == ACCIDENTS
+    assert set(names(find(demo, "qualitat ai"))) >= AIR
+    assert set(names(find(demo, "bicin"))) == {"bicing-estacions"}
+    assert set(names(find(demo, "accidents "))) == ACCIDENTS  # a finished word matches its stems
+
+
+def test_title_outranks_keywords_outranks_description(portal: Portal) -> None:
+    add_dataset(portal, "in-description", title="Padró", description="Parla de zebres.")
+    add_dataset(portal, "in-keywords", title="Mobilitat", keywords=["zebra"])
+    add_dataset(portal, "in-title", title="Passos de zebra")
+    assert names(find(portal, "zebra")) == ["in-title", "in-keywords", "in-description"]
+
+
+def test_no_dataset_with_every_word_falls_back_to_any(demo: Portal) -> None:
+    result = find(demo, "accidents mercats")
+    assert result.relaxed
+    assert {"mercats-municipals", *ACCIDENTS} <= set(names(result))
+    assert not find(demo, "accidents").relaxed
+    assert find(demo, "xyzzy plugh").count == 0
+
+
+def test_empty_query_lists_everything_newest_first(demo: Portal, catalog: dict[str, Any]) -> None:
+    result = find(demo, "", limit=100)
+    assert result.count == len(catalog["datasets"])
+    modified = [d.modified or d.updated_at.isoformat() for d in result.datasets]
+    assert len(names(result)) == result.count
+    assert names(find(demo, "   ", limit=100)) == names(result)
+    by_name = find(demo, "", sort="name", limit=100)
+    assert names(by_name) == sorted(names(by_name))
+    assert modified  # ordered by the index's modified column; checked precisely in test_index
+
+
+def test_facet_counts_are_exact(demo: Portal, catalog: dict[str, Any]) -> None:
+    entries = catalog["datasets"]
+    result = find(demo, facets=("theme", "publisher", "format", "licence", "language", "has_api"))
+    counts = {name: {v.value: v.count for v in values} for name, values in result.facets.items()}
+    assert counts["theme"] == Counter(t for d in entries for t in d["themes"])
+    assert counts["publisher"] == Counter(d["organization"] for d in entries)
+    assert counts["format"] == Counter(
+        f for d in entries for f in {r["format"] for r in d["resources"] if r.get("format")}
+    )
+    assert counts["licence"] == Counter(d["license"] for d in entries if d.get("license"))
+    assert counts["language"] == Counter(code for d in entries for code in d.get("languages", []))
+    assert counts["has_api"] == {"yes": len(entries)}  # every demo dataset has an uploaded table
+    labels = {v.value: v.label for v in result.facets["theme"]}
+    assert labels["TRAN"] == "Transport" and labels["ENVI"] == "Medi ambient"
+    english = find(demo, facets=("theme", "keyword"), lang="en")
+    assert {v.value: v.label for v in english.facets["theme"]}["ENVI"] == "Environment"
+    keywords = {v.value for v in english.facets["keyword"]}
+    assert "air quality" in keywords and "qualitat de l'aire" not in keywords
+
+
+def test_filters_and_across_facets_or_within_one(demo: Portal, catalog: dict[str, Any]) -> None:
+    entries = catalog["datasets"]
+    tran_or_envi = {d["name"] for d in entries if {"TRAN", "ENVI"} & set(d["themes"])}
+    result = find(demo, filters={"theme": ("TRAN", "ENVI")}, facets=("theme", "publisher"), limit=100)
+    assert set(names(result)) == tran_or_envi and result.count == len(tran_or_envi)
+    # The theme facet leaves out its own filter, so other themes still show what they would add...
+    themes = {v.value: v for v in result.facets["theme"]}
+    assert themes["SOCI"].count == sum("SOCI" in d["themes"] for d in entries)
+    assert themes["TRAN"].selected and not themes["SOCI"].selected
+    # ...while other facets count only what is shown.
+    publishers = {v.value: v.count for v in result.facets["publisher"]}
+    assert sum(publishers.values()) == len(tran_or_envi)
+    both = find(demo, filters={"theme": ("TRAN", "ENVI"), "publisher": ("guardia-urbana",)}, limit=100)
+    assert set(names(both)) == ACCIDENTS
+    assert find(demo, "aire", filters={"publisher": ("guardia-urbana",)}).count == 0
+
+
+def test_pages_cover_every_result_once(demo: Portal) -> None:
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = find(demo, "", limit=3, offset=offset)
+        seen += names(page)
+        offset = page.next_offset
+    assert len(seen) == len(set(seen)) == page.count
+    beyond = find(demo, "", offset=500)
+    assert beyond.datasets == [] and beyond.count == page.count
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "*", "NEAR(aire renda)", "aire:renda", "-aire", "(aire", "l'aire'", "aire AND OR NOT", "^ * { }"],
+)
+def test_query_syntax_is_never_syntax(demo: Portal, text: str) -> None:
+    find(demo, text)  # no database error, whatever the backend
+    suggest_datasets(store=demo.store, actor=ANONYMOUS, text=text)
+
+
+def test_bad_queries_are_refused_by_name(demo: Portal) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"q": "aire " * 2000}, "q"),
+        ({"facets": ("theme", "colour")}, "facets"),
+        ({"filters": {"colour": ("red",)}}, "colour"),
+        ({"sort": "random"}, "sort"),
+        ({"offset": 10**9}, "offset"),
+        ({"limit": 0}, "limit"),
+        ({"lang": "x'; drop"}, "lang"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(Invalid) as caught:
+            SearchQuery(**kwargs)
+        assert [e.field for e in caught.value.errors] == [field]
+        assert field in caught.value.errors[0].field
+
+
+def test_suggestions_offer_keywords_and_titles(demo: Portal) -> None:
+    found = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="qual")
+    assert "qualitat de l'aire" in [s.text for s in found if s.kind == "keyword"]
+    assert {s.name for s in found if s.kind == "dataset"} >= AIR
+    english = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="acci", lang="en")
+    assert {s.name for s in english if s.kind == "dataset"} == ACCIDENTS
+    assert suggest_datasets(store=demo.store, actor=ANONYMOUS, text="  ") == []

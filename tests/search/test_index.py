@@ -1,0 +1,175 @@
+"""The index follows every catalogue change in the same transaction, and only shows what may be seen."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from obert.auth import ANONYMOUS, SYSTEM, Actor, Role
+from obert.catalog import datasets, organizations, resources
+from obert.catalog.access import visible_to
+from obert.catalog.common import validated
+from obert.catalog.discovery import SearchResult, search_datasets
+from obert.catalog.indexing import rebuild_index, refresh_index
+from obert.catalog.models import ResourceInput
+from obert.portal import Portal
+from obert.search import SearchQuery, indexed_count
+from obert.storage.tables.catalog import datasets as datasets_table
+from tests.search.helpers import add_dataset, make_org, member_of
+
+FACETS = ("publisher", "theme", "format", "has_api")
+
+
+def find(portal: Portal, q: str = "", actor: Actor = ANONYMOUS, **kwargs: Any) -> SearchResult:
+    query = SearchQuery(q=q, limit=1000, facets=FACETS, **kwargs)
+    return search_datasets(store=portal.store, actor=actor, query=query)
+
+
+def names(result: SearchResult) -> set[str]:
+    return {d.name for d in result.datasets}
+
+
+def counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {v.value: v.count for v in result.facets[facet]}
+
+
+def test_private_and_draft_datasets_only_reach_who_may_see_them(demo: Portal) -> None:
+    common = {"organization": "guardia-urbana", "themes": ["TRAN"]}
+    add_dataset(demo, "radars-privat", title="Radars de velocitat", visibility="private", **common)
+    add_dataset(demo, "radars-esborrany", title="Radars mòbils", state="draft", **common)
+    add_dataset(demo, "radars-bsm", title="Radars d'aparcament", visibility="private", organization="bsm")
+    public = find(demo, "radars")
+    assert public.count == 0 and names(public) == set()
+    police = member_of(demo, "guardia-urbana")
+    theirs = find(demo, "radars", actor=police)
+    assert names(theirs) == {"radars-privat", "radars-esborrany"} and theirs.count == 2
+    assert counts(theirs, "publisher") == {"guardia-urbana": 2}
+    admin = find(demo, "radars", actor=SYSTEM)
+    assert names(admin) == {"radars-privat", "radars-esborrany", "radars-bsm"}
+    # Facets and totals of a plain browse differ by exactly what each may see.
+    everyone, members = find(demo), find(demo, actor=police)
+    assert members.count == everyone.count + 2
+    assert counts(members, "theme")["TRAN"] == counts(everyone, "theme")["TRAN"] + 2
+    assert counts(find(demo, actor=SYSTEM), "publisher")["bsm"] == counts(everyone, "publisher")["bsm"] + 1
+
+
+def test_search_visibility_agrees_with_catalogue_access(demo: Portal) -> None:
+    add_dataset(demo, "p1", title="Privat", visibility="private", organization="guardia-urbana")
+    add_dataset(demo, "p2", title="Esborrany", state="draft", organization="bsm")
+    add_dataset(demo, "p3", title="Retirat", state="withdrawn", organization="estadistica")
+    add_dataset(demo, "p4", title="Revisió", state="review", visibility="private", organization="bsm")
+    actors = [
+        ANONYMOUS,
+        SYSTEM,
+        member_of(demo, "guardia-urbana"),
+        member_of(demo, "bsm", Role.EDITOR),
+        Actor(user_id="nobody", name="nobody"),
+    ]
+    for actor in actors:
+        with demo.store.read() as conn:
+            allowed = set(conn.execute(sa.select(datasets_table.c.name).where(visible_to(actor))).scalars())
+        assert names(find(demo, actor=actor)) == allowed, actor.name
+        assert find(demo, actor=actor).count == len(allowed)
+
+
+def test_index_follows_dataset_changes(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs", themes=["ENVI"])
+    assert names(find(portal, "arbrat")) == {"arbres"}
+    datasets.patch_dataset(
+        store=portal.store, actor=SYSTEM, ref="arbres", patch={"title": {"ca": "Palmeres urbanes"}}
+    )
+    assert find(portal, "arbrat").count == 0
+    assert names(find(portal, "palmeres")) == {"arbres"}
+    datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="arbres", patch={"themes": ["AGRI"]})
+    assert counts(find(portal), "theme") == {"AGRI": 1}
+    datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="arbres", patch={"visibility": "private"})
+    assert find(portal, "palmeres").count == 0
+    assert find(portal, "palmeres", actor=SYSTEM).count == 1
+    datasets.delete_dataset(store=portal.store, actor=SYSTEM, ref="arbres")
+    assert find(portal, "palmeres", actor=SYSTEM).count == 0
+    with portal.store.read() as conn:
+        assert indexed_count(conn) == 0
+
+
+def test_index_follows_organisation_renames(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs")
+    assert names(find(portal, "jardins")) == {"arbres"}
+    organizations.patch_organization(
+        store=portal.store,
+        actor=SYSTEM,
+        ref="parcs",
+        patch={"name": "verd-urba", "title": {"ca": "Verd urbà i biodiversitat", "en": None}},
+    )
+    assert find(portal, "jardins").count == 0
+    assert names(find(portal, "biodiversitat")) == {"arbres"}
+    renamed = find(portal)
+    assert [(v.value, v.label, v.count) for v in renamed.facets["publisher"]] == [
+        ("verd-urba", "Verd urbà i biodiversitat", 1)
+    ]
+    assert find(portal, filters={"publisher": ("parcs",)}).count == 0
+    assert find(portal, filters={"publisher": ("verd-urba",)}).count == 1
+
+
+def test_index_follows_resource_changes(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs")
+    data = validated(ResourceInput, {"title": {"ca": "Inventari de plàtans"}, "format": "CSV"})
+    created = resources.create_resource(store=portal.store, actor=SYSTEM, dataset_ref="arbres", data=data)
+    assert names(find(portal, "platans")) == {"arbres"}
+    assert counts(find(portal), "format") == {"CSV": 1}
+    assert counts(find(portal), "has_api") == {}  # a link to a CSV is not an API obert serves
+    resources.attach_upload(
+        store=portal.store,
+        files=portal.files,
+        actor=SYSTEM,
+        ref=created.id,
+        filename="arbres.csv",
+        stream=io.BytesIO(b"especie,altura\nplatan,12\n"),
+        max_bytes=1000,
+    )
+    assert counts(find(portal), "has_api") == {"yes": 1}
+    assert find(portal, filters={"has_api": ("yes",)}).count == 1
+    resources.patch_resource(
+        store=portal.store, actor=SYSTEM, ref=created.id, patch={"title": {"ca": "Inventari d'alzines"}}
+    )
+    assert find(portal, "platans").count == 0 and find(portal, "alzines").count == 1
+    resources.delete_resource(store=portal.store, actor=SYSTEM, ref=created.id)
+    assert find(portal, "alzines").count == 0
+    assert counts(find(portal), "format") == {} and counts(find(portal), "has_api") == {}
+
+
+def test_a_rolled_back_change_leaves_the_index_as_it_was(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    dataset = add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs")
+    with pytest.raises(RuntimeError), portal.store.begin() as conn:
+        conn.execute(
+            datasets_table.update()
+            .where(datasets_table.c.id == dataset.id)
+            .values(title={"ca": "Fonts ornamentals"})
+        )
+        refresh_index(conn, [dataset.id])
+        raise RuntimeError("the rest of the change failed")
+    assert find(portal, "fonts").count == 0
+    assert names(find(portal, "arbrat")) == {"arbres"}
+
+
+def test_reindex_rebuilds_the_same_answers(demo: Portal) -> None:
+    add_dataset(demo, "esborrat", title="Radars", organization="bsm")
+    datasets.delete_dataset(store=demo.store, actor=SYSTEM, ref="esborrat")
+    before = find(demo, "qualitat aire")
+    browse = find(demo)
+    with demo.store.begin() as conn:
+        conn.execute(sa.text("DELETE FROM search_facets"))
+        conn.execute(sa.text("DELETE FROM search_documents"))
+    assert find(demo, "qualitat aire").count == 0
+    assert rebuild_index(store=demo.store) == browse.count  # deleted datasets are not indexed
+    after = find(demo, "qualitat aire")
+    assert [d.name for d in after.datasets] == [d.name for d in before.datasets]
+    assert find(demo).facets == browse.facets
+    assert rebuild_index(store=demo.store) == browse.count  # running it again changes nothing
+    assert find(demo).facets == browse.facets
