@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,16 +20,23 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
+from obert.api.v1 import events as v1_events
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import resources as v1_resources
+from obert.api.v1 import stats as v1_stats
+from obert.api.v1 import subscriptions as v1_subscriptions
+from obert.api.v1 import watch as v1_watch
 from obert.errors import ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from obert.stats.usage import flush as flush_usage
 from obert.types import Lang
-from obert.web import pages
+from obert.web import feeds, pages, stats_page
 from obert.web.language import LanguageMiddleware
 from obert.web.templating import render
+from obert.web.usage import UsageMiddleware
 
+log = logging.getLogger("obert")
 STATIC = Path(__file__).parent / "web" / "static"
 API_PREFIXES = ("/api/", "/health", "/metrics")
 
@@ -44,7 +53,17 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         if runner:
             runner.start()
         app.state.job_runner = runner
+        stop_flushing = threading.Event()
+        flusher = threading.Thread(
+            target=_flush_usage_every,
+            args=(portal, settings.usage_flush_seconds, stop_flushing),
+            name="obert-usage",
+            daemon=True,
+        )
+        flusher.start()
         yield
+        stop_flushing.set()
+        flusher.join()
         if runner:
             runner.stop()
 
@@ -59,10 +78,20 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (
+        v1_datasets,
+        v1_organizations,
+        v1_resources,
+        v1_subscriptions,
+        v1_events,
+        v1_watch,
+        v1_stats,
+    ):
         app.include_router(module.router)
     app.include_router(system_router)
     app.include_router(pages.router)
+    app.include_router(feeds.router)
+    app.include_router(stats_page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -80,9 +109,23 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
+    app.add_middleware(UsageMiddleware, counter=portal.usage)
     app.add_middleware(_MetricsMiddleware)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     return app
+
+
+def _flush_usage_every(portal: Portal, seconds: float, stop: threading.Event) -> None:
+    # Counts live in memory between flushes; the last flush runs when the server stops.
+    while not stop.wait(seconds):
+        try:
+            flush_usage(portal.store, portal.usage)
+        except ObertError as exc:  # the database is away: the counts wait for the next flush
+            log.warning("usage counts not flushed: %s", exc.message)
+    try:
+        flush_usage(portal.store, portal.usage)
+    except ObertError as exc:
+        log.warning("usage counts lost at shutdown: %s", exc.message)
 
 
 def _is_api(request: Request) -> bool:

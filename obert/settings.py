@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    # Transparency: webhooks, usage counts, link checks.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    webhook_disable_after: int = Field(default=20, ge=1)  # failed attempts in a row
+    event_dispatch_seconds: float = Field(default=15.0, gt=0)
+    usage_flush_seconds: float = Field(default=30.0, gt=0)
+    linkcheck_timeout_seconds: float = Field(default=15.0, gt=0)
+    linkcheck_every_hours: float = Field(default=24.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

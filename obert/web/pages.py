@@ -12,6 +12,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.types import Lang
+from obert.watch.freshness import dataset_freshness
 from obert.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +53,10 @@ def dataset_list(
 @router.get("/dataset/{ref}", response_class=HTMLResponse)
 def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> HTMLResponse:
     dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
-    return _page(request, "dataset.html", dataset=dataset, base_url=portal.settings.base_url)
+    freshness = dataset_freshness(store=portal.store, actor=actor, ref=dataset.id)
+    return _page(
+        request, "dataset.html", dataset=dataset, base_url=portal.settings.base_url, freshness=freshness
+    )
 
 
 @router.get("/organizations", response_class=HTMLResponse)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -38,6 +39,7 @@ def environment(lang: Lang) -> Environment:
     env.filters["date"] = lambda value: _date(value, lang)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
     env.filters["filesize"] = lambda value: _filesize(value, lang)
+    env.filters["ago"] = lambda value: _ago(value, lang)
     return env
 
 
@@ -50,6 +52,11 @@ def _date(value: datetime | str | None, lang: Lang) -> str:
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
     return babel_format_date(when, format="long", locale=lang)
+
+
+def _ago(value: datetime, lang: Lang) -> str:
+    """How long ago, in words ("3 months ago", "fa 3 mesos", "hace 3 meses")."""
+    return format_timedelta(value - datetime.now(UTC), add_direction=True, locale=lang)
 
 
 def _filesize(value: int | None, lang: Lang) -> str:
