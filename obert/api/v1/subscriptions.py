@@ -26,7 +26,15 @@ router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"])
 
 @router.post("", status_code=201, response_model=CreatedSubscription)
 def create_subscription(portal: PortalDep, actor: WriterDep, data: SubscriptionInput) -> CreatedSubscription:
-    """Follow a dataset, a publisher or a saved search. The answer holds the signing secret, only now."""
+    """Follow a dataset, a publisher or a saved search (`q`, `theme`, `organization`). The answer holds the
+    signing secret, shown only now.
+
+    Each public change is POSTed to `url` as JSON (`id`, `type`, `occurred_at`, `dataset`, `resource`,
+    `changes`, `summary` in ca/es/en), with `X-Obert-Event`, `X-Obert-Delivery` and
+    `X-Obert-Signature: t=<unix time>,v1=<hex>`. To verify it, compute
+    `hex(HMAC-SHA256(secret, "<t>." + raw body))`, compare it with `v1` in constant time, and refuse a `t`
+    more than five minutes away from now. Answer 2xx within 10 seconds; anything else is retried with
+    exponential back-off, and a URL failing 20 times in a row is disabled (see `disabled_reason`)."""
     return service.create_subscription(store=portal.store, http=portal.http, actor=actor, data=data)
 
 
