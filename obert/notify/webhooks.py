@@ -39,6 +39,8 @@ BATCH = 500
 # (PostgreSQL hands out ids before commit) has had time to land, so the cursor does not pass it by.
 COMMIT_LAG = timedelta(seconds=5)
 RESPONSE_EXCERPT = 300
+# The delivery log is for seeing what happened lately, not an archive: finished entries go after this.
+LOG_KEPT = timedelta(days=30)
 
 
 class DeliveryFailed(Exception):
@@ -70,12 +72,20 @@ def dispatch_events(conn: Connection, *, now: datetime, config: WebhookConfig) -
     if position is None:
         position = 0
         conn.execute(event_cursors.insert().values(name=CURSOR, position=0, updated_at=now))
-    rows = conn.execute(
-        sa.select(activity)
-        .where(activity.c.id > position, activity.c.at <= now - COMMIT_LAG)
-        .order_by(activity.c.id)
-        .limit(BATCH)
+    fetched = conn.execute(
+        sa.select(activity).where(activity.c.id > position).order_by(activity.c.id).limit(BATCH)
     ).all()
+    # Stop at the first row that is too recent, so the cursor never passes a row that is still landing.
+    rows = []
+    for row in fetched:
+        if row.at > now - COMMIT_LAG:
+            break
+        rows.append(row)
+    conn.execute(
+        webhook_deliveries.delete().where(
+            webhook_deliveries.c.state != "pending", webhook_deliveries.c.created_at < now - LOG_KEPT
+        )
+    )
     if not rows:
         return 0
     relevant = [r for r in rows if r.object_type in EVENT_OBJECT_TYPES]
