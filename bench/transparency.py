@@ -93,7 +93,7 @@ def main() -> None:
                 later = datetime.now(UTC) + timedelta(minutes=1)
                 done = webhooks.dispatch_events(conn, now=later, config=config)
             batches += 1
-            queued += done
+            queued += done.queued
             if batches > args.updates // webhooks.BATCH + 2:
                 break
         print(

@@ -64,6 +64,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         http=http,
         job_handlers={
             webhooks.KIND: webhooks.delivery_handler(store, http, hooks),
+            webhooks.FANOUT_KIND: webhooks.fanout_handler(store, hooks),
             links.KIND: links.check_handler(
                 store, http, base_url=settings.base_url, timeout=settings.linkcheck_timeout_seconds
             ),
@@ -72,7 +73,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
             Periodic(
                 "webhooks.dispatch",
                 timedelta(seconds=settings.event_dispatch_seconds),
-                webhooks.dispatcher(hooks),
+                webhooks.enqueue_fanout,
             ),
             Periodic("links.check", timedelta(hours=settings.linkcheck_every_hours), links.enqueue_all),
         ),

@@ -1,11 +1,12 @@
 """Webhook dispatch and delivery.
 
-A periodic task reads the activity log from a stored cursor, turns new rows into events, and for each
-public event and each active subscription that follows it writes one delivery row and one `webhook` job,
-in the same transaction that advances the cursor: an event is never skipped and never queued twice (the
-delivery row is unique per event and subscription, the job deduplicated on the same pair). A job POSTs
-the signed event through the SSRF-guarded client; failures are retried by the job queue with exponential
-back-off, and a subscription whose deliveries fail too many times in a row is disabled with the reason.
+A periodic task queues a fan-out job, which reads the activity log from a stored cursor in short steps,
+turns new rows into events, and for each public event and each active subscription that follows it
+writes one delivery row and one `webhook` job, in the same transaction that advances the cursor: an event
+is never skipped and never queued twice (the delivery row is unique per event and subscription, the job
+deduplicated on the same pair). A job POSTs the signed event through the SSRF-guarded client; failures
+are retried by the job queue with exponential back-off, and a subscription whose deliveries fail too
+many times in a row is disabled with the reason.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
 
 from obert.catalog.common import now
@@ -33,8 +35,12 @@ from obert.storage.tables.catalog import activity
 from obert.storage.tables.transparency import event_cursors, subscriptions, webhook_deliveries
 
 KIND = "webhook"
+FANOUT_KIND = "webhook.fanout"
 CURSOR = "webhooks"
-BATCH = 500
+# One fan-out step reads at most this many log rows and writes about this many deliveries, so each of
+# its transactions stays short.
+BATCH = 100
+MAX_DELIVERIES = 200
 # Rows are read only once they are this old: a transaction that took an earlier id but commits later
 # (PostgreSQL hands out ids before commit) has had time to land, so the cursor does not pass it by.
 COMMIT_LAG = timedelta(seconds=5)
@@ -55,17 +61,50 @@ class WebhookConfig:
     disable_after: int
 
 
-def dispatcher(config: WebhookConfig) -> Callable[[Connection, datetime], None]:
-    """The periodic task's body: queue deliveries for the activity rows written since the last run."""
-
-    def dispatch(conn: Connection, now: datetime) -> None:
-        dispatch_events(conn, now=now, config=config)
-
-    return dispatch
+def enqueue_fanout(conn: Connection, _now: datetime) -> None:
+    """The periodic task: ask for one fan-out run (the work itself happens in the job, in short
+    transactions, so a burst of changes never holds the database's write lock for long)."""
+    enqueue(conn, kind=FANOUT_KIND, payload={}, dedupe_key=FANOUT_KIND, max_attempts=3)
 
 
-def dispatch_events(conn: Connection, *, now: datetime, config: WebhookConfig) -> int:
-    """Queue one delivery per (new public event, subscription that follows it); returns how many."""
+def fanout_handler(store: Store, config: WebhookConfig) -> JobHandler:
+    def handle(job: Job, ctx: JobContext) -> dict[str, Any] | None:
+        read = queued = 0
+        while True:
+            with store.begin() as conn:
+                step = dispatch_events(conn, now=now(), config=config)
+            read, queued = read + step.read, queued + step.queued
+            if not step.more:
+                return {"read": read, "queued": queued}
+            ctx.check()
+
+    return handle
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    read: int  # activity rows the cursor moved past
+    queued: int  # deliveries written
+    more: bool  # rows are waiting that this step left for the next
+
+
+def dispatch_events(
+    conn: Connection,
+    *,
+    now: datetime,
+    config: WebhookConfig,
+    max_rows: int | None = None,
+    max_deliveries: int | None = None,
+) -> Dispatched:
+    """Queue one delivery per (new public event, subscription that follows it), for at most `max_rows`
+    log rows and about `max_deliveries` deliveries, and move the cursor past the rows it finished."""
+    max_rows = max_rows or BATCH
+    max_deliveries = max_deliveries or MAX_DELIVERIES
+    conn.execute(
+        webhook_deliveries.delete().where(
+            webhook_deliveries.c.state != "pending", webhook_deliveries.c.created_at < now - LOG_KEPT
+        )
+    )
     position = conn.execute(
         sa.select(event_cursors.c.position).where(event_cursors.c.name == CURSOR)
     ).scalar()
@@ -73,37 +112,42 @@ def dispatch_events(conn: Connection, *, now: datetime, config: WebhookConfig) -
         position = 0
         conn.execute(event_cursors.insert().values(name=CURSOR, position=0, updated_at=now))
     fetched = conn.execute(
-        sa.select(activity).where(activity.c.id > position).order_by(activity.c.id).limit(BATCH)
+        sa.select(activity).where(activity.c.id > position).order_by(activity.c.id).limit(max_rows + 1)
     ).all()
     # Stop at the first row that is too recent, so the cursor never passes a row that is still landing.
     rows = []
-    for row in fetched:
+    for row in fetched[:max_rows]:
         if row.at > now - COMMIT_LAG:
             break
         rows.append(row)
-    conn.execute(
-        webhook_deliveries.delete().where(
-            webhook_deliveries.c.state != "pending", webhook_deliveries.c.created_at < now - LOG_KEPT
-        )
-    )
     if not rows:
-        return 0
-    relevant = [r for r in rows if r.object_type in EVENT_OBJECT_TYPES]
-    events = [e for e in events_from_rows(conn, relevant) if e.public]
+        return Dispatched(0, 0, more=False)
+    subs = conn.execute(sa.select(subscriptions).where(subscriptions.c.active.is_(True))).all()
+    events = {
+        e.id: e
+        for e in events_from_rows(conn, [r for r in rows if r.object_type in EVENT_OBJECT_TYPES])
+        if e.public
+    }
+    searches: dict[SavedSearch, set[str]] = {}
     queued = 0
-    if events:
-        subs = conn.execute(sa.select(subscriptions).where(subscriptions.c.active.is_(True))).all()
-        searches: dict[SavedSearch, set[str]] = {}
-        for event in events:
+    done = 0
+    for row in rows:
+        event = events.get(row.id)
+        if event is not None and subs:
+            payload = event.payload(config.base_url)
             for sub in subs:
                 if event.at >= sub.created_at and _follows(conn, sub, event, searches):
-                    queued += _queue(conn, sub, event, now=now, config=config)
+                    queued += _queue(conn, sub, event, payload, now=now, config=config)
+        done += 1
+        if queued >= max_deliveries:
+            break
     conn.execute(
         event_cursors.update()
         .where(event_cursors.c.name == CURSOR)
-        .values(position=rows[-1].id, updated_at=now)
+        .values(position=rows[done - 1].id, updated_at=now)
     )
-    return queued
+    more = done < len(rows) or (len(rows) == max_rows and len(fetched) > max_rows)
+    return Dispatched(read=done, queued=queued, more=more)
 
 
 def _follows(conn: Connection, sub: Row[Any], event: Event, searches: dict[SavedSearch, set[str]]) -> bool:
@@ -119,27 +163,34 @@ def _follows(conn: Connection, sub: Row[Any], event: Event, searches: dict[Saved
     return event.dataset.id in searches[search]
 
 
-def _queue(conn: Connection, sub: Row[Any], event: Event, *, now: datetime, config: WebhookConfig) -> int:
-    exists = conn.execute(
-        sa.select(webhook_deliveries.c.id).where(
-            webhook_deliveries.c.subscription_id == sub.id, webhook_deliveries.c.activity_id == event.id
-        )
-    ).first()
-    if exists:
-        return 0
+def _queue(
+    conn: Connection,
+    sub: Row[Any],
+    event: Event,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    config: WebhookConfig,
+) -> int:
     delivery_id = str(uuid.uuid4())
-    conn.execute(
-        webhook_deliveries.insert().values(
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    added = conn.execute(
+        insert(webhook_deliveries)
+        .values(
             id=delivery_id,
             subscription_id=sub.id,
             activity_id=event.id,
             event_type=event.type.value,
-            payload=event.payload(config.base_url),
+            payload=payload,
             state="pending",
             attempts=0,
             created_at=now,
         )
+        # An event already queued for this subscription (a re-run after a crash) is left as it is.
+        .on_conflict_do_nothing(index_elements=["subscription_id", "activity_id"])
     )
+    if not added.rowcount:
+        return 0
     enqueue(
         conn,
         kind=KIND,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from obert.app import create_app
 from obert.auth.users import create_token, create_user
-from obert.jobs import JobState, list_jobs
+from obert.jobs import JobState, list_jobs, tick
 from obert.notify import webhooks
 from obert.notify.signing import verify
 from obert.portal import Portal, build_portal
@@ -52,7 +52,8 @@ def dispatch(portal: Portal, *, later: float = 10.0) -> int:
     config = webhooks.WebhookConfig("http://testserver", 5.0, 8, portal.settings.webhook_disable_after)
     with portal.store.begin() as conn:
         # Rows are read once they are a few seconds old (see COMMIT_LAG): look from a little later.
-        return webhooks.dispatch_events(conn, now=datetime.now(UTC) + timedelta(seconds=later), config=config)
+        step = webhooks.dispatch_events(conn, now=datetime.now(UTC) + timedelta(seconds=later), config=config)
+    return step.queued
 
 
 def run_due_job(portal: Portal) -> bool:
@@ -254,3 +255,42 @@ def test_subscriptions_belong_to_their_owner(
     assert client.get("/api/v1/subscriptions", headers=reader).json() == []
     with portal.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(subscriptions)).scalar_one() == 0
+
+
+def test_the_periodic_fan_out_works_through_the_log_in_short_steps(
+    client: TestClient,
+    portal: Portal,
+    admin: dict[str, str],
+    org: dict[str, Any],
+    reader: dict[str, str],
+    hook: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(webhooks, "COMMIT_LAG", timedelta(0))
+    monkeypatch.setattr(webhooks, "BATCH", 2)  # several steps, each its own transaction
+    steps: list[webhooks.Dispatched] = []
+    original = webhooks.dispatch_events
+
+    def counted(*args: Any, **kwargs: Any) -> webhooks.Dispatched:
+        steps.append(original(*args, **kwargs))
+        return steps[-1]
+
+    monkeypatch.setattr(webhooks, "dispatch_events", counted)
+    subscribe(client, reader, f"{hook.url}/hook", organization="guardia-urbana")
+    for n in range(3):
+        client.post("/api/v1/datasets", json=dataset_payload(name=f"set-{n}"), headers=admin)
+    assert "webhooks.dispatch" in tick(portal.store, portal.periodic)
+    assert run_due_job(portal)
+    (fanout,) = list_jobs(portal.store, kind=webhooks.FANOUT_KIND)
+    # The log holds the publisher's creation too: read, but nobody follows it.
+    assert fanout.state is JobState.DONE and fanout.result == {"read": 4, "queued": 3}
+    assert [(s.read, s.more) for s in steps] == [(2, True), (2, False)]
+    while run_due_job(portal):
+        pass
+    names = sorted(json.loads(r.body)["dataset"]["name"] for r in hook.requests)
+    assert names == ["set-0", "set-1", "set-2"]
+    with portal.store.begin() as conn:
+        again = webhooks.dispatch_events(
+            conn, now=datetime.now(UTC), config=webhooks.WebhookConfig("x", 1, 1, 1)
+        )
+    assert (again.read, again.queued, again.more) == (0, 0, False)
