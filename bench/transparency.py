@@ -87,18 +87,18 @@ def main() -> None:
                 )
         config = webhooks.WebhookConfig("http://bench", 10, 8, 20)
         started = time.perf_counter()
-        queued = batches = 0
+        queued = steps = 0
         while True:
             with portal.store.begin() as conn:
                 later = datetime.now(UTC) + timedelta(minutes=1)
-                done = webhooks.dispatch_events(conn, now=later, config=config)
-            batches += 1
-            queued += done.queued
-            if batches > args.updates // webhooks.BATCH + 2:
+                step = webhooks.dispatch_events(conn, now=later, config=config)
+            steps += 1
+            queued += step.queued
+            if not step.more:
                 break
         print(
             f"dispatch: {queued} deliveries queued from {args.updates} log rows and {args.subscriptions} "
-            f"subscriptions in {time.perf_counter() - started:.2f} s"
+            f"subscriptions in {time.perf_counter() - started:.2f} s ({steps} transactions)"
         )
 
         counter = UsageCounter()
