@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,19 +24,26 @@ from obert.api.errors import http_error_response, obert_error_response, validati
 from obert.api.system import router as system_router
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
+from obert.api.v1 import events as v1_events
 from obert.api.v1 import harvest as v1_harvest
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
 from obert.api.v1 import search as v1_search
+from obert.api.v1 import stats as v1_stats
+from obert.api.v1 import subscriptions as v1_subscriptions
+from obert.api.v1 import watch as v1_watch
 from obert.errors import BadRequest, Invalid, NotFound, ObertError
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
-from obert.web import brand, browse, pages, seo
+from obert.stats.usage import flush as flush_usage
+from obert.web import brand, browse, feeds, pages, seo, stats_page
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
+from obert.web.usage import UsageMiddleware
 
+log = logging.getLogger("obert")
 STATIC = Path(__file__).parent / "web" / "static"
 API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
 RDF_SUFFIXES = (".ttl", ".rdf", ".jsonld")  # /dataset/<name>.ttl: machines read these, so errors are JSON
@@ -66,7 +75,17 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         if runner:
             runner.start()
         app.state.job_runner = runner
+        stop_flushing = threading.Event()
+        flusher = threading.Thread(
+            target=_flush_usage_every,
+            args=(portal, settings.usage_flush_seconds, stop_flushing),
+            name="obert-usage",
+            daemon=True,
+        )
+        flusher.start()
         yield
+        stop_flushing.set()
+        flusher.join()
         if runner:
             runner.stop()
 
@@ -95,6 +114,10 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         v1_datastore,
         v1_privacy,
         v1_harvest,
+        v1_subscriptions,
+        v1_events,
+        v1_watch,
+        v1_stats,
     ):
         app.include_router(module.router)
     app.include_router(system_router)
@@ -104,6 +127,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(browse.router)
     app.include_router(brand.router)
     app.include_router(seo.router)
+    app.include_router(feeds.router)
+    app.include_router(stats_page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -121,10 +146,24 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
+    app.add_middleware(UsageMiddleware, counter=portal.usage)
     app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     return app
+
+
+def _flush_usage_every(portal: Portal, seconds: float, stop: threading.Event) -> None:
+    # Counts live in memory between flushes; the last flush runs when the server stops.
+    while not stop.wait(seconds):
+        try:
+            flush_usage(portal.store, portal.usage)
+        except ObertError as exc:  # the database is away: the counts wait for the next flush
+            log.warning("usage counts not flushed: %s", exc.message)
+    try:
+        flush_usage(portal.store, portal.usage)
+    except ObertError as exc:
+        log.warning("usage counts lost at shutdown: %s", exc.message)
 
 
 def _is_api(request: Request) -> bool:

@@ -115,18 +115,58 @@ class HttpClient:
         with path.open("wb") as out:
             return self.stream_to(url, out, max_bytes=max_bytes)
 
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+        read_bytes: int = 0,
+    ) -> Response:
+        """Any request (HEAD for link checks, POST for webhooks), keeping at most `read_bytes` of the body:
+        the rest is never read, so a huge or endless answer costs nothing."""
+        with self._open(
+            url,
+            headers or {},
+            method=method,
+            content=content,
+            timeout=timeout,
+            follow_redirects=follow_redirects,
+        ) as response:
+            body = bytearray()
+            if read_bytes > 0:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= read_bytes:
+                        break
+            return Response(
+                str(response.url), response.status_code, response.headers, bytes(body[:read_bytes])
+            )
+
     @contextmanager
-    def _open(self, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+    def _open(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+    ) -> Iterator[httpx.Response]:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            request = self._pinned_request(current, headers)
+            request = self._pinned_request(current, headers, method=method, content=content, timeout=timeout)
             try:
                 response = self._client.send(request, stream=True)
             except httpx.TimeoutException as exc:
                 raise Unavailable(f"{current} did not answer in time") from exc
             except httpx.HTTPError as exc:
                 raise Unavailable(f"could not fetch {current}: {exc}") from exc
-            if response.is_redirect and "location" in response.headers:
+            if follow_redirects and response.is_redirect and "location" in response.headers:
                 response.close()
                 current = urljoin(current, response.headers["location"])
                 continue
@@ -139,7 +179,15 @@ class HttpClient:
             return
         raise Invalid(f"{url} redirects more than {MAX_REDIRECTS} times")
 
-    def _pinned_request(self, url: str, headers: dict[str, str]) -> httpx.Request:
+    def _pinned_request(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Request:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Invalid("only http and https URLs can be fetched", errors=[FieldError("url", url)])
@@ -148,10 +196,12 @@ class HttpClient:
         address = self.check(host, port)
         pinned = httpx.URL(url).copy_with(host=str(address))
         return self._client.build_request(
-            "GET",
+            method,
             pinned,
+            content=content,
             headers={**headers, "Host": parts.netloc.rsplit("@", 1)[-1]},
             extensions={"sni_hostname": host},
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
     def check(self, host: str, port: int) -> IPAddress:

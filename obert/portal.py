@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from obert.catalog.indexing import ensure_index
 from obert.catalog.tabular import INGEST_JOB
@@ -19,10 +20,12 @@ from obert.ingest.published import QueueHarvestedIngest
 from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
-from obert.quality import linkcheck
+from obert.notify import webhooks
 from obert.settings import Settings
+from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
+from obert.watch import links
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,8 @@ class Portal:
             max_bytes=self.settings.max_upload_bytes,
         )
 
+    usage: UsageCounter = field(default_factory=UsageCounter)
+
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
         return JobRunner(
@@ -78,10 +83,20 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gate = PersonalDataGate(sample_rows=settings.privacy_scan_rows)
     ingester = Ingester(settings=settings, store=store, files=files, http=http, gate=gate)
+    hooks = webhooks.WebhookConfig(
+        base_url=settings.base_url,
+        timeout=settings.webhook_timeout_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        disable_after=settings.webhook_disable_after,
+    )
     handlers: dict[str, JobHandler] = {
         INGEST_JOB: ingester.handler(),
         GARBAGE_JOB: ingester.garbage_handler(),
-        linkcheck.KIND: linkcheck.link_check_handler(http.status),
+        webhooks.KIND: webhooks.delivery_handler(store, http, hooks),
+        webhooks.FANOUT_KIND: webhooks.fanout_handler(store, hooks),
+        links.KIND: links.check_handler(
+            store, http, base_url=settings.base_url, timeout=settings.linkcheck_timeout_seconds
+        ),
     }
     portal = Portal(
         settings=settings,
@@ -91,7 +106,16 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         http=http,
         ingester=ingester,
         job_handlers=handlers,
-        periodic=(ingester.garbage_task(), harvest_schedule()),
+        periodic=(
+            ingester.garbage_task(),
+            harvest_schedule(),
+            Periodic(
+                "webhooks.dispatch",
+                timedelta(seconds=settings.event_dispatch_seconds),
+                webhooks.enqueue_fanout,
+            ),
+            Periodic("links.check", timedelta(hours=settings.linkcheck_every_hours), links.enqueue_all),
+        ),
         ingest_requester=QueueHarvestedIngest(store),
     )
     # The harvest handler reaches the finished portal (its ingest requester included), so it comes last.

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # Harvesting other portals politely: requests per second to any one host, and tries per request.
     harvest_requests_per_second: float = Field(default=2.0, gt=0)
     harvest_retries: int = Field(default=3, ge=0, le=10)
+    # Transparency: webhooks, usage counts, link checks.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    webhook_disable_after: int = Field(default=20, ge=1)  # failed attempts in a row
+    event_dispatch_seconds: float = Field(default=15.0, gt=0)
+    usage_flush_seconds: float = Field(default=30.0, gt=0)
+    linkcheck_timeout_seconds: float = Field(default=15.0, gt=0)
+    linkcheck_every_hours: float = Field(default=24.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -13,6 +13,7 @@ from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.search.params import query_from_params
+from obert.watch.freshness import dataset_freshness
 from obert.web.freshness import freshness
 from obert.web.respond import page as render_page
 from obert.web.search_links import search_links
@@ -54,6 +55,7 @@ def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str)
         fresh=freshness(dataset, now=datetime.now(UTC)),
         api_url=api_url,
         api_snippets=json_snippets(api_url),
+        freshness=dataset_freshness(store=portal.store, actor=actor, ref=dataset.id),
     )
 
 

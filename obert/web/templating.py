@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ def environment(lang: Lang) -> Environment:
     )
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
     env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value
+    env.filters["since"] = lambda value: _ago(value, lang)
     return env
 
 
@@ -61,6 +62,11 @@ def _date(value: datetime | str | None, lang: Lang) -> str:
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
     return babel_format_date(when, format="long", locale=lang)
+
+
+def _ago(value: datetime, lang: Lang) -> str:
+    """How long ago, in words ("3 months ago", "fa 3 mesos", "hace 3 meses")."""
+    return format_timedelta(value - datetime.now(UTC), add_direction=True, locale=lang)
 
 
 def _filesize(value: int | None, lang: Lang) -> str:

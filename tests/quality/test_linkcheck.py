@@ -19,7 +19,7 @@ from obert.portal import Portal, build_portal
 from obert.quality.linkcheck import request_link_checks, stored_statuses
 from obert.quality.score import score_dataset
 from obert.settings import Settings
-from obert.storage.tables.quality import link_checks
+from obert.storage.tables.transparency import link_checks
 from tests.conftest import dataset_payload
 
 

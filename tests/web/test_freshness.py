@@ -3,10 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from obert.catalog.models import Dataset
-from obert.web.freshness import freshness, parse_duration
+from obert.web.freshness import freshness
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -43,19 +41,6 @@ def _dataset(**fields: Any) -> Dataset:
         "updated_at": NOW,
     }
     return Dataset(**{**base, **fields})
-
-
-@pytest.mark.parametrize(
-    ("text", "days"),
-    [("P1Y", 365.25), ("P6M", 6 * 30.44), ("P2W", 14), ("P1D", 1), ("PT12H", 0.5), ("P1DT12H", 1.5)],
-)
-def test_iso_durations(text: str, days: float) -> None:
-    assert parse_duration(text) == timedelta(days=days)
-
-
-@pytest.mark.parametrize("text", ["", "P", "PT", "1Y", "P1.5Y", "every day"])
-def test_not_durations(text: str) -> None:
-    assert parse_duration(text) is None
 
 
 def test_daily_data_two_days_old_is_on_time_and_four_days_old_is_late() -> None:

@@ -71,10 +71,11 @@ def get_catalog_quality(
 
 
 @router.post("/quality/link-checks", status_code=202)
-def start_link_checks(portal: PortalDep, actor: WriterDep) -> dict[str, str]:
+def start_link_checks(portal: PortalDep, actor: WriterDep) -> dict[str, bool]:
     """Queue a check of every external access and download URL (site administrators); the scores use
-    the answers once the job has run."""
-    return {"job": request_link_checks(store=portal.store, actor=actor)}
+    the answers once the jobs have run."""
+    request_link_checks(store=portal.store, actor=actor)
+    return {"queued": True}
 
 
 def score_out(score: DatasetScore, lang: Lang) -> dict[str, Any]:

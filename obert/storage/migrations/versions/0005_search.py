@@ -1,7 +1,7 @@
 """Search index: indexed datasets, their facet values, and the backend's full-text structure.
 
-Revision ID: 0006_search
-Revises: 0005_harvest
+Revision ID: 0005_search
+Revises: 0004_harvest
 Create Date: 2026-11-27 10:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_search"
-down_revision = "0005_harvest"
+revision = "0005_search"
+down_revision = "0004_harvest"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Harvest sources, runs, per-item reports and the dataset-to-source links.
 
-Revision ID: 0005_harvest
-Revises: 0004_datastore
+Revision ID: 0004_harvest
+Revises: 0003_datastore
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0005_harvest"
-down_revision = "0004_datastore"
+revision = "0004_harvest"
+down_revision = "0003_datastore"
 branch_labels = None
 depends_on = None
 

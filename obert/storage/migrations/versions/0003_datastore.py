@@ -1,7 +1,7 @@
 """Table versions of resources and the version each one serves.
 
-Revision ID: 0004_datastore
-Revises: 0003_link_checks
+Revision ID: 0003_datastore
+Revises: 0002_jobs
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004_datastore"
-down_revision = "0003_link_checks"
+revision = "0003_datastore"
+down_revision = "0002_jobs"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,161 @@
+"""Is a dataset as fresh as its declared update frequency (EU frequency vocabulary) promises?
+
+The expected interval is the frequency's ISO 8601 duration. A dataset is late once its last real update is
+older than that interval plus a grace of 10% and two days: publishers batch their work, and a monthly
+dataset updated on the 3rd instead of the 1st is not late. Frequencies without a duration (continuous,
+irregular, unknown, never, other) are never flagged.
+
+The last update is the latest of the dataset's declared `modified` date, its resources' `modified` dates
+and the moment a file was last uploaded to one of its resources; metadata edits (a fixed typo) do not count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from obert.auth import Actor
+from obert.catalog.access import load_dataset
+from obert.catalog.common import MAX_PAGE
+from obert.catalog.datasets import list_datasets
+from obert.catalog.models import Dataset
+from obert.catalog.vocabulary import vocabulary
+from obert.storage import Store
+from obert.storage.tables.catalog import activity
+
+GRACE_RATIO = 0.10
+GRACE_FIXED = timedelta(days=2)
+_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    dataset_id: str
+    dataset_name: str
+    frequency: str | None
+    expected_every: timedelta | None  # None: the frequency promises no interval
+    last_updated: datetime | None
+    due_by: datetime | None  # when it becomes late
+    late: bool
+    late_by: timedelta | None
+
+    @property
+    def status(self) -> str:
+        if self.expected_every is None:
+            return "not_applicable"
+        if self.last_updated is None:
+            return "unknown"
+        return "late" if self.late else "fresh"
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration as a timedelta, with calendar years and months at their average length."""
+    match = _DURATION.match(text)
+    if not match or text in ("P", "PT"):
+        raise ValueError(f"not an ISO 8601 duration: {text!r}")
+    n = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    days = n["y"] * 365.25 + n["mo"] * 30.44 + n["w"] * 7 + n["d"]
+    return timedelta(days=days, hours=n["h"], minutes=n["mi"])
+
+
+def expected_interval(frequency: str | None) -> timedelta | None:
+    concept = vocabulary("frequency").get(frequency) if frequency else None
+    duration = concept.extra.get("iso8601") if concept else None
+    return parse_duration(str(duration)) if duration else None
+
+
+def grace(interval: timedelta) -> timedelta:
+    return interval * GRACE_RATIO + GRACE_FIXED
+
+
+def last_update(conn: Connection, dataset: Dataset) -> datetime | None:
+    """The latest moment the dataset's data is known to have changed."""
+    moments = [_parse(dataset.modified)]
+    moments += [_parse(r.modified) for r in dataset.resources]
+    resource_ids = [r.id for r in dataset.resources]
+    if resource_ids:
+        moments.append(
+            conn.execute(
+                sa.select(sa.func.max(activity.c.at)).where(
+                    activity.c.object_type == "resource",
+                    activity.c.action == "upload",
+                    activity.c.object_id.in_(resource_ids),
+                )
+            ).scalar()
+        )
+    known = [m for m in moments if m is not None]
+    if known:
+        return max(known)
+    # Nothing says when the data changed: its publication is the best we know.
+    return _parse(dataset.issued) or dataset.created_at
+
+
+def freshness(conn: Connection, dataset: Dataset, *, now: datetime | None = None) -> Freshness:
+    now = now or datetime.now(UTC)
+    interval = expected_interval(dataset.frequency)
+    last = last_update(conn, dataset) if interval else None
+    due = last + interval + grace(interval) if interval and last else None
+    late = due is not None and now > due
+    return Freshness(
+        dataset_id=dataset.id,
+        dataset_name=dataset.name,
+        frequency=dataset.frequency,
+        expected_every=interval,
+        last_updated=last,
+        due_by=due,
+        late=late,
+        late_by=(now - due) if late and due else None,
+    )
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+        parsed = datetime(day.year, day.month, day.day)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def dataset_freshness(*, store: Store, actor: Actor, ref: str, now: datetime | None = None) -> Freshness:
+    with store.read() as conn:
+        return freshness(conn, load_dataset(conn, actor, ref), now=now)
+
+
+def list_freshness(
+    *,
+    store: Store,
+    actor: Actor,
+    late_only: bool = False,
+    organization: str | None = None,
+    now: datetime | None = None,
+) -> list[Freshness]:
+    """Every dataset `actor` may see (of one publisher), the latest first, optionally only the late ones."""
+    out: list[Freshness] = []
+    cursor: str | None = None
+    while True:
+        page = list_datasets(
+            store=store, actor=actor, limit=MAX_PAGE, cursor=cursor, organization=organization
+        )
+        with store.read() as conn:
+            out += [freshness(conn, d, now=now) for d in page.items]
+        if not page.next:
+            break
+        cursor = page.next
+    if late_only:
+        out = [f for f in out if f.late]
+    return sorted(
+        out, key=lambda f: (not f.late, -(f.late_by or timedelta()).total_seconds(), f.dataset_name)
+    )

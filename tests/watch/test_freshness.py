@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from obert.watch.freshness import expected_interval, parse_duration
+from tests.conftest import dataset_payload
+
+
+def ago(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("P1Y", 365.25),
+        ("P6M", 182.64),
+        ("P2W", 14),
+        ("P1D", 1),
+        ("PT12H", 0.5),
+        ("PT84H", 3.5),
+        ("P1DT6H", 1.25),
+    ],
+)
+def test_iso_8601_durations(text: str, days: float) -> None:
+    assert parse_duration(text).total_seconds() / 86400 == pytest.approx(days)
+
+
+@pytest.mark.parametrize("bad", ["", "P", "PT", "1Y", "P1.5Y", "monthly"])
+def test_bad_durations_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+def test_frequencies_without_a_rhythm_promise_nothing() -> None:
+    for code in ("IRREG", "UNKNOWN", "NEVER", "UPDATE_CONT", "CONT", "OTHER", None):
+        assert expected_interval(code) is None
+    assert expected_interval("MONTHLY") == timedelta(days=30.44)
+
+
+def test_late_datasets_are_flagged_and_fresh_ones_are_not(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    cases = {
+        "late-monthly": ("MONTHLY", ago(92)),
+        "fresh-monthly": ("MONTHLY", ago(5)),
+        "monthly-in-grace": ("MONTHLY", ago(34)),  # 30.44 days + 10% + 2 days of grace
+        "irregular": ("IRREG", ago(3000)),
+        "unknown": ("UNKNOWN", ago(3000)),
+        "never": ("NEVER", ago(3000)),
+        "continuous": ("UPDATE_CONT", ago(3000)),
+        "late-annual": ("ANNUAL", ago(800)),
+    }
+    for name, (frequency, modified) in cases.items():
+        payload = dataset_payload(name=name, frequency=frequency, modified=modified, issued=None)
+        assert client.post("/api/v1/datasets", json=payload, headers=admin).status_code == 201
+
+    one = client.get("/api/v1/datasets/late-monthly/freshness").json()
+    assert one["late"] is True and one["status"] == "late"
+    assert one["expected_every_days"] == 30.44 and one["late_by_days"] == pytest.approx(92 - 35.48, abs=0.1)
+    assert client.get("/api/v1/datasets/fresh-monthly/freshness").json()["status"] == "fresh"
+    assert client.get("/api/v1/datasets/irregular/freshness").json()["status"] == "not_applicable"
+
+    late = client.get("/api/v1/freshness", params={"late": "true"}).json()
+    assert [f["dataset_name"] for f in late["data"]] == ["late-annual", "late-monthly"]  # the latest first
+    everything = client.get("/api/v1/freshness", params={"organization": "guardia-urbana"}).json()
+    assert everything["count"] == len(cases)
+    assert not client.get("/api/v1/freshness", params={"late": "true", "organization": "nobody"}).is_success
+
+    page = client.get("/en/dataset/late-monthly").text
+    assert "Late:" in page and "expected monthly, last updated 3 months ago" in page
+    assert "Endarrerit:" in client.get("/ca/dataset/late-monthly").text
+    for fresh in ("fresh-monthly", "monthly-in-grace", "irregular", "continuous"):
+        assert "Late:" not in client.get(f"/en/dataset/{fresh}").text, fresh
+
+
+def test_an_uploaded_file_counts_as_an_update(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    payload = dataset_payload(frequency="WEEKLY", modified=ago(60), issued=None)
+    client.post("/api/v1/datasets", json=payload, headers=admin)
+    assert client.get("/api/v1/datasets/accidents-2018/freshness").json()["late"] is True
+    res = client.post("/api/v1/datasets/accidents-2018/resources", json={"title": {"en": "x"}}, headers=admin)
+    assert client.get("/api/v1/datasets/accidents-2018/freshness").json()["late"] is True  # metadata only
+    client.post(
+        f"/api/v1/resources/{res.json()['id']}/upload",
+        files={"file": ("week.csv", b"a\n1\n", "text/csv")},
+        headers=admin,
+    )
+    assert client.get("/api/v1/datasets/accidents-2018/freshness").json()["late"] is False
+
+
+def test_private_datasets_freshness_is_private(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    client.post(
+        "/api/v1/datasets", json=dataset_payload(visibility="private", modified=ago(900)), headers=admin
+    )
+    assert client.get("/api/v1/datasets/accidents-2018/freshness").status_code == 404
+    assert client.get("/api/v1/freshness").json()["count"] == 0
+    assert client.get("/api/v1/freshness", headers=admin).json()["count"] == 1
