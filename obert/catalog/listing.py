@@ -22,6 +22,7 @@ from obert.catalog.groups import group_names_by_dataset
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import FieldError, Invalid
+from obert.search import Viewer, matching_ids
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
 
@@ -70,7 +71,12 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         where.append(datasets.c.visibility == Visibility.PUBLIC.value)
     if query.modified_since is not None:
         where.append(datasets.c.updated_at >= query.modified_since)
+    text = query.text.strip()
     with store.read() as conn:
+        if text and text != "*:*":
+            # Words are matched by the search index (stems, accents, case), as the search page does.
+            viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
+            where.append(datasets.c.id.in_(matching_ids(conn, viewer=viewer, text=text)))
         rows = conn.execute(sa.select(datasets).where(*where)).all()
         found = datasets_from_rows(conn, rows)
         in_groups = group_names_by_dataset(conn, [d.id for d in found])
@@ -113,17 +119,7 @@ def _matches(dataset: Dataset, query: BrowseQuery, groups: Mapping[str, list[str
         values = {v.casefold() for v in facet_values(dataset, name, groups)}
         if not all(w.casefold() in values for w in wanted):
             return False
-    if not query.text.strip() or query.text.strip() == "*:*":
-        return True
-    haystack = " ".join(
-        [
-            dataset.name,
-            *dataset.title.values(),
-            *dataset.description.values(),
-            *(w for words in dataset.keywords.values() for w in words),
-        ]
-    ).casefold()
-    return all(term in haystack for term in query.text.casefold().split())
+    return True
 
 
 def _sort_key(key: SortKey) -> Callable[[Dataset], str]:

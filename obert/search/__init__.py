@@ -4,7 +4,16 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
-from obert.search.index import clear, find, indexed_count, remove_documents, suggest, visible, write_documents
+from obert.search.index import (
+    clear,
+    find,
+    indexed_count,
+    matching_ids,
+    remove_documents,
+    suggest,
+    visible,
+    write_documents,
+)
 from obert.search.model import (
     FACETS,
     MAX_OFFSET,
@@ -28,6 +37,7 @@ __all__ = [
     "clear",
     "find",
     "indexed_count",
+    "matching_ids",
     "remove_documents",
     "suggest",
     "visible",

@@ -99,6 +99,19 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     return Hits(ids, count, facet_counts, relaxed)
 
 
+def matching_ids(conn: Connection, *, viewer: Viewer, text: str) -> list[str]:
+    """Ids of every dataset `viewer` may see whose text matches `text` (all words), best match first: for
+    callers that filter and page further themselves, such as CKAN's package_search."""
+    terms = query_terms(text)
+    if not terms:
+        return []
+    hits = _hits(conn, terms, any_term=False, ranked=True)
+    if hits is None:
+        return []
+    select = _matching([docs.c.dataset_id], viewer, SearchQuery(), hits).order_by(hits.c.rank, docs.c.name)
+    return list(conn.execute(select).scalars())
+
+
 def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:
     """Ids of the datasets whose title or keywords start like `text` (the search box's type-ahead)."""
     terms = query_terms(text)

@@ -280,13 +280,13 @@ def test_the_periodic_fan_out_works_through_the_log_in_short_steps(
     for n in range(3):
         client.post("/api/v1/datasets", json=dataset_payload(name=f"set-{n}"), headers=admin)
     assert "webhooks.dispatch" in tick(portal.store, portal.periodic)
-    assert run_due_job(portal)
+    # The tick queues the other periodic tasks' jobs too (garbage collection, link checks): run them all.
+    while run_due_job(portal):
+        pass
     (fanout,) = list_jobs(portal.store, kind=webhooks.FANOUT_KIND)
     # The log holds the publisher's creation too: read, but nobody follows it.
     assert fanout.state is JobState.DONE and fanout.result == {"read": 4, "queued": 3}
     assert [(s.read, s.more) for s in steps] == [(2, True), (2, False)]
-    while run_due_job(portal):
-        pass
     names = sorted(json.loads(r.body)["dataset"]["name"] for r in hook.requests)
     assert names == ["set-0", "set-1", "set-2"]
     with portal.store.begin() as conn:

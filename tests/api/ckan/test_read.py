@@ -131,6 +131,9 @@ def test_package_search_filters_and_text(ckan: ckanapi.RemoteCKAN) -> None:
     assert [p["name"] for p in both["results"]] == ["bicing-estacions"]
     assert ckan.action.package_search(q="bicing")["count"] == 1
     assert ckan.action.package_search(q="accidentes tráfico")["count"] >= 1
+    # Words go through the search index: accents and case do not matter, stems match.
+    assert ckan.action.package_search(q="ACCIDENTES TRAFICO")["count"] >= 1
+    assert ckan.action.package_search(q="estacio")["count"] >= 1
     limited = ckan.action.package_search(rows=0, **{"facet.field": '["organization"]', "facet.limit": 2})
     assert len(limited["facets"]["organization"]) == 2
 
