@@ -6,25 +6,36 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import Scope
 
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
+from obert.api.middleware import (
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    ReadOnlyCorsMiddleware,
+    SecurityHeadersMiddleware,
+)
 from obert.api.system import router as system_router
+from obert.api.v1 import audit as v1_audit
 from obert.api.v1 import datasets as v1_datasets
+from obert.api.v1 import members as v1_members
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import resources as v1_resources
-from obert.errors import ObertError
+from obert.api.v1 import tokens as v1_tokens
+from obert.api.v1 import transitions as v1_transitions
+from obert.errors import ObertError, RateLimited
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.types import Lang
-from obert.web import pages
+from obert.web import account, pages, publish
 from obert.web.language import LanguageMiddleware
 from obert.web.templating import render
 
@@ -59,30 +70,61 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.state.portal = portal
 
-    for module in (v1_datasets, v1_organizations, v1_resources):
+    for module in (
+        v1_transitions,
+        v1_datasets,
+        v1_members,
+        v1_organizations,
+        v1_resources,
+        v1_tokens,
+        v1_audit,
+    ):
         app.include_router(module.router)
     app.include_router(system_router)
     app.include_router(pages.router)
+    app.include_router(account.router)
+    app.include_router(publish.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="obert API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        # Our own page: FastAPI's helper inlines a script, which the Content-Security-Policy forbids.
+        return HTMLResponse(render("en", "api_docs.html", openapi_url="/api/v1/openapi.json"))
 
     @app.get("/api", include_in_schema=False)
     def api_root() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
+    # Added innermost first. Outermost: security headers (so refusals carry them too), then CORS, the
+    # language (so refusals are in the visitor's language), budgets, then body limits nearest the app.
     app.add_middleware(_MetricsMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        respond=_refusal,
+    )
+    app.add_middleware(RateLimitMiddleware, limiter=portal.limiter, settings=settings, respond=_refusal)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
+    app.add_middleware(ReadOnlyCorsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
+
+
+def _refusal(scope: Scope, exc: ObertError) -> Response:
+    """The response of a request refused by middleware, in the shape of the face it was sent to."""
+    request = Request(scope)
+    if _is_api(request):
+        return obert_error_response(exc)
+    if exc.status == 401 and request.method == "GET":
+        # A signed-out visitor who follows a link to a staff page is sent to sign in, then back.
+        lang = getattr(request.state, "lang", "ca")
+        return RedirectResponse(f"/{lang}/login?next={quote(request.url.path)}", status_code=303)
+    response = _html_error(request, exc.status, exc.message)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _is_api(request: Request) -> bool:
@@ -107,7 +149,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def obert_error(request: Request, exc: ObertError) -> Response:
         if _is_api(request):
             return obert_error_response(exc)
-        return _html_error(request, exc.status, exc.message)
+        return _refusal(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy
 from obert.http import Allowlist, HttpClient
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
+from obert.ratelimit import RateLimiter
 from obert.settings import Settings
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
@@ -22,6 +24,8 @@ class Portal:
     http: HttpClient
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     periodic: Sequence[Periodic] = ()
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    workflow: WorkflowPolicy = DEFAULT_POLICY
 
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
@@ -50,4 +54,9 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         files=FileStore(settings.files_dir),
         metrics=Metrics(),
         http=HttpClient(allowlist=Allowlist.parse(settings.http_allowlist)),
+        limiter=RateLimiter(settings.redis_url),
+        workflow=WorkflowPolicy(
+            review_required=settings.review_required,
+            sysadmin_may_approve_own=settings.sysadmin_may_approve_own,
+        ),
     )

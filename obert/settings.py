@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # Sign-in and publishing (obert/auth, obert/catalog/workflow.py).
+    session_hours: float = Field(default=12.0, gt=0)
+    login_failures: str = "5 per 15 minutes"  # failed sign-ins allowed per account and per address
+    review_required: bool = False  # site-wide default; each organisation may override it
+    sysadmin_may_approve_own: bool = True  # four eyes on approvals, except for site administrators
+    # Request budgets per client (token, else address), in the `limits` notation ("N per period").
+    rate_limits_enabled: bool = True
+    rate_limit_reads: str = "600 per minute"
+    rate_limit_writes: str = "120 per minute"
+    rate_limit_sql: str = "60 per minute"  # SQL queries and exports, the expensive reads
+    rate_limit_login: str = "20 per minute"
+    max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
+    tile_server: str = ""  # origin of map tiles, allowed in the Content-Security-Policy's img-src
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET:

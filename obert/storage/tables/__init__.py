@@ -5,7 +5,7 @@ what the code expects to find, and a test checks that the two agree. A new conce
 here, imported below so that `metadata` knows every table.
 """
 
-from obert.storage.tables import catalog, jobs
+from obert.storage.tables import accounts, catalog, jobs
 from obert.storage.tables.base import metadata
 
-__all__ = ["catalog", "jobs", "metadata"]
+__all__ = ["accounts", "catalog", "jobs", "metadata"]
