@@ -97,14 +97,16 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     # Added innermost first. Outermost: security headers (so refusals carry them too), then CORS, the
-    # language (so refusals are in the visitor's language), budgets, then body limits nearest the app.
-    app.add_middleware(_MetricsMiddleware)
+    # language (so refusals are in the visitor's language), budgets, metrics, then body limits.
+    # Body limits sit innermost: a BaseHTTPMiddleware (metrics) between them and the app would wrap the
+    # mid-stream 413 in an exception group that FastAPI's body parser turns into a 400.
     app.add_middleware(
         BodyLimitMiddleware,
         max_body=settings.max_body_bytes,
         max_upload=settings.max_upload_bytes,
         respond=_refusal,
     )
+    app.add_middleware(_MetricsMiddleware)
     app.add_middleware(RateLimitMiddleware, limiter=portal.limiter, settings=settings, respond=_refusal)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     app.add_middleware(ReadOnlyCorsMiddleware)
