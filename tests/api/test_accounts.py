@@ -41,7 +41,9 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(world: World, portal: P
 
 def test_token_input_is_checked(world: World) -> None:
     bad = world.client.post(
-        "/api/v1/tokens", json={"name": "", "scope": "admin", "expires_in_days": 0}, headers=world.headers["editor"]
+        "/api/v1/tokens",
+        json={"name": "", "scope": "admin", "expires_in_days": 0},
+        headers=world.headers["editor"],
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"name", "scope", "expires_in_days"}
@@ -49,8 +51,13 @@ def test_token_input_is_checked(world: World) -> None:
 
 def test_nobody_revokes_someone_elses_token_but_a_site_admin(world: World) -> None:
     target = world.token_ids["member"]
-    assert world.client.delete(f"/api/v1/tokens/{target}", headers=world.headers["org_admin"]).status_code == 404
-    assert world.client.delete(f"/api/v1/tokens/{target}", headers=world.headers["site_admin"]).status_code == 204
+    assert (
+        world.client.delete(f"/api/v1/tokens/{target}", headers=world.headers["org_admin"]).status_code == 404
+    )
+    assert (
+        world.client.delete(f"/api/v1/tokens/{target}", headers=world.headers["site_admin"]).status_code
+        == 204
+    )
     assert world.client.get("/api/v1/tokens", headers=world.headers["member"]).status_code == 401
 
 
@@ -60,11 +67,15 @@ def test_org_admins_manage_roles_and_the_change_takes_effect(world: World) -> No
     added = world.client.put(f"{url}/reader", json={"role": "member"}, headers=admin)
     assert added.json()["role"] == "member"
     # The reader's read-only token now sees the organisation's drafts.
-    assert world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["read_token"]).status_code == 200
+    assert (
+        world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["read_token"]).status_code == 200
+    )
     names = {m["name"]: m["role"] for m in world.client.get(url, headers=admin).json()}
     assert names == {"org-admin": "admin", "editor": "editor", "member": "member", "reader": "member"}
     assert world.client.delete(f"{url}/reader", headers=admin).status_code == 204
-    assert world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["read_token"]).status_code == 404
+    assert (
+        world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["read_token"]).status_code == 404
+    )
     unknown = world.client.put(f"{url}/nobody", json={"role": "member"}, headers=admin)
     assert unknown.status_code == 404
     bad_role = world.client.put(f"{url}/reader", json={"role": "owner"}, headers=admin)
@@ -91,7 +102,8 @@ def test_site_admins_grant_the_site_admin_flag(world: World) -> None:
 
 def test_every_account_write_lands_in_the_audit_log(world: World, portal: Portal) -> None:
     world.client.put(
-        "/api/v1/organizations/guardia-urbana/members/reader", json={"role": "editor"},
+        "/api/v1/organizations/guardia-urbana/members/reader",
+        json={"role": "editor"},
         headers=world.headers["org_admin"],
     )
     world.client.post("/api/v1/tokens", json={"name": "x"}, headers=world.headers["editor"])
@@ -113,7 +125,9 @@ def test_audit_filters_paging_and_exports(world: World) -> None:
     world.client.post("/api/v1/tokens", json={"name": "x"}, headers=world.headers["editor"])
     mine = world.client.get(f"/api/v1/audit?actor={editor_id}", headers=admin).json()["data"]
     assert mine and all(e["actor_id"] == editor_id for e in mine)
-    uploads = world.client.get("/api/v1/audit?action=upload&object_type=resource", headers=admin).json()["data"]
+    uploads = world.client.get("/api/v1/audit?action=upload&object_type=resource", headers=admin).json()[
+        "data"
+    ]
     assert len(uploads) == 5
     seen: list[int] = []
     cursor = None

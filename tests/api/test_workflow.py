@@ -21,7 +21,8 @@ def world(client: TestClient, portal: object) -> World:
 
 def _move(world: World, role: str, ref: str, action: str, comment: str | None = None) -> object:
     return world.client.post(
-        f"/api/v1/datasets/{ref}/transitions", json={"action": action, "comment": comment},
+        f"/api/v1/datasets/{ref}/transitions",
+        json={"action": action, "comment": comment},
         headers=world.headers[role],
     )
 
@@ -98,12 +99,16 @@ def test_review_required_stops_editors_publishing_directly(world: World) -> None
     )
     assert draft.status_code == 201
     # Editing an already published dataset stays possible; administrators publish directly.
-    assert world.client.patch(
-        "/api/v1/datasets/ds-public", json={"version": "2"}, headers=editor
-    ).status_code == 200
-    assert world.client.patch(
-        "/api/v1/datasets/ds-draft", json={"state": "published"}, headers=admin
-    ).status_code == 200
+    assert (
+        world.client.patch("/api/v1/datasets/ds-public", json={"version": "2"}, headers=editor).status_code
+        == 200
+    )
+    assert (
+        world.client.patch(
+            "/api/v1/datasets/ds-draft", json={"state": "published"}, headers=admin
+        ).status_code
+        == 200
+    )
 
 
 def test_the_site_wide_setting_applies_where_an_organisation_has_no_rule(world: World) -> None:
@@ -111,7 +116,14 @@ def test_the_site_wide_setting_applies_where_an_organisation_has_no_rule(world: 
     strict = replace(world.portal, settings=settings, workflow=WorkflowPolicy(review_required=True))
     client = TestClient(create_app(settings, portal=strict))
     editor = world.headers["editor"]
-    assert client.post("/api/v1/datasets", json=dataset_payload(name="x-1"), headers=editor).status_code == 403
-    client.put("/api/v1/organizations/guardia-urbana/policy", json={"review_required": False},
-               headers=world.headers["org_admin"])
-    assert client.post("/api/v1/datasets", json=dataset_payload(name="x-1"), headers=editor).status_code == 201
+    assert (
+        client.post("/api/v1/datasets", json=dataset_payload(name="x-1"), headers=editor).status_code == 403
+    )
+    client.put(
+        "/api/v1/organizations/guardia-urbana/policy",
+        json={"review_required": False},
+        headers=world.headers["org_admin"],
+    )
+    assert (
+        client.post("/api/v1/datasets", json=dataset_payload(name="x-1"), headers=editor).status_code == 201
+    )

@@ -17,7 +17,11 @@ def _writes_to_activity(tree: ast.AST) -> list[str]:
         # activity.update(), activity.delete(), sa.update(activity), sa.delete(activity), raw SQL
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             target = node.func.value
-            if node.func.attr in ("update", "delete") and isinstance(target, ast.Name) and target.id == "activity":
+            if (
+                node.func.attr in ("update", "delete")
+                and isinstance(target, ast.Name)
+                and target.id == "activity"
+            ):
                 found.append(f"activity.{node.func.attr}()")
             if node.func.attr in ("update", "delete") and any(
                 isinstance(a, ast.Name) and a.id == "activity" for a in node.args
@@ -48,6 +52,8 @@ def test_the_detector_would_notice_an_update() -> None:
 
 def test_the_audit_service_offers_no_way_to_change_history() -> None:
     public = {name for name in dir(audit) if not name.startswith("_") and callable(getattr(audit, name))}
-    writers = {n for n in public if any(w in n.lower() for w in ("update", "delete", "remove", "purge", "edit"))}
+    writers = {
+        n for n in public if any(w in n.lower() for w in ("update", "delete", "remove", "purge", "edit"))
+    }
     assert writers == set()
     assert "append" in public

@@ -46,7 +46,9 @@ def test_only_a_hash_of_the_session_id_is_stored(world: World, portal: Portal) -
 
 def test_the_cookie_is_secure_when_the_site_is_https(world: World, portal: Portal) -> None:
     https = portal.settings.model_copy(update={"base_url": "https://dades.example.cat"})
-    client = TestClient(create_app(https, portal=replace(portal, settings=https)), base_url="https://testserver")
+    client = TestClient(
+        create_app(https, portal=replace(portal, settings=https)), base_url="https://testserver"
+    )
     page = client.get("/en/login")
     response = client.post(
         "/en/login",
@@ -60,7 +62,9 @@ def test_the_cookie_is_secure_when_the_site_is_https(world: World, portal: Porta
 def test_a_new_session_id_on_every_sign_in(world: World) -> None:
     """Session fixation: a session id planted before sign-in is never the one that gets signed in."""
     client = world.client
-    client.cookies.set("obert_session", "planted-by-an-attacker-aaaaaaaaaaaaaaaaaaaaaaaa", domain="testserver.local")
+    client.cookies.set(
+        "obert_session", "planted-by-an-attacker-aaaaaaaaaaaaaaaaaaaaaaaa", domain="testserver.local"
+    )
     login(client, "editor")
     first = client.cookies["obert_session"]
     assert first != "planted-by-an-attacker-aaaaaaaaaaaaaaaaaaaaaaaa"
@@ -93,7 +97,9 @@ def test_failed_sign_ins_are_throttled_per_account(world: World) -> None:
     client = world.client
     token = csrf_of(client.get("/en/login").text)
     codes = [
-        client.post("/en/login", data={"name": "editor", "password": f"guess-{i}", "csrf_token": token}).status_code
+        client.post(
+            "/en/login", data={"name": "editor", "password": f"guess-{i}", "csrf_token": token}
+        ).status_code
         for i in range(7)
     ]
     assert codes[:5] == [401] * 5
@@ -109,7 +115,9 @@ def test_failed_sign_ins_are_throttled_per_address_across_accounts(world: World)
     token = csrf_of(client.get("/en/login").text)
     names = ["member", "editor", "org-admin", "other-admin", "site-admin", "reader"]
     codes = [
-        client.post("/en/login", data={"name": n, "password": "nope-nope-nope", "csrf_token": token}).status_code
+        client.post(
+            "/en/login", data={"name": n, "password": "nope-nope-nope", "csrf_token": token}
+        ).status_code
         for n in names
     ]
     assert codes[-1] == 429

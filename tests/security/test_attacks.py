@@ -24,7 +24,9 @@ from tests.security.world import World, csrf_of, login
         ("/en/account/password", {"current_password": "x", "new_password": "y" * 12}),
     ],
 )
-def test_forms_without_the_sessions_csrf_token_are_refused(world: World, path: str, data: dict[str, str]) -> None:
+def test_forms_without_the_sessions_csrf_token_are_refused(
+    world: World, path: str, data: dict[str, str]
+) -> None:
     client = login(world.client, "org-admin")
     missing = client.post(path, data=data, follow_redirects=False)
     wrong = client.post(path, data={**data, "csrf_token": "forged" * 8}, follow_redirects=False)
@@ -35,7 +37,10 @@ def test_forms_without_the_sessions_csrf_token_are_refused(world: World, path: s
     assert client.post(path, data={**data, "csrf_token": foreign}, follow_redirects=False).status_code == 403
     # Nothing happened: the session still works and the draft is still a draft.
     assert client.get("/en/publish").status_code == 200
-    assert world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["site_admin"]).json()["state"] == "draft"
+    assert (
+        world.client.get("/api/v1/datasets/ds-draft", headers=world.headers["site_admin"]).json()["state"]
+        == "draft"
+    )
 
 
 def test_sign_in_form_needs_its_double_submit_token(world: World) -> None:
@@ -61,7 +66,14 @@ def test_malformed_session_cookies_are_just_signed_out(world: World, cookie: str
 
 @pytest.mark.parametrize(
     "header",
-    ["Bearer", "Bearer ", "Bearer obert_" + "A" * 5000, "Basic dXNlcjpwYXNz", "Bearer \x7f\x01", "obert_nope"],
+    [
+        "Bearer",
+        "Bearer ",
+        "Bearer obert_" + "A" * 5000,
+        "Basic dXNlcjpwYXNz",
+        "Bearer \x7f\x01",
+        "obert_nope",
+    ],
 )
 def test_malformed_tokens_get_a_401_in_the_error_shape(world: World, header: str) -> None:
     response = world.client.get("/api/v1/datasets", headers={"Authorization": header})
@@ -73,17 +85,22 @@ def test_revoked_and_expired_tokens_are_refused(world: World) -> None:
     headers = world.headers["editor"]
     created = world.client.post("/api/v1/tokens", json={"name": "short", "scope": "read"}, headers=headers)
     secret = created.json()["secret"]
-    assert world.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        world.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
     world.client.delete(f"/api/v1/tokens/{created.json()['id']}", headers=headers)
-    assert world.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        world.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
 # ---------------------------------------------------------------- oversized bodies
 def test_a_body_over_the_limit_is_refused_before_it_is_read(world: World) -> None:
     limit = world.portal.settings.max_body_bytes
     response = world.client.post(
-        "/api/v1/datasets", content=b"{" + b" " * limit + b"}", headers={**world.headers["editor"],
-                                                                           "Content-Type": "application/json"}
+        "/api/v1/datasets",
+        content=b"{" + b" " * limit + b"}",
+        headers={**world.headers["editor"], "Content-Type": "application/json"},
     )
     assert response.status_code == 413
     assert response.json()["status"] == 413
@@ -100,7 +117,9 @@ def test_a_streamed_body_is_cut_off_at_the_limit(world: World) -> None:
             yield b" " * 65536
 
     response = world.client.post(
-        "/api/v1/datasets", content=chunks(), headers={**world.headers["editor"], "Content-Type": "application/json"}
+        "/api/v1/datasets",
+        content=chunks(),
+        headers={**world.headers["editor"], "Content-Type": "application/json"},
     )
     assert response.status_code == 413
     assert response.json()["error"].startswith("the request body is larger")
@@ -158,13 +177,19 @@ def internal_server() -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.mark.parametrize("target", ["{internal}/admin", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"])
-def test_url_taking_endpoints_never_fetch_internal_addresses(world: World, internal_server: str, target: str) -> None:
+@pytest.mark.parametrize(
+    "target", ["{internal}/admin", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"]
+)
+def test_url_taking_endpoints_never_fetch_internal_addresses(
+    world: World, internal_server: str, target: str
+) -> None:
     """Resources given by URL (API and the publisher's form) are stored, never fetched by the server, and
     the portal's HTTP client refuses loopback and metadata addresses outright."""
     url = target.format(internal=internal_server)
     headers = world.headers["editor"]
-    api = world.client.post("/api/v1/datasets/ds-draft/resources", json={"download_url": url}, headers=headers)
+    api = world.client.post(
+        "/api/v1/datasets/ds-draft/resources", json={"download_url": url}, headers=headers
+    )
     assert api.status_code == 201
     client = login(TestClient(world.client.app), "editor")
     token = csrf_of(client.get("/en/publish/dataset/ds-draft").text)

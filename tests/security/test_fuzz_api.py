@@ -20,7 +20,7 @@ from obert.portal import build_portal
 from obert.settings import Settings
 from tests.security.world import build_world
 
-EXAMPLES = 25
+EXAMPLES = 150
 
 
 def _fuzz_target() -> tuple[schemathesis.Schema, dict[str, str]]:
@@ -53,7 +53,9 @@ schema, HEADERS = _fuzz_target()
 )
 def test_no_request_makes_the_api_fail(case: schemathesis.Case) -> None:
     response = case.call(headers=HEADERS)
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:500]}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:500]}"
+    )
     content_type = (response.headers.get("content-type") or [""])[0]
     if response.status_code >= 400 and content_type.startswith("application/json"):
         body = response.json()

@@ -16,8 +16,18 @@ CSP = (
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/en/datasets", "/en/login", "/api/v1/datasets", "/api/docs", "/nowhere", "/api/v1/nowhere",
-             "/static/obert.css", "/api/v1/openapi.json"]
+    "path",
+    [
+        "/",
+        "/en/datasets",
+        "/en/login",
+        "/api/v1/datasets",
+        "/api/docs",
+        "/nowhere",
+        "/api/v1/nowhere",
+        "/static/obert.css",
+        "/api/v1/openapi.json",
+    ],
 )
 def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -31,7 +41,10 @@ def test_every_response_carries_the_security_headers(client: TestClient, path: s
 
 def test_hsts_and_tile_server_follow_the_settings(settings: Settings, portal: Portal) -> None:
     custom = settings.model_copy(
-        update={"base_url": "https://dades.example.cat", "tile_server": "https://tiles.example.org/{z}/{x}/{y}.png"}
+        update={
+            "base_url": "https://dades.example.cat",
+            "tile_server": "https://tiles.example.org/{z}/{x}/{y}.png",
+        }
     )
     response = TestClient(create_app(custom, portal=portal)).get("/")
     assert response.headers["strict-transport-security"].startswith("max-age=")

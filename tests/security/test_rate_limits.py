@@ -20,7 +20,9 @@ def _app(settings: Settings, portal: Portal, **budgets: str) -> TestClient:
     return TestClient(create_app(tight, portal=replace(portal, settings=tight, limiter=RateLimiter())))
 
 
-def test_reads_over_budget_get_429_with_retry_after_in_the_error_shape(settings: Settings, portal: Portal) -> None:
+def test_reads_over_budget_get_429_with_retry_after_in_the_error_shape(
+    settings: Settings, portal: Portal
+) -> None:
     client = _app(settings, portal, rate_limit_reads="5 per minute")
     codes = [client.get("/api/v1/datasets").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
@@ -34,9 +36,16 @@ def test_reads_over_budget_get_429_with_retry_after_in_the_error_shape(settings:
     assert "retry-after" in page.headers
 
 
-def test_writes_reads_and_sql_have_separate_budgets(settings: Settings, portal: Portal, admin: dict[str, str]) -> None:
-    client = _app(settings, portal, rate_limit_writes="2 per minute", rate_limit_reads="100 per minute",
-                  rate_limit_sql="1 per minute")
+def test_writes_reads_and_sql_have_separate_budgets(
+    settings: Settings, portal: Portal, admin: dict[str, str]
+) -> None:
+    client = _app(
+        settings,
+        portal,
+        rate_limit_writes="2 per minute",
+        rate_limit_reads="100 per minute",
+        rate_limit_sql="1 per minute",
+    )
     for _ in range(2):
         assert client.delete("/api/v1/datasets/nothing", headers=admin).status_code == 404
     assert client.delete("/api/v1/datasets/nothing", headers=admin).status_code == 429
