@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse as parse_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
@@ -46,6 +47,17 @@ class Settings(BaseSettings):
     rate_limit_login: str = "20 per minute"
     max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
     tile_server: str = ""  # origin of map tiles, allowed in the Content-Security-Policy's img-src
+
+    @field_validator(
+        "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"
+    )
+    @classmethod
+    def _budget(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a budget: write it like '600 per minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -87,3 +87,10 @@ def test_an_unreachable_redis_serves_rather_than_refuses() -> None:
     limiter = RateLimiter("redis://127.0.0.1:1/0")
     for _ in range(5):
         limiter.hit("1 per minute", "read", "ip:1")
+
+
+def test_a_budget_that_does_not_parse_is_refused_at_start_up() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="rate_limit_sql"):
+        Settings(mode="test", rate_limit_sql="lots per day")

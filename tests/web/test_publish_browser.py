@@ -1,0 +1,78 @@
+"""The publisher's pages in a real browser under the real Content-Security-Policy: sign in, create a
+draft, submit it; no script or style is blocked and nothing needs JavaScript."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from obert.app import create_app
+from obert.auth import SYSTEM, Role
+from obert.auth.users import create_user, set_membership
+from obert.catalog.models import OrganizationInput
+from obert.catalog.organizations import create_organization
+from obert.portal import Portal
+from obert.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(settings: Settings, portal: Portal) -> Iterator[str]:
+    org = create_organization(
+        store=portal.store, actor=SYSTEM, data=OrganizationInput(name="bcn", title={"ca": "Ajuntament"})
+    )
+    user = create_user(store=portal.store, name="editora", password="correct horse battery")
+    set_membership(store=portal.store, user_id=user.id, organization_id=org.id, role=Role.EDITOR)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, portal=portal), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_sign_in_create_and_submit_in_a_browser(live: str, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for a browser walk-through")
+    playwright = pytest.importorskip("playwright.sync_api")
+    violations: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking"],
+        )
+        page = browser.new_page(java_script_enabled=False)
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
+        page.goto(f"{live}/ca/publish")
+        assert "/ca/login" in page.url
+        page.fill("#f-name", "editora")
+        page.fill("#f-password", "correct horse battery")
+        page.click("button[type=submit]")
+        assert page.url.endswith("/ca/publish")
+        page.click("text=Conjunt de dades nou")
+        page.fill("#f-name", "arbres")
+        page.fill("#f-title_ca", "Arbres de Barcelona")
+        page.check("input[name=themes][value=ENVI]")
+        page.select_option("#f-license", "CC_BY_4_0")
+        page.click("button[type=submit]:text-is('Desa')")
+        assert page.url.endswith("/ca/publish/dataset/arbres")
+        page.click("button[value=submit]")
+        assert "en revisió" in page.inner_text(".meta")
+        browser.close()
+    assert violations == []
