@@ -34,9 +34,9 @@ from obert.api.v1 import transitions as v1_transitions
 from obert.errors import ObertError, RateLimited
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
-from obert.types import Lang
-from obert.web import account, pages, publish
+from obert.web import account, brand, browse, pages, publish
 from obert.web.language import LanguageMiddleware
+from obert.web.respond import page
 from obert.web.templating import render
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -82,6 +82,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(system_router)
     app.include_router(pages.router)
+    app.include_router(browse.router)
+    app.include_router(brand.router)
     app.include_router(account.router)
     app.include_router(publish.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -134,16 +136,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _html_error(request: Request, status: int, message: str) -> Response:
-    lang: Lang = getattr(request.state, "lang", "ca")
-    html = render(
-        lang,
-        "error.html",
-        status=status,
-        message=message,
-        path=request.url.path,
-        site_name=request.app.state.portal.settings.site_name,
-    )
-    return HTMLResponse(html, status_code=status)
+    return page(request, "error.html", status=status, status_code=status, message=message)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

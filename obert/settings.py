@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
 
     site_name: str = "obert"
+    # The city's own look: a logo and brand colours, served as CSS custom properties by /theme.css (the
+    # content security policy forbids inline styles, so they cannot go in the page itself).
+    logo_url: str | None = None
+    brand_color: str = Field(default="#b3001b", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand_ink: str = Field(default="#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")  # text drawn on the brand colour
+    link_color: str = Field(default="#0a4fa8", pattern=r"^#[0-9a-fA-F]{6}$")
+    # Background map tiles, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"; none by default, so maps
+    # draw the data on a plain background and no page ever calls a third-party server.
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
     default_lang: Literal["ca", "es", "en"] = "ca"
     max_upload_bytes: int = 2 * 1024**3
     page_size: int = Field(default=20, ge=1, le=1000)
@@ -46,7 +56,6 @@ class Settings(BaseSettings):
     rate_limit_sql: str = "60 per minute"  # SQL queries and exports, the expensive reads
     rate_limit_login: str = "20 per minute"
     max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
-    tile_server: str = ""  # origin of map tiles, allowed in the Content-Security-Policy's img-src
 
     @field_validator(
         "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"
@@ -68,6 +77,20 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _readable_colours(self) -> Settings:
+        # WCAG 2.1 AA asks 4.5:1 for normal text: refuse a brand that would make the site unreadable.
+        pairs = {
+            "OBERT_BRAND_INK on OBERT_BRAND_COLOR": (self.brand_ink, self.brand_color),
+            "OBERT_LINK_COLOR on white": (self.link_color, "#ffffff"),
+            "OBERT_BRAND_COLOR on white": (self.brand_color, "#ffffff"),
+        }
+        for name, (fore, back) in pairs.items():
+            ratio = contrast_ratio(fore, back)
+            if ratio < 4.5:
+                raise ValueError(f"{name} has a contrast of {ratio:.2f}:1; WCAG 2.1 AA needs at least 4.5:1")
+        return self
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
@@ -77,3 +100,15 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(fore: str, back: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((_luminance(fore), _luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -185,8 +185,8 @@ class SecurityHeadersMiddleware:
 
 def security_headers(settings: Settings) -> dict[str, str]:
     img = "'self' data:"
-    if settings.tile_server:
-        tiles = urlsplit(settings.tile_server)
+    if settings.map_tile_url:
+        tiles = urlsplit(settings.map_tile_url)
         img += f" {tiles.scheme}://{tiles.netloc}"
     csp = (
         f"default-src 'self'; img-src {img}; object-src 'none'; frame-ancestors 'none'; "

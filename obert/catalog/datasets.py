@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
 from obert.catalog.access import load_dataset, require_editor, require_writer, visible_to
+from obert.catalog.browse import has_theme
 from obert.catalog.common import (
     check_limit,
     decode_cursor,
@@ -81,9 +82,12 @@ def list_datasets(
     limit: int = 20,
     cursor: str | None = None,
     organization: str | None = None,
+    theme: str | None = None,
 ) -> Page[Dataset]:
     check_limit(limit)
     where = [visible_to(actor)]
+    if theme:
+        where.append(has_theme(theme))
     with store.read() as conn:
         if organization:
             where.append(datasets.c.organization_id == resolve_organization_id(conn, organization))

@@ -17,6 +17,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.deps import PRE_SESSION_COOKIE, get_session
 from obert.errors import FieldError
 from obert.types import LANGS, Lang
+from obert.web.respond import site_context
 from obert.web.templating import render
 
 FORM_LANGS: Sequence[str] = LANGS
@@ -32,9 +33,7 @@ def page(request: Request, template: str, *, actor: Actor, status: int = 200, **
     html = render(
         lang,
         template,
-        request=request,
-        path=request.url.path,
-        site_name=request.app.state.portal.settings.site_name,
+        **site_context(request),
         vocabulary=vocabulary,
         actor=actor,
         csrf_token=session.csrf_token if session else pre,

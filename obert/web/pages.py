@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from obert.catalog import datasets, organizations, resources
-from obert.catalog.vocabulary import vocabulary
+from obert.catalog import browse, datasets, organizations, resources
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
-from obert.types import Lang
-from obert.web.templating import render
+from obert.web.freshness import freshness
+from obert.web.respond import page as render_page
+from obert.web.snippets import json_snippets
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
-    lang: Lang = request.state.lang
-    path = request.url.path
-    html = render(
-        lang,
-        template,
-        request=request,
-        path=path,
-        site_name=request.app.state.portal.settings.site_name,
-        vocabulary=vocabulary,
-        **context,
-    )
-    return HTMLResponse(html, headers={"Content-Language": lang, "Vary": "Accept-Language, Cookie"})
+    return render_page(request, template, **context)
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
-    latest = datasets.list_datasets(store=portal.store, actor=actor, limit=6)
+    total = datasets.list_datasets(store=portal.store, actor=actor, limit=1).count
+    latest = browse.latest_datasets(store=portal.store, actor=actor, limit=6)
+    themes = browse.theme_counts(store=portal.store, actor=actor)
     orgs = organizations.list_organizations(store=portal.store, limit=50)
-    return _page(request, "home.html", latest=latest, organizations=orgs)
+    return _page(request, "home.html", total=total, latest=latest, themes=themes, organizations=orgs)
 
 
 @router.get("/datasets", response_class=HTMLResponse)
@@ -52,7 +44,16 @@ def dataset_list(
 @router.get("/dataset/{ref}", response_class=HTMLResponse)
 def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> HTMLResponse:
     dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
-    return _page(request, "dataset.html", dataset=dataset, base_url=portal.settings.base_url)
+    api_url = f"{portal.settings.base_url.rstrip('/')}/api/v1/datasets/{dataset.name}"
+    return _page(
+        request,
+        "dataset.html",
+        dataset=dataset,
+        base_url=portal.settings.base_url,
+        fresh=freshness(dataset, now=datetime.now(UTC)),
+        api_url=api_url,
+        api_snippets=json_snippets(api_url),
+    )
 
 
 @router.get("/organizations", response_class=HTMLResponse)

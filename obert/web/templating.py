@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from obert.catalog.vocabulary import vocabulary
 from obert.i18n import LANGUAGE_NAMES, pick, translations
 from obert.types import LANGS, Lang
+from obert.web.links import download_href
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,12 +35,16 @@ def environment(lang: Lang) -> Environment:
         langs=LANGS,
         language_names=LANGUAGE_NAMES,
         href=lambda path: f"/{lang}{path}",
+        download_href=download_href,
+        vocabulary=vocabulary,
     )
     env.filters["pick"] = lambda text: pick(text, lang)[0]
     env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
     env.filters["date"] = lambda value: _date(value, lang)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
     env.filters["filesize"] = lambda value: _filesize(value, lang)
+    env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
+    env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value
     return env
 
 

@@ -43,7 +43,7 @@ def test_hsts_and_tile_server_follow_the_settings(settings: Settings, portal: Po
     custom = settings.model_copy(
         update={
             "base_url": "https://dades.example.cat",
-            "tile_server": "https://tiles.example.org/{z}/{x}/{y}.png",
+            "map_tile_url": "https://tiles.example.org/{z}/{x}/{y}.png",
         }
     )
     response = TestClient(create_app(custom, portal=portal)).get("/")

@@ -1,0 +1,58 @@
+"""Ways into the catalogue for people browsing it: by EU data theme, and what changed last."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from obert.auth import Actor
+from obert.catalog.access import visible_to
+from obert.catalog.common import check_limit
+from obert.catalog.models import Dataset
+from obert.catalog.rows import datasets_from_rows
+from obert.catalog.vocabulary import vocabulary
+from obert.errors import NotFound
+from obert.storage import Store
+from obert.storage.tables.catalog import datasets
+
+
+def theme_code(ref: str) -> str:
+    """The EU data theme code for a code in any case or its IRI; NotFound names the known codes."""
+    concept = vocabulary("data-theme").get(ref)
+    if concept is None:
+        known = ", ".join(c.code for c in vocabulary("data-theme"))
+        raise NotFound(f"no data theme '{ref}' (known: {known})")
+    return concept.code
+
+
+def has_theme(ref: str) -> ColumnElement[bool]:
+    """SQL condition: the dataset lists this EU data theme.
+
+    Themes are stored as a JSON list of validated codes (four capital letters), so matching the quoted code
+    in the column's text is exact, and works alike on SQLite's JSON text and PostgreSQL's jsonb.
+    """
+    return sa.cast(datasets.c.themes, sa.Text).contains(f'"{theme_code(ref)}"')
+
+
+def theme_counts(*, store: Store, actor: Actor) -> dict[str, int]:
+    """How many datasets `actor` may see under each EU data theme (themes with none are left out)."""
+    counts: Counter[str] = Counter()
+    with store.read() as conn:
+        for (themes,) in conn.execute(sa.select(datasets.c.themes).where(visible_to(actor))):
+            counts.update(set(themes or ()))
+    return dict(counts)
+
+
+def latest_datasets(*, store: Store, actor: Actor, limit: int = 6) -> list[Dataset]:
+    """The datasets `actor` may see, most recently changed first."""
+    check_limit(limit)
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(datasets)
+            .where(visible_to(actor))
+            .order_by(datasets.c.updated_at.desc(), datasets.c.name)
+            .limit(limit)
+        ).all()
+        return datasets_from_rows(conn, rows)

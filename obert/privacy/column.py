@@ -1,0 +1,176 @@
+"""One column prepared for the detectors: its non-empty values as text, counted once per distinct value.
+
+Counting distinct values first is what makes scanning cheap: most open-data columns repeat a few codes
+or labels, so each check runs once per distinct value and weighs its answer by how often it occurs.
+Regular-expression prefilters run inside Arrow (RE2, vectorised) so Python only sees candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from obert.privacy.kinds import SEVERITY, Finding, Kind, Reason
+from obert.privacy.masking import mask
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Tuning shared by the detectors (see scan_table for what each means)."""
+
+    min_share: float = 0.5
+    max_examples: int = 3
+    today: date = date(2000, 1, 1)
+
+
+# Long enough and wordy enough to be prose rather than a label, a code or a hash.
+PROSE_MEDIAN_LENGTH = 40
+PROSE_MEDIAN_WORDS = 6
+
+
+# The shortest identifier an integer column can hold is a nine-digit phone number; counts, codes and
+# years are all smaller, and skipping them saves most of the work on statistical tables.
+SMALLEST_IDENTIFIER = 10**8
+
+
+def _max_abs(array: pa.Array | pa.ChunkedArray) -> int:
+    bounds = pc.min_max(array).as_py()
+    return int(max(abs(bounds["min"] or 0), abs(bounds["max"] or 0)))
+
+
+_PROBE = 2_000
+
+
+def _mostly_distinct(text: pa.Array) -> bool:
+    """Whether an evenly spread probe of the column is more than half distinct values."""
+    if len(text) <= _PROBE:
+        return False
+    step = len(text) // _PROBE
+    probe = text.take(pa.array(range(0, step * _PROBE, step), pa.int64()))
+    return int(pc.count_distinct(probe).as_py()) > _PROBE // 2
+
+
+def _is_prose(text: pa.Array) -> bool:
+    length = pc.approximate_median(pc.utf8_length(text)).as_py() or 0.0
+    if length < PROSE_MEDIAN_LENGTH:
+        return False
+    words = pc.approximate_median(pc.count_substring_regex(text, r"\s+")).as_py() or 0.0
+    return float(words) + 1 >= PROSE_MEDIAN_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A scalar column as the detectors see it (nested columns are split into these by the scanner)."""
+
+    name: str
+    distinct: pa.Array  # string values, trimmed, non-empty, each once (see `counted`)
+    counts: pa.Array  # int64, occurrences of each distinct value
+    scanned: int  # cells looked at, empty ones included
+    filled: int  # cells with a value
+    numeric: bool  # the stored type was a number (so no separators, no leading '+')
+    temporal: bool
+    prose: bool  # reads as running text: long values made of several words
+    counted: bool  # distinct really holds each value once (else one entry per row, counts all 1)
+
+    @classmethod
+    def from_array(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column | None:
+        """Prepare `array`; None for what no detector reads: floats, booleans, binary, and integers too
+        small to be a phone or card number."""
+        kind = array.type
+        numeric = pa.types.is_integer(kind) or pa.types.is_decimal(kind)
+        temporal = pa.types.is_temporal(kind)
+        textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if pa.types.is_dictionary(kind):
+            return cls.from_array(name, array.cast(kind.value_type))
+        if not (numeric or temporal or textual):
+            return None
+        if pa.types.is_integer(kind) and len(array) and _max_abs(array) < SMALLEST_IDENTIFIER:
+            return None
+        scanned = len(array)
+        text = pc.utf8_trim_whitespace(pc.cast(array, pa.string()))
+        text = pc.filter(text, pc.and_(pc.is_valid(text), pc.not_equal(text, "")))
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        prose = bool(len(text)) and _is_prose(text)
+        counted = not _mostly_distinct(text)
+        if counted:
+            tally = pc.value_counts(text)
+            distinct, counts = tally.field("values"), tally.field("counts")
+        else:
+            # Counting a column of unique values costs more than it saves: keep every row, count 1.
+            distinct, counts = text, pc.cast(pc.is_valid(text), pa.int64())
+        return cls(
+            name=name,
+            distinct=distinct,
+            counts=counts,
+            scanned=scanned,
+            filled=len(text),
+            numeric=numeric,
+            temporal=temporal,
+            prose=prose,
+            counted=counted,
+        )
+
+    def candidates(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int]]:
+        """Distinct values matching the RE2 `pattern` (anywhere; anchor it to match whole values)."""
+        if not len(self.distinct):
+            return []
+        mask = pc.match_substring_regex(self.distinct, pattern, ignore_case=ignore_case)
+        values = pc.filter(self.distinct, mask).to_pylist()
+        counts = pc.filter(self.counts, mask).to_pylist()
+        return list(zip(values, counts, strict=True))
+
+    def all_values(self) -> list[tuple[str, int]]:
+        """Every distinct value with its count (counted now if the column was kept row by row)."""
+        distinct, counts = self.distinct, self.counts
+        if not self.counted:
+            tally = pc.value_counts(distinct)
+            distinct, counts = tally.field("values"), tally.field("counts")
+        return list(zip(distinct.to_pylist(), counts.to_pylist(), strict=True))
+
+    def narrowed(self, pattern: str) -> Column:
+        """The same column restricted to the distinct values matching `pattern`."""
+        distinct, counts = self.match(pattern)
+        return replace(self, distinct=distinct, counts=counts)
+
+    def match(self, pattern: str) -> tuple[pa.Array, pa.Array]:
+        """The distinct values matching the RE2 `pattern`, and their counts, still as Arrow arrays."""
+        mask = pc.match_substring_regex(self.distinct, pattern)
+        return pc.filter(self.distinct, mask), pc.filter(self.counts, mask)
+
+    def finding(
+        self,
+        kind: Kind,
+        *,
+        matched: int,
+        examples: list[str],
+        reason: Reason,
+        options: Options,
+        detail: str,
+    ) -> Finding:
+        """A finding of `kind`; `examples` are raw values, masked here, never stored as they are."""
+        return Finding(
+            column=self.name,
+            kind=kind,
+            severity=SEVERITY[kind],
+            matched=matched,
+            scanned=self.scanned,
+            reason=reason,
+            examples=tuple(
+                mask(value, kind) for value in list(dict.fromkeys(examples))[: options.max_examples]
+            ),
+            detail=detail,
+        )
+
+    def finding_from(
+        self, kind: Kind, hits: list[tuple[str, int]], reason: Reason, options: Options, detail: str
+    ) -> Finding:
+        """A finding built from (distinct value, count) pairs."""
+        matched = sum(count for _, count in hits)
+        examples = [value for value, _ in hits[: options.max_examples]]
+        return self.finding(
+            kind, matched=matched, examples=examples, reason=reason, options=options, detail=detail
+        )

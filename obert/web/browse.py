@@ -1,0 +1,81 @@
+"""Pages to browse by: a resource with its map, the EU data themes, and the about page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from obert.catalog import browse, datasets
+from obert.catalog.models import Resource
+from obert.deps import ActorDep, PortalDep
+from obert.errors import NotFound
+from obert.portal import Portal
+from obert.web.geojson import FeatureTable, feature_table
+from obert.web.links import download_path
+from obert.web.respond import page
+from obert.web.snippets import download_snippets, json_snippets
+
+router = APIRouter(include_in_schema=False)
+
+# Maps draw uploads only: obert serves those itself, so the browser fetches them from the same origin.
+MAP_FORMATS = ("GEOJSON",)
+FEATURE_ROWS = 50
+
+
+def _features(portal: Portal, resource: Resource) -> FeatureTable | None:
+    if resource.upload is None:
+        return None
+    try:
+        path: Path = portal.files.path(owner_id=resource.id, filename=resource.upload)
+    except NotFound:
+        return None
+    return feature_table(path, limit=FEATURE_ROWS)
+
+
+@router.get("/dataset/{dataset_ref}/resource/{resource_ref}", response_class=HTMLResponse)
+def resource_page(
+    request: Request, portal: PortalDep, actor: ActorDep, dataset_ref: str, resource_ref: str
+) -> HTMLResponse:
+    dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=dataset_ref)
+    resource = next((r for r in dataset.resources if resource_ref in (r.id, r.name)), None)
+    if resource is None:
+        raise NotFound(f"no resource '{resource_ref}' in dataset '{dataset.name}'")
+    base = portal.settings.base_url.rstrip("/")
+    local = download_path(resource)
+    download_url = f"{base}{local}" if local else resource.download_url or resource.access_url
+    has_map = local is not None and (resource.format or "").upper() in MAP_FORMATS
+    return page(
+        request,
+        "resource.html",
+        dataset=dataset,
+        resource=resource,
+        download=local or download_url,
+        api_snippets=json_snippets(f"{base}/api/v1/resources/{resource.id}"),
+        file_snippets=download_snippets(
+            download_url, filename=resource.upload or resource.name, format=resource.format
+        )
+        if download_url
+        else [],
+        has_map=has_map,
+        features=_features(portal, resource) if has_map else None,
+        tile_url=portal.settings.map_tile_url,
+        tile_attribution=portal.settings.map_tile_attribution,
+    )
+
+
+@router.get("/theme/{code}", response_class=HTMLResponse)
+def theme_page(
+    request: Request, portal: PortalDep, actor: ActorDep, code: str, cursor: str | None = None
+) -> HTMLResponse:
+    theme = browse.theme_code(code)
+    listing = datasets.list_datasets(
+        store=portal.store, actor=actor, theme=theme, limit=portal.settings.page_size, cursor=cursor
+    )
+    return page(request, "theme.html", theme=theme, page=listing)
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about_page(request: Request) -> HTMLResponse:
+    return page(request, "about.html")

@@ -1,0 +1,56 @@
+"""The demo catalogue served by one app, shared by the page tests of a module (building it takes seconds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from obert.app import create_app
+from obert.auth import SYSTEM
+from obert.catalog import datasets
+from obert.demo import load_demo
+from obert.portal import Portal, build_portal
+from obert.settings import Settings
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    app: FastAPI
+    portal: Portal
+    bicing: str  # resource page path of the 465 Bicing stations
+    barris: str  # resource page path of the 73 neighbourhoods
+    csv: str  # resource page path of a CSV file
+
+    def pages(self) -> dict[str, str]:
+        """One page of each kind, by name."""
+        return {
+            "home": "/",
+            "dataset": "/dataset/bicing-estacions",
+            "map": self.bicing,
+            "publisher": "/organization/bsm",
+            "publishers": "/organizations",
+            "theme": "/theme/TRAN",
+            "about": "/about",
+            "error": "/dataset/no-such-dataset",
+        }
+
+
+def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> DemoSite:
+    settings = Settings(mode="test", data_dir=data_dir, base_url=base_url)
+    portal = build_portal(settings)
+    load_demo(portal)
+
+    def resource_path(dataset: str, name: str) -> str:
+        found = datasets.get_dataset(store=portal.store, actor=SYSTEM, ref=dataset)
+        resource = next(r for r in found.resources if r.name == name)
+        return f"/dataset/{dataset}/resource/{resource.id}"
+
+    return DemoSite(
+        app=create_app(settings, portal=portal),
+        portal=portal,
+        bicing=resource_path("bicing-estacions", "bicing-estacions-geojson"),
+        barris=resource_path("20170706-districtes-barris", "barris-geojson"),
+        csv=resource_path("qualitat-aire-estacions-bcn", "qualitat-aire-estacions"),
+    )
