@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -76,3 +77,38 @@ def test_sign_in_create_and_submit_in_a_browser(live: str, database_url: str) ->
         assert "en revisió" in page.inner_text(".meta")
         browser.close()
     assert violations == []
+
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_staff_pages_pass_axe(live: str, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for an accessibility audit")
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core/axe.min.js is missing: run `make static` (it runs npm ci) first")
+    playwright = pytest.importorskip("playwright.sync_api")
+    problems = {}
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking"],
+        )
+        # axe is injected inline, which the CSP blocks: only this audit's context bypasses it.
+        page = browser.new_context(bypass_csp=True).new_page()
+        page.goto(f"{live}/ca/login?next=/publish")
+        page.fill("#f-name", "editora")
+        page.fill("#f-password", "correct horse battery")
+        page.click("form.staff-form button[type=submit]")
+        for path in ("/ca/publish", "/ca/publish/new", "/es/account/tokens", "/en/account/password"):
+            page.goto(f"{live}{path}")
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+            )
+            if result["violations"]:
+                problems[path] = [(v["id"], v["nodes"][0]["html"][:120]) for v in result["violations"]]
+        browser.close()
+    assert problems == {}
