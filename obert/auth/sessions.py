@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -77,7 +78,9 @@ def login(
                 users.c.name == name, users.c.state == "active"
             )
         ).first()
-    if row is None or not row.password_hash or not verify_password(row.password_hash, password):
+    # An unknown name costs a hash check too, so the answer's timing does not tell which accounts exist.
+    stored = row.password_hash if row is not None and row.password_hash else _decoy_hash()
+    if not verify_password(stored, password) or row is None or not row.password_hash:
         for key in keys:
             limiter.note(failures_budget, *key)
         with store.begin() as conn:
@@ -191,6 +194,11 @@ def _revoke(conn: sa.Connection, secret: str, when: datetime) -> None:
         .where(sessions.c.id_hash == _digest(secret), sessions.c.revoked_at.is_(None))
         .values(revoked_at=when)
     )
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _digest(secret: str) -> str:

@@ -160,3 +160,22 @@ def test_the_json_api_ignores_the_session_cookie(world: World) -> None:
     client = login(world.client, "editor")
     assert client.get("/api/v1/datasets/ds-draft").status_code == 404
     assert client.post("/api/v1/tokens", json={"name": "x"}).status_code == 401
+
+
+def test_an_unknown_name_is_refused_like_a_wrong_password(world: World, portal: Portal) -> None:
+    client = world.client
+    token = csrf_of(client.get("/en/login").text)
+    unknown = client.post(
+        "/en/login", data={"name": "ningu", "password": "whatever-12345", "csrf_token": token}
+    )
+    wrong = client.post(
+        "/en/login", data={"name": "editor", "password": "whatever-12345", "csrf_token": token}
+    )
+    assert unknown.status_code == wrong.status_code == 401
+    assert "wrong user name or password" in unknown.text and "wrong user name or password" in wrong.text
+    with portal.store.read() as conn:
+        names = [
+            r.after["name"]
+            for r in conn.execute(sa.select(activity).where(activity.c.action == "login-failed"))
+        ]
+    assert sorted(names) == ["editor", "ningu"]
