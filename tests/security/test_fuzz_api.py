@@ -7,6 +7,8 @@ examples per operation keeps the run under two minutes on the shared 2-core mach
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -27,6 +29,7 @@ def _fuzz_target() -> tuple[schemathesis.Schema, dict[str, str]]:
     # Built at collection time because Schemathesis parametrizes from the schema; the settings are
     # explicit (nothing read from the environment) and everything lives in a throw-away directory.
     root = Path(tempfile.mkdtemp(prefix="obert-fuzz-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     config = Settings(
         mode="test",
         data_dir=root / "data",
