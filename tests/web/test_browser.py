@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.web.demo_site import DemoSite, build_demo_site
 
@@ -54,16 +54,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
     server.should_exit = True
     thread.join(timeout=10)
     site.portal.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser
 
 from obert.app import create_app
 from obert.auth import SYSTEM, Role
@@ -45,21 +46,14 @@ def live(settings: Settings, portal: Portal) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def test_sign_in_create_and_submit_in_a_browser(live: str, database_url: str) -> None:
+def test_sign_in_create_and_submit_in_a_browser(live: str, database_url: str, browser: Browser) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("one backend is enough for a browser walk-through")
-    playwright = pytest.importorskip("playwright.sync_api")
     violations: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        page = browser.new_page(java_script_enabled=False)
-        page.on(
-            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
-        )
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
         page.goto(f"{live}/ca/publish")
         assert "/ca/login" in page.url
         page.fill("#f-name", "editora")
@@ -75,28 +69,24 @@ def test_sign_in_create_and_submit_in_a_browser(live: str, database_url: str) ->
         assert page.url.endswith("/ca/publish/dataset/arbres")
         page.click("button[value=submit]")
         assert "en revisió" in page.inner_text(".meta")
-        browser.close()
+    finally:
+        context.close()
     assert violations == []
 
 
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def test_staff_pages_pass_axe(live: str, database_url: str) -> None:
+def test_staff_pages_pass_axe(live: str, database_url: str, browser: Browser) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("one backend is enough for an accessibility audit")
     if not AXE.exists():
         pytest.fail("node_modules/axe-core/axe.min.js is missing: run `make static` (it runs npm ci) first")
-    playwright = pytest.importorskip("playwright.sync_api")
     problems = {}
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        # axe is injected inline, which the CSP blocks: only this audit's context bypasses it.
-        page = browser.new_context(bypass_csp=True).new_page()
+    # axe is injected inline, which the CSP blocks: only this audit's context bypasses it.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
         page.goto(f"{live}/ca/login?next=/publish")
         page.fill("#f-name", "editora")
         page.fill("#f-password", "correct horse battery")
@@ -110,5 +100,6 @@ def test_staff_pages_pass_axe(live: str, database_url: str) -> None:
             )
             if result["violations"]:
                 problems[path] = [(v["id"], v["nodes"][0]["html"][:120]) for v in result["violations"]]
-        browser.close()
+    finally:
+        context.close()
     assert problems == {}
