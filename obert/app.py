@@ -8,24 +8,33 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import Scope
 
 from obert.api import dcat
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
+from obert.api.middleware import (
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    ReadOnlyCorsMiddleware,
+    SecurityHeadersMiddleware,
+)
 from obert.api.system import router as system_router
+from obert.api.v1 import audit as v1_audit
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import events as v1_events
 from obert.api.v1 import harvest as v1_harvest
+from obert.api.v1 import members as v1_members
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
@@ -33,14 +42,17 @@ from obert.api.v1 import resources as v1_resources
 from obert.api.v1 import search as v1_search
 from obert.api.v1 import stats as v1_stats
 from obert.api.v1 import subscriptions as v1_subscriptions
+from obert.api.v1 import tokens as v1_tokens
+from obert.api.v1 import transitions as v1_transitions
 from obert.api.v1 import watch as v1_watch
-from obert.errors import BadRequest, Invalid, NotFound, ObertError
+from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
-from obert.web import brand, browse, feeds, pages, seo, stats_page
+from obert.web import account, brand, browse, feeds, pages, publish, seo, stats_page
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
+from obert.web.templating import render
 from obert.web.usage import UsageMiddleware
 
 log = logging.getLogger("obert")
@@ -107,9 +119,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
     for module in (
         v1_search,
+        v1_transitions,
         v1_datasets,
+        v1_members,
         v1_organizations,
         v1_resources,
+        v1_tokens,
+        v1_audit,
         v1_quality,
         v1_datastore,
         v1_privacy,
@@ -129,27 +145,37 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(seo.router)
     app.include_router(feeds.router)
     app.include_router(stats_page.router)
+    app.include_router(account.router)
+    app.include_router(publish.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="obert API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        # Our own page: FastAPI's helper inlines a script, which the Content-Security-Policy forbids.
+        return HTMLResponse(render("en", "api_docs.html", openapi_url="/api/v1/openapi.json"))
 
     @app.get("/api", include_in_schema=False)
     def api_root() -> RedirectResponse:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
+    # Added innermost first. Outermost: security headers (so refusals carry them too), then CORS, the
+    # language (so refusals are in the visitor's language), budgets, RDF negotiation, metrics, usage
+    # counts, then body limits. Body limits sit innermost: a BaseHTTPMiddleware (metrics) between them and
+    # the app would wrap the mid-stream 413 in an exception group that FastAPI's body parser turns into a 400.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        respond=_refusal,
+    )
     app.add_middleware(UsageMiddleware, counter=portal.usage)
     app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
+    app.add_middleware(RateLimitMiddleware, limiter=portal.limiter, settings=settings, respond=_refusal)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
+    app.add_middleware(ReadOnlyCorsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
 
 
@@ -164,6 +190,21 @@ def _flush_usage_every(portal: Portal, seconds: float, stop: threading.Event) ->
         flush_usage(portal.store, portal.usage)
     except ObertError as exc:
         log.warning("usage counts lost at shutdown: %s", exc.message)
+
+
+def _refusal(scope: Scope, exc: ObertError) -> Response:
+    """The response of a request refused by middleware, in the shape of the face it was sent to."""
+    request = Request(scope)
+    if _is_api(request):
+        return obert_error_response(exc)
+    if exc.status == 401 and request.method == "GET":
+        # A signed-out visitor who follows a link to a staff page is sent to sign in, then back.
+        lang = getattr(request.state, "lang", "ca")
+        return RedirectResponse(f"/{lang}/login?next={quote(request.url.path)}", status_code=303)
+    response = _html_error(request, exc.status, exc.message)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _is_api(request: Request) -> bool:
@@ -181,7 +222,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return ckan_error_response(request, exc)
         if _is_api(request):
             return obert_error_response(exc)
-        return _html_error(request, exc.status, exc.message)
+        return _refusal(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from obert.auth import ANONYMOUS, Actor
+from obert.auth.sessions import ActiveSession, csrf_matches, session_for
 from obert.auth.users import actor_for_token
-from obert.errors import Unauthorized
+from obert.errors import Forbidden, Unauthorized
 from obert.portal import Portal
+
+SESSION_COOKIE = "obert_session"
+CSRF_FIELD = "csrf_token"
+# Signed-out forms (sign-in) carry a double-submit token: a random cookie echoed by a hidden field.
+PRE_SESSION_COOKIE = "obert_csrf"
+API_PREFIXES = ("/api/",)
 
 
 def get_portal(request: Request) -> Portal:
@@ -17,11 +25,26 @@ def get_portal(request: Request) -> Portal:
     return portal
 
 
+def get_session(request: Request) -> ActiveSession | None:
+    """The browser session of a page request. The JSON API never looks at cookies, so CSRF cannot reach it."""
+    if request.url.path.startswith(API_PREFIXES):
+        return None
+    cached = request.scope.get("obert.session", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    active = session_for(store=get_portal(request).store, secret=secret) if secret else None
+    request.scope["obert.session"] = active
+    return active
+
+
 def get_actor(request: Request) -> Actor:
-    """The caller named by `Authorization: Bearer <token>` (or the bare token, as CKAN clients send it)."""
+    """The caller named by `Authorization: Bearer <token>` (or the bare token, as CKAN clients send it),
+    or, on pages only, by the session cookie."""
     header = request.headers.get("authorization", "").strip()
     if not header:
-        return ANONYMOUS
+        session = get_session(request)
+        return session.actor if session else ANONYMOUS
     scheme, _, rest = header.partition(" ")
     secret = rest.strip() if scheme.lower() == "bearer" else header
     return actor_for_token(store=get_portal(request).store, secret=secret)
@@ -35,6 +58,28 @@ def get_writer(request: Request) -> Actor:
     return actor
 
 
+async def check_csrf(request: Request) -> None:
+    """The one CSRF check of every state-changing form: the hidden field must match the session's token
+    (or, signed out, the pre-session cookie)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    given = form.get(CSRF_FIELD)
+    given_text = given if isinstance(given, str) else None
+    session = get_session(request)
+    expected = session.csrf_token if session else request.cookies.get(PRE_SESSION_COOKIE, "")
+    if not expected or not csrf_matches(expected, given_text):
+        raise Forbidden("the form has expired or did not come from this site: reload the page and try again")
+
+
+async def get_form(request: Request) -> FormData:
+    """The posted form, parsed once (the CSRF check has usually parsed it already)."""
+    return await request.form()
+
+
 PortalDep = Annotated[Portal, Depends(get_portal)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 WriterDep = Annotated[Actor, Depends(get_writer)]
+SessionDep = Annotated[ActiveSession | None, Depends(get_session)]
+CsrfDep = Depends(check_csrf)
+FormDep = Annotated[FormData, Depends(get_form)]

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from obert.catalog.indexing import ensure_index
 from obert.catalog.tabular import INGEST_JOB
+from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy
 from obert.harvest.fetch import Fetcher
 from obert.harvest.jobs import KIND as HARVEST
 from obert.harvest.jobs import harvest_handler
@@ -21,6 +22,7 @@ from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
 from obert.notify import webhooks
+from obert.ratelimit import RateLimiter
 from obert.settings import Settings
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
@@ -56,6 +58,8 @@ class Portal:
         )
 
     usage: UsageCounter = field(default_factory=UsageCounter)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    workflow: WorkflowPolicy = DEFAULT_POLICY
 
     def job_runner(self, threads: int) -> JobRunner:
         """Workers for every kind of job this portal knows how to run."""
@@ -117,6 +121,11 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
             Periodic("links.check", timedelta(hours=settings.linkcheck_every_hours), links.enqueue_all),
         ),
         ingest_requester=QueueHarvestedIngest(store),
+        limiter=RateLimiter(settings.redis_url),
+        workflow=WorkflowPolicy(
+            review_required=settings.review_required,
+            sysadmin_may_approve_own=settings.sysadmin_may_approve_own,
+        ),
     )
     # The harvest handler reaches the finished portal (its ingest requester included), so it comes last.
     handlers[HARVEST] = harvest_handler(portal.harvest_context)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse as parse_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
@@ -81,6 +82,30 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = Field(default=30.0, gt=0)
     linkcheck_timeout_seconds: float = Field(default=15.0, gt=0)
     linkcheck_every_hours: float = Field(default=24.0, gt=0)
+
+    # Sign-in and publishing (obert/auth, obert/catalog/workflow.py).
+    session_hours: float = Field(default=12.0, gt=0)
+    login_failures: str = "5 per 15 minutes"  # failed sign-ins allowed per account and per address
+    review_required: bool = False  # site-wide default; each organisation may override it
+    sysadmin_may_approve_own: bool = True  # four eyes on approvals, except for site administrators
+    # Request budgets per client (token, else address), in the `limits` notation ("N per period").
+    rate_limits_enabled: bool = True
+    rate_limit_reads: str = "600 per minute"
+    rate_limit_writes: str = "120 per minute"
+    rate_limit_sql: str = "60 per minute"  # SQL queries and exports, the expensive reads
+    rate_limit_login: str = "20 per minute"
+    max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
+
+    @field_validator(
+        "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"
+    )
+    @classmethod
+    def _budget(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a budget: write it like '600 per minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -12,13 +12,15 @@ from types import MappingProxyType
 
 import sqlalchemy as sa
 
-from obert.auth.actor import Actor, Role, Scope
+from obert.auth.actor import SYSTEM, Actor, Role, Scope
+from obert.auth.audit import append
 from obert.auth.passwords import hash_password, verify_password
 from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
 from obert.storage import Store
 from obert.storage.tables.catalog import api_tokens, memberships, users
 
 TOKEN_PREFIX = "obert_"
+MIN_PASSWORD = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,99}$")
 
 
@@ -51,12 +53,13 @@ def create_user(
     email: str | None = None,
     fullname: str | None = None,
     sysadmin: bool = False,
+    actor: Actor = SYSTEM,
 ) -> User:
     errors = []
     if not _NAME.match(name):
         errors.append(FieldError("name", "2-100 lowercase letters, digits, '-', '_' or '.'"))
-    if len(password) < 10:
-        errors.append(FieldError("password", "at least 10 characters"))
+    if len(password) < MIN_PASSWORD:
+        errors.append(FieldError("password", f"at least {MIN_PASSWORD} characters"))
     if errors:
         raise Invalid("the account cannot be created", errors=errors)
     now = datetime.now(UTC)
@@ -76,7 +79,27 @@ def create_user(
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
             raise Conflict(f"a user named '{name}' already exists")
         conn.execute(users.insert().values(row))
+        append(
+            conn,
+            actor_id=actor.user_id,
+            action="create",
+            object_type="user",
+            object_id=user.id,
+            after=user_json(user),
+        )
     return user
+
+
+def user_json(user: User) -> dict[str, object]:
+    """What the audit log and the API show of an account (never its password hash)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "fullname": user.fullname,
+        "sysadmin": user.sysadmin,
+        "created_at": user.created_at.isoformat(),
+    }
 
 
 def get_user(*, store: Store, ref: str) -> User:
@@ -115,9 +138,16 @@ def actor_for_user(*, store: Store, user_id: str, scope: Scope = Scope.WRITE) ->
     return Actor(user_id=user.id, name=user.name, sysadmin=user.sysadmin, roles=roles, scope=scope)
 
 
-def set_membership(*, store: Store, user_id: str, organization_id: str, role: Role | None) -> None:
+def set_membership(
+    *, store: Store, user_id: str, organization_id: str, role: Role | None, actor: Actor = SYSTEM
+) -> None:
     """Give a user a role in an organisation, change it, or (role None) remove it."""
     with store.begin() as conn:
+        before = conn.execute(
+            sa.select(memberships.c.role).where(
+                memberships.c.user_id == user_id, memberships.c.organization_id == organization_id
+            )
+        ).scalar()
         conn.execute(
             memberships.delete().where(
                 memberships.c.user_id == user_id, memberships.c.organization_id == organization_id
@@ -127,10 +157,25 @@ def set_membership(*, store: Store, user_id: str, organization_id: str, role: Ro
             conn.execute(
                 memberships.insert().values(user_id=user_id, organization_id=organization_id, role=role.value)
             )
+        append(
+            conn,
+            actor_id=actor.user_id,
+            action="member-remove" if role is None else "member-set",
+            object_type="membership",
+            object_id=organization_id,
+            before={"user_id": user_id, "role": before} if before else None,
+            after={"user_id": user_id, "role": role.value} if role else None,
+        )
 
 
 def create_token(
-    *, store: Store, user_ref: str, name: str, scope: Scope = Scope.WRITE, expires_in_days: int | None = None
+    *,
+    store: Store,
+    user_ref: str,
+    name: str,
+    scope: Scope = Scope.WRITE,
+    expires_in_days: int | None = None,
+    actor: Actor = SYSTEM,
 ) -> IssuedToken:
     user = get_user(store=store, ref=user_ref)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -149,18 +194,32 @@ def create_token(
                 expires_at=expires_at,
             )
         )
+        append(
+            conn,
+            actor_id=actor.user_id,
+            action="token-create",
+            object_type="token",
+            object_id=token_id,
+            after={
+                "user_id": user.id,
+                "name": name,
+                "scope": scope.value,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
     return IssuedToken(token_id, name, secret, scope, expires_at)
 
 
-def revoke_token(*, store: Store, token_id: str) -> None:
+def revoke_token(*, store: Store, token_id: str, actor: Actor = SYSTEM) -> None:
     with store.begin() as conn:
         done = conn.execute(
             api_tokens.update()
             .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
         )
-    if done.rowcount == 0:
-        raise NotFound(f"no active token '{token_id}'")
+        if done.rowcount == 0:
+            raise NotFound(f"no active token '{token_id}'")
+        append(conn, actor_id=actor.user_id, action="token-revoke", object_type="token", object_id=token_id)
 
 
 def actor_for_token(*, store: Store, secret: str) -> Actor:

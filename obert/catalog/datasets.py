@@ -27,17 +27,21 @@ from obert.catalog.models import Dataset, DatasetInput, Page, State
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.resources import insert_resource, insert_resources
 from obert.catalog.rows import datasets_from_rows
+from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy, guard_state
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
 
 
-def create_dataset(*, store: Store, actor: Actor, data: DatasetInput) -> Dataset:
+def create_dataset(
+    *, store: Store, actor: Actor, data: DatasetInput, policy: WorkflowPolicy = DEFAULT_POLICY
+) -> Dataset:
     require_writer(actor)
     stamp = now()
     dataset_id = str(uuid.uuid4())
     with store.begin() as conn:
         org_id = _organization_for(conn, actor, data.organization)
+        guard_state(conn, actor=actor, organization_id=org_id, before=None, after=data.state, policy=policy)
         if conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first():
             raise Conflict(
                 f"a dataset named '{data.name}' already exists", errors=[FieldError("name", "already taken")]
@@ -152,13 +156,18 @@ def list_datasets(
     return Page(items, total, encode_cursor(items[-1].name) if more and items else None)
 
 
-def replace_dataset(*, store: Store, actor: Actor, ref: str, data: DatasetInput) -> Dataset:
+def replace_dataset(
+    *, store: Store, actor: Actor, ref: str, data: DatasetInput, policy: WorkflowPolicy = DEFAULT_POLICY
+) -> Dataset:
     """Replace every metadata field (resources are managed on their own and stay as they are)."""
     require_writer(actor)
     with store.begin() as conn:
         before = load_dataset(conn, actor, ref)
         require_editor(actor, before)
         org_id = _organization_for(conn, actor, data.organization)
+        guard_state(
+            conn, actor=actor, organization_id=org_id, before=before.state, after=data.state, policy=policy
+        )
         if (
             data.name != before.name
             and conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first()
@@ -185,7 +194,9 @@ def replace_dataset(*, store: Store, actor: Actor, ref: str, data: DatasetInput)
     return after
 
 
-def patch_dataset(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, Any]) -> Dataset:
+def patch_dataset(
+    *, store: Store, actor: Actor, ref: str, patch: Mapping[str, Any], policy: WorkflowPolicy = DEFAULT_POLICY
+) -> Dataset:
     """Apply a JSON merge patch (RFC 7386) to the dataset's metadata."""
     if "resources" in patch:
         raise Invalid(
@@ -194,7 +205,7 @@ def patch_dataset(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, A
         )
     current = get_dataset(store=store, actor=actor, ref=ref)
     data = validated(DatasetInput, merge_patch(current.as_input(), patch))
-    return replace_dataset(store=store, actor=actor, ref=current.id, data=data)
+    return replace_dataset(store=store, actor=actor, ref=current.id, data=data, policy=policy)
 
 
 def delete_dataset(*, store: Store, actor: Actor, ref: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from obert.app import create_app
 from obert.demo import load_demo
@@ -46,27 +46,23 @@ def server(tmp_path: Path) -> Iterator[str]:
     portal.close()
 
 
-def test_search_and_facets_work_without_javascript(server: str) -> None:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        page = browser.new_context(java_script_enabled=False).new_page()
-        page.goto(f"{server}/en/datasets")
-        assert page.locator("#results-heading").inner_text() == "10 datasets"
-        page.fill("#q", "air quality")
-        page.click(".search-box button")
-        assert page.locator("#results-heading").inner_text() == "2 datasets"
-        page.goto(f"{server}/en/datasets")
-        page.check("input[name=publisher][value=guardia-urbana]")
-        page.select_option("#sort", "name")
-        page.click(".facets button")
-        assert page.locator("#results-heading").inner_text() == "2 datasets"
-        assert page.locator("input[name=publisher][value=guardia-urbana]").is_checked()
-        titles = page.locator(".cards h3").all_inner_texts()
-        assert all("Accidents" in t for t in titles)
-        page.click(".chosen a")  # remove the publisher filter
-        assert page.locator("#results-heading").inner_text() == "10 datasets"
-        browser.close()
+def test_search_and_facets_work_without_javascript(server: str, browser: Browser) -> None:
+    # The shared browser of tests/web/conftest.py: Playwright allows one running instance per process.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/en/datasets")
+    assert page.locator("#results-heading").inner_text() == "10 datasets"
+    page.fill("#q", "air quality")
+    page.click(".search-box button")
+    assert page.locator("#results-heading").inner_text() == "2 datasets"
+    page.goto(f"{server}/en/datasets")
+    page.check("input[name=publisher][value=guardia-urbana]")
+    page.select_option("#sort", "name")
+    page.click(".facets button")
+    assert page.locator("#results-heading").inner_text() == "2 datasets"
+    assert page.locator("input[name=publisher][value=guardia-urbana]").is_checked()
+    titles = page.locator(".cards h3").all_inner_texts()
+    assert all("Accidents" in t for t in titles)
+    page.click(".chosen a")  # remove the publisher filter
+    assert page.locator("#results-heading").inner_text() == "10 datasets"
+    context.close()

@@ -32,7 +32,7 @@ def list_datasets(
 
 @router.post("", status_code=201, response_model=DatasetOut)
 def create_dataset(portal: PortalDep, actor: WriterDep, data: DatasetInput) -> DatasetOut:
-    created = service.create_dataset(store=portal.store, actor=actor, data=data)
+    created = service.create_dataset(store=portal.store, actor=actor, data=data, policy=portal.workflow)
     return dataset_out(created, portal.settings.base_url)
 
 
@@ -45,7 +45,9 @@ def get_dataset(portal: PortalDep, actor: ActorDep, ref: str) -> DatasetOut:
 
 @router.put("/{ref}", response_model=DatasetOut)
 def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: DatasetInput) -> DatasetOut:
-    updated = service.replace_dataset(store=portal.store, actor=actor, ref=ref, data=data)
+    updated = service.replace_dataset(
+        store=portal.store, actor=actor, ref=ref, data=data, policy=portal.workflow
+    )
     return dataset_out(updated, portal.settings.base_url)
 
 
@@ -65,7 +67,9 @@ def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: Dataset
 def patch_dataset(
     portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
 ) -> DatasetOut:
-    updated = service.patch_dataset(store=portal.store, actor=actor, ref=ref, patch=patch)
+    updated = service.patch_dataset(
+        store=portal.store, actor=actor, ref=ref, patch=patch, policy=portal.workflow
+    )
     return dataset_out(updated, portal.settings.base_url)
 
 

@@ -1,0 +1,152 @@
+"""What the staff pages share: rendering with the CSRF token and the signed-in actor, and turning HTML form
+fields into the catalogue's input shapes (so a page calls exactly the service its JSON twin calls)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from obert.auth import Actor
+from obert.catalog.models import Dataset
+from obert.catalog.vocabulary import vocabulary
+from obert.deps import PRE_SESSION_COOKIE, get_session
+from obert.errors import FieldError
+from obert.types import LANGS, Lang
+from obert.web.respond import site_context
+from obert.web.templating import render
+
+FORM_LANGS: Sequence[str] = LANGS
+
+
+def page(request: Request, template: str, *, actor: Actor, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a staff page; signed-out pages get a pre-session CSRF cookie for their forms."""
+    lang: Lang = request.state.lang
+    session = get_session(request)
+    pre = None
+    if session is None:
+        pre = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
+    html = render(
+        lang,
+        template,
+        **site_context(request),
+        vocabulary=vocabulary,
+        actor=actor,
+        csrf_token=session.csrf_token if session else pre,
+        form_langs=FORM_LANGS,
+        **context,
+    )
+    response = HTMLResponse(
+        html, status_code=status, headers={"Content-Language": lang, "Cache-Control": "no-store"}
+    )
+    if pre is not None and request.cookies.get(PRE_SESSION_COOKIE) != pre:
+        response.set_cookie(
+            PRE_SESSION_COOKIE, pre, httponly=True, samesite="lax", secure=is_https(request), path="/"
+        )
+    return response
+
+
+def redirect(request: Request, path: str) -> RedirectResponse:
+    """303 to a page in the visitor's language (a POST is never repeated by reloading)."""
+    return RedirectResponse(f"/{request.state.lang}{path}", status_code=303)
+
+
+def is_https(request: Request) -> bool:
+    return bool(request.app.state.portal.settings.base_url.startswith("https://"))
+
+
+def errors_by_field(errors: Sequence[FieldError]) -> dict[str, list[str]]:
+    """Field errors keyed by the form field they belong to (`title.ca` → `title_ca`, `themes.0` → themes)."""
+    out: dict[str, list[str]] = {}
+    for err in errors:
+        parts = err.field.split(".")
+        key = parts[0]
+        if len(parts) > 1 and parts[0] in ("title", "description", "keywords", "temporal", "contact_point"):
+            key = f"{parts[0]}_{parts[1]}"
+        out.setdefault(key, []).append(err.message)
+        if key != parts[0]:
+            out.setdefault(parts[0], [])
+    return out
+
+
+def dataset_from_form(form: FormData, *, base: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON of a DatasetInput: `base` (the stored dataset, or {} for a new one) with the form's fields
+    laid over it, so fields the form does not show are kept. Validation is left to the service."""
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def localized(prefix: str) -> dict[str, str]:
+        return {lang: text(f"{prefix}_{lang}") for lang in FORM_LANGS if text(f"{prefix}_{lang}")}
+
+    keywords = {
+        lang: [w.strip() for w in text(f"keywords_{lang}").split(",") if w.strip()]
+        for lang in FORM_LANGS
+        if text(f"keywords_{lang}")
+    }
+    data: dict[str, Any] = dict(base)
+    data.update(
+        name=text("name"),
+        title=localized("title"),
+        description=localized("description"),
+        keywords=keywords,
+        themes=[t for t in form.getlist("themes") if isinstance(t, str)],
+        organization=text("organization") or data.get("organization"),
+        state=text("state") or data.get("state") or "draft",
+        visibility=text("visibility") or "public",
+        license=text("license") or None,
+        frequency=text("frequency") or None,
+        landing_page=text("landing_page") or None,
+    )
+    start, end = text("temporal_start"), text("temporal_end")
+    data["temporal"] = {"start": start or None, "end": end or None} if start or end else None
+    spatial_uri = text("spatial_uri")
+    old_spatial = data.get("spatial") or {}
+    if spatial_uri:
+        data["spatial"] = {**old_spatial, "uri": spatial_uri}
+    elif old_spatial.get("label") or old_spatial.get("bbox"):
+        data["spatial"] = {k: v for k, v in old_spatial.items() if k != "uri"}
+    else:
+        data["spatial"] = None
+    contact = {k: text(f"contact_point_{k}") for k in ("name", "email", "url") if text(f"contact_point_{k}")}
+    data["contact_point"] = contact or None
+    return data
+
+
+def dataset_to_form(dataset: Dataset | None) -> dict[str, Any]:
+    """The values the metadata form shows for an existing dataset (or empty for a new one)."""
+    if dataset is None:
+        return {"themes": [], "visibility": "public"}
+    values: dict[str, Any] = {
+        "name": dataset.name,
+        "organization": dataset.organization.id if dataset.organization else "",
+        "themes": list(dataset.themes),
+        "license": dataset.license or "",
+        "frequency": dataset.frequency or "",
+        "visibility": dataset.visibility.value,
+        "landing_page": dataset.landing_page or "",
+        "temporal_start": dataset.temporal.start if dataset.temporal and dataset.temporal.start else "",
+        "temporal_end": dataset.temporal.end if dataset.temporal and dataset.temporal.end else "",
+        "spatial_uri": dataset.spatial.uri if dataset.spatial and dataset.spatial.uri else "",
+    }
+    for lang in FORM_LANGS:
+        values[f"title_{lang}"] = dataset.title.get(lang, "")
+        values[f"description_{lang}"] = dataset.description.get(lang, "")
+        values[f"keywords_{lang}"] = ", ".join(dataset.keywords.get(lang, []))
+    if dataset.contact_point:
+        for key in ("name", "email", "url"):
+            values[f"contact_point_{key}"] = getattr(dataset.contact_point, key) or ""
+    return values
+
+
+def form_values(form: Mapping[str, Any] | FormData) -> dict[str, Any]:
+    """Echo what was sent back into the form after a refusal, so nothing typed is lost."""
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    if isinstance(form, FormData):
+        values["themes"] = [t for t in form.getlist("themes") if isinstance(t, str)]
+    return values

@@ -1,0 +1,304 @@
+"""The publisher's pages: dashboard, the dataset metadata form, resources, workflow, members, audit.
+
+Server-rendered and usable without JavaScript. Every form posts a CSRF token checked by one dependency,
+and every handler calls the same catalogue service as the JSON API, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from obert.auth import Actor, Role, audit, members
+from obert.catalog import datasets, organizations, resources, workflow
+from obert.catalog.common import validated
+from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceInput
+from obert.catalog.vocabulary import vocabulary
+from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
+from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from obert.portal import Portal
+from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=5000)]
+OptionalText = Annotated[str | None, Form(max_length=5000)]
+
+
+def _staff(actor: Actor) -> None:
+    if not actor.authenticated:
+        raise Unauthorized("sign in to publish")
+
+
+def _my_organizations(portal: Portal, actor: Actor) -> list[Organization]:
+    every = organizations.list_organizations(store=portal.store, limit=1000).items
+    return every if actor.sysadmin else [o for o in every if o.id in actor.roles]
+
+
+@router.get("/publish", response_class=HTMLResponse)
+def dashboard(request: Request, portal: PortalDep, actor: ActorDep) -> Response:
+    _staff(actor)
+    sections = []
+    for org in _my_organizations(portal, actor):
+        listed = datasets.list_datasets(store=portal.store, actor=actor, organization=org.id, limit=1000)
+        sections.append((org, listed.items, actor.roles.get(org.id)))
+    return page(request, "publish/dashboard.html", actor=actor, sections=sections)
+
+
+@router.get("/publish/new", response_class=HTMLResponse)
+def new_dataset_form(
+    request: Request, portal: PortalDep, actor: ActorDep, organization: str = ""
+) -> Response:
+    _staff(actor)
+    values = dataset_to_form(None) | {"organization": organization, "state": "draft"}
+    return _dataset_form(request, portal, actor, None, values, {})
+
+
+@router.post("/publish/new", dependencies=[CsrfDep])
+def create_dataset(request: Request, portal: PortalDep, actor: ActorDep, form: FormDep) -> Response:
+    _staff(actor)
+    try:
+        data = validated(DatasetInput, dataset_from_form(form, base={}))
+        created = datasets.create_dataset(store=portal.store, actor=actor, data=data, policy=portal.workflow)
+    except (Invalid, Forbidden) as exc:
+        return _refused_form(request, portal, actor, None, form_values(form), exc)
+    return redirect(request, f"/publish/dataset/{created.name}")
+
+
+@router.get("/publish/dataset/{ref}", response_class=HTMLResponse)
+def edit_dataset_form(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> Response:
+    _staff(actor)
+    dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+    return _dataset_form(request, portal, actor, dataset, dataset_to_form(dataset), {})
+
+
+@router.post("/publish/dataset/{ref}", dependencies=[CsrfDep])
+def update_dataset(request: Request, portal: PortalDep, actor: ActorDep, ref: str, form: FormDep) -> Response:
+    _staff(actor)
+    current = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+    try:
+        data = validated(DatasetInput, dataset_from_form(form, base=current.as_input()))
+        updated = datasets.replace_dataset(
+            store=portal.store, actor=actor, ref=current.id, data=data, policy=portal.workflow
+        )
+    except (Invalid, Forbidden) as exc:
+        return _refused_form(request, portal, actor, current, form_values(form), exc)
+    return redirect(request, f"/publish/dataset/{updated.name}")
+
+
+@router.post("/publish/dataset/{ref}/transition", dependencies=[CsrfDep])
+def transition(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    action: Annotated[workflow.Action, Form()],
+    comment: OptionalText = None,
+) -> Response:
+    _staff(actor)
+    try:
+        moved = workflow.transition(
+            store=portal.store, actor=actor, ref=ref, action=action, comment=comment, policy=portal.workflow
+        )
+    except Invalid as exc:
+        dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+        return _refused_form(request, portal, actor, dataset, dataset_to_form(dataset), exc)
+    return redirect(request, f"/publish/dataset/{moved.name}")
+
+
+@router.post("/publish/dataset/{ref}/upload", dependencies=[CsrfDep])
+def add_resource(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    title: OptionalText = None,
+    url: OptionalText = None,
+    format: Annotated[str | None, Form(max_length=50)] = None,
+    file: UploadFile | None = None,
+) -> Response:
+    """Add a resource from an uploaded file or a URL (obert stores the URL; it does not fetch it here)."""
+    _staff(actor)
+    dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+    has_file = file is not None and bool(file.filename)
+    try:
+        if not has_file and not (url or "").strip():
+            raise Invalid("nothing to add", errors=[FieldError("url", "choose a file or give a URL")])
+        fields = {
+            "title": {request.state.lang: title.strip()} if title and title.strip() else {},
+            "format": format or None,
+            "download_url": None if has_file else (url or "").strip(),
+        }
+        data = validated(ResourceInput, fields)
+        created = resources.create_resource(
+            store=portal.store, actor=actor, dataset_ref=dataset.id, data=data
+        )
+        if has_file and file is not None:
+            resources.attach_upload(
+                store=portal.store,
+                files=portal.files,
+                actor=actor,
+                ref=created.id,
+                filename=file.filename or "",
+                stream=file.file,
+                max_bytes=portal.settings.max_upload_bytes,
+            )
+    except Invalid as exc:
+        errors = {"resource_" + k: v for k, v in errors_by_field(exc.errors).items()}
+        return _dataset_form(request, portal, actor, dataset, dataset_to_form(dataset), errors, status=422)
+    return redirect(request, f"/publish/dataset/{dataset.name}")
+
+
+@router.get("/publish/organization/{ref}/members", response_class=HTMLResponse)
+def member_list(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> Response:
+    _staff(actor)
+    org = organizations.get_organization(store=portal.store, ref=ref)
+    people = members.list_members(store=portal.store, actor=actor, organization_id=org.id)
+    rule = workflow.organization_review_rule(
+        store=portal.store, organization_id=org.id, policy=portal.workflow
+    )
+    return page(
+        request,
+        "publish/members.html",
+        actor=actor,
+        organization=org,
+        members=people,
+        roles=list(Role),
+        rule=rule,
+        errors={},
+    )
+
+
+@router.post("/publish/organization/{ref}/members", dependencies=[CsrfDep])
+def member_set(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    user: Annotated[str, Form(max_length=100)],
+    role: Annotated[str, Form(max_length=20)],
+) -> Response:
+    _staff(actor)
+    org = organizations.get_organization(store=portal.store, ref=ref)
+    if role == "remove":
+        members.remove_member(store=portal.store, actor=actor, organization_id=org.id, user_ref=user)
+    else:
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise Invalid("unknown role", errors=[FieldError("role", "admin, editor or member")]) from None
+        try:
+            members.set_member(
+                store=portal.store, actor=actor, organization_id=org.id, user_ref=user, role=chosen
+            )
+        except NotFound as exc:
+            people = members.list_members(store=portal.store, actor=actor, organization_id=org.id)
+            rule = workflow.organization_review_rule(
+                store=portal.store, organization_id=org.id, policy=portal.workflow
+            )
+            return page(
+                request,
+                "publish/members.html",
+                actor=actor,
+                organization=org,
+                members=people,
+                roles=list(Role),
+                rule=rule,
+                errors={"user": [exc.message]},
+                status=404,
+            )
+    return redirect(request, f"/publish/organization/{org.name}/members")
+
+
+@router.post("/publish/organization/{ref}/policy", dependencies=[CsrfDep])
+def policy_set(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    review_required: Annotated[str, Form(max_length=10)],
+) -> Response:
+    _staff(actor)
+    org = organizations.get_organization(store=portal.store, ref=ref)
+    value = {"yes": True, "no": False}.get(review_required)
+    workflow.set_review_required(store=portal.store, actor=actor, organization_id=org.id, value=value)
+    return redirect(request, f"/publish/organization/{org.name}/members")
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    actor_id: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    _staff(actor)
+    filters = audit.AuditFilter(actor_id=actor_id or None, object_id=object_id or None, action=action or None)
+    entries, more = audit.list_audit(
+        store=portal.store, actor=actor, filters=filters, limit=100, cursor=cursor
+    )
+    return page(
+        request,
+        "publish/audit.html",
+        actor=actor,
+        entries=entries,
+        next_cursor=more,
+        filters={"actor_id": actor_id or "", "object_id": object_id or "", "action": action or ""},
+    )
+
+
+def _dataset_form(
+    request: Request,
+    portal: Portal,
+    actor: Actor,
+    dataset: Dataset | None,
+    values: dict[str, object],
+    errors: dict[str, list[str]],
+    *,
+    status: int = 200,
+) -> Response:
+    steps = workflow.history(store=portal.store, actor=actor, ref=dataset.id) if dataset else []
+    org_id = dataset.organization.id if dataset and dataset.organization else None
+    return page(
+        request,
+        "publish/dataset_form.html",
+        actor=actor,
+        status=status,
+        dataset=dataset,
+        values=values,
+        errors=errors,
+        organizations=_my_organizations(portal, actor),
+        history=steps,
+        can_review=actor.can_manage(org_id) if dataset else False,
+        actions=_actions(dataset),
+        licence_options=_options("licence", request.state.lang),
+        frequency_options=_options("frequency", request.state.lang),
+    )
+
+
+def _options(name: str, lang: str) -> list[tuple[str, str]]:
+    return sorted(((c.code, c.label_in(lang)) for c in vocabulary(name)), key=lambda pair: pair[1].lower())
+
+
+def _actions(dataset: Dataset | None) -> list[str]:
+    if dataset is None:
+        return []
+    state = dataset.state.value
+    return [a.value for a, (sources, _) in workflow.MOVES.items() if state in {s.value for s in sources}]
+
+
+def _refused_form(
+    request: Request,
+    portal: Portal,
+    actor: Actor,
+    dataset: Dataset | None,
+    values: dict[str, object],
+    exc: Invalid | Forbidden,
+) -> Response:
+    errors = errors_by_field(exc.errors)
+    errors.setdefault("_form", []).append(exc.message)
+    return _dataset_form(request, portal, actor, dataset, values, errors, status=exc.status)
