@@ -24,11 +24,11 @@ from obert.catalog.common import (
 )
 from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Dataset, DatasetInput, Page, State
-from obert.catalog.organizations import resolve_organization_id
+from obert.catalog.organizations import editable_organization_id, resolve_organization_id
 from obert.catalog.resources import insert_resource, insert_resources
 from obert.catalog.rows import datasets_from_rows
 from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy, guard_state
-from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from obert.errors import Conflict, FieldError, Invalid
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
 
@@ -40,7 +40,7 @@ def create_dataset(
     stamp = now()
     dataset_id = str(uuid.uuid4())
     with store.begin() as conn:
-        org_id = _organization_for(conn, actor, data.organization)
+        org_id = editable_organization_id(conn, actor, data.organization, what="a dataset")
         guard_state(conn, actor=actor, organization_id=org_id, before=None, after=data.state, policy=policy)
         if conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first():
             raise Conflict(
@@ -97,7 +97,10 @@ def create_datasets(
             raise Conflict(
                 f"a dataset named '{taken[0]}' already exists", errors=[FieldError("name", "already taken")]
             )
-        orgs = {ref: _organization_for(conn, actor, ref) for ref in {d.organization for d in items}}
+        orgs = {
+            ref: editable_organization_id(conn, actor, ref, what="a dataset")
+            for ref in {d.organization for d in items}
+        }
         ids = [str(uuid.uuid4()) for _ in items]
         conn.execute(
             datasets.insert(),
@@ -164,7 +167,7 @@ def replace_dataset(
     with store.begin() as conn:
         before = load_dataset(conn, actor, ref)
         require_editor(actor, before)
-        org_id = _organization_for(conn, actor, data.organization)
+        org_id = editable_organization_id(conn, actor, data.organization, what="a dataset")
         guard_state(
             conn, actor=actor, organization_id=org_id, before=before.state, after=data.state, policy=policy
         )
@@ -233,22 +236,3 @@ def delete_dataset(*, store: Store, actor: Actor, ref: str) -> None:
 
 def _columns(data: DatasetInput) -> dict[str, Any]:
     return data.model_dump(mode="json", exclude={"organization", "resources"})
-
-
-def _organization_for(conn: Connection, actor: Actor, ref: str | None) -> str | None:
-    if ref is None:
-        if not actor.sysadmin:
-            raise Invalid(
-                "a dataset needs a publisher",
-                errors=[FieldError("organization", "give the id or name of your organisation")],
-            )
-        return None
-    try:
-        org_id = resolve_organization_id(conn, ref)
-    except NotFound:
-        raise Invalid(
-            "unknown publisher", errors=[FieldError("organization", f"no organisation '{ref}'")]
-        ) from None
-    if not actor.can_edit_in(org_id):
-        raise Forbidden("you are not an editor of that organisation")
-    return org_id

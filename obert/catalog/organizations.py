@@ -21,7 +21,7 @@ from obert.catalog.common import (
 )
 from obert.catalog.indexing import refresh_organization
 from obert.catalog.models import Organization, OrganizationInput, Page, State, Visibility
-from obert.errors import Conflict, Forbidden, NotFound
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, organizations
 
@@ -131,6 +131,28 @@ def delete_organization(*, store: Store, actor: Actor, ref: str) -> None:
             before=before,
             after=None,
         )
+
+
+def editable_organization_id(conn: Connection, actor: Actor, ref: str | None, *, what: str) -> str | None:
+    """The id of organisation `ref`, in which `actor` is about to create or move `what` (a dataset, a
+    harvest source): unknown ones are a field error, and only its editors may; only site administrators
+    may leave it out (None)."""
+    if ref is None:
+        if not actor.sysadmin:
+            raise Invalid(
+                f"{what} needs a publisher",
+                errors=[FieldError("organization", "give the id or name of your organisation")],
+            )
+        return None
+    try:
+        org_id = resolve_organization_id(conn, ref)
+    except NotFound:
+        raise Invalid(
+            "unknown publisher", errors=[FieldError("organization", f"no organisation '{ref}'")]
+        ) from None
+    if not actor.can_edit_in(org_id):
+        raise Forbidden("you are not an editor of that organisation")
+    return org_id
 
 
 def resolve_organization_id(conn: Connection, ref: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from obert.auth import Actor
 from obert.catalog.common import merge_patch, validated
-from obert.catalog.organizations import resolve_organization_id
+from obert.catalog.organizations import editable_organization_id
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unauthorized
 from obert.harvest.models import Source, SourceInput, SourceType, parse_interval
 from obert.storage import Store
@@ -30,7 +30,7 @@ def create_source(*, store: Store, actor: Actor, data: SourceInput) -> Source:
     stamp = datetime.now(UTC)
     source_id = str(uuid.uuid4())
     with store.begin() as conn:
-        org_id = _organization(conn, actor, data.organization)
+        org_id = editable_organization_id(conn, actor, data.organization, what="a harvest source")
         if conn.execute(sa.select(harvest_sources.c.id).where(harvest_sources.c.name == data.name)).first():
             raise Conflict(
                 f"a harvest source named '{data.name}' already exists",
@@ -65,7 +65,7 @@ def patch_source(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, An
     data = validated(SourceInput, merge_patch(current.as_input(), patch))
     _check_shape(actor, data)
     with store.begin() as conn:
-        org_id = _organization(conn, actor, data.organization)
+        org_id = editable_organization_id(conn, actor, data.organization, what="a harvest source")
         if (
             data.name != current.name
             and conn.execute(
@@ -124,24 +124,6 @@ def _check_shape(actor: Actor, data: SourceInput) -> None:
 
 def _is_local(url: str) -> bool:
     return not url.startswith(("http://", "https://"))
-
-
-def _organization(conn: Connection, actor: Actor, ref: str | None) -> str | None:
-    if ref is None:
-        if not actor.sysadmin:
-            raise Invalid(
-                "a harvest source needs an organisation",
-                errors=[FieldError("organization", "the publisher harvested datasets go to")],
-            )
-        return None
-    try:
-        org_id = resolve_organization_id(conn, ref)
-    except NotFound:
-        raise Invalid(
-            "unknown publisher", errors=[FieldError("organization", f"no organisation '{ref}'")]
-        ) from None
-    _check_edit(actor, org_id)
-    return org_id
 
 
 def _require_staff(actor: Actor) -> None:
