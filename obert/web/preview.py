@@ -21,6 +21,7 @@ from obert.datastore.schema import Field
 from obert.errors import NotFound
 from obert.ingest import published
 from obert.portal import Portal
+from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
 
 PAGE_ROWS = 25
@@ -60,6 +61,7 @@ class Preview:
     profile: list[dict[str, Any]]
     downloads: list[tuple[str, str]]  # (format, url)
     snippets: list[Snippet]
+    charts: ChartForm
 
 
 def table_preview(
@@ -108,6 +110,7 @@ def table_preview(
         profile=list(table.version.report.get("columns", [])),
         downloads=[(f, f"{api}/export.{f}") for f in formats],
         snippets=rows_snippets(_rows_url(api, state, filters)),
+        charts=chart_form(path=table.path, fields=page.fields, api=api, params=params),
     )
 
 
@@ -120,6 +123,8 @@ class _State:
     column: str | None
     value: str
     offset: int
+    chart_by: str | None
+    chart_metric: str | None
 
     @classmethod
     def read(cls, params: QueryParams) -> _State:
@@ -131,6 +136,8 @@ class _State:
             column=params.get("column") or None,
             value=params.get("value", ""),
             offset=offset,
+            chart_by=params.get("chart_by") or None,
+            chart_metric=params.get("chart_metric") or None,
         )
 
     def link(self, path: str, **changes: Any) -> str:
@@ -140,6 +147,9 @@ class _State:
             "column": self.column,
             "value": self.value,
             "offset": self.offset,
+            # A chart the visitor drew stays while they sort, filter and page the rows.
+            "chart_by": self.chart_by,
+            "chart_metric": self.chart_metric,
         }
         state.update(changes)
         query = {k: v for k, v in state.items() if v not in (None, "", 0)}

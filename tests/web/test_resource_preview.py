@@ -138,3 +138,42 @@ def test_a_resource_without_a_table_has_no_preview(
     make_dataset(client, admin)
     response = client.get(PAGE.format(lang="en"))
     assert response.status_code == 200 and "preview-title" not in response.text
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_a_chart_chosen_by_columns_comes_with_its_numbers_as_text_and_table(
+    table: TestClient, lang: str
+) -> None:
+    soup = _soup(table, lang, chart_by="Nom_districte", chart_metric="count")
+    canvas = soup.select_one("canvas#chart")
+    assert canvas is not None and canvas["role"] == "img"
+    source = re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))
+    api = table.get(source).json()
+    counts = {r["Nom_districte"]: r["count"] for r in api["data"]}
+    cells = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("table.chart-data tr")
+    ]
+    shown = {name: int(value.replace(".", "").replace(",", "")) for name, value in cells[1:]}
+    assert shown == counts and sum(shown.values()) == 55
+    values = list(shown.values())
+    assert values == sorted(values, reverse=True)
+    summary = soup.select_one("#chart-summary").get_text()  # type: ignore[union-attr]
+    assert cells[1][0] in summary and str(len(counts)) in summary
+    scripts = [s["src"] for s in soup.find_all("script") if s.get("src")]
+    assert "/static/js/chart.js" in scripts and "/static/vendor/chart.js/chart.umd.min.js" in scripts
+    assert not soup.select("[style]")
+
+
+def test_a_sum_chart_and_a_bad_metric(table: TestClient) -> None:
+    soup = _soup(table, "en", chart_by="Nom_districte", chart_metric="sum:Estacio")
+    assert "Sum of Estacio" in soup.select_one("table.chart-data caption").get_text()  # type: ignore[union-attr]
+    # No chart asked for: no chart scripts on the page.
+    plain = table.get(PAGE.format(lang="en")).text
+    assert "chart.umd" not in plain and 'id="chart-by"' in plain
+    bad = table.get(
+        PAGE.format(lang="en"), params={"chart_by": "Nom_districte", "chart_metric": "sum:nom_cabina"}
+    )
+    assert bad.status_code in (400, 422) and "chart_metric" in bad.text
+    unknown = table.get(PAGE.format(lang="en"), params={"chart_by": "nope"})
+    assert unknown.status_code in (400, 422) and "nope" in unknown.text
