@@ -14,6 +14,7 @@ from obert.errors import NotFound
 from obert.portal import Portal
 from obert.web.geojson import FeatureTable, feature_table
 from obert.web.links import download_path
+from obert.web.preview import table_preview
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
 
@@ -32,6 +33,12 @@ def _features(portal: Portal, resource: Resource) -> FeatureTable | None:
     except NotFound:
         return None
     return feature_table(path, limit=FEATURE_ROWS)
+
+
+def _here(request: Request) -> str:
+    """This page's path in the reader's language (the language prefix is gone from the routed path)."""
+    lang = getattr(request.state, "lang", None)
+    return f"/{lang}{request.url.path}" if lang else request.url.path
 
 
 @router.get("/dataset/{dataset_ref}/resource/{resource_ref}", response_class=HTMLResponse)
@@ -62,6 +69,9 @@ def resource_page(
         features=_features(portal, resource) if has_map else None,
         tile_url=portal.settings.map_tile_url,
         tile_attribution=portal.settings.map_tile_attribution,
+        preview=table_preview(
+            portal=portal, actor=actor, resource=resource, path=_here(request), params=request.query_params
+        ),
     )
 
 

@@ -71,3 +71,26 @@ def download_snippets(url: str, *, filename: str, format: str | None) -> list[Sn
         Snippet("R", r),
         Snippet("JavaScript", js),
     ]
+
+
+def rows_snippets(url: str) -> list[Snippet]:
+    """Read one page of a datastore table's rows (``data``) and how many rows match (``count``)."""
+    quoted = _python_literal(url)
+    return [
+        Snippet("curl", f"curl -s '{url}'"),
+        Snippet(
+            "Python",
+            "import json\nfrom urllib.request import urlopen\n\n"
+            f"with urlopen({quoted}) as response:\n    page = json.load(response)\n"
+            'print(page["count"], "rows")\nfor row in page["data"]:\n    print(row)',
+        ),
+        Snippet(
+            "R",
+            f"library(jsonlite)\npage <- fromJSON({quoted})\nprint(page$count)\nhead(page$data)",
+        ),
+        Snippet(
+            "JavaScript",
+            f"const response = await fetch({quoted});\nconst page = await response.json();\n"
+            "console.log(page.count, page.data);",
+        ),
+    ]

@@ -29,6 +29,7 @@ class DemoSite:
             "home": "/",
             "dataset": "/dataset/bicing-estacions",
             "map": self.bicing,
+            "table": self.csv,  # a datastore table: rows, profile, downloads
             "publisher": "/organization/bsm",
             "publishers": "/organizations",
             "theme": "/theme/TRAN",

@@ -30,6 +30,7 @@ KEY_TEXT = {
         "es": "Los primeros 50 de 465 elementos",
         "en": "The first 50 of 465 features",
     },
+    "table": {"ca": "Previsualització de la taula", "es": "Vista previa de la tabla", "en": "Table preview"},
     "publisher": {"ca": "Conjunts de dades", "es": "Conjuntos de datos", "en": "Datasets"},
     "publishers": {"ca": "Publicadors", "es": "Publicadores", "en": "Publishers"},
     "theme": {"ca": "Transport", "es": "Transporte", "en": "Transport"},

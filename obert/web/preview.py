@@ -1,0 +1,185 @@
+"""A datastore table on its resource page: rows, column profile, downloads and code, without JavaScript.
+
+Everything goes through ``published.open_version``, so a table is exactly as visible here as through
+the datastore API, and through ``query_rows``, so sorting and filtering follow the API's rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from obert.auth import Actor
+from obert.catalog.models import Resource
+from obert.datastore.export import FORMATS
+from obert.datastore.query import JSONScalar, query_rows
+from obert.datastore.schema import Field
+from obert.errors import NotFound
+from obert.ingest import published
+from obert.portal import Portal
+from obert.web.charts import ChartForm, chart_form
+from obert.web.snippets import Snippet, rows_snippets
+
+PAGE_ROWS = 25
+NUMERIC = ("integer", "decimal")
+# Parameters the rows endpoint reads itself; a filter on a column named like one goes in `filters`.
+_API_RESERVED = frozenset({"version", "q", "fields", "sort", "limit", "offset", "cursor", "count", "filters"})
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    numeric: bool
+    sort_link: str  # the page sorted by this column, the other way round when it already is
+    sorted: str | None  # "ascending" / "descending" (aria-sort values) when the rows are sorted by it
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    version: int
+    columns: list[Column]
+    rows: list[list[JSONScalar]]
+    total: int  # rows matching the filter
+    row_count: int  # rows in the table
+    offset: int
+    first: int  # 1-based position of the first row shown (0 when none)
+    last: int
+    prev_link: str | None
+    next_link: str | None
+    first_link: str | None
+    last_link: str | None
+    sort: str | None
+    descending: bool
+    filter_column: str | None
+    filter_value: str
+    clear_link: str | None
+    profile: list[dict[str, Any]]
+    downloads: list[tuple[str, str]]  # (format, url)
+    snippets: list[Snippet]
+    charts: ChartForm
+
+
+def table_preview(
+    *, portal: Portal, actor: Actor, resource: Resource, path: str, params: QueryParams
+) -> Preview | None:
+    """The preview of `resource`'s current table, or None when it has no published table."""
+    try:
+        table = published.open_version(
+            store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
+        )
+    except NotFound:
+        return None
+    state = _State.read(params)
+    filters: dict[str, Any] = {state.column: state.value} if state.column and state.value else {}
+    sort = [(state.sort, state.descending)] if state.sort else []
+    page = query_rows(table.path, filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset)
+    total = page.total or 0
+    names = [f.name for f in page.fields]
+    api = f"{portal.settings.base_url.rstrip('/')}/api/v1/datastore/{resource.id}"
+    geo = table.version.geo or {}
+    formats = [
+        f for f in FORMATS if f != "geojson" or geo.get("geometry") or (geo.get("lon") and geo.get("lat"))
+    ]
+    return Preview(
+        version=table.version.number,
+        columns=[_column(f, state, path) for f in page.fields],
+        rows=[[row.get(n) for n in names] for row in page.rows],
+        total=total,
+        row_count=table.version.row_count,
+        offset=state.offset,
+        first=state.offset + 1 if page.rows else 0,
+        last=state.offset + len(page.rows),
+        prev_link=state.link(path, offset=max(state.offset - PAGE_ROWS, 0)) if state.offset > 0 else None,
+        next_link=state.link(path, offset=state.offset + PAGE_ROWS)
+        if state.offset + PAGE_ROWS < total
+        else None,
+        first_link=state.link(path, offset=0) if state.offset > 0 else None,
+        last_link=state.link(path, offset=(total - 1) // PAGE_ROWS * PAGE_ROWS)
+        if state.offset + PAGE_ROWS < total
+        else None,
+        sort=state.sort,
+        descending=state.descending,
+        filter_column=state.column,
+        filter_value=state.value,
+        clear_link=state.link(path, column=None, value="", offset=0) if filters else None,
+        profile=list(table.version.report.get("columns", [])),
+        downloads=[(f, f"{api}/export.{f}") for f in formats],
+        snippets=rows_snippets(_rows_url(api, state, filters)),
+        charts=chart_form(path=table.path, fields=page.fields, api=api, params=params),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What the visitor asked of the table, read from the page's query string."""
+
+    sort: str | None
+    descending: bool
+    column: str | None
+    value: str
+    offset: int
+    chart_by: str | None
+    chart_metric: str | None
+
+    @classmethod
+    def read(cls, params: QueryParams) -> _State:
+        raw_offset = params.get("offset", "0")
+        offset = int(raw_offset) if raw_offset.isdigit() else 0
+        return cls(
+            sort=params.get("sort") or None,
+            descending=params.get("order") == "desc",
+            column=params.get("column") or None,
+            value=params.get("value", ""),
+            offset=offset,
+            chart_by=params.get("chart_by") or None,
+            chart_metric=params.get("chart_metric") or None,
+        )
+
+    def link(self, path: str, **changes: Any) -> str:
+        state = {
+            "sort": self.sort,
+            "order": "desc" if self.descending else None,
+            "column": self.column,
+            "value": self.value,
+            "offset": self.offset,
+            # A chart the visitor drew stays while they sort, filter and page the rows.
+            "chart_by": self.chart_by,
+            "chart_metric": self.chart_metric,
+        }
+        state.update(changes)
+        query = {k: v for k, v in state.items() if v not in (None, "", 0)}
+        if not query.get("value"):
+            query.pop("column", None)
+        # The fragment brings the visitor back to the table, not to the top of the page.
+        return f"{path}?{urlencode(query)}#preview-title" if query else f"{path}#preview-title"
+
+
+def _column(field: Field, state: _State, path: str) -> Column:
+    current = state.sort == field.name
+    descending = current and not state.descending
+    return Column(
+        name=field.name,
+        type=field.type,
+        numeric=field.type in NUMERIC,
+        sort_link=state.link(path, sort=field.name, order="desc" if descending else None, offset=0),
+        sorted=("descending" if state.descending else "ascending") if current else None,
+    )
+
+
+def _rows_url(api: str, state: _State, filters: dict[str, Any]) -> str:
+    query: dict[str, str] = {"limit": str(PAGE_ROWS)}
+    if state.offset:
+        query["offset"] = str(state.offset)
+    if state.sort:
+        query["sort"] = ("-" if state.descending else "") + state.sort
+    for name, value in filters.items():
+        if name in _API_RESERVED:
+            query["filters"] = json.dumps({name: value}, ensure_ascii=False)
+        else:
+            query[name] = value
+    return f"{api}/rows?{urlencode(query)}"

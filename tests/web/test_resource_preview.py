@@ -1,0 +1,179 @@
+"""A table on its resource page: rows sorted, filtered and paged without JavaScript, profile, downloads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from obert.demo import FILES
+from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
+
+STATIONS = FILES / "qualitat_aire_estacions.csv"  # 55 stations, lon/lat columns
+PAGE = "/{lang}/dataset/estacions/resource/estacions-taula"
+WORDS = {"ca": "Previsualització de la taula", "es": "Vista previa de la tabla", "en": "Table preview"}
+
+
+@pytest.fixture
+def table(client: TestClient, admin: dict[str, str], org: dict[str, Any]) -> TestClient:
+    make_dataset(client, admin)
+    upload(client, admin, "estacions-taula", STATIONS)
+    assert run_jobs(portal_of(client)) == 1
+    return client
+
+
+def _soup(client: TestClient, lang: str, **params: Any) -> BeautifulSoup:
+    response = client.get(PAGE.format(lang=lang), params=params)
+    assert response.status_code == 200, response.text
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def _rows(soup: BeautifulSoup) -> list[list[str]]:
+    body = soup.select_one("table.preview tbody")
+    assert body is not None
+    return [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])] for tr in body.find_all("tr")]
+
+
+def _column(soup: BeautifulSoup, name: str) -> int:
+    heads = [th.get_text(" ", strip=True) for th in soup.select("table.preview thead th")]
+    return next(i for i, h in enumerate(heads) if h.startswith(name + " "))
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_the_first_rows_the_profile_and_the_downloads_show_in_every_language(
+    table: TestClient, lang: str
+) -> None:
+    soup = _soup(table, lang)
+    assert soup.html is not None and soup.html["lang"] == lang
+    assert soup.find(id="preview-title").get_text() == WORDS[lang]  # type: ignore[union-attr]
+    caption = soup.select_one("table.preview caption")
+    assert caption is not None and "55" in caption.get_text()
+    assert len(_rows(soup)) == 25
+    assert all(th["scope"] == "col" for th in soup.select("table.preview thead th"))
+    # Numbers are right-aligned and written the reader's way (a decimal comma in Catalan and Spanish).
+    lon = _column(soup, "Longitud")
+    first = soup.select("table.preview tbody tr")[0].find_all(["th", "td"])[lon]
+    assert "num" in first["class"]
+    assert ("," in first.get_text()) == (lang != "en")
+    profile = soup.select_one("#profile-title")
+    assert profile is not None
+    profile_rows = soup.select("section[aria-labelledby=profile-title] tbody tr")
+    assert any(tr.th and tr.th.get_text().startswith("Nom_districte") for tr in profile_rows)
+    links = {a["href"].rsplit(".", 1)[-1] for a in soup.select("ul.downloads a")}
+    assert links == {"csv", "json", "jsonl", "parquet", "xlsx", "geojson"}
+    code = soup.select_one("#rows-1")
+    assert (
+        code is not None and "/api/v1/datastore/" in code.get_text() and "/rows?limit=25" in code.get_text()
+    )
+    # CSP forbids inline code: every script has a src, no element carries a style.
+    assert all(s.get("src") for s in soup.find_all("script") if s.get("type") != "application/ld+json")
+    assert not soup.select("[style]") and not soup.find_all("style")
+
+
+def test_the_downloads_and_the_rows_snippet_answer(table: TestClient) -> None:
+    soup = _soup(table, "en")
+    for a in soup.select("ul.downloads a"):
+        path = re.sub(r"^https?://[^/]+", "", str(a["href"]))
+        assert table.get(path).status_code == 200, path
+    url = re.search(r"curl -s '([^']+)'", soup.select_one("#rows-1").get_text())  # type: ignore[union-attr]
+    assert url is not None
+    page = table.get(re.sub(r"^https?://[^/]+", "", url.group(1))).json()
+    assert page["count"] == 55 and len(page["data"]) == 25
+
+
+def test_sorting_by_a_column_reorders_the_rows_both_ways(table: TestClient) -> None:
+    soup = _soup(table, "en")
+    col = _column(soup, "nom_cabina")
+    link = soup.select("table.preview thead th")[col].a
+    assert link is not None
+    up = BeautifulSoup(table.get(str(link["href"]).split("#")[0]).text, "html.parser")
+    names = [r[col] for r in _rows(up)]
+    assert names == sorted(names) and names != [r[col] for r in _rows(soup)]
+    assert up.select("table.preview thead th")[col]["aria-sort"] == "ascending"
+    again = up.select("table.preview thead th")[col].a
+    down = BeautifulSoup(table.get(str(again["href"]).split("#")[0]).text, "html.parser")  # type: ignore[index]
+    assert [r[col] for r in _rows(down)][:3] == sorted(
+        [r[col] for r in _rows(_soup(table, "en", sort="nom_cabina", order="desc"))], reverse=True
+    )[:3]
+    assert down.select("table.preview thead th")[col]["aria-sort"] == "descending"
+
+
+def test_filtering_by_a_column_value_keeps_only_matching_rows(table: TestClient) -> None:
+    soup = _soup(table, "en", column="Nom_districte", value="Sant Marti")
+    col = _column(soup, "Nom_districte")
+    rows = _rows(soup)
+    assert rows and len(rows) < 25 and all(r[col] == "Sant Marti" for r in rows)
+    assert f"of {len(rows)}" in soup.select_one("section[aria-labelledby=preview-title] p.meta").get_text()  # type: ignore[union-attr]
+    assert soup.select_one("#preview-value")["value"] == "Sant Marti"  # type: ignore[index]
+    assert not _rows(_soup(table, "en", column="Nom_districte", value="Nowhere"))
+
+
+def test_paging_walks_through_every_row_with_the_total(table: TestClient) -> None:
+    soup = _soup(table, "en")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        pages += 1
+        seen += [r[0] for r in _rows(soup)]
+        nxt = soup.select_one("nav.pager a[rel=next]")
+        if nxt is None:
+            break
+        assert "of 55" in soup.get_text()
+        soup = BeautifulSoup(table.get(str(nxt["href"]).split("#")[0]).text, "html.parser")
+    assert pages == 3 and seen == [str(i) for i in range(1, 56)]
+    assert soup.select_one("nav.pager a[rel=prev]") is not None
+
+
+def test_a_bad_sort_column_is_a_clear_400(table: TestClient) -> None:
+    response = table.get(PAGE.format(lang="en"), params={"sort": "nope"})
+    assert response.status_code in (400, 422) and "nope" in response.text
+
+
+def test_a_resource_without_a_table_has_no_preview(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    make_dataset(client, admin)
+    response = client.get(PAGE.format(lang="en"))
+    assert response.status_code == 200 and "preview-title" not in response.text
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_a_chart_chosen_by_columns_comes_with_its_numbers_as_text_and_table(
+    table: TestClient, lang: str
+) -> None:
+    soup = _soup(table, lang, chart_by="Nom_districte", chart_metric="count")
+    canvas = soup.select_one("canvas#chart")
+    assert canvas is not None and canvas["role"] == "img"
+    source = re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))
+    api = table.get(source).json()
+    counts = {r["Nom_districte"]: r["count"] for r in api["data"]}
+    cells = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("table.chart-data tr")
+    ]
+    shown = {name: int(value.replace(".", "").replace(",", "")) for name, value in cells[1:]}
+    assert shown == counts and sum(shown.values()) == 55
+    values = list(shown.values())
+    assert values == sorted(values, reverse=True)
+    summary = soup.select_one("#chart-summary").get_text()  # type: ignore[union-attr]
+    assert cells[1][0] in summary and str(len(counts)) in summary
+    scripts = [s["src"] for s in soup.find_all("script") if s.get("src")]
+    assert "/static/js/chart.js" in scripts and "/static/vendor/chart.js/chart.umd.min.js" in scripts
+    assert not soup.select("[style]")
+
+
+def test_a_sum_chart_and_a_bad_metric(table: TestClient) -> None:
+    soup = _soup(table, "en", chart_by="Nom_districte", chart_metric="sum:Estacio")
+    assert "Sum of Estacio" in soup.select_one("table.chart-data caption").get_text()  # type: ignore[union-attr]
+    # No chart asked for: no chart scripts on the page.
+    plain = table.get(PAGE.format(lang="en")).text
+    assert "chart.umd" not in plain and 'id="chart-by"' in plain
+    bad = table.get(
+        PAGE.format(lang="en"), params={"chart_by": "Nom_districte", "chart_metric": "sum:nom_cabina"}
+    )
+    assert bad.status_code in (400, 422) and "chart_metric" in bad.text
+    unknown = table.get(PAGE.format(lang="en"), params={"chart_by": "nope"})
+    assert unknown.status_code in (400, 422) and "nope" in unknown.text
