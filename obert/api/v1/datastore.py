@@ -35,7 +35,9 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
-VersionQuery = Annotated[int | None, Query(ge=1, description="version number (default: the current one)")]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="version number (default: the current one)")
+]
 FILTER_HELP = (
     " Filter with `col=value` (repeat for any of several values), `col__gte=`, `col__gt=`, `col__lte=`, "
     "`col__lt=` (ranges), `col__contains=` (text, case and accents ignored), `col__in=a,b`, or "
