@@ -337,8 +337,8 @@ def diff_versions(
     portal: PortalDep,
     actor: ActorDep,
     resource: str,
-    from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+    to: Annotated[int, Query(ge=1, le=2**31 - 1)],
     key: Annotated[str | None, Query(description="key columns, comma-separated")] = None,
 ) -> JSONResponse:
     """Columns added, removed or retyped, and rows added, removed (and, with a key, changed), with samples."""
