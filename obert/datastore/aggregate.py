@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
+from obert.datastore.masking import Masked, refuse_masked
 from obert.datastore.query import JSONScalar, json_value
 from obert.datastore.schema import ColumnType, Field, TableSchema
 from obert.datastore.tables import open_table
@@ -34,12 +35,17 @@ def aggregate(
     q: str | None = None,
     limit: int = 1000,
     min_group_size: int | None = None,
+    size_column: str | None = None,
+    masked: Masked | None = None,
 ) -> AggregateResult:
     """One row per group with each (func, column) metric, named ``func_column`` (``count`` for count(*)).
 
     With `min_group_size`, groups with fewer rows are left out (and counted), so statistics about
-    people cannot single anyone out.
+    people cannot single anyone out. A group's size is its number of rows, or with `size_column` (a
+    table of counts) the sum of that column. Sums, averages, minima and maxima of `masked` columns
+    under their threshold come back null, like the cells they are made of.
     """
+    refuse_masked(masked, filters=filters, sort=None)
     table = open_table(path)
     schema = table.schema
     if not 1 <= limit <= MAX_GROUPS:
@@ -51,11 +57,21 @@ def aggregate(
     exprs = list(keys)
     for i, (func, column) in enumerate(metrics):
         name, expr, typ = _metric(func, column, schema, i)
+        threshold = (masked or {}).get(column)
+        if threshold is not None and func != "count":
+            expr = f"CASE WHEN {expr} > 0 AND {expr} < {int(threshold)} THEN NULL ELSE {expr} END"
         exprs.append(f"{expr} AS {quote_ident(name)}")
         fields.append(Field(name, typ))
     where, params = where_clause(schema, filters or {}, q)
     group = f"GROUP BY {', '.join(keys)}" if keys else ""
-    having = "HAVING count(*) >= ?" if min_group_size else ""
+    size = "count(*)"
+    if size_column is not None:
+        if check_column(schema, size_column, field="size_column") != "integer":
+            raise Invalid(
+                "group sizes need an integer column", errors=[FieldError("size_column", size_column)]
+            )
+        size = f"coalesce(sum({quote_ident(size_column)}), 0)"
+    having = f"HAVING {size} >= ?" if min_group_size else ""
     having_params: list[object] = [min_group_size] if min_group_size else []
     order = f"ORDER BY {', '.join(keys)} NULLS LAST" if keys else ""
     cur = table.cursor()
@@ -67,7 +83,7 @@ def aggregate(
         suppressed = 0
         if min_group_size:
             row = cur.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM t {where} {group} HAVING count(*) < ?)",
+                f"SELECT count(*) FROM (SELECT 1 FROM t {where} {group} HAVING {size} < ?)",
                 [*params, min_group_size],
             ).fetchone()
             suppressed = int(row[0]) if row else 0

@@ -20,6 +20,7 @@ from shapely.geometry import mapping
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo
+from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
 from obert.datastore.tables import OpenTable, open_table
@@ -40,6 +41,7 @@ def export(
     fields: list[str] | None = None,
     sort: list[tuple[str, bool]] | None = None,
     limit: int | None = None,
+    masked: Masked | None = None,
 ) -> Iterator[bytes]:
     """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
     so a bad request raises here and not in the middle of a half-sent download."""
@@ -47,13 +49,14 @@ def export(
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
         )
+    refuse_masked(masked, filters=filters, sort=sort)
     table = open_table(path)
     chosen = select_fields(table.schema, fields)
     where, params = where_clause(table.schema, filters or {}, q)
     if limit is not None and limit < 0:
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     tail = f"{order_by(table.schema, sort or [])}" + (f" LIMIT {int(limit)}" if limit is not None else "")
-    if fmt == "parquet" and not where and fields is None and not sort and limit is None:
+    if fmt == "parquet" and not masked and not where and fields is None and not sort and limit is None:
         return _file_bytes(path)  # the version itself: already the best Parquet there is
     if fmt == "geojson":
         geo = table_geo(table)
@@ -63,9 +66,9 @@ def export(
             )
         extra = [f for f in (geo.geometry, geo.lon, geo.lat) if f and f not in {c.name for c in chosen}]
         chosen = chosen + [Field(n, table.schema.type_of(n) or "text") for n in extra]
-        sql = _select(chosen, where, tail)
+        sql = _select(chosen, where, tail, masked)
         return _geojson(table, sql, params, chosen, geo)
-    sql = _select(chosen, where, tail)
+    sql = _select(chosen, where, tail, masked)
     writers = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
     return writers[fmt](table, sql, params, chosen)
 
@@ -87,8 +90,8 @@ def table_geo(table: OpenTable) -> GeoInfo:
     return detect_geo(table.schema.fields, ranges, geometry=table.schema.geo.geometry)
 
 
-def _select(chosen: list[Field], where: str, tail: str) -> str:
-    return f"SELECT {', '.join(quote_ident(f.name) for f in chosen)} FROM t {where} {tail}"
+def _select(chosen: list[Field], where: str, tail: str, masked: Masked | None) -> str:
+    return f"SELECT {', '.join(column_expr(f.name, masked) for f in chosen)} FROM t {where} {tail}"
 
 
 def _rows(table: OpenTable, sql: str, params: list[object]) -> Iterator[list[tuple[object, ...]]]:

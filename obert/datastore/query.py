@@ -14,6 +14,7 @@ import duckdb
 
 from obert.datastore.engine import file_key, quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
+from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.schema import Field, TableSchema
 from obert.datastore.tables import open_table
 from obert.errors import FieldError, Invalid
@@ -72,11 +73,14 @@ def query_rows(
     offset: int = 0,
     include_total: bool = True,
     max_limit: int = MAX_LIMIT,
+    masked: Masked | None = None,
 ) -> RowsPage:
     """One page of rows. `sort` is (column, descending) pairs; ties keep file order.
 
-    Unknown columns, values of the wrong type and limits out of range raise ``Invalid``.
+    Unknown columns, values of the wrong type and limits out of range raise ``Invalid``. `masked`
+    columns show null for counts under their threshold (see obert.datastore.masking).
     """
+    refuse_masked(masked, filters=filters, sort=sort)
     table = open_table(path)
     schema = table.schema
     if not 0 <= limit <= max_limit:
@@ -88,7 +92,7 @@ def query_rows(
     chosen = select_fields(schema, fields)
     where, params = where_clause(schema, filters or {}, q)
     order = order_by(schema, sort or [])
-    cols = ", ".join(quote_ident(f.name) for f in chosen) or "NULL AS _"
+    cols = ", ".join(column_expr(f.name, masked) for f in chosen) or "NULL AS _"
     sql = f"SELECT {cols} FROM t {where} {order} LIMIT ? OFFSET ?"
     version = file_key(path)
     page_key = (*version, sql, *(repr(p) for p in params), limit, offset)

@@ -11,7 +11,7 @@ from obert.catalog import datasets, organizations, resources
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, OrganizationInput, Page
 from obert.catalog.tabular import is_tabular
-from obert.ingest import review
+from obert.ingest import review, small_counts
 from obert.portal import Portal
 
 DEMO_DIR = Path(__file__).parent
@@ -97,6 +97,11 @@ def _release(portal: Portal, resource_id: str, number: int, findings: dict[str, 
     )
 
 
+# Statistics about people, with their count columns: the padró table counts residents by census section,
+# education and sex, and is served the way the city prints it (no count under five).
+PEOPLE_TABLES = {"pad-niv-educa-sexe-2023": ("Valor",)}
+
+
 def _ingest_tables(portal: Portal) -> int:
     """Ingest every tabular demo file now (they are small), so the demo serves each table at once.
 
@@ -112,4 +117,13 @@ def _ingest_tables(portal: Portal) -> int:
             if outcome.held is not None:
                 _release(portal, resource.id, outcome.version.number, outcome.held.findings)
             made += outcome.created
+            columns = PEOPLE_TABLES.get(res["name"])
+            if columns is not None:
+                small_counts.set_protection(
+                    store=portal.store,
+                    actor=SYSTEM,
+                    ref=resource.id,
+                    statistics_about_people=True,
+                    count_columns=list(columns),
+                )
     return made

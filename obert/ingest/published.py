@@ -19,12 +19,14 @@ from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.errors import FieldError, Invalid, NotFound
+from obert.ingest.small_counts import UNPROTECTED, Protection, protection_of
 from obert.ingest.versions import HELD, TableState, Version, list_versions, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.jobs import jobs
+from obert.storage.tables.small_counts import small_count_rules
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -36,6 +38,7 @@ class TableRef:
     version: Version
     path: Path
     current: bool
+    protection: Protection = UNPROTECTED  # small-count protection of statistics about people
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class TableStatus:
     state: TableState
     versions: int
     job: Job | None  # the latest ingest job of the resource
+    protection: Protection = UNPROTECTED
 
 
 def open_version(
@@ -68,11 +72,14 @@ def open_version(
             resources.c.name.label("rname"),
             datastore_tables.c.current_version_id,
             resource_versions,
+            small_count_rules.c.min_count.label("protect_min"),
+            small_count_rules.c.count_columns.label("protect_columns"),
         )
         .select_from(
             resources.join(datasets, datasets.c.id == resources.c.dataset_id)
             .outerjoin(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
             .outerjoin(resource_versions, wanted)
+            .outerjoin(small_count_rules, small_count_rules.c.resource_id == resources.c.id)
         )
         .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible_to(actor))
     )
@@ -84,13 +91,18 @@ def open_version(
         missing = f"no version {version}" if version is not None else "no table yet"
         raise NotFound(f"resource '{row.rname}' has {missing}")
     chosen = version_from_row(row)
-    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, chosen.id == row.current_version_id)
+    protection = UNPROTECTED
+    if row.protect_min is not None:
+        protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
+    current = chosen.id == row.current_version_id
+    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, current, protection)
 
 
 def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
     resource = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
         state = table_state(conn, resource.id)
+        protection = protection_of(conn, resource.id)
         count = conn.execute(
             sa.select(sa.func.count()).where(resource_versions.c.resource_id == resource.id)
         ).scalar_one()
@@ -102,7 +114,7 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
             .limit(1)
         ).scalar()
     job = get_job(store, job_id=job_id) if job_id else None
-    return TableStatus(resource, state, int(count), job)
+    return TableStatus(resource, state, int(count), job, protection)
 
 
 def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Version]]:
@@ -131,11 +143,17 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
     if not candidates:
         return {}
     base = (
-        sa.select(resources.c.name, resource_versions.c.path, visible_to(actor).label("visible"))
+        sa.select(
+            resources.c.name,
+            resource_versions.c.path,
+            visible_to(actor).label("visible"),
+            small_count_rules.c.resource_id.label("protected"),
+        )
         .select_from(
             resources.join(datasets, datasets.c.id == resources.c.dataset_id)
             .join(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
             .join(resource_versions, resource_versions.c.id == datastore_tables.c.current_version_id)
+            .outerjoin(small_count_rules, small_count_rules.c.resource_id == resources.c.id)
         )
         .where(resources.c.name.in_(sorted(candidates)), LIVE_RESOURCE)
     )
@@ -148,6 +166,12 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
             continue
         if not row.visible:
             raise NotFound(f"no table '{name}'", errors=[FieldError("sql", f"unknown table {name}")])
+        if row.protected is not None:
+            # SQL could compute any small count; these tables answer through rows and aggregate only.
+            raise Invalid(
+                "statistics about people cannot be queried with SQL",
+                errors=[FieldError("sql", f"{name} hides small counts: use its rows or aggregate")],
+            )
         tables[name] = data_dir / row.path
     if not tables:
         raise Invalid(

@@ -35,6 +35,8 @@ A_EDIT = frozenset({"editor", "org_admin", "site_admin"})
 A_ADMIN = frozenset({"org_admin", "site_admin"})
 B_SEE = frozenset({"other_admin", "site_admin"})
 SITE = frozenset({"site_admin"})
+NOBODY: frozenset[str] = frozenset()
+CKAN_ALL = "/api/3/action/package_search?rows=100&include_private=true&include_drafts=true"
 # Weakest first: a write's acceptance is checked with the first allowed role in this order.
 ORDER = ("anonymous", "read_token", "member", "other_admin", "editor", "org_admin", "site_admin")
 REFUSED = {401, 403, 404}
@@ -86,6 +88,45 @@ SURFACES = [
     LIST("api audit csv", "/api/v1/audit/export.csv", "ds-private", SITE),
     LIST("api audit jsonl", "/api/v1/audit/export.jsonl", "ds-private", SITE),
     LIST("page audit", "/en/admin/audit", "token-create", SITE),
+    # search, feeds, sitemap, DCAT, CKAN, statistics and freshness (facet counts: test_search_facets)
+    LIST("api search: private", "/api/v1/search?q=accidents&limit=100", "ds-private", A_SEE),
+    LIST("api search: draft", "/api/v1/search?limit=100", "ds-draft", A_SEE),
+    LIST("api search: review", "/api/v1/search?q=accidents&limit=100", "ds-review", A_SEE),
+    LIST("api search: B draft", "/api/v1/search?limit=100", "ds-b-draft", B_SEE),
+    LIST("api suggest: private", "/api/v1/search/suggest?q=acc&limit=20", "ds-private", A_SEE),
+    LIST("api suggest: B draft", "/api/v1/search/suggest?q=acc&limit=20", "ds-b-draft", B_SEE),
+    LIST("page search: private", "/en/datasets?q=accidents", "ds-private", A_SEE),
+    LIST("page search: B draft", "/en/datasets?q=accidents", "ds-b-draft", B_SEE),
+    # Feeds, the sitemap and the DCAT catalogue are public documents: only public, published data.
+    LIST("feed datasets: public", "/feeds/datasets.atom", "ds-public", EVERYONE),
+    LIST("feed datasets: private", "/feeds/datasets.atom", "ds-private", NOBODY),
+    LIST("feed datasets: draft", "/feeds/datasets.atom", "ds-draft", NOBODY),
+    LIST("feed organisation: private", "/feeds/organization/guardia-urbana.atom", "ds-private", NOBODY),
+    LIST("feed organisation: review", "/feeds/organization/guardia-urbana.atom", "ds-review", NOBODY),
+    LIST("feed theme: draft", "/feeds/theme/TRAN.atom", "ds-draft", NOBODY),
+    LIST("feed search: private", "/feeds/search.atom?q=accidents", "ds-private", NOBODY),
+    LIST("feed search: B draft", "/feeds/search.atom?q=accidents", "ds-b-draft", NOBODY),
+    LIST("sitemap: public", "/sitemap.xml", "ds-public", EVERYONE),
+    LIST("sitemap: private", "/sitemap.xml", "ds-private", NOBODY),
+    LIST("sitemap: draft", "/sitemap.xml", "ds-draft", NOBODY),
+    LIST("dcat catalogue: public", "/catalog.ttl", "ds-public", EVERYONE),
+    LIST("dcat catalogue: private", "/catalog.ttl", "ds-private", NOBODY),
+    LIST("dcat catalogue: draft", "/catalog.ttl", "ds-draft", NOBODY),
+    LIST("ckan package_search: private", "/api/3/action/package_search?rows=100", "ds-private", NOBODY),
+    LIST("ckan package_search: draft", "/api/3/action/package_search?rows=100", "ds-draft", NOBODY),
+    LIST("ckan package_search include: private", CKAN_ALL, "ds-private", A_SEE),
+    LIST("ckan package_search include: draft", CKAN_ALL, "ds-draft", A_SEE),
+    LIST("ckan package_search include: B draft", CKAN_ALL, "ds-b-draft", B_SEE),
+    LIST("api stats: public", "/api/v1/stats", "ds-public", EVERYONE),
+    # The site's usage statistics are published figures: public datasets only, whoever asks.
+    LIST("api stats: private", "/api/v1/stats", "ds-private", NOBODY),
+    LIST("api stats: draft", "/api/v1/stats", "ds-draft", NOBODY),
+    LIST("api stats: B draft", "/api/v1/stats", "ds-b-draft", NOBODY),
+    LIST("page stats: public", "/en/stats", "ds-public", EVERYONE),
+    LIST("page stats: private", "/en/stats", "ds-private", NOBODY),
+    LIST("api freshness: private", "/api/v1/freshness", "ds-private", A_SEE),
+    LIST("api freshness: draft", "/api/v1/freshness", "ds-draft", A_SEE),
+    LIST("api freshness: B draft", "/api/v1/freshness", "ds-b-draft", B_SEE),
     # ---- reads of one object
     READ("api dataset public", "/api/v1/datasets/ds-public", EVERYONE),
     READ("api dataset private", "/api/v1/datasets/ds-private", A_SEE),
@@ -104,6 +145,11 @@ SURFACES = [
     READ("download B draft", "{file_b_draft}", B_SEE),
     READ("page publish form: draft", "/en/publish/dataset/ds-draft", A_SEE),
     READ("page members of A", "/en/publish/organization/guardia-urbana/members", A_ADMIN),
+    READ("feed dataset: private", "/feeds/dataset/ds-private.atom", NOBODY),
+    READ("feed dataset: draft", "/feeds/dataset/ds-draft.atom", NOBODY),
+    READ("api dataset stats: private", "/api/v1/datasets/ds-private/stats", A_SEE),
+    READ("api dataset stats: B draft", "/api/v1/datasets/ds-b-draft/stats", B_SEE),
+    READ("api dataset freshness: draft", "/api/v1/datasets/ds-draft/freshness", A_SEE),
     READ("api policy of A", "/api/v1/organizations/guardia-urbana/policy", EVERYONE),
     # ---- writes
     WRITE(
@@ -256,3 +302,15 @@ def test_surface(world: World, surface: Surface) -> None:
                 accepted = True
             else:
                 assert response.status_code in REFUSED, (role, response.status_code, response.text[:300])
+
+
+def test_search_facets_count_only_what_the_caller_may_see(world: World) -> None:
+    """Facet counts are lists too: a count of 4 where one dataset shows would confirm three hidden ones."""
+    visible = {"anonymous": 1, "read_token": 1, "member": 4, "other_admin": 2, "site_admin": 5}
+    for role, expected in visible.items():
+        body = world.client.get("/api/v1/search?q=accidents&limit=100", headers=world.headers[role]).json()
+        assert body["count"] == len(body["data"]) == expected, role
+        for name, values in body["facets"].items():
+            assert all(v["count"] <= expected for v in values), (role, name, values)
+            if name in ("theme", "themes", "license"):
+                assert sum(v["count"] for v in values if v["value"] in ("TRAN", "CC_BY_4_0")) == expected

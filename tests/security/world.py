@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from obert.auth import Role, Scope
 from obert.auth.users import create_token, create_user, set_membership
 from obert.portal import Portal
+from obert.stats.usage import flush
 from tests.conftest import bearer, dataset_payload, organization_payload
 
 PASSWORD = "correct horse battery"
@@ -104,6 +105,9 @@ def build_world(client: TestClient, portal: Portal) -> World:
         )
         assert upload.status_code == 200, upload.text
         world.uploads[key] = upload.json()["url"].removeprefix("http://testserver")
+        # A visit to every dataset, so that usage statistics have something to hide.
+        portal.usage.add("dataset", world.datasets[key]["id"], "view")
+    flush(store, portal.usage)
     return world
 
 

@@ -21,7 +21,8 @@ from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
-from obert.ingest import published
+from obert.ingest import published, small_counts
+from obert.ingest.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
 from obert.ingest.versions import Version
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
@@ -34,7 +35,9 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
-VersionQuery = Annotated[int | None, Query(ge=1, description="version number (default: the current one)")]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="version number (default: the current one)")
+]
 FILTER_HELP = (
     " Filter with `col=value` (repeat for any of several values), `col__gte=`, `col__gt=`, `col__lte=`, "
     "`col__lt=` (ranges), `col__contains=` (text, case and accents ignored), `col__in=a,b`, or "
@@ -119,6 +122,9 @@ def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONRespons
         "geo": current.geo if current else None,
         "report": {k: v for k, v in report.items() if k not in ("columns", "geo")},
         "last_error": status.state.last_error,
+        "statistics_about_people": status.protection.statistics_about_people,
+        "min_count": status.protection.min_count if status.protection.statistics_about_people else None,
+        "count_columns": list(status.protection.count_columns),
         "job": None
         if job is None
         else {"id": job.id, "state": job.state.value, "progress": job.progress, "error": job.error},
@@ -132,6 +138,37 @@ def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONRespons
         else {},
     }
     return JSONResponse(body)
+
+
+@router.patch("/datastore/{resource}", summary="Mark a table as statistics about people")
+def protect(
+    portal: PortalDep,
+    actor: WriterDep,
+    resource: str,
+    statistics_about_people: Annotated[bool, Body(embed=True)],
+    min_count: Annotated[int, Body(embed=True, ge=2, le=MAX_MIN_COUNT)] = DEFAULT_MIN_COUNT,
+    count_columns: Annotated[list[str] | None, Body(embed=True)] = None,
+) -> JSONResponse:
+    """Editors of the dataset mark its table as statistics about people (or unmark it). Then, as in
+    Barcelona's census tables, counts from 1 to `min_count` - 1 in `count_columns` are null in rows and
+    exports (zero stays) and cannot be filtered or sorted on; aggregates leave out groups of fewer than
+    `min_count` people (the sum of the first count column, or rows when none is named) and say how many
+    in `suppressed_groups`; SQL and diffs are refused."""
+    found = small_counts.set_protection(
+        store=portal.store,
+        actor=actor,
+        ref=resource,
+        statistics_about_people=statistics_about_people,
+        min_count=min_count,
+        count_columns=count_columns,
+    )
+    return JSONResponse(
+        {
+            "statistics_about_people": found.statistics_about_people,
+            "min_count": found.min_count if found.statistics_about_people else None,
+            "count_columns": list(found.count_columns),
+        }
+    )
 
 
 @router.get("/datastore/{resource}/rows", summary="Rows of a table, filtered, searched, sorted and paged")
@@ -164,6 +201,7 @@ def rows(
         limit=limit,
         offset=offset,
         include_total=count,
+        masked=table.protection.masked(),
     )
     more = len(page.rows) == limit and limit > 0
     if page.total is not None:
@@ -207,15 +245,29 @@ def aggregate_rows(
         filters=parse_filters(request.query_params),
         q=q,
         limit=limit,
+        **_protected_aggregate(table.protection),
     )
-    return JSONResponse(
-        {
-            "fields": _fields(result.fields),
-            "data": result.rows,
-            "count": len(result.rows),
-            "version": table.version.number,
-        }
-    )
+    body: dict[str, Any] = {
+        "fields": _fields(result.fields),
+        "data": result.rows,
+        "count": len(result.rows),
+        "version": table.version.number,
+    }
+    if table.protection.statistics_about_people:
+        body["suppressed_groups"] = result.suppressed_groups
+        body["min_count"] = table.protection.min_count
+    return JSONResponse(body)
+
+
+def _protected_aggregate(protection: Protection) -> dict[str, Any]:
+    if not protection.statistics_about_people:
+        return {}
+    columns = protection.count_columns
+    return {
+        "min_group_size": protection.min_count,
+        "size_column": columns[0] if columns else None,
+        "masked": protection.masked(),
+    }
 
 
 aggregate_rows.__doc__ = "One row per group with each metric (named `func_column`)." + FILTER_HELP
@@ -250,6 +302,7 @@ def export_rows(
         fields=split_list(fields),
         sort=parse_sort(sort),
         limit=limit,
+        masked=table.protection.masked(),
     )
     filename = f"{table.resource_name}-v{table.version.number}.{fmt}"
     return StreamingResponse(
@@ -284,8 +337,8 @@ def diff_versions(
     portal: PortalDep,
     actor: ActorDep,
     resource: str,
-    from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+    to: Annotated[int, Query(ge=1, le=2**31 - 1)],
     key: Annotated[str | None, Query(description="key columns, comma-separated")] = None,
 ) -> JSONResponse:
     """Columns added, removed or retyped, and rows added, removed (and, with a key, changed), with samples."""
@@ -294,6 +347,12 @@ def diff_versions(
         store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=from_
     )
     new = published.open_version(store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=to)
+    if new.protection.statistics_about_people:
+        # A diff's row samples would show the counts that rows and exports hide.
+        raise Invalid(
+            "statistics about people cannot be diffed",
+            errors=[FieldError("resource", f"{new.resource_name} hides small counts")],
+        )
     result = diff(old.path, new.path, key=split_list(key))
     return JSONResponse({"from": from_, "to": to, **dataclasses.asdict(result)})
 

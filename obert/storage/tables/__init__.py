@@ -5,7 +5,26 @@ what the code expects to find, and a test checks that the two agree. A new conce
 here, imported below so that `metadata` knows every table.
 """
 
-from obert.storage.tables import accounts, catalog, datastore, harvest, jobs, search, transparency
+from obert.storage.tables import (
+    accounts,
+    catalog,
+    datastore,
+    harvest,
+    jobs,
+    search,
+    small_counts,
+    transparency,
+)
 from obert.storage.tables.base import metadata
 
-__all__ = ["accounts", "catalog", "datastore", "harvest", "jobs", "metadata", "search", "transparency"]
+__all__ = [
+    "accounts",
+    "catalog",
+    "datastore",
+    "harvest",
+    "jobs",
+    "metadata",
+    "search",
+    "small_counts",
+    "transparency",
+]
