@@ -70,7 +70,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
             "unknown records_format",
             errors=[FieldError("records_format", f"use one of {', '.join(RECORDS_FORMATS)}")],
         )
-    filters = _filters(params)
+    filters = filters_param(params)
     text_query = _text_query(params, filters)
     # CKAN caps a too-large limit at its maximum rather than refusing it.
     limit = min(params.integer("limit", 100, minimum=0), MAX_LIMIT)
@@ -171,7 +171,7 @@ def _json_param(params: Params, key: str) -> Any:
     return value
 
 
-def _filters(params: Params) -> dict[str, FilterValue]:
+def filters_param(params: Params) -> dict[str, FilterValue]:
     raw = _json_param(params, "filters")
     if raw is None or raw == "":
         return {}

@@ -1,5 +1,6 @@
-"""CKAN's datastore_create: records sent to the API become the resource's uploaded file, ingested at once
-into a new table version (versions are immutable Parquet, so every write is a new version).
+"""CKAN's datastore_create and datastore_delete. Versions are immutable Parquet, so every write is a new
+version: datastore_create turns the records into the resource's uploaded file, ingested at once;
+datastore_delete writes the rows that stay as the next version.
 
 The file goes through the same upload and ingest services as any other, so permissions, type inference
 and the personal-data gate are exactly those of an uploaded CSV.
@@ -15,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from obert.api.ckan.datastore import CKAN_TYPES
+from obert.api.ckan.datastore import CKAN_TYPES, filters_param
 from obert.api.ckan.envelope import missing, success
 from obert.api.ckan.mapping import resource_input
 from obert.api.ckan.params import Params, ParamsDep
@@ -25,6 +26,7 @@ from obert.catalog.common import validated
 from obert.catalog.models import ResourceInput
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
+from obert.ingest.table_writes import delete_rows
 from obert.portal import Portal
 
 router = APIRouter()
@@ -81,6 +83,35 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
     return success(request, result)
 
 
+@router.api_route("/datastore_delete", **WRITE)  # type: ignore[arg-type]
+def datastore_delete(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Delete the rows `filters` match: the rows that stay become the table's next version.
+
+    :param resource_id: the resource (id or obert name)
+    :param filters: {"column": value or [values]}, as in datastore_search; required (obert keeps a
+        resource's table while the resource exists: delete the resource to remove it)
+    """
+    ref = str(params.required("resource_id"))
+    filters = filters_param(params)
+    if not filters:
+        raise Invalid(
+            "filters are missing",
+            errors=[
+                FieldError("filters", "name the rows to delete; delete the resource to remove its table")
+            ],
+        )
+    done = delete_rows(ingester=portal.ingester, actor=actor, ref=ref, filters=filters)
+    version = done.version
+    result = {
+        "resource_id": version.resource_id,
+        "filters": params.get("filters"),
+        "deleted": done.deleted,
+        "version": version.number,
+        "held": done.held,
+    }
+    return success(request, result)
+
+
 def _new_resource(portal: Portal, actor: Actor, raw: Any) -> str:
     if not isinstance(raw, dict):
         raise Invalid(
@@ -91,7 +122,6 @@ def _new_resource(portal: Portal, actor: Actor, raw: Any) -> str:
     if not package_id:
         raise Invalid("resource.package_id is missing", errors=[FieldError("resource", "package_id")])
     fields = resource_input(raw, lang=portal.settings.default_lang)
-    fields.setdefault("name", "datastore")
     data = validated(ResourceInput, fields)
     found = resources.create_resource(store=portal.store, actor=actor, dataset_ref=str(package_id), data=data)
     return found.id

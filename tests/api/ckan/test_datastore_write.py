@@ -62,3 +62,29 @@ def test_create_checks_its_input_and_rights(write_server: Server, admin: ckanapi
         write_server.client(write_server.reader_token).action.datastore_create(
             resource={"package_id": "mercats", "name": "lector"}, records=MARKETS
         )
+
+
+def test_delete_rows_makes_a_version_without_them(write_server: Server, admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-esborrar"}, fields=FIELDS, records=MARKETS
+    )
+    rid = made["resource_id"]
+    with pytest.raises(ckanapi.NotAuthorized):
+        write_server.client(write_server.reader_token).action.datastore_delete(
+            resource_id=rid, filters={"codi": 1}
+        )
+    with pytest.raises(ckanapi.ValidationError) as no_filters:
+        admin.action.datastore_delete(resource_id=rid)
+    assert "filters" in no_filters.value.error_dict
+    with pytest.raises(ckanapi.ValidationError) as unknown:
+        admin.action.datastore_delete(resource_id=rid, filters={"nope": 1})
+    assert "filters" in unknown.value.error_dict
+    gone = admin.action.datastore_delete(resource_id=rid, filters={"districte": "Ciutat Vella"})
+    assert gone["deleted"] == 2 and gone["version"] == made["version"] + 1
+    left = admin.action.datastore_search(resource_id=rid)
+    assert left["records"] == [MARKETS[1]] and left["total"] == 1
+    assert [(f["id"], f["type"]) for f in left["fields"]] == [(f["id"], f["type"]) for f in FIELDS]
+    # A filter that matches nothing deletes nothing and makes no version.
+    nothing = admin.action.datastore_delete(resource_id=rid, filters={"codi": 99})
+    assert nothing["deleted"] == 0 and nothing["version"] == gone["version"]
+    assert admin.action.datastore_search(resource_id=rid)["total"] == 1
