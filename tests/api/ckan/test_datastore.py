@@ -148,6 +148,7 @@ def test_info_counts_types_and_profile(ckan: ckanapi.RemoteCKAN) -> None:
     assert info["fields"][0]["schema"], "obert's column profile travels with each field"
     with pytest.raises(ckanapi.NotFound):
         ckan.action.datastore_info(id="no-such-resource")
+    assert "records_format" in ckan.action.help_show(name="datastore_search")
 
 
 def test_private_tables_are_invisible(server: Server, ckan: ckanapi.RemoteCKAN) -> None:
