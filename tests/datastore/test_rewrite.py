@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from obert.datastore.query import query_rows
-from obert.datastore.rewrite import write_without
+from obert.datastore.rewrite import write_appended, write_without
 from obert.errors import Invalid
 from tests.datastore.conftest import make_version
 
@@ -34,3 +34,22 @@ def test_refuses_no_filters_and_unknown_columns(tmp_path: Path) -> None:
     with pytest.raises(Invalid) as unknown:
         write_without(source, filters={"nope": 1}, target=tmp_path / "x.parquet")
     assert unknown.value.errors[0].field == "filters.nope"
+
+
+def test_appends_typed_records_after_the_rows(tmp_path: Path) -> None:
+    source = make_version(tmp_path, "mercats", CSV)
+    target = tmp_path / "more.parquet"
+    added = write_appended(
+        source, records=[{"codi": "5", "nom": "Galvany", "obert": "false"}, {"codi": 6}], target=target
+    )
+    assert added == 2
+    rows = query_rows(target).rows
+    assert [r["codi"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert rows[4] == {"codi": 5, "nom": "Galvany", "obert": False}
+    assert rows[5] == {"codi": 6, "nom": None, "obert": None}
+    with pytest.raises(Invalid) as bad:
+        write_appended(source, records=[{"codi": "set"}], target=tmp_path / "x.parquet")
+    assert bad.value.errors[0].field == "records.0.codi"
+    with pytest.raises(Invalid) as unknown:
+        write_appended(source, records=[{"codi": 7}, {"preu": 1}], target=tmp_path / "x.parquet")
+    assert unknown.value.errors[0].field == "records.1.preu"

@@ -1,6 +1,7 @@
-"""CKAN's datastore_create and datastore_delete. Versions are immutable Parquet, so every write is a new
-version: datastore_create turns the records into the resource's uploaded file, ingested at once;
-datastore_delete writes the rows that stay as the next version.
+"""CKAN's datastore_create, datastore_upsert (insert) and datastore_delete. Versions are immutable
+Parquet, so every write is a new version: datastore_create turns the records into the resource's
+uploaded file, ingested at once; datastore_upsert and datastore_delete write the current rows plus the
+new ones, or less the deleted ones, as the next version.
 
 The file goes through the same upload and ingest services as any other, so permissions, type inference
 and the personal-data gate are exactly those of an uploaded CSV.
@@ -26,7 +27,7 @@ from obert.catalog.common import validated
 from obert.catalog.models import ResourceInput
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
-from obert.ingest.table_writes import delete_rows
+from obert.ingest.table_writes import delete_rows, insert_rows
 from obert.portal import Portal
 
 router = APIRouter()
@@ -105,8 +106,37 @@ def datastore_delete(request: Request, portal: PortalDep, actor: ActorDep, param
     result = {
         "resource_id": version.resource_id,
         "filters": params.get("filters"),
-        "deleted": done.deleted,
+        "deleted": done.rows,
         "version": version.number,
+        "held": done.held,
+    }
+    return success(request, result)
+
+
+@router.api_route("/datastore_upsert", **WRITE)  # type: ignore[arg-type]
+def datastore_upsert(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Add records after a table's rows, as its next version.
+
+    :param resource_id: the resource (id or obert name)
+    :param records: [{column: value}] — columns the table has, values of their types
+    :param method: insert (obert keeps no primary key, so upsert and update are refused)
+    """
+    ref = str(params.required("resource_id"))
+    method = params.text("method", "upsert")
+    if method != "insert":
+        raise Invalid(
+            f"method {method!r} is not supported",
+            errors=[FieldError("method", "only insert: obert tables have no primary key to match on")],
+        )
+    records = _records(params, [])
+    if not records:
+        raise missing("records")
+    done = insert_rows(ingester=portal.ingester, actor=actor, ref=ref, records=records)
+    result = {
+        "resource_id": done.version.resource_id,
+        "method": method,
+        "records": records,
+        "version": done.version.number,
         "held": done.held,
     }
     return success(request, result)

@@ -88,3 +88,25 @@ def test_delete_rows_makes_a_version_without_them(write_server: Server, admin: c
     nothing = admin.action.datastore_delete(resource_id=rid, filters={"codi": 99})
     assert nothing["deleted"] == 0 and nothing["version"] == gone["version"]
     assert admin.action.datastore_search(resource_id=rid)["total"] == 1
+
+
+def test_upsert_inserts_records_as_a_new_version(write_server: Server, admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-afegir"}, fields=FIELDS, records=MARKETS[:2]
+    )
+    rid = made["resource_id"]
+    more = admin.action.datastore_upsert(resource_id=rid, method="insert", records=[MARKETS[2]])
+    assert more["version"] == made["version"] + 1
+    found = admin.action.datastore_search(resource_id=rid)
+    assert found["records"] == MARKETS and found["total"] == 3
+    with pytest.raises(ckanapi.ValidationError) as method:
+        admin.action.datastore_upsert(resource_id=rid, records=[MARKETS[0]])
+    assert "method" in method.value.error_dict
+    with pytest.raises(ckanapi.ValidationError) as bad:
+        admin.action.datastore_upsert(resource_id=rid, method="insert", records=[{"codi": "quatre"}])
+    assert "records" in bad.value.error_dict
+    with pytest.raises(ckanapi.NotAuthorized):
+        write_server.client(write_server.reader_token).action.datastore_upsert(
+            resource_id=rid, method="insert", records=[MARKETS[0]]
+        )
+    assert admin.action.datastore_info(id=rid)["meta"]["count"] == 3
