@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from obert.api.ckan import orgs, read, system, write
+from obert.api.ckan import datastore, datastore_write, orgs, read, system, write
 
 PREFIXES = ("/api/3/action", "/api/action")
 
@@ -18,5 +18,12 @@ def mount(app: FastAPI) -> None:
     for path in ("/api/3", "/api/3/"):
         app.add_api_route(path, api_version, methods=["GET"], include_in_schema=False)
     for prefix in PREFIXES:
-        for module in (read, orgs, write, system):  # system last: it answers unknown action names
+        for module in (
+            read,
+            orgs,
+            write,
+            datastore,
+            datastore_write,
+            system,
+        ):  # system last: it answers unknown action names
             app.include_router(module.router, prefix=prefix, tags=["ckan"])

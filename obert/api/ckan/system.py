@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from obert.api.ckan import orgs, read, write
+from obert.api.ckan import datastore, datastore_write, orgs, read, write
 from obert.api.ckan.envelope import success
 from obert.api.ckan.params import ParamsDep
 from obert.deps import PortalDep
@@ -45,7 +45,14 @@ def help_show(request: Request, params: ParamsDep) -> JSONResponse:
     :param name: the action's name
     """
     name = str(params.required("name"))
-    for module_router in (read.router, orgs.router, write.router, router):
+    for module_router in (
+        read.router,
+        orgs.router,
+        write.router,
+        datastore.router,
+        datastore_write.router,
+        router,
+    ):
         for route in module_router.routes:
             if isinstance(route, APIRoute) and route.path == f"/{name}" and name != "{name}":
                 return success(request, inspect.cleandoc(route.endpoint.__doc__ or name))

@@ -1,0 +1,282 @@
+"""CKAN's datastore read actions — datastore_search, datastore_search_sql, datastore_info — answered by
+obert's datastore. Visibility comes from obert.ingest.published and querying from obert.datastore; this
+module only translates CKAN's parameters and result shapes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from obert.api.ckan.envelope import success
+from obert.api.ckan.params import Params, ParamsDep
+from obert.datastore import Contains, Field, FilterValue, query_rows, run_sql
+from obert.datastore.query import MAX_LIMIT, JSONScalar
+from obert.deps import ActorDep, PortalDep
+from obert.errors import FieldError, Invalid, NotFound
+from obert.ingest import published
+
+router = APIRouter()
+ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
+
+# obert's column types under the names CKAN's datastore (PostgreSQL) gives them.
+CKAN_TYPES = {
+    "integer": "int",
+    "decimal": "numeric",
+    "date": "date",
+    "datetime": "timestamp",
+    "boolean": "bool",
+    "text": "text",
+    "geometry": "text",
+}
+RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
+# A CKAN resource id as a table name: a double-quoted UUID (or a quoted resource name with hyphens).
+_QUOTED_TABLE = re.compile(r'"([0-9A-Za-z][0-9A-Za-z_-]*-[0-9A-Za-z_-]*)"')
+_SORT_KEY = re.compile(r'^\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>.+?))(?:\s+(?P<dir>asc|desc))?\s*$', re.I)
+
+
+def ckan_fields(fields: list[Field]) -> list[dict[str, str]]:
+    return [{"id": f.name, "type": CKAN_TYPES.get(f.type, "text")} for f in fields]
+
+
+@router.api_route("/datastore_search", **ACTION)  # type: ignore[arg-type]
+def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """Search a resource's table.
+
+    :param resource_id: the resource's id (or obert name)
+    :param filters: {"column": value or [values]} (optional)
+    :param q: text to find in any text column, or {"column": "text"} (optional)
+    :param fields: columns to return, a list or comma-separated (optional)
+    :param sort: e.g. "Nom_barri desc, Any" (optional)
+    :param limit: rows to return (default 100, at most 1000)
+    :param offset: rows to skip (default 0)
+    :param include_total: count the matching rows (default true)
+    :param records_format: objects (default), lists, csv or tsv
+    """
+    ref = str(params.required("resource_id"))
+    if params.boolean("distinct", False):
+        raise Invalid(
+            "distinct is not supported", errors=[FieldError("distinct", "obert returns every matching row")]
+        )
+    records_format = params.text("records_format", "objects") or "objects"
+    if records_format not in RECORDS_FORMATS:
+        raise Invalid(
+            "unknown records_format",
+            errors=[FieldError("records_format", f"use one of {', '.join(RECORDS_FORMATS)}")],
+        )
+    filters = filters_param(params)
+    text_query = _text_query(params, filters)
+    # CKAN caps a too-large limit at its maximum rather than refusing it.
+    limit = min(params.integer("limit", 100, minimum=0), MAX_LIMIT)
+    offset = params.integer("offset", 0, minimum=0)
+    table = published.open_version(
+        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref
+    )
+    page = query_rows(
+        table.path,
+        filters=filters,
+        q=text_query,
+        fields=_name_list(params, "fields"),
+        sort=_sort(params),
+        limit=limit,
+        offset=offset,
+        include_total=params.boolean("include_total", True),
+    )
+    result: dict[str, Any] = {
+        "resource_id": table.resource_id,
+        "fields": ckan_fields(page.fields),
+        "records_format": records_format,
+        "records": _records(page.rows, [f.name for f in page.fields], records_format),
+        "limit": limit,
+        "_links": _links(request, params, offset=offset, limit=limit),
+    }
+    if "offset" in params.data:
+        result["offset"] = offset
+    if page.total is not None:
+        result["total"] = page.total
+        result["total_was_estimated"] = False
+    return success(request, result)
+
+
+@router.api_route("/datastore_search_sql", **ACTION)  # type: ignore[arg-type]
+def datastore_search_sql(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Run one read-only SELECT over published tables.
+
+    :param sql: the query; a table is a resource id in double quotes (as in CKAN) or its obert SQL
+        name (the resource name with hyphens as underscores)
+    """
+    sql = str(params.required("sql"))
+    rewritten = _resolve_quoted_tables(portal, actor, sql)
+    settings = portal.settings
+    tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=rewritten)
+    page = run_sql(
+        rewritten, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows
+    )
+    result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
+    if page.truncated:
+        result["records_truncated"] = True
+    return success(request, result)
+
+
+@router.api_route("/datastore_info", **ACTION)  # type: ignore[arg-type]
+def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+    """A table's row count, fields with their types and obert's column profile.
+
+    :param id: the resource's id (or obert name); resource_id is accepted too
+    """
+    ref = params.get("id") or params.required("resource_id")
+    status = published.table_status(store=portal.store, actor=actor, ref=str(ref))
+    current = status.state.current
+    if current is None:
+        raise NotFound(f"resource '{status.resource.name}' has no table yet")
+    columns: list[dict[str, Any]] = current.report.get("columns", [])
+    fields = [
+        {
+            "id": c["name"],
+            "type": CKAN_TYPES.get(c["type"], "text"),
+            "info": {"label": c.get("original_name") or c["name"]},
+            "schema": {k: v for k, v in c.items() if k not in ("name", "type", "original_name")},
+        }
+        for c in columns
+    ]
+    meta = {
+        "id": status.resource.id,
+        "count": current.row_count,
+        "table_type": "BASE TABLE",
+        "aliases": [published.sql_name(status.resource.name)],
+        "version": current.number,
+        "versions": status.versions,
+        "size": current.byte_size,
+    }
+    schema = {f["id"]: f["type"] for f in fields}
+    return success(request, {"meta": meta, "fields": fields, "schema": schema})
+
+
+def _json_param(params: Params, key: str) -> Any:
+    """A parameter that CKAN takes as JSON: already decoded from a JSON body, or a string in a query."""
+    value = params.get(key)
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise Invalid(f"{key} is not valid JSON", errors=[FieldError(key, "Invalid JSON")]) from None
+    return value
+
+
+def filters_param(params: Params) -> dict[str, FilterValue]:
+    raw = _json_param(params, "filters")
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, dict):
+        raise Invalid("filters must be an object", errors=[FieldError("filters", "Not a JSON object")])
+    filters: dict[str, FilterValue] = {}
+    for name, value in raw.items():
+        if isinstance(value, list) and all(_scalar(v) for v in value):
+            filters[str(name)] = list(value)
+        elif _scalar(value):
+            filters[str(name)] = value
+        else:
+            raise Invalid(
+                f"filter {name!r} must be a value or a list of values",
+                errors=[FieldError(f"filters.{name}", "Not a value or a list of values")],
+            )
+    return filters
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _text_query(params: Params, filters: dict[str, FilterValue]) -> str | None:
+    """A string `q` searches every text column; a dict searches each named column (added to `filters`)."""
+    raw = _json_param(params, "q")
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dict):
+        for name, text in raw.items():
+            if not isinstance(text, str) or str(name) in filters:
+                raise Invalid(
+                    f"q.{name} must be text for a column not already filtered",
+                    errors=[FieldError(f"q.{name}", "Text expected, for a column not in filters")],
+                )
+            filters[str(name)] = Contains(text)
+        return None
+    if not isinstance(raw, str):
+        raise Invalid("q must be text or an object", errors=[FieldError("q", "Text or object expected")])
+    return raw
+
+
+def _name_list(params: Params, key: str) -> list[str] | None:
+    raw = _json_param(params, key)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
+        return raw
+    raise Invalid(f"{key} must be a list of column names", errors=[FieldError(key, "Not a list of names")])
+
+
+def _sort(params: Params) -> list[tuple[str, bool]] | None:
+    keys = _name_list(params, "sort")
+    if keys is None:
+        return None
+    out = []
+    for key in keys:
+        match = _SORT_KEY.match(key)
+        if match is None:
+            raise Invalid("bad sort key", errors=[FieldError("sort", f"cannot read {key!r}")])
+        name = match.group("quoted") or match.group("bare")
+        out.append((name, (match.group("dir") or "asc").lower() == "desc"))
+    return out
+
+
+def _records(rows: list[dict[str, JSONScalar]], names: list[str], fmt: str) -> Any:
+    if fmt == "objects":
+        return rows
+    lists = [[row.get(n) for n in names] for row in rows]
+    if fmt == "lists":
+        return lists
+    # CKAN's csv and tsv records are the rows alone, without a header line.
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerows(lists)
+    return out.getvalue()
+
+
+def _links(request: Request, params: Params, *, offset: int, limit: int) -> dict[str, str]:
+    """The same search from its first page and from the next one, as GET URLs (CKAN's _links)."""
+    query = {
+        k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        for k, v in params.data.items()
+        if k != "offset" and v is not None
+    }
+    start = f"{request.url.path}?{urlencode(query)}"
+    return {"start": start, "next": f"{start}&{urlencode({'offset': offset + limit})}"}
+
+
+def _resolve_quoted_tables(portal: Any, actor: Any, sql: str) -> str:
+    """`sql` with each double-quoted resource id or name turned into its obert SQL table name.
+
+    Resolving goes through open_version, so a resource the caller may not see stays unknown. A quoted
+    word that is no resource (a column such as "Codi-barri") is left as it is.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        try:
+            table = published.open_version(
+                store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=match.group(1)
+            )
+        except NotFound:
+            return match.group(0)
+        return f'"{published.sql_name(table.resource_name)}"'
+
+    return _QUOTED_TABLE.sub(replace, sql)

@@ -1,0 +1,112 @@
+"""datastore_create through the real ckanapi client: records become a new table version at once."""
+
+from __future__ import annotations
+
+import ckanapi
+import pytest
+
+from tests.api.ckan.conftest import Server
+
+MARKETS = [
+    {"codi": 1, "mercat": "La Boqueria", "districte": "Ciutat Vella", "parades": 206},
+    {"codi": 2, "mercat": "Sant Antoni", "districte": "Eixample", "parades": 233},
+    {"codi": 3, "mercat": "La Barceloneta", "districte": "Ciutat Vella", "parades": 32},
+]
+FIELDS = [
+    {"id": "codi", "type": "int"},
+    {"id": "mercat", "type": "text"},
+    {"id": "districte", "type": "text"},
+    {"id": "parades", "type": "int"},
+]
+
+
+@pytest.fixture(scope="module")
+def admin(write_server: Server) -> ckanapi.RemoteCKAN:
+    client = write_server.client(write_server.admin_token)
+    client.action.organization_create(name="imm", title="Institut Municipal de Mercats")
+    client.action.package_create(name="mercats", title="Mercats municipals", owner_org="imm")
+    return client
+
+
+def test_create_a_table_with_a_new_resource_then_search_it(admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-llista"}, fields=FIELDS, records=MARKETS
+    )
+    assert made["version"] == 1 and made["held"] is False
+    assert [(f["id"], f["type"]) for f in made["fields"]] == [(f["id"], f["type"]) for f in FIELDS]
+    rid = made["resource_id"]
+    assert admin.action.resource_show(id=rid)["name"] == "mercats-llista"
+    found = admin.action.datastore_search(resource_id=rid, filters={"districte": "Ciutat Vella"}, sort="codi")
+    assert found["records"] == [MARKETS[0], MARKETS[2]] and found["total"] == 2
+    # Creating again replaces the table by a new version; the first stays in the history.
+    again = admin.action.datastore_create(resource_id=rid, records=MARKETS[:1], fields=FIELDS)
+    assert again["version"] == 2
+    assert admin.action.datastore_info(id=rid)["meta"]["count"] == 1
+    assert admin.action.datastore_info(id=rid)["meta"]["versions"] == 2
+
+
+def test_create_checks_its_input_and_rights(write_server: Server, admin: ckanapi.RemoteCKAN) -> None:
+    with pytest.raises(ckanapi.ValidationError) as unknown:
+        admin.action.datastore_create(
+            resource={"package_id": "mercats", "name": "mal"}, fields=FIELDS, records=[{"nope": 1}]
+        )
+    assert "records" in unknown.value.error_dict
+    # The refused call left no resource behind.
+    assert "mal" not in [r["name"] for r in admin.action.package_show(id="mercats")["resources"]]
+    with pytest.raises(ckanapi.ValidationError) as neither:
+        admin.action.datastore_create(records=MARKETS)
+    assert "resource_id" in neither.value.error_dict
+    with pytest.raises(ckanapi.NotFound):
+        admin.action.datastore_create(resource_id="no-such-resource", records=MARKETS)
+    with pytest.raises(ckanapi.NotAuthorized):
+        write_server.client(write_server.reader_token).action.datastore_create(
+            resource={"package_id": "mercats", "name": "lector"}, records=MARKETS
+        )
+
+
+def test_delete_rows_makes_a_version_without_them(write_server: Server, admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-esborrar"}, fields=FIELDS, records=MARKETS
+    )
+    rid = made["resource_id"]
+    with pytest.raises(ckanapi.NotAuthorized):
+        write_server.client(write_server.reader_token).action.datastore_delete(
+            resource_id=rid, filters={"codi": 1}
+        )
+    with pytest.raises(ckanapi.ValidationError) as no_filters:
+        admin.action.datastore_delete(resource_id=rid)
+    assert "filters" in no_filters.value.error_dict
+    with pytest.raises(ckanapi.ValidationError) as unknown:
+        admin.action.datastore_delete(resource_id=rid, filters={"nope": 1})
+    assert "filters" in unknown.value.error_dict
+    gone = admin.action.datastore_delete(resource_id=rid, filters={"districte": "Ciutat Vella"})
+    assert gone["deleted"] == 2 and gone["version"] == made["version"] + 1
+    left = admin.action.datastore_search(resource_id=rid)
+    assert left["records"] == [MARKETS[1]] and left["total"] == 1
+    assert [(f["id"], f["type"]) for f in left["fields"]] == [(f["id"], f["type"]) for f in FIELDS]
+    # A filter that matches nothing deletes nothing and makes no version.
+    nothing = admin.action.datastore_delete(resource_id=rid, filters={"codi": 99})
+    assert nothing["deleted"] == 0 and nothing["version"] == gone["version"]
+    assert admin.action.datastore_search(resource_id=rid)["total"] == 1
+
+
+def test_upsert_inserts_records_as_a_new_version(write_server: Server, admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-afegir"}, fields=FIELDS, records=MARKETS[:2]
+    )
+    rid = made["resource_id"]
+    more = admin.action.datastore_upsert(resource_id=rid, method="insert", records=[MARKETS[2]])
+    assert more["version"] == made["version"] + 1
+    found = admin.action.datastore_search(resource_id=rid)
+    assert found["records"] == MARKETS and found["total"] == 3
+    with pytest.raises(ckanapi.ValidationError) as method:
+        admin.action.datastore_upsert(resource_id=rid, records=[MARKETS[0]])
+    assert "method" in method.value.error_dict
+    with pytest.raises(ckanapi.ValidationError) as bad:
+        admin.action.datastore_upsert(resource_id=rid, method="insert", records=[{"codi": "quatre"}])
+    assert "records" in bad.value.error_dict
+    with pytest.raises(ckanapi.NotAuthorized):
+        write_server.client(write_server.reader_token).action.datastore_upsert(
+            resource_id=rid, method="insert", records=[MARKETS[0]]
+        )
+    assert admin.action.datastore_info(id=rid)["meta"]["count"] == 3
