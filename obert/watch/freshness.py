@@ -41,7 +41,8 @@ class Freshness:
     dataset_name: str
     frequency: str | None
     expected_every: timedelta | None  # None: the frequency promises no interval
-    last_updated: datetime | None
+    last_updated: datetime
+    declared: bool  # False when nothing dates the data and the record's creation stands in
     due_by: datetime | None  # when it becomes late
     late: bool
     late_by: timedelta | None
@@ -50,8 +51,6 @@ class Freshness:
     def status(self) -> str:
         if self.expected_every is None:
             return "not_applicable"
-        if self.last_updated is None:
-            return "unknown"
         return "late" if self.late else "fresh"
 
 
@@ -75,33 +74,31 @@ def grace(interval: timedelta) -> timedelta:
     return interval * GRACE_RATIO + GRACE_FIXED
 
 
-def last_update(conn: Connection, dataset: Dataset) -> datetime | None:
-    """The latest moment the dataset's data is known to have changed."""
-    moments = [_parse(dataset.modified)]
-    moments += [_parse(r.modified) for r in dataset.resources]
+def last_upload(conn: Connection, dataset: Dataset) -> datetime | None:
+    """The last moment a file was uploaded to one of the dataset's resources."""
     resource_ids = [r.id for r in dataset.resources]
-    if resource_ids:
-        moments.append(
-            conn.execute(
-                sa.select(sa.func.max(activity.c.at)).where(
-                    activity.c.object_type == "resource",
-                    activity.c.action == "upload",
-                    activity.c.object_id.in_(resource_ids),
-                )
-            ).scalar()
+    if not resource_ids:
+        return None
+    moment: datetime | None = conn.execute(
+        sa.select(sa.func.max(activity.c.at)).where(
+            activity.c.object_type == "resource",
+            activity.c.action == "upload",
+            activity.c.object_id.in_(resource_ids),
         )
-    known = [m for m in moments if m is not None]
-    if known:
-        return max(known)
-    # Nothing says when the data changed: its publication is the best we know.
-    return _parse(dataset.issued) or dataset.created_at
+    ).scalar()
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
-def freshness(conn: Connection, dataset: Dataset, *, now: datetime | None = None) -> Freshness:
+def assess(dataset: Dataset, *, uploaded: datetime | None, now: datetime | None = None) -> Freshness:
+    """The rule itself, given the dataset and its last upload (see the module's docstring)."""
     now = now or datetime.now(UTC)
     interval = expected_interval(dataset.frequency)
-    last = last_update(conn, dataset) if interval else None
-    due = last + interval + grace(interval) if interval and last else None
+    known = [_parse(dataset.modified), *(_parse(r.modified) for r in dataset.resources), uploaded]
+    declared = [m for m in known if m is not None]
+    # Nothing says when the data changed: its publication is the best we know, else the record's creation.
+    dated = max(declared) if declared else _parse(dataset.issued)
+    last = dated or dataset.created_at
+    due = last + interval + grace(interval) if interval else None
     late = due is not None and now > due
     return Freshness(
         dataset_id=dataset.id,
@@ -109,10 +106,15 @@ def freshness(conn: Connection, dataset: Dataset, *, now: datetime | None = None
         frequency=dataset.frequency,
         expected_every=interval,
         last_updated=last,
+        declared=dated is not None,
         due_by=due,
         late=late,
         late_by=(now - due) if late and due else None,
     )
+
+
+def freshness(conn: Connection, dataset: Dataset, *, now: datetime | None = None) -> Freshness:
+    return assess(dataset, uploaded=last_upload(conn, dataset), now=now)
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -47,15 +47,15 @@ def dataset_list(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLRe
 def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> HTMLResponse:
     dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
     api_url = f"{portal.settings.base_url.rstrip('/')}/api/v1/datasets/{dataset.name}"
+    now = datetime.now(UTC)
     return _page(
         request,
         "dataset.html",
         dataset=dataset,
         base_url=portal.settings.base_url,
-        fresh=freshness(dataset, now=datetime.now(UTC)),
+        fresh=freshness(dataset_freshness(store=portal.store, actor=actor, ref=dataset.id, now=now), now=now),
         api_url=api_url,
         api_snippets=json_snippets(api_url),
-        freshness=dataset_freshness(store=portal.store, actor=actor, ref=dataset.id),
     )
 
 

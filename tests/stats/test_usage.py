@@ -56,6 +56,7 @@ def test_views_downloads_and_api_calls_are_counted_per_dataset_and_day(
 
     page = client.get("/en/stats")
     assert page.status_code == 200
+    assert page.text.count("<tbody>") == 3 and '/organization/guardia-urbana">' in page.text
     assert "Most used datasets" in page.text and "Traffic accidents 2018" in page.text
     assert "Estadístiques d'ús" in client.get("/ca/stats").text
 

@@ -72,10 +72,10 @@ def test_late_datasets_are_flagged_and_fresh_ones_are_not(
     assert not client.get("/api/v1/freshness", params={"late": "true", "organization": "nobody"}).is_success
 
     page = client.get("/en/dataset/late-monthly").text
-    assert "Late:" in page and "expected monthly, last updated 3 months ago" in page
-    assert "Endarrerit:" in client.get("/ca/dataset/late-monthly").text
+    assert page.count("Update overdue") == 1 and "expected monthly, last updated 3 months ago" in page
+    assert "Actualització endarrerida" in client.get("/ca/dataset/late-monthly").text
     for fresh in ("fresh-monthly", "monthly-in-grace", "irregular", "continuous"):
-        assert "Late:" not in client.get(f"/en/dataset/{fresh}").text, fresh
+        assert "Update overdue" not in client.get(f"/en/dataset/{fresh}").text, fresh
 
 
 def test_an_uploaded_file_counts_as_an_update(

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from obert.catalog.models import Dataset
-from obert.web.freshness import freshness
+from obert.watch.freshness import assess
+from obert.web.freshness import Freshness, freshness
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -43,26 +44,38 @@ def _dataset(**fields: Any) -> Dataset:
     return Dataset(**{**base, **fields})
 
 
+def _page(dataset: Dataset, *, now: datetime = NOW, uploaded: datetime | None = None) -> Freshness:
+    return freshness(assess(dataset, uploaded=uploaded, now=now), now=now)
+
+
 def test_daily_data_two_days_old_is_on_time_and_four_days_old_is_late() -> None:
-    on_time = freshness(_dataset(frequency="DAILY", modified="2026-11-26T00:00:00+00:00"), now=NOW)
+    on_time = _page(_dataset(frequency="DAILY", modified="2026-11-26T00:00:00+00:00"))
     assert on_time.status == "on-time"
     assert on_time.age == timedelta(hours=36)
-    late = freshness(_dataset(frequency="DAILY", modified="2026-11-23"), now=NOW)
+    late = _page(_dataset(frequency="DAILY", modified="2026-11-23"))
     assert late.status == "late"
     assert late.updated == datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_without_a_period_freshness_is_unknown() -> None:
     for frequency in (None, "IRREG", "UPDATE_CONT", "NEVER"):
-        assert freshness(_dataset(frequency=frequency, modified="2020-01-01"), now=NOW).status == "unknown"
+        assert _page(_dataset(frequency=frequency, modified="2020-01-01")).status == "unknown"
 
 
 def test_annual_data_falls_back_to_publication_then_record_dates() -> None:
-    issued = freshness(_dataset(frequency="ANNUAL", issued="2026-01-10"), now=NOW)
+    issued = _page(_dataset(frequency="ANNUAL", issued="2026-01-10"))
     assert issued.updated == datetime(2026, 1, 10, tzinfo=UTC)
     assert issued.status == "on-time"
-    record = freshness(_dataset(frequency="ANNUAL"), now=NOW + timedelta(days=600))
+    record = _page(_dataset(frequency="ANNUAL"), now=NOW + timedelta(days=600))
     assert record.updated == NOW
     assert record.status == "late"
     assert not record.declared
     assert issued.declared
+
+
+def test_a_file_uploaded_since_the_declared_date_counts_as_an_update() -> None:
+    # The page judges by the same rule as the API: a fresh upload makes stale metadata on time.
+    stale = _dataset(frequency="DAILY", modified="2026-11-01")
+    assert _page(stale).status == "late"
+    refreshed = _page(stale, uploaded=NOW - timedelta(hours=3))
+    assert refreshed.status == "on-time" and refreshed.updated == NOW - timedelta(hours=3)

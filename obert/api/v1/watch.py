@@ -22,10 +22,11 @@ class FreshnessOut(BaseModel):
     dataset_id: str
     dataset_name: str
     frequency: str | None
-    status: str  # fresh | late | unknown | not_applicable
+    status: str  # fresh | late | not_applicable (the frequency promises no interval)
     late: bool
     expected_every_days: float | None
-    last_updated: datetime | None
+    last_updated: datetime
+    last_updated_declared: bool  # false: nothing dates the data and the record's creation stands in
     due_by: datetime | None
     late_by_days: float | None
 
@@ -43,6 +44,7 @@ def freshness_out(f: Freshness) -> FreshnessOut:
         late=f.late,
         expected_every_days=_days(f.expected_every),
         last_updated=f.last_updated,
+        last_updated_declared=f.declared,
         due_by=f.due_by,
         late_by_days=_days(f.late_by),
     )
