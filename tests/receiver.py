@@ -1,11 +1,12 @@
-"""A real HTTP server on 127.0.0.1 for tests of outbound calls: it records what it is sent and answers
-with the statuses a test queues (then 200), or per path for the link checker."""
+"""Real HTTP servers on 127.0.0.1 for tests of outbound calls: `serving` runs any request handler on a
+spare port; `receiver` records what it is sent and answers with the statuses a test queues (then 200), or
+per path for the link checker."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,20 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answered in order, then 200
+
+
+@contextmanager
+def serving(handler: Callable[..., BaseHTTPRequestHandler], *, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `handler` on a spare port of 127.0.0.1 in a thread; yields the base URL (with `host` in it)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @contextmanager
@@ -63,12 +78,6 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

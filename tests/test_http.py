@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import ipaddress
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from obert.errors import Forbidden, TooLarge, Unavailable
 from obert.http import Allowlist, HttpClient
+from tests.receiver import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -39,11 +39,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(_Handler, host="localhost") as url:
+        yield url
 
 
 def _client(allow: str = "localhost", **kwargs: object) -> HttpClient:

@@ -4,14 +4,15 @@ route function, and a generated CKAN Action API whose packages can be changed be
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.receiver import serving
 
 # (path, query) -> (status, headers, body)
 Route = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes]]
@@ -43,15 +44,8 @@ def serve(route: Route) -> Iterator[Server]:
         def log_message(self, format: str, *args: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{server.server_address[1]}", hits)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield Server(url, hits)
 
 
 def json_body(value: object, status: int = 200) -> tuple[int, dict[str, str], bytes]:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -27,6 +26,7 @@ from obert.jobs import JobRunner, JobState, get_job, list_jobs
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage.tables.datastore import resource_versions
+from tests.receiver import serving
 
 STATIONS = FILES / "qualitat_aire_estacions.csv"
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,11 +77,8 @@ def file_server(tmp_path: Path) -> Iterator[str]:
     root.mkdir()
     (root / "estacions.csv").write_bytes(STATIONS.read_bytes())
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(handler) as url:
+        yield url
 
 
 def test_a_resource_with_a_download_url_is_fetched_by_the_job(settings: Settings, file_server: str) -> None:

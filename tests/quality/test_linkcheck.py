@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from obert.quality.score import score_dataset
 from obert.settings import Settings
 from obert.storage.tables.transparency import link_checks
 from tests.conftest import dataset_payload
+from tests.receiver import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -36,11 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(_Handler) as url:
+        yield url
 
 
 def _portal(tmp_path: Path, database_url: str, allowlist: str) -> Portal:

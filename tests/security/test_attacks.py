@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
 
 from obert.errors import Forbidden
+from tests.receiver import serving
 from tests.security.world import World, csrf_of, login
 
 
@@ -170,11 +170,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def internal_server() -> Iterator[str]:
     _Recorder.hits = []
-    server = HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(_Recorder) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
