@@ -21,7 +21,7 @@ from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.datastore.diff import DiffResult, diff
 from obert.errors import FieldError, Invalid, NotFound
 from obert.ingest.small_counts import UNPROTECTED, Protection, protection_of
-from obert.ingest.versions import HELD, TableState, Version, list_versions, table_state, version_from_row
+from obert.ingest.versions import HELD, TableState, Version, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -116,16 +116,6 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
         ).scalar()
     job = get_job(store, job_id=job_id) if job_id else None
     return TableStatus(resource, state, int(count), job, protection)
-
-
-def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Version]]:
-    """The resource's versions; held ones (whose profile may show personal data) only to its editors."""
-    resource = get_resource(store=store, actor=actor, ref=ref)
-    with store.read() as conn:
-        found = list_versions(conn, resource.id)
-        dataset = load_dataset(conn, actor, resource.dataset_id)
-    editor = actor.can_edit_in(dataset.organization.id if dataset.organization else None)
-    return resource, [v for v in found if editor or v.state != HELD]
 
 
 def diff_versions(
