@@ -39,6 +39,7 @@ from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
 from obert.api.v1 import quality as v1_quality
 from obert.api.v1 import resources as v1_resources
+from obert.api.v1 import schema_changes as v1_schema_changes
 from obert.api.v1 import search as v1_search
 from obert.api.v1 import stats as v1_stats
 from obert.api.v1 import subscriptions as v1_subscriptions
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         v1_quality,
         v1_datastore,
         v1_privacy,
+        v1_schema_changes,
         v1_harvest,
         v1_subscriptions,
         v1_events,

@@ -142,7 +142,13 @@ def _print_ingest(done: LocalIngest) -> None:
             f"unchanged: version {version.number} already holds this file ({version.row_count} rows)"
         )
         return
-    console.print(f"published version {version.number}: [bold]{version.row_count}[/] rows")
+    if done.outcome.holds:
+        console.print(
+            f"[yellow]held back:[/] version {version.number} ({version.row_count} rows) is not published: "
+            f"{done.outcome.held_message}"
+        )
+    else:
+        console.print(f"published version {version.number}: [bold]{version.row_count}[/] rows")
     table = Table("column", "type", "nulls", "distinct")
     for col in version.report["columns"]:
         table.add_row(col["name"], col["type"], str(col["nulls"]), str(col["distinct"]))

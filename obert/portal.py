@@ -18,6 +18,7 @@ from obert.harvest.runner import HarvestContext
 from obert.http import Allowlist, HttpClient
 from obert.ingest.personal_data import PersonalDataGate
 from obert.ingest.published import QueueHarvestedIngest
+from obert.ingest.schema_gate import SchemaChangeGate
 from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
@@ -85,8 +86,8 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         ensure_index(store=store)  # a database from before search gets its index once
     files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
-    gate = PersonalDataGate(sample_rows=settings.privacy_scan_rows)
-    ingester = Ingester(settings=settings, store=store, files=files, http=http, gate=gate)
+    gates = (PersonalDataGate(sample_rows=settings.privacy_scan_rows), SchemaChangeGate(store))
+    ingester = Ingester(settings=settings, store=store, files=files, http=http, gates=gates)
     hooks = webhooks.WebhookConfig(
         base_url=settings.base_url,
         timeout=settings.webhook_timeout_seconds,

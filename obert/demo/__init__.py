@@ -12,6 +12,7 @@ from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, OrganizationInput, Page
 from obert.catalog.tabular import is_tabular
 from obert.ingest import review, small_counts
+from obert.ingest.gate import PERSONAL_DATA
 from obert.portal import Portal
 
 DEMO_DIR = Path(__file__).parent
@@ -114,8 +115,9 @@ def _ingest_tables(portal: Portal) -> int:
                 continue
             resource = resources.get_resource(store=portal.store, actor=SYSTEM, ref=res["name"])
             outcome = portal.ingester.ingest_resource(resource_id=resource.id, created_by=SYSTEM.user_id)
-            if outcome.held is not None:
-                _release(portal, resource.id, outcome.version.number, outcome.held.findings)
+            for hold in outcome.holds:
+                if hold.reason == PERSONAL_DATA:
+                    _release(portal, resource.id, outcome.version.number, hold.findings)
             made += outcome.created
             columns = PEOPLE_TABLES.get(res["name"])
             if columns is not None:

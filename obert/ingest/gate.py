@@ -1,18 +1,28 @@
-"""The hook through which a check may hold a new table version back before it is published."""
+"""The hook through which a check may hold a new table version back before it is published.
+
+Each check holds for its own reason; a version waits until every reason it was held for is cleared
+(a publisher covers the personal data, an editor accepts the changed columns), and is published then.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from obert.ingest.result import IngestResult
 
+PERSONAL_DATA = "personal_data"
+SCHEMA_CHANGE = "schema_change"
+
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """Why a version is held back: a message for people and the findings as JSON (masked, never raw)."""
+    """Why a version is held back: the reason (its key), a message for people and the findings as JSON
+    (masked, never raw)."""
 
+    reason: str
     message: str
     findings: dict[str, Any]
 
@@ -26,3 +36,8 @@ class PublicationGate(Protocol):
 def publish_all(*, resource_id: str, result: IngestResult, path: Path) -> Hold | None:
     """The gate when none is configured: every version is published."""
     return None
+
+
+def hold_message(holds: Sequence[Hold]) -> str:
+    """The holds as one line: "held back: <first reason's message>; <second's>"."""
+    return "; ".join(h.message for h in holds)

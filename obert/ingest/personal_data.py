@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from obert.datastore.schema import METADATA_KEY, decode_metadata
-from obert.ingest.gate import Hold
+from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
 from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, suggest_plan
 from obert.privacy.plans import plan_to_json
@@ -48,7 +48,7 @@ class PersonalDataGate:
         report, decision = self.decide(read_version(path), ())
         if decision.allowed:
             return None
-        return Hold(decision.message, findings_json(report, decision))
+        return Hold(PERSONAL_DATA, decision.message, findings_json(report, decision))
 
     def decide(self, table: pa.Table, overrides: tuple[Override, ...]) -> tuple[ScanReport, GateDecision]:
         report = scan_table(_without_geometry(table), sample_rows=self.sample_rows)

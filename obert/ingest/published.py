@@ -18,9 +18,10 @@ from obert.catalog.models import Resource
 from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
+from obert.datastore.diff import DiffResult, diff
 from obert.errors import FieldError, Invalid, NotFound
 from obert.ingest.small_counts import UNPROTECTED, Protection, protection_of
-from obert.ingest.versions import HELD, TableState, Version, list_versions, table_state, version_from_row
+from obert.ingest.versions import HELD, TableState, Version, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -117,14 +118,21 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
     return TableStatus(resource, state, int(count), job, protection)
 
 
-def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Version]]:
-    """The resource's versions; held ones (whose profile may show personal data) only to its editors."""
-    resource = get_resource(store=store, actor=actor, ref=ref)
-    with store.read() as conn:
-        found = list_versions(conn, resource.id)
-        dataset = load_dataset(conn, actor, resource.dataset_id)
-    editor = actor.can_edit_in(dataset.organization.id if dataset.organization else None)
-    return resource, [v for v in found if editor or v.state != HELD]
+def diff_versions(
+    *, store: Store, actor: Actor, data_dir: Path, ref: str, old: int, new: int, key: list[str] | None = None
+) -> DiffResult:
+    """What changed from version `old` to version `new` of the table `ref` (both published, now or before).
+
+    A table of statistics about people is refused: a diff's row samples would show the counts its rows
+    and exports hide."""
+    before = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=old)
+    after = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=new)
+    if after.protection.statistics_about_people:
+        raise Invalid(
+            "statistics about people cannot be diffed",
+            errors=[FieldError("resource", f"{after.resource_name} hides small counts")],
+        )
+    return diff(before.path, after.path, key=key)
 
 
 def sql_name(resource_name: str) -> str:

@@ -17,9 +17,10 @@ from obert.auth import Actor
 from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.resources import get_resource
 from obert.errors import Conflict, FieldError, Invalid, NotFound
+from obert.ingest.gate import PERSONAL_DATA
 from obert.ingest.personal_data import PersonalDataGate, findings_json, read_version, salt_for
 from obert.ingest.service import Ingester, IngestOutcome
-from obert.ingest.versions import HELD, Version, list_versions, publish_held
+from obert.ingest.versions import HELD, Version, list_versions, pending_holds, publish_held
 from obert.privacy import Override, apply_transforms, plan_from_json
 from obert.privacy.plans import plan_to_json
 from obert.storage.tables.catalog import activity
@@ -82,8 +83,8 @@ def publish_with_overrides(
     held = _held(ingester=ingester, actor=actor, ref=ref, number=number)
     now = datetime.now(UTC)
     given = tuple(_override(item, index, actor, now) for index, item in enumerate(overrides))
-    gate = ingester.gate
-    if not isinstance(gate, PersonalDataGate):
+    gate = ingester.gate_of(PersonalDataGate)
+    if gate is None:
         raise Conflict("no personal-data gate is configured")
     report, decision = gate.decide(read_version(ingester.settings.data_dir / held.version.path), given)
     if not decision.allowed:
@@ -94,10 +95,17 @@ def publish_with_overrides(
             ],
         )
     version = publish_held(
-        ingester.store, version_id=held.version.id, privacy=findings_json(report, decision)
+        ingester.store,
+        version_id=held.version.id,
+        privacy=findings_json(report, decision),
+        actor_id=actor.user_id,
     )
     _audit(
-        ingester, actor, held, action="privacy.override", after={"overrides": [o.to_json() for o in given]}
+        ingester,
+        actor,
+        held,
+        action="privacy.override",
+        after={"overrides": [o.to_json() for o in given], "published": version.state != HELD},
     )
     return version
 
@@ -106,6 +114,8 @@ def _held(*, ingester: Ingester, actor: Actor, ref: str, number: int) -> HeldVer
     held = held_version(ingester=ingester, actor=actor, ref=ref, number=number)
     if held.version.state != HELD:
         raise Conflict(f"version {number} is not held back (it is {held.version.state})")
+    if PERSONAL_DATA not in pending_holds(held.version):
+        raise Conflict(f"version {number} is not held back for personal data")
     return held
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from obert.catalog.tabular import INGEST_JOB
 from obert.errors import FieldError, Invalid, NotFound, ObertError
 from obert.http import HttpClient
-from obert.ingest.gate import Hold, PublicationGate, publish_all
+from obert.ingest.gate import Hold, PublicationGate, hold_message
 from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import IngestResult
 from obert.ingest.source import sha256_file
@@ -47,6 +47,7 @@ from obert.storage.tables.catalog import resources
 Progress = Callable[[int, int | None, str], None]
 GARBAGE_GRACE_SECONDS = 24 * 3600
 GARBAGE_JOB = "datastore-gc"
+G = TypeVar("G")
 
 
 def _quiet(done: int, total: int | None, message: str) -> None:
@@ -58,7 +59,16 @@ class IngestOutcome:
     version: Version
     created: bool  # False when the same job or the same bytes had already made this version
     result: IngestResult | None  # None when nothing was read again
-    held: Hold | None = None  # set when the personal-data gate kept the version from publication
+    holds: tuple[Hold, ...] = ()  # why the gates kept the version from publication, if they did
+
+    @property
+    def held(self) -> Hold | None:
+        """The first hold (the personal-data gate runs first), or None when the version was published."""
+        return self.holds[0] if self.holds else None
+
+    @property
+    def held_message(self) -> str | None:
+        return hold_message(self.holds) if self.holds else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +79,12 @@ class Ingester:
     store: Store
     files: FileStore
     http: HttpClient
-    gate: PublicationGate = publish_all
+    # Each may hold a new version back for its own reason (personal data, changed columns); all run.
+    gates: tuple[PublicationGate, ...] = ()
+
+    def gate_of(self, kind: type[G]) -> G | None:
+        """The configured gate of class `kind`, if any."""
+        return next((g for g in self.gates if isinstance(g, kind)), None)
 
     def ingest_resource(
         self,
@@ -167,8 +182,12 @@ class Ingester:
             progress=lambda done, total: report(done, total, "reading"),
         )
         try:
-            # The one place the personal-data gate holds a version back.
-            hold = self.gate(resource_id=resource_id, result=result, path=dest)
+            # The one place the gates hold a version back.
+            holds = tuple(
+                hold
+                for gate in self.gates
+                if (hold := gate(resource_id=resource_id, result=result, path=dest)) is not None
+            )
             version = commit_version(
                 self.store,
                 version_id=version_id,
@@ -177,18 +196,19 @@ class Ingester:
                 source_name=name,
                 created_by=created_by,
                 job_id=job_id,
-                held=hold.findings if hold else None,
+                holds=holds,
             )
         except BaseException:
             dest.unlink(missing_ok=True)  # never served: no row names it
             raise
-        if hold is not None:
+        if holds:
             # Kept, not served: the previous version stays public and the table says why.
-            record_failure(self.store, resource_id=resource_id, error=hold.message, job_id=job_id)
-            report(result.byte_size, result.byte_size, f"version {version.number} held back: {hold.message}")
+            message = hold_message(holds)
+            record_failure(self.store, resource_id=resource_id, error=message, job_id=job_id)
+            report(result.byte_size, result.byte_size, f"version {version.number} held back: {message}")
         else:
             report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
-        return IngestOutcome(version, created=True, result=result, held=hold)
+        return IngestOutcome(version, created=True, result=result, holds=holds)
 
     def handler(self) -> JobHandler:
         """The job handler for ``ingest`` jobs queued by the catalogue."""
@@ -207,7 +227,7 @@ class Ingester:
                 "version_id": outcome.version.id,
                 "rows": outcome.version.row_count,
                 "created": outcome.created,
-                "held": outcome.held.message if outcome.held else None,
+                "held": outcome.held_message,
             }
 
         return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from obert.errors import Conflict
+from obert.ingest.announce import announce
+from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
+from obert.ingest.schema_diff import columns_of
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 
 READY = "ready"
 SUPERSEDED = "superseded"
-HELD = "held"  # written, but kept from publication by the personal-data gate until a publisher acts
+HELD = "held"  # written, but kept from publication by a gate until someone clears each of its holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +77,14 @@ def commit_version(
     source_name: str | None,
     created_by: str | None,
     job_id: str | None,
-    held: dict[str, Any] | None = None,
+    holds: Sequence[Hold] = (),
 ) -> Version:
-    """Make the already written file the resource's current version: number it, supersede the old one.
+    """Make the already written file the resource's current version: number it, supersede the old one,
+    and announce it in the activity log.
 
-    With `held` (the gate's findings), the version is numbered and kept, but not published: the version
-    served before stays served, and `held` is kept in the version's report under ``privacy``.
+    With `holds` (the gates' findings), the version is numbered and kept, but not published: the version
+    served before stays served, each hold's findings are kept in the version's report (the personal-data
+    gate's under ``privacy``, any other under its reason) and the reasons still open under ``holds``.
     """
     now = datetime.now(UTC)
     with store.begin() as conn:
@@ -90,21 +96,18 @@ def commit_version(
             ).scalar()
             or 0
         ) + 1
-        if held is None:
-            conn.execute(
-                resource_versions.update()
-                .where(resource_versions.c.resource_id == resource_id, resource_versions.c.state == READY)
-                .values(state=SUPERSEDED)
-            )
         report = report_json(result)
-        if held is not None:
-            report["privacy"] = held
+        for hold in holds:
+            report[report_key(hold.reason)] = hold.findings
+        if holds:
+            report["holds"] = [h.reason for h in holds]
+        # Written held, then published in this same transaction when nothing holds it: nobody sees between.
         conn.execute(
             resource_versions.insert().values(
                 id=version_id,
                 resource_id=resource_id,
                 number=number,
-                state=HELD if held is not None else READY,
+                state=HELD,
                 path=version_path(resource_id, version_id),
                 source_name=source_name,
                 sha256=result.sha256,
@@ -117,34 +120,77 @@ def commit_version(
                 job_id=job_id,
             )
         )
-        if held is None:
-            _point(conn, resource_id, current=version_id, error=None, job_id=job_id, now=now)
+        if not holds:
+            _publish(conn, version_id, actor_id=created_by, now=now)
         made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
     assert made is not None  # inserted just above, in the same transaction
     return made
 
 
-def publish_held(store: Store, *, version_id: str, privacy: dict[str, Any]) -> Version:
-    """Publish a held version (its findings are now covered): it becomes current, the old one superseded."""
+def report_key(reason: str) -> str:
+    """Where a hold's findings live in a version's report."""
+    return "privacy" if reason == PERSONAL_DATA else reason
+
+
+def pending_holds(version: Version) -> tuple[str, ...]:
+    """The reasons a held version still waits for (versions held before reasons existed: personal data)."""
+    if version.state != HELD:
+        return ()
+    return tuple(version.report.get("holds", [PERSONAL_DATA]))
+
+
+def clear_hold(
+    store: Store, *, version_id: str, reason: str, findings: dict[str, Any], actor_id: str | None
+) -> Version:
+    """Mark `reason` as dealt with (its findings updated to say how); the version is published once no
+    reason is left, and stays held otherwise."""
     now = datetime.now(UTC)
     with store.begin() as conn:
         held = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
-        if held is None or held.state != HELD:
-            raise Conflict("only a version held back by the personal-data gate can be released")
-        conn.execute(
-            resource_versions.update()
-            .where(resource_versions.c.resource_id == held.resource_id, resource_versions.c.state == READY)
-            .values(state=SUPERSEDED)
-        )
+        if held is None or reason not in pending_holds(held):
+            raise Conflict(f"the version is not held back for {reason.replace('_', ' ')}")
+        left = [r for r in pending_holds(held) if r != reason]
         conn.execute(
             resource_versions.update()
             .where(resource_versions.c.id == version_id)
-            .values(state=READY, report={**held.report, "privacy": privacy})
+            .values(report={**held.report, report_key(reason): findings, "holds": left})
         )
-        _point(conn, held.resource_id, current=version_id, error=None, job_id=held.job_id, now=now)
+        if not left:
+            _publish(conn, version_id, actor_id=actor_id, now=now)
         made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
     assert made is not None
     return made
+
+
+def publish_held(
+    store: Store, *, version_id: str, privacy: dict[str, Any], actor_id: str | None = None
+) -> Version:
+    """Clear a version's personal-data hold (its findings are now covered): published unless it still
+    waits for another reason."""
+    return clear_hold(store, version_id=version_id, reason=PERSONAL_DATA, findings=privacy, actor_id=actor_id)
+
+
+def _publish(conn: Connection, version_id: str, *, actor_id: str | None, now: datetime) -> None:
+    """Serve `version_id`: the version served before is superseded, and the publication announced."""
+    version = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
+    assert version is not None
+    previous = table_state(conn, version.resource_id).current
+    conn.execute(
+        resource_versions.update()
+        .where(resource_versions.c.resource_id == version.resource_id, resource_versions.c.state == READY)
+        .values(state=SUPERSEDED)
+    )
+    conn.execute(resource_versions.update().where(resource_versions.c.id == version_id).values(state=READY))
+    _point(conn, version.resource_id, current=version_id, error=None, job_id=version.job_id, now=now)
+    announce(
+        conn,
+        resource_id=version.resource_id,
+        number=version.number,
+        columns=columns_of(version.report),
+        previous=columns_of(previous.report) if previous is not None else None,
+        actor_id=actor_id,
+        now=now,
+    )
 
 
 def record_failure(store: Store, *, resource_id: str, error: str, job_id: str | None) -> None:

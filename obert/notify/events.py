@@ -272,8 +272,7 @@ def _resource_version(row: Row[Any], current: dict[str, DatasetInfo]) -> Event |
     dataset = current.get(snapshot["dataset_id"]) if isinstance(snapshot, dict) else None
     if not isinstance(snapshot, dict) or dataset is None:
         return None
-    schema_changes = list(after.get("schema_changes") or [])
-    columns = tuple(str(c.get("column")) for c in schema_changes if isinstance(c, dict))
+    schema_changes = [c for c in after.get("schema_changes") or [] if isinstance(c, dict)]
     resource = _resource_info(snapshot)
     return Event(
         id=row.id,
@@ -288,7 +287,7 @@ def _resource_version(row: Row[Any], current: dict[str, DatasetInfo]) -> Event |
             title=dataset.title,
             resource=resource.title,
             resource_name=resource.name,
-            columns=columns,
+            schema_changes=schema_changes,
         ),
         details={"version": after.get("version"), "schema_changes": schema_changes},
     )

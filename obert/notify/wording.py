@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from obert.i18n import pick
 from obert.types import LANGS, Lang
 
@@ -101,6 +104,27 @@ SCHEMA_CHANGED: dict[Lang, str] = {
 }
 
 
+# How a column changed, after its name in a version's summary: "zqa (removed)".
+CHANGE_LABELS: dict[str, dict[Lang, str]] = {
+    "added": {"ca": "afegida", "es": "añadida", "en": "added"},
+    "dropped": {"ca": "suprimida", "es": "suprimida", "en": "removed"},
+    "renamed": {"ca": "reanomenada", "es": "renombrada", "en": "renamed"},
+    "retyped": {"ca": "canvi de tipus", "es": "cambio de tipo", "en": "type changed"},
+}
+
+
+def column_changes(changes: Sequence[Mapping[str, Any]], lang: Lang) -> str:
+    """A version's column changes as a readable list ("zqa (removed), Nom_barri → Barri (renamed)")."""
+    out = []
+    for change in changes:
+        name = str(change.get("column"))
+        if change.get("change") == "renamed" and change.get("new_name"):
+            name = f"{name} → {change['new_name']}"
+        label = CHANGE_LABELS.get(str(change.get("change")), {}).get(lang)
+        out.append(f"{name} ({label})" if label else name)
+    return ", ".join(out)
+
+
 def field_list(fields: tuple[str, ...], lang: Lang) -> str:
     """The changed fields as a readable list ("title, licence"), in `lang`."""
     return ", ".join(FIELD_LABELS.get(f, {}).get(lang, f.replace("_", " ")) for f in fields)
@@ -113,7 +137,7 @@ def summarize(
     resource: dict[str, str] | None,
     resource_name: str = "",
     fields: tuple[str, ...] = (),
-    columns: tuple[str, ...] = (),
+    schema_changes: Sequence[Mapping[str, Any]] = (),
 ) -> dict[Lang, str]:
     """The event's one-line summary in every site language (titles picked in that language)."""
     out: dict[Lang, str] = {}
@@ -123,8 +147,8 @@ def summarize(
             resource=pick(resource, lang)[0] or resource_name,
             fields=field_list(fields, lang) or "—",
         )
-        if columns:
-            text += "; " + SCHEMA_CHANGED[lang].format(columns=", ".join(columns))
+        if schema_changes:
+            text += "; " + SCHEMA_CHANGED[lang].format(columns=column_changes(schema_changes, lang))
         out[lang] = text
     return out
 

@@ -13,6 +13,7 @@ from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.web.geojson import FeatureTable, feature_table
+from obert.web.history import version_history
 from obert.web.links import download_path
 from obert.web.preview import table_preview
 from obert.web.respond import page
@@ -53,9 +54,13 @@ def resource_page(
     local = download_path(resource)
     download_url = f"{base}{local}" if local else resource.download_url or resource.access_url
     has_map = local is not None and (resource.format or "").upper() in MAP_FORMATS
+    versions = version_history(portal=portal, actor=actor, resource=resource, params=request.query_params)
     return page(
         request,
         "resource.html",
+        # A comparison the form could not make says why on the page, with a client-error status.
+        status_code=422 if versions is not None and versions.error else 200,
+        versions=versions,
         dataset=dataset,
         resource=resource,
         download=local or download_url,

@@ -60,7 +60,7 @@ def test_a_table_version_with_schema_changes_becomes_an_event(
     ]
     version = events[-1]
     assert version.summary["en"] == (
-        "Traffic accidents 2018: new version of the data in Accidents CSV; columns changed: district"
+        "Traffic accidents 2018: new version of the data in Accidents CSV; columns changed: district (added)"
     )
     assert version.payload("http://x")["details"]["schema_changes"] == [
         {"column": "district", "change": "added"}

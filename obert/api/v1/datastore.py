@@ -16,12 +16,12 @@ from obert.api.v1.datastore_params import (
     parse_sort,
     split_list,
 )
-from obert.datastore import aggregate, diff, export, query_rows, run_sql
+from obert.datastore import aggregate, export, query_rows, run_sql
 from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
-from obert.ingest import published, small_counts
+from obert.ingest import history, published, small_counts
 from obert.ingest.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
 from obert.ingest.versions import Version
 
@@ -320,13 +320,22 @@ export_rows.__doc__ = (
 
 @router.get("/datastore/{resource}/versions", summary="Every version of a table, newest first")
 def list_versions(portal: PortalDep, actor: ActorDep, resource: str) -> JSONResponse:
-    found, versions = published.versions(store=portal.store, actor=actor, ref=resource)
-    current = next((v.number for v in versions if v.state == "ready"), None)
+    """Published and superseded versions to everyone; held ones (and why) to the dataset's editors. Each
+    says which columns it changed against the version before it."""
+    found = history.version_history(store=portal.store, actor=actor, ref=resource)
     return JSONResponse(
         {
-            "resource": found.name,
-            "data": [_version_out(v, v.number == current) for v in versions],
-            "count": len(versions),
+            "resource": found.resource.name,
+            "data": [
+                {
+                    **_version_out(e.version, e.state == history.PUBLISHED),
+                    "columns": e.columns,
+                    "holds": list(e.holds),
+                    "schema_changes": e.schema_changes,
+                }
+                for e in found.entries
+            ],
+            "count": len(found.entries),
             "next": None,
         }
     )
@@ -342,18 +351,15 @@ def diff_versions(
     key: Annotated[str | None, Query(description="key columns, comma-separated")] = None,
 ) -> JSONResponse:
     """Columns added, removed or retyped, and rows added, removed (and, with a key, changed), with samples."""
-    data_dir = portal.settings.data_dir
-    old = published.open_version(
-        store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=from_
+    result = published.diff_versions(
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        old=from_,
+        new=to,
+        key=split_list(key),
     )
-    new = published.open_version(store=portal.store, actor=actor, data_dir=data_dir, ref=resource, version=to)
-    if new.protection.statistics_about_people:
-        # A diff's row samples would show the counts that rows and exports hide.
-        raise Invalid(
-            "statistics about people cannot be diffed",
-            errors=[FieldError("resource", f"{new.resource_name} hides small counts")],
-        )
-    result = diff(old.path, new.path, key=split_list(key))
     return JSONResponse({"from": from_, "to": to, **dataclasses.asdict(result)})
 
 

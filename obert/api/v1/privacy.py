@@ -38,7 +38,7 @@ def transform(
     return {
         "version": outcome.version.number,
         "state": outcome.version.state,
-        "held": outcome.held.message if outcome.held else None,
+        "held": outcome.held_message,
     }
 
 
