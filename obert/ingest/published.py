@@ -88,7 +88,7 @@ def open_version(
     if row is None:
         raise NotFound(f"no resource '{ref}'")
     if row.id is None:
-        missing = f"no version {version}" if version is not None else "no table yet"
+        missing = f"no version {version}" if version is not None else "no datastore table"
         raise NotFound(f"resource '{row.rname}' has {missing}")
     chosen = version_from_row(row)
     protection = UNPROTECTED
