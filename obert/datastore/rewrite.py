@@ -11,6 +11,7 @@ from typing import Literal, TypeAlias
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from obert.datastore.engine import connect, parquet_source, quote_ident, read_schema, translated
@@ -111,9 +112,7 @@ def write_upserted(
         current = _read_all(con, path, schema)
     finally:
         con.close()
-    rows: dict[tuple[object, ...], list[int]] = {}
-    for row, values in enumerate(zip(*(current.column(k).to_pylist() for k in key), strict=True)):
-        rows.setdefault(tuple(_same(v) for v in values), []).append(row)
+    rows = _rows_by_key(current, key, [tuple(r[k] for k in key) for r in given])
     patches: dict[str, dict[int, object]] = {}
     added: list[dict[str, object]] = []
     new_rows: dict[tuple[object, ...], int] = {}
@@ -142,18 +141,59 @@ def write_upserted(
     changed: set[int] = set()
     for name, patch in patches.items():
         index = current.schema.get_field_index(name)
-        values = current.column(index).to_pylist()
-        for row, value in patch.items():
-            if _same(values[row]) != value:
-                values[row] = value
-                changed.add(row)
+        column = current.column(index)
+        different = {row: v for row, v in patch.items() if _same(column[row].as_py()) != v}
+        if not different:
+            continue
+        changed.update(different)
+        # Only the changed cells are touched: the column stays in Arrow, whatever the table's size.
         field = current.schema.field(index)
-        current = current.set_column(index, field, pa.array(values, type=field.type))
+        replacements = pa.array([different[row] for row in sorted(different)], type=field.type)
+        mask = _mask(current.num_rows, sorted(different))
+        current = current.set_column(index, field, pc.replace_with_mask(column, mask, replacements))
     new = pa.Table.from_pylist(
         [{f.name: record.get(f.name) for f in schema.fields} for record in added], schema=current.schema
     )
     pq.write_table(pa.concat_tables([current, new]), target)
     return len(changed) + len(added)
+
+
+def _mask(size: int, positions: list[int]) -> pa.Array:
+    """A boolean array of `size`, true at the sorted `positions`, built in runs rather than cell by cell."""
+    pieces = []
+    start = 0
+    for position in positions:
+        pieces += [pa.repeat(False, position - start), pa.repeat(True, 1)]
+        start = position + 1
+    pieces.append(pa.repeat(False, size - start))
+    return pa.concat_arrays(pieces)
+
+
+def _rows_by_key(
+    table: pa.Table, key: Sequence[str], wanted: list[tuple[object, ...]]
+) -> dict[tuple[object, ...], list[int]]:
+    """The rows of `table` (by position) whose key is one of `wanted`.
+
+    Arrow finds the candidates (each key column holding one of the wanted values) without turning the
+    table into Python objects; only those few rows are then compared whole.
+    """
+    if not wanted:
+        return {}
+    candidates = None
+    for n, name in enumerate(key):
+        column = table.column(name)
+        values = pa.array(list({w[n] for w in wanted}), type=column.type)
+        found = pc.is_in(column, value_set=values)
+        candidates = found if candidates is None else pc.and_(candidates, found)
+    positions = pc.indices_nonzero(candidates).to_pylist() if candidates is not None else []
+    keys = table.select(list(key)).take(positions).to_pylist() if positions else []
+    wanted_set = set(wanted)
+    rows: dict[tuple[object, ...], list[int]] = {}
+    for position, values in zip(positions, keys, strict=True):
+        found_key = tuple(_same(values[k]) for k in key)
+        if found_key in wanted_set:
+            rows.setdefault(found_key, []).append(position)
+    return rows
 
 
 def _typed(schema: TableSchema, record: dict[str, Scalar], key: Sequence[str], i: int) -> dict[str, object]:

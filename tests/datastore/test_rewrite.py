@@ -134,3 +134,16 @@ def test_without_everything_keeps_the_columns_and_no_row(tmp_path: Path) -> None
     assert (
         empty.rows == [] and empty.total == 0 and [f.name for f in empty.fields] == ["codi", "nom", "obert"]
     )
+
+
+def test_a_number_too_big_for_its_column_is_the_records_fault(tmp_path: Path) -> None:
+    source = make_version(tmp_path, "mercats", CSV)
+    for write in (
+        lambda: write_appended(source, records=[{"codi": 10**20}], target=tmp_path / "x.parquet"),
+        lambda: write_upserted(
+            source, records=[{"codi": 10**20}], key=["codi"], method="upsert", target=tmp_path / "y.parquet"
+        ),
+    ):
+        with pytest.raises(Invalid) as big:
+            write()
+        assert big.value.errors[0].field == "records.0.codi"

@@ -154,6 +154,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
         "version": current.number,
         "versions": status.versions,
         "size": current.byte_size,
+        "primary_key": list(status.state.primary_key),
     }
     schema = {f["id"]: f["type"] for f in fields}
     return success(request, {"meta": meta, "fields": fields, "schema": schema})

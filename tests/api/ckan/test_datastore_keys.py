@@ -54,6 +54,7 @@ def test_upsert_updates_matching_keys_and_adds_the_others(
 ) -> None:
     made = _table(admin, "mercats-upsert", primary_key="codi")
     assert made["primary_key"] == ["codi"]
+    assert admin.action.datastore_info(id=made["resource_id"])["meta"]["primary_key"] == ["codi"]
     rid = made["resource_id"]
     done = admin.action.datastore_upsert(
         resource_id=rid,
