@@ -127,6 +127,20 @@ def versions(*, store: Store, actor: Actor, ref: str) -> tuple[Resource, list[Ve
     return resource, [v for v in found if editor or v.state != HELD]
 
 
+def serving(*, store: Store, resource_ids: list[str]) -> set[str]:
+    """Which of `resource_ids` serve a table (the callers already saw the resources themselves)."""
+    if not resource_ids:
+        return set()
+    with store.read() as conn:
+        found = conn.execute(
+            sa.select(datastore_tables.c.resource_id).where(
+                datastore_tables.c.resource_id.in_(resource_ids),
+                datastore_tables.c.current_version_id.is_not(None),
+            )
+        ).scalars()
+        return set(found)
+
+
 def sql_name(resource_name: str) -> str:
     """The table name a resource has in SQL queries: its name with hyphens as underscores."""
     return resource_name.replace("-", "_")

@@ -145,6 +145,8 @@ def test_info_counts_types_and_profile(ckan: ckanapi.RemoteCKAN) -> None:
         ("Unitats", "text"),
     ]
     assert info["schema"]["Codi_Contaminant"] == "int"
+    assert info["meta"]["primary_key"] == []
+    assert ckan.action.resource_show(id=rid)["datastore_active"] is True
     assert info["fields"][0]["schema"], "obert's column profile travels with each field"
     with pytest.raises(ckanapi.NotFound):
         ckan.action.datastore_info(id="no-such-resource")

@@ -8,7 +8,9 @@ from typing import Any
 import ckanapi
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from obert.storage.tables.catalog import activity
 from tests.api.ckan.conftest import Server
 
 MARKETS = [
@@ -161,9 +163,11 @@ def test_upserted_personal_data_is_held_back(admin: ckanapi.RemoteCKAN) -> None:
 def test_delete_without_filters_deletes_the_table_but_keeps_its_history(
     any_db_server: Server, admin: ckanapi.RemoteCKAN
 ) -> None:
+    kept = _table(admin, "mercats-queda")["resource_id"]
     made = _table(admin, "mercats-fora", primary_key="codi")
     rid = made["resource_id"]
     admin.action.datastore_upsert(resource_id=rid, records=[{"codi": 4, "mercat": "Galvany"}])
+    assert admin.action.resource_show(id=rid)["datastore_active"] is True
     gone = admin.action.datastore_delete(resource_id=rid)
     assert gone == {"resource_id": rid, "version": 2}
     with pytest.raises(ckanapi.NotFound) as search:
@@ -177,9 +181,23 @@ def test_delete_without_filters_deletes_the_table_but_keeps_its_history(
         admin.action.datastore_search_sql(sql="SELECT * FROM mercats_fora")
     # The resource stays, and so do the versions: readable by number, none of them served.
     assert admin.action.resource_show(id=rid)["name"] == "mercats-fora"
+    # CKAN clients ask datastore_active before searching: it follows the table.
+    assert admin.action.resource_show(id=rid)["datastore_active"] is False
+    listed = admin.action.package_show(id="mercats")["resources"]
+    assert {r["name"]: r["datastore_active"] for r in listed}["mercats-fora"] is False
+    assert {r["id"]: r["datastore_active"] for r in listed}[kept] is True
     versions = _native(any_db_server, f"{rid}/versions").json()["data"]
     assert [(v["number"], v["state"]) for v in versions] == [(2, "superseded"), (1, "superseded")]
     assert _native(any_db_server, f"{rid}/rows", version=2).json()["count"] == 4
+    # The activity log says who deleted which version.
+    with any_db_server.portal.store.read() as conn:
+        logged = conn.execute(
+            sa.select(activity.c.actor_id, activity.c.before).where(
+                activity.c.action == "datastore-delete", activity.c.object_id == rid
+            )
+        ).all()
+    assert len(logged) == 1 and logged[0].actor_id is not None
+    assert logged[0].before == {"version": 2, "primary_key": ["codi"]}
     # A new table numbers on after them, without the old key.
     again = admin.action.datastore_create(resource_id=rid, records=MARKETS)
     assert again["version"] == 3 and again["primary_key"] == []
