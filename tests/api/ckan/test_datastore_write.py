@@ -138,3 +138,12 @@ def test_search_hides_small_counts_of_statistics_about_people(
     assert [r["parades"] for r in found["records"]] == [206, 233, None]
     with pytest.raises(ckanapi.ValidationError):
         admin.action.datastore_search(resource_id=rid, filters={"parades": 32})
+
+
+def test_csv_records_write_booleans_and_empty_values_as_exports_do(admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-obert"},
+        records=[{"codi": 1, "obert": True, "nota": "a, b"}, {"codi": 2, "obert": False, "nota": None}],
+    )
+    text = admin.action.datastore_search(resource_id=made["resource_id"], records_format="csv", sort="codi")
+    assert text["records"] == '1,true,"a, b"\n2,false,\n'
