@@ -100,7 +100,10 @@ def coerce(value: Scalar, typ: ColumnType, *, field: str) -> object:
         if typ == "integer":
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
-            return int(value) if not isinstance(value, date) else _fail()
+            number = int(value) if not isinstance(value, date) else _fail()
+            if not -(2**63) <= number < 2**63:
+                raise ValueError  # integer columns are 64-bit
+            return number
         if typ == "decimal":
             if isinstance(value, bool | date):
                 raise ValueError

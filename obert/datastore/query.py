@@ -20,6 +20,7 @@ from obert.datastore.tables import open_table
 from obert.errors import FieldError, Invalid
 
 MAX_LIMIT = 1000
+_FIRST = '"__obert_first_row"'  # where a distinct row first appears, to keep pages in file order
 JSONScalar = str | int | float | bool | None
 
 
@@ -74,9 +75,12 @@ def query_rows(
     include_total: bool = True,
     max_limit: int = MAX_LIMIT,
     masked: Masked | None = None,
+    distinct: bool = False,
 ) -> RowsPage:
     """One page of rows. `sort` is (column, descending) pairs; ties keep file order.
 
+    With `distinct`, each different row of the chosen `fields` comes once, where it first appears in
+    the file (and `total` counts the different rows); it can then be sorted only on those fields.
     Unknown columns, values of the wrong type and limits out of range raise ``Invalid``. `masked`
     columns show null for counts under their threshold (see obert.datastore.masking).
     """
@@ -94,6 +98,10 @@ def query_rows(
     order = order_by(schema, sort or [])
     cols = ", ".join(column_expr(f.name, masked) for f in chosen) or "NULL AS _"
     sql = f"SELECT {cols} FROM t {where} {order} LIMIT ? OFFSET ?"
+    count_sql = f"SELECT count(*) FROM t {where}"
+    if distinct:
+        sql = _distinct_sql(chosen, cols, where, sort or [])
+        count_sql = f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM t {where})"
     version = file_key(path)
     page_key = (*version, sql, *(repr(p) for p in params), limit, offset)
     cur = table.cursor()
@@ -104,21 +112,37 @@ def query_rows(
             names = [f.name for f in chosen]
             rows = [{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw]
             _PAGES.put(page_key, rows)
-        total = _count(cur, version, where, params) if include_total else None
+        total = _count(cur, version, count_sql, params) if include_total else None
     return RowsPage(fields=chosen, rows=list(rows), total=total)
 
 
-def _count(
-    cur: duckdb.DuckDBPyConnection, key: tuple[str, int, int], where: str, params: list[object]
-) -> int:
-    cache_key = (*key, where, *(repr(p) for p in params))
+def _count(cur: duckdb.DuckDBPyConnection, key: tuple[str, int, int], sql: str, params: list[object]) -> int:
+    cache_key = (*key, sql, *(repr(p) for p in params))
     hit = _COUNTS.get(cache_key)
     if isinstance(hit, int):
         return hit
-    row = cur.execute(f"SELECT count(*) FROM t {where}", params).fetchone()
+    row = cur.execute(sql, params).fetchone()
     total = int(row[0]) if row else 0
     _COUNTS.put(cache_key, total)
     return total
+
+
+def _distinct_sql(chosen: list[Field], cols: str, where: str, sort: list[tuple[str, bool]]) -> str:
+    """A page of the different rows of `cols`, in the order of their first appearance unless sorted."""
+    names = {f.name for f in chosen}
+    keys = []
+    for name, descending in sort:
+        if name not in names:
+            # As in SQL's SELECT DISTINCT: a row stands for many, which may differ in other columns.
+            raise Invalid(
+                f"cannot sort distinct rows on {name!r}",
+                errors=[FieldError("sort", f"with distinct, sort on the fields returned, not {name!r}")],
+            )
+        keys.append(f"{quote_ident(name)} {'DESC' if descending else 'ASC'} NULLS LAST")
+    keys.append(_FIRST)
+    outer = ", ".join(quote_ident(f.name) for f in chosen) or "_"
+    grouped = f"SELECT {cols}, min(file_row_number) AS {_FIRST} FROM t {where} GROUP BY ALL"
+    return f"SELECT {outer} FROM ({grouped}) ORDER BY {', '.join(keys)} LIMIT ? OFFSET ?"
 
 
 def select_fields(schema: TableSchema, fields: list[str] | None) -> list[Field]:

@@ -89,7 +89,7 @@ def open_version(
     if row is None:
         raise NotFound(f"no resource '{ref}'")
     if row.id is None:
-        missing = f"no version {version}" if version is not None else "no table yet"
+        missing = f"no version {version}" if version is not None else "no datastore table"
         raise NotFound(f"resource '{row.rname}' has {missing}")
     chosen = version_from_row(row)
     protection = UNPROTECTED
@@ -133,6 +133,20 @@ def diff_versions(
             errors=[FieldError("resource", f"{after.resource_name} hides small counts")],
         )
     return diff(before.path, after.path, key=key)
+
+
+def serving(*, store: Store, resource_ids: list[str]) -> set[str]:
+    """Which of `resource_ids` serve a table (the callers already saw the resources themselves)."""
+    if not resource_ids:
+        return set()
+    with store.read() as conn:
+        found = conn.execute(
+            sa.select(datastore_tables.c.resource_id).where(
+                datastore_tables.c.resource_id.in_(resource_ids),
+                datastore_tables.c.current_version_id.is_not(None),
+            )
+        ).scalars()
+        return set(found)
 
 
 def sql_name(resource_name: str) -> str:

@@ -20,6 +20,7 @@ from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
 from obert.ingest.schema_diff import columns_of
 from obert.storage import Store
+from obert.storage.tables.catalog import activity
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 
 READY = "ready"
@@ -52,6 +53,7 @@ class TableState:
     current: Version | None
     last_error: str | None
     last_job_id: str | None
+    primary_key: tuple[str, ...] = ()  # the columns that identify a row (datastore_create's primary_key)
 
 
 def version_path(resource_id: str, version_id: str) -> str:
@@ -216,7 +218,54 @@ def table_state(conn: Connection, resource_id: str) -> TableState:
         current = _version(
             conn, sa.select(resource_versions).where(resource_versions.c.id == row.current_version_id)
         )
-    return TableState(current, row.last_error, row.last_job_id)
+    return TableState(current, row.last_error, row.last_job_id, tuple(row.primary_key or ()))
+
+
+def set_primary_key(store: Store, *, resource_id: str, key: tuple[str, ...]) -> None:
+    """Record the columns that identify a row of the resource's table (an empty key means none)."""
+    now = datetime.now(UTC)
+    values = {"primary_key": list(key), "updated_at": now}
+    with store.begin() as conn:
+        done = conn.execute(
+            datastore_tables.update().where(datastore_tables.c.resource_id == resource_id).values(**values)
+        )
+        if not done.rowcount:
+            conn.execute(datastore_tables.insert().values(resource_id=resource_id, **values))
+
+
+def drop_current(store: Store, *, resource_id: str, actor_id: str | None) -> Version | None:
+    """Stop serving the resource's table (CKAN's datastore_delete without filters); returns what it served.
+
+    The versions stay, superseded, so every earlier version can still be read by number and diffed, and
+    the next ingest or datastore_create numbers on after them. The activity log says who removed which.
+    """
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        state = table_state(conn, resource_id)
+        if state.current is None:
+            return None
+        conn.execute(
+            resource_versions.update()
+            .where(resource_versions.c.resource_id == resource_id, resource_versions.c.state == READY)
+            .values(state=SUPERSEDED)
+        )
+        conn.execute(
+            datastore_tables.update()
+            .where(datastore_tables.c.resource_id == resource_id)
+            .values(current_version_id=None, primary_key=None, last_error=None, updated_at=now)
+        )
+        conn.execute(
+            sa.insert(activity).values(
+                at=now,
+                actor_id=actor_id,
+                action="datastore-delete",
+                object_type="resource",
+                object_id=resource_id,
+                before={"version": state.current.number, "primary_key": list(state.primary_key)},
+                after=None,
+            )
+        )
+    return state.current
 
 
 def version_by_job(conn: Connection, job_id: str) -> Version | None:

@@ -57,13 +57,10 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     :param limit: rows to return (default 100, at most 1000)
     :param offset: rows to skip (default 0)
     :param include_total: count the matching rows (default true)
+    :param distinct: each different row of `fields` once, in order of first appearance (default false)
     :param records_format: objects (default), lists, csv or tsv
     """
     ref = str(params.required("resource_id"))
-    if params.boolean("distinct", False):
-        raise Invalid(
-            "distinct is not supported", errors=[FieldError("distinct", "obert returns every matching row")]
-        )
     records_format = params.text("records_format", "objects") or "objects"
     if records_format not in RECORDS_FORMATS:
         raise Invalid(
@@ -87,6 +84,8 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
         limit=limit,
         offset=offset,
         include_total=params.boolean("include_total", True),
+        distinct=params.boolean("distinct", False),
+        masked=table.protection.masked(),
     )
     result: dict[str, Any] = {
         "resource_id": table.resource_id,
@@ -136,7 +135,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
     status = published.table_status(store=portal.store, actor=actor, ref=str(ref))
     current = status.state.current
     if current is None:
-        raise NotFound(f"resource '{status.resource.name}' has no table yet")
+        raise NotFound(f"resource '{status.resource.name}' has no datastore table")
     columns: list[dict[str, Any]] = current.report.get("columns", [])
     fields = [
         {
@@ -155,6 +154,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
         "version": current.number,
         "versions": status.versions,
         "size": current.byte_size,
+        "primary_key": list(status.state.primary_key),
     }
     schema = {f["id"]: f["type"] for f in fields}
     return success(request, {"meta": meta, "fields": fields, "schema": schema})
@@ -245,10 +245,11 @@ def _records(rows: list[dict[str, JSONScalar]], names: list[str], fmt: str) -> A
     lists = [[row.get(n) for n in names] for row in rows]
     if fmt == "lists":
         return lists
-    # CKAN's csv and tsv records are the rows alone, without a header line.
+    # CKAN's csv and tsv records are the rows alone, without a header line; booleans are written as
+    # obert's CSV exports write them.
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerows(lists)
+    writer.writerows([[str(v).lower() if isinstance(v, bool) else v for v in row] for row in lists])
     return out.getvalue()
 
 

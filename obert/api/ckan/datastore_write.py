@@ -1,7 +1,8 @@
-"""CKAN's datastore_create, datastore_upsert (insert) and datastore_delete. Versions are immutable
-Parquet, so every write is a new version: datastore_create turns the records into the resource's
-uploaded file, ingested at once; datastore_upsert and datastore_delete write the current rows plus the
-new ones, or less the deleted ones, as the next version.
+"""CKAN's datastore_create, datastore_upsert and datastore_delete. Versions are immutable Parquet, so
+every write is a new version: datastore_create turns the records into the resource's uploaded file,
+ingested at once; datastore_upsert and datastore_delete write the current rows with the records added
+or applied on the primary key, or less the deleted ones, as the next version. datastore_delete without
+filters stops serving the table, whose versions stay in its history.
 
 The file goes through the same upload and ingest services as any other, so permissions, type inference
 and the personal-data gate are exactly those of an uploaded CSV.
@@ -25,13 +26,15 @@ from obert.auth import Actor
 from obert.catalog import resources
 from obert.catalog.common import validated
 from obert.catalog.models import ResourceInput
+from obert.datastore.rewrite import WriteMethod
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
-from obert.ingest.table_writes import delete_rows, insert_rows
+from obert.ingest.table_writes import check_key, delete_rows, drop_table, set_key, table_key, write_records
 from obert.portal import Portal
 
 router = APIRouter()
 WRITE = {"methods": ["POST"], "include_in_schema": False}
+METHODS: tuple[WriteMethod, ...] = ("upsert", "insert", "update")
 
 
 @router.api_route("/datastore_create", **WRITE)  # type: ignore[arg-type]
@@ -42,14 +45,21 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
     :param resource: a new resource's dict, with package_id
     :param fields: [{"id": column, "type": ...}] — the columns and their order (types are inferred)
     :param records: [{column: value}] the rows
+    :param primary_key: the field or fields (a list or comma-separated) that identify a row, for
+        datastore_upsert's upsert and update; [] removes the key; left out, the table keeps its key
     """
     names = _field_names(params)
     records = _records(params, names)
     if not names and not records:
         raise missing("records")
-    body, filename = _file(records, names)
-    created: str | None = None
+    given_key = _primary_key(params)
     ref = params.get("resource_id")
+    key = given_key
+    if key is None:
+        key = table_key(ingester=portal.ingester, actor=actor, ref=str(ref)) if ref else ()
+    body, filename, header = _file(records, names)
+    check_key(records, key, header)
+    created: str | None = None
     if not ref:
         created = _new_resource(portal, actor, params.get("resource"))
         ref = created
@@ -65,6 +75,8 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
             queue_ingest=False,
         )
         outcome = portal.ingester.ingest_resource(resource_id=attached.id, created_by=actor.user_id)
+        if given_key is not None:
+            set_key(ingester=portal.ingester, actor=actor, ref=attached.id, key=given_key)
     except ObertError:
         if created is not None:
             # A resource without the table its client sent would be a lie: undo the creation.
@@ -77,6 +89,7 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
         "fields": [{"id": c["name"], "type": CKAN_TYPES.get(c["type"], "text")} for c in columns],
         "records": records,
         "method": "insert",
+        "primary_key": list(key),
         "version": version.number,
         # The personal-data gate may hold the version for review; it then serves nobody until released.
         "held": outcome.held is not None,
@@ -86,21 +99,18 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
 
 @router.api_route("/datastore_delete", **WRITE)  # type: ignore[arg-type]
 def datastore_delete(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Delete the rows `filters` match: the rows that stay become the table's next version.
+    """Delete the rows `filters` match, the rows that stay becoming the table's next version ({} deletes
+    every row). Without filters, delete the table: the resource stays, its table answers "not found"
+    until a new one is made, and the versions it had stay readable by number in its history.
 
     :param resource_id: the resource (id or obert name)
-    :param filters: {"column": value or [values]}, as in datastore_search; required (obert keeps a
-        resource's table while the resource exists: delete the resource to remove it)
+    :param filters: {"column": value or [values]}, as in datastore_search (optional)
     """
     ref = str(params.required("resource_id"))
     filters = filters_param(params)
-    if not filters:
-        raise Invalid(
-            "filters are missing",
-            errors=[
-                FieldError("filters", "name the rows to delete; delete the resource to remove its table")
-            ],
-        )
+    if params.get("filters") in (None, ""):
+        dropped = drop_table(ingester=portal.ingester, actor=actor, ref=ref)
+        return success(request, {"resource_id": dropped.resource_id, "version": dropped.number})
     done = delete_rows(ingester=portal.ingester, actor=actor, ref=ref, filters=filters)
     version = done.version
     result = {
@@ -115,23 +125,26 @@ def datastore_delete(request: Request, portal: PortalDep, actor: ActorDep, param
 
 @router.api_route("/datastore_upsert", **WRITE)  # type: ignore[arg-type]
 def datastore_upsert(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Add records after a table's rows, as its next version.
+    """Write records into a table, as its next version.
 
     :param resource_id: the resource (id or obert name)
     :param records: [{column: value}] — columns the table has, values of their types
-    :param method: insert (obert keeps no primary key, so upsert and update are refused)
+    :param method: upsert (default: update the rows whose primary key a record gives, add the others),
+        update (every record must match a row's key) or insert (add them all); upsert and update need
+        the primary key set by datastore_create
     """
     ref = str(params.required("resource_id"))
-    method = params.text("method", "upsert")
-    if method != "insert":
+    asked = params.text("method", "upsert")
+    method = next((m for m in METHODS if m == asked), None)
+    if method is None:
         raise Invalid(
-            f"method {method!r} is not supported",
-            errors=[FieldError("method", "only insert: obert tables have no primary key to match on")],
+            f"method {asked!r} is not supported",
+            errors=[FieldError("method", f"use one of {', '.join(METHODS)}")],
         )
     records = _records(params, [])
     if not records:
         raise missing("records")
-    done = insert_rows(ingester=portal.ingester, actor=actor, ref=ref, records=records)
+    done = write_records(ingester=portal.ingester, actor=actor, ref=ref, records=records, method=method)
     result = {
         "resource_id": done.version.resource_id,
         "method": method,
@@ -201,8 +214,25 @@ def _records(params: Params, names: list[str]) -> list[dict[str, Any]]:
     return raw
 
 
-def _file(records: list[dict[str, Any]], names: list[str]) -> tuple[bytes, str]:
-    """The records as a file the ingest reads: CSV, its columns in the declared order."""
+def _primary_key(params: Params) -> tuple[str, ...] | None:
+    """primary_key as CKAN takes it: a field name, a comma-separated string or a list; None if absent."""
+    raw = params.get("primary_key")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = [part.strip() for part in raw.split(",") if part.strip()]
+    if not isinstance(raw, list) or not all(isinstance(k, str) and k for k in raw):
+        raise Invalid(
+            "primary_key must be a field name or a list of them",
+            errors=[FieldError("primary_key", "Not a field name or a list of field names")],
+        )
+    if len(set(raw)) != len(raw):
+        raise Invalid("a primary key field is named twice", errors=[FieldError("primary_key", "Duplicate")])
+    return tuple(raw)
+
+
+def _file(records: list[dict[str, Any]], names: list[str]) -> tuple[bytes, str, list[str]]:
+    """The records as a file the ingest reads: CSV, its columns in the declared order; and the columns."""
     columns = list(names)
     for record in records:
         columns.extend(k for k in record if k not in columns)
@@ -211,7 +241,7 @@ def _file(records: list[dict[str, Any]], names: list[str]) -> tuple[bytes, str]:
     writer.writeheader()
     for record in records:
         writer.writerow({k: "" if v is None else _cell(v) for k, v in record.items()})
-    return out.getvalue().encode("utf-8"), "datastore.csv"
+    return out.getvalue().encode("utf-8"), "datastore.csv", columns
 
 
 def _cell(value: Any) -> str:

@@ -8,7 +8,7 @@ ckanext-fluent does, with the plain field in the site's default language.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,7 +79,9 @@ def organization_dict(org: Organization, lang: str) -> dict[str, Any]:
     }
 
 
-def resource_dict(resource: Resource, *, base_url: str, lang: str) -> dict[str, Any]:
+def resource_dict(
+    resource: Resource, *, base_url: str, lang: str, datastore_active: bool = False
+) -> dict[str, Any]:
     return {
         "id": resource.id,
         "package_id": resource.dataset_id,
@@ -98,7 +100,8 @@ def resource_dict(resource: Resource, *, base_url: str, lang: str) -> dict[str, 
         "last_modified": ckan_time(resource.updated_at),
         "url_type": "upload" if resource.upload else None,
         "state": "active",
-        "datastore_active": False,
+        # Whether datastore_search answers for it: CKAN clients look here before asking.
+        "datastore_active": datastore_active,
         "license_id": resource.license,
         "obert_name": resource.name,
     }
@@ -111,6 +114,7 @@ def package_dict(
     lang: str,
     organization: Organization | None,
     groups: list[dict[str, Any]],
+    tables: Collection[str] = (),
 ) -> dict[str, Any]:
     tags = _tags(dataset.keywords, lang)
     licence = vocabulary("licence").get(dataset.license) if dataset.license else None
@@ -141,7 +145,10 @@ def package_dict(
         "metadata_modified": ckan_time(dataset.updated_at),
         "num_resources": len(dataset.resources),
         "num_tags": len(tags),
-        "resources": [resource_dict(r, base_url=base_url, lang=lang) for r in dataset.resources],
+        "resources": [
+            resource_dict(r, base_url=base_url, lang=lang, datastore_active=r.id in tables)
+            for r in dataset.resources
+        ],
         "tags": [{"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags],
         "tags_translated": dataset.keywords,
         "groups": groups,

@@ -11,6 +11,7 @@ from obert.catalog import organizations
 from obert.catalog.groups import Group, group_names_by_dataset, list_groups
 from obert.catalog.models import Dataset, Organization
 from obert.i18n import pick
+from obert.ingest import published
 from obert.portal import Portal
 
 
@@ -55,6 +56,9 @@ class Packager:
         if group_names is None:
             with self.portal.store.read() as conn:
                 group_names = group_names_by_dataset(conn, [d.id for d in found])
+        tables = published.serving(
+            store=self.portal.store, resource_ids=[r.id for d in found for r in d.resources]
+        )
         return [
             package_dict(
                 d,
@@ -66,6 +70,7 @@ class Packager:
                     for n in group_names.get(d.id, [])
                     if n in self.groups
                 ],
+                tables=tables,
             )
             for d in found
         ]

@@ -14,6 +14,7 @@ from obert.api.ckan.search import search_query, search_result
 from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
+from obert.ingest import published
 
 router = APIRouter()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
@@ -93,8 +94,11 @@ def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: 
     :param id: the id (or obert name) of the resource
     """
     found = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
+    active = found.id in published.serving(store=portal.store, resource_ids=[found.id])
+    settings = portal.settings
     return success(
-        request, resource_dict(found, base_url=portal.settings.base_url, lang=portal.settings.default_lang)
+        request,
+        resource_dict(found, base_url=settings.base_url, lang=settings.default_lang, datastore_active=active),
     )
 
 

@@ -37,4 +37,6 @@ datastore_tables = sa.Table(
     sa.Column("last_job_id", sa.String(36)),
     sa.Column("last_error", sa.Text),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # The columns that identify a row, as datastore_create was given them; null or [] means none.
+    sa.Column("primary_key", JSONType),
 )

@@ -5,20 +5,24 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import ckanapi
+import psycopg
 import pytest
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from obert.app import create_app
 from obert.auth.users import create_token, create_user
 from obert.demo import catalog_settings, load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.conftest import POSTGRES_URL
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(data_dir: Path, *, demo: bool) -> Iterator[Server]:
+def _serve(data_dir: Path, *, demo: bool, database_url: str | None = None) -> Iterator[Server]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(mode="test", data_dir=data_dir, base_url=url, **catalog_settings())
+    settings = Settings(
+        mode="test", data_dir=data_dir, base_url=url, database_url=database_url, **catalog_settings()
+    )
     portal = build_portal(settings)
     if demo:
         load_demo(portal)
@@ -93,3 +99,33 @@ def ckan(server: Server) -> ckanapi.RemoteCKAN:
 @pytest.fixture(scope="session")
 def ckan_admin(server: Server) -> ckanapi.RemoteCKAN:
     return server.client(server.admin_token)
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A uniquely named PostgreSQL database on the test server, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("OBERT_TEST_POSTGRES_URL is not set")
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"obert_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """An empty catalogue for tests that change things, on SQLite and (when configured) on PostgreSQL."""
+    data_dir = tmp_path_factory.mktemp("ckan-any-db")
+    if request.param == "sqlite":
+        with _serve(data_dir, demo=False) as running:
+            yield running
+        return
+    with _postgres_database() as url, _serve(data_dir, demo=False, database_url=url) as running:
+        yield running

@@ -145,6 +145,8 @@ def test_info_counts_types_and_profile(ckan: ckanapi.RemoteCKAN) -> None:
         ("Unitats", "text"),
     ]
     assert info["schema"]["Codi_Contaminant"] == "int"
+    assert info["meta"]["primary_key"] == []
+    assert ckan.action.resource_show(id=rid)["datastore_active"] is True
     assert info["fields"][0]["schema"], "obert's column profile travels with each field"
     with pytest.raises(ckanapi.NotFound):
         ckan.action.datastore_info(id="no-such-resource")
@@ -167,3 +169,47 @@ def test_private_tables_are_invisible(server: Server, ckan: ckanapi.RemoteCKAN) 
                 client.action.datastore_search_sql(sql="SELECT * FROM qualitat_aire_contaminants")
         assert admin.action.datastore_search(resource_id=rid)["total"] == 21
         assert admin.action.datastore_search_sql(sql=f'SELECT * FROM "{rid}"')["records"]
+
+
+def test_search_tsv_and_include_total_as_text(server: Server, ckan: ckanapi.RemoteCKAN) -> None:
+    objects = ckan.action.datastore_search(resource_id=STATIONS, limit=3, sort="Estacio")["records"]
+    tsv = ckan.action.datastore_search(resource_id=STATIONS, records_format="tsv", limit=3, sort="Estacio")
+    assert tsv["records_format"] == "tsv" and tsv["total"] == 55
+    parsed = list(csv.reader(io.StringIO(tsv["records"]), delimiter="\t"))
+    assert parsed == [["" if v is None else str(v) for v in r.values()] for r in objects]
+    # A GET query string carries include_total as text, as CKAN's own links do.
+    url = f"{server.url}/api/3/action/datastore_search"
+    quiet = httpx.get(url, params={"resource_id": STATIONS, "include_total": "false", "limit": "1"}).json()
+    assert quiet["success"] and "total" not in quiet["result"] and len(quiet["result"]["records"]) == 1
+    counted = httpx.get(url, params={"resource_id": STATIONS, "include_total": "true", "limit": "0"}).json()
+    assert counted["result"]["total"] == 55 and counted["result"]["records"] == []
+    wrong = httpx.get(url, params={"resource_id": STATIONS, "include_total": "maybe"})
+    assert wrong.status_code == 409 and "include_total" in wrong.json()["error"]
+
+
+def test_search_distinct_rows_of_the_fields(ckan: ckanapi.RemoteCKAN) -> None:
+    everything = ckan.action.datastore_search(resource_id=STATIONS, limit=1000)["records"]
+    pairs = list(dict.fromkeys((r["Codi_districte"], r["Nom_districte"]) for r in everything))
+    assert len(pairs) < len(everything), "the stations table repeats districts"
+    fields = ["Codi_districte", "Nom_districte"]
+    found = ckan.action.datastore_search(resource_id=STATIONS, fields=fields, distinct=True, limit=1000)
+    assert [tuple(r.values()) for r in found["records"]] == pairs and found["total"] == len(pairs)
+    # Paging, sorting and every records format work on the distinct rows.
+    page = ckan.action.datastore_search(
+        resource_id=STATIONS,
+        fields=fields,
+        distinct=True,
+        sort="Nom_districte desc",
+        limit=2,
+        offset=1,
+        records_format="lists",
+    )
+    assert page["records"] == [list(p) for p in sorted(pairs, key=lambda p: p[1], reverse=True)[1:3]]
+    assert page["total"] == len(pairs)
+    text = ckan.action.datastore_search(
+        resource_id=STATIONS, fields=fields, distinct=True, records_format="csv", limit=1000
+    )
+    assert list(csv.reader(io.StringIO(text["records"]))) == [[str(c), n] for c, n in pairs]
+    with pytest.raises(ckanapi.ValidationError) as sort:
+        ckan.action.datastore_search(resource_id=STATIONS, fields=fields, distinct=True, sort="Estacio")
+    assert "sort" in sort.value.error_dict

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ckanapi
 import pytest
 
+from obert.auth import SYSTEM
+from obert.ingest.small_counts import set_protection
 from tests.api.ckan.conftest import Server
 
 MARKETS = [
@@ -73,9 +75,9 @@ def test_delete_rows_makes_a_version_without_them(write_server: Server, admin: c
         write_server.client(write_server.reader_token).action.datastore_delete(
             resource_id=rid, filters={"codi": 1}
         )
-    with pytest.raises(ckanapi.ValidationError) as no_filters:
-        admin.action.datastore_delete(resource_id=rid)
-    assert "filters" in no_filters.value.error_dict
+    with pytest.raises(ckanapi.ValidationError) as not_object:
+        admin.action.datastore_delete(resource_id=rid, filters=["codi"])
+    assert "filters" in not_object.value.error_dict
     with pytest.raises(ckanapi.ValidationError) as unknown:
         admin.action.datastore_delete(resource_id=rid, filters={"nope": 1})
     assert "filters" in unknown.value.error_dict
@@ -100,8 +102,12 @@ def test_upsert_inserts_records_as_a_new_version(write_server: Server, admin: ck
     found = admin.action.datastore_search(resource_id=rid)
     assert found["records"] == MARKETS and found["total"] == 3
     with pytest.raises(ckanapi.ValidationError) as method:
-        admin.action.datastore_upsert(resource_id=rid, records=[MARKETS[0]])
+        admin.action.datastore_upsert(resource_id=rid, method="merge", records=[MARKETS[0]])
     assert "method" in method.value.error_dict
+    # upsert (the default) matches records on a primary key, which this table was not given.
+    with pytest.raises(ckanapi.ValidationError) as no_key:
+        admin.action.datastore_upsert(resource_id=rid, records=[MARKETS[0]])
+    assert "primary key" in no_key.value.error_dict["table"][0]
     with pytest.raises(ckanapi.ValidationError) as bad:
         admin.action.datastore_upsert(resource_id=rid, method="insert", records=[{"codi": "quatre"}])
     assert "records" in bad.value.error_dict
@@ -110,3 +116,34 @@ def test_upsert_inserts_records_as_a_new_version(write_server: Server, admin: ck
             resource_id=rid, method="insert", records=[MARKETS[0]]
         )
     assert admin.action.datastore_info(id=rid)["meta"]["count"] == 3
+
+
+def test_search_hides_small_counts_of_statistics_about_people(
+    write_server: Server, admin: ckanapi.RemoteCKAN
+) -> None:
+    """datastore_search shows a protected table's small counts as null, as obert's own rows API does."""
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "parades-per-persona"}, fields=FIELDS, records=MARKETS
+    )
+    rid = made["resource_id"]
+    set_protection(
+        store=write_server.portal.store,
+        actor=SYSTEM,
+        ref=rid,
+        statistics_about_people=True,
+        min_count=100,
+        count_columns=["parades"],
+    )
+    found = admin.action.datastore_search(resource_id=rid, sort="codi")
+    assert [r["parades"] for r in found["records"]] == [206, 233, None]
+    with pytest.raises(ckanapi.ValidationError):
+        admin.action.datastore_search(resource_id=rid, filters={"parades": 32})
+
+
+def test_csv_records_write_booleans_and_empty_values_as_exports_do(admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-obert"},
+        records=[{"codi": 1, "obert": True, "nota": "a, b"}, {"codi": 2, "obert": False, "nota": None}],
+    )
+    text = admin.action.datastore_search(resource_id=made["resource_id"], records_format="csv", sort="codi")
+    assert text["records"] == '1,true,"a, b"\n2,false,\n'
