@@ -235,3 +235,24 @@ def test_the_chart_counts_the_rows_the_filter_keeps(table: TestClient) -> None:
     assert form is not None
     kept = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
     assert kept == {"column": "Nom_districte", "value": "Sant Marti"}
+
+
+def test_a_protected_table_shows_on_its_page_what_the_api_shows(table: TestClient, admin: dict[str, str]) -> None:
+    # Pretend the station codes are counts of people: codes 1 to 9 are then small counts to hide.
+    protect = {"statistics_about_people": True, "min_count": 10, "count_columns": ["Estacio"]}
+    response = table.patch("/api/v1/datastore/estacions-taula", json=protect, headers=admin)
+    assert response.status_code == 200, response.text
+    api_rows = table.get("/api/v1/datastore/estacions-taula/rows", params={"limit": 25}).json()["data"]
+    soup = _soup(table, "en", chart_by="Nom_districte", chart_metric="sum:Estacio")
+    col = _column(soup, "Estacio")
+    shown = [r[col] for r in _rows(soup)]
+    assert shown == [("—" if r["Estacio"] is None else str(r["Estacio"])) for r in api_rows]
+    assert "—" in shown  # station 4 really was hidden
+    canvas = soup.select_one("canvas#chart")
+    assert canvas is not None
+    api = table.get(re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))).json()
+    cells = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("table.chart-data tbody tr")
+    ]
+    assert {name for name, _v in cells} == {r["Nom_districte"] for r in api["data"]}
