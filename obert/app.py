@@ -32,6 +32,7 @@ from obert.api.system import router as system_router
 from obert.api.v1 import audit as v1_audit
 from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
+from obert.api.v1 import datastore_map as v1_datastore_map
 from obert.api.v1 import events as v1_events
 from obert.api.v1 import harvest as v1_harvest
 from obert.api.v1 import members as v1_members
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         v1_audit,
         v1_quality,
         v1_datastore,
+        v1_datastore_map,
         v1_privacy,
         v1_schema_changes,
         v1_harvest,

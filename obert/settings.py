@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # draw the data on a plain background and no page ever calls a third-party server.
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    # The most rows a table's map draws (a browser stays smooth with this many canvas points).
+    map_max_points: int = Field(default=50_000, ge=1, le=1_000_000)
     default_lang: Literal["ca", "es", "en"] = "ca"
     max_upload_bytes: int = 2 * 1024**3
     page_size: int = Field(default=20, ge=1, le=1000)

@@ -13,13 +13,10 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 import xlsxwriter
-from shapely import wkt as shapely_wkt
-from shapely.errors import GEOSException
-from shapely.geometry import mapping
 
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
-from obert.datastore.geo import coordinate_candidates, detect_geo
+from obert.datastore.geo import coordinate_candidates, detect_geo, positions
 from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
@@ -42,9 +39,11 @@ def export(
     sort: list[tuple[str, bool]] | None = None,
     limit: int | None = None,
     masked: Masked | None = None,
+    epsg: int | None = None,
 ) -> Iterator[bytes]:
     """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
-    so a bad request raises here and not in the middle of a half-sent download."""
+    so a bad request raises here and not in the middle of a half-sent download. `epsg` is the system of
+    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``)."""
     if fmt not in FORMATS:
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
@@ -62,12 +61,14 @@ def export(
         geo = table_geo(table)
         if not geo.mappable:
             raise Invalid(
-                "this table has no geometry or lon/lat columns", errors=[FieldError("format", "geojson")]
+                "this table has no geometry, lon/lat or UTM x/y columns",
+                errors=[FieldError("format", "geojson")],
             )
-        extra = [f for f in (geo.geometry, geo.lon, geo.lat) if f and f not in {c.name for c in chosen}]
+        spots = (geo.geometry, geo.lon, geo.lat, geo.utm_x, geo.utm_y)
+        extra = [f for f in spots if f and f not in {c.name for c in chosen}]
         chosen = chosen + [Field(n, table.schema.type_of(n) or "text") for n in extra]
         sql = _select(chosen, where, tail, masked)
-        return _geojson(table, sql, params, chosen, geo)
+        return _geojson(table, sql, params, chosen, geo, epsg)
     sql = _select(chosen, where, tail, masked)
     writers = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
     return writers[fmt](table, sql, params, chosen)
@@ -198,45 +199,25 @@ def _xlsx(table: OpenTable, sql: str, params: list[object], chosen: list[Field])
 
 
 def _geojson(
-    table: OpenTable, sql: str, params: list[object], chosen: list[Field], geo: GeoInfo
+    table: OpenTable, sql: str, params: list[object], chosen: list[Field], geo: GeoInfo, epsg: int | None
 ) -> Iterator[bytes]:
     names = [f.name for f in chosen]
     skip = {n for n in (geo.geometry,) if n}
     yield b'{"type": "FeatureCollection", "features": ['
     first = True
     for batch in _rows(table, sql, params):
+        records = [dict(zip(names, row, strict=True)) for row in batch]
         parts = []
-        for row in batch:
-            rec = dict(zip(names, row, strict=True))
+        for rec, geometry in zip(records, positions(records, geo, epsg=epsg), strict=True):
             feature = {
                 "type": "Feature",
-                "geometry": _geometry(rec, geo),
+                "geometry": geometry,
                 "properties": {n: json_value(v) for n, v in rec.items() if n not in skip},
             }
             parts.append(("\n" if first else ",\n") + json.dumps(feature, ensure_ascii=False))
             first = False
         yield "".join(parts).encode()
     yield b"\n]}\n"
-
-
-def _geometry(rec: dict[str, object], geo: GeoInfo) -> object:
-    if geo.geometry is not None:
-        text = rec.get(geo.geometry)
-        if not isinstance(text, str):
-            return None
-        try:
-            return mapping(shapely_wkt.loads(text))
-        except (GEOSException, ValueError):
-            return None
-    lon, lat = rec.get(geo.lon or ""), rec.get(geo.lat or "")
-    if (
-        isinstance(lon, int | float)
-        and isinstance(lat, int | float)
-        and -180 <= lon <= 180
-        and -90 <= lat <= 90
-    ):
-        return {"type": "Point", "coordinates": [lon, lat]}
-    return None
 
 
 def _file_bytes(path: Path) -> Iterator[bytes]:

@@ -7,7 +7,13 @@ so it lives here, below the ingest package.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from pyproj import Transformer
+from shapely import wkt as shapely_wkt
+from shapely.errors import GEOSException
+from shapely.geometry import mapping
 
 from obert.datastore.schema import Field, GeoInfo
 
@@ -19,7 +25,16 @@ _UTM_Y = re.compile(r"(?i)(utm.*\by\b|utm_?y|\by_?utm|^y$|^coord_?y$|^coordenada
 _UTM_X_RANGE = (100_000.0, 900_000.0)
 _UTM_Y_RANGE = (0.0, 9_400_000.0)
 
+# A UTM reference system named the way GeoDCAT-AP names it (dct:conformsTo
+# http://www.opengis.net/def/crs/EPSG/0/23031), or as EPSG:23031 / epsg.io/23031. Only UTM zones of ETRS89
+# (258zz), ED50 (230zz) and WGS 84 north (326zz), which is what x/y columns of city files are in.
+_EPSG_URI = re.compile(r"(?i)epsg(?:/0/|:+|\.io/|/)(\d{4,5})\b")
+_UTM_CODES = frozenset([*range(25828, 25839), *range(23028, 23039), *range(32601, 32661)])
+DEFAULT_UTM_EPSG = 25831  # ETRS89 / UTM 31N, Spain's official system (Real Decreto 1071/2007)
+DIGITS = 7  # decimal places kept of reprojected degrees: about a centimetre
+
 Range = tuple[float, float]
+Position = dict[str, object]  # a GeoJSON geometry
 
 
 def detect_geo(fields: list[Field], ranges: Mapping[str, Range], *, geometry: str | None = None) -> GeoInfo:
@@ -65,3 +80,96 @@ def _pick(
         if r is not None and bounds[0] <= r[0] and r[1] <= bounds[1]:
             return name
     return None
+
+
+def declared_utm_epsg(uris: Iterable[str]) -> int | None:
+    """The UTM system a resource declares among its standards (``dct:conformsTo``), or None.
+
+    Barcelona's files do not say which datum their UTM columns use, and both are in use: the 2010
+    accident file is in ETRS89 (EPSG:25831), the 2014 and 2018 ones in ED50 (EPSG:23031), about 200 m
+    apart. Only the publisher knows, so a resource can say so the GeoDCAT-AP way.
+    """
+    for uri in uris:
+        match = _EPSG_URI.search(uri)
+        if match and int(match.group(1)) in _UTM_CODES:
+            return int(match.group(1))
+    return None
+
+
+@lru_cache(maxsize=8)
+def _to_wgs84(epsg: int) -> Transformer:
+    # Transformers are thread-safe since pyproj 3.1; building one costs milliseconds, so keep it.
+    return Transformer.from_crs(epsg, 4326, always_xy=True)
+
+
+def utm_to_lonlat(xs: Sequence[float], ys: Sequence[float], epsg: int) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes (WGS 84) of UTM eastings and northings, in one vectorised call."""
+    if not xs:
+        return [], []
+    lons, lats = _to_wgs84(epsg).transform(list(xs), list(ys))
+    return [round(float(v), DIGITS) for v in lons], [round(float(v), DIGITS) for v in lats]
+
+
+def valid_lonlat(lon: object, lat: object) -> bool:
+    """A usable WGS 84 position: in range, and neither Barcelona's ``-1`` for unknown nor (0, 0)."""
+    return (
+        isinstance(lon, int | float)
+        and isinstance(lat, int | float)
+        and -180 <= lon <= 180
+        and -90 <= lat <= 90
+        and lon != -1
+        and lat != -1
+        and (lon, lat) != (0, 0)
+    )
+
+
+def valid_utm(x: object, y: object) -> bool:
+    return (
+        isinstance(x, int | float)
+        and isinstance(y, int | float)
+        and _UTM_X_RANGE[0] <= x <= _UTM_X_RANGE[1]
+        and _UTM_Y_RANGE[0] < y <= _UTM_Y_RANGE[1]
+    )
+
+
+def positions(
+    rows: Sequence[Mapping[str, object]], geo: GeoInfo, *, epsg: int | None = None
+) -> list[Position | None]:
+    """Each row's GeoJSON geometry: its WKT geometry, else its lon/lat, else its UTM x/y reprojected
+    (in `epsg`, else the table's, else ETRS89 / UTM 31N); None for a row without a usable position.
+
+    Lon/lat come before UTM because the city computed them from the UTM values knowing their datum; a
+    row whose lon/lat are broken (the 2018 accidents have latitudes like 41375) still gets its UTM point.
+    """
+    out: list[Position | None] = [None] * len(rows)
+    pending: list[int] = []
+    for i, rec in enumerate(rows):
+        if geo.geometry is not None:
+            out[i] = wkt_geometry(rec.get(geo.geometry))
+            if out[i] is not None:
+                continue
+        if geo.has_lonlat:
+            lon, lat = rec.get(geo.lon or ""), rec.get(geo.lat or "")
+            if valid_lonlat(lon, lat):
+                out[i] = {"type": "Point", "coordinates": [lon, lat]}
+                continue
+        if geo.has_utm and valid_utm(rec.get(geo.utm_x or ""), rec.get(geo.utm_y or "")):
+            pending.append(i)
+    if pending:
+        xs = [float(rows[i][geo.utm_x or ""]) for i in pending]  # type: ignore[arg-type]
+        ys = [float(rows[i][geo.utm_y or ""]) for i in pending]  # type: ignore[arg-type]
+        lons, lats = utm_to_lonlat(xs, ys, epsg or geo.epsg or DEFAULT_UTM_EPSG)
+        for i, lon, lat in zip(pending, lons, lats, strict=True):
+            out[i] = {"type": "Point", "coordinates": [lon, lat]}
+    return out
+
+
+def wkt_geometry(text: object) -> Position | None:
+    """The GeoJSON geometry of a WKT text; None if it is empty or does not parse."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        shape: Position = mapping(shapely_wkt.loads(text))
+    except (GEOSException, ValueError):
+        return None
+    return shape

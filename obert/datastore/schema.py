@@ -47,7 +47,15 @@ class GeoInfo:
 
     @property
     def mappable(self) -> bool:
-        return self.geometry is not None or (self.lon is not None and self.lat is not None)
+        return self.geometry is not None or self.has_lonlat or self.has_utm
+
+    @property
+    def has_lonlat(self) -> bool:
+        return self.lon is not None and self.lat is not None
+
+    @property
+    def has_utm(self) -> bool:
+        return self.utm_x is not None and self.utm_y is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,12 @@ def resource_page(
         tile_url=portal.settings.map_tile_url,
         tile_attribution=portal.settings.map_tile_attribution,
         preview=table_preview(
-            portal=portal, actor=actor, resource=resource, path=_here(request), params=request.query_params
+            portal=portal,
+            actor=actor,
+            resource=resource,
+            path=_here(request),
+            params=request.query_params,
+            with_map=not has_map,  # a GeoJSON upload's map draws the file itself
         ),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -16,6 +17,7 @@ from obert.datastore.aggregate import aggregate
 from obert.datastore.query import JSONScalar
 from obert.datastore.schema import Field
 from obert.errors import FieldError, Invalid
+from obert.ingest.small_counts import UNPROTECTED, Protection
 
 MAX_BARS = 30
 NUMERIC = ("integer", "decimal")
@@ -39,7 +41,18 @@ class ChartForm:
     chart: Chart | None
 
 
-def chart_form(*, path: Path, fields: list[Field], api: str, params: QueryParams) -> ChartForm:
+def chart_form(
+    *,
+    path: Path,
+    fields: list[Field],
+    api: str,
+    params: QueryParams,
+    filters: dict[str, Any] | None = None,
+    query: dict[str, str] | None = None,
+    protection: Protection = UNPROTECTED,
+) -> ChartForm:
+    """The chart form and, when a column is chosen, the chart of the rows `filters` select (`query` is
+    the same filter as API parameters, for the aggregate endpoint the browser draws from)."""
     by = params.get("chart_by") or None
     metric = params.get("chart_metric") or "count"
     metrics = [("count", "count", "")]
@@ -49,16 +62,35 @@ def chart_form(*, path: Path, fields: list[Field], api: str, params: QueryParams
     if metric not in {m[0] for m in metrics}:
         raise Invalid("unknown chart metric", errors=[FieldError("chart_metric", f"no metric {metric!r}")])
     columns = [f.name for f in fields if f.type != "geometry"]
-    chart = _chart(path, by, metric, api) if by else None
+    chart = _chart(path, by, metric, api, filters or {}, query or {}, protection) if by else None
     return ChartForm(columns=columns, metrics=metrics, by=by, metric=metric, chart=chart)
 
 
-def _chart(path: Path, by: str, metric: str, api: str) -> Chart:
+def _chart(
+    path: Path,
+    by: str,
+    metric: str,
+    api: str,
+    filters: dict[str, Any],
+    query: dict[str, str],
+    protection: Protection,
+) -> Chart:
     func, _, column = metric.partition(":")
+    # The same small-group rule as the aggregate API, so the page never shows what the API withholds.
+    protected: dict[str, Any] = {}
+    if protection.statistics_about_people:
+        sizes = protection.count_columns
+        protected = {
+            "min_group_size": protection.min_count,
+            "size_column": sizes[0] if sizes else None,
+            "masked": protection.masked(),
+        }
     # Every group, so the bars show the largest ones rather than the first in alphabetical order.
-    result = aggregate(path, group_by=[by], metrics=[(func, column or "*")], limit=10_000)
+    result = aggregate(
+        path, group_by=[by], metrics=[(func, column or "*")], filters=filters, limit=10_000, **protected
+    )
     value = result.fields[-1].name
     pairs = [(row[by], row[value]) for row in result.rows]
     pairs.sort(key=lambda p: (p[1] is None, -(p[1] if isinstance(p[1], int | float) else 0)))
-    source = f"{api}/aggregate?{urlencode({'group_by': by, 'metrics': metric})}"
+    source = f"{api}/aggregate?{urlencode({'group_by': by, 'metrics': metric, **query})}"
     return Chart(by=by, metric=metric, bars=pairs[:MAX_BARS], groups=len(pairs), source=source)

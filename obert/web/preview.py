@@ -23,11 +23,14 @@ from obert.ingest import published
 from obert.portal import Portal
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
+from obert.web.table_map import TableMap, table_map
 
 PAGE_ROWS = 25
 NUMERIC = ("integer", "decimal")
-# Parameters the rows endpoint reads itself; a filter on a column named like one goes in `filters`.
-_API_RESERVED = frozenset({"version", "q", "fields", "sort", "limit", "offset", "cursor", "count", "filters"})
+# Parameters the datastore endpoints read themselves; a filter on a column named like one goes in `filters`.
+_API_RESERVED = frozenset(
+    {"version", "q", "fields", "sort", "limit", "offset", "cursor", "count", "filters", "group_by", "metrics"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +65,14 @@ class Preview:
     downloads: list[tuple[str, str]]  # (format, url)
     snippets: list[Snippet]
     charts: ChartForm
+    map: TableMap | None  # for tables with position columns (GeoJSON uploads draw their own file instead)
 
 
 def table_preview(
-    *, portal: Portal, actor: Actor, resource: Resource, path: str, params: QueryParams
+    *, portal: Portal, actor: Actor, resource: Resource, path: str, params: QueryParams, with_map: bool = True
 ) -> Preview | None:
-    """The preview of `resource`'s current table, or None when it has no published table."""
+    """The preview of `resource`'s current table, or None when it has no published table. The chart and
+    the map (`with_map`) show the rows the preview's filter selects."""
     try:
         table = published.open_version(
             store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
@@ -77,7 +82,10 @@ def table_preview(
     state = _State.read(params)
     filters: dict[str, Any] = {state.column: state.value} if state.column and state.value else {}
     sort = [(state.sort, state.descending)] if state.sort else []
-    page = query_rows(table.path, filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset)
+    masked = table.protection.masked()  # small counts stay hidden here exactly as through the API
+    page = query_rows(
+        table.path, filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset, masked=masked
+    )
     total = page.total or 0
     names = [f.name for f in page.fields]
     api = f"{portal.settings.base_url.rstrip('/')}/api/v1/datastore/{resource.id}"
@@ -110,7 +118,25 @@ def table_preview(
         profile=list(table.version.report.get("columns", [])),
         downloads=[(f, f"{api}/export.{f}") for f in formats],
         snippets=rows_snippets(_rows_url(api, state, filters)),
-        charts=chart_form(path=table.path, fields=page.fields, api=api, params=params),
+        charts=chart_form(
+            path=table.path,
+            fields=page.fields,
+            api=api,
+            params=params,
+            filters=filters,
+            query=api_filter_params(filters),
+            protection=table.protection,
+        ),
+        map=table_map(
+            portal=portal,
+            actor=actor,
+            table=table,
+            api=api,
+            filters=filters,
+            query=api_filter_params(filters),
+        )
+        if with_map
+        else None,
     )
 
 
@@ -177,9 +203,13 @@ def _rows_url(api: str, state: _State, filters: dict[str, Any]) -> str:
         query["offset"] = str(state.offset)
     if state.sort:
         query["sort"] = ("-" if state.descending else "") + state.sort
-    for name, value in filters.items():
-        if name in _API_RESERVED:
-            query["filters"] = json.dumps({name: value}, ensure_ascii=False)
-        else:
-            query[name] = value
+    query.update(api_filter_params(filters))
     return f"{api}/rows?{urlencode(query)}"
+
+
+def api_filter_params(filters: dict[str, Any]) -> dict[str, str]:
+    """The preview's filter as datastore API parameters (``col=value``, or ``filters`` JSON when the
+    column is named like a parameter of the API)."""
+    plain = {k: str(v) for k, v in filters.items() if k not in _API_RESERVED}
+    odd = {k: v for k, v in filters.items() if k in _API_RESERVED}
+    return plain | ({"filters": json.dumps(odd, ensure_ascii=False)} if odd else {})

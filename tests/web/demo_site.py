@@ -21,7 +21,9 @@ class DemoSite:
     portal: Portal
     bicing: str  # resource page path of the 465 Bicing stations
     barris: str  # resource page path of the 73 neighbourhoods
-    csv: str  # resource page path of a CSV file
+    csv: str  # resource page path of a CSV file (with longitude/latitude columns: it has a map)
+    plain: str  # resource page path of a CSV table without positions
+    accidents: str  # resource page path of the 2014 accidents, positioned by UTM x/y only
 
     def pages(self) -> dict[str, str]:
         """One page of each kind, by name."""
@@ -29,7 +31,8 @@ class DemoSite:
             "home": "/",
             "dataset": "/dataset/bicing-estacions",
             "map": self.bicing,
-            "table": self.csv,  # a datastore table: rows, profile, downloads
+            "table": self.csv,  # a datastore table: rows, profile, downloads, and a map of its points
+            "plain": self.plain,  # a table with nothing to map
             "publisher": "/organization/bsm",
             "publishers": "/organizations",
             "theme": "/theme/TRAN",
@@ -54,4 +57,6 @@ def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> D
         bicing=resource_path("bicing-estacions", "bicing-estacions-geojson"),
         barris=resource_path("20170706-districtes-barris", "barris-geojson"),
         csv=resource_path("qualitat-aire-estacions-bcn", "qualitat-aire-estacions"),
+        plain=resource_path("qualitat-aire-detall-bcn", "qualitat-aire-contaminants"),
+        accidents=resource_path("accidents-gu-bcn", "accidents-gu-bcn-2014"),
     )

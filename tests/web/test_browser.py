@@ -170,7 +170,7 @@ def test_screens_without_horizontal_scroll(
     try:
         for name, path in site.pages().items():
             page.goto(f"{base}/ca{path}")
-            if name == "map":
+            if name in ("map", "table"):
                 _wait_for_map(page)
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
@@ -198,7 +198,7 @@ def test_axe_finds_no_violations(served: tuple[str, DemoSite], axe_page: Page, l
     problems = []
     for name, path in site.pages().items():
         page.goto(f"{base}/{lang}{path}")
-        if name == "map":
+        if name in ("map", "table"):
             _wait_for_map(page)
         for violation in _axe(page):
             targets = [node["target"] for node in violation["nodes"][:3]]
@@ -216,5 +216,36 @@ def test_a_table_chart_is_drawn_under_the_csp_and_passes_axe(
     assert int(page.get_attribute("#chart", "data-drawn") or 0) == 8
     axe_page.goto(url)
     axe_page.wait_for_selector("#chart[data-drawn]", timeout=15_000)
+    problems = [f"{v['id']} — {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in _axe(axe_page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_table_positioned_by_utm_is_mapped_on_canvas_at_both_widths_and_passes_axe(
+    served: tuple[str, DemoSite], browser: Browser, axe_page: Page
+) -> None:
+    base, site = served
+    url = f"{base}/ca{site.accidents}"  # 2014 accidents: UTM x/y only, in the datum the resource declares
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (360, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            page.goto(url)  # the real Content-Security-Policy
+            source = page.get_attribute("#map", "data-src") or ""
+            expected = page.request.get(f"{base}{source}").json()["numberMatched"]
+            assert expected > 9000
+            assert _wait_for_map(page) == expected  # every located accident, as a canvas circle
+            assert page.locator("#map canvas").count() == 1
+            assert page.locator(".leaflet-marker-icon").count() == 0
+            assert _painted_pixels(page) > 5000
+            assert page.locator("#map .map-fallback").count() == 0
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"scrolls sideways by {overflow}px at {width}px"
+            section = page.locator("section[aria-labelledby=map-title]")
+            section.screenshot(path=str(ARTIFACTS / f"table-map-{width}.png"))
+        finally:
+            context.close()
+    axe_page.goto(url)
+    _wait_for_map(axe_page)
     problems = [f"{v['id']} — {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in _axe(axe_page)]
     assert not problems, "\n".join(problems)

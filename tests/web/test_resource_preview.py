@@ -177,3 +177,82 @@ def test_a_sum_chart_and_a_bad_metric(table: TestClient) -> None:
     assert bad.status_code in (400, 422) and "chart_metric" in bad.text
     unknown = table.get(PAGE.format(lang="en"), params={"chart_by": "nope"})
     assert unknown.status_code in (400, 422) and "nope" in unknown.text
+
+
+MAP_WORDS = {
+    "ca": "files tenen una ubicació",
+    "es": "filas tienen una ubicación",
+    "en": "rows have a position",
+}
+
+
+@pytest.mark.parametrize("lang", ["ca", "es", "en"])
+def test_a_table_with_positions_is_mapped_with_the_previews_filter(table: TestClient, lang: str) -> None:
+    whole = _soup(table, lang)
+    box = whole.select_one("#map")
+    assert box is not None and box["role"] == "region" and box["aria-describedby"] == "map-help"
+    source = str(box["data-src"])
+    assert source.startswith("/api/v1/datastore/") and source.endswith("/features")  # same origin
+    assert table.get(source).json()["numberMatched"] == 55
+    assert f"55 {MAP_WORDS[lang]}" in whole.select_one("#map-help").get_text()  # type: ignore[union-attr]
+    # Without JavaScript the box says so and the section links the points as GeoJSON.
+    assert box.select_one(".map-fallback") is not None
+    scripts = [s["src"] for s in whole.find_all("script") if s.get("src")]
+    assert "/static/vendor/leaflet/leaflet.js" in scripts and not any("chart" in s for s in scripts)
+
+    soup = _soup(table, lang, column="Nom_districte", value="Sant Marti")
+    shown = len(_rows(soup))
+    box = soup.select_one("#map")
+    assert box is not None and "Nom_districte=Sant+Marti" in str(box["data-src"])
+    points = table.get(str(box["data-src"])).json()
+    assert points["numberMatched"] == shown and {
+        f["properties"]["Nom_districte"] for f in points["features"]
+    } == {"Sant Marti"}
+    help_text = soup.select_one("#map-help").get_text()  # type: ignore[union-attr]
+    assert "Sant Marti" in help_text and f"{shown} {MAP_WORDS[lang]}" in help_text
+    link = soup.select_one("section[aria-labelledby=map-title] a[download]")
+    assert link is not None
+    exported = table.get(re.sub(r"^https?://[^/]+", "", str(link["href"]))).json()
+    assert len(exported["features"]) == shown and exported["features"][0]["geometry"]["type"] == "Point"
+
+
+def test_the_chart_counts_the_rows_the_filter_keeps(table: TestClient) -> None:
+    soup = _soup(table, "en", column="Nom_districte", value="Sant Marti", chart_by="Nom_barri")
+    shown = len(_rows(soup))
+    cells = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("table.chart-data tbody tr")
+    ]
+    assert sum(int(value) for _name, value in cells) == shown < 55
+    canvas = soup.select_one("canvas#chart")
+    assert canvas is not None
+    api = table.get(re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))).json()
+    assert {r["Nom_barri"]: r["count"] for r in api["data"]} == {name: int(v) for name, v in cells}
+    summary = soup.select_one("#chart-summary").get_text()  # type: ignore[union-attr]
+    assert "Nom_districte equals “Sant Marti”" in summary
+    # Drawing another chart keeps the filter.
+    form = soup.select_one("section[aria-labelledby=chart-title] form")
+    assert form is not None
+    kept = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert kept == {"column": "Nom_districte", "value": "Sant Marti"}
+
+
+def test_a_protected_table_shows_on_its_page_what_the_api_shows(table: TestClient, admin: dict[str, str]) -> None:
+    # Pretend the station codes are counts of people: codes 1 to 9 are then small counts to hide.
+    protect = {"statistics_about_people": True, "min_count": 10, "count_columns": ["Estacio"]}
+    response = table.patch("/api/v1/datastore/estacions-taula", json=protect, headers=admin)
+    assert response.status_code == 200, response.text
+    api_rows = table.get("/api/v1/datastore/estacions-taula/rows", params={"limit": 25}).json()["data"]
+    soup = _soup(table, "en", chart_by="Nom_districte", chart_metric="sum:Estacio")
+    col = _column(soup, "Estacio")
+    shown = [r[col] for r in _rows(soup)]
+    assert shown == [("—" if r["Estacio"] is None else str(r["Estacio"])) for r in api_rows]
+    assert "—" in shown  # station 4 really was hidden
+    canvas = soup.select_one("canvas#chart")
+    assert canvas is not None
+    api = table.get(re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))).json()
+    cells = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("table.chart-data tbody tr")
+    ]
+    assert {name for name, _v in cells} == {r["Nom_districte"] for r in api["data"]}

@@ -85,9 +85,10 @@ def test_javascript_is_loaded_only_where_needed(site_client: TestClient, site: D
         html = site_client.get(f"/en{path}").text
         scripts = re.findall(r'<script src="([^"]+)"', html)
         size = sum((STATIC / src.removeprefix("/static/")).stat().st_size for src in scripts)
-        if name == "map":
+        if name in ("map", "table"):
             assert "/static/vendor/leaflet/leaflet.js" in scripts
             assert "leaflet.css" in html
+            assert not any("chart" in s for s in scripts), (name, scripts)
         else:
             assert not any("leaflet" in s or "chart" in s for s in scripts), (name, scripts)
             assert size <= 100_000, (name, size)
@@ -133,7 +134,10 @@ def test_resource_page_has_download_code_and_feature_table(site_client: TestClie
     assert response.json()["type"] == "FeatureCollection"
     csv = site_client.get(f"/es{site.csv}").text
     assert "pd.read_csv(" in csv
-    assert 'id="map"' not in csv and "leaflet" not in csv
+    # A table with longitude/latitude is mapped from the datastore, not from its file.
+    assert re.search(r'<div id="map"[^>]+data-src="/api/v1/datastore/[^/"]+/features"', csv)
+    plain = site_client.get(f"/es{site.plain}").text
+    assert "preview-title" in plain and 'id="map"' not in plain and "leaflet" not in plain
 
 
 def test_resource_of_another_dataset_is_not_found(site_client: TestClient, site: DemoSite) -> None:

@@ -21,7 +21,7 @@ from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
-from obert.ingest import history, published, small_counts
+from obert.ingest import history, published, small_counts, table_map
 from obert.ingest.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
 from obert.ingest.versions import Version
 
@@ -303,6 +303,9 @@ def export_rows(
         sort=parse_sort(sort),
         limit=limit,
         masked=table.protection.masked(),
+        epsg=table_map.declared_epsg(store=portal.store, actor=actor, table=table)
+        if fmt == "geojson"
+        else None,
     )
     filename = f"{table.resource_name}-v{table.version.number}.{fmt}"
     return StreamingResponse(
@@ -314,7 +317,9 @@ def export_rows(
 
 export_rows.__doc__ = (
     "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX or "
-    "GeoJSON (tables with a geometry or lon/lat columns)." + FILTER_HELP
+    "GeoJSON (tables with a geometry, lon/lat or UTM x/y columns; UTM is read as ETRS89 / UTM 31N unless the "
+    "resource declares another system in `conforms_to`, e.g. http://www.opengis.net/def/crs/EPSG/0/23031)."
+    + FILTER_HELP
 )
 
 

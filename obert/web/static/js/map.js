@@ -45,10 +45,21 @@
     .then(function (data) {
       var started = performance.now();
       var drawn = 0;
+      // Thousands of points (a city's accidents) drawn small and see-through show where they crowd.
+      var many = (data.features || []).length > 2000;
+      var dot = many ? { radius: 2.5, weight: 0, fillOpacity: 0.45 } : { radius: 4, weight: 1, fillOpacity: 0.7 };
       var layer = L.geoJSON(data, {
-        style: function () { return { color: colour, weight: 1.5, fillOpacity: 0.15 }; },
+        // GeoJSON layers restyle every feature with this, points included: give points their own.
+        style: function (feature) {
+          if (feature.geometry && feature.geometry.type === "Point") {
+            return { color: colour, fillColor: colour, weight: dot.weight, fillOpacity: dot.fillOpacity };
+          }
+          return { color: colour, weight: 1.5, fillOpacity: 0.15 };
+        },
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { radius: 4, color: colour, weight: 1, fillOpacity: 0.7 });
+          return L.circleMarker(latlng, {
+            radius: dot.radius, color: colour, fillColor: colour, weight: dot.weight, fillOpacity: dot.fillOpacity
+          });
         },
         onEachFeature: function (feature, featureLayer) {
           drawn += 1;

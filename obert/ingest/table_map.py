@@ -1,0 +1,59 @@
+"""A published table on a map: the one service behind the map API and the resource page's map.
+
+It opens the version through ``published.open_version`` (so a private table is as invisible here as
+anywhere), hides small counts like every other read, and takes the UTM reference system from what the
+resource declares (``conforms_to``), since the file itself cannot say.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from obert.auth import Actor
+from obert.catalog.resources import get_resource
+from obert.datastore.filters import FilterValue
+from obert.datastore.geo import declared_utm_epsg
+from obert.datastore.points import MapPoints, map_points
+from obert.errors import FieldError, Invalid
+from obert.ingest.published import TableRef, open_version
+from obert.storage import Store
+
+
+def table_points(
+    *,
+    store: Store,
+    actor: Actor,
+    data_dir: Path,
+    ref: str,
+    limit: int,
+    max_limit: int,
+    filters: dict[str, FilterValue] | None = None,
+    q: str | None = None,
+    fields: list[str] | None = None,
+    version: int | None = None,
+    table: TableRef | None = None,
+) -> MapPoints:
+    """The rows of resource `ref`'s table that `filters` select, as at most `limit` map features.
+
+    `table` saves opening the version again when the caller already holds it (the resource page)."""
+    if not 0 <= limit <= max_limit:
+        raise Invalid(
+            "limit out of range", errors=[FieldError("limit", f"must be between 0 and {max_limit}")]
+        )
+    if table is None:
+        table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
+    return map_points(
+        table.path,
+        limit=limit,
+        filters=filters,
+        q=q,
+        fields=fields,
+        masked=table.protection.masked(),
+        epsg=declared_epsg(store=store, actor=actor, table=table),
+    )
+
+
+def declared_epsg(*, store: Store, actor: Actor, table: TableRef) -> int | None:
+    """The UTM system the table's resource declares among its standards, if any."""
+    resource = get_resource(store=store, actor=actor, ref=table.resource_id)
+    return declared_utm_epsg(resource.conforms_to)
