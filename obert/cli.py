@@ -84,8 +84,12 @@ def demo(
 def worker(
     threads: Annotated[int, typer.Option(help="worker threads in this process")] = 2,
 ) -> None:
-    """Run background jobs (ingests, harvests, link checks) until stopped with SIGTERM or Ctrl-C."""
-    portal = build_portal(_settings())
+    """Run background jobs (ingests, harvests, link checks) until stopped with SIGTERM or Ctrl-C.
+
+    On SIGTERM the jobs in hand get OBERT_JOB_SHUTDOWN_GRACE_SECONDS to finish; the others go back to the
+    queue at once, for another worker to take."""
+    settings = _settings()
+    portal = build_portal(settings)
     if not portal.job_handlers:
         err.print("no job kinds are configured")
         raise typer.Exit(1)
@@ -96,8 +100,13 @@ def worker(
     runner.start()
     console.print(f"worker {runner.name}: {threads} threads for {', '.join(sorted(portal.job_handlers))}")
     stop.wait()
-    console.print("stopping: finishing the jobs in hand…")
-    runner.stop()
+    grace = settings.job_shutdown_grace_seconds
+    console.print(f"stopping: the jobs in hand have {grace:g} s to finish…")
+    handed_back = runner.stop(grace)
+    if handed_back:
+        listed = ", ".join(handed_back)
+        console.print(f"handed {len(handed_back)} unfinished job(s) back to the queue: {listed}")
+    portal.close()
 
 
 @app.command()

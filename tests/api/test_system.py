@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
