@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
@@ -93,3 +95,18 @@ def test_ready_and_live_say_so_while_shutting_down(client: TestClient) -> None:
     assert client.get("/health/live").status_code == 503
     response = client.get("/health/ready")
     assert response.status_code == 503 and response.json()["failed"] == ["process"]
+
+
+@pytest.mark.redis
+def test_ready_checks_redis_when_it_answers(settings: Settings) -> None:
+    url = os.environ.get("OBERT_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("OBERT_TEST_REDIS_URL is not set")
+    configured = settings.model_copy(update={"redis_url": url})
+    portal = build_portal(configured)
+    try:
+        response = TestClient(create_app(configured, portal=portal)).get("/health/ready")
+        assert response.status_code == 200, response.text
+        assert response.json()["checks"]["redis"] == "ok"
+    finally:
+        portal.close()
