@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         if runner:
             runner.start()
         app.state.job_runner = runner
+        app.state.shutting_down = False
         stop_flushing = threading.Event()
         flusher = threading.Thread(
             target=_flush_usage_every,
@@ -98,10 +99,12 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         )
         flusher.start()
         yield
+        # Uvicorn has stopped accepting and finished the requests in flight by now.
+        app.state.shutting_down = True
         stop_flushing.set()
         flusher.join()
         if runner:
-            runner.stop()
+            runner.stop(settings.job_shutdown_grace_seconds)
 
     app = FastAPI(
         lifespan=lifespan,

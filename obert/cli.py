@@ -27,6 +27,8 @@ from obert.ingest.local import LocalIngest, ingest_local_file
 from obert.portal import build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
+from obert.storage.backup import create_backup
+from obert.storage.restore import restore_backup
 
 app = typer.Typer(
     help="obert: a city's open data portal.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -84,8 +86,12 @@ def demo(
 def worker(
     threads: Annotated[int, typer.Option(help="worker threads in this process")] = 2,
 ) -> None:
-    """Run background jobs (ingests, harvests, link checks) until stopped with SIGTERM or Ctrl-C."""
-    portal = build_portal(_settings())
+    """Run background jobs (ingests, harvests, link checks) until stopped with SIGTERM or Ctrl-C.
+
+    On SIGTERM the jobs in hand get OBERT_JOB_SHUTDOWN_GRACE_SECONDS to finish; the others go back to the
+    queue at once, for another worker to take."""
+    settings = _settings()
+    portal = build_portal(settings)
     if not portal.job_handlers:
         err.print("no job kinds are configured")
         raise typer.Exit(1)
@@ -96,8 +102,13 @@ def worker(
     runner.start()
     console.print(f"worker {runner.name}: {threads} threads for {', '.join(sorted(portal.job_handlers))}")
     stop.wait()
-    console.print("stopping: finishing the jobs in hand…")
-    runner.stop()
+    grace = settings.job_shutdown_grace_seconds
+    console.print(f"stopping: the jobs in hand have {grace:g} s to finish…")
+    handed_back = runner.stop(grace)
+    if handed_back:
+        listed = ", ".join(handed_back)
+        console.print(f"handed {len(handed_back)} unfinished job(s) back to the queue: {listed}")
+    portal.close()
 
 
 @app.command()
@@ -166,6 +177,52 @@ def migrate() -> None:
     before = migrations.current_revision(portal.store)
     migrations.upgrade(portal.store)
     console.print(f"database at {migrations.current_revision(portal.store)} (was {before})")
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="archive to write: .tar, or .tar.gz to compress it")],
+    pg_dump: Annotated[
+        bool, typer.Option("--pg-dump", help="on PostgreSQL, include a pg_dump of the database")
+    ] = False,
+) -> None:
+    """Back up the catalogue database and every table version and uploaded file, while obert runs."""
+    settings = _settings()
+    try:
+        with console.status(f"writing {dest}…"):
+            report = create_backup(settings=settings, dest=dest, pg_dump=pg_dump)
+    except ObertError as exc:
+        _fail(exc)
+    size = report.bytes / 1024**2
+    console.print(f"backed up {report.files} files ({size:.1f} MiB before compression) to {report.path}")
+    console.print(f"database: {report.database or 'not included'} (revision {report.revision})")
+    if report.backend == "postgresql" and report.database is None:
+        console.print(
+            "[yellow]the PostgreSQL database is not in the archive:[/] back it up with "
+            "`pg_dump --format=custom --file=obert.pgdump \"$OBERT_DATABASE_URL\"` (without '+psycopg'), "
+            "or run again with --pg-dump"
+        )
+
+
+@app.command()
+def restore(
+    src: Annotated[Path, typer.Argument(help="archive written by `obert backup`")],
+    force: Annotated[bool, typer.Option("--force", help="replace what the data directory holds now")] = False,
+    pg_restore: Annotated[
+        bool, typer.Option("--pg-restore", help="on PostgreSQL, load the archive's pg_dump with pg_restore")
+    ] = False,
+) -> None:
+    """Restore a backup into OBERT_DATA_DIR (stop obert first), checking every file's checksum."""
+    settings = _settings()
+    try:
+        with console.status(f"restoring {src}…"):
+            report = restore_backup(settings=settings, source=src, force=force, pg_restore=pg_restore)
+    except ObertError as exc:
+        _fail(exc)
+    console.print(f"restored {report.files} files into {settings.data_dir.resolve()}, checksums verified")
+    console.print(report.database)
+    if report.revision_after != report.revision_before:
+        console.print(f"migrated the database from {report.revision_before} to {report.revision_after}")
 
 
 @app.command()

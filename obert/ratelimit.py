@@ -68,6 +68,13 @@ class RateLimiter:
             return 1
         return max(1, math.ceil(stats.reset_time - time.time()))
 
+    def reachable(self) -> bool:
+        """Whether the counter's backend answers (always, in process); for readiness checks."""
+        try:
+            return bool(self._storage.check())
+        except Exception:
+            return False
+
     def clear(self, limit: str, *identifiers: str) -> None:
         try:
             self._limiter.clear(budget(limit), self._namespace, *identifiers)

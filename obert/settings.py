@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    # On SIGTERM, jobs in hand get this long to finish; the rest go back to the queue for another worker.
+    job_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     # The personal-data gate scans tables longer than this on an even sample of this many rows.
     privacy_scan_rows: int = Field(default=200_000, ge=1000)
     # Datastore: the public SQL endpoint's limits, and the largest file an ingest reads (uploads or URLs).

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.catalog.tabular import INGEST_JOB
-from obert.errors import FieldError, Invalid, NotFound, ObertError
+from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError
 from obert.http import HttpClient
 from obert.ingest.gate import Hold, PublicationGate, hold_message
 from obert.ingest.pipeline import ingest_file
@@ -198,6 +198,14 @@ class Ingester:
                 job_id=job_id,
                 holds=holds,
             )
+        except Conflict:
+            dest.unlink(missing_ok=True)  # never served: no row names it
+            # The same job ran twice at once (handed back at shutdown, or a lease that ran out while the
+            # first holder still worked) and the other run committed first: its version is this job's.
+            made = self._made_by(job_id)
+            if made is None:
+                raise
+            return IngestOutcome(made, created=False, result=None)
         except BaseException:
             dest.unlink(missing_ok=True)  # never served: no row names it
             raise
@@ -209,6 +217,12 @@ class Ingester:
         else:
             report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
         return IngestOutcome(version, created=True, result=result, holds=holds)
+
+    def _made_by(self, job_id: str | None) -> Version | None:
+        if job_id is None:
+            return None
+        with self.store.read() as conn:
+            return version_by_job(conn, job_id)
 
     def handler(self) -> JobHandler:
         """The job handler for ``ingest`` jobs queued by the catalogue."""

@@ -16,6 +16,7 @@ from obert.jobs.queue import (
     get_job,
     heartbeat,
     list_jobs,
+    release,
 )
 from obert.jobs.runner import JobContext, JobHandler, JobRunner, LeaseLost
 from obert.jobs.schedule import Periodic, tick
@@ -35,5 +36,6 @@ __all__ = [
     "get_job",
     "heartbeat",
     "list_jobs",
+    "release",
     "tick",
 ]

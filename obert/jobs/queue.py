@@ -154,6 +154,26 @@ def complete(store: Store, *, job_id: str, worker_id: str, result: dict[str, Any
     return bool(done.rowcount)
 
 
+def release(store: Store, *, job_id: str, worker_id: str) -> bool:
+    """Hand a held job back to the queue at once (a worker shutting down): another worker may take it
+    straight away instead of waiting for the lease to run out. The try does not count as an attempt."""
+    now = _now()
+    with store.begin() as conn:
+        done = conn.execute(
+            jobs.update()
+            .where(*_held(job_id, worker_id))
+            .values(
+                state=JobState.QUEUED.value,
+                attempts=jobs.c.attempts - 1,  # claiming counted it; a held job has at least 1
+                run_after=now,
+                lease_owner=None,
+                lease_expires=None,
+                updated_at=now,
+            )
+        )
+    return bool(done.rowcount)
+
+
 def fail(store: Store, *, job_id: str, worker_id: str, error: str, retry: bool = True) -> bool:
     """Record a failure: the job is queued again after a back-off, or fails for good after its last try."""
     now = _now()

@@ -88,6 +88,8 @@ class JobRunner:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._workers: list[threading.Thread] = []
+        self._in_hand: dict[str, str] = {}  # worker id -> id of the job it holds
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         for n in range(self.threads):
@@ -102,12 +104,29 @@ class JobRunner:
         """Look for work now rather than at the next poll (called after enqueueing)."""
         self._wake.set()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, grace: float = 30.0) -> list[str]:
+        """Claim nothing more, give the jobs in hand `grace` seconds to finish, then hand the rest back
+        to the queue so another worker takes them at once. Returns the ids of the jobs handed back.
+
+        A job handed back may still be running in its (daemon) thread until the process exits; it no
+        longer holds the lease, so it cannot record an outcome, and handlers are idempotent."""
         self._stopping.set()
         self._wake.set()
+        deadline = time.monotonic() + grace
         for thread in self._workers:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._workers.clear()
+        with self._lock:
+            in_hand = dict(self._in_hand)
+        handed_back = []
+        for worker_id, job_id in in_hand.items():
+            try:
+                if queue.release(self.store, job_id=job_id, worker_id=worker_id):
+                    handed_back.append(job_id)
+                    log.info("job %s handed back to the queue at shutdown", job_id)
+            except ObertError as exc:  # the database is away: the lease will run out instead
+                log.warning("job %s not handed back: %s", job_id, exc.message)
+        return handed_back
 
     def run_once(self, worker_id: str | None = None) -> bool:
         """Claim and run one due job in this thread; False when there was none (tests, `obert worker`)."""
@@ -156,6 +175,20 @@ class JobRunner:
 
     def _run(
         self, job: Job, worker_id: str, listener: Callable[[int, int | None, str], None] | None = None
+    ) -> None:
+        with self._lock:
+            self._in_hand[worker_id] = job.id
+        try:
+            if self._stopping.is_set():  # claimed as the runner was stopping: give it straight back
+                queue.release(self.store, job_id=job.id, worker_id=worker_id)
+                return
+            self._handle(job, worker_id, listener)
+        finally:
+            with self._lock:
+                self._in_hand.pop(worker_id, None)
+
+    def _handle(
+        self, job: Job, worker_id: str, listener: Callable[[int, int | None, str], None] | None
     ) -> None:
         ctx = JobContext(self.store, job, worker_id, self.lease_seconds, self._stopping, listener=listener)
         done = threading.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import os
 import signal
@@ -192,3 +193,28 @@ def test_garbage_collection_removes_only_old_files_no_row_names(portal: Portal) 
         os.utime(path, (long_ago, long_ago))
     assert portal.ingester.collect_garbage() == 2
     assert sorted(p.name for p in folder.iterdir()) == sorted([f"{served.id}.parquet", "new.parquet"])
+
+
+def test_two_runs_of_one_job_at_once_make_one_version(portal: Portal, tmp_path: Path) -> None:
+    """A job handed back at shutdown (or whose lease ran out) can run twice at the same time; whichever
+    run commits second finds the first one's version instead of failing or adding a duplicate."""
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, STATIONS)
+    portal.ingester.ingest_resource(resource_id=resource_id)
+    edited = tmp_path / STATIONS.name
+    edited.write_text("\n".join(STATIONS.read_text(encoding="utf-8").splitlines()[:11]) + "\n")
+    _upload(portal, resource_id, edited)
+    other_run: list[object] = []
+
+    def gate_running_the_other_worker(*, resource_id: str, result: object, path: Path) -> None:
+        # Called after this run wrote its file and before it commits: the other run overtakes it here.
+        if not other_run:
+            other_run.append(first_run.ingest_resource(resource_id=resource_id, job_id="job-x"))
+
+    first_run = portal.ingester
+    racing = dataclasses.replace(portal.ingester, gate=gate_running_the_other_worker)
+    outcome = racing.ingest_resource(resource_id=resource_id, job_id="job-x")
+    assert not outcome.created and outcome.version.number == 2 and outcome.version.row_count == 10
+    assert _versions(portal) == [(1, "superseded"), (2, "ready")]
+    # The loser's file was removed: one Parquet file per version, nothing for garbage collection.
+    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 2

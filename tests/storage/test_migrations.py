@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -73,3 +74,25 @@ def test_downgrade_to_base_and_back(database_url: str) -> None:
     migrate.upgrade(store)
     assert migrate.current_revision(store) == migrate.head_revision()
     store.dispose()
+
+
+DESTRUCTIVE = (
+    "drop_table",
+    "drop_column",
+    "alter_column",
+    "rename_table",
+    "drop_constraint",
+    "DROP ",
+    "RENAME ",
+)
+
+
+def test_upgrades_only_add_so_old_processes_keep_serving_during_a_migration() -> None:
+    """`obert migrate` runs while the previous release still serves (README, Operations): an upgrade
+    that drops, renames or retypes something breaks those processes. Split such a change over releases."""
+    for path in sorted((migrate.MIGRATIONS / "versions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        upgrade = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade")
+        source = ast.get_source_segment(path.read_text(encoding="utf-8"), upgrade) or ""
+        found = [word for word in DESTRUCTIVE if word in source]
+        assert not found, f"{path.name} upgrade() is not additive: {found}"
