@@ -49,7 +49,8 @@ SERVE = """
 import sys, uvicorn
 from obert.app import create_app
 from obert.settings import Settings
-settings = Settings(mode="test", data_dir=sys.argv[1], job_threads=0)
+# The read budget stays on (its cost is part of every request) but is set high enough never to refuse.
+settings = Settings(mode="test", data_dir=sys.argv[1], job_threads=0, rate_limit_reads="10000000 per minute")
 app = create_app(settings)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
@@ -60,6 +61,7 @@ class Figures:
     name: str
     latencies: list[float]
     elapsed: float
+    server_cpu: float | None = None  # CPU seconds the server process spent on the measured requests
 
     @property
     def rps(self) -> float:
@@ -70,7 +72,19 @@ class Figures:
         p50 = statistics.median(lat) * 1000
         p95 = lat[int(len(lat) * 0.95) - 1] * 1000
         rate = f"{self.rps:7.1f} req/s"
-        return f"{self.name:<10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {rate}  ({len(lat)} requests)"
+        cpu = (
+            "" if self.server_cpu is None else f"  server CPU {self.server_cpu / len(lat) * 1000:.2f} ms/req"
+        )
+        return f"{self.name:<10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {rate}{cpu}  ({len(lat)} requests)"
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux), a figure less disturbed by a busy machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -113,7 +127,9 @@ def prepare_obert(csv: Path, data_dir: Path) -> None:
         portal.close()
 
 
-async def load(name: str, urls: list[str], clients: int, requests: int, check: str) -> Figures:
+async def load(
+    name: str, urls: list[str], clients: int, requests: int, check: str, pid: int | None = None
+) -> Figures:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -131,18 +147,27 @@ async def load(name: str, urls: list[str], clients: int, requests: int, check: s
                     raise SystemExit(f"{name}: unexpected answer from {url}: {response.text[:200]}")
 
         started = time.perf_counter()
+        cpu = process_cpu(pid) if pid else None
         await asyncio.gather(*(worker(n) for n in range(clients)))
         elapsed = time.perf_counter() - started
-    return Figures(name, latencies, elapsed)
+        after = process_cpu(pid) if pid else None
+    server_cpu = after - cpu if after is not None and cpu is not None else None
+    return Figures(name, latencies, elapsed, server_cpu)
 
 
 def measure(
-    name: str, cmd: list[str], base: str, urls: list[str], args: argparse.Namespace, check: str
+    name: str,
+    cmd: list[str],
+    base: str,
+    urls: list[str],
+    args: argparse.Namespace,
+    check: str,
+    code: Path = ROOT,
 ) -> Figures:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(code)})
     try:
         wait_up(urls[0], proc)
-        return asyncio.run(load(name, urls, args.clients, args.requests, check))
+        return asyncio.run(load(name, urls, args.clients, args.requests, check, proc.pid))
     finally:
         proc.terminate()
         proc.wait(30)
@@ -182,6 +207,12 @@ def main() -> None:
     parser.add_argument("--sqlite-utils", dest="sqlite_utils", default=shutil.which("sqlite-utils"))
     parser.add_argument("--loader", choices=("sqlite3", "sqlite-utils"), default="sqlite3")
     parser.add_argument(
+        "--before-code",
+        type=Path,
+        default=None,
+        help="also serve obert from this source tree (an older checkout), in the same run: before/after",
+    )
+    parser.add_argument(
         "--distinct-pages",
         action="store_true",
         help="also measure obert with every request a different page (no page cache hits)",
@@ -204,6 +235,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     urls = [f"{base}/api/v1/datastore/accidents/rows?Nom_districte={d}&limit=100" for d in DISTRICTS]
     serve = [sys.executable, "-c", SERVE, str(data_dir), str(port)]
+    if args.before_code:
+        before = measure("obert-old", serve, base, urls, args, '"count"', code=args.before_code)
+        print(before.line() + f"  (served from {args.before_code})")
     obert = measure("obert", serve, base, urls, args, '"count"')
     print(obert.line())
     if args.distinct_pages:

@@ -1,21 +1,40 @@
-"""Ingest benchmark: obert's ingest_file against DuckDB's bare CREATE TABLE AS read_csv.
+"""Ingest benchmark: obert's ingest_file against DuckDB, PostgreSQL COPY and sqlite-utils, same file.
 
 usage: PYTHONPATH=. .venv/bin/python bench/ingest.py [--rows 1000000] [--runs 3] [--workdir /tmp/obert-bench]
+           [--sqlite-utils-runs 1] [--no-postgres]
 
 Builds a big CSV from the real 2018 accidents file (ids made unique per copy), then times, in the
-same run and alternately, DuckDB's ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` (its own
-sniffing and typing into memory, nothing written) and obert's full ingest (sniff, type inference,
-typed Parquet write with fsync and rename, profile, sha256). Prints each median and the ratio.
+same run and in turn:
+
+- DuckDB's ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` (its own sniffing and typing into
+  memory, nothing written): the engine's own limit;
+- obert's full ingest (sniff, type inference, typed Parquet write with fsync and rename, profile,
+  sha256);
+- PostgreSQL ``COPY t FROM STDIN (FORMAT csv)`` into all-text columns (CKAN XLoader's path), in a
+  schema made for the run on ``OBERT_TEST_POSTGRES_URL``'s server and dropped afterwards (skipped
+  when the variable is unset);
+- ``sqlite-utils insert db t FILE --csv`` with type detection (Datasette's path; skipped when the
+  ``sqlite-utils`` command is missing: ``pip install -e '.[bench]'``). It takes minutes, so it runs
+  ``--sqlite-utils-runs`` times (once by default).
+
+Prints wall-clock medians and ratios. On a shared machine wall time is noisy, so it also prints the
+CPU seconds DuckDB and obert spend in this process (both run in-process; the sha256 thread counts).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
+import psycopg
 
 from obert.ingest import ingest_file
 
@@ -39,27 +58,84 @@ def make_csv(target: Path, rows: int) -> None:
             copy += 1
 
 
-def time_duckdb(csv: Path) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_duckdb(csv: Path) -> tuple[float, float]:
     con = duckdb.connect()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     con.close()
-    return elapsed
+    return elapsed, cpu
 
 
-def time_obert(csv: Path, dest: Path) -> float:
-    started = time.perf_counter()
+def time_obert(csv: Path, dest: Path) -> tuple[float, float]:
+    started, cpu = time.perf_counter(), _cpu()
     result = ingest_file(csv, dest=dest, max_bytes=10 * 1024**3)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     assert result.row_count > 0
+    return elapsed, cpu
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("OBERT_TEST_POSTGRES_URL")
+    return url.replace("postgresql+psycopg://", "postgresql://", 1) if url else None
+
+
+def time_postgres(csv: Path, url: str) -> float:
+    """COPY into a fresh table of text columns in a schema of its own, dropped afterwards."""
+    schema = f"bench_ingest_{uuid.uuid4().hex[:12]}"
+    with csv.open(encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    columns = ", ".join(f'"{name.strip()}" text' for name in header)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            started = time.perf_counter()
+            with conn.transaction():
+                conn.execute(f'CREATE TABLE "{schema}".t ({columns})')
+                with (
+                    conn.cursor().copy(f'COPY "{schema}".t FROM STDIN (FORMAT csv, HEADER true)') as copy,
+                    csv.open("rb") as src,
+                ):
+                    while chunk := src.read(1 << 20):
+                        copy.write(chunk)
+            elapsed = time.perf_counter() - started
+            count = conn.execute(f'SELECT count(*) FROM "{schema}".t').fetchone()
+            assert count is not None and count[0] > 0
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     return elapsed
+
+
+def time_sqlite_utils(command: str, csv: Path, workdir: Path) -> float:
+    db = workdir / "sqlite_utils_bench.db"
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    # sqlite-utils 4 detects types by default; 3.x needs the flag.
+    usage = subprocess.run([command, "insert", "--help"], capture_output=True, text=True).stdout
+    detect = ["--detect-types"] if "--detect-types" in usage else []
+    subprocess.run([command, "insert", str(db), "t", str(csv), "--csv", *detect], check=True)
+    elapsed = time.perf_counter() - started
+    db.unlink(missing_ok=True)
+    return elapsed
+
+
+def _line(label: str, runs: list[float], unit: str = "s") -> float:
+    med = statistics.median(runs)
+    print(f"{label:<28}: median {med:7.2f} {unit}  runs {[round(x, 2) for x in runs]}")
+    return med
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sqlite-utils-runs", type=int, default=1)
+    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/obert-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -67,15 +143,36 @@ def main() -> None:
     if not csv.exists():
         make_csv(csv, args.rows)
     print(f"file: {csv} ({csv.stat().st_size / 1e6:.1f} MB, {args.rows} rows)")
-    duck, obert = [], []
-    for _ in range(args.runs):
-        duck.append(time_duckdb(csv))
-        obert.append(time_obert(csv, args.workdir / "out.parquet"))
-    d, o = statistics.median(duck), statistics.median(obert)
-    print(f"duckdb CTAS read_csv : median {d:.2f} s  runs {[round(x, 2) for x in duck]}")
-    print(f"obert ingest_file    : median {o:.2f} s  runs {[round(x, 2) for x in obert]}")
-    print(f"ratio obert / duckdb : {o / d:.2f}  (target <= 1.5)")
-    print("optional peer, not a dependency: sqlite-utils insert db t FILE --csv --detect-types")
+    pg = None if args.no_postgres else postgres_url()
+    sqlite_utils = shutil.which("sqlite-utils") if args.sqlite_utils_runs > 0 else None
+    duck, obert, duck_cpu, obert_cpu, pg_runs, su_runs = [], [], [], [], [], []
+    for i in range(args.runs):
+        wall, cpu = time_duckdb(csv)
+        duck.append(wall)
+        duck_cpu.append(cpu)
+        wall, cpu = time_obert(csv, args.workdir / "out.parquet")
+        obert.append(wall)
+        obert_cpu.append(cpu)
+        if pg:
+            pg_runs.append(time_postgres(csv, pg))
+        if sqlite_utils and i < args.sqlite_utils_runs:
+            su_runs.append(time_sqlite_utils(sqlite_utils, csv, args.workdir))
+    d = _line("duckdb CTAS read_csv", duck)
+    o = _line("obert ingest_file", obert)
+    print(f"{'ratio obert / duckdb':<28}: {o / d:.2f}  (target <= 1.5)")
+    dc = _line("duckdb CTAS CPU", duck_cpu, "cpu-s")
+    oc = _line("obert ingest_file CPU", obert_cpu, "cpu-s")
+    print(f"{'CPU ratio obert / duckdb':<28}: {oc / dc:.2f}")
+    if pg_runs:
+        p = _line("postgres COPY (text)", pg_runs)
+        print(f"{'ratio obert / postgres':<28}: {o / p:.2f}")
+    else:
+        print("postgres COPY: skipped (OBERT_TEST_POSTGRES_URL unset or --no-postgres)")
+    if su_runs:
+        s = _line("sqlite-utils insert", su_runs)
+        print(f"{'ratio obert / sqlite-utils':<28}: {o / s:.3f}")
+    else:
+        print("sqlite-utils insert: skipped (command not found; pip install -e '.[bench]')")
 
 
 if __name__ == "__main__":

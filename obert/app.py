@@ -15,8 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from obert.api import dcat
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
@@ -169,8 +168,9 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     _install_error_handlers(app)
     # Added innermost first. Outermost: security headers (so refusals carry them too), then CORS, the
     # language (so refusals are in the visitor's language), budgets, RDF negotiation, metrics, usage
-    # counts, then body limits. Body limits sit innermost: a BaseHTTPMiddleware (metrics) between them and
-    # the app would wrap the mid-stream 413 in an exception group that FastAPI's body parser turns into a 400.
+    # counts, then body limits. All are pure ASGI; body limits sit innermost all the same, since a
+    # BaseHTTPMiddleware between them and the app would wrap the mid-stream 413 in an exception group that
+    # FastAPI's body parser turns into a 400.
     app.add_middleware(
         BodyLimitMiddleware,
         max_body=settings.max_body_bytes,
@@ -253,13 +253,31 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _html_error(request, exc.status_code, detail)
 
 
-class _MetricsMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+class _MetricsMiddleware:
+    """Request counts and latency per route template. Pure ASGI: a BaseHTTPMiddleware costs every request
+    a task group and a memory stream, more than a cached page of rows takes to serve."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics = request.app.state.portal.metrics
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(template).observe(time.perf_counter() - started)
-        return response
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            # The router records the matched route in the scope it was handed, this same dict.
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics = scope["app"].state.portal.metrics
+            metrics.requests.labels(scope["method"], template, str(status)).inc()
+            metrics.latency.labels(template).observe(time.perf_counter() - started)

@@ -54,14 +54,14 @@ def stage_csv(
     names = clean_names(dialect.header)
     reader = _Reader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
     sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
-    sample_rows, inferred = infer(con, sample, names)
+    sample_rows, inferred = infer(con, sample, names, grouped=True)
     exact = sample_rows < SAMPLE_ROWS
     pad, warnings = False, []
     for attempt in range(3):
         table = f"rejects_{attempt}"
         parse = None if exact else _parse_types(inferred)
         select = _select(names, inferred, parse)
-        copy_select(
+        stats = copy_select(
             con,
             f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table)}",
             tmp=tmp,
@@ -80,7 +80,7 @@ def stage_csv(
             continue
         bad_lines = sorted({r.line for r in rejects if r.kind in _STRUCTURAL})
         if bad_lines and not pad:
-            rows = _count(con, tmp)
+            rows = stats.rows
             if len(bad_lines) > MAX_BAD_ROW_SHARE * (rows + len(bad_lines)):
                 raise Invalid(
                     f"{len(bad_lines)} of {rows + len(bad_lines)} rows do not have {len(names)} fields",
@@ -100,12 +100,11 @@ def stage_csv(
                 f"({_lines(bad_lines)})"
             )
         break
-    rows = _count(con, tmp)
     counts = [i.placeholders for i in inferred]
     if not exact and any(counts):
         counts = placeholder_counts(con, reader.sql(None, pad=True, rejects="ph_rejects"), names)
     return Staged(
-        row_count=rows,
+        row_count=stats.rows,
         names=names,
         original_names=dialect.header,
         types=[i.type for i in inferred],
@@ -113,6 +112,7 @@ def stage_csv(
         encoding=dialect.encoding,
         delimiter=dialect.delimiter,
         warnings=warnings,
+        stats=stats,
     )
 
 
@@ -188,11 +188,6 @@ def _lines(lines: list[int]) -> str:
 def _field(r: _Reject) -> FieldError:
     where = f"line {r.line}" + (f", column {r.column}" if r.column else "")
     return FieldError(where, r.message)
-
-
-def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    row = con.execute(f"SELECT count(*) FROM read_parquet({quote_literal(str(path))})").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _transcode(path: Path, encoding: str, target: Path) -> Path:

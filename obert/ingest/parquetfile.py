@@ -41,12 +41,12 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         else:
             value = f"CAST({col} AS {STORAGE_TYPES[typ]})"
         exprs.append(f"{value} AS {quote_ident(name)}")
-    copy_select(con, f"SELECT {', '.join(exprs)} FROM {src}", tmp=tmp, names=names, types=types)
-    row = con.execute(f"SELECT count(*) FROM read_parquet({quote_literal(str(tmp))})").fetchone()
+    stats = copy_select(con, f"SELECT {', '.join(exprs)} FROM {src}", tmp=tmp, names=names, types=types)
     return Staged(
-        row_count=int(row[0]) if row else 0,
+        row_count=stats.rows,
         names=names,
         original_names=originals,
         types=types,
         placeholders=[0] * len(names),
+        stats=stats,
     )

@@ -39,13 +39,15 @@ def ingest_file(
     sheet: str | None = None,
     memory_limit: str = "512MB",
     progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> IngestResult:
     """Read `source` (CSV/TSV, XLSX, ODS, JSON, GeoJSON or Parquet, optionally .gz/.zip) into `dest`.
 
     The Parquet file appears at `dest` complete and fsynced, or not at all: on any error nothing is
     left behind and `dest` keeps whatever it held before. Bad input raises ``Invalid`` or ``TooLarge``
     naming the line, column or JSON path at fault. `progress(done, total)` is called with byte counts
-    at each stage (coarse: the heavy work happens inside DuckDB).
+    at each stage (coarse: the heavy work happens inside DuckDB). A caller that already hashed
+    `source` passes `sha256`, which spares reading the file once more.
     """
     started = time.perf_counter()
     size = check_size(source, max_bytes=max_bytes)
@@ -59,7 +61,7 @@ def ingest_file(
     ):
         workdir = Path(work)
         # hashlib releases the GIL on large buffers, so the checksum costs little wall time here.
-        digest = pool.submit(sha256_file, source)
+        digest = pool.submit(sha256_file, source) if sha256 is None else None
         path, name = source, source.name
         if is_compressed(read_head(source, 8), source):
             path, name = decompress(source, workdir=workdir, max_bytes=max_bytes)
@@ -80,11 +82,11 @@ def ingest_file(
                     sheet=sheet,
                 )
                 report(size // 2, size)
-                profiles = profile_parquet(con, tmp, staged.names, staged.types)
+                profiles = profile_parquet(con, tmp, staged.names, staged.types, staged.stats)
         finally:
             con.close()
         _check_cells(staged, profiles, max_cell_bytes)
-        sha = digest.result()
+        sha = digest.result() if digest is not None else str(sha256)
         publish(tmp, dest)
     report(size, size)
     return _result(staged, profiles, fmt=fmt, sha=sha, size=size, elapsed=time.perf_counter() - started)

@@ -2,6 +2,7 @@
 
 Computed from the Parquet file rather than the source, so it describes exactly what is published,
 in two scans: one aggregate row over all columns, and one small GROUP BY per column for the top values.
+Row and null counts and exact ranges come from the Parquet writer's own statistics when it has them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -17,10 +19,13 @@ from obert.datastore.engine import quote_ident, quote_literal
 from obert.datastore.geo import Range, coordinate_candidates
 from obert.datastore.schema import ColumnType, Field
 from obert.ingest.result import Scalar, TopValue
+from obert.ingest.stage import WriteStats
 
 # Top values are noise for near-unique columns (ids, coordinates), and the GROUP BY costs memory.
 TOP_DISTINCT_LIMIT = 100_000
 TOP_N = 5
+# Above this many rows, coordinate percentiles are taken on about this many rows.
+QUANTILE_SAMPLE_ROWS = 200_000
 _MAX_TEXT = 200
 # Words Barcelona's files use for "unknown" in text columns; kept as values, counted in the profile.
 UNKNOWN_WORDS = ("desconegut", "desconeguda", "desconocido", "desconocida", "unknown", "sense dades", "n/d")
@@ -40,32 +45,43 @@ class Profile:
 
 
 def profile_parquet(
-    con: duckdb.DuckDBPyConnection, path: Path, names: list[str], types: list[ColumnType]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    names: list[str],
+    types: list[ColumnType],
+    stats: WriteStats | None = None,
 ) -> list[Profile]:
+    """Profile the written file; `stats` (the writer's own counts and ranges) spares recomputing them."""
     src = f"read_parquet({quote_literal(str(path))})"
-    width = 6
-    exprs = ["count(*)"]
-    for name, typ in zip(names, types, strict=True):
+    known = _known_ranges(names, types, stats)
+    # One aggregate row: (column, measure) -> value, asking only for what the writer did not record.
+    wanted: list[tuple[int, str, str]] = []
+    for i, (name, typ) in enumerate(zip(names, types, strict=True)):
         c = quote_ident(name)
-        numeric = typ in _NUMERIC
-        exprs += [
-            f"count({c})",
-            f"approx_count_distinct({c})",
-            f"min({c})",
-            f"max({c})",
-            f"count(*) FILTER (WHERE {c} = -1)" if numeric else "0",
-            f"max(strlen({c}))" if typ in ("text", "geometry") else "0",
-        ]
+        wanted.append((i, "distinct", f"approx_count_distinct({c})"))
+        if typ in _NUMERIC:
+            wanted.append((i, "minus1", f"count_if({c} = -1)"))
+        if typ in ("text", "geometry"):
+            wanted.append((i, "max_length", f"max(strlen({c}))"))
+        if name not in known:
+            wanted += [(i, "count", f"count({c})"), (i, "min", f"min({c})"), (i, "max", f"max({c})")]
+    exprs = ["count(*)" if stats is None else str(stats.rows)] + [w[2] for w in wanted]
     row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}").fetchone()
     assert row is not None
     total = int(row[0])
-    ranges = _coordinate_ranges(con, src, names, types)
-    tops = _top_values(con, src, names, types, [int(row[2 + i * width] or 0) for i in range(len(names))])
+    got: dict[tuple[int, str], Any] = {(w[0], w[1]): v for w, v in zip(wanted, row[1:], strict=True)}
+    ranges = _coordinate_ranges(con, src, names, types, total)
+    distinct = [int(got[i, "distinct"] or 0) for i in range(len(names))]
+    tops = _top_values(con, src, names, types, distinct)
     out = []
-    for i in range(len(types)):
-        count, distinct, lo, hi, minus1, max_len = row[1 + i * width : 1 + (i + 1) * width]
+    for i, name in enumerate(names):
+        if name in known:
+            nulls, lo, hi = known[name]
+        else:
+            nulls = total - int(got[i, "count"])
+            lo, hi = _scalar(got[i, "min"]), _scalar(got[i, "max"])
         unknowns = {}
-        if minus1:
+        if minus1 := got.get((i, "minus1")):
             unknowns["-1"] = int(minus1)
         # "Unknown" words are counted when frequent enough to be a top value; a full pass of
         # string comparisons over every text column would cost more than the whole profile.
@@ -76,26 +92,66 @@ def profile_parquet(
             unknowns["unknown"] = unknown
         out.append(
             Profile(
-                nulls=total - int(count),
-                distinct=int(distinct or 0),
-                min=_scalar(lo),
-                max=_scalar(hi),
+                nulls=nulls,
+                distinct=distinct[i],
+                min=lo,
+                max=hi,
                 top=tops[i],
                 unknowns=unknowns,
-                max_length=int(max_len or 0),
-                coord_range=ranges.get(names[i]),
+                max_length=int(got.get((i, "max_length")) or 0),
+                coord_range=ranges.get(name),
             )
         )
     return out
 
 
+def _known_ranges(
+    names: list[str], types: list[ColumnType], stats: WriteStats | None
+) -> dict[str, tuple[int, Scalar, Scalar]]:
+    """Nulls, min and max of each column whose writer statistics are exact and readable."""
+    if stats is None:
+        return {}
+    known: dict[str, tuple[int, Scalar, Scalar]] = {}
+    for name, typ in zip(names, types, strict=True):
+        col = stats.columns.get(name)
+        if col is None or (col.min is None) != (col.max is None):
+            continue
+        if col.min is None or col.max is None:
+            if col.nulls != stats.rows:
+                continue  # values but no exact range (long text, NaN): compute it
+            known[name] = (col.nulls, None, None)
+            continue
+        try:
+            known[name] = (col.nulls, _from_stat(col.min, typ), _from_stat(col.max, typ))
+        except ValueError:
+            continue
+    return known
+
+
+def _from_stat(text: str, typ: ColumnType) -> Scalar:
+    """A Parquet statistic (text) as the value the profile shows, like :func:`_scalar` would."""
+    if typ == "integer":
+        return int(text)
+    if typ == "decimal":
+        return _scalar(float(text))
+    if typ == "boolean":
+        return text in ("1", "true")
+    if typ == "date":
+        return date.fromisoformat(text).isoformat()
+    if typ == "datetime":
+        return datetime.fromisoformat(text).isoformat()
+    return _scalar(text)
+
+
 def _coordinate_ranges(
-    con: duckdb.DuckDBPyConnection, src: str, names: list[str], types: list[ColumnType]
+    con: duckdb.DuckDBPyConnection, src: str, names: list[str], types: list[ColumnType], total: int
 ) -> dict[str, Range]:
     """1st-99th percentile of columns named like coordinates, ignoring -1 unknowns.
 
     Percentiles rather than min/max: one mistyped value (the 2018 accidents file has a longitude of
-    2188) must not hide a lon/lat pair. Only candidate columns pay for the quantile.
+    2188) must not hide a lon/lat pair. Only candidate columns pay for the quantile, and big tables
+    pay for it on a sample of their row groups: the percentiles only tell which pair of columns
+    looks like coordinates.
     """
     fields = [Field(n, t) for n, t in zip(names, types, strict=True)]
     wanted = coordinate_candidates(fields)
@@ -105,7 +161,10 @@ def _coordinate_ranges(
         f"approx_quantile({quote_ident(n)}, [0.01, 0.99]) FILTER (WHERE {quote_ident(n)} <> -1)"
         for n in wanted
     ]
-    row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}").fetchone()
+    sample = ""
+    if total > QUANTILE_SAMPLE_ROWS:
+        sample = f" USING SAMPLE {math.ceil(100 * QUANTILE_SAMPLE_ROWS / total)} PERCENT (system, 1)"
+    row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}{sample}").fetchone()
     assert row is not None
     return {
         n: (float(q[0]), float(q[1]))

@@ -124,7 +124,14 @@ class Ingester:
                 if state.current is not None and state.current.sha256 == sha:
                     return IngestOutcome(state.current, created=False, result=None)
                 return self._ingest(
-                    resource_id, path, name, format, created_by=created_by, job_id=job_id, report=report
+                    resource_id,
+                    path,
+                    name,
+                    format,
+                    created_by=created_by,
+                    job_id=job_id,
+                    report=report,
+                    sha=sha,
                 )
         except ObertError as exc:
             record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
@@ -171,6 +178,7 @@ class Ingester:
         created_by: str | None,
         job_id: str | None,
         report: Progress,
+        sha: str | None = None,
     ) -> IngestOutcome:
         version_id = new_version_id()
         dest = self.settings.data_dir / version_path(resource_id, version_id)
@@ -180,6 +188,7 @@ class Ingester:
             format=format,
             max_bytes=self.settings.ingest_max_bytes,
             progress=lambda done, total: report(done, total, "reading"),
+            sha256=sha,
         )
         try:
             # The one place the gates hold a version back.

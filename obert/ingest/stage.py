@@ -5,16 +5,34 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from obert.datastore.engine import quote_literal
+from obert.datastore.engine import quote_ident, quote_literal
 from obert.datastore.schema import ColumnType, Field, GeoInfo, TableSchema, encode_metadata
 
 # Small row groups keep the first page of a query cheap; 122,880 is DuckDB's own default.
 # Small enough that a page of rows decodes little (the first 100 rows of a filter read one group of
 # every column), large enough that counts and aggregates over a million rows stay a few ms.
 ROW_GROUP_SIZE = 32_768
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnStats:
+    """What the Parquet writer itself recorded about one column (min/max as text, None if not exact)."""
+
+    nulls: int
+    min: str | None
+    max: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStats:
+    """The writer's own figures for a written file, which spare the profile a scan for them."""
+
+    rows: int
+    columns: dict[str, ColumnStats]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,21 +48,44 @@ class Staged:
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
     sheet: str | None = None
+    stats: WriteStats | None = None
 
 
 def copy_select(
     con: duckdb.DuckDBPyConnection, select: str, *, tmp: Path, names: list[str], types: list[ColumnType]
-) -> None:
-    """Run ``COPY (select) TO tmp`` with obert's schema in the file's metadata."""
+) -> WriteStats:
+    """Run ``COPY (select) TO tmp`` with obert's schema in the file's metadata; the writer's stats."""
     geometry = next((n for n, t in zip(names, types, strict=True) if t == "geometry"), None)
     schema = TableSchema(
         fields=[Field(n, t) for n, t in zip(names, types, strict=True)], geo=GeoInfo(geometry=geometry)
     )
     meta = encode_metadata(schema)
-    con.execute(
+    row = con.execute(
         f"COPY ({select}) TO {quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION snappy, "
-        f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{obert: {quote_literal(meta)}}})"
-    )
+        f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{obert: {quote_literal(meta)}}}, RETURN_STATS)"
+    ).fetchone()
+    assert row is not None
+    return _write_stats(row, names)
+
+
+def _write_stats(row: tuple[Any, ...], names: list[str]) -> WriteStats:
+    # RETURN_STATS answers (filename, count, file size, footer size, column_statistics, ...), the
+    # statistics keyed by quoted column name, each a map of text values.
+    raw: dict[str, dict[str, str]] = row[4] or {}
+    columns: dict[str, ColumnStats] = {}
+    for name in names:
+        col = raw.get(quote_ident(name))
+        if col is None or "null_count" not in col:
+            continue  # the profile counts this column itself
+        columns[name] = ColumnStats(int(col["null_count"]), _exact(col, "min"), _exact(col, "max"))
+    return WriteStats(rows=int(row[1]), columns=columns)
+
+
+def _exact(col: dict[str, str], key: str) -> str | None:
+    # Long text is cut in the statistics (not exact), and NaN hides the real range.
+    if col.get(f"{key}_is_exact") != "true" or col.get("has_nan") == "true":
+        return None
+    return col.get(key)
 
 
 def publish(tmp: Path, dest: Path) -> None:

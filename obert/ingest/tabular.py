@@ -65,14 +65,14 @@ def stage_rows(
     table = pa.Table.from_arrays(columns, names=names)
     con.register("obert_raw", table)
     try:
-        _, inferred = infer(con, "obert_raw", names)
+        _, inferred = infer(con, "obert_raw", names, grouped=True)
         forced = forced or {}
         inferred = [
             Inferred(forced[n], inf.padded, inf.placeholders) if n in forced else inf
             for n, inf in zip(names, inferred, strict=True)
         ]
         select = ", ".join(convert_expr(n, inf.conversion) for n, inf in zip(names, inferred, strict=True))
-        copy_select(
+        stats = copy_select(
             con, f"SELECT {select} FROM obert_raw", tmp=tmp, names=names, types=[i.type for i in inferred]
         )
     finally:
@@ -85,6 +85,7 @@ def stage_rows(
         placeholders=[i.placeholders for i in inferred],
         warnings=list(warnings or []),
         sheet=sheet,
+        stats=stats,
     )
 
 
