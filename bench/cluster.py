@@ -1,0 +1,419 @@
+"""Scale-out obert on one machine, in one command, and tear it all down afterwards.
+
+    PYTHONPATH=. .venv/bin/python bench/cluster.py --serve 2 --workers 2 \
+        --postgres postgresql+psycopg://root@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0
+
+starts N `obert serve` processes (each on its own port, no job threads), M `obert worker` processes, on a
+uniquely named PostgreSQL database created for the run (or a private PostgreSQL with `--private-postgres`),
+Redis (a given URL, or a private redis-server with `--private-redis`) and one shared data directory; loads
+the demo catalogue, creates a site administrator with an API token, waits for every /health, prints the
+addresses, and on Ctrl-C stops everything and drops the database. A supervisor restarts any process that
+dies, as systemd or a container orchestrator would. `bench/load.py` drives the same class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from obert.auth.users import create_token, create_user
+from obert.demo import catalog_settings, load_demo
+from obert.portal import build_portal
+from obert.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+OBERT = [sys.executable, "-c", "from obert.cli import app; app()"]
+BIG_BUDGET = "1000000 per minute"  # the load generator is one address: count in Redis, refuse nobody
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident memory of a process from /proc (psutil is not a dependency)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class Proc:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    port: int | None = None
+    popen: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    @property
+    def pid(self) -> int | None:
+        return self.popen.pid if self.popen else None
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if not self.alive() or self.popen is None:
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+
+class Supervisor:
+    """Restarts dead processes every half second, like `Restart=always`."""
+
+    def __init__(self) -> None:
+        self.procs: list[Proc] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
+        self._lock = threading.Lock()
+
+    def add(self, proc: Proc) -> None:
+        proc.start()
+        with self._lock:
+            self.procs.append(proc)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            with self._lock:
+                for proc in self.procs:
+                    if not proc.alive():
+                        proc.restarts += 1
+                        proc.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        for proc in self.procs:  # all at once: each may take seconds to finish what it holds
+            if proc.alive() and proc.popen is not None:
+                proc.popen.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            proc.stop()
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL server on a spare port, so restarting it harms nobody else."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "pgdata"
+        self.port = spare_port()
+        self.log = root / "postgres.log"
+
+    def _as_postgres(self, *argv: str) -> None:
+        # initdb refuses to run as root: run the server as the distribution's postgres account then.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *argv], check=True, capture_output=True)
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir.parent, "postgres")
+            shutil.chown(self.dir, "postgres")
+            self.log.touch()
+            shutil.chown(self.log, "postgres")
+        self._as_postgres("initdb", "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._pg_ctl("start", "-w")
+
+    def _pg_ctl(self, *action: str) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=on"
+        self._as_postgres("pg_ctl", "-D", str(self.dir), "-l", str(self.log), "-o", options, *action)
+
+    def restart(self) -> None:
+        """Stop at once, as a crash would (immediate mode skips the checkpoint), and start again."""
+        self._pg_ctl("stop", "-m", "immediate", "-w")
+        self._pg_ctl("start", "-w")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._pg_ctl("stop", "-m", "fast", "-w")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+
+class PrivateRedis:
+    def __init__(self, root: Path) -> None:
+        self.port = spare_port()
+        self.log = root / "redis.log"
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen([*argv, "no"], stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def restart(self) -> None:
+        """kill -9 and start again on the same port: every counter is lost, as in a crash."""
+        self.stop(kill=True)
+        self.start()
+
+    def stop(self, kill: bool = False) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.kill() if kill else self.popen.terminate()
+            self.popen.wait()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@dataclass
+class Cluster:
+    """obert on one machine: embedded (serve=1, no database URL) or scale-out (PostgreSQL + Redis)."""
+
+    serve: int = 2
+    workers: int = 2
+    worker_threads: int = 2
+    postgres: str | None = None  # a server URL: a database of our own is created on it
+    redis: str | None = None
+    private_postgres: bool = False
+    private_redis: bool = False
+    embedded: bool = False
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="obert-cluster-")))
+    keep: bool = False
+    lease_seconds: float = 10.0
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    pg: PrivatePostgres | None = None
+    rd: PrivateRedis | None = None
+    database_url: str | None = None
+    token: str = ""
+    _server_url: str | None = None
+    _database: str | None = None
+    _secret: str = ""
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def web(self) -> list[Proc]:
+        return [p for p in self.supervisor.procs if p.name.startswith("serve")]
+
+    @property
+    def job_workers(self) -> list[Proc]:
+        return [p for p in self.supervisor.procs if p.name.startswith("worker")]
+
+    @property
+    def bases(self) -> list[str]:
+        return [f"http://127.0.0.1:{p.port}" for p in self.web]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OBERT_")}
+        env.update(
+            PYTHONPATH=str(REPO),
+            OBERT_DATA_DIR=str(self.data_dir),
+            OBERT_SECRET_KEY=self._secret,
+            OBERT_JOB_LEASE_SECONDS=str(self.lease_seconds),
+            OBERT_RATE_LIMIT_READS=BIG_BUDGET,
+            OBERT_RATE_LIMIT_WRITES=BIG_BUDGET,
+            OBERT_RATE_LIMIT_SQL=BIG_BUDGET,
+            OBERT_USAGE_FLUSH_SECONDS="5",
+        )
+        if self.database_url:
+            env["OBERT_DATABASE_URL"] = self.database_url
+        if self.redis_url:
+            env["OBERT_REDIS_URL"] = self.redis_url
+        env.update(extra)
+        return env
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.rd.url if self.rd else self.redis
+
+    def start(self) -> Cluster:
+        self._secret = secrets.token_urlsafe(32)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.embedded:
+            self._start_services()
+        self._seed()
+        threads = "1" if self.embedded else "0"  # scale-out leaves jobs to `obert worker`
+        for n in range(self.serve):
+            port = spare_port()
+            env = self.env(OBERT_JOB_THREADS=threads, OBERT_BASE_URL=f"http://127.0.0.1:{port}")
+            argv = [*OBERT, "serve", "--port", str(port)]
+            self.supervisor.add(Proc(f"serve-{n}", argv, env, self.root / f"serve-{n}.log", port=port))
+        for n in range(self.workers):
+            argv = [*OBERT, "worker", "--threads", str(self.worker_threads)]
+            self.supervisor.add(Proc(f"worker-{n}", argv, self.env(), self.root / f"worker-{n}.log"))
+        self.supervisor.start()
+        self.wait_healthy()
+        return self
+
+    def _start_services(self) -> None:
+        if self.private_postgres:
+            self.pg = PrivatePostgres(self.root)
+            self.pg.start()
+        if self.private_redis:
+            self.rd = PrivateRedis(self.root)
+            self.rd.start()
+        self._server_url = self.pg.url if self.pg else self.postgres
+        if not self._server_url:
+            raise SystemExit("scale-out needs --postgres URL or --private-postgres")
+        self._database = f"obert_cluster_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(_libpq(self._server_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self._database}"')
+        url = make_url(self._server_url).set(database=self._database)
+        self.database_url = url.render_as_string(hide_password=False)
+
+    def _seed(self) -> None:
+        # In this process: every `obert` command would pay the interpreter's start-up again.
+        settings = Settings(
+            mode="demo", data_dir=self.data_dir, database_url=self.database_url, **catalog_settings()
+        )
+        portal = build_portal(settings)
+        try:
+            load_demo(portal)
+            password = secrets.token_urlsafe(16)
+            create_user(store=portal.store, name="loadtest", password=password, sysadmin=True)
+            self.token = create_token(store=portal.store, user_ref="loadtest", name="load").secret
+        finally:
+            portal.close()
+
+    def wait_healthy(self, timeout: float = 120.0) -> float:
+        """Seconds until every web process answers /health with 200."""
+        started = time.monotonic()
+        pending = set(self.bases)
+        while pending:
+            for base in list(pending):
+                with (
+                    contextlib.suppress(OSError),
+                    urllib.request.urlopen(f"{base}/health", timeout=2) as answer,
+                ):
+                    if answer.status == 200:
+                        pending.discard(base)
+            if pending and time.monotonic() - started > timeout:
+                logs = "\n".join(p.log.read_text()[-2000:] for p in self.web)
+                raise RuntimeError(f"no healthy answer from {sorted(pending)}:\n{logs}")
+            if pending:
+                time.sleep(0.2)
+        return time.monotonic() - started
+
+    def kill9(self, proc: Proc) -> None:
+        if proc.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        if self._database and self._server_url:
+            with psycopg.connect(_libpq(self._server_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
+        if self.rd:
+            self.rd.stop()
+        if self.pg:
+            self.pg.stop()
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Cluster:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--serve", type=int, default=2, help="web processes")
+    parser.add_argument("--workers", type=int, default=2, help="`obert worker` processes")
+    parser.add_argument("--worker-threads", type=int, default=2)
+    parser.add_argument("--postgres", help="PostgreSQL server URL (a database is created and dropped)")
+    parser.add_argument("--private-postgres", action="store_true", help="initdb a server of our own")
+    parser.add_argument("--redis", help="Redis URL")
+    parser.add_argument("--private-redis", action="store_true", help="start a redis-server of our own")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
+    parser.add_argument(
+        "--lease", type=float, default=10.0, help="job lease: a dead worker's job waits this long"
+    )
+
+
+def from_arguments(args: argparse.Namespace, *, embedded: bool = False) -> Cluster:
+    if embedded:
+        return Cluster(serve=1, workers=0, embedded=True, keep=args.keep, lease_seconds=args.lease)
+    return Cluster(
+        serve=args.serve,
+        workers=args.workers,
+        worker_threads=args.worker_threads,
+        postgres=args.postgres or os.environ.get("OBERT_TEST_POSTGRES_URL"),
+        redis=args.redis or os.environ.get("OBERT_TEST_REDIS_URL"),
+        private_postgres=args.private_postgres,
+        private_redis=args.private_redis,
+        keep=args.keep,
+        lease_seconds=args.lease,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    add_arguments(parser)
+    parser.add_argument("--hold", type=float, default=0, help="stop after this many seconds (0: Ctrl-C)")
+    args = parser.parse_args()
+    with from_arguments(args) as cluster:
+        print(f"data dir {cluster.data_dir}; database {cluster.database_url}; redis {cluster.redis_url}")
+        for proc in cluster.supervisor.procs:
+            where = f" http://127.0.0.1:{proc.port}" if proc.port else ""
+            print(f"{proc.name}: pid {proc.pid}{where} (log {proc.log})")
+        print(f"API token of the site administrator 'loadtest': {cluster.token}")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait(args.hold or None)
+        print("stopping…")
+
+
+if __name__ == "__main__":
+    main()
