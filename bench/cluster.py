@@ -227,6 +227,8 @@ class Cluster:
     _server_url: str | None = None
     _database: str | None = None
     _secret: str = ""
+    disk_mib: int = 0  # > 0: the data directory is a tmpfs of this size (needs root)
+    _mounted: bool = False
 
     @property
     def data_dir(self) -> Path:
@@ -270,6 +272,10 @@ class Cluster:
     def start(self) -> Cluster:
         self._secret = secrets.token_urlsafe(32)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.disk_mib:  # a disk of its own that `fill_disk` can fill without harming anyone else
+            size = f"size={self.disk_mib}m"
+            subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(self.data_dir)], check=True)
+            self._mounted = True
         if not self.embedded:
             self._start_services()
         self._seed()
@@ -335,6 +341,25 @@ class Cluster:
                 time.sleep(0.2)
         return time.monotonic() - started
 
+    def fill_disk(self, hold: float) -> int:
+        """Fill the data directory's disk to the last byte, hold it full, then free it; returns bytes."""
+        if not self._mounted:
+            raise SystemExit("fill-disk needs --disk-mib (the data directory on a tmpfs of its own)")
+        filler, written = self.data_dir / "filler.bin", 0
+        block = b"\0" * 2**20
+        with filler.open("wb") as out:
+            try:
+                while True:
+                    written += out.write(block)
+                    out.flush()
+            except OSError:  # ENOSPC: the disk is full
+                pass
+            try:
+                time.sleep(hold)
+            finally:
+                filler.unlink()
+        return written
+
     def kill9(self, proc: Proc) -> None:
         if proc.pid:
             with contextlib.suppress(ProcessLookupError):
@@ -349,6 +374,8 @@ class Cluster:
             self.rd.stop()
         if self.pg:
             self.pg.stop()
+        if self._mounted:
+            subprocess.run(["umount", str(self.data_dir)], check=False)
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -375,6 +402,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--private-postgres", action="store_true", help="initdb a server of our own")
     parser.add_argument("--redis", help="Redis URL")
     parser.add_argument("--private-redis", action="store_true", help="start a redis-server of our own")
+    parser.add_argument("--disk-mib", type=int, default=0, help="data directory on a tmpfs this big (root)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
     parser.add_argument(
         "--lease", type=float, default=10.0, help="job lease: a dead worker's job waits this long"
@@ -383,7 +411,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def from_arguments(args: argparse.Namespace, *, embedded: bool = False) -> Cluster:
     if embedded:
-        return Cluster(serve=1, workers=0, embedded=True, keep=args.keep, lease_seconds=args.lease)
+        return Cluster(
+            serve=1,
+            workers=0,
+            embedded=True,
+            keep=args.keep,
+            lease_seconds=args.lease,
+            disk_mib=args.disk_mib,
+        )
     return Cluster(
         serve=args.serve,
         workers=args.workers,
@@ -394,6 +429,7 @@ def from_arguments(args: argparse.Namespace, *, embedded: bool = False) -> Clust
         private_redis=args.private_redis,
         keep=args.keep,
         lease_seconds=args.lease,
+        disk_mib=args.disk_mib,
     )
 
 

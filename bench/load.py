@@ -39,7 +39,7 @@ from load_mix import Balancer, Client, Ledger, Sample, drive, verify
 
 P99_BUDGET = 0.5
 BIG_CSV = Path(__file__).resolve().parent.parent / "obert" / "demo" / "files" / "2018_accidents_gu_bcn.csv"
-FAULTS = ("kill-web", "kill-worker", "restart-postgres", "restart-redis")
+FAULTS = ("kill-web", "kill-worker", "restart-postgres", "restart-redis", "fill-disk")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,7 +159,7 @@ async def sweep(cluster: Cluster, ledger: Ledger, levels: list[int], seconds: fl
     return {"levels": results, "sustained": best}
 
 
-def inject(cluster: Cluster, fault: str, ledger: Ledger) -> dict[str, Any]:
+def inject(cluster: Cluster, fault: str, ledger: Ledger, hold: float) -> dict[str, Any]:
     """Strike; returns what was hit (a web process's address, whose in-flight requests may fail)."""
     if fault == "kill-web":
         victim = cluster.web[0]
@@ -182,6 +182,9 @@ def inject(cluster: Cluster, fault: str, ledger: Ledger) -> dict[str, Any]:
             raise SystemExit("restart-redis needs --private-redis")
         cluster.rd.restart()
         return {"victim": "redis", "base": None}
+    if fault == "fill-disk":
+        written = cluster.fill_disk(hold=hold)
+        return {"victim": f"disk ({written // 2**20} MiB written)", "base": "*"}
     raise SystemExit(f"unknown fault {fault}; choose from {', '.join(FAULTS)}")
 
 
@@ -230,7 +233,7 @@ async def fault_run(
     async def strike() -> None:
         await asyncio.sleep(seconds / 3)
         window["start"] = time.monotonic()
-        window.update(await loop.run_in_executor(None, inject, cluster, fault, ledger))
+        window.update(await loop.run_in_executor(None, inject, cluster, fault, ledger, seconds / 3))
         window["struck_in_s"] = round(time.monotonic() - window["start"], 2)
         window["recovered_after_s"] = round(await loop.run_in_executor(None, cluster.wait_healthy), 2)
         window["end"] = time.monotonic() + 1.0  # a second for keep-alive connections to notice
@@ -244,7 +247,9 @@ async def fault_run(
     in_window = [
         s for s in samples if s.error and s.at + s.seconds >= window["start"] and s.at <= window["end"]
     ]
-    expected = [s for s in in_window if s.status in (0, 503) and (window["base"] == "*" or s.base in hit)]
+    expected = [
+        s for s in in_window if s.status in (0, 503, 507) and (window["base"] == "*" or s.base in hit)
+    ]
     unexpected = [s for s in samples if s.error and s not in expected]
     problems = await verify(cluster.bases, cluster.token, ledger, jobs_timeout=jobs_timeout)
     figures = summarise(samples, took)
