@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import random
+import re
 import statistics
 import sys
 import threading
@@ -35,7 +36,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cluster import Cluster, Proc, _libpq, add_arguments, from_arguments, rss_bytes
-from load_mix import Balancer, Client, Ledger, Sample, drive, verify
+from load_mix import MIX, READS, Balancer, Client, Ledger, Sample, drive, verify
 
 P99_BUDGET = 0.5
 BIG_CSV = Path(__file__).resolve().parent.parent / "obert" / "demo" / "files" / "2018_accidents_gu_bcn.csv"
@@ -101,7 +102,7 @@ class MemorySampler:
     def report(self) -> dict[str, dict[str, float]]:
         out = {}
         for key, points in self.series.items():
-            if len(points) < 4:
+            if len(points) < 2:
                 continue
             mib = [rss / 2**20 for _, rss in points]
             half = points[len(points) // 2 :]
@@ -111,8 +112,17 @@ class MemorySampler:
                 "max_mib": round(max(mib), 1),
                 "last_mib": round(mib[-1], 1),
                 "second_half_mib_per_min": round(slope, 2),
+                "each_minute_mib": _each_minute(points),
             }
         return out
+
+
+def _each_minute(points: list[tuple[float, int]]) -> list[int]:
+    """The first sample of each minute, in MiB."""
+    seen: dict[int, int] = {}
+    for t, rss in points:
+        seen.setdefault(int(t // 60), round(rss / 2**20))
+    return list(seen.values())
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:
@@ -122,7 +132,7 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 
 async def run_level(
-    cluster: Cluster, ledger: Ledger, clients: int, seconds: float, seed: int
+    cluster: Cluster, ledger: Ledger, clients: int, seconds: float, seed: int, *, reads_only: bool = False
 ) -> tuple[list[Sample], float]:
     samples: list[Sample] = []
     balancer = Balancer(cluster.bases)
@@ -134,7 +144,8 @@ async def run_level(
             Client(http, balancer, cluster.token, ledger, samples, lane, random.Random(seed * 1000 + lane))
             for lane in range(clients)
         ]
-        await asyncio.gather(*(drive(lane, until) for lane in lanes))
+        mix = READS if reads_only else MIX
+        await asyncio.gather(*(drive(lane, until, mix) for lane in lanes))
         return samples, time.monotonic() - started
 
 
@@ -271,7 +282,7 @@ async def fault_run(
 
 
 async def main_async(args: argparse.Namespace, cluster: Cluster) -> dict[str, Any]:
-    report: dict[str, Any] = {"mode": args.mode, "command": " ".join(sys.argv)}
+    report: dict[str, Any] = {"mode": args.mode}
     levels = [int(x) for x in args.levels.split(",")]
     print(f"{args.mode}: {len(cluster.web)} web, {len(cluster.job_workers)} worker processes; sweep {levels}")
     ledger = Ledger()
@@ -281,8 +292,11 @@ async def main_async(args: argparse.Namespace, cluster: Cluster) -> dict[str, An
         report["sweep"] = await sweep(cluster, ledger, levels, args.step)
         if args.soak:  # hold the sustained level (or the lowest) to see whether memory stays flat
             clients = (report["sweep"]["sustained"] or {"clients": levels[0]})["clients"]
-            samples, took = await run_level(cluster, ledger, clients, args.soak, seed=777)
+            samples, took = await run_level(
+                cluster, ledger, clients, args.soak, seed=777, reads_only=args.soak_reads_only
+            )
             report["soak"] = {"clients": clients, "seconds": round(took), **summarise(samples, took)}
+            report["soak"]["reads_only"] = args.soak_reads_only
     report["memory"] = memory.report()
     report["sweep_problems"] = await verify(
         cluster.bases, cluster.token, ledger, jobs_timeout=args.jobs_timeout
@@ -315,7 +329,8 @@ def print_report(report: dict[str, Any]) -> None:
     for name, mem in report["memory"].items():
         print(
             f"memory {name}: {mem['first_mib']} → {mem['last_mib']} MiB (max {mem['max_mib']}), "
-            f"{mem['second_half_mib_per_min']:+} MiB/min over the second half"
+            f"{mem['second_half_mib_per_min']:+} MiB/min over the second half; each minute "
+            f"{mem['each_minute_mib']}"
         )
     print(f"accepted writes {report['sweep_accepted']}; problems {report['sweep_problems'] or 'none'}")
     for f in report["faults"]:
@@ -337,6 +352,11 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=20.0, help="seconds per level")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first")
     parser.add_argument("--soak", type=float, default=0, help="then hold the sustained level this long")
+    parser.add_argument(
+        "--soak-reads-only",
+        action="store_true",
+        help="soak without writes: a growing catalogue is not a leak",
+    )
     parser.add_argument("--fault", default="", help=f"comma-separated: {', '.join(FAULTS)}")
     parser.add_argument("--fault-concurrency", type=int, default=4)
     parser.add_argument("--fault-seconds", type=float, default=30.0)
@@ -345,6 +365,8 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
+    command = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", " ".join(sys.argv))  # no passwords in logs
+    print(f"$ PYTHONPATH=. python {command}", flush=True)
     started = time.monotonic()
     with from_arguments(args, embedded=args.mode == "embedded") as cluster:
         print(

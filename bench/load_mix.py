@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 
 SEARCH_TERMS = ["accidents", "aire", "bicing", "renda", "mercats", "barris", "padró", "trànsit", "estacions"]
-DATASETS = {
+DATASETS = {  # bench/cluster.py's light load holds these too
     "accidents-gu-bcn": "accidents-gu-bcn-2018",
-    "accidents-tipus-gu-bcn": "accidents-tipus-gu-bcn-2018",
     "qualitat-aire-detall-bcn": "qualitat-aire-contaminants",
     "qualitat-aire-estacions-bcn": "qualitat-aire-estacions",
+    "renda-disponible-llars-bcn": "renda-disponible-llars-2021-mostra",
     "bicing-estacions": "bicing-estacions-geojson",
-    "mercats-municipals": "mercats-municipals-json",
+    "pad-dimensions": "taula-dimensions-padro",
 }
 DISTRICTS = ["Gràcia", "Eixample", "Sants-Montjuïc", "Sant Martí", "Horta-Guinardó", "Les Corts"]
 BARRIS = ["el Raval", "la Sagrada Família", "el Poblenou", "Sarrià", "el Carmel", "la Barceloneta"]
@@ -248,8 +248,12 @@ MIX: list[tuple[Op, float]] = [
 ]
 
 
-async def drive(client: Client, until: float) -> None:
-    ops, weights = zip(*MIX, strict=True)
+WRITES = {Client.patch, Client.create, Client.ingest}
+READS = [(op, weight) for op, weight in MIX if op not in WRITES]
+
+
+async def drive(client: Client, until: float, mix: list[tuple[Op, float]] = MIX) -> None:
+    ops, weights = zip(*mix, strict=True)
     while time.monotonic() < until:
         await client.rng.choices(ops, weights)[0](client)
 

@@ -18,19 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _harness(tmp_path: Path, *args: str) -> dict[str, Any]:
     out = tmp_path / "figures.json"
-    argv = [sys.executable, str(ROOT / "bench" / "load.py"), "--levels", "2", "--step", "4", "--warmup", "1"]
-    argv += [
-        "--fault-concurrency",
-        "2",
-        "--fault-seconds",
-        "6",
-        "--jobs-timeout",
-        "90",
-        "--lease",
-        "3",
-        "--json",
-        str(out),
-    ]
+    argv = [sys.executable, str(ROOT / "bench" / "load.py"), "--light", "--levels", "2", "--step", "4"]
+    argv += ["--warmup", "1", "--fault-concurrency", "2", "--fault-seconds", "6", "--lease", "3"]
+    argv += ["--jobs-timeout", "90", "--json", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([*argv, *args], env=env, capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
