@@ -35,7 +35,8 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cluster import Cluster, Proc, _libpq, add_arguments, from_arguments, rss_bytes
+from cluster import Cluster, _libpq, add_arguments, from_arguments
+from cluster_procs import Proc, rss_bytes
 from load_mix import MIX, READS, Balancer, Client, Ledger, Sample, drive, verify
 
 P99_BUDGET = 0.5
