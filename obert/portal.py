@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -122,7 +123,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
             Periodic("links.check", timedelta(hours=settings.linkcheck_every_hours), links.enqueue_all),
         ),
         ingest_requester=QueueHarvestedIngest(store),
-        limiter=RateLimiter(settings.redis_url),
+        limiter=RateLimiter(settings.redis_url, namespace=_budget_namespace(settings)),
         workflow=WorkflowPolicy(
             review_required=settings.review_required,
             sysadmin_may_approve_own=settings.sysadmin_may_approve_own,
@@ -131,3 +132,9 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     # The harvest handler reaches the finished portal (its ingest requester included), so it comes last.
     handlers[HARVEST] = harvest_handler(portal.harvest_context)
     return portal
+
+
+def _budget_namespace(settings: Settings) -> str:
+    # Every web process of one portal must spend the same budgets in Redis, or N processes would grant N
+    # times each; portals on other databases (tests among them) sharing the Redis count apart.
+    return hashlib.sha256(settings.sqlalchemy_url.encode()).hexdigest()[:16]

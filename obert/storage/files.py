@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from obert.errors import FieldError, Invalid, NotFound, TooLarge
+from obert.errors import FieldError, Invalid, NotFound, TooLarge, Unavailable
 
 _CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -40,12 +41,12 @@ class FileStore:
         """Copy `stream` to <root>/<owner_id>/<filename>, refusing it past `max_bytes`; atomic."""
         name = safe_filename(filename)
         folder = self.root / owner_id
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
         temp = folder / f".{name}.{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         size = 0
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             with temp.open("wb") as out:
                 while chunk := stream.read(_CHUNK):
                     size += len(chunk)
@@ -56,6 +57,10 @@ class FileStore:
                 out.flush()
                 os.fsync(out.fileno())
             temp.replace(target)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the upload is fine; the server is out of room
+                raise Unavailable("the data disk is full: the file was not kept; try again later") from exc
+            raise
         finally:
             temp.unlink(missing_ok=True)
         return StoredFile(name, target, size, digest.hexdigest())
