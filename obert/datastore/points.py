@@ -28,6 +28,7 @@ _TELLING = re.compile(
     r"(?i)(^|[^a-z])(nom|name|nombre|t[ií]tol|t[ií]tulo|title|adre[cç]a|direcci[oó]n|address|ubicaci[oó]|"
     r"carrer|calle|street|descripci[oó]|description|tipus|tipo|type|n[uú]mero_de)"
 )
+_CODE = re.compile(r"(?i)^(codi|code|c[oó]digo|cod|id|nk)([^a-z]|$)")  # "Codi carrer" is a code, not a street
 _MAP_DIGITS = 6  # about 10 cm: plenty for a map, and a third shorter than full doubles
 
 
@@ -73,7 +74,7 @@ def main_fields(schema: TableSchema, geo: GeoInfo, *, count: int = MAIN_FIELDS) 
     if not names:
         return []
     rest = names[1:]
-    telling = [n for n in rest if _TELLING.search(n)]
+    telling = [n for n in rest if _TELLING.search(n) and not _CODE.search(n)]
     return [names[0], *telling, *[n for n in rest if n not in telling]][:count]
 
 

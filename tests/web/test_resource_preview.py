@@ -237,7 +237,9 @@ def test_the_chart_counts_the_rows_the_filter_keeps(table: TestClient) -> None:
     assert kept == {"column": "Nom_districte", "value": "Sant Marti"}
 
 
-def test_a_protected_table_shows_on_its_page_what_the_api_shows(table: TestClient, admin: dict[str, str]) -> None:
+def test_a_protected_table_shows_on_its_page_what_the_api_shows(
+    table: TestClient, admin: dict[str, str]
+) -> None:
     # Pretend the station codes are counts of people: codes 1 to 9 are then small counts to hide.
     protect = {"statistics_about_people": True, "min_count": 10, "count_columns": ["Estacio"]}
     response = table.patch("/api/v1/datastore/estacions-taula", json=protect, headers=admin)
