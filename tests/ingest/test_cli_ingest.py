@@ -50,3 +50,22 @@ def test_a_bad_file_says_where_and_publishes_nothing(env: Path) -> None:
     assert result.exit_code == 1
     assert "line 2" in result.output and "column 10" in result.output
     assert not list((env / "tables").rglob("*.parquet")) if (env / "tables").exists() else True
+
+
+def test_a_file_without_a_column_is_held_and_the_cli_says_why(env: Path, tmp_path: Path) -> None:
+    source = FILES / "qualitat_aire_contaminants.csv"
+    assert runner.invoke(app, ["ingest", str(source), "--dataset", "contaminants"]).exit_code == 0
+    edited = tmp_path / "in" / source.name
+    edited.parent.mkdir()
+    lines = source.read_text(encoding="utf-8").splitlines()
+    edited.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n", encoding="utf-8")
+    held = runner.invoke(app, ["ingest", str(edited), "--dataset", "contaminants"])
+    assert held.exit_code == 0, held.output
+    said = " ".join(held.output.split())  # the console wraps long lines
+    assert "held back" in said and "column 'Unitats' dropped" in said
+    assert "published version 2" not in said
+
+    portal = build_portal(Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough"))  # type: ignore[arg-type]
+    table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=env, ref="contaminants-1")
+    assert table.version.number == 1  # still served until an editor accepts the change
+    portal.close()

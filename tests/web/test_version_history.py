@@ -3,16 +3,22 @@ over the air-quality pollutants table of Open Data BCN and two later versions of
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 
 from obert.demo import FILES
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
 
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 POLLUTANTS = FILES / "qualitat_aire_contaminants.csv"  # 21 pollutants, one per code
 PAGE = "/{lang}/dataset/contaminants/resource/contaminants-taula"
 TITLES = {"ca": "Historial de versions", "es": "Historial de versiones", "en": "Version history"}
@@ -124,3 +130,47 @@ def test_a_comparison_that_cannot_be_made_says_why(
     alert = soup.select_one("#history-title ~ [role=alert]")
     assert alert is not None and message in alert.get_text()
     assert soup.find(id="diff-result-title") is None
+
+
+@pytest.mark.browser
+def test_the_comparison_form_works_without_javascript_and_passes_axe(
+    versions: TestClient, database_url: str, browser: Browser
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for a browser walk-through")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(versions.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}" + PAGE.format(lang="es")
+    plain = browser.new_context(java_script_enabled=False)
+    audited = browser.new_context(bypass_csp=True)  # axe is injected as a script the CSP would block
+    try:
+        page = plain.new_page()
+        page.goto(url)
+        page.select_option("#diff-from", "1")
+        page.select_option("#diff-to", "2")
+        page.select_option("#diff-key", "Codi_Contaminant")
+        page.get_by_role("button", name="Comparar", exact=True).click()
+        page.wait_for_selector("#diff-result-title")
+        assert "diff_key=Codi_Contaminant" in page.url
+        facts = page.inner_text("#diff-result-title + dl")
+        assert "Filas cambiadas" in facts and "Benzè" in page.inner_text("table:has(#diff-added)")
+        check = audited.new_page()
+        check.goto(page.url)
+        check.add_script_tag(path=str(AXE))
+        result = check.evaluate(
+            """async () => await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
+        )
+        problems = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]]
+        assert not problems, problems
+    finally:
+        plain.close()
+        audited.close()
+        server.should_exit = True
+        thread.join(timeout=5)

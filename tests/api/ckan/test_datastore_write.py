@@ -147,3 +147,15 @@ def test_csv_records_write_booleans_and_empty_values_as_exports_do(admin: ckanap
     )
     text = admin.action.datastore_search(resource_id=made["resource_id"], records_format="csv", sort="codi")
     assert text["records"] == '1,true,"a, b"\n2,false,\n'
+
+
+def test_create_again_without_a_column_is_held_until_accepted(admin: ckanapi.RemoteCKAN) -> None:
+    made = admin.action.datastore_create(
+        resource={"package_id": "mercats", "name": "mercats-parades"}, fields=FIELDS, records=MARKETS
+    )
+    rid = made["resource_id"]
+    fewer = [{k: v for k, v in m.items() if k != "parades"} for m in MARKETS]
+    again = admin.action.datastore_create(resource_id=rid, records=fewer, fields=FIELDS[:3])
+    assert again["version"] == 2 and again["held"] is True
+    served = admin.action.datastore_search(resource_id=rid)
+    assert "parades" in {f["id"] for f in served["fields"]}  # version 1, until an editor accepts
