@@ -23,6 +23,7 @@ from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage.tables.catalog import resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tables.harvest import harvest_runs
 
 
 @dataclass
@@ -53,11 +54,19 @@ def check_data_dir(settings: Settings, *, start_app: bool = True) -> Verdict:
         with portal.store.read() as conn:
             versions = conn.execute(sa.select(resource_versions)).all()
             tables = conn.execute(sa.select(datastore_tables)).all()
+            running = conn.execute(
+                sa.select(harvest_runs.c.source_id, sa.func.count())
+                .where(harvest_runs.c.state == "running")
+                .group_by(harvest_runs.c.source_id)
+            ).all()
             uploads = conn.execute(
                 sa.select(resources.c.id, resources.c.upload).where(
                     resources.c.upload.is_not(None), resources.c.state == "active"
                 )
             ).all()
+        for source_id, count in running:
+            if count > 1:  # the newest may be the one just killed; older ones must say they were cut short
+                verdict.problems.append(f"harvest source {source_id} has {count} runs marked running")
         by_id = {v.id: v for v in versions}
         for v in versions:
             verdict.versions += 1
