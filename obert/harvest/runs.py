@@ -17,6 +17,21 @@ BATCH = 500
 
 def start_run(store: Store, report: RunReport, *, job_id: str | None) -> None:
     with store.begin() as conn:
+        # Runs of one source never overlap (one active job per source), so a run still marked running
+        # died with its worker (kill -9, power loss) and its job is being run again now: say so.
+        conn.execute(
+            harvest_runs.update()
+            .where(
+                harvest_runs.c.source_id == report.source_id,
+                harvest_runs.c.state == "running",
+                harvest_runs.c.dry_run.is_(False),
+            )
+            .values(
+                state="failed",
+                error="interrupted: the worker stopped before the end; the run was started again",
+                finished_at=report.started_at,
+            )
+        )
         conn.execute(
             harvest_runs.insert().values(
                 id=report.id,

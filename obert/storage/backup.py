@@ -103,7 +103,9 @@ def create_backup(*, settings: Settings, dest: Path, pg_dump: bool = False) -> B
             _check_versions_kept(_sqlite_version_paths(snapshot), {rel for _, rel in files})
         partial = Path(work) / "archive.part"
         entries: list[dict[str, Any]] = []
-        with tarfile.open(partial, "w:gz" if is_compressed(dest) else "w") as tar:
+        # Level 6, not tarfile's 9: several times faster, and Parquet is compressed already.
+        options: dict[str, Any] = {"compresslevel": 6} if is_compressed(dest) else {}
+        with tarfile.open(partial, "w:gz" if is_compressed(dest) else "w", **options) as tar:
             if snapshot is not None and member is not None:
                 entries.append(_add(tar, snapshot, member))
             for path, rel in files:

@@ -3,10 +3,16 @@ withdraw, bring back, dry runs, failures that must not withdraw anything, and du
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from obert.auth import SYSTEM
 from obert.catalog.datasets import get_dataset, list_datasets
+from obert.harvest import runs
+from obert.harvest.models import RunReport
 from obert.harvest.runner import HarvestContext, run_harvest
 from obert.harvest.sources import get_source
 from obert.portal import Portal
@@ -166,3 +172,20 @@ def test_the_same_dataset_from_two_sources_is_linked_not_duplicated(
     # The mirror's landing pages differ (another host) but title and publisher are the same datasets.
     assert mirror.counts == {"linked": 4}
     assert list_datasets(store=portal.store, actor=SYSTEM, limit=100).count == 4
+
+
+def test_a_run_cut_short_by_a_dead_worker_is_marked_when_the_job_runs_again(
+    portal: Portal, hctx: HarvestContext, tmp_path: Path
+) -> None:
+    folder = tmp_path / "carpeta"
+    folder.mkdir()
+    source = add_source(portal, type="urls", url=str(folder))
+    dead = RunReport(id=str(uuid.uuid4()), source_id=source.id, dry_run=False, started_at=datetime.now(UTC))
+    runs.start_run(portal.store, dead, job_id="job-1")  # ...and the worker is killed here
+    again = run_harvest(ctx=hctx, source=source, job_id="job-1")
+    assert again.state == "done"
+    with portal.store.read() as conn:
+        states = dict(conn.execute(sa.select(harvest_runs.c.id, harvest_runs.c.state)).all())
+        error = conn.execute(sa.select(harvest_runs.c.error).where(harvest_runs.c.id == dead.id)).scalar()
+    assert states == {dead.id: "failed", again.id: "done"}
+    assert error is not None and "interrupted" in error

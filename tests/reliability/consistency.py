@@ -23,6 +23,7 @@ from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage.tables.catalog import resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tables.harvest import harvest_runs
 
 
 @dataclass
@@ -38,8 +39,11 @@ class Verdict:
         return not self.problems
 
 
-def check_data_dir(settings: Settings, *, start_app: bool = True) -> Verdict:
-    """Check `settings`' data dir (SQLite or PostgreSQL catalogue) and say what is wrong, if anything."""
+def check_data_dir(settings: Settings, *, start_app: bool = True, seen: set[str] | None = None) -> Verdict:
+    """Check `settings`' data dir (SQLite or PostgreSQL catalogue) and say what is wrong, if anything.
+
+    Versions in `seen` (ids) were read in full by an earlier check: their files are immutable, so only
+    their presence and footer are checked again; the ids of versions read in full are added to it."""
     verdict = Verdict()
     db_file = settings.data_dir / "obert.db"
     if settings.database_url is None and db_file.exists():
@@ -53,16 +57,29 @@ def check_data_dir(settings: Settings, *, start_app: bool = True) -> Verdict:
         with portal.store.read() as conn:
             versions = conn.execute(sa.select(resource_versions)).all()
             tables = conn.execute(sa.select(datastore_tables)).all()
+            running = conn.execute(
+                sa.select(harvest_runs.c.source_id, sa.func.count())
+                .where(harvest_runs.c.state == "running")
+                .group_by(harvest_runs.c.source_id)
+            ).all()
             uploads = conn.execute(
                 sa.select(resources.c.id, resources.c.upload).where(
                     resources.c.upload.is_not(None), resources.c.state == "active"
                 )
             ).all()
+        for source_id, count in running:
+            if count > 1:  # the newest may be the one just killed; older ones must say they were cut short
+                verdict.problems.append(f"harvest source {source_id} has {count} runs marked running")
         by_id = {v.id: v for v in versions}
         for v in versions:
             verdict.versions += 1
             what = f"version {v.number} of {v.resource_id}"
-            _check_file(settings.data_dir / v.path, v.row_count, what, verdict)
+            full = seen is None or v.id not in seen
+            if (
+                _check_file(settings.data_dir / v.path, v.row_count, what, verdict, full=full)
+                and seen is not None
+            ):
+                seen.add(v.id)
         named = {v.path for v in versions}
         if settings.tables_dir.is_dir():
             for folder in settings.tables_dir.iterdir():
@@ -95,20 +112,26 @@ def check_data_dir(settings: Settings, *, start_app: bool = True) -> Verdict:
     return verdict
 
 
-def _check_file(path: Path, row_count: int, what: str, verdict: Verdict) -> None:
+def _check_file(path: Path, row_count: int, what: str, verdict: Verdict, *, full: bool = True) -> bool:
     if not path.is_file():
         verdict.problems.append(f"{what}: no file {path}")
-        return
+        return False
+    # In full, every value of every row is decoded (a half-written file fails here); otherwise only the
+    # footer is read.
+    sql = "SELECT count(*) FROM read_parquet(?)"
+    if full:
+        sql = "SELECT count(*), bit_xor(hash(t)) FROM read_parquet(?) AS t"
     try:
-        con = duckdb.connect()
-        # Read every row, not the footer's count: a half-written file must fail here.
-        rows = len(con.execute(f"SELECT * FROM read_parquet('{path}')").fetchall())
-        con.close()
+        with duckdb.connect() as con:
+            row = con.execute(sql, [str(path)]).fetchone()
     except duckdb.Error as exc:
         verdict.problems.append(f"{what}: unreadable {path}: {exc}")
-        return
+        return False
+    rows = int(row[0]) if row else -1
     if rows != row_count:
         verdict.problems.append(f"{what}: {rows} rows in the file, {row_count} in the catalogue")
+        return False
+    return True
 
 
 def _check_app(settings: Settings, portal: Portal, versions: Sequence[Any], verdict: Verdict) -> None:

@@ -131,11 +131,19 @@ class CrashReport:
     seconds: float = 0.0
 
 
-def run(data_dir: Path, iterations: int, *, seed: int | None = None, max_delay: float = 8.0) -> CrashReport:
+def run(
+    data_dir: Path,
+    iterations: int,
+    *,
+    seed: int | None = None,
+    max_delay: float = 8.0,
+    progress: bool = False,
+) -> CrashReport:
     """Kill a writer `iterations` times at random moments; check the data dir after every kill."""
     rng = random.Random(seed)
     report = CrashReport()
     started = time.monotonic()
+    seen: set[str] = set()  # versions already read in full
     saved = dict(os.environ)
     os.environ.update(crash_settings(data_dir))
     try:
@@ -158,8 +166,15 @@ def run(data_dir: Path, iterations: int, *, seed: int | None = None, max_delay: 
             os.waitpid(pid, 0)
             report.iterations += 1
             # Starting the app is the slow part: do it every fifth kill and after the last.
-            verdict = check_data_dir(Settings(), start_app=n % 5 == 4 or n == iterations - 1)
+            verdict = check_data_dir(Settings(), start_app=n % 5 == 4 or n == iterations - 1, seen=seen)
             report.versions, report.orphans = verdict.versions, verdict.orphans
+            if progress and (n + 1) % 10 == 0:
+                elapsed = time.monotonic() - started
+                print(
+                    f"{n + 1} kills, {verdict.versions} versions, {elapsed:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             if not verdict.ok or report.failures:
                 report.failures.extend(f"iteration {n}: {p}" for p in verdict.problems)
                 break
@@ -173,7 +188,7 @@ def run(data_dir: Path, iterations: int, *, seed: int | None = None, max_delay: 
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "run":
         iterations = int(os.environ.get("OBERT_CRASH_ITERATIONS", "15"))
-        report = run(Path(argv[2]), iterations)
+        report = run(Path(argv[2]), iterations, progress=True)
         print(
             f"{report.iterations} kills ({report.killed_in_start_up} during start-up) in "
             f"{report.seconds:.0f} s; {report.versions} versions in the catalogue, {report.orphans} files "
