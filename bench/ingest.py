@@ -89,23 +89,21 @@ u = resource.getrusage(resource.RUSAGE_SELF)
 started, cpu = time.perf_counter(), u.ru_utime + u.ru_stime
 ingest_file(Path(sys.argv[1]), dest=Path(sys.argv[2]), max_bytes=10 * 1024**3)
 u = resource.getrusage(resource.RUSAGE_SELF)
-print(time.perf_counter() - started, u.ru_utime + u.ru_stime - cpu)
+print("FIGURES", time.perf_counter() - started, u.ru_utime + u.ru_stime - cpu, flush=True)
 """
 
 
 def time_other_checkout(code: Path, csv: Path, dest: Path) -> tuple[float, float]:
     """obert's ingest_file from another source tree (an older checkout), in a child process."""
-    out = (
-        subprocess.run(
-            [sys.executable, "-c", _TIME_OTHER, str(csv), str(dest)],
-            env={**os.environ, "PYTHONPATH": str(code)},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.splitlines()[-1]
-        .split()
-    )  # the figures are the last line, after any progress output
+    stdout = subprocess.run(
+        [sys.executable, "-c", _TIME_OTHER, str(csv), str(dest)],
+        env={**os.environ, "PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # DuckDB's progress bar shares stdout; the figures follow their marker.
+    out = stdout[stdout.rindex("FIGURES") :].split()[1:3]
     return float(out[0]), float(out[1])
 
 
