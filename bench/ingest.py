@@ -1,7 +1,7 @@
 """Ingest benchmark: obert's ingest_file against DuckDB, PostgreSQL COPY and sqlite-utils, same file.
 
 usage: PYTHONPATH=. .venv/bin/python bench/ingest.py [--rows 1000000] [--runs 3] [--workdir /tmp/obert-bench]
-           [--sqlite-utils-runs 1] [--no-postgres]
+           [--sqlite-utils-runs 1] [--no-postgres] [--before-code OLD_CHECKOUT]
 
 Builds a big CSV from the real 2018 accidents file (ids made unique per copy), then times, in the
 same run and in turn:
@@ -29,6 +29,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -78,6 +79,32 @@ def time_obert(csv: Path, dest: Path) -> tuple[float, float]:
     elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     assert result.row_count > 0
     return elapsed, cpu
+
+
+_TIME_OTHER = """
+import resource, sys, time
+from pathlib import Path
+from obert.ingest import ingest_file
+u = resource.getrusage(resource.RUSAGE_SELF)
+started, cpu = time.perf_counter(), u.ru_utime + u.ru_stime
+ingest_file(Path(sys.argv[1]), dest=Path(sys.argv[2]), max_bytes=10 * 1024**3)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print("FIGURES", time.perf_counter() - started, u.ru_utime + u.ru_stime - cpu, flush=True)
+"""
+
+
+def time_other_checkout(code: Path, csv: Path, dest: Path) -> tuple[float, float]:
+    """obert's ingest_file from another source tree (an older checkout), in a child process."""
+    stdout = subprocess.run(
+        [sys.executable, "-c", _TIME_OTHER, str(csv), str(dest)],
+        env={**os.environ, "PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # DuckDB's progress bar shares stdout; the figures follow their marker.
+    out = stdout[stdout.rindex("FIGURES") :].split()[1:3]
+    return float(out[0]), float(out[1])
 
 
 def postgres_url() -> str | None:
@@ -136,6 +163,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sqlite-utils-runs", type=int, default=1)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--before-code", type=Path, default=None, help="also time ingest_file from this older checkout"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/obert-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -146,10 +176,15 @@ def main() -> None:
     pg = None if args.no_postgres else postgres_url()
     sqlite_utils = shutil.which("sqlite-utils") if args.sqlite_utils_runs > 0 else None
     duck, obert, duck_cpu, obert_cpu, pg_runs, su_runs = [], [], [], [], [], []
+    old, old_cpu = [], []
     for i in range(args.runs):
         wall, cpu = time_duckdb(csv)
         duck.append(wall)
         duck_cpu.append(cpu)
+        if args.before_code:
+            wall, cpu = time_other_checkout(args.before_code, csv, args.workdir / "out_before.parquet")
+            old.append(wall)
+            old_cpu.append(cpu)
         wall, cpu = time_obert(csv, args.workdir / "out.parquet")
         obert.append(wall)
         obert_cpu.append(cpu)
@@ -160,9 +195,15 @@ def main() -> None:
     d = _line("duckdb CTAS read_csv", duck)
     o = _line("obert ingest_file", obert)
     print(f"{'ratio obert / duckdb':<28}: {o / d:.2f}  (target <= 1.5)")
+    if old:
+        b = _line("obert before", old)
+        print(f"{'ratio before / duckdb':<28}: {b / d:.2f}")
     dc = _line("duckdb CTAS CPU", duck_cpu, "cpu-s")
     oc = _line("obert ingest_file CPU", obert_cpu, "cpu-s")
     print(f"{'CPU ratio obert / duckdb':<28}: {oc / dc:.2f}")
+    if old_cpu:
+        bc = _line("obert before CPU", old_cpu, "cpu-s")
+        print(f"{'CPU ratio before / duckdb':<28}: {bc / dc:.2f}")
     if pg_runs:
         p = _line("postgres COPY (text)", pg_runs)
         print(f"{'ratio obert / postgres':<28}: {o / p:.2f}")

@@ -65,7 +65,7 @@ def profile_parquet(
             wanted.append((i, "max_length", f"max(strlen({c}))"))
         if name not in known:
             wanted += [(i, "count", f"count({c})"), (i, "min", f"min({c})"), (i, "max", f"max({c})")]
-    exprs = ["count(*)" if stats is None else str(stats.rows)] + [w[2] for w in wanted]
+    exprs = ["count(*)"] + [w[2] for w in wanted]  # count(*) keeps it one row even with no columns
     row = con.execute(f"SELECT {', '.join(exprs)} FROM {src}").fetchone()
     assert row is not None
     total = int(row[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -59,15 +60,49 @@ def open_version(
     One query on every request of the datastore API: the resource (by id or name, under the catalogue's
     visibility rule), the version it serves and the one asked for.
     """
+    params: dict[str, object] = {"ref": ref, "number": version}
+    with store.read() as conn:
+        row = conn.execute(_version_query(actor, by_number=version is not None), params).first()
+    if row is None:
+        raise NotFound(f"no resource '{ref}'")
+    if row.id is None:
+        missing = f"no version {version}" if version is not None else "no datastore table"
+        raise NotFound(f"resource '{row.rname}' has {missing}")
+    chosen = version_from_row(row)
+    protection = UNPROTECTED
+    if row.protect_min is not None:
+        protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
+    current = chosen.id == row.current_version_id
+    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, current, protection)
+
+
+# Building this statement costs SQLAlchemy more than running it. Its shape depends only on whether a
+# version number is asked for and on the visibility rule, which is one and the same for every anonymous
+# caller (and for every sysadmin), so those statements are built once; `ref` and `number` are parameters.
+_SHARED_QUERIES: dict[tuple[bool, bool], sa.Select[Any]] = {}
+
+
+def _version_query(actor: Actor, *, by_number: bool) -> sa.Select[Any]:
+    if actor.roles and not actor.sysadmin:  # visibility follows this actor's organisations
+        return _build_version_query(visible_to(actor), by_number=by_number)
+    key = (actor.sysadmin, by_number)
+    query = _SHARED_QUERIES.get(key)
+    if query is None:
+        query = _SHARED_QUERIES[key] = _build_version_query(visible_to(actor), by_number=by_number)
+    return query
+
+
+def _build_version_query(visible: sa.ColumnElement[bool], *, by_number: bool) -> sa.Select[Any]:
     wanted = resource_versions.c.id == datastore_tables.c.current_version_id
-    if version is not None:
+    if by_number:
         # A held version is nobody's to read until a publisher releases it.
         wanted = sa.and_(
             resource_versions.c.resource_id == resources.c.id,
-            resource_versions.c.number == version,
+            resource_versions.c.number == sa.bindparam("number"),
             resource_versions.c.state != HELD,
         )
-    query = (
+    ref = sa.bindparam("ref", type_=sa.String())
+    return (
         sa.select(
             resources.c.id.label("rid"),
             resources.c.name.label("rname"),
@@ -82,21 +117,8 @@ def open_version(
             .outerjoin(resource_versions, wanted)
             .outerjoin(small_count_rules, small_count_rules.c.resource_id == resources.c.id)
         )
-        .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible_to(actor))
+        .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible)
     )
-    with store.read() as conn:
-        row = conn.execute(query).first()
-    if row is None:
-        raise NotFound(f"no resource '{ref}'")
-    if row.id is None:
-        missing = f"no version {version}" if version is not None else "no datastore table"
-        raise NotFound(f"resource '{row.rname}' has {missing}")
-    chosen = version_from_row(row)
-    protection = UNPROTECTED
-    if row.protect_min is not None:
-        protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
-    current = chosen.id == row.current_version_id
-    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, current, protection)
 
 
 def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:

@@ -48,11 +48,18 @@ def as_table(columns: TableLike) -> pa.Table:
     return pa.table(arrays)
 
 
+def sample_positions(total: int, rows: int | None) -> list[int] | None:
+    """The positions of the rows :func:`sample` keeps out of `total` (None: all of them)."""
+    if rows is None or total <= rows:
+        return None
+    return sorted(random.Random(total).sample(range(total), rows))
+
+
 def sample(table: pa.Table, rows: int | None) -> pa.Table:
     """At most `rows` rows, spread over the whole table and the same on every run."""
-    if rows is None or table.num_rows <= rows:
+    chosen = sample_positions(table.num_rows, rows)
+    if chosen is None:
         return table
-    chosen = sorted(random.Random(table.num_rows).sample(range(table.num_rows), rows))
     return table.take(pa.array(chosen, pa.int64()))
 
 
