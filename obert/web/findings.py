@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obert.auth import Actor
-from obert.catalog.models import Dataset
+from obert.catalog.models import Dataset, Resource
 from obert.ingest.held import held_versions
 from obert.ingest.review import HeldVersion
 from obert.portal import Portal
@@ -122,7 +122,7 @@ def _quality(portal: Portal, actor: Actor, dataset: Dataset, links: LinkStatus) 
     return QualityView(score.points, MAX_POINTS, score.rating.value, advice, broken)
 
 
-def _held_view(held: HeldVersion, resource: Any) -> HeldView:
+def _held_view(held: HeldVersion, resource: Resource) -> HeldView:
     privacy = held.findings
     decision = privacy.get("decision") or {}
     scan = privacy.get("scan") or {}
