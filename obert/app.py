@@ -50,7 +50,18 @@ from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
-from obert.web import account, brand, browse, feeds, harvest_pages, pages, publish, seo, stats_page
+from obert.web import (
+    account,
+    brand,
+    browse,
+    feeds,
+    harvest_pages,
+    pages,
+    publish,
+    publish_release,
+    seo,
+    stats_page,
+)
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
 from obert.web.templating import render
@@ -153,6 +164,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(stats_page.router)
     app.include_router(account.router)
     app.include_router(publish.router)
+    app.include_router(publish_release.router)
     app.include_router(harvest_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

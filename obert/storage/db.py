@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from obert.errors import Conflict, Unavailable
+from obert.errors import Conflict, Invalid, Unavailable
 
 
 class Store:
@@ -49,6 +49,11 @@ class Store:
             raise Conflict(_integrity_message(exc)) from exc
         except OperationalError as exc:
             raise Unavailable(f"the database is not available: {exc.orig}") from exc
+        except DataError as exc:
+            # A value the database refuses to hold, which only the request can have brought in: PostgreSQL
+            # refuses a NUL character in text and numbers out of its column's range where SQLite stores them.
+            reason = (str(exc.orig).splitlines() or ["refused"])[0]
+            raise Invalid(f"a value in the request cannot be stored or searched for: {reason}") from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise Unavailable("the database connection was lost") from exc

@@ -6,9 +6,10 @@ and every handler calls the same catalogue service as the JSON API, so the two c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from obert.auth import Actor, Role, audit, members
@@ -19,6 +20,8 @@ from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
 from obert.portal import Portal
+from obert.quality.linkcheck import stored_statuses
+from obert.web.findings import Findings, dataset_findings
 from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +43,14 @@ def _my_organizations(portal: Portal, actor: Actor) -> list[Organization]:
 def dashboard(request: Request, portal: PortalDep, actor: ActorDep) -> Response:
     _staff(actor)
     sections = []
+    links = stored_statuses(store=portal.store)
     for org in _my_organizations(portal, actor):
         listed = datasets.list_datasets(store=portal.store, actor=actor, organization=org.id, limit=1000)
-        sections.append((org, listed.items, actor.roles.get(org.id)))
+        rows = [
+            (d, dataset_findings(portal=portal, actor=actor, dataset=d, links=links)) for d in listed.items
+        ]
+        held = [(d, h) for d, f in rows for h in f.held]
+        sections.append((org, rows, actor.roles.get(org.id), held))
     return page(request, "publish/dashboard.html", actor=actor, sections=sections)
 
 
@@ -52,7 +60,7 @@ def new_dataset_form(
 ) -> Response:
     _staff(actor)
     values = dataset_to_form(None) | {"organization": organization, "state": "draft"}
-    return _dataset_form(request, portal, actor, None, values, {})
+    return dataset_page(request, portal, actor, None, values, {})
 
 
 @router.post("/publish/new", dependencies=[CsrfDep])
@@ -67,10 +75,20 @@ def create_dataset(request: Request, portal: PortalDep, actor: ActorDep, form: F
 
 
 @router.get("/publish/dataset/{ref}", response_class=HTMLResponse)
-def edit_dataset_form(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> Response:
+def edit_dataset_form(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The dataset's form, its quality and personal-data findings; `done` and `version` say what the last
+    release did (see obert.web.publish_release)."""
     _staff(actor)
     dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
-    return _dataset_form(request, portal, actor, dataset, dataset_to_form(dataset), {})
+    notice = (done, version) if done in RELEASE_NOTICES and version else None
+    return dataset_page(request, portal, actor, dataset, dataset_to_form(dataset), {}, notice=notice)
 
 
 @router.post("/publish/dataset/{ref}", dependencies=[CsrfDep])
@@ -146,7 +164,7 @@ def add_resource(
             )
     except Invalid as exc:
         errors = {"resource_" + k: v for k, v in errors_by_field(exc.errors).items()}
-        return _dataset_form(request, portal, actor, dataset, dataset_to_form(dataset), errors, status=422)
+        return dataset_page(request, portal, actor, dataset, dataset_to_form(dataset), errors, status=422)
     return redirect(request, f"/publish/dataset/{dataset.name}")
 
 
@@ -251,7 +269,7 @@ def audit_page(
     )
 
 
-def _dataset_form(
+def dataset_page(
     request: Request,
     portal: Portal,
     actor: Actor,
@@ -260,8 +278,15 @@ def _dataset_form(
     errors: dict[str, list[str]],
     *,
     status: int = 200,
+    notice: tuple[str, int] | None = None,
+    release: ReleaseProblem | None = None,
 ) -> Response:
     steps = workflow.history(store=portal.store, actor=actor, ref=dataset.id) if dataset else []
+    findings: Findings | None = None
+    if dataset is not None:
+        findings = dataset_findings(
+            portal=portal, actor=actor, dataset=dataset, links=stored_statuses(store=portal.store)
+        )
     org_id = dataset.organization.id if dataset and dataset.organization else None
     return page(
         request,
@@ -277,7 +302,26 @@ def _dataset_form(
         actions=_actions(dataset),
         licence_options=_options("licence", request.state.lang),
         frequency_options=_options("frequency", request.state.lang),
+        findings=findings,
+        notice=notice,
+        release=release,
     )
+
+
+# What a release from the page did, as the query of the page it redirects to.
+RELEASE_NOTICES = ("published", "held", "overridden")
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseProblem:
+    """A refused release, shown inside the form that sent it: which version, which form, what is wrong
+    (messages keyed by field), and what the publisher typed, so nothing is lost."""
+
+    resource_id: str
+    number: int
+    form: str
+    errors: dict[str, list[str]]
+    values: dict[str, str]
 
 
 def _options(name: str, lang: str) -> list[tuple[str, str]]:
@@ -301,4 +345,4 @@ def _refused_form(
 ) -> Response:
     errors = errors_by_field(exc.errors)
     errors.setdefault("_form", []).append(exc.message)
-    return _dataset_form(request, portal, actor, dataset, values, errors, status=exc.status)
+    return dataset_page(request, portal, actor, dataset, values, errors, status=exc.status)

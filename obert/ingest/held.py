@@ -1,0 +1,57 @@
+"""Which versions of a dataset's tables are held back, for the people of its organisation to see.
+
+Reading is wider than acting: any member of the dataset's organisation may see what held a version back
+(the findings hold masked examples only), while releasing one stays with editors (`obert.ingest.review`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from obert.auth import Actor
+from obert.catalog.models import Dataset
+from obert.errors import Forbidden
+from obert.ingest.review import HeldVersion
+from obert.ingest.versions import HELD, version_from_row
+from obert.storage import Store
+from obert.storage.tables.datastore import resource_versions
+
+
+def _personal_data_pending(report: dict[str, Any]) -> bool:
+    # A version may be held for other reasons too (a schema change): this desk lists those whose
+    # personal-data findings still wait, read from the version's open holds where it records them.
+    holds = report.get("holds", ["personal_data"])
+    return "privacy" in report and "personal_data" in holds
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOfDataset:
+    """Held versions of one dataset, newest first, and whether the actor may release them."""
+
+    versions: list[HeldVersion]
+    can_release: bool
+
+
+def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfDataset:
+    """Every held version of `dataset`'s resources (a dataset the actor may already see); members of its
+    organisation and site administrators only."""
+    org_id = dataset.organization.id if dataset.organization else None
+    if not actor.can_see_private_of(org_id):
+        raise Forbidden("only the people of this dataset's organisation see what held its tables back")
+    ids = [r.id for r in dataset.resources]
+    if not ids:
+        return HeldOfDataset([], False)
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(resource_versions)
+            .where(resource_versions.c.resource_id.in_(ids), resource_versions.c.state == HELD)
+            .order_by(resource_versions.c.created_at.desc(), resource_versions.c.number.desc())
+        ).all()
+    held = [v for v in map(version_from_row, rows) if _personal_data_pending(v.report)]
+    return HeldOfDataset(
+        [HeldVersion(v.resource_id, v, dict(v.report.get("privacy") or {})) for v in held],
+        actor.can_edit_in(org_id),
+    )
