@@ -7,24 +7,17 @@ Reading is wider than acting: any member of the dataset's organisation may see w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset
 from obert.errors import Forbidden
+from obert.ingest.gate import PERSONAL_DATA
 from obert.ingest.review import HeldVersion
-from obert.ingest.versions import HELD, version_from_row
+from obert.ingest.versions import HELD, pending_holds, version_from_row
 from obert.storage import Store
 from obert.storage.tables.datastore import resource_versions
-
-
-def _personal_data_pending(report: dict[str, Any]) -> bool:
-    # A version may be held for other reasons too (a schema change): this desk lists those whose
-    # personal-data findings still wait, read from the version's open holds where it records them.
-    holds = report.get("holds", ["personal_data"])
-    return "privacy" in report and "personal_data" in holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +43,7 @@ def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfData
             .where(resource_versions.c.resource_id.in_(ids), resource_versions.c.state == HELD)
             .order_by(resource_versions.c.created_at.desc(), resource_versions.c.number.desc())
         ).all()
-    held = [v for v in map(version_from_row, rows) if _personal_data_pending(v.report)]
+    held = [v for v in map(version_from_row, rows) if PERSONAL_DATA in pending_holds(v) and "privacy" in v.report]
     return HeldOfDataset(
         [HeldVersion(v.resource_id, v, dict(v.report.get("privacy") or {})) for v in held],
         actor.can_edit_in(org_id),

@@ -212,7 +212,7 @@ def test_two_runs_of_one_job_at_once_make_one_version(portal: Portal, tmp_path: 
             other_run.append(first_run.ingest_resource(resource_id=resource_id, job_id="job-x"))
 
     first_run = portal.ingester
-    racing = dataclasses.replace(portal.ingester, gate=gate_running_the_other_worker)
+    racing = dataclasses.replace(portal.ingester, gates=(gate_running_the_other_worker,))
     outcome = racing.ingest_resource(resource_id=resource_id, job_id="job-x")
     assert not outcome.created and outcome.version.number == 2 and outcome.version.row_count == 10
     assert _versions(portal) == [(1, "superseded"), (2, "ready")]
