@@ -43,7 +43,9 @@ def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfData
             .where(resource_versions.c.resource_id.in_(ids), resource_versions.c.state == HELD)
             .order_by(resource_versions.c.created_at.desc(), resource_versions.c.number.desc())
         ).all()
-    held = [v for v in map(version_from_row, rows) if PERSONAL_DATA in pending_holds(v) and "privacy" in v.report]
+    held = [
+        v for v in map(version_from_row, rows) if PERSONAL_DATA in pending_holds(v) and "privacy" in v.report
+    ]
     return HeldOfDataset(
         [HeldVersion(v.resource_id, v, dict(v.report.get("privacy") or {})) for v in held],
         actor.can_edit_in(org_id),
