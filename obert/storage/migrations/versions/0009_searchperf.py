@@ -29,9 +29,10 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     # The vectors move as they are: nothing is re-analysed, and the index answers the same afterwards.
+    # A vector goes with its document, however the document is deleted.
     op.execute(
         "CREATE TABLE search_tsv ("
-        "doc_id integer PRIMARY KEY REFERENCES search_documents (doc_id), "
+        "doc_id integer PRIMARY KEY REFERENCES search_documents (doc_id) ON DELETE CASCADE, "
         "tsv tsvector NOT NULL)"
     )
     op.execute("INSERT INTO search_tsv (doc_id, tsv) SELECT doc_id, tsv FROM search_documents")
