@@ -1,19 +1,22 @@
 """Offset-paged, filtered and faceted dataset listings for the CKAN and DCAT faces.
 
 The native API pages with cursors; CKAN clients and DCAT harvesters page with offsets (`start`,
-`page`), filter on a few fields and ask for facet counts. Full-text search will replace the text match
-here; the filters and facets are computed over the visible datasets that match.
+`page`), filter on a few fields and ask for facet counts. Filters, counts, facets and the page are SQL
+over the catalogue and the search index's facet rows, so a call costs one page of datasets in Python
+however large the catalogue is; words are matched by the search index, as on the search page.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
 
 from obert.auth import Actor
 from obert.catalog.access import NOT_DELETED, visible_to
@@ -22,13 +25,17 @@ from obert.catalog.groups import group_names_by_dataset
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import FieldError, Invalid
-from obert.search import Viewer, matching_ids
+from obert.search import Viewer, matching
 from obert.storage import Store
-from obert.storage.tables.catalog import datasets
+from obert.storage.tables.catalog import dataset_groups, datasets, groups, organizations
+from obert.storage.tables.search import search_documents, search_facets
 
 Facet = Literal["organization", "tags", "res_format", "license_id", "groups", "theme"]
 FACETS: tuple[Facet, ...] = ("organization", "tags", "res_format", "license_id", "groups", "theme")
 SortKey = Literal["name", "title", "modified", "created"]
+
+# CKAN facets kept as rows of the search index: (facet name there, rows per dataset may repeat a value).
+_INDEXED: dict[Facet, str] = {"tags": "keyword", "res_format": "format", "theme": "theme"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,32 +68,13 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         raise Invalid("bad offset", errors=[FieldError("start", "must not be negative")])
     if not 0 <= query.limit <= MAX_PAGE:
         raise Invalid("bad page size", errors=[FieldError("rows", f"must be between 0 and {MAX_PAGE}")])
-    where = [visible_to(actor)]
-    if not query.include_drafts:
-        # Withdrawn datasets keep their pages (links to them must not break) but leave the listings.
-        where.append(datasets.c.state == State.PUBLISHED.value)
-    else:
-        where.append(NOT_DELETED)
-    if not query.include_private:
-        where.append(datasets.c.visibility == Visibility.PUBLIC.value)
-    if query.modified_since is not None:
-        where.append(datasets.c.updated_at >= query.modified_since)
-    text = query.text.strip()
     with store.read() as conn:
-        if text and text != "*:*":
-            # Words are matched by the search index (stems, accents, case), as the search page does.
-            viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
-            where.append(datasets.c.id.in_(matching_ids(conn, viewer=viewer, text=text)))
-        rows = conn.execute(sa.select(datasets).where(*where)).all()
-        found = datasets_from_rows(conn, rows)
-        in_groups = group_names_by_dataset(conn, [d.id for d in found])
-    matching = [d for d in found if _matches(d, query, in_groups)]
-    matching.sort(key=_sort_key(query.sort), reverse=query.descending)
-    facets = {name: _facet(matching, name, query, in_groups) for name in query.facets}
-    page = matching[query.offset : query.offset + query.limit]
-    return BrowseResult(
-        items=page, count=len(matching), facets=facets, groups={d.id: in_groups[d.id] for d in page}
-    )
+        where = _conditions(conn, actor, query)
+        count = int(conn.execute(sa.select(sa.func.count()).select_from(datasets).where(*where)).scalar_one())
+        page = _page(conn, query, where) if query.limit and count > query.offset else []
+        facets = {name: _facet(conn, name, query, where) for name in query.facets}
+        in_groups = group_names_by_dataset(conn, [d.id for d in page])
+    return BrowseResult(items=page, count=count, facets=facets, groups={d.id: in_groups[d.id] for d in page})
 
 
 def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datetime | None]:
@@ -100,43 +88,111 @@ def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datet
     return first, last
 
 
-def facet_values(dataset: Dataset, name: Facet, groups: Mapping[str, list[str]]) -> list[str]:
-    if name == "organization":
-        return [dataset.organization.name] if dataset.organization else []
-    if name == "tags":
-        return sorted({word for words in dataset.keywords.values() for word in words})
-    if name == "res_format":
-        return sorted({r.format for r in dataset.resources if r.format})
-    if name == "license_id":
-        return [dataset.license] if dataset.license else []
-    if name == "theme":
-        return list(dataset.themes)
-    return list(groups.get(dataset.id, ()))
-
-
-def _matches(dataset: Dataset, query: BrowseQuery, groups: Mapping[str, list[str]]) -> bool:
+def _conditions(conn: Connection, actor: Actor, query: BrowseQuery) -> list[ColumnElement[bool]]:
+    where = [visible_to(actor)]
+    if not query.include_drafts:
+        # Withdrawn datasets keep their pages (links to them must not break) but leave the listings.
+        where.append(datasets.c.state == State.PUBLISHED.value)
+    else:
+        where.append(NOT_DELETED)
+    if not query.include_private:
+        where.append(datasets.c.visibility == Visibility.PUBLIC.value)
+    if query.modified_since is not None:
+        where.append(datasets.c.updated_at >= query.modified_since)
+    text = query.text.strip()
+    if text and text != "*:*":
+        # Words are matched by the search index (stems, accents, case), as the search page does.
+        viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
+        where.append(datasets.c.id.in_(matching(conn, viewer=viewer, text=text)))
     for name, wanted in query.filters.items():
-        values = {v.casefold() for v in facet_values(dataset, name, groups)}
-        if not all(w.casefold() in values for w in wanted):
-            return False
-    return True
+        where.extend(_has(name, value) for value in wanted)
+    return where
 
 
-def _sort_key(key: SortKey) -> Callable[[Dataset], str]:
-    if key == "title":
-        return lambda d: (next(iter(d.title.values()), "") if d.title else "").casefold()
-    if key == "modified":
-        return lambda d: d.updated_at.isoformat()
-    if key == "created":
-        return lambda d: d.created_at.isoformat()
-    return lambda d: d.name
+def _has(name: Facet, value: str) -> ColumnElement[bool]:
+    """SQL condition: the dataset has `value` in facet `name`, in any letter case (CKAN's are exact, but
+    people type "csv" for "CSV")."""
+    folded = value.lower()
+    if name == "organization":
+        return datasets.c.organization_id.in_(
+            sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == folded)
+        )
+    if name == "license_id":
+        return sa.func.lower(datasets.c.license) == folded
+    if name == "groups":
+        return datasets.c.id.in_(
+            sa.select(dataset_groups.c.dataset_id)
+            .select_from(dataset_groups.join(groups, groups.c.id == dataset_groups.c.group_id))
+            .where(sa.func.lower(groups.c.name) == folded)
+        )
+    return datasets.c.id.in_(
+        sa.select(search_documents.c.dataset_id)
+        .select_from(
+            search_documents.join(search_facets, search_facets.c.doc_id == search_documents.c.doc_id)
+        )
+        .where(search_facets.c.facet == _INDEXED[name], sa.func.lower(search_facets.c.value) == folded)
+    )
+
+
+def _page(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[Dataset]:
+    if query.sort == "title":
+        ids = _ids_by_title(conn, query, where)
+        if not ids:
+            return []
+        rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all()
+        by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
+        return [by_id[i] for i in ids]
+    column = {"modified": datasets.c.updated_at, "created": datasets.c.created_at}.get(
+        query.sort, datasets.c.name
+    )
+    order = [column.desc(), datasets.c.name.desc()] if query.descending else [column, datasets.c.name]
+    select = sa.select(datasets).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
+    return datasets_from_rows(conn, conn.execute(select).all())
+
+
+def _ids_by_title(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[str]:
+    # A title is a language -> text map whose first entry names the dataset; JSON order is not SQL's to
+    # see on both backends, so only the two narrow columns are fetched and sorted here.
+    rows = list(conn.execute(sa.select(datasets.c.id, datasets.c.title).where(*where)))
+
+    def key(row: Any) -> str:
+        return str(next(iter(row.title.values()), "") if row.title else "").casefold()
+
+    rows.sort(key=key, reverse=query.descending)
+    return [row.id for row in rows[query.offset : query.offset + query.limit]]
 
 
 def _facet(
-    items: Sequence[Dataset], name: Facet, query: BrowseQuery, groups: Mapping[str, list[str]]
+    conn: Connection, name: Facet, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
 ) -> list[tuple[str, int]]:
-    counts: Counter[str] = Counter()
-    for dataset in items:
-        counts.update(facet_values(dataset, name, groups))
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(v, n) for v, n in ranked if n >= query.facet_mincount][: query.facet_limit]
+    matched = sa.select(datasets.c.id).where(*where)
+    value: Any
+    if name == "organization":
+        value = organizations.c.name
+        source: Any = datasets.join(organizations, organizations.c.id == datasets.c.organization_id)
+        select = sa.select(value, sa.func.count()).select_from(source).where(*where)
+    elif name == "license_id":
+        value = datasets.c.license
+        select = sa.select(value, sa.func.count()).where(*where, value.is_not(None))
+    elif name == "groups":
+        value = groups.c.name
+        source = dataset_groups.join(groups, groups.c.id == dataset_groups.c.group_id)
+        select = sa.select(value, sa.func.count()).select_from(source)
+        select = select.where(dataset_groups.c.dataset_id.in_(matched))
+    else:
+        # A keyword in three languages is one tag of the dataset: count datasets, not rows.
+        value = search_facets.c.value
+        source = search_facets.join(search_documents, search_documents.c.doc_id == search_facets.c.doc_id)
+        count = sa.func.count(sa.distinct(search_facets.c.doc_id))
+        select = sa.select(value, count).select_from(source)
+        select = select.where(
+            search_facets.c.facet == _INDEXED[name], search_documents.c.dataset_id.in_(matched)
+        )
+    return _top(conn, select.group_by(value), query)
+
+
+def _top(conn: Connection, select: Select[Any], query: BrowseQuery) -> list[tuple[str, int]]:
+    counted = select.subquery("counted")
+    value, count = counted.c[0], counted.c[1]
+    top = sa.select(value, count).where(count >= query.facet_mincount).order_by(count.desc(), value)
+    return [(str(v), int(n)) for v, n in conn.execute(top.limit(query.facet_limit))]

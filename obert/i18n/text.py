@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 
 import snowballstemmer
 
@@ -94,8 +95,19 @@ def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
     """The terms to index for `text` written in `lang` (None: unknown, no stemming): each word's stem, and
     the word itself when it differs, so that a word still being typed matches as a prefix of the word.
     Cached: publisher names, theme labels and resource titles repeat across thousands of datasets."""
+    text = unicodedata.normalize("NFC", _unmark(text)).casefold()
+    terms: list[str] = []
+    for raw in _WORD.findall(text):
+        terms.extend(_raw_terms(raw, lang))
+    return tuple(terms)
+
+
+@lru_cache(maxsize=1 << 18)
+def _raw_terms(raw: str, lang: str | None) -> tuple[str, ...]:
+    # What index_terms makes of one run of letters: descriptions are unique as a whole but made of the
+    # same few thousand words, so each is analysed once (rebuilding a large index is mostly this).
     terms = []
-    for word in words(text):
+    for word in _word_pieces(raw):
         stemmed = stem(word, lang)
         terms.append(stemmed)
         if stemmed != word:
@@ -106,7 +118,7 @@ def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
 def index_text(texts: Mapping[str, str] | Iterable[tuple[str | None, str]]) -> str:
     """Space-separated index terms of some text in several languages ({"ca": ..., "en": ...})."""
     pairs = texts.items() if isinstance(texts, Mapping) else texts
-    return " ".join(term for lang, text in pairs for term in index_terms(text, lang))
+    return " ".join(chain.from_iterable(index_terms(text, lang) for lang, text in pairs))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
 from obert.i18n.text import QueryTerm
-from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN
+from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_TABLE
 
 # Relative weights of title, keywords, description and other text.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
@@ -90,21 +90,21 @@ class PostgresTSV:
         if rows:
             conn.execute(
                 sa.text(
-                    f"UPDATE search_documents SET {TSV_COLUMN} = "
+                    f"INSERT INTO {TSV_TABLE} (doc_id, {TSV_COLUMN}) VALUES (:doc_id, "
                     "setweight(to_tsvector('simple', :title), 'A') || "
                     "setweight(to_tsvector('simple', :keywords), 'B') || "
                     "setweight(to_tsvector('simple', :description), 'C') || "
-                    "setweight(to_tsvector('simple', :other), 'D') "
-                    "WHERE doc_id = :doc_id"
+                    "setweight(to_tsvector('simple', :other), 'D'))"
                 ),
                 [{"doc_id": doc_id, **dict(zip(FIELDS, texts, strict=True))} for doc_id, texts in rows],
             )
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
-        """The vector lives on the document row, which the index deletes itself."""
+        if doc_ids:
+            conn.execute(sa.text(f"DELETE FROM {TSV_TABLE} WHERE doc_id = ANY(:ids)"), {"ids": list(doc_ids)})
 
     def clear(self, conn: Connection) -> None:
-        """As `delete`."""
+        conn.execute(sa.text(f"DELETE FROM {TSV_TABLE}"))
 
     def hits(
         self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
@@ -118,7 +118,7 @@ class PostgresTSV:
         return (
             sa.text(
                 f"SELECT doc_id, {rank} AS rank "
-                f"FROM search_documents, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
+                f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
             .bindparams(match=expression)
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select, Subquery
 
 from obert.i18n.text import QueryTerm, index_text, query_terms
+from obert.search import cache
 from obert.search.backends import backend_for
 from obert.search.model import HAS_API, Hits, SearchDocument, SearchQuery, Viewer
 from obert.storage.tables.search import search_documents as docs
@@ -28,8 +29,8 @@ def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> No
     if not documents:
         return
     remove_documents(conn, [d.dataset_id for d in documents])
-    inserted = conn.execute(
-        docs.insert().returning(docs.c.doc_id, sort_by_parameter_order=True),
+    conn.execute(
+        docs.insert(),
         [
             {
                 "dataset_id": d.dataset_id,
@@ -41,12 +42,20 @@ def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> No
             }
             for d in documents
         ],
-    ).scalars()
-    doc_ids = list(inserted)
+    )
+    # Read back rather than RETURNING, which SQLite's driver makes one INSERT per row (a tenth of a
+    # rebuild).
+    dataset_ids = [d.dataset_id for d in documents]
+    found = conn.execute(
+        sa.select(docs.c.dataset_id, docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))
+    )
+    assigned: dict[str, int] = {row.dataset_id: row.doc_id for row in found}
+    doc_ids = [assigned[i] for i in dataset_ids]
     backend_for(conn).write(conn, [(i, _texts(d)) for i, d in zip(doc_ids, documents, strict=True)])
     rows = [row for i, d in zip(doc_ids, documents, strict=True) for row in _facet_rows(i, d)]
     if rows:
         conn.execute(facets.insert(), rows)
+    cache.changed(conn)
 
 
 def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
@@ -59,6 +68,7 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
     backend_for(conn).delete(conn, doc_ids)
     conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))
     conn.execute(docs.delete().where(docs.c.doc_id.in_(doc_ids)))
+    cache.changed(conn)
 
 
 def clear(conn: Connection) -> None:
@@ -66,6 +76,7 @@ def clear(conn: Connection) -> None:
     backend_for(conn).clear(conn)
     conn.execute(facets.delete())
     conn.execute(docs.delete())
+    cache.changed(conn)
 
 
 def indexed_count(conn: Connection) -> int:
@@ -86,30 +97,73 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
 def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     """One page of the datasets matching `query` that `viewer` may see, with the total and facet counts."""
     terms = query_terms(query.q)
+    if not terms:
+        return _browse(conn, viewer, query)
     relaxed = False
-    count = _count(conn, viewer, query, _hits(conn, terms, any_term=False, ranked=False))
+    ids, count = _ranked_page(conn, viewer, query, terms, any_term=False)
     if count == 0 and len(terms) > 1:
         # Nobody wrote every word: rather than nothing, show what has some of them, best first.
         relaxed = True
-        count = _count(conn, viewer, query, _hits(conn, terms, any_term=True, ranked=False))
-    ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
-    ids = _page(conn, viewer, query, ranked) if count > query.offset else []
+        ids, count = _ranked_page(conn, viewer, query, terms, any_term=True)
     unranked = _hits(conn, terms, any_term=relaxed, ranked=False)
     facet_counts = _facet_counts(conn, viewer, query, unranked) if count else {f: [] for f in query.facets}
     return Hits(ids, count, facet_counts, relaxed)
 
 
-def matching_ids(conn: Connection, *, viewer: Viewer, text: str) -> list[str]:
-    """Ids of every dataset `viewer` may see whose text matches `text` (all words), best match first: for
-    callers that filter and page further themselves, such as CKAN's package_search."""
-    terms = query_terms(text)
-    if not terms:
-        return []
-    hits = _hits(conn, terms, any_term=False, ranked=True)
+def _ranked_page(
+    conn: Connection, viewer: Viewer, query: SearchQuery, terms: Sequence[QueryTerm], *, any_term: bool
+) -> tuple[list[str], int]:
+    # The page's query also counts every match (a window over all rows, computed before the LIMIT), so
+    # the words are looked up once for both; only a page past the end needs a count of its own.
+    hits = _hits(conn, terms, any_term=any_term, ranked=True)
+    rows = _page(conn, viewer, query, hits, counted=True)
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    return [], _count(conn, viewer, query, _hits(conn, terms, any_term=any_term, ranked=False))
+
+
+def _browse(conn: Connection, viewer: Viewer, query: SearchQuery) -> Hits:
+    count, facet_counts = _browse_counts(conn, viewer, query)
+    ids: list[str] = []
+    if count > query.offset:
+        # When most documents match, walking the sort order's index and checking each document finds a
+        # page sooner than sorting every match; when few do, sorting them is cheaper.
+        total = count if not query.filters else _browse_counts(conn, viewer, SearchQuery())[0]
+        walk = count * count > (query.offset + query.limit) * total
+        ids = [row[0] for row in _page(conn, viewer, query, None, walk=walk)]
+    return Hits(ids, count, {name: list(values) for name, values in facet_counts.items()})
+
+
+def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cache.Answer:
+    # Without words, the same few questions (everything, one theme, one publisher) come again and again,
+    # and each costs a pass over a large share of the catalogue: their counts are cached (see cache).
+    version = cache.version(conn)
+    key = (
+        version,
+        viewer.sysadmin,
+        viewer.organization_ids,
+        tuple(sorted((name, tuple(sorted(values))) for name, values in query.filters.items() if values)),
+        tuple(query.facets),
+        query.lang,
+        query.facet_limit,
+    )
+    answer = cache.lookup(conn, key) if version else None
+    if answer is None:
+        count = _count(conn, viewer, query, None)
+        facet_counts = _facet_counts(conn, viewer, query, None) if count else {f: [] for f in query.facets}
+        answer = (count, facet_counts)
+        if version:
+            cache.keep(conn, key, answer)
+    return answer
+
+
+def matching(conn: Connection, *, viewer: Viewer, text: str) -> Select[Any]:
+    """A SELECT of the ids of the datasets `viewer` may see whose text matches `text` (all words): for
+    callers that filter, sort and page in SQL themselves, such as CKAN's package_search."""
+    hits = _hits(conn, query_terms(text), any_term=False, ranked=False)
     if hits is None:
-        return []
-    select = _matching([docs.c.dataset_id], viewer, SearchQuery(), hits).order_by(hits.c.rank, docs.c.name)
-    return list(conn.execute(select).scalars())
+        return sa.select(docs.c.dataset_id).where(sa.false())
+    return _matching([docs.c.dataset_id], viewer, SearchQuery(), hits)
 
 
 def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:
@@ -135,18 +189,26 @@ def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranke
 
 
 def _matching(
-    columns: Sequence[Any], viewer: Viewer, query: SearchQuery, hits: Subquery | None, *, skip: str = ""
+    columns: Sequence[Any],
+    viewer: Viewer,
+    query: SearchQuery,
+    hits: Subquery | None,
+    *,
+    skip: str = "",
+    walk: bool = False,
 ) -> Select[Any]:
+    """`columns` of the matching documents. With `walk`, filters are checked document by document (an
+    EXISTS), which lets SQLite follow an index in the page's order instead of collecting every match."""
     joined: Any = docs if hits is None else docs.join(hits, hits.c.doc_id == docs.c.doc_id)
     where = [visible(viewer)]
     for facet, values in query.filters.items():
         if facet == skip or not values:
             continue
-        where.append(
-            docs.c.doc_id.in_(
-                sa.select(facets.c.doc_id).where(facets.c.facet == facet, facets.c.value.in_(list(values)))
-            )
-        )
+        having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(values)))
+        if walk:
+            where.append(sa.exists().where(facets.c.doc_id == docs.c.doc_id, having))
+        else:
+            where.append(docs.c.doc_id.in_(sa.select(facets.c.doc_id).where(having)))
     return sa.select(*columns).select_from(joined).where(*where)
 
 
@@ -154,7 +216,16 @@ def _count(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery 
     return int(conn.execute(_matching([sa.func.count()], viewer, query, hits)).scalar_one())
 
 
-def _page(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None) -> list[str]:
+def _page(
+    conn: Connection,
+    viewer: Viewer,
+    query: SearchQuery,
+    hits: Subquery | None,
+    *,
+    walk: bool = False,
+    counted: bool = False,
+) -> list[Any]:
+    """Rows of (dataset_id,) for one page, or (dataset_id, count of all matches) when `counted`."""
     order: list[Any]
     sort = query.effective_sort
     if sort == "relevance" and hits is not None:
@@ -163,8 +234,9 @@ def _page(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery |
         order = [docs.c.name]
     else:
         order = [docs.c.modified.desc(), docs.c.name]
-    select = _matching([docs.c.dataset_id], viewer, query, hits).order_by(*order)
-    return list(conn.execute(select.limit(query.limit).offset(query.offset)).scalars())
+    columns = [docs.c.dataset_id, *([sa.func.count().over()] if counted else [])]
+    select = _matching(columns, viewer, query, hits, walk=walk).order_by(*order)
+    return list(conn.execute(select.limit(query.limit).offset(query.offset)))
 
 
 def _facet_counts(

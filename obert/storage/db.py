@@ -73,6 +73,9 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
         # Web threads share one file: a generous busy timeout beats "database is locked" errors.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
+        # JIT compiling pays off for long analytical queries; the catalogue's are short, and on a large
+        # index the planner's estimates cross the JIT threshold and a 5 ms query spends 100 ms compiling.
+        kwargs["connect_args"] = {"options": "-c jit=off"}
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10
         kwargs["max_overflow"] = 20
@@ -90,6 +93,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    # Reading the search index through the OS page cache, not copies in a small private one, makes
+    # queries over large catalogues markedly cheaper.
+    cur.execute("PRAGMA mmap_size=1073741824")
     cur.close()
 
 

@@ -17,6 +17,7 @@ from obert.catalog.indexing import rebuild_index, refresh_index
 from obert.catalog.models import ResourceInput
 from obert.portal import Portal
 from obert.search import SearchQuery, indexed_count
+from obert.storage import Store
 from obert.storage.tables.catalog import datasets as datasets_table
 from tests.search.helpers import add_dataset, make_org, member_of
 
@@ -173,3 +174,26 @@ def test_reindex_rebuilds_the_same_answers(demo: Portal) -> None:
     assert find(demo).facets == browse.facets
     assert rebuild_index(store=demo.store) == browse.count  # running it again changes nothing
     assert find(demo).facets == browse.facets
+
+
+def test_browsing_counts_follow_every_change_though_they_are_cached(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs", themes=["ENVI"])
+    # A second server on the same database keeps answers of its own; changes made through the first
+    # must reach it too.
+    other = Store(portal.store.url)
+    try:
+        for store in (portal.store, other):
+            assert search_datasets(store=store, actor=ANONYMOUS, query=SearchQuery(facets=FACETS)).count == 1
+        add_dataset(portal, "fonts", title="Fonts", organization="parcs", themes=["ENVI", "HEAL"])
+        for store in (portal.store, other):
+            result = search_datasets(store=store, actor=ANONYMOUS, query=SearchQuery(facets=FACETS))
+            assert result.count == 2 and counts(result, "theme") == {"ENVI": 2, "HEAL": 1}
+        datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="fonts", patch={"visibility": "private"})
+        assert counts(find(portal), "theme") == {"ENVI": 1}
+        assert counts(find(portal, actor=SYSTEM), "theme") == {"ENVI": 2, "HEAL": 1}
+        datasets.delete_dataset(store=portal.store, actor=SYSTEM, ref="arbres")
+        result = search_datasets(store=other, actor=ANONYMOUS, query=SearchQuery(facets=FACETS))
+        assert result.count == 0 and result.datasets == []
+    finally:
+        other.dispose()

@@ -1,8 +1,9 @@
-"""Tables of the search index: one row per indexed dataset, and its facet values.
+"""Tables of the search index: one row per indexed dataset, its facet values, and the index's version.
 
 The full-text part is backend-specific and created by the migration only (an FTS5 virtual table on
-SQLite, a tsvector column with a GIN index on PostgreSQL); `BACKEND_SPECIFIC` names those objects so the
-schema check can leave them out. Everything here is derived from the catalogue and can be rebuilt.
+SQLite, a narrow table of tsvectors with a GIN index on PostgreSQL); `BACKEND_SPECIFIC` names those
+objects so the schema check can leave them out. Everything here is derived from the catalogue and can be
+rebuilt.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import sqlalchemy as sa
 from obert.storage.tables.base import UTCDateTime, metadata
 
 FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), rowid = doc_id
-TSV_COLUMN = "tsv"  # PostgreSQL: weighted tsvector of the same four fields
-TSV_INDEX = "ix_search_documents_tsv"
-BACKEND_SPECIFIC = frozenset({FTS_TABLE, TSV_COLUMN, TSV_INDEX})
+# PostgreSQL: TSV_TABLE (doc_id, tsv), the weighted tsvector of the same four fields. Kept out of
+# search_documents so that counting, filtering and ordering read narrow rows, not kilobytes of vectors.
+TSV_TABLE = "search_tsv"
+TSV_COLUMN = "tsv"
+TSV_INDEX = "ix_search_tsv_tsv"
+BACKEND_SPECIFIC = frozenset({FTS_TABLE, TSV_TABLE, TSV_INDEX})
 
 
 def is_backend_specific(name: str | None) -> bool:
@@ -43,4 +47,13 @@ search_facets = sa.Table(
     sa.Column("value", sa.String(200), primary_key=True),
     sa.Column("lang", sa.String(8), primary_key=True),  # "" except for keywords, which are per language
     sa.Index("ix_search_facets_facet_value", "facet", "value", "doc_id"),
+)
+
+# One row (id 1) whose version changes with every change of the index, in the same transaction: answers
+# cached under a version (obert.search.cache) are right for as long as it stays the same.
+search_state = sa.Table(
+    "search_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.String(32), nullable=False),
 )

@@ -1,0 +1,81 @@
+"""Counts and facet counts of browsing queries (filters, no words), kept between requests.
+
+Browsing the whole catalogue or one theme costs the database a pass over a large share of it, and
+everybody asks the same few such questions. Their answers are kept here under the index's version: a
+random token that every change of the index replaces in the same transaction, so a cached answer is
+found only while the index is exactly as it was when the answer was computed, in every process.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from obert.storage.tables.search import search_state
+
+MAX_ENTRIES = 1024  # a few hundred bytes each: theme and publisher pages times a few kinds of viewer
+
+Answer = tuple[int, dict[str, list[tuple[str, int]]]]
+
+
+class _Answers:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[Hashable, Answer] = OrderedDict()
+
+    def get(self, key: Hashable) -> Answer | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, answer: Answer) -> None:
+        with self.lock:
+            self.entries[key] = answer
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+
+# One cache per engine (one database): tests and tools open several in one process.
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, _Answers] = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def version(conn: Connection) -> str | None:
+    """The index's current version (None in a database whose index has none yet)."""
+    return conn.execute(sa.select(search_state.c.version).where(search_state.c.id == 1)).scalar()
+
+
+def changed(conn: Connection) -> None:
+    """Mark the index changed: answers cached so far stop being found once this transaction commits."""
+    conn.execute(search_state.update().where(search_state.c.id == 1).values(version=uuid.uuid4().hex))
+
+
+def lookup(conn: Connection, key: Hashable) -> Answer | None:
+    return _answers(conn).get(key)
+
+
+def keep(conn: Connection, key: Hashable, answer: Answer) -> None:
+    _answers(conn).put(key, answer)
+
+
+def forget(engine: Engine) -> None:
+    """Drop every answer kept for `engine`'s database (benchmarks measure the uncached cost with it)."""
+    with _GUARD:
+        _BY_ENGINE.pop(engine, None)
+
+
+def _answers(conn: Connection) -> _Answers:
+    with _GUARD:
+        answers = _BY_ENGINE.get(conn.engine)
+        if answers is None:
+            answers = _BY_ENGINE[conn.engine] = _Answers()
+        return answers
