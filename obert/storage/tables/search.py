@@ -18,7 +18,10 @@ FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), r
 TSV_TABLE = "search_tsv"
 TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_tsv_tsv"
-BACKEND_SPECIFIC = frozenset({FTS_TABLE, TSV_TABLE, TSV_INDEX})
+# 0005 kept the vectors on search_documents (column `tsv`, GIN index below); 0010 emptied that column and
+# left it for old processes during the upgrade. A later release drops both.
+LEGACY_TSV_INDEX = "ix_search_documents_tsv"
+BACKEND_SPECIFIC = frozenset({FTS_TABLE, TSV_TABLE, TSV_INDEX, TSV_COLUMN, LEGACY_TSV_INDEX})
 
 
 def is_backend_specific(name: str | None) -> bool:
