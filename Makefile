@@ -46,7 +46,7 @@ typecheck:
 	$(BIN)/mypy
 
 pytest:
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist worksteal
 
 # Re-extract interface strings after changing templates or code, then translate the new entries.
 messages:

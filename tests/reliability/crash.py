@@ -187,7 +187,7 @@ def run(
 
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "run":
-        iterations = int(os.environ.get("OBERT_CRASH_ITERATIONS", "15"))
+        iterations = int(os.environ.get("OBERT_CRASH_ITERATIONS", "6"))
         report = run(Path(argv[2]), iterations, progress=True)
         print(
             f"{report.iterations} kills ({report.killed_in_start_up} during start-up) in "

@@ -11,7 +11,7 @@ from tests.reliability.crash import run
 
 
 def test_kill_9_at_random_moments_leaves_a_consistent_data_dir(tmp_path: Path) -> None:
-    iterations = int(os.environ.get("OBERT_CRASH_ITERATIONS", "15"))
+    iterations = int(os.environ.get("OBERT_CRASH_ITERATIONS", "6"))
     report = run(tmp_path / "data", iterations)
     assert report.failures == []
     assert report.iterations == iterations

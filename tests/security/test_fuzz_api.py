@@ -30,8 +30,8 @@ from obert.settings import Settings
 from tests.conftest import POSTGRES_URL
 from tests.security.world import build_world
 
-EXAMPLES = 150
-EXAMPLES_POSTGRES = 15  # the same operations again: a few examples find the backend's own failures
+EXAMPLES = 60
+EXAMPLES_POSTGRES = 5  # the same operations again: a few examples find the backend's own failures
 
 
 def _fuzz_target(database: str) -> tuple[schemathesis.Schema, dict[str, str]]:
