@@ -32,13 +32,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from obert.auth import SYSTEM
 from obert.auth.users import create_token, create_user
-from obert.catalog import datasets, organizations, resources
-from obert.catalog.common import validated
-from obert.catalog.models import DatasetInput, OrganizationInput
-from obert.demo import FILES, catalog_settings, demo_catalog, load_demo
-from obert.portal import Portal, build_portal
+from obert.demo import catalog_settings, load_demo
+from obert.portal import build_portal
 from obert.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -161,10 +157,7 @@ class Cluster:
         )
         portal = build_portal(settings)
         try:
-            if self.light:
-                _load_light(portal)
-            else:
-                load_demo(portal)
+            load_demo(portal, only=LIGHT if self.light else None)
             password = secrets.token_urlsafe(16)
             create_user(store=portal.store, name="loadtest", password=password, sysadmin=True)
             self.token = create_token(store=portal.store, user_ref="loadtest", name="load").secret
@@ -248,35 +241,6 @@ LIGHT = {
     "bicing-estacions": "bicing-estacions-geojson",
     "pad-dimensions": "taula-dimensions-padro",
 }
-
-
-def _load_light(portal: Portal) -> None:
-    """Part of the demo catalogue: every publisher, and the datasets of LIGHT with one table each."""
-    catalog = demo_catalog()
-    for org in catalog["organizations"]:
-        organizations.create_organization(
-            store=portal.store, actor=SYSTEM, data=validated(OrganizationInput, org)
-        )
-    for entry in catalog["datasets"]:
-        if entry["name"] not in LIGHT:
-            continue
-        (kept,) = [dict(r) for r in entry["resources"] if r["name"] == LIGHT[entry["name"]]]
-        filename = kept.pop("file")
-        data = validated(DatasetInput, {**entry, "resources": [kept]})
-        dataset = datasets.create_dataset(store=portal.store, actor=SYSTEM, data=data)
-        resource = dataset.resources[0]
-        with (FILES / filename).open("rb") as stream:
-            resources.attach_upload(
-                store=portal.store,
-                files=portal.files,
-                actor=SYSTEM,
-                ref=resource.id,
-                filename=filename,
-                stream=stream,
-                max_bytes=portal.settings.max_upload_bytes,
-                queue_ingest=False,
-            )
-        portal.ingester.ingest_resource(resource_id=resource.id, created_by=SYSTEM.user_id)
 
 
 def _libpq(url: str) -> str:

@@ -65,11 +65,12 @@ def append(
     object_id: str,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Append one row, inside the caller's transaction so the change and its record commit together."""
     conn.execute(
         sa.insert(activity).values(
-            at=datetime.now(UTC),
+            at=at or datetime.now(UTC),
             actor_id=actor_id,
             action=action,
             object_type=object_type,

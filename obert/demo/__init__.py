@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +41,32 @@ def catalog_settings() -> dict[str, Any]:
     }
 
 
-def load_demo(portal: Portal) -> str:
-    """Publish the demo catalogue once; running it again on a loaded portal changes nothing."""
+def load_demo(portal: Portal, *, only: Mapping[str, str] | None = None) -> str:
+    """Publish the demo catalogue once; running it again on a loaded portal changes nothing.
+
+    `only` (dataset name → the one resource name to keep) loads every publisher but just those datasets,
+    each with that resource: the load benchmark's smaller catalogue.
+    """
+    catalog = demo_catalog()
+    entries = _entries(catalog, only)
     existing: Page[Any] = datasets.list_datasets(store=portal.store, actor=SYSTEM, limit=1)
     if existing.count:
-        made = _ingest_tables(portal)  # a catalogue loaded before the datastore existed gets its tables
+        made = _ingest_tables(portal, entries)  # a catalogue loaded before the datastore existed
         return f"already loaded ({existing.count} datasets)" + (f", {made} tables ingested" if made else "")
-    catalog = demo_catalog()
     for org in catalog["organizations"]:
         organizations.create_organization(
             store=portal.store, actor=SYSTEM, data=validated(OrganizationInput, org)
         )
     files_loaded = 0
-    for entry in catalog["datasets"]:
-        files = [res.pop("file", None) for res in entry.get("resources", [])]
+    for entry in entries:
+        resources_in = [{k: v for k, v in res.items() if k != "file"} for res in entry["resources"]]
         dataset = datasets.create_dataset(
-            store=portal.store, actor=SYSTEM, data=validated(DatasetInput, entry)
+            store=portal.store,
+            actor=SYSTEM,
+            data=validated(DatasetInput, {**entry, "resources": resources_in}),
         )
-        for resource, filename in zip(dataset.resources, files, strict=True):
+        for resource, res in zip(dataset.resources, entry["resources"], strict=True):
+            filename = res.get("file")
             if filename is None:
                 continue
             with (FILES / filename).open("rb") as stream:
@@ -72,12 +81,21 @@ def load_demo(portal: Portal) -> str:
                     queue_ingest=False,
                 )
             files_loaded += 1
-    tables = _ingest_tables(portal)
+    tables = _ingest_tables(portal, entries)
     publishers = len(catalog["organizations"])
-    return (
-        f"{len(catalog['datasets'])} datasets, {files_loaded} files and {tables} tables "
-        f"from {publishers} publishers"
-    )
+    return f"{len(entries)} datasets, {files_loaded} files and {tables} tables from {publishers} publishers"
+
+
+def _entries(catalog: dict[str, Any], only: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    """The catalogue's datasets (all of them, or those of `only` with their one chosen resource)."""
+    entries = [{**e, "resources": list(e.get("resources", []))} for e in catalog["datasets"]]
+    if only is None:
+        return entries
+    return [
+        {**e, "resources": [r for r in e["resources"] if r["name"] == only[e["name"]]]}
+        for e in entries
+        if e["name"] in only
+    ]
 
 
 # The demo's one held table is the municipal markets' facility record: its addresses and descriptions are
@@ -103,14 +121,14 @@ def _release(portal: Portal, resource_id: str, number: int, findings: dict[str, 
 PEOPLE_TABLES = {"pad-niv-educa-sexe-2023": ("Valor",)}
 
 
-def _ingest_tables(portal: Portal) -> int:
+def _ingest_tables(portal: Portal, entries: list[dict[str, Any]]) -> int:
     """Ingest every tabular demo file now (they are small), so the demo serves each table at once.
 
     Runs the job's own ingest routine; a table already made from the same bytes is left as it is.
     """
     made = 0
-    for entry in demo_catalog()["datasets"]:
-        for res in entry.get("resources", []):
+    for entry in entries:
+        for res in entry["resources"]:
             if not res.get("file") or not is_tabular(res["file"]):
                 continue
             resource = resources.get_resource(store=portal.store, actor=SYSTEM, ref=res["name"])

@@ -9,9 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from obert.auth import audit
 from obert.catalog.rows import resource_from_row
 from obert.ingest.schema_diff import Columns, changes_json, compare_columns
-from obert.storage.tables.catalog import activity, datasets, resources
+from obert.storage.tables.catalog import datasets, resources
 
 OBJECT_TYPE = "resource_version"
 
@@ -37,18 +38,16 @@ def announce(
         return
     resource = resource_from_row(row, row.dataset_name)
     changes = compare_columns(previous, columns) if previous is not None else []
-    conn.execute(
-        sa.insert(activity).values(
-            at=now,
-            actor_id=actor_id,
-            action="create",
-            object_type=OBJECT_TYPE,
-            object_id=resource_id,
-            before=None,
-            after={
-                "resource": resource.model_dump(mode="json"),
-                "version": number,
-                "schema_changes": changes_json(changes),
-            },
-        )
+    audit.append(
+        conn,
+        at=now,
+        actor_id=actor_id,
+        action="create",
+        object_type=OBJECT_TYPE,
+        object_id=resource_id,
+        after={
+            "resource": resource.model_dump(mode="json"),
+            "version": number,
+            "schema_changes": changes_json(changes),
+        },
     )

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-import sqlalchemy as sa
 
-from obert.auth import Actor
+from obert.auth import Actor, audit
 from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.resources import get_resource
 from obert.errors import Conflict, FieldError, Invalid, NotFound
@@ -23,7 +22,6 @@ from obert.ingest.service import Ingester, IngestOutcome
 from obert.ingest.versions import HELD, Version, list_versions, pending_holds, publish_held
 from obert.privacy import Override, apply_transforms, plan_from_json
 from obert.privacy.plans import plan_to_json
-from obert.storage.tables.catalog import activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +136,12 @@ def _audit(
     ingester: Ingester, actor: Actor, held: HeldVersion, *, action: str, after: dict[str, Any]
 ) -> None:
     with ingester.store.begin() as conn:
-        conn.execute(
-            sa.insert(activity).values(
-                at=datetime.now(UTC),
-                actor_id=actor.user_id,
-                action=action,
-                object_type="resource",
-                object_id=held.resource_id,
-                before={"version": held.version.number, "findings": held.findings.get("decision")},
-                after=after,
-            )
+        audit.append(
+            conn,
+            actor_id=actor.user_id,
+            action=action,
+            object_type="resource",
+            object_id=held.resource_id,
+            before={"version": held.version.number, "findings": held.findings.get("decision")},
+            after=after,
         )

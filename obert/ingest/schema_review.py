@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from obert.auth import Actor
+from obert.auth import Actor, audit
 from obert.errors import Conflict, FieldError, Invalid
 from obert.ingest.gate import SCHEMA_CHANGE
 from obert.ingest.review import HeldVersion, held_version
 from obert.ingest.service import Ingester
 from obert.ingest.versions import HELD, Version, clear_hold, pending_holds, report_key
-from obert.storage.tables.catalog import activity
 
 MAX_COMMENT = 2000
 
@@ -75,14 +72,12 @@ def _audit(
     published: bool,
 ) -> None:
     with ingester.store.begin() as conn:
-        conn.execute(
-            sa.insert(activity).values(
-                at=datetime.now(UTC),
-                actor_id=actor.user_id,
-                action="schema.accept",
-                object_type="resource",
-                object_id=held.resource_id,
-                before={"version": held.version.number, "changes": findings.get("changes", [])},
-                after={"comment": comment, "published": published},
-            )
+        audit.append(
+            conn,
+            actor_id=actor.user_id,
+            action="schema.accept",
+            object_type="resource",
+            object_id=held.resource_id,
+            before={"version": held.version.number, "changes": findings.get("changes", [])},
+            after={"comment": comment, "published": published},
         )

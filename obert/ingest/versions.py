@@ -14,13 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from obert.auth import audit
 from obert.errors import Conflict
 from obert.ingest.announce import announce
 from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
 from obert.ingest.schema_diff import columns_of
 from obert.storage import Store
-from obert.storage.tables.catalog import activity
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 
 READY = "ready"
@@ -254,16 +254,14 @@ def drop_current(store: Store, *, resource_id: str, actor_id: str | None) -> Ver
             .where(datastore_tables.c.resource_id == resource_id)
             .values(current_version_id=None, primary_key=None, last_error=None, updated_at=now)
         )
-        conn.execute(
-            sa.insert(activity).values(
-                at=now,
-                actor_id=actor_id,
-                action="datastore-delete",
-                object_type="resource",
-                object_id=resource_id,
-                before={"version": state.current.number, "primary_key": list(state.primary_key)},
-                after=None,
-            )
+        audit.append(
+            conn,
+            at=now,
+            actor_id=actor_id,
+            action="datastore-delete",
+            object_type="resource",
+            object_id=resource_id,
+            before={"version": state.current.number, "primary_key": list(state.primary_key)},
         )
     return state.current
 

@@ -38,6 +38,9 @@ MEDIA_TYPES = {
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=2**31 - 1, description="version number (default: the current one)")
 ]
+TextQuery = Annotated[str | None, Query(description="text to find in any text column")]
+# Declared for the docs only: the filters are read from the whole query string (parse_filters).
+FiltersQuery = Annotated[str | None, Query(description="JSON filters (see the description)")]
 FILTER_HELP = (
     " Filter with `col=value` (repeat for any of several values), `col__gte=`, `col__gt=`, `col__lte=`, "
     "`col__lt=` (ranges), `col__contains=` (text, case and accents ignored), `col__in=a,b`, or "
@@ -178,14 +181,14 @@ def rows(
     actor: ActorDep,
     resource: str,
     version: VersionQuery = None,
-    q: Annotated[str | None, Query(description="text to find in any text column")] = None,
+    q: TextQuery = None,
     fields: Annotated[str | None, Query(description="columns to return, comma-separated")] = None,
     sort: Annotated[str | None, Query(description="columns, comma-separated; -col sorts descending")] = None,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     cursor: Annotated[str | None, Query(description="the `next` value of the previous page")] = None,
     count: Annotated[bool, Query(description="count the matching rows (false is faster)")] = True,
-    filters: Annotated[str | None, Query(description="JSON filters (see the description)")] = None,
+    filters: FiltersQuery = None,
 ) -> Response:
     if cursor:
         version, offset = decode_cursor(cursor)

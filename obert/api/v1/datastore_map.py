@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from obert.api.v1.datastore import FILTER_HELP, VersionQuery
+from obert.api.v1.datastore import FILTER_HELP, FiltersQuery, TextQuery, VersionQuery
 from obert.api.v1.datastore_params import parse_filters, split_list
 from obert.deps import ActorDep, PortalDep
 from obert.ingest import table_map
@@ -27,14 +27,14 @@ def features(
     actor: ActorDep,
     resource: str,
     version: VersionQuery = None,
-    q: Annotated[str | None, Query(description="text to find in any text column")] = None,
+    q: TextQuery = None,
     fields: Annotated[
         str | None, Query(description="properties of each feature, comma-separated (default: main fields)")
     ] = None,
     limit: Annotated[
         int | None, Query(ge=0, description="at most this many (default: the site's cap)")
     ] = None,
-    filters: Annotated[str | None, Query(description="JSON filters (see the description)")] = None,
+    filters: FiltersQuery = None,
 ) -> Response:
     cap = portal.settings.map_max_points
     found = table_map.table_points(

@@ -24,6 +24,19 @@ from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from tests.conftest import POSTGRES_URL
 
+# Barcelona's municipal markets, as records for datastore_create.
+MARKETS = [
+    {"codi": 1, "mercat": "La Boqueria", "districte": "Ciutat Vella", "parades": 206},
+    {"codi": 2, "mercat": "Sant Antoni", "districte": "Eixample", "parades": 233},
+    {"codi": 3, "mercat": "La Barceloneta", "districte": "Ciutat Vella", "parades": 32},
+]
+FIELDS = [
+    {"id": "codi", "type": "int"},
+    {"id": "mercat", "type": "text"},
+    {"id": "districte", "type": "text"},
+    {"id": "parades", "type": "int"},
+]
+
 
 @dataclass(frozen=True)
 class Server:

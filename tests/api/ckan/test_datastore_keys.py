@@ -11,19 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from obert.storage.tables.catalog import activity
-from tests.api.ckan.conftest import Server
-
-MARKETS = [
-    {"codi": 1, "mercat": "La Boqueria", "districte": "Ciutat Vella", "parades": 206},
-    {"codi": 2, "mercat": "Sant Antoni", "districte": "Eixample", "parades": 233},
-    {"codi": 3, "mercat": "La Barceloneta", "districte": "Ciutat Vella", "parades": 32},
-]
-FIELDS = [
-    {"id": "codi", "type": "int"},
-    {"id": "mercat", "type": "text"},
-    {"id": "districte", "type": "text"},
-    {"id": "parades", "type": "int"},
-]
+from tests.api.ckan.conftest import FIELDS, MARKETS, Server
 
 
 @pytest.fixture(scope="module")

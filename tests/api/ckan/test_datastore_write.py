@@ -7,19 +7,7 @@ import pytest
 
 from obert.auth import SYSTEM
 from obert.ingest.small_counts import set_protection
-from tests.api.ckan.conftest import Server
-
-MARKETS = [
-    {"codi": 1, "mercat": "La Boqueria", "districte": "Ciutat Vella", "parades": 206},
-    {"codi": 2, "mercat": "Sant Antoni", "districte": "Eixample", "parades": 233},
-    {"codi": 3, "mercat": "La Barceloneta", "districte": "Ciutat Vella", "parades": 32},
-]
-FIELDS = [
-    {"id": "codi", "type": "int"},
-    {"id": "mercat", "type": "text"},
-    {"id": "districte", "type": "text"},
-    {"id": "parades", "type": "int"},
-]
+from tests.api.ckan.conftest import FIELDS, MARKETS, Server
 
 
 @pytest.fixture(scope="module")
