@@ -55,9 +55,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    """Test settings; a module or test changes some with `pytest.mark.settings(name=value, ...)`."""
+    overrides: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("settings"))):
+        overrides.update(marker.kwargs)
     return Settings(
-        mode="test", data_dir=tmp_path / "data", database_url=database_url, base_url="http://testserver"
+        mode="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        base_url="http://testserver",
+        **overrides,
     )
 
 

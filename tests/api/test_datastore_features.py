@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from obert.demo import FILES
-from obert.settings import Settings
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
 
 CAP = 5000
@@ -25,15 +24,7 @@ BCN = {"lon": (2.05, 2.23), "lat": (41.31, 41.47)}
 ED50 = "http://www.opengis.net/def/crs/EPSG/0/23031"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        map_max_points=CAP,
-    )
+pytestmark = pytest.mark.settings(map_max_points=CAP)
 
 
 def _table(client: TestClient, admin: dict[str, str], name: str, path: Path, **resource: Any) -> str:

@@ -11,21 +11,10 @@ from fastapi.testclient import TestClient
 
 from obert.auth.users import create_token, create_user, set_membership
 from obert.portal import Portal
-from obert.settings import Settings
 from tests.conftest import bearer
 from tests.harvest.servers import FakeCkan, Server, serve
 
-
-@pytest.fixture
-def settings(tmp_path: Any, database_url: str) -> Settings:
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        http_allowlist="127.0.0.1",
-        harvest_requests_per_second=1000,
-    )
+pytestmark = pytest.mark.settings(http_allowlist="127.0.0.1", harvest_requests_per_second=1000)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from obert.auth.users import create_token, create_user
 from obert.demo import FILES
 from obert.notify import webhooks
-from obert.settings import Settings
 from obert.storage.tables.catalog import activity
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
 from tests.api.test_personal_data_gate import _people_csv
@@ -60,15 +59,7 @@ def _with_source(rows: Rows) -> Rows:
     return [[*rows[0], "font"], *([*r, "Agència de Salut Pública"] for r in rows[1:])]
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        http_allowlist="127.0.0.1",  # the webhook receiver
-    )
+pytestmark = pytest.mark.settings(http_allowlist="127.0.0.1")  # the webhook receiver
 
 
 @pytest.fixture

@@ -23,17 +23,7 @@ from obert.storage.tables.transparency import subscriptions
 from tests.conftest import bearer, dataset_payload
 from tests.receiver import Receiver, receiver
 
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        http_allowlist="127.0.0.1",
-        webhook_disable_after=3,
-    )
+pytestmark = pytest.mark.settings(http_allowlist="127.0.0.1", webhook_disable_after=3)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,22 +8,11 @@ from fastapi.testclient import TestClient
 
 from obert.jobs import list_jobs, tick
 from obert.portal import Portal
-from obert.settings import Settings
 from obert.watch.links import link_status
 from tests.conftest import dataset_payload
 from tests.receiver import Receiver, receiver
 
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        http_allowlist="127.0.0.1",
-        linkcheck_timeout_seconds=0.5,
-    )
+pytestmark = pytest.mark.settings(http_allowlist="127.0.0.1", linkcheck_timeout_seconds=0.5)
 
 
 @pytest.fixture

@@ -4,29 +4,17 @@ languages, behind sign-in, membership and the CSRF check."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from obert.portal import Portal
-from obert.settings import Settings
 from tests.harvest.servers import FakeCkan, Server, serve
 from tests.security.world import World, csrf_of, login
 
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    # The fake CKAN listens on 127.0.0.1, which outbound HTTP may only reach when allow-listed.
-    return Settings(
-        mode="test",
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        base_url="http://testserver",
-        http_allowlist="127.0.0.1",
-        harvest_requests_per_second=1000,
-    )
+# The fake CKAN listens on 127.0.0.1, which outbound HTTP may only reach when allow-listed.
+pytestmark = pytest.mark.settings(http_allowlist="127.0.0.1", harvest_requests_per_second=1000)
 
 
 @pytest.fixture
