@@ -1,31 +1,35 @@
 """Which versions of a dataset's tables are held back, for the people of its organisation to see.
 
 Reading is wider than acting: any member of the dataset's organisation may see what held a version back
-(the findings hold masked examples only), while releasing one stays with editors (`obert.ingest.review`).
+(the findings hold masked examples only), while releasing one stays with editors (`obert.ingest.review`
+for personal data, `obert.ingest.schema_review` for changed columns).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset
 from obert.errors import Forbidden
-from obert.ingest.gate import PERSONAL_DATA
+from obert.ingest.gate import PERSONAL_DATA, SCHEMA_CHANGE
 from obert.ingest.review import HeldVersion
-from obert.ingest.versions import HELD, pending_holds, version_from_row
+from obert.ingest.versions import HELD, Version, pending_holds, report_key, version_from_row
 from obert.storage import Store
 from obert.storage.tables.datastore import resource_versions
 
 
 @dataclass(frozen=True, slots=True)
 class HeldOfDataset:
-    """Held versions of one dataset, newest first, and whether the actor may release them."""
+    """Held versions of one dataset, newest first, and whether the actor may release them: those waiting
+    for the personal-data review (`versions`, findings from the scan) and those waiting for their changed
+    columns to be accepted (`schema_changes`, findings from the comparison). A version can be in both."""
 
     versions: list[HeldVersion]
     can_release: bool
+    schema_changes: list[HeldVersion] = field(default_factory=list)
 
 
 def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfDataset:
@@ -43,10 +47,16 @@ def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfData
             .where(resource_versions.c.resource_id.in_(ids), resource_versions.c.state == HELD)
             .order_by(resource_versions.c.created_at.desc(), resource_versions.c.number.desc())
         ).all()
-    held = [
-        v for v in map(version_from_row, rows) if PERSONAL_DATA in pending_holds(v) and "privacy" in v.report
-    ]
+    held = list(map(version_from_row, rows))
     return HeldOfDataset(
-        [HeldVersion(v.resource_id, v, dict(v.report.get("privacy") or {})) for v in held],
-        actor.can_edit_in(org_id),
+        _waiting_for(held, PERSONAL_DATA), actor.can_edit_in(org_id), _waiting_for(held, SCHEMA_CHANGE)
     )
+
+
+def _waiting_for(versions: list[Version], reason: str) -> list[HeldVersion]:
+    key = report_key(reason)
+    return [
+        HeldVersion(v.resource_id, v, dict(v.report[key]))
+        for v in versions
+        if reason in pending_holds(v) and key in v.report
+    ]

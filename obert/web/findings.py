@@ -1,5 +1,5 @@
-"""What the publisher pages show about a dataset's problems: the personal data that held a table version
-back, and the metadata quality score with what to fix first and which links fail.
+"""What the publisher pages show about a dataset's problems: the personal data or changed columns that held
+a table version back, and the metadata quality score with what to fix first and which links fail.
 
 Data first, render second: these functions call the same domain services as the JSON API
 (`obert.ingest.held`, `obert.quality.service`, `obert.watch.links`) and shape their answers for templates.
@@ -12,8 +12,10 @@ from typing import Any
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset, Resource
+from obert.ingest.gate import PERSONAL_DATA
 from obert.ingest.held import held_versions
 from obert.ingest.review import HeldVersion
+from obert.ingest.versions import pending_holds
 from obert.portal import Portal
 from obert.quality.links import LinkStatus
 from obert.quality.metrics import MAX_POINTS
@@ -67,6 +69,24 @@ class HeldView:
 
 
 @dataclass(frozen=True, slots=True)
+class SchemaHeldView:
+    """A version held back because columns of the table served now were dropped, renamed or retyped."""
+
+    resource_id: str
+    resource_name: str
+    resource_title: dict[str, str]
+    number: int
+    row_count: int
+    compared_with: int | None
+    changes: list[dict[str, Any]]  # as obert.ingest.schema_diff.changes_json, additions included
+    personal_data_too: bool  # the personal-data review must release it as well
+
+    @property
+    def anchor(self) -> str:
+        return f"columns-{self.resource_name}-{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
 class Advice:
     metric: str
     gain: int
@@ -95,6 +115,7 @@ class Findings:
     held: list[HeldView] = field(default_factory=list)
     can_see_held: bool = False
     can_release: bool = False
+    schema_held: list[SchemaHeldView] = field(default_factory=list)
 
 
 def dataset_findings(*, portal: Portal, actor: Actor, dataset: Dataset, links: LinkStatus) -> Findings:
@@ -106,7 +127,8 @@ def dataset_findings(*, portal: Portal, actor: Actor, dataset: Dataset, links: L
     held = held_versions(store=portal.store, actor=actor, dataset=dataset)
     by_id = {r.id: r for r in dataset.resources}
     views = [_held_view(h, by_id[h.resource_id]) for h in held.versions if h.resource_id in by_id]
-    return Findings(quality, views, True, held.can_release)
+    schema = [_schema_view(h, by_id[h.resource_id]) for h in held.schema_changes if h.resource_id in by_id]
+    return Findings(quality, views, True, held.can_release, schema)
 
 
 def _quality(portal: Portal, actor: Actor, dataset: Dataset, links: LinkStatus) -> QualityView:
@@ -154,6 +176,20 @@ def _held_view(held: HeldVersion, resource: Resource) -> HeldView:
         sampled=bool(scan.get("sampled")),
         findings=findings,
         columns=[ColumnChoice(n, suggested.get(n, "keep"), n in flagged) for n in names],
+    )
+
+
+def _schema_view(held: HeldVersion, resource: Resource) -> SchemaHeldView:
+    compared_with = held.findings.get("compared_with")
+    return SchemaHeldView(
+        resource_id=held.resource_id,
+        resource_name=resource.name,
+        resource_title=dict(resource.title),
+        number=held.version.number,
+        row_count=held.version.row_count,
+        compared_with=int(compared_with) if compared_with is not None else None,
+        changes=[dict(c) for c in held.findings.get("changes") or []],
+        personal_data_too=PERSONAL_DATA in pending_holds(held.version),
     )
 
 

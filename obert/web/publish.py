@@ -309,7 +309,8 @@ def dataset_page(
 
 
 # What a release from the page did, as the query of the page it redirects to.
-RELEASE_NOTICES = ("published", "held", "overridden")
+# personal data: published, held, overridden; changed columns: columns (published), columns_held
+RELEASE_NOTICES = ("published", "held", "overridden", "columns", "columns_held")
 
 
 @dataclass(frozen=True, slots=True)

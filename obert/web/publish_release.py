@@ -1,9 +1,10 @@
-"""Releasing a table version the personal-data gate held back, from the dataset's publisher page.
+"""Releasing a held table version from the dataset's publisher page.
 
-Two forms per held version: transform columns (a new version, scanned again) or publish it as it is
-under a justified override. Both call the services behind the JSON API (`obert.ingest.review`), which
-check that the actor edits the dataset's organisation and write the activity log; a refused release
-shows the dataset page again with the reason inside the form that was sent.
+A version the personal-data gate held has two forms: transform columns (a new version, scanned again) or
+publish it as it is under a justified override. A version held for changed columns has one: accept the
+changes, with an optional note. All call the services behind the JSON API (`obert.ingest.review`,
+`obert.ingest.schema_review`), which check that the actor edits the dataset's organisation and write the
+activity log; a refused release shows the dataset page again with the reason inside the form that was sent.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from obert.catalog.models import Dataset
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, ObertError, Unauthorized
 from obert.i18n import translations
-from obert.ingest import review
+from obert.ingest import review, schema_review
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
-from obert.web.findings import HeldView, dataset_findings, plan_from_choices
+from obert.web.findings import Findings, HeldView, SchemaHeldView, dataset_findings, plan_from_choices
 from obert.web.forms import dataset_to_form, redirect
 from obert.web.publish import ReleaseProblem, dataset_page
 
@@ -105,8 +106,48 @@ def override(
     return _back(request, dataset, "overridden", version.number)
 
 
-def _held(portal: Portal, actor: Actor, ref: str, resource: str, number: int) -> tuple[Dataset, HeldView]:
-    """The dataset and its held version; NotFound when either is not there for this actor."""
+@router.post(BASE + "/accept-columns", dependencies=[CsrfDep])
+def accept_columns(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    ref: str,
+    resource: str,
+    number: int,
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Accept the dropped, renamed or retyped columns of a held version; it is published unless the
+    personal-data gate still holds it."""
+    staff(actor)
+    dataset, findings = _findings(portal, actor, ref, resource, number)
+    held = next(
+        (
+            h
+            for h in findings.schema_held
+            if h.number == number and resource in (h.resource_id, h.resource_name)
+        ),
+        None,
+    )
+    if held is None:
+        raise NotFound(
+            f"dataset '{dataset.name}' has no version {number} of '{resource}' held for its columns"
+        )
+    try:
+        accepted = schema_review.accept_schema_change(
+            ingester=portal.ingester,
+            actor=actor,
+            ref=held.resource_id,
+            number=number,
+            comment=comment.strip() or None,
+        )
+    except (Invalid, Conflict) as exc:
+        return _refused(request, portal, actor, dataset, held, "columns", {"comment": comment}, exc)
+    done = "columns_held" if accepted.pending else "columns"
+    return _back(request, dataset, done, number, anchor="columns")
+
+
+def _findings(portal: Portal, actor: Actor, ref: str, resource: str, number: int) -> tuple[Dataset, Findings]:
+    """The dataset and its findings, for an actor who may release its held versions."""
     dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
     findings = dataset_findings(
         portal=portal, actor=actor, dataset=dataset, links=stored_statuses(store=portal.store)
@@ -117,6 +158,12 @@ def _held(portal: Portal, actor: Actor, ref: str, resource: str, number: int) ->
     elif not findings.can_release:
         # Checked before the form is read, so a member learns they may not act, not that a field is wrong.
         raise Forbidden("only editors and administrators of this dataset's organisation release versions")
+    return dataset, findings
+
+
+def _held(portal: Portal, actor: Actor, ref: str, resource: str, number: int) -> tuple[Dataset, HeldView]:
+    """The dataset and its version held for personal data; NotFound when either is not there for them."""
+    dataset, findings = _findings(portal, actor, ref, resource, number)
     for held in findings.held:
         if held.number == number and resource in (held.resource_id, held.resource_name):
             return dataset, held
@@ -128,7 +175,7 @@ def _refused(
     portal: Portal,
     actor: Actor,
     dataset: Dataset,
-    held: HeldView,
+    held: HeldView | SchemaHeldView,
     form: str,
     values: dict[str, str],
     exc: ObertError,
@@ -162,5 +209,5 @@ def _field(key: str) -> str:
     return key
 
 
-def _back(request: Request, dataset: Dataset, done: str, number: int) -> Response:
-    return redirect(request, f"/publish/dataset/{dataset.name}?done={done}&version={number}#privacy")
+def _back(request: Request, dataset: Dataset, done: str, number: int, *, anchor: str = "privacy") -> Response:
+    return redirect(request, f"/publish/dataset/{dataset.name}?done={done}&version={number}#{anchor}")

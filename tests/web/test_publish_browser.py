@@ -1,6 +1,6 @@
 """The publisher's pages in a real browser under the real Content-Security-Policy: sign in, create a
 draft, submit it; no script or style is blocked and nothing needs JavaScript. The pages pass axe, the
-personal-data desk included."""
+personal-data and changed-columns desks included."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from obert.auth import SYSTEM, Role
 from obert.auth.users import create_user, set_membership
 from obert.catalog.models import OrganizationInput
 from obert.catalog.organizations import create_organization
+from obert.ingest.local import ingest_local_file
 from obert.portal import Portal
 from obert.settings import Settings
 from tests.api.datastore_helpers import run_jobs
@@ -158,3 +159,47 @@ def test_releasing_a_held_table_in_a_browser_passes_axe(
     finally:
         context.close()
     assert problems == {}
+
+
+def test_accepting_changed_columns_in_a_browser_passes_axe(
+    live: str, database_url: str, browser: Browser, portal: Portal, tmp_path: Path
+) -> None:
+    """A second version of a table renames a column and drops another: the dataset page lists the
+    changes, passes axe, and the editor accepts them with the page's form."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for a browser walk-through")
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core/axe.min.js is missing: run `make static` (it runs npm ci) first")
+    first, second = tmp_path / "estacions.csv", tmp_path / "estacions-2.csv"
+    first.write_text("codi,barri,habitants\n1,Gràcia,120\n2,Sants,98\n", encoding="utf-8")
+    second.write_text("codi,nom_barri\n1,Gràcia\n2,Sants\n3,Horta\n", encoding="utf-8")
+    for path in (first, second):
+        ingest_local_file(
+            ingester=portal.ingester,
+            actor=SYSTEM,
+            path=path,
+            dataset="estacions",
+            resource="estacions-taula",
+            organization="bcn",
+        )
+    context = browser.new_context(bypass_csp=True)  # axe is injected inline
+    page = context.new_page()
+    try:
+        page.goto(f"{live}/en/login?next=/publish/dataset/estacions")
+        page.fill("#f-name", "editora")
+        page.fill("#f-password", "correct horse battery")
+        page.click("form.staff-form button[type=submit]")
+        changes = page.inner_text("#columns ul.changes")
+        assert "barri renamed to nom_barri" in changes and "habitants removed" in changes
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        )
+        page.locator("#columns").screenshot(path=str(tmp_path / "columns.png"))
+        page.fill("#columns textarea", "The census office renamed the column.")
+        page.click("#columns button[type=submit]")
+        assert "are accepted and it is published" in page.inner_text("#columns [role=status]")
+    finally:
+        context.close()
+    assert [(v["id"], v["nodes"][0]["html"][:120]) for v in result["violations"]] == []
