@@ -11,13 +11,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
-from obert.datastore.engine import file_key, quote_ident, translated
+from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.schema import Field, TableSchema
-from obert.datastore.tables import open_table
+from obert.datastore.tables import OpenTable, open_table
 from obert.errors import FieldError, Invalid
 
 MAX_LIMIT = 1000
@@ -132,26 +130,25 @@ def query_rows(
     if distinct:
         sql = _distinct_sql(chosen, cols, where, sort or [])
         count_sql = f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM t {where})"
-    version = file_key(path)
+    version = table.key
     page_key = (*version, sql, *(repr(p) for p in params), limit, offset)
-    cur = table.cursor()
     cached = _PAGES.get(page_key)
     with translated():
         if not isinstance(cached, PageRows):
-            raw = cur.execute(sql, [*params, limit, offset]).fetchall()
+            raw = table.cursor().execute(sql, [*params, limit, offset]).fetchall()
             names = [f.name for f in chosen]
             cached = PageRows([{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw])
             _PAGES.put(page_key, cached)
-        total = _count(cur, version, count_sql, params) if include_total else None
+        total = _count(table, count_sql, params) if include_total else None
     return RowsPage(fields=chosen, rows=list(cached.rows), total=total, cached=cached)
 
 
-def _count(cur: duckdb.DuckDBPyConnection, key: tuple[str, int, int], sql: str, params: list[object]) -> int:
-    cache_key = (*key, sql, *(repr(p) for p in params))
+def _count(table: OpenTable, sql: str, params: list[object]) -> int:
+    cache_key = (*table.key, sql, *(repr(p) for p in params))
     hit = _COUNTS.get(cache_key)
     if isinstance(hit, int):
         return hit
-    row = cur.execute(sql, params).fetchone()
+    row = table.cursor().execute(sql, params).fetchone()
     total = int(row[0]) if row else 0
     _COUNTS.put(cache_key, total)
     return total

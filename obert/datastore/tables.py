@@ -25,6 +25,7 @@ class OpenTable:
     path: Path
     schema: TableSchema
     con: duckdb.DuckDBPyConnection
+    key: tuple[str, int, int]  # file_key(path): what results computed from this version are cached under
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request: DuckDB connections are not shared across threads, cursors are cheap."""
@@ -55,7 +56,7 @@ def open_table(path: Path) -> OpenTable:
     except BaseException:
         con.close()
         raise
-    table = OpenTable(path=path, schema=schema, con=con)
+    table = OpenTable(path=path, schema=schema, con=con, key=key)
     with _lock:
         _cache[key] = table
         while len(_cache) > CACHE_SIZE:

@@ -72,6 +72,11 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         # Web threads share one file: a generous busy timeout beats "database is locked" errors.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":  # a file, pooled
+            # Keep a connection for each thread that may hold one (the web's thread pool has 40): past
+            # the default 5, busy moments opened a connection (four PRAGMAs) per request and closed it.
+            kwargs["pool_size"] = 40
+            kwargs["max_overflow"] = 20
     else:
         # JIT compiling pays off for long analytical queries; the catalogue's are short, and on a large
         # index the planner's estimates cross the JIT threshold and a 5 ms query spends 100 ms compiling.
