@@ -193,7 +193,12 @@ def rows(
     if cursor:
         version, offset = decode_cursor(cursor)
     table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        version=version,
+        details=False,
     )
     page = query_rows(
         table.path,
@@ -248,7 +253,12 @@ def aggregate_rows(
     filters: str | None = None,
 ) -> JSONResponse:
     table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        version=version,
+        details=False,
     )
     result = aggregate(
         table.path,
