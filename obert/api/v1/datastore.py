@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -16,7 +17,7 @@ from obert.api.v1.datastore_params import (
     parse_sort,
     split_list,
 )
-from obert.datastore import aggregate, export, query_rows, run_sql
+from obert.datastore import Field, aggregate, export, query_rows, run_sql
 from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT, dumps
 from obert.deps import ActorDep, PortalDep, WriterDep
@@ -51,6 +52,12 @@ FILTER_HELP = (
 
 def _fields(fields: list[Any]) -> list[dict[str, str]]:
     return [{"name": f.name, "type": f.type} for f in fields]
+
+
+@lru_cache(maxsize=1024)
+def _fields_json(fields: tuple[Field, ...]) -> bytes:
+    """The fields of a page as JSON: the same for every page of a table, so encoded once (~40 us)."""
+    return dumps(_fields(list(fields)))
 
 
 def _version_out(v: Version, current: bool) -> dict[str, Any]:
@@ -219,7 +226,7 @@ def rows(
     body = b"".join(
         (
             b'{"fields":',
-            dumps(_fields(page.fields)),
+            _fields_json(tuple(page.fields)),
             b',"data":',
             page.rows_json(),
             b',"count":',
