@@ -36,6 +36,16 @@ _cache: OrderedDict[tuple[str, int, int], OpenTable] = OrderedDict()
 _lock = threading.Lock()
 
 
+def cached_table(path: Path) -> OpenTable | None:
+    """The open table for `path` if it is open already (a stat, no DuckDB work); else None."""
+    try:
+        key = file_key(path)
+    except FileNotFoundError:
+        return None
+    with _lock:
+        return _cache.get(key)
+
+
 def open_table(path: Path) -> OpenTable:
     """The cached open table for `path`, exposing it as the view ``t`` (with ``file_row_number``)."""
     try:
