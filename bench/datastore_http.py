@@ -238,8 +238,10 @@ def measure(
     *,
     env: dict[str, str] | None = None,
     duration: float | None = None,
+    code: Path = ROOT,
 ) -> Figures:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+    # Run from the source tree served: `python -c` puts the working directory first on sys.path.
+    proc = subprocess.Popen(cmd, cwd=code, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
     try:
         wait_up(urls[0], proc, check)
         for url in urls[:10]:  # warm-up: every district once (and a check of what comes back)
@@ -372,7 +374,9 @@ def main() -> None:
     if args.before_code:
         old_env = {**env, "PYTHONPATH": str(args.before_code)}
         old_serve = [sys.executable, "-c", SERVE_BEFORE, str(port)]
-        before = measure("obert-old", old_serve, district_urls, args, '"count"', env=old_env)
+        before = measure(
+            "obert-old", old_serve, district_urls, args, '"count"', env=old_env, code=args.before_code
+        )
         print(before.line() + f"  (served from {args.before_code}: 1 process, access log off)")
     obert = measure("obert", serve, district_urls, args, '"count"', env={**env, "PYTHONPATH": str(ROOT)})
     print(obert.line() + f"  ({how})")
