@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -24,7 +25,7 @@ from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
 from obert.harvest.models import SourceType
 from obert.ingest.local import LocalIngest, ingest_local_file
-from obert.portal import build_portal
+from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
 from obert.storage.backup import create_backup
@@ -55,10 +56,22 @@ def _settings(**overrides: object) -> Settings:
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port (default OBERT_PORT or 8000)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="web processes (default OBERT_WORKERS or 1)")
+    ] = None,
 ) -> None:
-    """Serve the portal with whatever OBERT_DATA_DIR holds."""
+    """Serve the portal with whatever OBERT_DATA_DIR holds.
+
+    With several workers, each process answers requests on the same port (and runs OBERT_JOB_THREADS job
+    threads of its own); without OBERT_REDIS_URL each one counts request budgets on its own."""
     settings = _settings()
-    _run(settings, host or settings.host, port or settings.port)
+    _run(settings, host or settings.host, port or settings.port, workers=workers or settings.workers)
+
+
+def web_app() -> FastAPI:
+    """The application of one web process of `obert serve --workers N`: built in that process, from the
+    same environment the command read."""
+    return create_app(_settings())
 
 
 @app.command()
@@ -337,6 +350,31 @@ def _fail(exc: ObertError) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _run(settings: Settings, host: str, port: int, **kwargs: object) -> None:
-    application = create_app(settings, **kwargs)  # type: ignore[arg-type]
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
+def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: Portal | None = None) -> None:
+    if workers > 1 and portal is None:
+        # Migrate once here, before the workers start: they would otherwise race to do it.
+        build_portal(settings).close()
+        if not settings.redis_url:
+            console.print(
+                f"{workers} web processes: each counts request budgets apart (OBERT_REDIS_URL shares them)"
+            )
+        uvicorn.run(
+            "obert.cli:web_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=settings.access_log,
+            proxy_headers=True,
+        )
+        return
+    application = create_app(settings, portal=portal)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=settings.access_log,
+        proxy_headers=True,
+    )

@@ -1,19 +1,24 @@
-"""Request budgets counted with the `limits` library: in process by default, in Redis when configured.
+"""Request budgets: fixed windows counted in process by default, in Redis (with `limits`) when configured.
 
-Budgets are written in the library's notation ("600 per minute"). Counting is fail-open: when Redis is
-unreachable the request is served, because losing the counter must not take the portal down with it.
+Budgets are written in the `limits` library's notation ("600 per minute"). Counting is fail-open: when
+Redis is unreachable the request is served, because losing the counter must not take the portal down with
+it. In process, each server process counts its own windows (`obert serve --workers N` without Redis gives
+a caller up to N times a budget; with Redis the workers share one count).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
 from functools import cache
+from typing import NamedTuple
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from limits.util import WindowStats
 
 from obert.errors import FieldError, Invalid, RateLimited
 
@@ -31,8 +36,10 @@ class RateLimiter:
     """Counts hits per (budget, identifiers) and refuses the ones over budget."""
 
     def __init__(self, storage_url: str | None = None, *, namespace: str | None = None) -> None:
-        self._storage = storage_from_string(storage_url or "memory://")
-        self._limiter = FixedWindowRateLimiter(self._storage)
+        self._storage = storage_from_string(storage_url) if storage_url else None
+        self._limiter: FixedWindowRateLimiter | LocalWindows = (
+            FixedWindowRateLimiter(self._storage) if self._storage else LocalWindows()
+        )
         # Several portals may share one Redis (tests do): each counts in its own namespace.
         self._namespace = namespace or uuid.uuid4().hex[:12]
 
@@ -70,6 +77,8 @@ class RateLimiter:
 
     def reachable(self) -> bool:
         """Whether the counter's backend answers (always, in process); for readiness checks."""
+        if self._storage is None:
+            return True
         try:
             return bool(self._storage.check())
         except Exception:
@@ -80,3 +89,62 @@ class RateLimiter:
             self._limiter.clear(budget(limit), self._namespace, *identifiers)
         except Exception:
             return
+
+
+class _Window(NamedTuple):
+    ends: float  # time.time() when the window closes
+    hits: int
+
+
+class LocalWindows:
+    """Fixed windows counted in this process, with the semantics of `limits`' memory storage (a window
+    opens at its first hit and lasts the budget's period).
+
+    That storage starts a timer thread every 10 ms while hits arrive, to expire keys; on a busy server
+    that costs more than the request it meters. Here expired windows are swept on the way, at most once a
+    `sweep_every` seconds.
+    """
+
+    def __init__(self, sweep_every: float = 10.0) -> None:
+        self._windows: dict[str, _Window] = {}
+        self._lock = threading.Lock()
+        self._sweep_every = sweep_every
+        self._next_sweep = time.time() + sweep_every
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        key = item.key_for(*identifiers)
+        now = time.time()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            window = self._windows.get(key)
+            if window is None or window.ends <= now:
+                window = _Window(now + item.get_expiry(), cost)
+            else:
+                window = _Window(window.ends, window.hits + cost)
+            self._windows[key] = window
+        return window.hits <= item.amount
+
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._hits(item.key_for(*identifiers)) < item.amount - cost + 1
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        key = item.key_for(*identifiers)
+        with self._lock:
+            window = self._windows.get(key)
+        if window is None or window.ends <= time.time():
+            return WindowStats(time.time(), item.amount)
+        return WindowStats(window.ends, max(0, item.amount - window.hits))
+
+    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        with self._lock:
+            self._windows.pop(item.key_for(*identifiers), None)
+
+    def _hits(self, key: str) -> int:
+        with self._lock:
+            window = self._windows.get(key)
+        return 0 if window is None or window.ends <= time.time() else window.hits
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {k: w for k, w in self._windows.items() if w.ends > now}
+        self._next_sweep = now + self._sweep_every

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 2 * 1024**3
     page_size: int = Field(default=20, ge=1, le=1000)
     http_allowlist: str = ""  # comma-separated hosts or CIDR ranges outbound HTTP may reach
-    workers: int = 1
+    workers: int = Field(default=1, ge=1, le=64)  # web processes of `obert serve`
+    # A line per request on the console; a proxy in front that logs requests makes it redundant.
+    access_log: bool = True
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)

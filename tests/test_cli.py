@@ -63,3 +63,35 @@ def test_reindex_rebuilds_and_reports(env: Path) -> None:
     result = runner.invoke(app, ["reindex"])
     assert result.exit_code == 0, result.output
     assert "indexed 10 datasets" in result.output
+
+
+def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import obert.cli
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(obert.cli.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setenv("OBERT_ACCESS_LOG", "false")
+    result = runner.invoke(app, ["serve", "--workers", "2", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "budgets apart" in result.output  # no Redis: each process counts its own
+    (target, options) = calls[0]
+    assert target == "obert.cli:web_app"
+    assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8123
+    assert options["access_log"] is False
+    assert (env / "obert.db").exists()  # migrated before the workers start
+    web = obert.cli.web_app()  # what each worker process runs, from the same environment
+    assert web.state.portal.settings.data_dir == env
+    web.state.portal.close()
+
+
+def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import obert.cli
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(obert.cli.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    (target, options) = calls[0]
+    assert not isinstance(target, str) and "workers" not in options and options["access_log"] is True

@@ -4,7 +4,7 @@ from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.diff import DiffResult, diff
 from obert.datastore.export import export
 from obert.datastore.filters import Contains, FilterValue, Range
-from obert.datastore.query import RowsPage, query_rows
+from obert.datastore.query import RowsPage, cached_rows, query_rows
 from obert.datastore.schema import ColumnType, Field, GeoInfo, TableSchema
 from obert.datastore.sql import run_sql
 
@@ -20,6 +20,7 @@ __all__ = [
     "RowsPage",
     "TableSchema",
     "aggregate",
+    "cached_rows",
     "diff",
     "export",
     "query_rows",

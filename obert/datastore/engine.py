@@ -81,7 +81,9 @@ def read_schema(con: duckdb.DuckDBPyConnection, path: Path) -> TableSchema:
 def file_key(path: Path) -> tuple[str, int, int]:
     """Cache key that changes if the file at `path` is replaced."""
     st = path.stat()
-    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    # absolute(), not resolve(): no system call per path component on every request (a name reached
+    # through a symbolic link is merely cached twice).
+    return (str(path.absolute()), st.st_mtime_ns, st.st_size)
 
 
 @contextmanager

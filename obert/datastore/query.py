@@ -11,13 +11,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
-from obert.datastore.engine import file_key, quote_ident, translated
+from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.schema import Field, TableSchema
-from obert.datastore.tables import open_table
+from obert.datastore.tables import OpenTable, cached_table, open_table
 from obert.errors import FieldError, Invalid
 
 MAX_LIMIT = 1000
@@ -114,8 +112,74 @@ def query_rows(
     Unknown columns, values of the wrong type and limits out of range raise ``Invalid``. `masked`
     columns show null for counts under their threshold (see obert.datastore.masking).
     """
+    page = _rows(
+        open_table(path),
+        filters=filters,
+        q=q,
+        fields=fields,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        include_total=include_total,
+        max_limit=max_limit,
+        masked=masked,
+        distinct=distinct,
+        cached_only=False,
+    )
+    assert page is not None  # only cached_only answers None
+    return page
+
+
+def cached_rows(
+    path: Path,
+    *,
+    filters: dict[str, FilterValue] | None = None,
+    q: str | None = None,
+    fields: list[str] | None = None,
+    sort: list[tuple[str, bool]] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    include_total: bool = True,
+    masked: Masked | None = None,
+) -> RowsPage | None:
+    """The page `query_rows` would return, if memory alone can answer it (the version open, the page
+    and its count computed before); otherwise None. It reads no file and runs no query, so it may be
+    called on an event loop and `query_rows` sent to a thread only when it answers None."""
+    table = cached_table(path)
+    if table is None:
+        return None
+    return _rows(
+        table,
+        filters=filters,
+        q=q,
+        fields=fields,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        include_total=include_total,
+        max_limit=MAX_LIMIT,
+        masked=masked,
+        distinct=False,
+        cached_only=True,
+    )
+
+
+def _rows(
+    table: OpenTable,
+    *,
+    filters: dict[str, FilterValue] | None,
+    q: str | None,
+    fields: list[str] | None,
+    sort: list[tuple[str, bool]] | None,
+    limit: int,
+    offset: int,
+    include_total: bool,
+    max_limit: int,
+    masked: Masked | None,
+    distinct: bool,
+    cached_only: bool,
+) -> RowsPage | None:
     refuse_masked(masked, filters=filters, sort=sort)
-    table = open_table(path)
     schema = table.schema
     if not 0 <= limit <= max_limit:
         raise Invalid(
@@ -132,26 +196,29 @@ def query_rows(
     if distinct:
         sql = _distinct_sql(chosen, cols, where, sort or [])
         count_sql = f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM t {where})"
-    version = file_key(path)
+    version = table.key
     page_key = (*version, sql, *(repr(p) for p in params), limit, offset)
-    cur = table.cursor()
     cached = _PAGES.get(page_key)
+    count_key = (*version, count_sql, *(repr(p) for p in params))
+    if cached_only and (
+        not isinstance(cached, PageRows) or (include_total and not isinstance(_COUNTS.get(count_key), int))
+    ):
+        return None
     with translated():
         if not isinstance(cached, PageRows):
-            raw = cur.execute(sql, [*params, limit, offset]).fetchall()
+            raw = table.cursor().execute(sql, [*params, limit, offset]).fetchall()
             names = [f.name for f in chosen]
             cached = PageRows([{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw])
             _PAGES.put(page_key, cached)
-        total = _count(cur, version, count_sql, params) if include_total else None
+        total = _count(table, count_key, count_sql, params) if include_total else None
     return RowsPage(fields=chosen, rows=list(cached.rows), total=total, cached=cached)
 
 
-def _count(cur: duckdb.DuckDBPyConnection, key: tuple[str, int, int], sql: str, params: list[object]) -> int:
-    cache_key = (*key, sql, *(repr(p) for p in params))
+def _count(table: OpenTable, cache_key: tuple[object, ...], sql: str, params: list[object]) -> int:
     hit = _COUNTS.get(cache_key)
     if isinstance(hit, int):
         return hit
-    row = cur.execute(sql, params).fetchone()
+    row = table.cursor().execute(sql, params).fetchone()
     total = int(row[0]) if row else 0
     _COUNTS.put(cache_key, total)
     return total

@@ -25,6 +25,7 @@ class OpenTable:
     path: Path
     schema: TableSchema
     con: duckdb.DuckDBPyConnection
+    key: tuple[str, int, int]  # file_key(path): what results computed from this version are cached under
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request: DuckDB connections are not shared across threads, cursors are cheap."""
@@ -33,6 +34,16 @@ class OpenTable:
 
 _cache: OrderedDict[tuple[str, int, int], OpenTable] = OrderedDict()
 _lock = threading.Lock()
+
+
+def cached_table(path: Path) -> OpenTable | None:
+    """The open table for `path` if it is open already (a stat, no DuckDB work); else None."""
+    try:
+        key = file_key(path)
+    except FileNotFoundError:
+        return None
+    with _lock:
+        return _cache.get(key)
 
 
 def open_table(path: Path) -> OpenTable:
@@ -55,7 +66,7 @@ def open_table(path: Path) -> OpenTable:
     except BaseException:
         con.close()
         raise
-    table = OpenTable(path=path, schema=schema, con=con)
+    table = OpenTable(path=path, schema=schema, con=con, key=key)
     with _lock:
         _cache[key] = table
         while len(_cache) > CACHE_SIZE:

@@ -53,22 +53,31 @@ class TableStatus:
 
 
 def open_version(
-    *, store: Store, actor: Actor, data_dir: Path, ref: str, version: int | None = None
+    *,
+    store: Store,
+    actor: Actor,
+    data_dir: Path,
+    ref: str,
+    version: int | None = None,
+    details: bool = True,
 ) -> TableRef:
     """The version `version` (default: the current one) of the resource `ref`, if `actor` may see it.
 
     One query on every request of the datastore API: the resource (by id or name, under the catalogue's
-    visibility rule), the version it serves and the one asked for.
+    visibility rule), the version it serves and the one asked for. With `details=False` the version's
+    `report` and `geo` come back empty, for callers that only query the table: decoding a wide table's
+    report (kilobytes of JSON) cost a quarter of the lookup.
     """
     params: dict[str, object] = {"ref": ref, "number": version}
+    query = _version_query(actor, by_number=version is not None, details=details)
     with store.read() as conn:
-        row = conn.execute(_version_query(actor, by_number=version is not None), params).first()
+        row = conn.execute(query, params).first()
     if row is None:
         raise NotFound(f"no resource '{ref}'")
     if row.id is None:
         missing = f"no version {version}" if version is not None else "no datastore table"
         raise NotFound(f"resource '{row.rname}' has {missing}")
-    chosen = version_from_row(row)
+    chosen = version_from_row(row) if details else version_from_row(row, report={}, geo={})
     protection = UNPROTECTED
     if row.protect_min is not None:
         protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
@@ -79,20 +88,23 @@ def open_version(
 # Building this statement costs SQLAlchemy more than running it. Its shape depends only on whether a
 # version number is asked for and on the visibility rule, which is one and the same for every anonymous
 # caller (and for every sysadmin), so those statements are built once; `ref` and `number` are parameters.
-_SHARED_QUERIES: dict[tuple[bool, bool], sa.Select[Any]] = {}
+_SHARED_QUERIES: dict[tuple[bool, bool, bool], sa.Select[Any]] = {}
 
 
-def _version_query(actor: Actor, *, by_number: bool) -> sa.Select[Any]:
+def _version_query(actor: Actor, *, by_number: bool, details: bool) -> sa.Select[Any]:
     if actor.roles and not actor.sysadmin:  # visibility follows this actor's organisations
-        return _build_version_query(visible_to(actor), by_number=by_number)
-    key = (actor.sysadmin, by_number)
+        return _build_version_query(visible_to(actor), by_number=by_number, details=details)
+    key = (actor.sysadmin, by_number, details)
     query = _SHARED_QUERIES.get(key)
     if query is None:
-        query = _SHARED_QUERIES[key] = _build_version_query(visible_to(actor), by_number=by_number)
+        query = _build_version_query(visible_to(actor), by_number=by_number, details=details)
+        _SHARED_QUERIES[key] = query
     return query
 
 
-def _build_version_query(visible: sa.ColumnElement[bool], *, by_number: bool) -> sa.Select[Any]:
+def _build_version_query(
+    visible: sa.ColumnElement[bool], *, by_number: bool, details: bool
+) -> sa.Select[Any]:
     wanted = resource_versions.c.id == datastore_tables.c.current_version_id
     if by_number:
         # A held version is nobody's to read until a publisher releases it.
@@ -107,7 +119,11 @@ def _build_version_query(visible: sa.ColumnElement[bool], *, by_number: bool) ->
             resources.c.id.label("rid"),
             resources.c.name.label("rname"),
             datastore_tables.c.current_version_id,
-            resource_versions,
+            *(
+                resource_versions.c
+                if details
+                else [c for c in resource_versions.c if c.name not in ("report", "geo")]
+            ),
             small_count_rules.c.min_count.label("protect_min"),
             small_count_rules.c.count_columns.label("protect_columns"),
         )
@@ -147,8 +163,8 @@ def diff_versions(
 
     A table of statistics about people is refused: a diff's row samples would show the counts its rows
     and exports hide."""
-    before = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=old)
-    after = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=new)
+    before = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=old, details=False)
+    after = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=new, details=False)
     if after.protection.statistics_about_people:
         raise Invalid(
             "statistics about people cannot be diffed",

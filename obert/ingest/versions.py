@@ -310,7 +310,10 @@ def _version(conn: Connection, query: sa.Select[Any]) -> Version | None:
     return None if row is None else version_from_row(row)
 
 
-def version_from_row(row: Row[Any]) -> Version:
+def version_from_row(
+    row: Row[Any], *, report: dict[str, Any] | None = None, geo: dict[str, Any] | None = None
+) -> Version:
+    """The version of a `resource_versions` row; `report` and `geo` stand in for columns not selected."""
     return Version(
         id=row.id,
         resource_id=row.resource_id,
@@ -321,8 +324,8 @@ def version_from_row(row: Row[Any]) -> Version:
         sha256=row.sha256,
         byte_size=row.byte_size,
         row_count=row.row_count,
-        report=row.report,
-        geo=row.geo,
+        report=row.report if report is None else report,
+        geo=row.geo if geo is None else geo,
         created_at=row.created_at,
         created_by=row.created_by,
         job_id=row.job_id,

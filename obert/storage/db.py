@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -72,6 +73,11 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         # Web threads share one file: a generous busy timeout beats "database is locked" errors.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":  # a file, pooled
+            # Keep a connection for each thread that may hold one (the web's thread pool has 40): past
+            # the default 5, busy moments opened a connection (four PRAGMAs) per request and closed it.
+            kwargs["pool_size"] = 40
+            kwargs["max_overflow"] = 20
     else:
         # JIT compiling pays off for long analytical queries; the catalogue's are short, and on a large
         # index the planner's estimates cross the JIT threshold and a 5 ms query spends 100 ms compiling.
@@ -102,7 +108,13 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-transaction.
     read_only = conn.get_execution_options().get("obert_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+    # Straight to the driver: through SQLAlchemy's execution path this statement cost as much as the query
+    # of a datastore request that follows it. Its errors are wrapped as SQLAlchemy would have.
+    try:
+        conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def _integrity_message(exc: IntegrityError) -> str:

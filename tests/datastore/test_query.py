@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from obert.datastore.filters import Contains, Range
@@ -108,3 +110,18 @@ def test_distinct_rows_of_the_chosen_fields(versions: dict[str, Path]) -> None:
     with pytest.raises(Invalid) as other:
         query_rows(p, fields=["Nom_districte"], distinct=True, sort=[("Codi_districte", False)])
     assert other.value.errors[0].field == "sort"
+
+
+def test_cached_rows_answers_only_from_memory(tmp_path: Path) -> None:
+    from obert.datastore import cached_rows
+
+    path = tmp_path / "cached.parquet"
+    pq.write_table(pa.table({"district": ["a", "b", "a"], "n": [1, 2, 3]}), path)
+    assert cached_rows(path, filters={"district": "a"}) is None  # not even open yet
+    page = query_rows(path, filters={"district": "a"}, limit=1)
+    assert cached_rows(path, filters={"district": "a"}) is None  # another page (limit) not computed
+    again = cached_rows(path, filters={"district": "a"}, limit=1)
+    assert again is not None and again.rows == page.rows and again.total == page.total == 2
+    assert again.rows_json() == page.rows_json()
+    with pytest.raises(Invalid):  # the same checks as query_rows
+        cached_rows(path, filters={"nope": "a"}, limit=1)

@@ -94,3 +94,41 @@ def test_a_budget_that_does_not_parse_is_refused_at_start_up() -> None:
 
     with pytest.raises(ValidationError, match="rate_limit_sql"):
         Settings(mode="test", rate_limit_sql="lots per day")
+
+
+def test_in_process_windows_open_at_the_first_hit_and_close_after_their_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("obert.ratelimit.time.time", lambda: clock[0])
+    limiter = RateLimiter()
+    for _ in range(2):
+        limiter.hit("2 per minute", "read", "ip:1")
+    assert limiter.exhausted("2 per minute", "read", "ip:1")
+    assert not limiter.exhausted("2 per minute", "read", "ip:2")
+    with pytest.raises(RateLimited) as refused:
+        limiter.hit("2 per minute", "read", "ip:1")
+    assert refused.value.retry_after == 60
+    clock[0] += 45
+    assert limiter.retry_after("2 per minute", "read", "ip:1") == 15
+    clock[0] += 15  # the window has closed: a new one opens at the next hit
+    assert not limiter.exhausted("2 per minute", "read", "ip:1")
+    limiter.hit("2 per minute", "read", "ip:1")
+    assert limiter.note("2 per minute", "read", "ip:1") is True
+    assert limiter.note("2 per minute", "read", "ip:1") is False
+    limiter.clear("2 per minute", "read", "ip:1")
+    assert limiter.note("2 per minute", "read", "ip:1") is True
+    assert limiter.reachable()
+
+
+def test_in_process_windows_are_swept_once_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from obert.ratelimit import LocalWindows, budget
+
+    clock = [1000.0]
+    monkeypatch.setattr("obert.ratelimit.time.time", lambda: clock[0])
+    windows = LocalWindows(sweep_every=10)
+    for n in range(100):
+        windows.hit(budget("5 per second"), "read", f"ip:{n}")
+    clock[0] += 11
+    windows.hit(budget("5 per second"), "read", "ip:new")
+    assert len(windows._windows) == 1

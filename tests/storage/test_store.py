@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -59,3 +61,21 @@ def test_an_unreachable_database_is_unavailable(tmp_path: object) -> None:
     store = Store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     with pytest.raises(Unavailable):
         store.ping()
+
+
+def test_a_sqlite_write_lock_held_too_long_is_unavailable(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    # No busy wait, so the test does not sit out the 30 s a server would.
+    sa.event.listen(store.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout = 0"))
+    store.ping()  # the file is in WAL mode from here on
+    holder = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Unavailable, match="locked"), store.begin():
+            pass
+        with store.read() as conn:  # readers are not held up by a writer (WAL)
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        store.dispose()

@@ -73,7 +73,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     limit = min(params.integer("limit", 100, minimum=0), MAX_LIMIT)
     offset = params.integer("offset", 0, minimum=0)
     table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref
+        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref, details=False
     )
     page = query_rows(
         table.path,
@@ -274,7 +274,11 @@ def _resolve_quoted_tables(portal: Any, actor: Any, sql: str) -> str:
     def replace(match: re.Match[str]) -> str:
         try:
             table = published.open_version(
-                store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=match.group(1)
+                store=portal.store,
+                actor=actor,
+                data_dir=portal.settings.data_dir,
+                ref=match.group(1),
+                details=False,
             )
         except NotFound:
             return match.group(0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from obert.api.v1.datastore_params import (
     decode_cursor,
@@ -16,7 +18,7 @@ from obert.api.v1.datastore_params import (
     parse_sort,
     split_list,
 )
-from obert.datastore import aggregate, export, query_rows, run_sql
+from obert.datastore import Field, aggregate, cached_rows, export, query_rows, run_sql
 from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT, dumps
 from obert.deps import ActorDep, PortalDep, WriterDep
@@ -51,6 +53,12 @@ FILTER_HELP = (
 
 def _fields(fields: list[Any]) -> list[dict[str, str]]:
     return [{"name": f.name, "type": f.type} for f in fields]
+
+
+@lru_cache(maxsize=1024)
+def _fields_json(fields: tuple[Field, ...]) -> bytes:
+    """The fields of a page as JSON: the same for every page of a table, so encoded once (~40 us)."""
+    return dumps(_fields(list(fields)))
 
 
 def _version_out(v: Version, current: bool) -> dict[str, Any]:
@@ -175,7 +183,7 @@ def protect(
 
 
 @router.get("/datastore/{resource}/rows", summary="Rows of a table, filtered, searched, sorted and paged")
-def rows(
+async def rows(
     request: Request,
     portal: PortalDep,
     actor: ActorDep,
@@ -192,20 +200,33 @@ def rows(
 ) -> Response:
     if cursor:
         version, offset = decode_cursor(cursor)
-    table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+    lookup = partial(
+        published.open_version,
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        version=version,
+        details=False,
     )
-    page = query_rows(
-        table.path,
-        filters=parse_filters(request.query_params),
-        q=q,
-        fields=split_list(fields),
-        sort=parse_sort(sort),
-        limit=limit,
-        offset=offset,
-        include_total=count,
-        masked=table.protection.masked(),
-    )
+    # The busiest read of the API answers on the event loop when it can: handing it to a thread cost ~0.1
+    # ms, a tenth of the request. SQLite's lookup is a few dozen microseconds of CPU (the GIL serialises
+    # it anyway); a server database is a network round trip away, so it goes to a thread. A page or count
+    # not yet computed goes to a thread too.
+    table = lookup() if portal.store.backend == "sqlite" else await run_in_threadpool(lookup)
+    options: dict[str, Any] = {
+        "filters": parse_filters(request.query_params),
+        "q": q,
+        "fields": split_list(fields),
+        "sort": parse_sort(sort),
+        "limit": limit,
+        "offset": offset,
+        "include_total": count,
+        "masked": table.protection.masked(),
+    }
+    page = cached_rows(table.path, **options)
+    if page is None:
+        page = await run_in_threadpool(lambda: query_rows(table.path, **options))
     more = len(page.rows) == limit and limit > 0
     if page.total is not None:
         more = offset + len(page.rows) < page.total
@@ -214,7 +235,7 @@ def rows(
     body = b"".join(
         (
             b'{"fields":',
-            dumps(_fields(page.fields)),
+            _fields_json(tuple(page.fields)),
             b',"data":',
             page.rows_json(),
             b',"count":',
@@ -248,7 +269,12 @@ def aggregate_rows(
     filters: str | None = None,
 ) -> JSONResponse:
     table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        version=version,
+        details=False,
     )
     result = aggregate(
         table.path,
