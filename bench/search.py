@@ -36,6 +36,7 @@ from obert.catalog.discovery import search_datasets
 from obert.catalog.indexing import rebuild_index
 from obert.search import SearchQuery, indexed_count
 from obert.search import cache as search_cache
+from obert.settings import Settings
 from obert.storage import Store, migrate
 from obert.storage.tables.catalog import datasets, organizations, resources
 
@@ -406,6 +407,12 @@ def main() -> None:
         "(SQLite only; PostgreSQL works in another process)",
     )
     parser.add_argument(
+        "--index-workers",
+        type=int,
+        default=Settings.model_fields["index_workers"].default,
+        help="processes analysing documents while the index is written (OBERT_INDEX_WORKERS)",
+    )
+    parser.add_argument(
         "--build-only", action="store_true", help="generate and index, skip the queries (build figures only)"
     )
     args = parser.parse_args()
@@ -438,7 +445,7 @@ def main() -> None:
                 with store.read() as conn:  # open a pooled connection, whose server process is measured
                     conn.execute(sa.select(1))
                 started, cpu, server = time.perf_counter(), cpu_seconds(), server_cpu_seconds(url)
-                indexed = rebuild_index(store=store)
+                indexed = rebuild_index(store=store, workers=args.index_workers)
                 build = time.perf_counter() - started
                 cpu, server = cpu_seconds() - cpu, server_cpu_seconds(url) - server
                 figures = {}
