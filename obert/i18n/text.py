@@ -118,7 +118,7 @@ def _raw_terms(raw: str, lang: str | None) -> tuple[str, ...]:
 # chunks, and short texts that repeat across thousands of datasets: each is analysed once. Emptied when it
 # grows past _MEMO_LIMIT entries (identifiers, names and numbers are chunks too).
 _MEMO: dict[str | None, dict[str, str]] = {}
-_MEMO_LIMIT = 1 << 18
+_MEMO_LIMIT = 1 << 16  # entries a language: a few MB at most, in a web process too
 _SHORT_TEXT = 8  # chunks: longer texts (descriptions) rarely repeat whole
 
 
