@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import os
 import random
 import statistics
 import tempfile
@@ -35,6 +36,7 @@ from obert.catalog.discovery import search_datasets
 from obert.catalog.indexing import rebuild_index
 from obert.search import SearchQuery, indexed_count
 from obert.search import cache as search_cache
+from obert.settings import Settings
 from obert.storage import Store, migrate
 from obert.storage.tables.catalog import datasets, organizations, resources
 
@@ -361,6 +363,31 @@ def vacuum(store: Store) -> None:
             conn.execute(sa.text("VACUUM ANALYZE"))
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (a process pool's workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def server_cpu_seconds(url: str) -> float:
+    """CPU time so far of the PostgreSQL server processes connected to `url`'s database, when the server
+    runs on this machine and /proc shows it (else 0): the build's other half, which this process's clock
+    does not see. Read while the pool's connections are open (a closed backend takes its figure with it)."""
+    database = make_url(url).database
+    if not database or not url.startswith("postgresql"):
+        return 0.0
+    total = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().decode(errors="replace")
+            if command.startswith("postgres:") and f" {database} " in command:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -378,6 +405,15 @@ def main() -> None:
         action="store_true",
         help="time queries by this process's CPU time, not the wall clock: fairer on a shared machine "
         "(SQLite only; PostgreSQL works in another process)",
+    )
+    parser.add_argument(
+        "--index-workers",
+        type=int,
+        default=Settings.model_fields["index_workers"].default,
+        help="processes analysing documents while the index is written (OBERT_INDEX_WORKERS)",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="generate and index, skip the queries (build figures only)"
     )
     args = parser.parse_args()
     global CLOCK
@@ -406,14 +442,26 @@ def main() -> None:
                 started = time.perf_counter()
                 generate(store, size, rng)
                 loaded = time.perf_counter() - started
-                started = time.perf_counter()
-                indexed = rebuild_index(store=store)
+                with store.read() as conn:  # open a pooled connection, whose server process is measured
+                    conn.execute(sa.select(1))
+                started, cpu, server = time.perf_counter(), cpu_seconds(), server_cpu_seconds(url)
+                indexed = rebuild_index(store=store, workers=args.index_workers)
                 build = time.perf_counter() - started
-                vacuum(store)
-                figures = measure(store, rng, args.queries)
+                cpu, server = cpu_seconds() - cpu, server_cpu_seconds(url) - server
+                figures = {}
+                if not args.build_only:
+                    vacuum(store)
+                    figures = measure(store, rng, args.queries)
                 store.dispose()
             rows.append((size, indexed, loaded, build, figures))
-            print(f"{backend} {size:>9,}: loaded in {loaded:.1f} s, indexed {indexed:,} in {build:.1f} s")
+            print(
+                f"{backend} {size:>9,}: loaded in {loaded:.1f} s, indexed {indexed:,} in {build:.1f} s wall, "
+                f"{cpu:.1f} s CPU here"
+                + (f" + {server:.1f} s CPU in the server" if args.postgres else "")
+                + f" ({indexed / build:,.0f} datasets/s wall)"
+            )
+    if args.build_only:
+        return
     print(f"\nquery times by {'CPU time' if args.cpu else 'wall clock'}, {args.queries} queries each")
     labels = list(rows[0][4])
     header = f"| {'backend':<10} | {'datasets':>9} | {'index build':>11} | "

@@ -241,10 +241,11 @@ def restore(
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the catalogue, in one transaction."""
-    portal = build_portal(_settings())
+    settings = _settings()
+    portal = build_portal(settings)
     started = time.perf_counter()
     try:
-        count = rebuild_index(store=portal.store)
+        count = rebuild_index(store=portal.store, workers=settings.index_workers)
     except ObertError as exc:
         _fail(exc)
     console.print(f"indexed {count} datasets in {time.perf_counter() - started:.1f} s")

@@ -84,7 +84,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     store = Store(settings.sqlalchemy_url)
     if run_migrations:
         migrate.upgrade(store)
-        ensure_index(store=store)  # a database from before search gets its index once
+        ensure_index(store=store, workers=settings.index_workers)  # a database from before search: once
     files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gates = (PersonalDataGate(sample_rows=settings.privacy_scan_rows), SchemaChangeGate(store))

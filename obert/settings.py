@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     access_log: bool = True
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
+    # Rebuilding the search index (`obert reindex`): processes that make and analyse documents while the
+    # rebuilding process writes them (0: it does both). One keeps two cores busy; more help only when
+    # writing is not the slower half.
+    index_workers: int = Field(default=1, ge=0, le=32)
     job_lease_seconds: float = Field(default=60.0, gt=0)
     # On SIGTERM, jobs in hand get this long to finish; the rest go back to the queue for another worker.
     job_shutdown_grace_seconds: float = Field(default=20.0, ge=0)

@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain
 
 import snowballstemmer
 
@@ -90,11 +89,9 @@ def stem(word: str, lang: str | None) -> str:
     return stemmed or word
 
 
-@lru_cache(maxsize=1 << 16)
 def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
     """The terms to index for `text` written in `lang` (None: unknown, no stemming): each word's stem, and
-    the word itself when it differs, so that a word still being typed matches as a prefix of the word.
-    Cached: publisher names, theme labels and resource titles repeat across thousands of datasets."""
+    the word itself when it differs, so that a word still being typed matches as a prefix of the word."""
     text = unicodedata.normalize("NFC", _unmark(text)).casefold()
     terms: list[str] = []
     for raw in _WORD.findall(text):
@@ -105,7 +102,7 @@ def index_terms(text: str, lang: str | None) -> tuple[str, ...]:
 @lru_cache(maxsize=1 << 18)
 def _raw_terms(raw: str, lang: str | None) -> tuple[str, ...]:
     # What index_terms makes of one run of letters: descriptions are unique as a whole but made of the
-    # same few thousand words, so each is analysed once (rebuilding a large index is mostly this).
+    # same few thousand words, so each is analysed once.
     terms = []
     for word in _word_pieces(raw):
         stemmed = stem(word, lang)
@@ -115,10 +112,43 @@ def _raw_terms(raw: str, lang: str | None) -> tuple[str, ...]:
     return tuple(terms)
 
 
+# index_text's memory: per language, the index terms (space-separated) of each whitespace-separated chunk
+# of text ("Gràcia,", "(2019).") and of each short text (a publisher's title, a theme's label). Rebuilding
+# a large index is mostly analysing text that is unique as a whole but made of a few thousand distinct
+# chunks, and short texts that repeat across thousands of datasets: each is analysed once. Emptied when it
+# grows past _MEMO_LIMIT entries (identifiers, names and numbers are chunks too).
+_MEMO: dict[str | None, dict[str, str]] = {}
+_MEMO_LIMIT = 1 << 16  # entries a language: a few MB at most, in a web process too
+_SHORT_TEXT = 8  # chunks: longer texts (descriptions) rarely repeat whole
+
+
 def index_text(texts: Mapping[str, str] | Iterable[tuple[str | None, str]]) -> str:
-    """Space-separated index terms of some text in several languages ({"ca": ..., "en": ...})."""
+    """Space-separated index terms of some text in several languages ({"ca": ..., "en": ...}): the terms
+    of index_terms for each text, in order.
+
+    A chunk between whitespace is analysed alone, which gives the same terms as the whole text: words
+    never span whitespace, and the marks, the normalisation and the case folding index_terms applies
+    first neither make nor remove whitespace (tests/i18n checks this on arbitrary text)."""
     pairs = texts.items() if isinstance(texts, Mapping) else texts
-    return " ".join(chain.from_iterable(index_terms(text, lang) for lang, text in pairs))
+    parts: list[str] = []
+    for lang, text in pairs:
+        memo = _MEMO.get(lang)
+        if memo is None or len(memo) > _MEMO_LIMIT:
+            memo = _MEMO[lang] = {}
+        terms = memo.get(text)
+        if terms is None:
+            chunks = text.split()
+            known = list(map(memo.get, chunks))  # one pass in C; the slow path is for chunks not seen yet
+            if None in known:
+                for i, chunk_terms in enumerate(known):
+                    if chunk_terms is None:
+                        known[i] = memo[chunks[i]] = " ".join(index_terms(chunks[i], lang))
+            terms = " ".join(filter(None, known))  # a chunk of stop words or punctuation has no terms
+            if len(chunks) <= _SHORT_TEXT:
+                memo[text] = terms
+        if terms:
+            parts.append(terms)
+    return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obert.i18n.text import fold, index_terms, query_terms, words
+from obert.i18n.text import fold, index_terms, index_text, query_terms, words
 
 PLAIN = re.compile(r"^[^\W_]+$")
 
@@ -58,3 +58,25 @@ def test_nothing_typed_becomes_query_syntax(text: str) -> None:
 def test_query_syntax_characters_are_only_separators() -> None:
     terms = query_terms("\"aire\" OR (renda* NEAR: -llars) AND 'x'")
     assert [t.word for t in terms] == ["aire", "renda", "near", "llars"]
+
+
+# Text mixing words, marks, combining accents and every kind of whitespace, where analysing chunk by chunk
+# could go wrong if any step made or removed whitespace.
+TRICKY = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("aàeèiíoòuú ·’ʼ'\u0301\u0327\u00a0\u2000\u2001\u2028\u3000\x1c\x1f\x85\t\nß½Ǆ")),
+        st.characters(),
+    ),
+    max_size=200,
+)
+
+
+@given(TRICKY, st.sampled_from(["ca", "es", "en", None, "de"]))
+def test_index_text_gives_the_terms_of_index_terms(text: str, lang: str | None) -> None:
+    # index_text analyses each whitespace-separated chunk once and remembers it; the result must be the
+    # terms of the whole text, whether the chunks were seen before or not.
+    expected = " ".join(index_terms(text, lang))
+    assert index_text([(lang, text)]) == expected
+    assert index_text([(lang, text)]) == expected
+    both = [*index_terms(text, lang), *index_terms("Gràcia", "ca")]
+    assert index_text([(lang, text), ("ca", "Gràcia")]) == " ".join(both)

@@ -9,17 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from obert.auth import ANONYMOUS, SYSTEM, Actor, Role
-from obert.catalog import datasets, organizations, resources
+from obert.catalog import datasets, indexing, organizations, resources
 from obert.catalog.access import visible_to
 from obert.catalog.common import validated
 from obert.catalog.discovery import SearchResult, search_datasets
 from obert.catalog.indexing import rebuild_index, refresh_index
 from obert.catalog.models import ResourceInput
+from obert.demo import demo_catalog
 from obert.portal import Portal
 from obert.search import SearchQuery, indexed_count
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets as datasets_table
-from tests.search.helpers import add_dataset, make_org, member_of
+from tests.search.helpers import add_dataset, index_contents, make_org, member_of
 
 FACETS = ("publisher", "theme", "format", "has_api")
 
@@ -174,6 +175,49 @@ def test_reindex_rebuilds_the_same_answers(demo: Portal) -> None:
     assert find(demo).facets == browse.facets
     assert rebuild_index(store=demo.store) == browse.count  # running it again changes nothing
     assert find(demo).facets == browse.facets
+
+
+def test_a_rebuild_indexes_exactly_what_the_changes_indexed(
+    demo: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Documents written change by change (creations, edits, renames, resources coming and going) and
+    # documents written by a rebuild, alone or with a worker process, must be the same rows, texts and
+    # facets.
+    make_org(demo, "parcs", "Parcs i Jardins")
+    add_dataset(
+        demo, "arbres", title="Arbrat viari", organization="parcs", themes=["ENVI"], keywords=["verd"]
+    )
+    add_dataset(
+        demo, "sense-editor", title="Dades sense editor: l’aire de Gràcia", description="Col·lecció ½"
+    )
+    kept = validated(ResourceInput, {"title": {"ca": "Inventari de plàtans"}, "format": "CSV"})
+    created = resources.create_resource(store=demo.store, actor=SYSTEM, dataset_ref="arbres", data=kept)
+    resources.attach_upload(
+        store=demo.store,
+        files=demo.files,
+        actor=SYSTEM,
+        ref=created.id,
+        filename="arbres.csv",
+        stream=io.BytesIO(b"especie,altura\nplatan,12\n"),
+        max_bytes=1000,
+    )
+    gone = validated(ResourceInput, {"title": {"es": "Palmeras"}, "format": "PDF"})
+    dropped = resources.create_resource(store=demo.store, actor=SYSTEM, dataset_ref="arbres", data=gone)
+    resources.delete_resource(store=demo.store, actor=SYSTEM, ref=dropped.id)
+    organizations.patch_organization(
+        store=demo.store, actor=SYSTEM, ref="parcs", patch={"title": {"ca": "Verd urbà", "en": "Green"}}
+    )
+    datasets.patch_dataset(store=demo.store, actor=SYSTEM, ref="arbres", patch={"visibility": "private"})
+    add_dataset(demo, "esborrat", title="Radars")
+    datasets.delete_dataset(store=demo.store, actor=SYSTEM, ref="esborrat")
+    changed = index_contents(demo.store)
+    assert len(changed) == len(demo_catalog()["datasets"]) + 2
+
+    assert rebuild_index(store=demo.store) == len(changed)
+    assert index_contents(demo.store) == changed
+    monkeypatch.setattr(indexing, "REBUILD_BATCH", 3)  # batches enough to keep a worker busy
+    assert rebuild_index(store=demo.store, workers=1) == len(changed)
+    assert index_contents(demo.store) == changed
 
 
 def test_browsing_counts_follow_every_change_though_they_are_cached(portal: Portal) -> None:
