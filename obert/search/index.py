@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CompoundSelect, Select, Subquery
+from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from obert.i18n.text import QueryTerm, index_text, query_terms
 from obert.search import cache
@@ -25,6 +25,8 @@ from obert.storage.tables.search import search_facets as facets
 from obert.storage.tables.search import search_values as facet_values
 
 _VALUE_CHARS = 200
+# A page by relevance is first looked for among this many best-ranked matches (see _best_page).
+CANDIDATES = 200
 
 
 def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> None:
@@ -113,8 +115,37 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     ids: list[str] = []
     if count > query.offset:
         ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
-        ids = [row[0] for row in _page(conn, viewer, query, ranked)]
+        best = _best_page(conn, viewer, query, ranked) if count > _candidates(query) else None
+        ids = best if best is not None else [row[0] for row in _page(conn, viewer, query, ranked)]
     return Hits(ids, count, facet_counts, relaxed)
+
+
+def _candidates(query: SearchQuery) -> int:
+    return max(CANDIDATES, 4 * (query.offset + query.limit))
+
+
+def _best_page(
+    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
+) -> list[str] | None:
+    """The page by relevance, found among the best-ranked matches only (before visibility and filters),
+    which spares joining and sorting every match; None when those candidates cannot prove that it is the
+    page the whole ranking gives: when the page is not full, or its last rank is not strictly better than
+    the worst candidate's (a match left out could tie with it and come first by date or name)."""
+    if hits is None or query.effective_sort != "relevance":
+        return None
+    size = _candidates(query)
+    top = sa.select(hits.c.doc_id, hits.c.rank).order_by(hits.c.rank).limit(size).cte("top")
+    top = top.prefix_with("MATERIALIZED")
+    found = sa.select(sa.func.count()).select_from(top).scalar_subquery()
+    worst = sa.select(sa.func.max(top.c.rank)).select_from(top).scalar_subquery()
+    columns = [docs.c.dataset_id, top.c.rank, found, worst]
+    select = _matching(columns, viewer, query, top).order_by(top.c.rank, docs.c.modified.desc(), docs.c.name)
+    rows = conn.execute(select.limit(query.limit).offset(query.offset)).all()
+    if not rows:
+        return None
+    if rows[0][2] < size or (len(rows) == query.limit and rows[-1][1] < rows[0][3]):
+        return [row[0] for row in rows]
+    return None
 
 
 def _browse(conn: Connection, viewer: Viewer, query: SearchQuery) -> Hits:
@@ -185,7 +216,7 @@ def _matching(
     columns: Sequence[Any],
     viewer: Viewer,
     query: SearchQuery,
-    hits: Subquery | None,
+    hits: FromClause | None,
     *,
     skip: str = "",
     walk: bool = False,
@@ -291,7 +322,7 @@ def _facet_select(
     value_id = doc_values.c.value_id
     wanted = [value_id > codes[0] << CODE_SHIFT, value_id < (codes[-1] + 1) << CODE_SHIFT]
     if codes != list(range(codes[0], codes[-1] + 1)):
-        wanted.append(value_id.op(">>")(CODE_SHIFT).in_(codes))
+        wanted.append(value_id.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
     count = sa.func.count()
     per_id = (
         sa.select(value_id, count.label("n"))
