@@ -283,9 +283,11 @@ def _counts(
     result: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
     filtered = [f for f in query.facets if query.filters.get(f)]
     unfiltered = [f for f in query.facets if f not in filtered]
+    lateral = conn.dialect.name == "postgresql"
     if unfiltered:
         count = 0
-        rows = conn.execute(_facet_select(unfiltered, "", viewer, query, hits, with_count=True)).all()
+        select = _facet_select(unfiltered, "", viewer, query, hits, with_count=True, lateral=lateral)
+        rows = conn.execute(select).all()
         for facet, value, n, _position in sorted(rows, key=lambda row: (row[0] or "", row[3])):
             if facet is None:
                 count = int(n)
@@ -294,7 +296,8 @@ def _counts(
     else:
         count = _count(conn, viewer, query, hits)
     for name in filtered if count else []:
-        for facet, value, n, _position in conn.execute(_facet_select([name], name, viewer, query, hits)):
+        select = _facet_select([name], name, viewer, query, hits, lateral=lateral)
+        for facet, value, n, _position in conn.execute(select):
             result[facet].append((value, int(n)))
     return count, result
 
@@ -307,6 +310,7 @@ def _facet_select(
     hits: Subquery | None,
     *,
     with_count: bool = False,
+    lateral: bool = False,
 ) -> Select[Any] | CompoundSelect[Any]:
     """Rows of (facet, value, count, position) for the first `facet_limit` values of each of `names`
     by count, over the matching documents without the filter on `skip`; `with_count` adds a row
@@ -324,13 +328,22 @@ def _facet_select(
     if codes != list(range(codes[0], codes[-1] + 1)):
         wanted.append(value_id.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
     count = sa.func.count()
-    per_id = (
-        sa.select(value_id, count.label("n"))
-        .select_from(matching.join(doc_values, matching.c.doc_id == doc_values.c.doc_id))
-        .where(*wanted)
-        .group_by(value_id)
-        .subquery("per_id")
-    )
+    if lateral:
+        # PostgreSQL misjudges how many documents match and would rather hash every value of these
+        # facets (half a million rows at 100,000 documents) than look up each match's few: a lateral
+        # subquery makes it look them up (OFFSET 0 keeps the planner from flattening it into a join).
+        each = sa.select(value_id).where(doc_values.c.doc_id == matching.c.doc_id, *wanted).offset(0)
+        found = each.lateral("found")
+        pairs = sa.select(found.c.value_id).select_from(matching.join(found, sa.true())).subquery("pairs")
+        per_id = sa.select(pairs.c.value_id, count.label("n")).group_by(pairs.c.value_id).subquery("per_id")
+    else:
+        per_id = (
+            sa.select(value_id, count.label("n"))
+            .select_from(matching.join(doc_values, matching.c.doc_id == doc_values.c.doc_id))
+            .where(*wanted)
+            .group_by(value_id)
+            .subquery("per_id")
+        )
     rank = sa.func.row_number().over(
         partition_by=facet_values.c.facet, order_by=(per_id.c.n.desc(), facet_values.c.value)
     )
