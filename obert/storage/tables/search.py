@@ -102,7 +102,6 @@ search_doc_values = sa.Table(
         autoincrement=False,
     ),
     sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
-    sa.Index("ix_search_doc_values_value_id", "value_id", "doc_id"),
     sqlite_with_rowid=False,
 )
 

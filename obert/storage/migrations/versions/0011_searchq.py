@@ -48,14 +48,18 @@ def _code(column: str) -> str:
 
 
 # SQLite writes one transaction at a time, so the next number of a facet is its largest id plus one (a
-# seek on the primary key); a value already known is ignored by its unique constraint.
+# seek on the primary key), looked up only for a value not known yet.
 SQLITE_TRIGGER = f"""
 CREATE TRIGGER {TRIGGER} AFTER INSERT ON search_facets
 BEGIN
-    INSERT OR IGNORE INTO search_values (value_id, facet, value, lang)
-        SELECT coalesce(max(value_id), {_code("NEW.facet")} << 32) + 1, NEW.facet, NEW.value, NEW.lang
-        FROM search_values
-        WHERE value_id > ({_code("NEW.facet")} << 32) AND value_id < (({_code("NEW.facet")} + 1) << 32);
+    INSERT INTO search_values (value_id, facet, value, lang)
+        SELECT (
+            SELECT coalesce(max(value_id), {_code("NEW.facet")} << 32) + 1 FROM search_values
+            WHERE value_id > ({_code("NEW.facet")} << 32) AND value_id < (({_code("NEW.facet")} + 1) << 32)
+        ), NEW.facet, NEW.value, NEW.lang
+        WHERE NOT EXISTS (
+            SELECT 1 FROM search_values WHERE facet = NEW.facet AND value = NEW.value AND lang = NEW.lang
+        );
     INSERT INTO search_doc_values (doc_id, value_id)
         SELECT NEW.doc_id, value_id FROM search_values
         WHERE facet = NEW.facet AND value = NEW.value AND lang = NEW.lang;
@@ -131,10 +135,6 @@ def upgrade() -> None:
         "SELECT f.doc_id, v.value_id FROM search_facets f JOIN search_values v "
         "ON v.facet = f.facet AND v.value = f.value AND v.lang = f.lang"
     )
-    # After the backfill: one sorted build instead of an index grown row by row.
-    op.create_index(
-        "ix_search_doc_values_value_id", "search_doc_values", ["value_id", "doc_id"], unique=False
-    )
     if postgres:
         _vectors_inline()
 
@@ -163,6 +163,5 @@ def downgrade() -> None:
         op.execute(f"DROP SEQUENCE {SEQUENCE}")
     else:
         op.execute(f"DROP TRIGGER {TRIGGER}")
-    op.drop_index("ix_search_doc_values_value_id", table_name="search_doc_values")
     op.drop_table("search_doc_values")
     op.drop_table("search_values")
