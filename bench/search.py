@@ -338,11 +338,11 @@ def _timed(store: Store, make: Callable[[], SearchQuery], queries: int, *, forge
 
 
 @contextmanager
-def database(postgres: str | None, workdir: Path, size: int) -> Iterator[str]:
+def database(postgres: str | None, workdir: Path, size: int, *, keep: bool = False) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{workdir / f'bench-{size}.db'}"
         return
-    name = f"obert_bench_{uuid.uuid4().hex[:8]}"
+    name = f"obert_bench_{size}_{uuid.uuid4().hex[:8]}"
     server = make_url(postgres)
     libpq = server.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(libpq, autocommit=True) as conn:
@@ -350,8 +350,11 @@ def database(postgres: str | None, workdir: Path, size: int) -> Iterator[str]:
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"kept: {server.set(database=name).render_as_string(hide_password=True)}")
+        else:
+            with psycopg.connect(libpq, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def vacuum(store: Store) -> None:
@@ -415,6 +418,12 @@ def main() -> None:
     parser.add_argument(
         "--build-only", action="store_true", help="generate and index, skip the queries (build figures only)"
     )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="build the SQLite databases in this folder and keep them, and keep the PostgreSQL "
+        "databases, for later runs with --url",
+    )
     args = parser.parse_args()
     global CLOCK
     if args.cpu:
@@ -434,9 +443,12 @@ def main() -> None:
         )
         store.dispose()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
         for size in sizes if not args.url else []:
             rng = random.Random(size)
-            with database(args.postgres, Path(tmp), size) as url:
+            workdir = args.workdir or Path(tmp)
+            with database(args.postgres, workdir, size, keep=bool(args.workdir)) as url:
                 store = Store(url)
                 migrate.upgrade(store)
                 started = time.perf_counter()

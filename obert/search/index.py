@@ -13,19 +13,24 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Select, Subquery
+from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from obert.i18n.text import QueryTerm, index_text, query_terms
 from obert.search import cache
 from obert.search.backends import backend_for
 from obert.search.model import HAS_API, Hits, SearchDocument, SearchQuery, Viewer
+from obert.storage.tables.search import CODE_SHIFT, facet_code
+from obert.storage.tables.search import search_doc_values as doc_values
 from obert.storage.tables.search import search_documents as docs
 from obert.storage.tables.search import search_facets as facets
+from obert.storage.tables.search import search_values as facet_values
 
 _VALUE_CHARS = 200
 _FACET_COLUMNS = f"{facets.name} (doc_id, facet, value, lang)"
 _INSERT_FACETS = f"INSERT INTO {_FACET_COLUMNS} VALUES (?, ?, ?, ?)"
 _COPY_FACETS = f"COPY {_FACET_COLUMNS} FROM STDIN"
+# A page by relevance is first looked for among this many best-ranked matches (see _best_page).
+CANDIDATES = 200
 
 
 class AnalysedDocument(NamedTuple):
@@ -100,6 +105,7 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
 def clear(conn: Connection) -> None:
     """Empty the index (before a rebuild)."""
     backend_for(conn).clear(conn)
+    conn.execute(doc_values.delete())  # at once, rather than by each document's ON DELETE CASCADE
     conn.execute(facets.delete())
     conn.execute(docs.delete())
     cache.changed(conn)
@@ -125,27 +131,48 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     terms = query_terms(query.q)
     if not terms:
         return _browse(conn, viewer, query)
+    # Count and facets first, from one unranked matching set; only the page is ranked (and only when
+    # there is a page to show).
     relaxed = False
-    ids, count = _ranked_page(conn, viewer, query, terms, any_term=False)
+    count, facet_counts = _counts(conn, viewer, query, _hits(conn, terms, any_term=False, ranked=False))
     if count == 0 and len(terms) > 1:
         # Nobody wrote every word: rather than nothing, show what has some of them, best first.
         relaxed = True
-        ids, count = _ranked_page(conn, viewer, query, terms, any_term=True)
-    unranked = _hits(conn, terms, any_term=relaxed, ranked=False)
-    facet_counts = _facet_counts(conn, viewer, query, unranked) if count else {f: [] for f in query.facets}
+        count, facet_counts = _counts(conn, viewer, query, _hits(conn, terms, any_term=True, ranked=False))
+    ids: list[str] = []
+    if count > query.offset:
+        ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
+        best = _best_page(conn, viewer, query, ranked) if count > _candidates(query) else None
+        ids = best if best is not None else [row[0] for row in _page(conn, viewer, query, ranked)]
     return Hits(ids, count, facet_counts, relaxed)
 
 
-def _ranked_page(
-    conn: Connection, viewer: Viewer, query: SearchQuery, terms: Sequence[QueryTerm], *, any_term: bool
-) -> tuple[list[str], int]:
-    # The page's query also counts every match (a window over all rows, computed before the LIMIT), so
-    # the words are looked up once for both; only a page past the end needs a count of its own.
-    hits = _hits(conn, terms, any_term=any_term, ranked=True)
-    rows = _page(conn, viewer, query, hits, counted=True)
-    if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    return [], _count(conn, viewer, query, _hits(conn, terms, any_term=any_term, ranked=False))
+def _candidates(query: SearchQuery) -> int:
+    return max(CANDIDATES, 4 * (query.offset + query.limit))
+
+
+def _best_page(
+    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
+) -> list[str] | None:
+    """The page by relevance, found among the best-ranked matches only (before visibility and filters),
+    which spares joining and sorting every match; None when those candidates cannot prove that it is the
+    page the whole ranking gives: when the page is not full, or its last rank is not strictly better than
+    the worst candidate's (a match left out could tie with it and come first by date or name)."""
+    if hits is None or query.effective_sort != "relevance":
+        return None
+    size = _candidates(query)
+    top = sa.select(hits.c.doc_id, hits.c.rank).order_by(hits.c.rank).limit(size).cte("top")
+    top = top.prefix_with("MATERIALIZED")
+    found = sa.select(sa.func.count()).select_from(top).scalar_subquery()
+    worst = sa.select(sa.func.max(top.c.rank)).select_from(top).scalar_subquery()
+    columns = [docs.c.dataset_id, top.c.rank, found, worst]
+    select = _matching(columns, viewer, query, top).order_by(top.c.rank, docs.c.modified.desc(), docs.c.name)
+    rows = conn.execute(select.limit(query.limit).offset(query.offset)).all()
+    if not rows:
+        return None
+    if rows[0][2] < size or (len(rows) == query.limit and rows[-1][1] < rows[0][3]):
+        return [row[0] for row in rows]
+    return None
 
 
 def _browse(conn: Connection, viewer: Viewer, query: SearchQuery) -> Hits:
@@ -175,9 +202,7 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     )
     answer = cache.lookup(conn, key) if version else None
     if answer is None:
-        count = _count(conn, viewer, query, None)
-        facet_counts = _facet_counts(conn, viewer, query, None) if count else {f: [] for f in query.facets}
-        answer = (count, facet_counts)
+        answer = _counts(conn, viewer, query, None)
         if version:
             cache.keep(conn, key, answer)
     return answer
@@ -218,7 +243,7 @@ def _matching(
     columns: Sequence[Any],
     viewer: Viewer,
     query: SearchQuery,
-    hits: Subquery | None,
+    hits: FromClause | None,
     *,
     skip: str = "",
     walk: bool = False,
@@ -227,10 +252,10 @@ def _matching(
     EXISTS), which lets SQLite follow an index in the page's order instead of collecting every match."""
     joined: Any = docs if hits is None else docs.join(hits, hits.c.doc_id == docs.c.doc_id)
     where = [visible(viewer)]
-    for facet, values in query.filters.items():
-        if facet == skip or not values:
+    for facet, chosen in query.filters.items():
+        if facet == skip or not chosen:
             continue
-        having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(values)))
+        having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(chosen)))
         if walk:
             where.append(sa.exists().where(facets.c.doc_id == docs.c.doc_id, having))
         else:
@@ -249,9 +274,8 @@ def _page(
     hits: Subquery | None,
     *,
     walk: bool = False,
-    counted: bool = False,
 ) -> list[Any]:
-    """Rows of (dataset_id,) for one page, or (dataset_id, count of all matches) when `counted`."""
+    """Rows of (dataset_id,) for one page."""
     order: list[Any]
     sort = query.effective_sort
     if sort == "relevance" and hits is not None:
@@ -260,56 +284,107 @@ def _page(
         order = [docs.c.name]
     else:
         order = [docs.c.modified.desc(), docs.c.name]
-    columns = [docs.c.dataset_id, *([sa.func.count().over()] if counted else [])]
-    select = _matching(columns, viewer, query, hits, walk=walk).order_by(*order)
+    select = _matching([docs.c.dataset_id], viewer, query, hits, walk=walk).order_by(*order)
     return list(conn.execute(select.limit(query.limit).offset(query.offset)))
 
 
-def _facet_counts(
+def _counts(
     conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
-) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each requested facet, in SQL (never over all rows in Python).
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """How many documents match, and counts per value of each requested facet, in SQL (never over all
+    rows in Python).
 
     Within a facet, values are alternatives (OR), so a facet's own filter is left out when counting it:
     ticking "Transport" still shows how many "Environment" would add. Facets nobody filters on share one
-    grouped query.
+    statement, which also counts the matches: the matching documents are found once for both.
     """
     result: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
     filtered = [f for f in query.facets if query.filters.get(f)]
     unfiltered = [f for f in query.facets if f not in filtered]
-    groups = [(unfiltered, "")] if unfiltered else []
-    groups += [([name], name) for name in filtered]
-    for names, skip in groups:
-        for facet, value, count in conn.execute(_facet_select(names, skip, viewer, query, hits)):
-            result[facet].append((value, int(count)))
-    return result
+    lateral = conn.dialect.name == "postgresql"
+    if unfiltered:
+        count = 0
+        select = _facet_select(unfiltered, "", viewer, query, hits, with_count=True, lateral=lateral)
+        rows = conn.execute(select).all()
+        for facet, value, n, _position in sorted(rows, key=lambda row: (row[0] or "", row[3])):
+            if facet is None:
+                count = int(n)
+            else:
+                result[facet].append((value, int(n)))
+    else:
+        count = _count(conn, viewer, query, hits)
+    for name in filtered if count else []:
+        select = _facet_select([name], name, viewer, query, hits, lateral=lateral)
+        for facet, value, n, _position in conn.execute(select):
+            result[facet].append((value, int(n)))
+    return count, result
 
 
 def _facet_select(
-    names: Sequence[str], skip: str, viewer: Viewer, query: SearchQuery, hits: Subquery | None
-) -> Select[Any]:
+    names: Sequence[str],
+    skip: str,
+    viewer: Viewer,
+    query: SearchQuery,
+    hits: Subquery | None,
+    *,
+    with_count: bool = False,
+    lateral: bool = False,
+) -> Select[Any] | CompoundSelect[Any]:
+    """Rows of (facet, value, count, position) for the first `facet_limit` values of each of `names`
+    by count, over the matching documents without the filter on `skip`; `with_count` adds a row
+    (None, None, count of the matching documents, 0)."""
     # Materialised so the database starts from the (few) matching documents and looks up their facet
-    # rows, instead of walking every row of a facet and checking each document (SQLite's choice).
+    # values, instead of walking every row of a facet and checking each document (SQLite's choice).
+    # Values are counted as integers; their names are joined back for the counted values only.
     matching = _matching([docs.c.doc_id], viewer, query, hits, skip=skip).cte("matching")
     matching = matching.prefix_with("MATERIALIZED")
+    # A value id's high bits are its facet's code: the facets asked for are a range of each document's
+    # rows (one seek per document, integer comparisons, no lookup per row).
+    codes = sorted({facet_code(name) for name in names})
+    value_id = doc_values.c.value_id
+    wanted = [value_id > codes[0] << CODE_SHIFT, value_id < (codes[-1] + 1) << CODE_SHIFT]
+    if codes != list(range(codes[0], codes[-1] + 1)):
+        wanted.append(value_id.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
     count = sa.func.count()
-    rank = sa.func.row_number().over(partition_by=facets.c.facet, order_by=(count.desc(), facets.c.value))
-    per_value = (
-        sa.select(facets.c.facet, facets.c.value, count.label("n"), rank.label("position"))
-        .select_from(facets.join(matching, matching.c.doc_id == facets.c.doc_id))
-        .where(
-            facets.c.facet.in_(list(names)),
-            # Keywords are counted in the reader's language: the same word in three is three entries.
-            sa.or_(facets.c.facet != "keyword", facets.c.lang == query.lang),
+    if lateral:
+        # PostgreSQL misjudges how many documents match and would rather hash every value of these
+        # facets (half a million rows at 100,000 documents) than look up each match's few: a lateral
+        # subquery makes it look them up (OFFSET 0 keeps the planner from flattening it into a join).
+        each = sa.select(value_id).where(doc_values.c.doc_id == matching.c.doc_id, *wanted).offset(0)
+        found = each.lateral("found")
+        pairs = sa.select(found.c.value_id).select_from(matching.join(found, sa.true())).subquery("pairs")
+        per_id = sa.select(pairs.c.value_id, count.label("n")).group_by(pairs.c.value_id).subquery("per_id")
+    else:
+        per_id = (
+            sa.select(value_id, count.label("n"))
+            .select_from(matching.join(doc_values, matching.c.doc_id == doc_values.c.doc_id))
+            .where(*wanted)
+            .group_by(value_id)
+            .subquery("per_id")
         )
-        .group_by(facets.c.facet, facets.c.value)
+    rank = sa.func.row_number().over(
+        partition_by=facet_values.c.facet, order_by=(per_id.c.n.desc(), facet_values.c.value)
+    )
+    per_value = (
+        sa.select(facet_values.c.facet, facet_values.c.value, per_id.c.n, rank.label("position"))
+        .select_from(per_id.join(facet_values, facet_values.c.value_id == per_id.c.value_id))
+        .where(
+            # Codes can be shared (facets without one of their own): the names decide.
+            facet_values.c.facet.in_(list(names)),
+            # Keywords are counted in the reader's language: the same word in three is three entries.
+            sa.or_(facet_values.c.facet != "keyword", facet_values.c.lang == query.lang),
+        )
         .subquery("per_value")
     )
-    return (
-        sa.select(per_value.c.facet, per_value.c.value, per_value.c.n)
-        .where(per_value.c.position <= query.facet_limit)
-        .order_by(per_value.c.facet, per_value.c.n.desc(), per_value.c.value)
+    select = sa.select(per_value.c.facet, per_value.c.value, per_value.c.n, per_value.c.position).where(
+        per_value.c.position <= query.facet_limit
     )
+    if not with_count:
+        return select.order_by(per_value.c.facet, per_value.c.position)
+    total = sa.select(
+        sa.null().label("facet"), sa.null().label("value"), sa.func.count().label("n"), sa.literal(0)
+    ).select_from(matching)
+    return sa.union_all(select, total)
 
 
 def _texts(doc: SearchDocument) -> tuple[str, str, str, str]:

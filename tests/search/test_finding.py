@@ -12,7 +12,7 @@ from obert.catalog.discovery import SearchResult, search_datasets, suggest_datas
 from obert.errors import Invalid
 from obert.i18n.text import fold
 from obert.portal import Portal
-from obert.search import SearchQuery
+from obert.search import SearchQuery, index
 from tests.search.helpers import add_dataset
 
 ACCIDENTS = {"accidents-gu-bcn", "accidents-tipus-gu-bcn"}
@@ -129,6 +129,30 @@ def test_pages_cover_every_result_once(demo: Portal) -> None:
     assert len(seen) == len(set(seen)) == page.count
     beyond = find(demo, "", offset=500)
     assert beyond.datasets == [] and beyond.count == page.count
+
+
+def test_pages_by_relevance_from_the_best_matches_are_the_pages_of_the_whole_ranking(
+    demo: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page by relevance is looked for among the best-ranked matches first (index._best_page); with
+    # few candidates, most pages of the demo take that path, and all must agree with the whole ranking.
+    whole = find(demo, "barcelona", limit=100)
+    assert whole.count >= 8
+    found: list[list[str] | None] = []
+    best_page = index._best_page
+
+    def recorded(*args: Any) -> list[str] | None:
+        found.append(best_page(*args))
+        return found[-1]
+
+    monkeypatch.setattr(index, "CANDIDATES", 1)
+    monkeypatch.setattr(index, "_best_page", recorded)
+    for limit in (1, 2):
+        pages: list[str] = []
+        for offset in range(0, whole.count, limit):
+            pages += names(find(demo, "barcelona", limit=limit, offset=offset))
+        assert pages == names(whole)
+    assert any(page is not None for page in found)
 
 
 @pytest.mark.parametrize(

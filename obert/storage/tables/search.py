@@ -52,6 +52,59 @@ search_facets = sa.Table(
     sa.Index("ix_search_facets_facet_value", "facet", "value", "doc_id"),
 )
 
+# The facet values again, as integers (0011): a dictionary of every (facet, value, lang) ever indexed,
+# and one narrow row per document and value, so that counting the values of a few thousand matches
+# reads a few bytes per value and groups integers; names are joined back for the counted values only.
+# A value's id carries its facet's code in its high bits (code << CODE_SHIFT), so a document's values
+# are stored facet by facet and counting four facets reads one contiguous range of each document's
+# rows, skipping its keywords. search_facets stays (listing pages and older processes read it, and it is
+# what the index writes): a trigger on it fills these tables, whichever release writes, and a document's
+# rows go with it (ON DELETE CASCADE). The codes are copied into migration 0011, which must not change.
+CODE_SHIFT = 32
+FACET_CODES = {
+    "publisher": 1,
+    "theme": 2,
+    "format": 3,
+    "licence": 4,
+    "sector": 5,
+    "language": 6,
+    "has_api": 7,
+    # 8: any other facet (they share the code; the dictionary tells them apart)
+    "keyword": 9,
+}
+OTHER_FACET_CODE = 8
+
+
+def facet_code(facet: str) -> int:
+    return FACET_CODES.get(facet, OTHER_FACET_CODE)
+
+
+_ValueId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite's INTEGER is 64-bit already
+
+search_values = sa.Table(
+    "search_values",
+    metadata,
+    sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
+    sa.Column("facet", sa.String(20), nullable=False),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.UniqueConstraint("facet", "value", "lang"),
+)
+
+search_doc_values = sa.Table(
+    "search_doc_values",
+    metadata,
+    sa.Column(
+        "doc_id",
+        sa.Integer,
+        sa.ForeignKey("search_documents.doc_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
 # One row (id 1) whose version changes with every change of the index, in the same transaction: answers
 # cached under a version (obert.search.cache) are right for as long as it stays the same.
 search_state = sa.Table(
