@@ -18,6 +18,7 @@ from obert.api.v1.datastore_params import (
     parse_sort,
     split_list,
 )
+from obert.auth import Actor
 from obert.datastore import Field, aggregate, cached_rows, export, query_rows, run_sql
 from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT, dumps
@@ -26,6 +27,7 @@ from obert.errors import FieldError, Invalid
 from obert.ingest import history, published, small_counts, table_map
 from obert.ingest.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
 from obert.ingest.versions import Version
+from obert.portal import Portal
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
 
@@ -200,15 +202,7 @@ async def rows(
 ) -> Response:
     if cursor:
         version, offset = decode_cursor(cursor)
-    lookup = partial(
-        published.open_version,
-        store=portal.store,
-        actor=actor,
-        data_dir=portal.settings.data_dir,
-        ref=resource,
-        version=version,
-        details=False,
-    )
+    lookup = partial(_open, portal, actor, resource, version, details=False)
     # The busiest read of the API answers on the event loop when it can: handing it to a thread cost ~0.1
     # ms, a tenth of the request. SQLite's lookup is a few dozen microseconds of CPU (the GIL serialises
     # it anyway); a server database is a network round trip away, so it goes to a thread. A page or count
@@ -268,14 +262,7 @@ def aggregate_rows(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     filters: str | None = None,
 ) -> JSONResponse:
-    table = published.open_version(
-        store=portal.store,
-        actor=actor,
-        data_dir=portal.settings.data_dir,
-        ref=resource,
-        version=version,
-        details=False,
-    )
+    table = _open(portal, actor, resource, version, details=False)
     result = aggregate(
         table.path,
         group_by=split_list(group_by) or [],
@@ -329,9 +316,7 @@ def export_rows(
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"use one of {', '.join(FORMATS)}")]
         )
-    table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource, version=version
-    )
+    table = _open(portal, actor, resource, version)
     stream = export(
         table.path,
         fmt,
@@ -439,4 +424,18 @@ def job(portal: PortalDep, actor: ActorDep, job_id: str) -> JSONResponse:
             "updated_at": found.updated_at.isoformat(),
             "finished_at": found.finished_at.isoformat() if found.finished_at else None,
         }
+    )
+
+
+def _open(
+    portal: Portal, actor: Actor, resource: str, version: int | None, *, details: bool = True
+) -> published.TableRef:
+    """The table version a datastore route reads, if `actor` may see it (see published.open_version)."""
+    return published.open_version(
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        ref=resource,
+        version=version,
+        details=details,
     )
