@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from bench.search import _replicate
 from obert.storage import Store
 
+ROW_COLUMNS = "state, visibility, organization_id, modified, facet_ids"
+
 
 def grow(store: Store) -> None:
     with store.read() as conn:
@@ -37,16 +39,18 @@ def grow(store: Store) -> None:
                     f"FROM search_documents WHERE doc_id < {offset}"
                 )
             )
-            conn.execute(
-                sa.text(
-                    f"INSERT INTO search_tsv (doc_id, tsv) SELECT doc_id + {shift}, tsv FROM search_tsv "
-                    f"WHERE doc_id < {offset}"
-                )
-            )
+            # Facets first, then the search rows with all their columns (value ids are the same), as
+            # the index writes them.
             conn.execute(
                 sa.text(
                     "INSERT INTO search_facets (doc_id, facet, value, lang) "
                     f"SELECT doc_id + {shift}, facet, value, lang FROM search_facets WHERE doc_id < {offset}"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO search_tsv (doc_id, tsv, {ROW_COLUMNS}) "
+                    f"SELECT doc_id + {shift}, tsv, {ROW_COLUMNS} FROM search_tsv WHERE doc_id < {offset}"
                 )
             )
         print(f"copy {copy}: {time.perf_counter() - started:.0f} s", flush=True)

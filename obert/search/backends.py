@@ -1,5 +1,7 @@
-"""The two full-text backends: SQLite FTS5 and PostgreSQL tsvector. They differ only in how text is
-stored and matched; filters, facets, visibility and paging are shared SQL in `obert.search.index`.
+"""The two full-text backends: SQLite FTS5 and PostgreSQL tsvector. They differ in how text is stored
+and matched, and in what a match carries: PostgreSQL's rows also hold each document's state, visibility,
+publisher, date and facet value ids (`carries_rows`), so that `obert.search.index` counts and facets the
+matches from those rows alone; SQLite's come back to search_documents, a cheap join by rowid there.
 
 Both receive terms already normalised by obert.i18n.text, and both weight the four fields alike
 (title > keywords > description > everything else), so the two rank the same way.
@@ -11,11 +13,12 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
 from obert.i18n.text import QueryTerm
-from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_TABLE
+from obert.storage.tables.search import CODE_SHIFT, FACET_CODES, FTS_TABLE, TSV_COLUMN, TSV_TABLE
 
 # Relative weights of title, keywords, description and other text.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
@@ -23,6 +26,10 @@ FIELDS = ("title", "keywords", "description", "other")
 
 
 class Backend(Protocol):
+    # True when the subquery of `hits` also has the document's state, visibility, organization_id,
+    # modified and facet_ids (the value ids of its facets but keywords, sorted) columns.
+    carries_rows: bool
+
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
         """Store the text of each (doc_id, [title, keywords, description, other])."""
 
@@ -38,6 +45,8 @@ class Backend(Protocol):
 
 
 class SQLiteFTS:
+    carries_rows = False
+
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
         if rows:
             conn.execute(
@@ -85,16 +94,31 @@ def _fts5_term(term: QueryTerm) -> str:
     return "(" + " OR ".join(options) + ")"
 
 
+# The facets search_tsv.facet_ids holds: every one but keywords, whose ids are the highest (see
+# obert.storage.tables.search); a document has a handful of these and dozens of keywords.
+ROW_FACETS_BELOW = FACET_CODES["keyword"] << CODE_SHIFT
+_ROW_COLUMNS = ("state", "visibility", "organization_id", "modified", "facet_ids")
+
+
 class PostgresTSV:
+    carries_rows = True
+
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
+        """Write after the documents' search_documents rows and facets (migration 0012 fills rows written
+        otherwise, by the previous release, with a trigger)."""
         if rows:
             conn.execute(
                 sa.text(
-                    f"INSERT INTO {TSV_TABLE} (doc_id, {TSV_COLUMN}) VALUES (:doc_id, "
+                    f"INSERT INTO {TSV_TABLE} (doc_id, {TSV_COLUMN}, {', '.join(_ROW_COLUMNS)}) "
+                    "SELECT d.doc_id, "
                     "setweight(to_tsvector('simple', :title), 'A') || "
                     "setweight(to_tsvector('simple', :keywords), 'B') || "
                     "setweight(to_tsvector('simple', :description), 'C') || "
-                    "setweight(to_tsvector('simple', :other), 'D'))"
+                    "setweight(to_tsvector('simple', :other), 'D'), "
+                    "d.state, d.visibility, d.organization_id, d.modified, "
+                    "ARRAY(SELECT v.value_id FROM search_doc_values v WHERE v.doc_id = d.doc_id "
+                    f"AND v.value_id < {ROW_FACETS_BELOW} ORDER BY v.value_id) "
+                    "FROM search_documents d WHERE d.doc_id = :doc_id"
                 ),
                 [{"doc_id": doc_id, **dict(zip(FIELDS, texts, strict=True))} for doc_id, texts in rows],
             )
@@ -109,21 +133,54 @@ class PostgresTSV:
     def hits(
         self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
     ) -> Subquery:
-        weights = "AB" if titles_only else ""
-        expression = (" | " if any_term else " & ").join(_tsquery_term(t, weights) for t in terms)
-        # ts_rank_cd's weight array is {D, C, B, A}; normalisation 1 divides by 1 + log(length) like
-        # bm25's length damping. Negated so that, as with bm25, lower is better.
-        d, c, b, a = (w / WEIGHTS[0] for w in reversed(WEIGHTS))
-        rank = f"-ts_rank_cd('{{{d}, {c}, {b}, {a}}}', {TSV_COLUMN}, query, 1)" if ranked else "0"
+        rank = f"{_rank(TSV_COLUMN)} AS rank" if ranked else "0 AS rank"
         return (
             sa.text(
-                f"SELECT doc_id, {rank} AS rank "
+                f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)} "
                 f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
-            .bindparams(match=expression)
-            .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
+            .bindparams(match=_tsquery(terms, any_term=any_term, titles_only=titles_only))
+            .columns(
+                sa.column("doc_id", sa.Integer),
+                sa.column("rank", sa.Float),
+                sa.column("state", sa.String),
+                sa.column("visibility", sa.String),
+                sa.column("organization_id", sa.String),
+                sa.column("modified", sa.DateTime(timezone=True)),
+                sa.column("facet_ids", postgresql.ARRAY(sa.BigInteger)),
+            )
             .subquery("hits")
         )
+
+    def ranks(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, doc_ids: Sequence[int], titles_only: bool = False
+    ) -> Subquery:
+        """(doc_id, rank) of these documents, which all match `terms`: only their vectors are read. With
+        `titles_only`, of those whose title or keywords match (checked on these vectors only)."""
+        vectors = sa.table(TSV_TABLE, sa.column("doc_id", sa.Integer), sa.column(TSV_COLUMN)).alias("ranked")
+        query = sa.func.to_tsquery("simple", _tsquery(terms, any_term=any_term, titles_only=titles_only))
+        rank = -sa.func.ts_rank_cd(sa.literal_column(_WEIGHTS), vectors.c[TSV_COLUMN], query, 1)
+        ids = sa.bindparam("ids", list(doc_ids), type_=postgresql.ARRAY(sa.Integer))
+        where = [vectors.c.doc_id == sa.func.any(ids)]
+        if titles_only:
+            where.append(vectors.c[TSV_COLUMN].op("@@")(query))
+        return (
+            sa.select(vectors.c.doc_id, sa.cast(rank, sa.Float).label("rank")).where(*where).subquery("ranks")
+        )
+
+
+# ts_rank_cd's weight array is {D, C, B, A}; normalisation 1 divides by 1 + log(length) like bm25's length
+# damping. Negated so that, as with bm25, lower is better.
+_WEIGHTS = "'{" + ", ".join(str(w / WEIGHTS[0]) for w in reversed(WEIGHTS)) + "}'"
+
+
+def _rank(vector: str) -> str:
+    return f"-ts_rank_cd({_WEIGHTS}, {vector}, query, 1)"
+
+
+def _tsquery(terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool) -> str:
+    weights = "AB" if titles_only else ""
+    return (" | " if any_term else " & ").join(_tsquery_term(t, weights) for t in terms)
 
 
 def _tsquery_term(term: QueryTerm, weights: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subque
 
 from obert.i18n.text import QueryTerm, index_text, query_terms
 from obert.search import cache
-from obert.search.backends import backend_for
+from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, backend_for
 from obert.search.model import HAS_API, Hits, SearchDocument, SearchQuery, Viewer
 from obert.storage.tables.search import CODE_SHIFT, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
@@ -31,6 +31,10 @@ _INSERT_FACETS = f"INSERT INTO {_FACET_COLUMNS} VALUES (?, ?, ?, ?)"
 _COPY_FACETS = f"COPY {_FACET_COLUMNS} FROM STDIN"
 # A page by relevance is first looked for among this many best-ranked matches (see _best_page).
 CANDIDATES = 200
+# Where matches carry their rows (PostgreSQL), more matches than this are not all ranked: this many
+# most recently modified ones are, and come first by relevance; the rest follow, newest first (see
+# _recent_page).
+RANK_WINDOW = 1000
 
 
 class AnalysedDocument(NamedTuple):
@@ -70,8 +74,9 @@ def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument]) -> N
     )
     assigned: dict[str, int] = {row.dataset_id: row.doc_id for row in found}
     doc_ids = [assigned[i] for i in dataset_ids]
-    backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
+    # Facets first: PostgreSQL's text rows take their facet value ids from them (see backends).
     _insert_facets(conn, [(i, *row) for i, d in zip(doc_ids, documents, strict=True) for row in d.facets])
+    backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
     cache.changed(conn)
 
 
@@ -115,14 +120,15 @@ def indexed_count(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(docs)).scalar_one())
 
 
-def visible(viewer: Viewer) -> ColumnElement[bool]:
-    """The documents `viewer` may find: the rule of obert.catalog.access.visible_to, on index columns."""
-    public = sa.and_(docs.c.state == "published", docs.c.visibility == "public")
-    not_deleted = docs.c.state != "deleted"
+def visible(viewer: Viewer, rows: FromClause = docs) -> ColumnElement[bool]:
+    """The documents `viewer` may find: the rule of obert.catalog.access.visible_to, on index columns
+    (search_documents', or the same columns of the matches that carry them)."""
+    public = sa.and_(rows.c.state == "published", rows.c.visibility == "public")
+    not_deleted = rows.c.state != "deleted"
     if viewer.sysadmin:
         return not_deleted
     if viewer.organization_ids:
-        return sa.and_(not_deleted, sa.or_(public, docs.c.organization_id.in_(viewer.organization_ids)))
+        return sa.and_(not_deleted, sa.or_(public, rows.c.organization_id.in_(viewer.organization_ids)))
     return public
 
 
@@ -132,19 +138,75 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     if not terms:
         return _browse(conn, viewer, query)
     # Count and facets first, from one unranked matching set; only the page is ranked (and only when
-    # there is a page to show).
+    # there is a page to show). Where matches carry their rows, the same statement also lists the most
+    # recent matches, the ones that will be ranked (see _recent_page).
+    backend = backend_for(conn)
+    window = RANK_WINDOW if backend.carries_rows and query.effective_sort == "relevance" else 0
     relaxed = False
-    count, facet_counts = _counts(conn, viewer, query, _hits(conn, terms, any_term=False, ranked=False))
+    hits = _hits(conn, terms, any_term=False, ranked=False)
+    count, facet_counts, recent = _counts(conn, viewer, query, hits, window=window)
     if count == 0 and len(terms) > 1:
         # Nobody wrote every word: rather than nothing, show what has some of them, best first.
         relaxed = True
-        count, facet_counts = _counts(conn, viewer, query, _hits(conn, terms, any_term=True, ranked=False))
+        hits = _hits(conn, terms, any_term=True, ranked=False)
+        count, facet_counts, recent = _counts(conn, viewer, query, hits, window=window)
     ids: list[str] = []
     if count > query.offset:
-        ranked = _hits(conn, terms, any_term=relaxed, ranked=True)
-        best = _best_page(conn, viewer, query, ranked) if count > _candidates(query) else None
-        ids = best if best is not None else [row[0] for row in _page(conn, viewer, query, ranked)]
+        if window:
+            assert hits is not None
+            if recent is None:
+                recent = _recent(conn, viewer, query, hits, window)
+            ids = _recent_page(conn, query, terms, relaxed, recent)
+            if len(ids) < query.limit and count > len(recent):
+                # The page reaches past the window: the matches after it follow, newest first.
+                start = max(query.offset, len(recent))
+                after = _recent(conn, viewer, query, hits, query.offset + query.limit)[start:]
+                ids += _dataset_ids(conn, after)
+        else:
+            hits = _hits(conn, terms, any_term=relaxed, ranked=query.effective_sort == "relevance")
+            best = _best_page(conn, viewer, query, hits) if count > _candidates(query) else None
+            ids = best if best is not None else [row[0] for row in _page(conn, viewer, query, hits)]
     return Hits(ids, count, facet_counts, relaxed)
+
+
+def _recent(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery, window: int) -> list[int]:
+    """The `window` most recently modified of the visible, filtered matches (doc ids)."""
+    select = _matching([hits.c.doc_id], viewer, query, hits, docs_columns=False)
+    return list(conn.execute(select.order_by(*_recent_order(hits)).limit(window)).scalars())
+
+
+def _recent_order(rows: FromClause) -> tuple[Any, ...]:
+    return (rows.c.modified.desc(), rows.c.doc_id)
+
+
+def _dataset_ids(conn: Connection, doc_ids: Sequence[int]) -> list[str]:
+    """The dataset ids of these documents, in their order."""
+    if not doc_ids:
+        return []
+    rows = conn.execute(sa.select(docs.c.doc_id, docs.c.dataset_id).where(docs.c.doc_id.in_(list(doc_ids))))
+    by_doc: dict[int, str] = {row.doc_id: row.dataset_id for row in rows}
+    return [by_doc[d] for d in doc_ids]
+
+
+def _recent_page(
+    conn: Connection, query: SearchQuery, terms: Sequence[QueryTerm], relaxed: bool, recent: Sequence[int]
+) -> list[str]:
+    """The page by relevance, where matches carry their rows (PostgreSQL), within the RANK_WINDOW most
+    recently modified of the visible, filtered matches (`recent`) only: ranking reads a document's whole
+    vector, out of line and compressed, and ranking 80,000 matches took most of a second. Within the
+    window the order is the whole ranking's (rank, date, name), so with no more matches than that the
+    page is exactly the whole ranking's; a page past the window's end comes back short (find goes on)."""
+    backend = backend_for(conn)
+    assert isinstance(backend, PostgresTSV)
+    ranks = backend.ranks(terms, any_term=relaxed, doc_ids=recent)
+    select = (
+        sa.select(docs.c.dataset_id)
+        .select_from(ranks.join(docs, docs.c.doc_id == ranks.c.doc_id))
+        .order_by(ranks.c.rank, docs.c.modified.desc(), docs.c.name)
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    return list(conn.execute(select).scalars())
 
 
 def _candidates(query: SearchQuery) -> int:
@@ -202,7 +264,8 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     )
     answer = cache.lookup(conn, key) if version else None
     if answer is None:
-        answer = _counts(conn, viewer, query, None)
+        count, facet_counts, _ = _counts(conn, viewer, query, None)
+        answer = count, facet_counts
         if version:
             cache.keep(conn, key, answer)
     return answer
@@ -222,7 +285,16 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
     terms = query_terms(text)
     if not terms:
         return []
-    hits = backend_for(conn).hits(terms, any_term=False, titles_only=True)
+    backend = backend_for(conn)
+    if isinstance(backend, PostgresTSV):
+        # Matching words of the title and keywords only makes PostgreSQL read the vector of every
+        # document with the words anywhere (seconds for "tra" at a million): it reads those of the
+        # RANK_WINDOW most recent of them only, found from the matches' rows.
+        anywhere = backend.hits(terms, any_term=False, titles_only=False, ranked=False)
+        recent = _recent(conn, viewer, SearchQuery(), anywhere, RANK_WINDOW)
+        hits = backend.ranks(terms, any_term=False, doc_ids=recent, titles_only=True)
+    else:
+        hits = backend.hits(terms, any_term=False, titles_only=True)
     query = (
         sa.select(docs.c.dataset_id)
         .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
@@ -247,9 +319,18 @@ def _matching(
     *,
     skip: str = "",
     walk: bool = False,
+    docs_columns: bool = True,
 ) -> Select[Any]:
     """`columns` of the matching documents. With `walk`, filters are checked document by document (an
-    EXISTS), which lets SQLite follow an index in the page's order instead of collecting every match."""
+    EXISTS), which lets SQLite follow an index in the page's order instead of collecting every match.
+    Without `docs_columns`, where the matches carry their rows (PostgreSQL), search_documents is not
+    joined: visibility and filters are decided on the matches' own columns."""
+    if hits is not None and not docs_columns and "facet_ids" in hits.c:
+        return (
+            sa.select(*columns)
+            .select_from(hits)
+            .where(visible(viewer, hits), *_row_filters(query, hits, skip))
+        )
     joined: Any = docs if hits is None else docs.join(hits, hits.c.doc_id == docs.c.doc_id)
     where = [visible(viewer)]
     for facet, chosen in query.filters.items():
@@ -261,6 +342,24 @@ def _matching(
         else:
             where.append(docs.c.doc_id.in_(sa.select(facets.c.doc_id).where(having)))
     return sa.select(*columns).select_from(joined).where(*where)
+
+
+def _row_filters(query: SearchQuery, hits: FromClause, skip: str) -> list[ColumnElement[bool]]:
+    """Filters on the matches' facet value ids (keywords, which those leave out, on search_facets)."""
+    where: list[ColumnElement[bool]] = []
+    for facet, chosen in query.filters.items():
+        if facet == skip or not chosen:
+            continue
+        if facet_code(facet) << CODE_SHIFT >= ROW_FACETS_BELOW:
+            having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(chosen)))
+            where.append(hits.c.doc_id.in_(sa.select(facets.c.doc_id).where(having)))
+            continue
+        # The chosen values' ids, found once (NULL when none is known: nothing matches).
+        ids = sa.select(sa.func.array_agg(facet_values.c.value_id)).where(
+            facet_values.c.facet == facet, facet_values.c.value.in_(list(chosen))
+        )
+        where.append(hits.c.facet_ids.op("&&")(ids.scalar_subquery()))
+    return where
 
 
 def _count(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None) -> int:
@@ -289,10 +388,11 @@ def _page(
 
 
 def _counts(
-    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
-) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None, *, window: int = 0
+) -> tuple[int, dict[str, list[tuple[str, int]]], list[int] | None]:
     """How many documents match, and counts per value of each requested facet, in SQL (never over all
-    rows in Python).
+    rows in Python); with `window`, also the doc ids of that many most recent matches (_recent) when the
+    same statement could find them (else None).
 
     Within a facet, values are alternatives (OR), so a facet's own filter is left out when counting it:
     ticking "Transport" still shows how many "Environment" would add. Facets nobody filters on share one
@@ -302,22 +402,27 @@ def _counts(
     filtered = [f for f in query.facets if query.filters.get(f)]
     unfiltered = [f for f in query.facets if f not in filtered]
     lateral = conn.dialect.name == "postgresql"
+    recent: list[int] | None = None
     if unfiltered:
         count = 0
-        select = _facet_select(unfiltered, "", viewer, query, hits, with_count=True, lateral=lateral)
-        rows = conn.execute(select).all()
-        for facet, value, n, _position in sorted(rows, key=lambda row: (row[0] or "", row[3])):
-            if facet is None:
-                count = int(n)
-            else:
+        select, windowed = _facet_select(
+            unfiltered, "", viewer, query, hits, with_count=True, lateral=lateral, window=window
+        )
+        recent = [] if windowed else None
+        for facet, value, n, position in sorted(conn.execute(select), key=lambda row: (row[0] or "", row[3])):
+            if facet is not None:
                 result[facet].append((value, int(n)))
+            elif position == 0:
+                count = int(n)
+            elif recent is not None:
+                recent.append(int(n))  # a window row: n is a doc id, in the window's order
     else:
         count = _count(conn, viewer, query, hits)
     for name in filtered if count else []:
-        select = _facet_select([name], name, viewer, query, hits, lateral=lateral)
+        select, _ = _facet_select([name], name, viewer, query, hits, lateral=lateral)
         for facet, value, n, _position in conn.execute(select):
             result[facet].append((value, int(n)))
-    return count, result
+    return count, result, recent
 
 
 def _facet_select(
@@ -329,14 +434,25 @@ def _facet_select(
     *,
     with_count: bool = False,
     lateral: bool = False,
-) -> Select[Any] | CompoundSelect[Any]:
+    window: int = 0,
+) -> tuple[Select[Any] | CompoundSelect[Any], bool]:
     """Rows of (facet, value, count, position) for the first `facet_limit` values of each of `names`
     by count, over the matching documents without the filter on `skip`; `with_count` adds a row
-    (None, None, count of the matching documents, 0)."""
+    (None, None, count of the matching documents, 0) and, with `window` where the matches carry their
+    rows, rows (None, None, doc id, 1…) of the _recent matches. The flag tells whether it did."""
     # Materialised so the database starts from the (few) matching documents and looks up their facet
     # values, instead of walking every row of a facet and checking each document (SQLite's choice).
     # Values are counted as integers; their names are joined back for the counted values only.
-    matching = _matching([docs.c.doc_id], viewer, query, hits, skip=skip).cte("matching")
+    rows = (
+        hits is not None
+        and "facet_ids" in hits.c
+        and all(facet_code(name) << CODE_SHIFT < ROW_FACETS_BELOW for name in names)
+    )
+    windowed = rows and with_count and window > 0
+    columns: list[Any] = [hits.c.doc_id, hits.c.facet_ids] if rows and hits is not None else [docs.c.doc_id]
+    if windowed and hits is not None:
+        columns.append(hits.c.modified)
+    matching = _matching(columns, viewer, query, hits, skip=skip, docs_columns=not rows).cte("matching")
     matching = matching.prefix_with("MATERIALIZED")
     # A value id's high bits are its facet's code: the facets asked for are a range of each document's
     # rows (one seek per document, integer comparisons, no lookup per row).
@@ -346,7 +462,16 @@ def _facet_select(
     if codes != list(range(codes[0], codes[-1] + 1)):
         wanted.append(value_id.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
     count = sa.func.count()
-    if lateral:
+    if rows:
+        # Each match's row holds its value ids (PostgreSQL): no lookup per match at all. unnest() in
+        # the select list, not as a lateral FROM item: a function scan per match cost ~10 µs each.
+        ids = sa.select(sa.func.unnest(matching.c.facet_ids).label("value_id")).subquery("ids")
+        value = ids.c.value_id
+        wanted = [value > codes[0] << CODE_SHIFT, value < (codes[-1] + 1) << CODE_SHIFT]
+        if codes != list(range(codes[0], codes[-1] + 1)):
+            wanted.append(value.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
+        per_id = sa.select(value, count.label("n")).where(*wanted).group_by(value).subquery("per_id")
+    elif lateral:
         # PostgreSQL misjudges how many documents match and would rather hash every value of these
         # facets (half a million rows at 100,000 documents) than look up each match's few: a lateral
         # subquery makes it look them up (OFFSET 0 keeps the planner from flattening it into a join).
@@ -380,11 +505,15 @@ def _facet_select(
         per_value.c.position <= query.facet_limit
     )
     if not with_count:
-        return select.order_by(per_value.c.facet, per_value.c.position)
+        return select.order_by(per_value.c.facet, per_value.c.position), False
     total = sa.select(
         sa.null().label("facet"), sa.null().label("value"), sa.func.count().label("n"), sa.literal(0)
     ).select_from(matching)
-    return sa.union_all(select, total)
+    if not windowed:
+        return sa.union_all(select, total), False
+    recent = sa.select(matching.c.doc_id).order_by(*_recent_order(matching)).limit(window).subquery("recent")
+    listed = sa.select(sa.null(), sa.null(), recent.c.doc_id, sa.literal(1)).select_from(recent)
+    return sa.union_all(select, total, listed), True
 
 
 def _texts(doc: SearchDocument) -> tuple[str, str, str, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -125,4 +126,48 @@ def test_the_search_index_answers_the_same_across_the_searchperf_migration(datab
     migrate.downgrade(store, "0009_ckanstd")
     migrate.upgrade(store)
     assert (found("arbrat"), found("aigua")) == before
+    store.dispose()
+
+
+def test_documents_written_by_the_previous_release_get_complete_search_rows(database_url: str) -> None:
+    """After 0012, PostgreSQL searches read each match's state, visibility and facet value ids from its
+    search_tsv row. A process of the previous release, still serving during the upgrade, writes only
+    (doc_id, tsv) and then the facets: the triggers must complete its rows, or its datasets would be
+    missing from searches and facet counts until the next reindex."""
+    store = Store(database_url)
+    if store.backend != "postgresql":
+        pytest.skip("SQLite searches read search_documents")
+    migrate.upgrade(store)
+    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
+    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
+    query = SearchQuery(q="arbrat", facets=("theme",))
+
+    def found() -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
+        with store.read() as conn:
+            hits = find(conn, viewer=Viewer(), query=query)
+        return hits.dataset_ids, hits.facets
+
+    before = found()
+    assert len(before[0]) == 1 and before[1]["theme"] == [("ENVI", 1)]
+    with store.begin() as conn:
+        # Rewritten in the previous release's order and columns.
+        vector, facet_rows = (
+            conn.execute(sa.text(f"SELECT doc_id, {TSV_COLUMN} FROM {TSV_TABLE}")).one(),
+            [
+                tuple(row)
+                for row in conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
+            ],
+        )
+        conn.execute(sa.text("DELETE FROM search_doc_values"))
+        conn.execute(sa.text("DELETE FROM search_facets"))
+        conn.execute(sa.text(f"DELETE FROM {TSV_TABLE}"))
+        conn.execute(
+            sa.text(f"INSERT INTO {TSV_TABLE} (doc_id, {TSV_COLUMN}) VALUES (:doc_id, :tsv)"),
+            {"doc_id": vector[0], "tsv": vector[1]},
+        )
+        conn.execute(
+            sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
+            [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
+        )
+    assert found() == before
     store.dispose()

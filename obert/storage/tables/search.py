@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from obert.storage.tables.base import UTCDateTime, metadata
 
 FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), rowid = doc_id
-# PostgreSQL: TSV_TABLE (doc_id, tsv), the weighted tsvector of the same four fields. Kept out of
-# search_documents so that counting, filtering and ordering read narrow rows, not kilobytes of vectors.
+# PostgreSQL: TSV_TABLE (doc_id, tsv, state, visibility, organization_id, modified, facet_ids), the
+# weighted tsvector of the same four fields, kept out of line (TOAST), with copies of what a search reads
+# of each match (0012): matches are found, counted and faceted from these narrow rows alone, and only the
+# few that are ranked have their vectors read (see obert.search.backends).
 TSV_TABLE = "search_tsv"
 TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_tsv_tsv"
