@@ -1,7 +1,8 @@
 """The two full-text backends: SQLite FTS5 and PostgreSQL tsvector. They differ in how text is stored
 and matched, and in what a match carries: PostgreSQL's rows also hold each document's state, visibility,
-publisher, date and facet value ids (`carries_rows`), so that `obert.search.index` counts and facets the
-matches from those rows alone; SQLite's come back to search_documents, a cheap join by rowid there.
+publisher, date and facet value ids, so that `obert.search.index` counts and facets the matches from
+those rows alone and ranks only some of them (`PostgresTSV.ranks`); SQLite's come back to
+search_documents, a cheap join by rowid there.
 
 Both receive terms already normalised by obert.i18n.text, and both weight the four fields alike
 (title > keywords > description > everything else), so the two rank the same way.
@@ -26,10 +27,6 @@ FIELDS = ("title", "keywords", "description", "other")
 
 
 class Backend(Protocol):
-    # True when the subquery of `hits` also has the document's state, visibility, organization_id,
-    # modified and facet_ids (the value ids of its facets but keywords, sorted) columns.
-    carries_rows: bool
-
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
         """Store the text of each (doc_id, [title, keywords, description, other])."""
 
@@ -45,8 +42,6 @@ class Backend(Protocol):
 
 
 class SQLiteFTS:
-    carries_rows = False
-
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
         if rows:
             conn.execute(
@@ -101,8 +96,6 @@ _ROW_COLUMNS = ("state", "visibility", "organization_id", "modified", "facet_ids
 
 
 class PostgresTSV:
-    carries_rows = True
-
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
         """Write after the documents' search_documents rows and facets (migration 0012 fills rows written
         otherwise, by the previous release, with a trigger)."""

@@ -6,7 +6,7 @@ transaction as the change itself and a rollback undoes both: the index cannot dr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -138,10 +138,11 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     if not terms:
         return _browse(conn, viewer, query)
     # Count and facets first, from one unranked matching set; only the page is ranked (and only when
-    # there is a page to show). Where matches carry their rows, the same statement also lists the most
-    # recent matches, the ones that will be ranked (see _recent_page).
+    # there is a page to show). PostgreSQL ranks only a window of the most recent matches, which the
+    # same statement lists (see _recent_page).
     backend = backend_for(conn)
-    window = RANK_WINDOW if backend.carries_rows and query.effective_sort == "relevance" else 0
+    ranker = backend if isinstance(backend, PostgresTSV) and query.effective_sort == "relevance" else None
+    window = RANK_WINDOW if ranker else 0
     relaxed = False
     hits = _hits(conn, terms, any_term=False, ranked=False)
     count, facet_counts, recent = _counts(conn, viewer, query, hits, window=window)
@@ -152,11 +153,11 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
         count, facet_counts, recent = _counts(conn, viewer, query, hits, window=window)
     ids: list[str] = []
     if count > query.offset:
-        if window:
+        if ranker:
             assert hits is not None
             if recent is None:
                 recent = _recent(conn, viewer, query, hits, window)
-            ids = _recent_page(conn, query, terms, relaxed, recent)
+            ids = _recent_page(conn, ranker, query, terms, relaxed, recent)
             if len(ids) < query.limit and count > len(recent):
                 # The page reaches past the window: the matches after it follow, newest first.
                 start = max(query.offset, len(recent))
@@ -189,15 +190,18 @@ def _dataset_ids(conn: Connection, doc_ids: Sequence[int]) -> list[str]:
 
 
 def _recent_page(
-    conn: Connection, query: SearchQuery, terms: Sequence[QueryTerm], relaxed: bool, recent: Sequence[int]
+    conn: Connection,
+    backend: PostgresTSV,
+    query: SearchQuery,
+    terms: Sequence[QueryTerm],
+    relaxed: bool,
+    recent: Sequence[int],
 ) -> list[str]:
     """The page by relevance, where matches carry their rows (PostgreSQL), within the RANK_WINDOW most
     recently modified of the visible, filtered matches (`recent`) only: ranking reads a document's whole
     vector, out of line and compressed, and ranking 80,000 matches took most of a second. Within the
     window the order is the whole ranking's (rank, date, name), so with no more matches than that the
     page is exactly the whole ranking's; a page past the window's end comes back short (find goes on)."""
-    backend = backend_for(conn)
-    assert isinstance(backend, PostgresTSV)
     ranks = backend.ranks(terms, any_term=relaxed, doc_ids=recent)
     select = (
         sa.select(docs.c.dataset_id)
@@ -325,7 +329,7 @@ def _matching(
     EXISTS), which lets SQLite follow an index in the page's order instead of collecting every match.
     Without `docs_columns`, where the matches carry their rows (PostgreSQL), search_documents is not
     joined: visibility and filters are decided on the matches' own columns."""
-    if hits is not None and not docs_columns and "facet_ids" in hits.c:
+    if hits is not None and not docs_columns and _carries_rows(hits):
         return (
             sa.select(*columns)
             .select_from(hits)
@@ -336,12 +340,22 @@ def _matching(
     for facet, chosen in query.filters.items():
         if facet == skip or not chosen:
             continue
-        having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(chosen)))
+        having = _has_value(facet, chosen)
         if walk:
             where.append(sa.exists().where(facets.c.doc_id == docs.c.doc_id, having))
         else:
             where.append(docs.c.doc_id.in_(sa.select(facets.c.doc_id).where(having)))
     return sa.select(*columns).select_from(joined).where(*where)
+
+
+def _carries_rows(hits: FromClause) -> bool:
+    """Whether these matches carry their documents' rows (PostgresTSV.hits) rather than ids only."""
+    return "facet_ids" in hits.c
+
+
+def _has_value(facet: str, chosen: Iterable[str]) -> ColumnElement[bool]:
+    """search_facets rows of one of these values of `facet` (values of a facet are alternatives)."""
+    return sa.and_(facets.c.facet == facet, facets.c.value.in_(list(chosen)))
 
 
 def _row_filters(query: SearchQuery, hits: FromClause, skip: str) -> list[ColumnElement[bool]]:
@@ -351,8 +365,7 @@ def _row_filters(query: SearchQuery, hits: FromClause, skip: str) -> list[Column
         if facet == skip or not chosen:
             continue
         if facet_code(facet) << CODE_SHIFT >= ROW_FACETS_BELOW:
-            having = sa.and_(facets.c.facet == facet, facets.c.value.in_(list(chosen)))
-            where.append(hits.c.doc_id.in_(sa.select(facets.c.doc_id).where(having)))
+            where.append(hits.c.doc_id.in_(sa.select(facets.c.doc_id).where(_has_value(facet, chosen))))
             continue
         # The chosen values' ids, found once (NULL when none is known: nothing matches).
         ids = sa.select(sa.func.array_agg(facet_values.c.value_id)).where(
@@ -445,7 +458,7 @@ def _facet_select(
     # Values are counted as integers; their names are joined back for the counted values only.
     rows = (
         hits is not None
-        and "facet_ids" in hits.c
+        and _carries_rows(hits)
         and all(facet_code(name) << CODE_SHIFT < ROW_FACETS_BELOW for name in names)
     )
     windowed = rows and with_count and window > 0
