@@ -4,16 +4,7 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
-from obert.search.index import (
-    clear,
-    find,
-    indexed_count,
-    matching,
-    remove_documents,
-    suggest,
-    visible,
-    write_documents,
-)
+from obert.search.index import find, matching, suggest, visible
 from obert.search.model import (
     FACETS,
     MAX_OFFSET,
@@ -24,6 +15,7 @@ from obert.search.model import (
     SearchQuery,
     Viewer,
 )
+from obert.search.writing import clear, indexed_count, remove_documents, write_documents
 
 __all__ = [
     "FACETS",

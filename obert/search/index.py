@@ -1,123 +1,39 @@
-"""The search index: writing documents inside the caller's transaction, and querying them.
+"""Querying the search index: finding, counting and facetting the datasets a viewer may see, and
+suggestions for the search box (obert.search.writing keeps the index).
 
-Every function takes the caller's connection, so the catalogue updates the index in the same
-transaction as the change itself and a rollback undoes both: the index cannot drift from the catalogue.
+Every function takes the caller's connection, and so reads the catalogue's own transaction.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
-from obert.i18n.text import QueryTerm, index_text, query_terms
+from obert.i18n.text import QueryTerm, query_terms
 from obert.search import cache
-from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, backend_for
-from obert.search.model import HAS_API, Hits, SearchDocument, SearchQuery, Viewer
-from obert.storage.tables.search import CODE_SHIFT, facet_code
+from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
+from obert.search.model import Hits, SearchQuery, Viewer
+from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
 from obert.storage.tables.search import search_documents as docs
 from obert.storage.tables.search import search_facets as facets
 from obert.storage.tables.search import search_values as facet_values
 
-_VALUE_CHARS = 200
-_FACET_COLUMNS = f"{facets.name} (doc_id, facet, value, lang)"
-_INSERT_FACETS = f"INSERT INTO {_FACET_COLUMNS} VALUES (?, ?, ?, ?)"
-_COPY_FACETS = f"COPY {_FACET_COLUMNS} FROM STDIN"
-# A page by relevance is first looked for among this many best-ranked matches (see _best_page).
-CANDIDATES = 200
 # Where matches carry their rows (PostgreSQL), more matches than this are not all ranked: this many
 # most recently modified ones are, and come first by relevance; the rest follow, newest first (see
 # _recent_page).
 RANK_WINDOW = 1000
-
-
-class AnalysedDocument(NamedTuple):
-    """A document as the index stores it: its search_documents row (without doc_id), its four analysed
-    texts (title, keywords, description, other) and its facet rows (facet, value, lang). `analyse` makes
-    it without a database, so a rebuild can analyse in worker processes while it writes (a tuple: cheap
-    to send back)."""
-
-    dataset_id: str
-    row: tuple[str, str, str, str, str | None, datetime]  # dataset_id, name, state, visibility, org, modified
-    texts: tuple[str, str, str, str]
-    facets: tuple[tuple[str, str, str], ...]
-
-
-def analyse(doc: SearchDocument) -> AnalysedDocument:
-    row = (doc.dataset_id, doc.name, doc.state, doc.visibility, doc.organization_id, doc.modified)
-    return AnalysedDocument(doc.dataset_id, row, _texts(doc), _facet_rows(doc))
-
-
-def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> None:
-    """Index `documents`, replacing what was indexed for the same datasets."""
-    write_analysed(conn, [analyse(d) for d in documents])
-
-
-def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument]) -> None:
-    """Store analysed documents, replacing what was indexed for the same datasets."""
-    if not documents:
-        return
-    dataset_ids = [d.dataset_id for d in documents]
-    remove_documents(conn, dataset_ids)
-    columns = ("dataset_id", "name", "state", "visibility", "organization_id", "modified")
-    conn.execute(docs.insert(), [dict(zip(columns, d.row, strict=True)) for d in documents])
-    # Read back rather than RETURNING, which SQLite's driver makes one INSERT per row (a tenth of a
-    # rebuild).
-    found = conn.execute(
-        sa.select(docs.c.dataset_id, docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))
-    )
-    assigned: dict[str, int] = {row.dataset_id: row.doc_id for row in found}
-    doc_ids = [assigned[i] for i in dataset_ids]
-    # Facets first: PostgreSQL's text rows take their facet value ids from them (see backends).
-    _insert_facets(conn, [(i, *row) for i, d in zip(doc_ids, documents, strict=True) for row in d.facets])
-    backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
-    cache.changed(conn)
-
-
-def _insert_facets(conn: Connection, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    # About twenty rows a document: straight to the driver, without building a dict and binding each
-    # (a fifth of a rebuild's time through SQLAlchemy). PostgreSQL copies them in.
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        driver: Any = conn.connection.dbapi_connection  # psycopg's own: COPY is not in the DB-API
-        with driver.cursor() as cursor, cursor.copy(_COPY_FACETS) as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        conn.exec_driver_sql(_INSERT_FACETS, list(rows))
-
-
-def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
-    """Take these datasets out of the index (no error for ones that are not in it)."""
-    if not dataset_ids:
-        return
-    doc_ids = list(conn.execute(sa.select(docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))).scalars())
-    if not doc_ids:
-        return
-    backend_for(conn).delete(conn, doc_ids)
-    conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))
-    conn.execute(docs.delete().where(docs.c.doc_id.in_(doc_ids)))
-    cache.changed(conn)
-
-
-def clear(conn: Connection) -> None:
-    """Empty the index (before a rebuild)."""
-    backend_for(conn).clear(conn)
-    conn.execute(doc_values.delete())  # at once, rather than by each document's ON DELETE CASCADE
-    conn.execute(facets.delete())
-    conn.execute(docs.delete())
-    cache.changed(conn)
-
-
-def indexed_count(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(docs)).scalar_one())
+# SQLite's search_documents.facet_ids (migration 0013), which the shared schema leaves out.
+_FACET_IDS = sa.literal_column(f"{docs.name}.{FACET_IDS_COLUMN}", sa.Text)
 
 
 def visible(viewer: Viewer, rows: FromClause = docs) -> ColumnElement[bool]:
@@ -137,10 +53,11 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     terms = query_terms(query.q)
     if not terms:
         return _browse(conn, viewer, query)
-    # Count and facets first, from one unranked matching set; only the page is ranked (and only when
-    # there is a page to show). PostgreSQL ranks only a window of the most recent matches, which the
-    # same statement lists (see _recent_page).
     backend = backend_for(conn)
+    if isinstance(backend, SQLiteFTS):
+        return _gathered(conn, backend, viewer, query, terms)
+    # PostgreSQL: count and facets first, from one unranked matching set, then the page, ranked within a
+    # window of the most recent matches, which the same statement lists (see _recent_page).
     ranker = backend if isinstance(backend, PostgresTSV) and query.effective_sort == "relevance" else None
     window = RANK_WINDOW if ranker else 0
     relaxed = False
@@ -153,8 +70,8 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
         count, facet_counts, recent = _counts(conn, viewer, query, hits, window=window)
     ids: list[str] = []
     if count > query.offset:
+        assert hits is not None
         if ranker:
-            assert hits is not None
             if recent is None:
                 recent = _recent(conn, viewer, query, hits, window)
             ids = _recent_page(conn, ranker, query, terms, relaxed, recent)
@@ -164,10 +81,48 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
                 after = _recent(conn, viewer, query, hits, query.offset + query.limit)[start:]
                 ids += _dataset_ids(conn, after)
         else:
-            hits = _hits(conn, terms, any_term=relaxed, ranked=query.effective_sort == "relevance")
-            best = _best_page(conn, viewer, query, hits) if count > _candidates(query) else None
-            ids = best if best is not None else [row[0] for row in _page(conn, viewer, query, hits)]
+            ids = [row[0] for row in _page(conn, viewer, query, hits)]
     return Hits(ids, count, facet_counts, relaxed)
+
+
+def _gathered(
+    conn: Connection, backend: SQLiteFTS, viewer: Viewer, query: SearchQuery, terms: Sequence[QueryTerm]
+) -> Hits:
+    """SQLite: one statement (_gathering) finds the visible, filtered matches, ranks them once (bm25, in
+    FTS5) and returns their count, the page and every match's facet value ids, read with the
+    search_documents row that visibility needs anyway: no match's facet rows are looked up."""
+    relevance = query.effective_sort == "relevance"
+    count, listed, page = 0, None, []
+    for relaxed in (False, True) if len(terms) > 1 else (False,):
+        # Nobody wrote every word: rather than nothing, show what has some of them, best first.
+        hits = backend.hits(terms, any_term=relaxed, titles_only=False, ranked=relevance)
+        rows = conn.execute(_gathering(viewer, query, hits)).all()
+        count, listed = next((n, ids) for doc_id, n, ids in rows if doc_id is None)
+        page = [doc_id for doc_id, _, _ in sorted((r for r in rows if r[0] is not None), key=itemgetter(1))]
+        if count:
+            break
+    plain = backend.hits(terms, any_term=relaxed, titles_only=False, ranked=False)
+    facet_counts = _listed_counts(conn, viewer, query, plain, listed)
+    return Hits(_dataset_ids(conn, page), count, facet_counts, relaxed)
+
+
+def _gathering(viewer: Viewer, query: SearchQuery, hits: Subquery) -> CompoundSelect[Any]:
+    """A row (None, count, the facet value ids of every match, space-separated) and a row (doc id,
+    position, None) for each match on the page."""
+    columns = [docs.c.doc_id, hits.c.rank, docs.c.modified, docs.c.name, _FACET_IDS.label("facet_ids")]
+    matching = _matching(columns, viewer, query, hits).cte("matching").prefix_with("MATERIALIZED")
+    total = sa.select(sa.null(), sa.func.count(), sa.func.group_concat(matching.c.facet_ids, " "))
+    # The page (a top-k sort, cheap), numbered in the same order over its own rows: a union's rows come
+    # in no promised order.
+    shown = (
+        sa.select(matching.c.doc_id, matching.c.rank, matching.c.modified, matching.c.name)
+        .order_by(*_order(query, matching.c.rank, matching))
+        .limit(query.limit)
+        .offset(query.offset)
+        .subquery("shown")
+    )
+    position = sa.func.row_number().over(order_by=_order(query, shown.c.rank, shown))
+    return sa.union_all(total.select_from(matching), sa.select(shown.c.doc_id, position, sa.null()))
 
 
 def _recent(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery, window: int) -> list[int]:
@@ -211,34 +166,6 @@ def _recent_page(
         .offset(query.offset)
     )
     return list(conn.execute(select).scalars())
-
-
-def _candidates(query: SearchQuery) -> int:
-    return max(CANDIDATES, 4 * (query.offset + query.limit))
-
-
-def _best_page(
-    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery | None
-) -> list[str] | None:
-    """The page by relevance, found among the best-ranked matches only (before visibility and filters),
-    which spares joining and sorting every match; None when those candidates cannot prove that it is the
-    page the whole ranking gives: when the page is not full, or its last rank is not strictly better than
-    the worst candidate's (a match left out could tie with it and come first by date or name)."""
-    if hits is None or query.effective_sort != "relevance":
-        return None
-    size = _candidates(query)
-    top = sa.select(hits.c.doc_id, hits.c.rank).order_by(hits.c.rank).limit(size).cte("top")
-    top = top.prefix_with("MATERIALIZED")
-    found = sa.select(sa.func.count()).select_from(top).scalar_subquery()
-    worst = sa.select(sa.func.max(top.c.rank)).select_from(top).scalar_subquery()
-    columns = [docs.c.dataset_id, top.c.rank, found, worst]
-    select = _matching(columns, viewer, query, top).order_by(top.c.rank, docs.c.modified.desc(), docs.c.name)
-    rows = conn.execute(select.limit(query.limit).offset(query.offset)).all()
-    if not rows:
-        return None
-    if rows[0][2] < size or (len(rows) == query.limit and rows[-1][1] < rows[0][3]):
-        return [row[0] for row in rows]
-    return None
 
 
 def _browse(conn: Connection, viewer: Viewer, query: SearchQuery) -> Hits:
@@ -388,16 +315,73 @@ def _page(
     walk: bool = False,
 ) -> list[Any]:
     """Rows of (dataset_id,) for one page."""
-    order: list[Any]
-    sort = query.effective_sort
-    if sort == "relevance" and hits is not None:
-        order = [hits.c.rank, docs.c.modified.desc(), docs.c.name]
-    elif sort == "name":
-        order = [docs.c.name]
-    else:
-        order = [docs.c.modified.desc(), docs.c.name]
+    order = _order(query, None if hits is None else hits.c.rank)
     select = _matching([docs.c.dataset_id], viewer, query, hits, walk=walk).order_by(*order)
     return list(conn.execute(select.limit(query.limit).offset(query.offset)))
+
+
+def _order(query: SearchQuery, rank: ColumnElement[Any] | None, rows: FromClause = docs) -> list[Any]:
+    """The order of `query`'s pages, on `rows`' modified and name columns."""
+    sort = query.effective_sort
+    if sort == "relevance" and rank is not None:
+        return [rank, rows.c.modified.desc(), rows.c.name]
+    if sort == "name":
+        return [rows.c.name]
+    return [rows.c.modified.desc(), rows.c.name]
+
+
+def _listed_counts(
+    conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery, listed: str | None
+) -> dict[str, list[tuple[str, int]]]:
+    """SQLite: the facet counts of the matches whose facet value ids are `listed` (their
+    search_documents.facet_ids, space-separated). A facet with a filter of its own is counted over the
+    matches without that filter, listed again (see _counts); keywords, which facet_ids leaves out, are
+    counted in SQL."""
+    result: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
+    if not listed:
+        return result
+    own_filter = {name for name in query.facets if query.filters.get(name)}
+    together = [name for name in query.facets if name != "keyword" and name not in own_filter]
+    result.update(_value_counts(conn, query, together, listed))
+    for name in own_filter - {"keyword"}:
+        others = _matching([sa.func.group_concat(_FACET_IDS, " ")], viewer, query, hits, skip=name)
+        result.update(_value_counts(conn, query, [name], conn.execute(others).scalar()))
+    if "keyword" in query.facets:
+        skip = "keyword" if "keyword" in own_filter else ""
+        select, _ = _facet_select(["keyword"], skip, viewer, query, hits)
+        result["keyword"] = [(value, int(n)) for _facet, value, n, _position in conn.execute(select)]
+    return result
+
+
+def _value_counts(
+    conn: Connection, query: SearchQuery, names: Sequence[str], listed: str | None
+) -> dict[str, list[tuple[str, int]]]:
+    """Counts per value of each facet of `names` (not keywords) among the value ids `listed`: the first
+    `facet_limit` of each by count, then by value. Arrow splits and counts the ids; only the ids
+    counted are looked up."""
+    result: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    if not names or not listed:
+        return result
+    counted = pc.value_counts(pc.split_pattern(pa.array([listed]), " ").flatten())
+    codes = {facet_code(name) for name in names}
+    ids = map(int, counted.field("values").to_pylist())
+    per_id = {
+        i: n
+        for i, n in zip(ids, counted.field("counts").to_pylist(), strict=True)
+        if i >> CODE_SHIFT in codes
+    }
+    if per_id:
+        # The ids as one JSON parameter: a portal may have more publishers than SQLite takes parameters.
+        counted_ids = sa.func.json_each(json.dumps(list(per_id))).table_valued("value")
+        known = sa.select(facet_values.c.value_id, facet_values.c.facet, facet_values.c.value).where(
+            facet_values.c.value_id.in_(sa.select(counted_ids.c.value)), facet_values.c.facet.in_(list(names))
+        )
+        for value_id, facet, value in conn.execute(known):
+            result[facet].append((value, per_id[value_id]))
+    for values in result.values():
+        values.sort(key=lambda pair: (-pair[1], pair[0]))
+        del values[query.facet_limit :]
+    return result
 
 
 def _counts(
@@ -527,20 +511,3 @@ def _facet_select(
     recent = sa.select(matching.c.doc_id).order_by(*_recent_order(matching)).limit(window).subquery("recent")
     listed = sa.select(sa.null(), sa.null(), recent.c.doc_id, sa.literal(1)).select_from(recent)
     return sa.union_all(select, total, listed), True
-
-
-def _texts(doc: SearchDocument) -> tuple[str, str, str, str]:
-    keywords = ((lang, kw) for lang, values in doc.keywords.items() for kw in values)
-    other = index_text([*doc.other, *((None, name) for name in doc.column_names)])
-    return (index_text(doc.title), index_text(keywords), index_text(doc.description), other)
-
-
-def _facet_rows(doc: SearchDocument) -> tuple[tuple[str, str, str], ...]:
-    seen: set[tuple[str, str, str]] = set()
-    for facet, values in doc.facets.items():
-        seen.update((facet, v[:_VALUE_CHARS], "") for v in values if v)
-    for lang, values in doc.keywords.items():
-        seen.update(("keyword", v.strip()[:_VALUE_CHARS], lang[:8]) for v in values if v.strip())
-    if doc.has_api:
-        seen.add(("has_api", HAS_API, ""))
-    return tuple(sorted(seen))

@@ -171,3 +171,38 @@ def test_documents_written_by_the_previous_release_get_complete_search_rows(data
         )
     assert found() == before
     store.dispose()
+
+
+def test_sqlite_documents_list_their_facet_values_however_they_were_written(database_url: str) -> None:
+    """After 0013, SQLite counts facets from each match's search_documents.facet_ids. The migration lists
+    them for documents indexed before it, and a trigger for documents that the previous release, still
+    serving during the upgrade, writes (it writes search_facets only): otherwise those datasets would be
+    missing from facet counts until the next reindex."""
+    store = Store(database_url)
+    if store.backend != "sqlite":
+        pytest.skip("PostgreSQL's search rows list them (0012)")
+    migrate.upgrade(store, "0012_searchrows")
+    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
+    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
+    migrate.upgrade(store)
+    query = SearchQuery(q="arbrat", facets=("theme",))
+
+    def found() -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
+        with store.read() as conn:
+            hits = find(conn, viewer=Viewer(), query=query)
+        return hits.dataset_ids, hits.facets
+
+    listed = found()
+    assert len(listed[0]) == 1 and listed[1]["theme"] == [("ENVI", 1)]
+    with store.begin() as conn:
+        written = conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
+        facet_rows = [tuple(row) for row in written]
+        conn.execute(sa.text("DELETE FROM search_doc_values"))
+        conn.execute(sa.text("DELETE FROM search_facets"))
+        conn.execute(sa.text("UPDATE search_documents SET facet_ids = NULL"))
+        conn.execute(
+            sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
+            [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
+        )
+    assert found() == listed
+    store.dispose()
