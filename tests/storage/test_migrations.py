@@ -138,16 +138,8 @@ def test_documents_written_by_the_previous_release_get_complete_search_rows(data
     if store.backend != "postgresql":
         pytest.skip("SQLite searches read search_documents")
     migrate.upgrade(store)
-    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
-    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
-    query = SearchQuery(q="arbrat", facets=("theme",))
-
-    def found() -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
-        with store.read() as conn:
-            hits = find(conn, viewer=Viewer(), query=query)
-        return hits.dataset_ids, hits.facets
-
-    before = found()
+    _add_trees(store)
+    before = _trees_and_themes(store)
     assert len(before[0]) == 1 and before[1]["theme"] == [("ENVI", 1)]
     with store.begin() as conn:
         # Rewritten in the previous release's order and columns.
@@ -169,7 +161,7 @@ def test_documents_written_by_the_previous_release_get_complete_search_rows(data
             sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
             [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
         )
-    assert found() == before
+    assert _trees_and_themes(store) == before
     store.dispose()
 
 
@@ -182,17 +174,9 @@ def test_sqlite_documents_list_their_facet_values_however_they_were_written(data
     if store.backend != "sqlite":
         pytest.skip("PostgreSQL's search rows list them (0012)")
     migrate.upgrade(store, "0012_searchrows")
-    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
-    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
+    _add_trees(store)
     migrate.upgrade(store)
-    query = SearchQuery(q="arbrat", facets=("theme",))
-
-    def found() -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
-        with store.read() as conn:
-            hits = find(conn, viewer=Viewer(), query=query)
-        return hits.dataset_ids, hits.facets
-
-    listed = found()
+    listed = _trees_and_themes(store)
     assert len(listed[0]) == 1 and listed[1]["theme"] == [("ENVI", 1)]
     with store.begin() as conn:
         written = conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
@@ -204,5 +188,17 @@ def test_sqlite_documents_list_their_facet_values_however_they_were_written(data
             sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
             [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
         )
-    assert found() == listed
+    assert _trees_and_themes(store) == listed
     store.dispose()
+
+
+def _add_trees(store: Store) -> None:
+    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
+    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
+
+
+def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
+    """What a visitor's search finds of the dataset _add_trees makes, with the theme counts."""
+    with store.read() as conn:
+        hits = find(conn, viewer=Viewer(), query=SearchQuery(q="arbrat", facets=("theme",)))
+    return hits.dataset_ids, hits.facets
