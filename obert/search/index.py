@@ -335,46 +335,45 @@ def _listed_counts(
 ) -> dict[str, list[tuple[str, int]]]:
     """SQLite: the facet counts of the matches whose facet value ids are `listed` (their
     search_documents.facet_ids, space-separated). A facet with a filter of its own is counted over the
-    matches without that filter, listed again (see _counts); keywords, which facet_ids leaves out, are
-    counted in SQL."""
+    matches without that filter, listed again (see _counts)."""
     result: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
     if not listed:
         return result
-    own_filter = {name for name in query.facets if query.filters.get(name)}
-    together = [name for name in query.facets if name != "keyword" and name not in own_filter]
-    result.update(_value_counts(conn, query, together, listed))
-    for name in own_filter - {"keyword"}:
+    own_filter = [name for name in query.facets if query.filters.get(name)]
+    result.update(_value_counts(conn, query, [f for f in query.facets if f not in own_filter], listed))
+    for name in own_filter:
         others = _matching([sa.func.group_concat(_FACET_IDS, " ")], viewer, query, hits, skip=name)
         result.update(_value_counts(conn, query, [name], conn.execute(others).scalar()))
-    if "keyword" in query.facets:
-        skip = "keyword" if "keyword" in own_filter else ""
-        select, _ = _facet_select(["keyword"], skip, viewer, query, hits)
-        result["keyword"] = [(value, int(n)) for _facet, value, n, _position in conn.execute(select)]
     return result
 
 
 def _value_counts(
     conn: Connection, query: SearchQuery, names: Sequence[str], listed: str | None
 ) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each facet of `names` (not keywords) among the value ids `listed`: the first
-    `facet_limit` of each by count, then by value. Arrow splits and counts the ids; only the ids
-    counted are looked up."""
+    """Counts per value of each facet of `names` among the value ids `listed`: the first `facet_limit`
+    of each by count, then by value (keywords in the reader's language only, as _facet_select counts
+    them). Arrow splits, counts and sorts out the ids; only the ids counted are looked up."""
     result: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
     if not names or not listed:
         return result
     counted = pc.value_counts(pc.split_pattern(pa.array([listed]), " ").flatten())
-    codes = {facet_code(name) for name in names}
-    ids = map(int, counted.field("values").to_pylist())
-    per_id = {
-        i: n
-        for i, n in zip(ids, counted.field("counts").to_pylist(), strict=True)
-        if i >> CODE_SHIFT in codes
-    }
+    ids = pc.cast(counted.field("values"), pa.int64())
+    codes = pa.array(sorted({facet_code(name) for name in names}), pa.int64())
+    wanted = pc.is_in(pc.shift_right(ids, CODE_SHIFT), value_set=codes)
+    per_id = dict(
+        zip(
+            pc.filter(ids, wanted).to_pylist(),
+            pc.filter(counted.field("counts"), wanted).to_pylist(),
+            strict=True,
+        )
+    )
     if per_id:
-        # The ids as one JSON parameter: a portal may have more publishers than SQLite takes parameters.
+        # The ids as one JSON parameter: a portal may have more values than SQLite takes parameters.
         counted_ids = sa.func.json_each(json.dumps(list(per_id))).table_valued("value")
         known = sa.select(facet_values.c.value_id, facet_values.c.facet, facet_values.c.value).where(
-            facet_values.c.value_id.in_(sa.select(counted_ids.c.value)), facet_values.c.facet.in_(list(names))
+            facet_values.c.value_id.in_(sa.select(counted_ids.c.value)),
+            facet_values.c.facet.in_(list(names)),
+            sa.or_(facet_values.c.facet != "keyword", facet_values.c.lang == query.lang),
         )
         for value_id, facet, value in conn.execute(known):
             result[facet].append((value, per_id[value_id]))

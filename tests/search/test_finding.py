@@ -12,7 +12,7 @@ from obert.catalog.discovery import SearchResult, search_datasets, suggest_datas
 from obert.errors import Invalid
 from obert.i18n.text import fold
 from obert.portal import Portal
-from obert.search import SearchQuery, index
+from obert.search import FACETS, SearchQuery, index
 from tests.search.helpers import add_dataset
 
 ACCIDENTS = {"accidents-gu-bcn", "accidents-tipus-gu-bcn"}
@@ -100,6 +100,21 @@ def test_facet_counts_are_exact(demo: Portal, catalog: dict[str, Any]) -> None:
     assert {v.value: v.label for v in english.facets["theme"]}["ENVI"] == "Environment"
     keywords = {v.value for v in english.facets["keyword"]}
     assert "air quality" in keywords and "qualitat de l'aire" not in keywords
+
+
+def test_a_text_search_counts_every_facet_over_its_own_matches(demo: Portal, catalog: dict[str, Any]) -> None:
+    # SQLite counts a text search's facets from the ids its matches list, PostgreSQL from their search
+    # rows (keywords from search_doc_values): both must give exactly the counts of the datasets found.
+    result = find(demo, "barcelona", facets=FACETS, lang="en", limit=100, facet_limit=200)
+    found = set(names(result))
+    assert 8 <= result.count == len(found) < len(catalog["datasets"])
+    entries = [d for d in catalog["datasets"] if d["name"] in found]
+    counts = {name: {v.value: v.count for v in values} for name, values in result.facets.items()}
+    assert counts["theme"] == Counter(t for d in entries for t in d["themes"])
+    assert counts["publisher"] == Counter(d["organization"] for d in entries)
+    assert counts["licence"] == Counter(d["license"] for d in entries if d.get("license"))
+    # Keywords in the reader's language only; each value counted once a dataset.
+    assert counts["keyword"] == Counter(k for d in entries for k in set(d["keywords"].get("en", [])))
 
 
 def test_filters_and_across_facets_or_within_one(demo: Portal, catalog: dict[str, Any]) -> None:

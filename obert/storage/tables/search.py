@@ -23,9 +23,9 @@ TSV_INDEX = "ix_search_tsv_tsv"
 # 0005 kept the vectors on search_documents (column `tsv`, GIN index below); 0010 emptied that column and
 # left it for old processes during the upgrade. A later release drops both.
 LEGACY_TSV_INDEX = "ix_search_documents_tsv"
-# SQLite: search_documents.facet_ids (0013), the ids of the document's facet values except keywords, in
-# decimal, space-separated, kept by a trigger on search_doc_values: what search_tsv.facet_ids is on
-# PostgreSQL, on the row a SQLite match reaches (by rowid).
+# SQLite: search_documents.facet_ids (0013), the ids of the document's facet values, in decimal,
+# space-separated, kept by a trigger on search_doc_values: what search_tsv.facet_ids is on PostgreSQL
+# (keywords included here), on the row a SQLite match reaches (by rowid).
 FACET_IDS_COLUMN = "facet_ids"
 BACKEND_SPECIFIC = frozenset(
     {FTS_TABLE, TSV_TABLE, TSV_INDEX, TSV_COLUMN, LEGACY_TSV_INDEX, FACET_IDS_COLUMN}
