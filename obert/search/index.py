@@ -98,17 +98,18 @@ def _gathered(
         hits = backend.hits(terms, any_term=relaxed, titles_only=False, ranked=relevance)
         rows = conn.execute(_gathering(viewer, query, hits)).all()
         count, listed = next((n, ids) for doc_id, n, ids in rows if doc_id is None)
-        page = [doc_id for doc_id, _, _ in sorted((r for r in rows if r[0] is not None), key=itemgetter(1))]
+        shown = sorted((row for row in rows if row[0] is not None), key=itemgetter(1))
+        page = [dataset_id for _doc_id, _position, dataset_id in shown]
         if count:
             break
     plain = backend.hits(terms, any_term=relaxed, titles_only=False, ranked=False)
     facet_counts = _listed_counts(conn, viewer, query, plain, listed)
-    return Hits(_dataset_ids(conn, page), count, facet_counts, relaxed)
+    return Hits(page, count, facet_counts, relaxed)
 
 
 def _gathering(viewer: Viewer, query: SearchQuery, hits: Subquery) -> CompoundSelect[Any]:
     """A row (None, count, the facet value ids of every match, space-separated) and a row (doc id,
-    position, None) for each match on the page."""
+    position, dataset id) for each match on the page."""
     columns = [docs.c.doc_id, hits.c.rank, docs.c.modified, docs.c.name, _FACET_IDS.label("facet_ids")]
     matching = _matching(columns, viewer, query, hits).cte("matching").prefix_with("MATERIALIZED")
     total = sa.select(sa.null(), sa.func.count(), sa.func.group_concat(matching.c.facet_ids, " "))
@@ -122,7 +123,10 @@ def _gathering(viewer: Viewer, query: SearchQuery, hits: Subquery) -> CompoundSe
         .subquery("shown")
     )
     position = sa.func.row_number().over(order_by=_order(query, shown.c.rank, shown))
-    return sa.union_all(total.select_from(matching), sa.select(shown.c.doc_id, position, sa.null()))
+    page = sa.select(shown.c.doc_id, position, docs.c.dataset_id).join_from(
+        shown, docs, docs.c.doc_id == shown.c.doc_id
+    )
+    return sa.union_all(total.select_from(matching), page)
 
 
 def _recent(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery, window: int) -> list[int]:

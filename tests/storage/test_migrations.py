@@ -143,24 +143,14 @@ def test_documents_written_by_the_previous_release_get_complete_search_rows(data
     assert len(before[0]) == 1 and before[1]["theme"] == [("ENVI", 1)]
     with store.begin() as conn:
         # Rewritten in the previous release's order and columns.
-        vector, facet_rows = (
-            conn.execute(sa.text(f"SELECT doc_id, {TSV_COLUMN} FROM {TSV_TABLE}")).one(),
-            [
-                tuple(row)
-                for row in conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
-            ],
-        )
-        conn.execute(sa.text("DELETE FROM search_doc_values"))
-        conn.execute(sa.text("DELETE FROM search_facets"))
+        vector = conn.execute(sa.text(f"SELECT doc_id, {TSV_COLUMN} FROM {TSV_TABLE}")).one()
+        facet_rows = _take_facets(conn)
         conn.execute(sa.text(f"DELETE FROM {TSV_TABLE}"))
         conn.execute(
             sa.text(f"INSERT INTO {TSV_TABLE} (doc_id, {TSV_COLUMN}) VALUES (:doc_id, :tsv)"),
             {"doc_id": vector[0], "tsv": vector[1]},
         )
-        conn.execute(
-            sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
-            [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
-        )
+        _write_facets(conn, facet_rows)
     assert _trees_and_themes(store) == before
     store.dispose()
 
@@ -179,15 +169,9 @@ def test_sqlite_documents_list_their_facet_values_however_they_were_written(data
     listed = _trees_and_themes(store)
     assert len(listed[0]) == 1 and listed[1]["theme"] == [("ENVI", 1)]
     with store.begin() as conn:
-        written = conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
-        facet_rows = [tuple(row) for row in written]
-        conn.execute(sa.text("DELETE FROM search_doc_values"))
-        conn.execute(sa.text("DELETE FROM search_facets"))
+        facet_rows = _take_facets(conn)
         conn.execute(sa.text("UPDATE search_documents SET facet_ids = NULL"))
-        conn.execute(
-            sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
-            [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in facet_rows],
-        )
+        _write_facets(conn, facet_rows)
     assert _trees_and_themes(store) == listed
     store.dispose()
 
@@ -202,3 +186,21 @@ def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str
     with store.read() as conn:
         hits = find(conn, viewer=Viewer(), query=SearchQuery(q="arbrat", facets=("theme",)))
     return hits.dataset_ids, hits.facets
+
+
+def _take_facets(conn: sa.Connection) -> list[tuple[object, ...]]:
+    """The index's facet rows, deleted with the integer pairs the trigger made of them."""
+    rows = [
+        tuple(row) for row in conn.execute(sa.text("SELECT doc_id, facet, value, lang FROM search_facets"))
+    ]
+    conn.execute(sa.text("DELETE FROM search_doc_values"))
+    conn.execute(sa.text("DELETE FROM search_facets"))
+    return rows
+
+
+def _write_facets(conn: sa.Connection, rows: list[tuple[object, ...]]) -> None:
+    """Write facet rows as the previous release does: into search_facets only."""
+    conn.execute(
+        sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
+        [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in rows],
+    )
