@@ -144,9 +144,9 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], check: str, timeout: float 
 
 def prepare_obert(csv: Path, data_dir: Path) -> None:
     from obert.auth import SYSTEM
-    from obert.ingest.local import ingest_local_file
     from obert.portal import build_portal
     from obert.settings import Settings
+    from obert.tableservice.local import ingest_local_file
 
     portal = build_portal(Settings(mode="test", data_dir=data_dir, ingest_max_bytes=10 * 1024**3))
     try:

@@ -24,12 +24,12 @@ from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
 from obert.harvest.models import SourceType
-from obert.ingest.local import LocalIngest, ingest_local_file
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
 from obert.storage.backup import create_backup
 from obert.storage.restore import restore_backup
+from obert.tableservice.local import LocalIngest, ingest_local_file
 
 app = typer.Typer(
     help="obert: a city's open data portal.", no_args_is_help=True, pretty_exceptions_enable=False

@@ -17,10 +17,6 @@ from obert.harvest.jobs import schedule as harvest_schedule
 from obert.harvest.persist import IngestRequester, NoIngest
 from obert.harvest.runner import HarvestContext
 from obert.http import Allowlist, HttpClient
-from obert.ingest.personal_data import PersonalDataGate
-from obert.ingest.published import QueueHarvestedIngest
-from obert.ingest.schema_gate import SchemaChangeGate
-from obert.ingest.service import GARBAGE_JOB, Ingester
 from obert.jobs import JobHandler, JobRunner, Periodic
 from obert.metrics import Metrics
 from obert.notify import webhooks
@@ -29,6 +25,10 @@ from obert.settings import Settings
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
+from obert.tableservice.personal_data import PersonalDataGate
+from obert.tableservice.published import QueueHarvestedIngest
+from obert.tableservice.schema_gate import SchemaChangeGate
+from obert.tableservice.service import GARBAGE_JOB, Ingester
 from obert.watch import links
 
 

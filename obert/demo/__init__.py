@@ -12,9 +12,9 @@ from obert.catalog import datasets, organizations, resources
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, OrganizationInput, Page
 from obert.catalog.tabular import is_tabular
-from obert.ingest import review, small_counts
-from obert.ingest.gate import PERSONAL_DATA
 from obert.portal import Portal
+from obert.tableservice import review, small_counts
+from obert.tableservice.gate import PERSONAL_DATA
 
 DEMO_DIR = Path(__file__).parent
 FILES = DEMO_DIR / "files"

@@ -1,4 +1,5 @@
-"""File → typed, profiled Parquet table version (see :func:`ingest_file`)."""
+"""File → typed, profiled Parquet table (see :func:`ingest_file`): sniffing, reading every format,
+inferring types, profiling. Which version of a table is served, and to whom, is obert.tableservice's."""
 
 from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import ColumnInfo, IngestResult, TopValue

@@ -5,7 +5,7 @@ of row has a builder in `_BUILDERS`, keyed by (object type, action). The table e
 the same way: when the datastore records an activity row of object type ``resource_version`` whose
 ``after`` holds ``{"resource": <Resource JSON>, "version": ..., "schema_changes": [{"column": ..., "change":
 ...}]}``, `_resource_version` below turns it into a ``resource.version`` event with the changed columns in
-its summary and payload, and feeds and webhooks carry it with no further change. obert.ingest.announce
+its summary and payload, and feeds and webhooks carry it with no further change. obert.tableservice.announce
 writes one such row for every version it publishes, with the changes against the version it replaces
 (``change`` is added, dropped, renamed, with ``new_name``, or retyped, with ``old_type`` and ``new_type``).
 """

@@ -17,7 +17,7 @@ from obert.datastore.aggregate import aggregate
 from obert.datastore.query import JSONScalar
 from obert.datastore.schema import Field
 from obert.errors import FieldError, Invalid
-from obert.ingest.small_counts import UNPROTECTED, Protection
+from obert.tableservice.small_counts import UNPROTECTED, Protection
 
 MAX_BARS = 30
 NUMERIC = ("integer", "decimal")

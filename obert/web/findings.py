@@ -2,7 +2,8 @@
 a table version back, and the metadata quality score with what to fix first and which links fail.
 
 Data first, render second: these functions call the same domain services as the JSON API
-(`obert.ingest.held`, `obert.quality.service`, `obert.watch.links`) and shape their answers for templates.
+(`obert.tableservice.held`, `obert.quality.service`, `obert.watch.links`) and shape their answers for
+templates.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from typing import Any
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset, Resource
-from obert.ingest.gate import PERSONAL_DATA
-from obert.ingest.held import held_versions
-from obert.ingest.review import HeldVersion
-from obert.ingest.versions import pending_holds
 from obert.portal import Portal
 from obert.quality.links import LinkStatus
 from obert.quality.metrics import MAX_POINTS
 from obert.quality.score import score_dataset
+from obert.tableservice.gate import PERSONAL_DATA
+from obert.tableservice.held import held_versions
+from obert.tableservice.review import HeldVersion
+from obert.tableservice.versions import pending_holds
 from obert.watch.links import dataset_links
 
 
@@ -78,7 +79,7 @@ class SchemaHeldView:
     number: int
     row_count: int
     compared_with: int | None
-    changes: list[dict[str, Any]]  # as obert.ingest.schema_diff.changes_json, additions included
+    changes: list[dict[str, Any]]  # as obert.tableservice.schema_diff.changes_json, additions included
     personal_data_too: bool  # the personal-data review must release it as well
 
     @property

@@ -15,10 +15,10 @@ from obert.auth import Actor
 from obert.catalog.models import Resource
 from obert.datastore.diff import DiffResult
 from obert.errors import Invalid, NotFound
-from obert.ingest import history, published
-from obert.ingest.history import VersionEntry
-from obert.ingest.small_counts import protection_of
 from obert.portal import Portal
+from obert.tableservice import history, published
+from obert.tableservice.history import VersionEntry
+from obert.tableservice.small_counts import protection_of
 
 EXAMPLES = 5
 

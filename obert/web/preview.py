@@ -19,8 +19,8 @@ from obert.datastore.export import FORMATS
 from obert.datastore.query import JSONScalar, query_rows
 from obert.datastore.schema import Field
 from obert.errors import NotFound
-from obert.ingest import published
 from obert.portal import Portal
+from obert.tableservice import published
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
 from obert.web.table_map import TableMap, table_map

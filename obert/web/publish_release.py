@@ -2,8 +2,8 @@
 
 A version the personal-data gate held has two forms: transform columns (a new version, scanned again) or
 publish it as it is under a justified override. A version held for changed columns has one: accept the
-changes, with an optional note. All call the services behind the JSON API (`obert.ingest.review`,
-`obert.ingest.schema_review`), which check that the actor edits the dataset's organisation and write the
+changes, with an optional note. All call the services behind the JSON API (`obert.tableservice.review`,
+`obert.tableservice.schema_review`), which check that the actor edits the dataset's organisation and write the
 activity log; a refused release shows the dataset page again with the reason inside the form that was sent.
 """
 
@@ -20,9 +20,9 @@ from obert.catalog.models import Dataset
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, ObertError, Unauthorized
 from obert.i18n import translations
-from obert.ingest import review, schema_review
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
+from obert.tableservice import review, schema_review
 from obert.web.findings import Findings, HeldView, SchemaHeldView, dataset_findings, plan_from_choices
 from obert.web.forms import dataset_to_form, redirect
 from obert.web.publish import ReleaseProblem, dataset_page

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from obert.auth import Actor
-from obert.ingest.published import TableRef
-from obert.ingest.table_map import table_points
 from obert.portal import Portal
+from obert.tableservice.published import TableRef
+from obert.tableservice.table_map import table_points
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 from obert.auth import ANONYMOUS
 from obert.cli import app
 from obert.demo import FILES
-from obert.ingest.published import open_version
 from obert.portal import build_portal
 from obert.settings import Settings
+from obert.tableservice.published import open_version
 
 runner = CliRunner()
 BAD = Path(__file__).resolve().parents[1] / "data" / "ingest"

@@ -8,10 +8,10 @@ import duckdb
 import pyarrow.parquet as pq
 
 from obert.datastore.schema import ColumnType
-from obert.ingest.personal_data import read_sample
 from obert.ingest.profile import profile_parquet
 from obert.ingest.stage import copy_select
 from obert.privacy.scanner import sample
+from obert.tableservice.personal_data import read_sample
 
 NAMES = ["i", "d", "nan", "b", "day", "ts", "short", "long", "empty"]
 TYPES: list[ColumnType] = [

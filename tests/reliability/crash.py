@@ -28,9 +28,9 @@ from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
 from obert.harvest.models import SourceType
 from obert.harvest.sources import get_source
-from obert.ingest.local import ingest_local_file
 from obert.portal import build_portal
 from obert.settings import Settings
+from obert.tableservice.local import ingest_local_file
 from tests.reliability.consistency import check_data_dir
 
 SECRET = "a-crash-test-secret-that-is-long-enough"

@@ -24,12 +24,12 @@ from obert.auth import SYSTEM
 from obert.auth.users import create_token, create_user
 from obert.cli import app
 from obert.demo import FILES
-from obert.ingest.local import ingest_local_file
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage import Store, migrate
 from obert.storage.backup import create_backup
 from obert.storage.restore import restore_backup
+from obert.tableservice.local import ingest_local_file
 from tests.conftest import bearer, dataset_payload, organization_payload
 from tests.reliability.consistency import check_data_dir
 

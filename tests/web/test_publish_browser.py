@@ -19,9 +19,9 @@ from obert.auth import SYSTEM, Role
 from obert.auth.users import create_user, set_membership
 from obert.catalog.models import OrganizationInput
 from obert.catalog.organizations import create_organization
-from obert.ingest.local import ingest_local_file
 from obert.portal import Portal
 from obert.settings import Settings
+from obert.tableservice.local import ingest_local_file
 from tests.api.datastore_helpers import run_jobs
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,5 @@
 """CKAN's datastore read actions — datastore_search, datastore_search_sql, datastore_info — answered by
-obert's datastore. Visibility comes from obert.ingest.published and querying from obert.datastore; this
+obert's datastore. Visibility comes from obert.tableservice.published and querying from obert.datastore; this
 module only translates CKAN's parameters and result shapes."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from obert.datastore import Contains, Field, FilterValue, query_rows, run_sql
 from obert.datastore.query import MAX_LIMIT, JSONScalar
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, NotFound
-from obert.ingest import published
+from obert.tableservice import published
 
 router = APIRouter()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}

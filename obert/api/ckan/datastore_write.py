@@ -29,8 +29,15 @@ from obert.catalog.models import ResourceInput
 from obert.datastore.rewrite import WriteMethod
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
-from obert.ingest.table_writes import check_key, delete_rows, drop_table, set_key, table_key, write_records
 from obert.portal import Portal
+from obert.tableservice.table_writes import (
+    check_key,
+    delete_rows,
+    drop_table,
+    set_key,
+    table_key,
+    write_records,
+)
 
 router = APIRouter()
 WRITE = {"methods": ["POST"], "include_in_schema": False}

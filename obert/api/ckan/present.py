@@ -11,8 +11,8 @@ from obert.catalog import organizations
 from obert.catalog.groups import Group, group_names_by_dataset, list_groups
 from obert.catalog.models import Dataset, Organization
 from obert.i18n import pick
-from obert.ingest import published
 from obert.portal import Portal
+from obert.tableservice import published
 
 
 def group_dict(group: Group, lang: str) -> dict[str, Any]:

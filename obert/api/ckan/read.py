@@ -14,7 +14,7 @@ from obert.api.ckan.search import search_query, search_result
 from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
-from obert.ingest import published
+from obert.tableservice import published
 
 router = APIRouter()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}

@@ -24,10 +24,10 @@ from obert.datastore.export import FORMATS
 from obert.datastore.query import MAX_LIMIT, dumps
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
-from obert.ingest import history, published, small_counts, table_map
-from obert.ingest.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
-from obert.ingest.versions import Version
 from obert.portal import Portal
+from obert.tableservice import history, published, small_counts, table_map
+from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
+from obert.tableservice.versions import Version
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
 

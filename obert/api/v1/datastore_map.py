@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from obert.api.v1.datastore import FILTER_HELP, FiltersQuery, TextQuery, VersionQuery
 from obert.api.v1.datastore_params import parse_filters, split_list
 from obert.deps import ActorDep, PortalDep
-from obert.ingest import table_map
+from obert.tableservice import table_map
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
 

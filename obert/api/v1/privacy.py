@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from obert.deps import PortalDep, WriterDep
-from obert.ingest import review
+from obert.tableservice import review
 
 router = APIRouter(prefix="/api/v1/datastore", tags=["datastore"])
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from obert.deps import PortalDep, WriterDep
-from obert.ingest import schema_review
-from obert.ingest.schema_review import MAX_COMMENT, SchemaReview
+from obert.tableservice import schema_review
+from obert.tableservice.schema_review import MAX_COMMENT, SchemaReview
 
 router = APIRouter(prefix="/api/v1/datastore", tags=["datastore"])
 

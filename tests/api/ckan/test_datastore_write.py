@@ -6,7 +6,7 @@ import ckanapi
 import pytest
 
 from obert.auth import SYSTEM
-from obert.ingest.small_counts import set_protection
+from obert.tableservice.small_counts import set_protection
 from tests.api.ckan.conftest import FIELDS, MARKETS, Server
 
 

@@ -13,11 +13,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from obert.datastore.schema import METADATA_KEY, decode_metadata
-from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
 from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, suggest_plan
 from obert.privacy.plans import plan_to_json
 from obert.privacy.scanner import sample_positions
+from obert.tableservice.gate import PERSONAL_DATA, Hold
 
 
 def read_version(path: Path) -> pa.Table:

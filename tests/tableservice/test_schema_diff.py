@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obert.ingest.schema_diff import compare_columns, holds_back
+from obert.tableservice.schema_diff import compare_columns, holds_back
 
 STATIONS = [
     ("Estacio", "integer"),

@@ -24,11 +24,16 @@ from sqlalchemy.engine import Connection
 from obert.catalog.tabular import INGEST_JOB
 from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError
 from obert.http import HttpClient
-from obert.ingest.gate import Hold, PublicationGate, hold_message
 from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import IngestResult
 from obert.ingest.source import sha256_file
-from obert.ingest.versions import (
+from obert.jobs import Job, JobContext, JobHandler, Periodic, enqueue
+from obert.settings import Settings
+from obert.storage import Store
+from obert.storage.files import FileStore, safe_filename
+from obert.storage.tables.catalog import resources
+from obert.tableservice.gate import Hold, PublicationGate, hold_message
+from obert.tableservice.versions import (
     Version,
     commit_version,
     new_version_id,
@@ -38,11 +43,6 @@ from obert.ingest.versions import (
     version_by_job,
     version_path,
 )
-from obert.jobs import Job, JobContext, JobHandler, Periodic, enqueue
-from obert.settings import Settings
-from obert.storage import Store
-from obert.storage.files import FileStore, safe_filename
-from obert.storage.tables.catalog import resources
 
 Progress = Callable[[int, int | None, str], None]
 GARBAGE_GRACE_SECONDS = 24 * 3600

@@ -20,9 +20,9 @@ from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.common import now
 from obert.catalog.resources import get_resource
 from obert.errors import FieldError, Invalid
-from obert.ingest.versions import table_state
 from obert.storage import Store
 from obert.storage.tables.small_counts import small_count_rules
+from obert.tableservice.versions import table_state
 
 DEFAULT_MIN_COUNT = 5
 MAX_MIN_COUNT = 1000

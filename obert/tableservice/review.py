@@ -16,12 +16,12 @@ from obert.auth import Actor, audit
 from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.resources import get_resource
 from obert.errors import Conflict, FieldError, Invalid, NotFound
-from obert.ingest.gate import PERSONAL_DATA
-from obert.ingest.personal_data import PersonalDataGate, findings_json, read_version, salt_for
-from obert.ingest.service import Ingester, IngestOutcome
-from obert.ingest.versions import HELD, Version, list_versions, pending_holds, publish_held
 from obert.privacy import Override, apply_transforms, plan_from_json
 from obert.privacy.plans import plan_to_json
+from obert.tableservice.gate import PERSONAL_DATA
+from obert.tableservice.personal_data import PersonalDataGate, findings_json, read_version, salt_for
+from obert.tableservice.service import Ingester, IngestOutcome
+from obert.tableservice.versions import HELD, Version, list_versions, pending_holds, publish_held
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ from obert.auth import SYSTEM, Actor
 from obert.catalog.access import load_dataset
 from obert.catalog.models import Resource
 from obert.catalog.resources import get_resource
-from obert.ingest.gate import SCHEMA_CHANGE
-from obert.ingest.schema_diff import changes_json, columns_of, compare_columns
-from obert.ingest.versions import HELD, READY, Version, list_versions, pending_holds, report_key
 from obert.storage import Store
 from obert.storage.tables.catalog import users
+from obert.tableservice.gate import SCHEMA_CHANGE
+from obert.tableservice.schema_diff import changes_json, columns_of, compare_columns
+from obert.tableservice.versions import HELD, READY, Version, list_versions, pending_holds, report_key
 
 PUBLISHED = "published"
 

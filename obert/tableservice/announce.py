@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 
 from obert.auth import audit
 from obert.catalog.rows import resource_from_row
-from obert.ingest.schema_diff import Columns, changes_json, compare_columns
 from obert.storage.tables.catalog import datasets, resources
+from obert.tableservice.schema_diff import Columns, changes_json, compare_columns
 
 OBJECT_TYPE = "resource_version"
 

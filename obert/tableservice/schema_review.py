@@ -10,10 +10,10 @@ from typing import Any
 
 from obert.auth import Actor, audit
 from obert.errors import Conflict, FieldError, Invalid
-from obert.ingest.gate import SCHEMA_CHANGE
-from obert.ingest.review import HeldVersion, held_version
-from obert.ingest.service import Ingester
-from obert.ingest.versions import HELD, Version, clear_hold, pending_holds, report_key
+from obert.tableservice.gate import SCHEMA_CHANGE
+from obert.tableservice.review import HeldVersion, held_version
+from obert.tableservice.service import Ingester
+from obert.tableservice.versions import HELD, Version, clear_hold, pending_holds, report_key
 
 MAX_COMMENT = 2000
 

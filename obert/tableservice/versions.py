@@ -16,12 +16,12 @@ from sqlalchemy.engine import Connection, Row
 
 from obert.auth import audit
 from obert.errors import Conflict
-from obert.ingest.announce import announce
-from obert.ingest.gate import PERSONAL_DATA, Hold
 from obert.ingest.result import IngestResult
-from obert.ingest.schema_diff import columns_of
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.tableservice.announce import announce
+from obert.tableservice.gate import PERSONAL_DATA, Hold
+from obert.tableservice.schema_diff import columns_of
 
 READY = "ready"
 SUPERSEDED = "superseded"

@@ -15,8 +15,8 @@ from obert.catalog import datasets, resources
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, ResourceInput
 from obert.errors import NotFound
-from obert.ingest.service import Ingester, IngestOutcome, Progress
 from obert.storage.files import safe_filename
+from obert.tableservice.service import Ingester, IngestOutcome, Progress
 
 
 @dataclass(frozen=True, slots=True)

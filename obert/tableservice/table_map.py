@@ -15,8 +15,8 @@ from obert.datastore.filters import FilterValue
 from obert.datastore.geo import declared_utm_epsg
 from obert.datastore.points import MapPoints, map_points
 from obert.errors import FieldError, Invalid
-from obert.ingest.published import TableRef, open_version
 from obert.storage import Store
+from obert.tableservice.published import TableRef, open_version
 
 
 def table_points(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from obert.ingest.gate import SCHEMA_CHANGE, Hold
 from obert.ingest.result import IngestResult
-from obert.ingest.schema_diff import changes_json, columns_of, compare_columns, holds_back
-from obert.ingest.versions import table_state
 from obert.storage import Store
+from obert.tableservice.gate import SCHEMA_CHANGE, Hold
+from obert.tableservice.schema_diff import changes_json, columns_of, compare_columns, holds_back
+from obert.tableservice.versions import table_state
 
 
 @dataclass(frozen=True, slots=True)

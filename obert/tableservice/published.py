@@ -21,14 +21,14 @@ from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.datastore.diff import DiffResult, diff
 from obert.errors import FieldError, Invalid, NotFound
-from obert.ingest.small_counts import UNPROTECTED, Protection, protection_of
-from obert.ingest.versions import HELD, TableState, Version, table_state, version_from_row
 from obert.jobs import Job, get_job
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.jobs import jobs
 from obert.storage.tables.small_counts import small_count_rules
+from obert.tableservice.small_counts import UNPROTECTED, Protection, protection_of
+from obert.tableservice.versions import HELD, TableState, Version, table_state, version_from_row
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

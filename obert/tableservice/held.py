@@ -1,8 +1,8 @@
 """Which versions of a dataset's tables are held back, for the people of its organisation to see.
 
 Reading is wider than acting: any member of the dataset's organisation may see what held a version back
-(the findings hold masked examples only), while releasing one stays with editors (`obert.ingest.review`
-for personal data, `obert.ingest.schema_review` for changed columns).
+(the findings hold masked examples only), while releasing one stays with editors (`obert.tableservice.review`
+for personal data, `obert.tableservice.schema_review` for changed columns).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from obert.auth import Actor
 from obert.catalog.models import Dataset
 from obert.errors import Forbidden
-from obert.ingest.gate import PERSONAL_DATA, SCHEMA_CHANGE
-from obert.ingest.review import HeldVersion
-from obert.ingest.versions import HELD, Version, pending_holds, report_key, version_from_row
 from obert.storage import Store
 from obert.storage.tables.datastore import resource_versions
+from obert.tableservice.gate import PERSONAL_DATA, SCHEMA_CHANGE
+from obert.tableservice.review import HeldVersion
+from obert.tableservice.versions import HELD, Version, pending_holds, report_key, version_from_row
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,11 @@ from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, ResourceInput
 from obert.datastore import query_rows
 from obert.demo import FILES
-from obert.ingest.published import open_version
 from obert.jobs import JobRunner, JobState, get_job, list_jobs
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage.tables.datastore import resource_versions
+from obert.tableservice.published import open_version
 from tests.receiver import serving
 
 STATIONS = FILES / "qualitat_aire_estacions.csv"
