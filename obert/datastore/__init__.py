@@ -1,28 +1,10 @@
-"""Table versions as Parquet files, queried, aggregated, exported and compared with DuckDB."""
+"""Table versions as Parquet files, queried, aggregated, exported and compared with DuckDB.
 
-from obert.datastore.aggregate import AggregateResult, aggregate
-from obert.datastore.diff import DiffResult, diff
-from obert.datastore.export import export
+The query functions live in their modules (query, aggregate, export, points, sql, diff); the faces reach
+them only through obert.tableservice, whose table handle applies visibility and small-count protection.
+"""
+
 from obert.datastore.filters import Contains, FilterValue, Range
-from obert.datastore.query import RowsPage, cached_rows, query_rows
 from obert.datastore.schema import ColumnType, Field, GeoInfo, TableSchema
-from obert.datastore.sql import run_sql
 
-__all__ = [
-    "AggregateResult",
-    "ColumnType",
-    "Contains",
-    "DiffResult",
-    "Field",
-    "FilterValue",
-    "GeoInfo",
-    "Range",
-    "RowsPage",
-    "TableSchema",
-    "aggregate",
-    "cached_rows",
-    "diff",
-    "export",
-    "query_rows",
-    "run_sql",
-]
+__all__ = ["ColumnType", "Contains", "Field", "FilterValue", "GeoInfo", "Range", "TableSchema"]

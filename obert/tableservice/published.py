@@ -20,6 +20,8 @@ from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.datastore.diff import DiffResult, diff
+from obert.datastore.query import RowsPage
+from obert.datastore.sql import run_sql
 from obert.errors import FieldError, Invalid, NotFound
 from obert.jobs import Job, get_job
 from obert.storage import Store
@@ -27,20 +29,27 @@ from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.jobs import jobs
 from obert.storage.tables.small_counts import small_count_rules
+from obert.tableservice.handle import TableRef
 from obert.tableservice.small_counts import UNPROTECTED, Protection, protection_of
-from obert.tableservice.versions import HELD, TableState, Version, table_state, version_from_row
+from obert.tableservice.versions import HELD, TableState, table_state, version_from_row
+
+__all__ = [
+    "DiffResult",
+    "QueueHarvestedIngest",
+    "TableRef",
+    "TableStatus",
+    "diff_versions",
+    "job_status",
+    "open_version",
+    "query_sql",
+    "request_ingest",
+    "serving",
+    "sql_name",
+    "sql_tables",
+    "table_status",
+]
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass(frozen=True, slots=True)
-class TableRef:
-    resource_id: str
-    resource_name: str
-    version: Version
-    path: Path
-    current: bool
-    protection: Protection = UNPROTECTED  # small-count protection of statistics about people
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +248,14 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
             errors=[FieldError("sql", "use resource names (hyphens as underscores) as table names")],
         )
     return tables
+
+
+def query_sql(
+    *, store: Store, actor: Actor, data_dir: Path, sql: str, timeout_s: float, max_rows: int
+) -> RowsPage:
+    """Run one read-only SELECT over the current versions of the tables the caller may see."""
+    tables = sql_tables(store=store, actor=actor, data_dir=data_dir, sql=sql)
+    return run_sql(sql, tables=tables, timeout_s=timeout_s, max_rows=max_rows)
 
 
 def job_status(*, store: Store, actor: Actor, job_id: str) -> Job:

@@ -13,10 +13,11 @@ from obert.auth import Actor
 from obert.catalog.resources import get_resource
 from obert.datastore.filters import FilterValue
 from obert.datastore.geo import declared_utm_epsg
-from obert.datastore.points import MapPoints, map_points
+from obert.datastore.points import MapPoints
 from obert.errors import FieldError, Invalid
 from obert.storage import Store
-from obert.tableservice.published import TableRef, open_version
+from obert.tableservice.handle import TableRef
+from obert.tableservice.published import open_version
 
 
 def table_points(
@@ -42,13 +43,11 @@ def table_points(
         )
     if table is None:
         table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
-    return map_points(
-        table.path,
+    return table.points(
         limit=limit,
         filters=filters,
         q=q,
         fields=fields,
-        masked=table.protection.masked(),
         epsg=declared_epsg(store=store, actor=actor, table=table),
     )
 

@@ -18,7 +18,8 @@ from obert.datastore import FilterValue
 from obert.datastore.filters import Scalar
 from obert.datastore.rewrite import WriteMethod, write_appended, write_upserted, write_without
 from obert.errors import FieldError, Invalid
-from obert.tableservice.published import TableRef, open_version
+from obert.tableservice.handle import TableRef
+from obert.tableservice.published import open_version
 from obert.tableservice.service import Ingester
 from obert.tableservice.versions import Version, drop_current, set_primary_key, table_state
 

@@ -7,17 +7,14 @@ table work without JavaScript; the browser only draws the bars from the API's ag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from obert.datastore.aggregate import aggregate
-from obert.datastore.query import JSONScalar
 from obert.datastore.schema import Field
 from obert.errors import FieldError, Invalid
-from obert.tableservice.small_counts import UNPROTECTED, Protection
+from obert.tableservice.handle import JSONScalar, TableRef
 
 MAX_BARS = 30
 NUMERIC = ("integer", "decimal")
@@ -43,13 +40,12 @@ class ChartForm:
 
 def chart_form(
     *,
-    path: Path,
+    table: TableRef,
     fields: list[Field],
     api: str,
     params: QueryParams,
     filters: dict[str, Any] | None = None,
     query: dict[str, str] | None = None,
-    protection: Protection = UNPROTECTED,
 ) -> ChartForm:
     """The chart form and, when a column is chosen, the chart of the rows `filters` select (`query` is
     the same filter as API parameters, for the aggregate endpoint the browser draws from)."""
@@ -62,33 +58,22 @@ def chart_form(
     if metric not in {m[0] for m in metrics}:
         raise Invalid("unknown chart metric", errors=[FieldError("chart_metric", f"no metric {metric!r}")])
     columns = [f.name for f in fields if f.type != "geometry"]
-    chart = _chart(path, by, metric, api, filters or {}, query or {}, protection) if by else None
+    chart = _chart(table, by, metric, api, filters or {}, query or {}) if by else None
     return ChartForm(columns=columns, metrics=metrics, by=by, metric=metric, chart=chart)
 
 
 def _chart(
-    path: Path,
+    table: TableRef,
     by: str,
     metric: str,
     api: str,
     filters: dict[str, Any],
     query: dict[str, str],
-    protection: Protection,
 ) -> Chart:
     func, _, column = metric.partition(":")
-    # The same small-group rule as the aggregate API, so the page never shows what the API withholds.
-    protected: dict[str, Any] = {}
-    if protection.statistics_about_people:
-        sizes = protection.count_columns
-        protected = {
-            "min_group_size": protection.min_count,
-            "size_column": sizes[0] if sizes else None,
-            "masked": protection.masked(),
-        }
-    # Every group, so the bars show the largest ones rather than the first in alphabetical order.
-    result = aggregate(
-        path, group_by=[by], metrics=[(func, column or "*")], filters=filters, limit=10_000, **protected
-    )
+    # Every group, so the bars show the largest ones rather than the first in alphabetical order. The
+    # handle applies the same small-group rule as the aggregate API.
+    result = table.aggregate(group_by=[by], metrics=[(func, column or "*")], filters=filters, limit=10_000)
     value = result.fields[-1].name
     pairs = [(row[by], row[value]) for row in result.rows]
     pairs.sort(key=lambda p: (p[1] is None, -(p[1] if isinstance(p[1], int | float) else 0)))

@@ -13,11 +13,11 @@ from starlette.datastructures import QueryParams
 
 from obert.auth import Actor
 from obert.catalog.models import Resource
-from obert.datastore.diff import DiffResult
 from obert.errors import Invalid, NotFound
 from obert.portal import Portal
 from obert.tableservice import history, published
 from obert.tableservice.history import VersionEntry
+from obert.tableservice.published import DiffResult
 from obert.tableservice.small_counts import protection_of
 
 EXAMPLES = 5

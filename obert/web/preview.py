@@ -15,12 +15,11 @@ from starlette.datastructures import QueryParams
 
 from obert.auth import Actor
 from obert.catalog.models import Resource
-from obert.datastore.export import FORMATS
-from obert.datastore.query import JSONScalar, query_rows
 from obert.datastore.schema import Field
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.tableservice import published
+from obert.tableservice.handle import FORMATS, JSONScalar
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
 from obert.web.table_map import TableMap, table_map
@@ -82,10 +81,7 @@ def table_preview(
     state = _State.read(params)
     filters: dict[str, Any] = {state.column: state.value} if state.column and state.value else {}
     sort = [(state.sort, state.descending)] if state.sort else []
-    masked = table.protection.masked()  # small counts stay hidden here exactly as through the API
-    page = query_rows(
-        table.path, filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset, masked=masked
-    )
+    page = table.rows(filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset)
     total = page.total or 0
     names = [f.name for f in page.fields]
     api = f"{portal.settings.base_url.rstrip('/')}/api/v1/datastore/{resource.id}"
@@ -119,13 +115,12 @@ def table_preview(
         downloads=[(f, f"{api}/export.{f}") for f in formats],
         snippets=rows_snippets(_rows_url(api, state, filters)),
         charts=chart_form(
-            path=table.path,
+            table=table,
             fields=page.fields,
             api=api,
             params=params,
             filters=filters,
             query=api_filter_params(filters),
-            protection=table.protection,
         ),
         map=table_map(
             portal=portal,

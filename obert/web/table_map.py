@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from obert.auth import Actor
 from obert.portal import Portal
-from obert.tableservice.published import TableRef
+from obert.tableservice.handle import TableRef
 from obert.tableservice.table_map import table_points
 
 

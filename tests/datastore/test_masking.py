@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from obert.datastore import aggregate, export, query_rows
+from obert.datastore.aggregate import aggregate
+from obert.datastore.export import export
+from obert.datastore.query import query_rows
 from obert.errors import Invalid
 from tests.datastore.conftest import make_version
 

@@ -113,7 +113,7 @@ def test_distinct_rows_of_the_chosen_fields(versions: dict[str, Path]) -> None:
 
 
 def test_cached_rows_answers_only_from_memory(tmp_path: Path) -> None:
-    from obert.datastore import cached_rows
+    from obert.datastore.query import cached_rows
 
     path = tmp_path / "cached.parquet"
     pq.write_table(pa.table({"district": ["a", "b", "a"], "n": [1, 2, 3]}), path)

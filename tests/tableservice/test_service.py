@@ -20,7 +20,7 @@ from obert.auth import ANONYMOUS, SYSTEM
 from obert.catalog import datasets, resources
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput, ResourceInput
-from obert.datastore import query_rows
+from obert.datastore.query import query_rows
 from obert.demo import FILES
 from obert.jobs import JobRunner, JobState, get_job, list_jobs
 from obert.portal import Portal, build_portal

@@ -16,11 +16,12 @@ from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
 from obert.api.ckan.params import Params, ParamsDep
-from obert.datastore import Contains, Field, FilterValue, query_rows, run_sql
-from obert.datastore.query import MAX_LIMIT, JSONScalar
+from obert.datastore.filters import Contains, FilterValue
+from obert.datastore.schema import Field
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, NotFound
 from obert.tableservice import published
+from obert.tableservice.handle import MAX_LIMIT, JSONScalar
 
 router = APIRouter()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
@@ -75,8 +76,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     table = published.open_version(
         store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref, details=False
     )
-    page = query_rows(
-        table.path,
+    page = table.rows(
         filters=filters,
         q=text_query,
         fields=_name_list(params, "fields"),
@@ -85,7 +85,6 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
         offset=offset,
         include_total=params.boolean("include_total", True),
         distinct=params.boolean("distinct", False),
-        masked=table.protection.masked(),
     )
     result: dict[str, Any] = {
         "resource_id": table.resource_id,
@@ -115,9 +114,13 @@ def datastore_search_sql(
     sql = str(params.required("sql"))
     rewritten = _resolve_quoted_tables(portal, actor, sql)
     settings = portal.settings
-    tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=rewritten)
-    page = run_sql(
-        rewritten, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows
+    page = published.query_sql(
+        store=portal.store,
+        actor=actor,
+        data_dir=settings.data_dir,
+        sql=rewritten,
+        timeout_s=settings.sql_timeout_seconds,
+        max_rows=settings.sql_max_rows,
     )
     result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
     if page.truncated:

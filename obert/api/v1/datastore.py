@@ -19,14 +19,13 @@ from obert.api.v1.datastore_params import (
     split_list,
 )
 from obert.auth import Actor
-from obert.datastore import Field, aggregate, cached_rows, export, query_rows, run_sql
-from obert.datastore.export import FORMATS
-from obert.datastore.query import MAX_LIMIT, dumps
+from obert.datastore.schema import Field
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
-from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT, Protection
+from obert.tableservice.handle import FORMATS, MAX_LIMIT, TableRef, dumps
+from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
@@ -101,8 +100,14 @@ def sql_post(
 
 def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
     settings = portal.settings
-    tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=sql)
-    page = run_sql(sql, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows)
+    page = published.query_sql(
+        store=portal.store,
+        actor=actor,
+        data_dir=settings.data_dir,
+        sql=sql,
+        timeout_s=settings.sql_timeout_seconds,
+        max_rows=settings.sql_max_rows,
+    )
     return JSONResponse(
         {
             "fields": _fields(page.fields),
@@ -216,11 +221,10 @@ async def rows(
         "limit": limit,
         "offset": offset,
         "include_total": count,
-        "masked": table.protection.masked(),
     }
-    page = cached_rows(table.path, **options)
+    page = table.cached_rows(**options)
     if page is None:
-        page = await run_in_threadpool(lambda: query_rows(table.path, **options))
+        page = await run_in_threadpool(lambda: table.rows(**options))
     more = len(page.rows) == limit and limit > 0
     if page.total is not None:
         more = offset + len(page.rows) < page.total
@@ -263,14 +267,12 @@ def aggregate_rows(
     filters: str | None = None,
 ) -> JSONResponse:
     table = _open(portal, actor, resource, version, details=False)
-    result = aggregate(
-        table.path,
+    result = table.aggregate(
         group_by=split_list(group_by) or [],
         metrics=parse_metrics(metrics or []),
         filters=parse_filters(request.query_params),
         q=q,
         limit=limit,
-        **_protected_aggregate(table.protection),
     )
     body: dict[str, Any] = {
         "fields": _fields(result.fields),
@@ -282,17 +284,6 @@ def aggregate_rows(
         body["suppressed_groups"] = result.suppressed_groups
         body["min_count"] = table.protection.min_count
     return JSONResponse(body)
-
-
-def _protected_aggregate(protection: Protection) -> dict[str, Any]:
-    if not protection.statistics_about_people:
-        return {}
-    columns = protection.count_columns
-    return {
-        "min_group_size": protection.min_count,
-        "size_column": columns[0] if columns else None,
-        "masked": protection.masked(),
-    }
 
 
 aggregate_rows.__doc__ = "One row per group with each metric (named `func_column`)." + FILTER_HELP
@@ -317,15 +308,13 @@ def export_rows(
             "unknown export format", errors=[FieldError("format", f"use one of {', '.join(FORMATS)}")]
         )
     table = _open(portal, actor, resource, version)
-    stream = export(
-        table.path,
+    stream = table.export(
         fmt,
         filters=parse_filters(request.query_params),
         q=q,
         fields=split_list(fields),
         sort=parse_sort(sort),
         limit=limit,
-        masked=table.protection.masked(),
         epsg=table_map.declared_epsg(store=portal.store, actor=actor, table=table)
         if fmt == "geojson"
         else None,
@@ -429,7 +418,7 @@ def job(portal: PortalDep, actor: ActorDep, job_id: str) -> JSONResponse:
 
 def _open(
     portal: Portal, actor: Actor, resource: str, version: int | None, *, details: bool = True
-) -> published.TableRef:
+) -> TableRef:
     """The table version a datastore route reads, if `actor` may see it (see published.open_version)."""
     return published.open_version(
         store=portal.store,
