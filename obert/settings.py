@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     job_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     # The personal-data gate scans tables longer than this on an even sample of this many rows.
     privacy_scan_rows: int = Field(default=200_000, ge=1000)
+    # An original file held for personal data, once a transformed copy of it is published, stays with the
+    # dataset's editors this many days and is then deleted (published versions are never deleted).
+    held_original_retention_days: int = Field(default=30, ge=0, le=3650)
     # Datastore: the public SQL endpoint's limits, and the largest file an ingest reads (uploads or URLs).
     sql_timeout_seconds: float = Field(default=5.0, gt=0)
     sql_max_rows: int = Field(default=1000, ge=1, le=100_000)

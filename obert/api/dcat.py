@@ -11,12 +11,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from obert.auth import Actor
 from obert.catalog import datasets as dataset_service
 from obert.catalog import organizations
 from obert.catalog.listing import BrowseQuery, browse_datasets, catalog_dates
 from obert.catalog.models import Dataset
 from obert.dcat.catalog import CatalogPage, catalog_graph, dataset_graph
-from obert.dcat.context import CatalogInfo, GraphContext, Measurement
+from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext, Measurement
 from obert.dcat.formats import BY_SUFFIX, RdfFormat, negotiate, serialize
 from obert.dcat.terms import Profile, profile_for
 from obert.deps import ActorDep, PortalDep
@@ -25,6 +26,7 @@ from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
 from obert.quality.metrics import BY_KEY, SCORE_METRIC
 from obert.quality.score import score_dataset
+from obert.tableservice.originals import downloads
 
 router = APIRouter(tags=["dcat"])
 CATALOG_PAGE_SIZE = 100
@@ -59,7 +61,7 @@ def catalog(
     first, last = catalog_dates(store=portal.store, actor=actor)
     graph = catalog_graph(
         found.items,
-        context=graph_context(portal, found.items),
+        context=graph_context(portal, actor, found.items),
         profile=chosen,
         page=CatalogPage(page, CATALOG_PAGE_SIZE, found.count, f"{_base(portal)}/catalog.{suffix}", keep),
         first_issued=first,
@@ -80,12 +82,13 @@ def dataset(
     fmt = _format(suffix)
     chosen = _profile(profile, accept_profile)
     found = dataset_service.get_dataset(store=portal.store, actor=actor, ref=ref)
-    graph = dataset_graph(found, context=graph_context(portal, [found]), profile=chosen)
+    graph = dataset_graph(found, context=graph_context(portal, actor, [found]), profile=chosen)
     return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
 
 
-def graph_context(portal: Portal, found: list[Dataset]) -> GraphContext:
-    """What the graph of `found` needs: the catalogue's metadata, the publishers and the quality scores."""
+def graph_context(portal: Portal, actor: Actor, found: list[Dataset]) -> GraphContext:
+    """What the graph of `found` needs: the catalogue's metadata, the publishers, the quality scores and
+    the download link of each distribution for this reader."""
     publishers = {o.id: o for o in organizations.list_organizations(store=portal.store, limit=1000).items}
     measurements = {}
     links = stored_statuses(store=portal.store)
@@ -93,8 +96,18 @@ def graph_context(portal: Portal, found: list[Dataset]) -> GraphContext:
         score = score_dataset(item, base_url=_base(portal), links=links)
         values = [Measurement(BY_KEY[r.key].iri, r.passed) for r in score.metrics]
         measurements[item.id] = (*values, Measurement(SCORE_METRIC, score.points))
+    every = [r for item in found for r in item.resources]
+    download_links = {
+        rid: DistributionLink(link.url, link.original, link.format)
+        for rid, link in downloads(
+            store=portal.store, actor=actor, found=every, base_url=_base(portal)
+        ).items()
+    }
     return GraphContext(
-        catalog=CatalogInfo.from_settings(portal.settings), publishers=publishers, measurements=measurements
+        catalog=CatalogInfo.from_settings(portal.settings),
+        publishers=publishers,
+        measurements=measurements,
+        links=download_links,
     )
 
 

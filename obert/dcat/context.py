@@ -59,7 +59,21 @@ class Measurement:
 
 
 @dataclass(frozen=True, slots=True)
+class DistributionLink:
+    """Where a distribution's data may be downloaded by whoever reads the graph: the resource's own file
+    (`original`), or, while the table service holds the original back, the published table exported in
+    `media_type`; `url` None when there is nothing to download."""
+
+    url: str | None
+    original: bool
+    format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GraphContext:
     catalog: CatalogInfo
     publishers: Mapping[str, Organization] = field(default_factory=dict)
     measurements: Mapping[str, tuple[Measurement, ...]] = field(default_factory=dict)
+    # Resource id → its download link for the graph's reader; a resource not listed has no download link
+    # (a face that forgot to ask the table service publishes no file rather than the wrong one).
+    links: Mapping[str, DistributionLink] = field(default_factory=dict)

@@ -199,22 +199,27 @@ def _distribution(
     graph.add((node, RDF.type, DCAT.Distribution))
     localized(graph, node, DCT.title, resource.title or {"": resource.name})
     localized(graph, node, DCT.description, resource.description)
-    href = resource.href(info.base_url)
+    # What the graph's reader may download is the table service's to say (see GraphContext.links).
+    link = context.links.get(resource.id)
+    href = link.url if link is not None else None
+    original = link is None or link.original
     access = resource.access_url or href or info.dataset_uri(dataset.id)
     graph.add((node, DCAT.accessURL, URIRef(access)))
-    if resource.upload and href:
+    if href and (not original or resource.upload or resource.download_url):
         graph.add((node, DCAT.downloadURL, URIRef(href)))
-    elif resource.download_url:
-        graph.add((node, DCAT.downloadURL, URIRef(resource.download_url)))
-    file_type = file_type_for(resource.format) if resource.format else None
+    format_code = resource.format if original else (link.format if link else None)
+    file_type = file_type_for(format_code) if format_code else None
     if file_type and (fmt := concept(graph, "file-type", file_type.code, DCT.MediaTypeOrExtent)):
         graph.add((node, DCT["format"], fmt))
-    if resource.media_type:
-        media = typed(graph, IANA_MEDIA + resource.media_type.split(";")[0].strip(), DCT.MediaType)
+    media_type = (
+        resource.media_type if original else (file_type.extra.get("media_type") if file_type else None)
+    )
+    if media_type:
+        media = typed(graph, IANA_MEDIA + media_type.split(";")[0].strip(), DCT.MediaType)
         graph.add((node, DCAT.mediaType, media))
-    if resource.byte_size is not None:
+    if resource.byte_size is not None and original:
         graph.add((node, DCAT.byteSize, Literal(resource.byte_size, datatype=XSD.nonNegativeInteger)))
-    if resource.checksum and profile is Profile.DCAT_AP:
+    if resource.checksum and original and profile is Profile.DCAT_AP:
         algorithm, _, value = resource.checksum.partition(":")
         if algorithm in _CHECKSUM_ALGORITHMS:
             checksum = BNode()

@@ -65,6 +65,10 @@ class FileStore:
             temp.unlink(missing_ok=True)
         return StoredFile(name, target, size, digest.hexdigest())
 
+    def delete(self, *, owner_id: str, filename: str) -> None:
+        """Remove a kept file (nothing happens when it is already gone)."""
+        (self.root / owner_id / safe_filename(filename)).unlink(missing_ok=True)
+
     def path(self, *, owner_id: str, filename: str) -> Path:
         path = self.root / owner_id / safe_filename(filename)
         if not path.is_file():

@@ -57,7 +57,11 @@ def publish_with_plan(
         source = Path(work) / f"{Path(held.version.source_name or 'table').stem}.parquet"
         pq.write_table(table, source)
         outcome = ingester.ingest_prepared(
-            resource_id=held.resource_id, path=source, name=source.name, created_by=actor.user_id
+            resource_id=held.resource_id,
+            path=source,
+            name=source.name,
+            created_by=actor.user_id,
+            derived_from=held.version.id,
         )
     _audit(
         ingester,

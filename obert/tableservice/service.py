@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from obert.storage import Store
 from obert.storage.files import FileStore, safe_filename
 from obert.storage.tables.catalog import resources
 from obert.tableservice.gate import Hold, PublicationGate, hold_message
+from obert.tableservice.originals import purge_cleaned_originals
 from obert.tableservice.versions import (
     Version,
     commit_version,
@@ -138,12 +139,20 @@ class Ingester:
             raise
 
     def ingest_prepared(
-        self, *, resource_id: str, path: Path, name: str, created_by: str | None
+        self, *, resource_id: str, path: Path, name: str, created_by: str | None, derived_from: str
     ) -> IngestOutcome:
-        """Ingest a file obert made itself (a transformed copy of a held version) as a new version."""
+        """Ingest a file obert made itself from version `derived_from` (a transformed copy of a held
+        version, a datastore write) as a new version."""
         try:
             return self._ingest(
-                resource_id, path, name, "parquet", created_by=created_by, job_id=None, report=_quiet
+                resource_id,
+                path,
+                name,
+                "parquet",
+                created_by=created_by,
+                job_id=None,
+                report=_quiet,
+                derived_from=derived_from,
             )
         except ObertError as exc:
             record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=None)
@@ -179,6 +188,7 @@ class Ingester:
         job_id: str | None,
         report: Progress,
         sha: str | None = None,
+        derived_from: str | None = None,
     ) -> IngestOutcome:
         version_id = new_version_id()
         dest = self.settings.data_dir / version_path(resource_id, version_id)
@@ -206,6 +216,7 @@ class Ingester:
                 created_by=created_by,
                 job_id=job_id,
                 holds=holds,
+                derived_from=derived_from,
             )
         except Conflict:
             dest.unlink(missing_ok=True)  # never served: no row names it
@@ -256,10 +267,19 @@ class Ingester:
         return run
 
     def garbage_handler(self) -> JobHandler:
-        """The job handler for ``datastore-gc``: removes table files no version row names."""
+        """The job handler for ``datastore-gc``: removes table files no version row names, and the
+        originals whose personal data a published, transformed copy replaced longer ago than the retention
+        period."""
 
         def run(job: Job, ctx: JobContext) -> dict[str, Any]:
-            return {"removed": self.collect_garbage()}
+            purged = purge_cleaned_originals(
+                store=self.store,
+                files=self.files,
+                data_dir=self.settings.data_dir,
+                now=datetime.now(UTC),
+                retention=timedelta(days=self.settings.held_original_retention_days),
+            )
+            return {"removed": self.collect_garbage(), "originals_deleted": purged}
 
         return run
 

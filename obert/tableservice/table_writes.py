@@ -149,6 +149,10 @@ def _rewrite(
         if changed == 0:
             return TableWrite(table.version, 0)  # the same rows again would be a version for nothing
         outcome = ingester.ingest_prepared(
-            resource_id=table.resource_id, path=target, name=target.name, created_by=actor.user_id
+            resource_id=table.resource_id,
+            path=target,
+            name=target.name,
+            created_by=actor.user_id,
+            derived_from=table.version.id,
         )
     return TableWrite(outcome.version, changed, held=outcome.held is not None)

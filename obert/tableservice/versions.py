@@ -44,6 +44,7 @@ class Version:
     created_at: datetime
     created_by: str | None
     job_id: str | None
+    derived_from: str | None = None  # the version it was made from; None when read from the file itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ def commit_version(
     created_by: str | None,
     job_id: str | None,
     holds: Sequence[Hold] = (),
+    derived_from: str | None = None,
 ) -> Version:
     """Make the already written file the resource's current version: number it, supersede the old one,
     and announce it in the activity log.
@@ -120,6 +122,7 @@ def commit_version(
                 created_at=now,
                 created_by=created_by,
                 job_id=job_id,
+                derived_from=derived_from,
             )
         )
         if not holds:
@@ -329,6 +332,7 @@ def version_from_row(
         created_at=row.created_at,
         created_by=row.created_by,
         job_id=row.job_id,
+        derived_from=getattr(row, "derived_from", None),
     )
 
 

@@ -12,9 +12,9 @@ from obert.catalog.models import Resource
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
+from obert.tableservice.originals import downloads
 from obert.web.geojson import FeatureTable, feature_table
 from obert.web.history import version_history
-from obert.web.links import download_path
 from obert.web.preview import table_preview
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
@@ -51,9 +51,13 @@ def resource_page(
     if resource is None:
         raise NotFound(f"no resource '{resource_ref}' in dataset '{dataset.name}'")
     base = portal.settings.base_url.rstrip("/")
-    local = download_path(resource)
-    download_url = f"{base}{local}" if local else resource.download_url or resource.access_url
-    has_map = local is not None and (resource.format or "").upper() in MAP_FORMATS
+    # What this reader may download (the original, or the published table while the original is held
+    # back), relative for obert's own files so the page works on any host.
+    link = downloads(store=portal.store, actor=actor, found=[resource], base_url="")[resource.id]
+    local = link.url if link.url and link.url.startswith("/") else None
+    download_url = f"{base}{local}" if local else link.url
+    own_file = link.original and resource.upload is not None
+    has_map = own_file and (resource.format or "").upper() in MAP_FORMATS
     versions = version_history(portal=portal, actor=actor, resource=resource, params=request.query_params)
     return page(
         request,
@@ -64,9 +68,14 @@ def resource_page(
         dataset=dataset,
         resource=resource,
         download=local or download_url,
+        download_link=link,
         api_snippets=json_snippets(f"{base}/api/v1/resources/{resource.id}"),
         file_snippets=download_snippets(
-            download_url, filename=resource.upload or resource.name, format=resource.format
+            download_url,
+            filename=(resource.upload or resource.name)
+            if link.original
+            else f"{resource.name}.{link.format}",
+            format=resource.format if link.original else link.format,
         )
         if download_url
         else [],

@@ -11,8 +11,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from obert.catalog import browse, datasets, organizations, resources
 from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
-from obert.errors import NotFound
+from obert.errors import Forbidden, NotFound
 from obert.search.params import query_from_params
+from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
 from obert.web.freshness import freshness
 from obert.web.respond import page as render_page
@@ -56,6 +57,8 @@ def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str)
         fresh=freshness(dataset_freshness(store=portal.store, actor=actor, ref=dataset.id, now=now), now=now),
         api_url=api_url,
         api_snippets=json_snippets(api_url),
+        # Relative links for obert's own files, so the page works on any host it is reached by.
+        downloads=downloads(store=portal.store, actor=actor, found=dataset.resources, base_url=""),
     )
 
 
@@ -83,5 +86,7 @@ def download(
     resource = resources.get_resource(store=portal.store, actor=actor, ref=resource_id)
     if resource.upload != filename or dataset_ref not in (resource.dataset_name, resource.dataset_id):
         raise NotFound(f"no file '{filename}' in this resource")
+    if (withheld := original_allowed(store=portal.store, actor=actor, resource=resource)) is not None:
+        raise Forbidden(withheld_message(withheld))
     path = portal.files.path(owner_id=resource.id, filename=filename)
     return FileResponse(path, media_type=resource.media_type or "application/octet-stream", filename=filename)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -10,9 +11,13 @@ from markupsafe import Markup
 from obert.catalog.models import Dataset
 from obert.catalog.vocabulary import file_type_for, vocabulary
 from obert.i18n import pick
+from obert.tableservice.originals import Download
 
 
-def dataset_json_ld(dataset: Dataset, *, base_url: str, lang: str) -> dict[str, Any]:
+def dataset_json_ld(
+    dataset: Dataset, *, base_url: str, lang: str, links: Mapping[str, Download]
+) -> dict[str, Any]:
+    """schema.org's Dataset for search engines; each download is the link `links` gives the page's reader."""
     base = base_url.rstrip("/")
     page = f"{base}/{lang}/dataset/{dataset.name}"
     data: dict[str, Any] = {
@@ -29,7 +34,9 @@ def dataset_json_ld(dataset: Dataset, *, base_url: str, lang: str) -> dict[str, 
         "dateModified": dataset.modified or dataset.updated_at.isoformat(),
         "sameAs": [dataset.landing_page] if dataset.landing_page else [],
         "version": dataset.version,
-        "distribution": [_download(r, base_url) for r in dataset.resources if r.href(base_url)],
+        "distribution": [
+            _download(r, links[r.id]) for r in dataset.resources if r.id in links and links[r.id].url
+        ],
         "subjectOf": {"@type": "DataCatalog", "url": f"{base}/catalog.jsonld"},
     }
     if dataset.license and (licence := vocabulary("licence").get(dataset.license)):
@@ -60,22 +67,27 @@ def dataset_json_ld(dataset: Dataset, *, base_url: str, lang: str) -> dict[str, 
     return pruned
 
 
-def json_ld_script_body(dataset: Dataset, *, base_url: str, lang: str) -> Markup:
+def json_ld_script_body(
+    dataset: Dataset, *, base_url: str, lang: str, links: Mapping[str, Download]
+) -> Markup:
     """The JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` are escaped so no
     text in the metadata can close the element or start markup."""
-    text = json.dumps(dataset_json_ld(dataset, base_url=base_url, lang=lang), ensure_ascii=False, indent=1)
+    data = dataset_json_ld(dataset, base_url=base_url, lang=lang, links=links)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
 
-def _download(resource: Any, base_url: str) -> dict[str, Any]:
-    file_type = file_type_for(resource.format) if resource.format else None
+def _download(resource: Any, link: Download) -> dict[str, Any]:
+    code = resource.format if link.original else link.format
+    file_type = file_type_for(code) if code else None
+    declared = resource.media_type if link.original else None
     return {
         "@type": "DataDownload",
         "name": pick(resource.title, "en")[0] or resource.name,
-        "contentUrl": resource.href(base_url),
-        "encodingFormat": resource.media_type or (file_type.extra.get("media_type") if file_type else None),
-        "contentSize": str(resource.byte_size) if resource.byte_size is not None else None,
+        "contentUrl": link.url,
+        "encodingFormat": declared or (file_type.extra.get("media_type") if file_type else None),
+        "contentSize": str(resource.byte_size) if resource.byte_size is not None and link.original else None,
     }
 
 

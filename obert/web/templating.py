@@ -15,7 +15,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from obert.catalog.vocabulary import vocabulary
 from obert.i18n import LANGUAGE_NAMES, pick, translations
 from obert.types import LANGS, Lang
-from obert.web.links import download_href
 from obert.web.schema_org import json_ld_script_body
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,7 +35,6 @@ def environment(lang: Lang) -> Environment:
         langs=LANGS,
         language_names=LANGUAGE_NAMES,
         href=lambda path: f"/{lang}{path}",
-        download_href=download_href,
         vocabulary=vocabulary,
     )
     env.filters["pick"] = lambda text: pick(text, lang)[0]
@@ -44,8 +42,8 @@ def environment(lang: Lang) -> Environment:
     env.filters["date"] = lambda value: _date(value, lang)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
     env.filters["filesize"] = lambda value: _filesize(value, lang)
-    env.filters["schema_org"] = lambda dataset, base_url: json_ld_script_body(
-        dataset, base_url=base_url, lang=lang
+    env.filters["schema_org"] = lambda dataset, base_url, links: json_ld_script_body(
+        dataset, base_url=base_url, lang=lang, links=links
     )
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
     env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value

@@ -108,6 +108,10 @@ def build_world(client: TestClient, portal: Portal) -> World:
         # A visit to every dataset, so that usage statistics have something to hide.
         portal.usage.add("dataset", world.datasets[key]["id"], "view")
     flush(store, portal.usage)
+    # The uploads are read into tables (and checked for personal data), as a running portal would.
+    runner = portal.job_runner(1)
+    while runner.run_once():
+        pass
     return world
 
 

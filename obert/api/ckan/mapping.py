@@ -15,6 +15,7 @@ from typing import Any
 from obert.catalog.models import Dataset, Organization, Resource, State, Visibility
 from obert.catalog.vocabulary import vocabulary
 from obert.i18n import pick
+from obert.tableservice.originals import Download
 
 # CKAN's own licence ids (its default licence list), for clients that send them.
 CKAN_LICENSES = {
@@ -80,8 +81,9 @@ def organization_dict(org: Organization, lang: str) -> dict[str, Any]:
 
 
 def resource_dict(
-    resource: Resource, *, base_url: str, lang: str, datastore_active: bool = False
+    resource: Resource, *, link: Download, lang: str, datastore_active: bool = False
 ) -> dict[str, Any]:
+    """A resource as CKAN shows it; `url` is what the table service lets this caller download."""
     return {
         "id": resource.id,
         "package_id": resource.dataset_id,
@@ -90,15 +92,15 @@ def resource_dict(
         "description": pick(resource.description, lang)[0],
         "description_translated": resource.description,
         "format": resource.format or "",
-        "url": resource.href(base_url) or "",
-        "download_url": resource.download_url,
+        "url": link.url or "",
+        "download_url": resource.download_url if link.withheld is None else None,
         "mimetype": resource.media_type,
         "size": resource.byte_size,
         "hash": resource.checksum or "",
         "position": resource.position,
         "created": ckan_time(resource.created_at),
         "last_modified": ckan_time(resource.updated_at),
-        "url_type": "upload" if resource.upload else None,
+        "url_type": "upload" if resource.upload and link.original else None,
         "state": "active",
         # Whether datastore_search answers for it: CKAN clients look here before asking.
         "datastore_active": datastore_active,
@@ -114,6 +116,7 @@ def package_dict(
     lang: str,
     organization: Organization | None,
     groups: list[dict[str, Any]],
+    links: Mapping[str, Download],
     tables: Collection[str] = (),
 ) -> dict[str, Any]:
     tags = _tags(dataset.keywords, lang)
@@ -146,7 +149,7 @@ def package_dict(
         "num_resources": len(dataset.resources),
         "num_tags": len(tags),
         "resources": [
-            resource_dict(r, base_url=base_url, lang=lang, datastore_active=r.id in tables)
+            resource_dict(r, link=links[r.id], lang=lang, datastore_active=r.id in tables)
             for r in dataset.resources
         ],
         "tags": [{"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags],

@@ -110,4 +110,4 @@ def _datasets(portal: Portal, actor: Any, facet: str, value: str) -> list[dict[s
         actor=actor,
         query=BrowseQuery(filters={facet: (value,)}, limit=1000),  # type: ignore[dict-item]
     )
-    return Packager.load(portal).packages(found.items, found.groups)
+    return Packager.load(portal, actor).packages(found.items, found.groups)

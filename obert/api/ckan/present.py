@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from obert.api.ckan.mapping import ckan_time, package_dict
+from obert.auth import Actor
 from obert.catalog import organizations
 from obert.catalog.groups import Group, group_names_by_dataset, list_groups
 from obert.catalog.models import Dataset, Organization
 from obert.i18n import pick
 from obert.portal import Portal
 from obert.tableservice import published
+from obert.tableservice.originals import downloads
 
 
 def group_dict(group: Group, lang: str) -> dict[str, Any]:
@@ -38,13 +40,15 @@ def group_dict(group: Group, lang: str) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class Packager:
     portal: Portal
+    actor: Actor  # who the packages are for: each resource's `url` is what this caller may download
     publishers: Mapping[str, Organization]
     groups: Mapping[str, Group]
 
     @classmethod
-    def load(cls, portal: Portal) -> Packager:
+    def load(cls, portal: Portal, actor: Actor) -> Packager:
         orgs = organizations.list_organizations(store=portal.store, limit=1000).items
-        return cls(portal, {o.id: o for o in orgs}, {g.name: g for g in list_groups(store=portal.store)})
+        groups = {g.name: g for g in list_groups(store=portal.store)}
+        return cls(portal, actor, {o.id: o for o in orgs}, groups)
 
     @property
     def lang(self) -> str:
@@ -56,8 +60,10 @@ class Packager:
         if group_names is None:
             with self.portal.store.read() as conn:
                 group_names = group_names_by_dataset(conn, [d.id for d in found])
-        tables = published.serving(
-            store=self.portal.store, resource_ids=[r.id for d in found for r in d.resources]
+        every = [r for d in found for r in d.resources]
+        tables = published.serving(store=self.portal.store, resource_ids=[r.id for r in every])
+        links = downloads(
+            store=self.portal.store, actor=self.actor, found=every, base_url=self.portal.settings.base_url
         )
         return [
             package_dict(
@@ -70,6 +76,7 @@ class Packager:
                     for n in group_names.get(d.id, [])
                     if n in self.groups
                 ],
+                links=links,
                 tables=tables,
             )
             for d in found

@@ -15,6 +15,7 @@ from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice import published
+from obert.tableservice.originals import downloads
 
 router = APIRouter()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
@@ -27,7 +28,7 @@ def package_show(request: Request, portal: PortalDep, actor: ActorDep, params: P
     :param id: the id or name of the dataset
     """
     found = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
-    return success(request, Packager.load(portal).package(found))
+    return success(request, Packager.load(portal, actor).package(found))
 
 
 @router.api_route("/package_list", **ACTION)  # type: ignore[arg-type]
@@ -62,7 +63,7 @@ def current_package_list_with_resources(
         include_private=False,
     )
     found = browse_datasets(store=portal.store, actor=actor, query=query)
-    return success(request, Packager.load(portal).packages(found.items, found.groups))
+    return success(request, Packager.load(portal, actor).packages(found.items, found.groups))
 
 
 @router.api_route("/package_search", **ACTION)  # type: ignore[arg-type]
@@ -83,7 +84,7 @@ def package_search(request: Request, portal: PortalDep, actor: ActorDep, params:
     """
     query = search_query(params)
     found = browse_datasets(store=portal.store, actor=actor, query=query)
-    packages = Packager.load(portal).packages(found.items, found.groups)
+    packages = Packager.load(portal, actor).packages(found.items, found.groups)
     return success(request, search_result(query, found, packages))
 
 
@@ -96,9 +97,9 @@ def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: 
     found = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
     active = found.id in published.serving(store=portal.store, resource_ids=[found.id])
     settings = portal.settings
+    link = downloads(store=portal.store, actor=actor, found=[found], base_url=settings.base_url)[found.id]
     return success(
-        request,
-        resource_dict(found, base_url=settings.base_url, lang=settings.default_lang, datastore_active=active),
+        request, resource_dict(found, link=link, lang=settings.default_lang, datastore_active=active)
     )
 
 

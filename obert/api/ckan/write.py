@@ -22,6 +22,7 @@ from obert.catalog.models import Dataset, DatasetInput, ResourceInput
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
 from obert.portal import Portal
+from obert.tableservice.originals import downloads
 
 router = APIRouter()
 WRITE = {"methods": ["POST"], "include_in_schema": False}
@@ -38,7 +39,7 @@ def package_create(request: Request, portal: PortalDep, actor: ActorDep, params:
     """
     data = validated(DatasetInput, dataset_input(params.data, lang=portal.settings.default_lang))
     created = datasets.create_dataset(store=portal.store, actor=actor, data=data)
-    return success(request, Packager.load(portal).package(created))
+    return success(request, Packager.load(portal, actor).package(created))
 
 
 @router.api_route("/package_update", **WRITE)  # type: ignore[arg-type]
@@ -50,7 +51,7 @@ def package_update(request: Request, portal: PortalDep, actor: ActorDep, params:
     current = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
     body = {"name": current.name, **params.data}
     updated = _update(portal, actor, current, body)
-    return success(request, Packager.load(portal).package(updated))
+    return success(request, Packager.load(portal, actor).package(updated))
 
 
 @router.api_route("/package_patch", **WRITE)  # type: ignore[arg-type]
@@ -60,12 +61,12 @@ def package_patch(request: Request, portal: PortalDep, actor: ActorDep, params: 
     :param id: the id or name of the dataset
     """
     current = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
-    shown = Packager.load(portal).package(current)
+    shown = Packager.load(portal, actor).package(current)
     body = {**shown, **{k: v for k, v in params.data.items() if k != "id"}}
     if "resources" not in params.data:
         body.pop("resources")
     updated = _update(portal, actor, current, body)
-    return success(request, Packager.load(portal).package(updated))
+    return success(request, Packager.load(portal, actor).package(updated))
 
 
 @router.api_route("/package_delete", **WRITE)  # type: ignore[arg-type]
@@ -96,7 +97,7 @@ def resource_create(request: Request, portal: PortalDep, actor: ActorDep, params
             # A resource without the file its client sent would be a lie: undo the creation.
             resources.delete_resource(store=portal.store, actor=actor, ref=created.id)
             raise
-    return success(request, _resource(portal, created))
+    return success(request, _resource(portal, actor, created))
 
 
 @router.api_route("/resource_update", **WRITE)  # type: ignore[arg-type]
@@ -114,7 +115,7 @@ def resource_update(request: Request, portal: PortalDep, actor: ActorDep, params
     updated = resources.replace_resource(store=portal.store, actor=actor, ref=current.id, data=data)
     if params.upload is not None:
         updated = _attach(portal, actor, updated.id, params)
-    return success(request, _resource(portal, updated))
+    return success(request, _resource(portal, actor, updated))
 
 
 @router.api_route("/resource_delete", **WRITE)  # type: ignore[arg-type]
@@ -173,5 +174,7 @@ def _attach(portal: Portal, actor: Actor, resource_id: str, params: Params) -> A
     )
 
 
-def _resource(portal: Portal, resource: Any) -> dict[str, Any]:
-    return resource_dict(resource, base_url=portal.settings.base_url, lang=portal.settings.default_lang)
+def _resource(portal: Portal, actor: Actor, resource: Any) -> dict[str, Any]:
+    settings = portal.settings
+    link = downloads(store=portal.store, actor=actor, found=[resource], base_url=settings.base_url)
+    return resource_dict(resource, link=link[resource.id], lang=settings.default_lang)

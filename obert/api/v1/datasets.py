@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from obert.api.v1.schemas import DatasetOut, ListOut, dataset_out
+from obert.api.v1 import present
+from obert.api.v1.schemas import DatasetOut, ListOut
 from obert.catalog import datasets as service
 from obert.catalog.models import DatasetInput, DatasetPatch
 from obert.deps import ActorDep, PortalDep, WriterDep
@@ -26,21 +27,18 @@ def list_datasets(
     page = service.list_datasets(
         store=portal.store, actor=actor, limit=limit, cursor=cursor, organization=organization
     )
-    base = portal.settings.base_url
-    return ListOut(data=[dataset_out(d, base) for d in page.items], count=page.count, next=page.next)
+    return ListOut(data=present.datasets(portal, actor, page.items), count=page.count, next=page.next)
 
 
 @router.post("", status_code=201, response_model=DatasetOut)
 def create_dataset(portal: PortalDep, actor: WriterDep, data: DatasetInput) -> DatasetOut:
     created = service.create_dataset(store=portal.store, actor=actor, data=data, policy=portal.workflow)
-    return dataset_out(created, portal.settings.base_url)
+    return present.dataset(portal, actor, created)
 
 
 @router.get("/{ref}", response_model=DatasetOut)
 def get_dataset(portal: PortalDep, actor: ActorDep, ref: str) -> DatasetOut:
-    return dataset_out(
-        service.get_dataset(store=portal.store, actor=actor, ref=ref), portal.settings.base_url
-    )
+    return present.dataset(portal, actor, service.get_dataset(store=portal.store, actor=actor, ref=ref))
 
 
 @router.put("/{ref}", response_model=DatasetOut)
@@ -48,7 +46,7 @@ def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: Dataset
     updated = service.replace_dataset(
         store=portal.store, actor=actor, ref=ref, data=data, policy=portal.workflow
     )
-    return dataset_out(updated, portal.settings.base_url)
+    return present.dataset(portal, actor, updated)
 
 
 @router.patch(
@@ -70,7 +68,7 @@ def patch_dataset(
     updated = service.patch_dataset(
         store=portal.store, actor=actor, ref=ref, patch=patch, policy=portal.workflow
     )
-    return dataset_out(updated, portal.settings.base_url)
+    return present.dataset(portal, actor, updated)
 
 
 @router.delete("/{ref}", status_code=204)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, UploadFile
 
-from obert.api.v1.schemas import ListOut, ResourceCreate, ResourceOut, resource_out
+from obert.api.v1 import present
+from obert.api.v1.schemas import ListOut, ResourceCreate, ResourceOut
 from obert.catalog import resources as service
 from obert.catalog.datasets import get_dataset
 from obert.catalog.models import ResourceInput
@@ -23,14 +24,13 @@ def list_resources(
     cursor: str | None = None,
 ) -> ListOut[ResourceOut]:
     page = service.list_resources(store=portal.store, actor=actor, limit=limit, cursor=cursor)
-    base = portal.settings.base_url
-    return ListOut(data=[resource_out(r, base) for r in page.items], count=page.count, next=page.next)
+    return ListOut(data=present.resources(portal, actor, page.items), count=page.count, next=page.next)
 
 
 @router.get("/datasets/{ref}/resources", response_model=list[ResourceOut])
 def dataset_resources(portal: PortalDep, actor: ActorDep, ref: str) -> list[ResourceOut]:
     dataset = get_dataset(store=portal.store, actor=actor, ref=ref)
-    return [resource_out(r, portal.settings.base_url) for r in dataset.resources]
+    return present.resources(portal, actor, dataset.resources)
 
 
 @router.post("/datasets/{ref}/resources", status_code=201, response_model=ResourceOut)
@@ -39,20 +39,18 @@ def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: Resourc
     created = service.create_resource(
         store=portal.store, actor=actor, dataset_ref=ref, data=data.resource(), ingest=data.datastore
     )
-    return resource_out(created, portal.settings.base_url)
+    return present.resource(portal, actor, created)
 
 
 @router.get("/resources/{ref}", response_model=ResourceOut)
 def get_resource(portal: PortalDep, actor: ActorDep, ref: str) -> ResourceOut:
-    return resource_out(
-        service.get_resource(store=portal.store, actor=actor, ref=ref), portal.settings.base_url
-    )
+    return present.resource(portal, actor, service.get_resource(store=portal.store, actor=actor, ref=ref))
 
 
 @router.put("/resources/{ref}", response_model=ResourceOut)
 def replace_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceInput) -> ResourceOut:
     updated = service.replace_resource(store=portal.store, actor=actor, ref=ref, data=data)
-    return resource_out(updated, portal.settings.base_url)
+    return present.resource(portal, actor, updated)
 
 
 @router.patch("/resources/{ref}", response_model=ResourceOut)
@@ -60,7 +58,7 @@ def patch_resource(
     portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
 ) -> ResourceOut:
     updated = service.patch_resource(store=portal.store, actor=actor, ref=ref, patch=patch)
-    return resource_out(updated, portal.settings.base_url)
+    return present.resource(portal, actor, updated)
 
 
 @router.delete("/resources/{ref}", status_code=204)
@@ -83,4 +81,4 @@ def upload_resource_file(portal: PortalDep, actor: WriterDep, ref: str, file: Up
         stream=file.file,
         max_bytes=portal.settings.max_upload_bytes,
     )
-    return resource_out(updated, portal.settings.base_url)
+    return present.resource(portal, actor, updated)

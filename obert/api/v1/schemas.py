@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from obert.catalog.models import Dataset, Organization, Page, Resource, ResourceInput
+from obert.tableservice.originals import Download
 
 T = TypeVar("T")
 
@@ -27,7 +29,8 @@ class ResourceCreate(ResourceInput):
 
 
 class ResourceOut(Resource):
-    url: str | None  # where to fetch the data: obert's download link for uploads, else the given URL
+    url: str | None  # where this caller fetches the data: the original (obert's copy of an upload, else
+    # the given URL) or, while the original is held back, the published table exported
 
 
 class DatasetOut(Dataset):
@@ -39,16 +42,19 @@ class OrganizationOut(Organization):
     url: str
 
 
-def resource_out(resource: Resource, base_url: str) -> ResourceOut:
-    return ResourceOut(**resource.model_dump(), url=resource.href(base_url))
+def resource_out(resource: Resource, link: Download) -> ResourceOut:
+    data = resource.model_dump()
+    if link.withheld is not None:
+        data["download_url"] = None  # the original's address is the editors' while it is held back
+    return ResourceOut(**data, url=link.url)
 
 
-def dataset_out(dataset: Dataset, base_url: str) -> DatasetOut:
+def dataset_out(dataset: Dataset, base_url: str, links: Mapping[str, Download]) -> DatasetOut:
     data = dataset.model_dump(exclude={"resources"})
     return DatasetOut(
         **data,
         url=f"{base_url.rstrip('/')}/dataset/{dataset.name}",
-        resources=[resource_out(r, base_url) for r in dataset.resources],
+        resources=[resource_out(r, links[r.id]) for r in dataset.resources],
     )
 
 

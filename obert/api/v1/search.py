@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from obert.api.v1.schemas import DatasetOut, dataset_out
+from obert.api.v1 import present
+from obert.api.v1.schemas import DatasetOut
 from obert.catalog.discovery import search_datasets, suggest_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.search import FACETS
@@ -60,14 +61,13 @@ def search(
 ) -> SearchOut:
     query = query_from_params(request.query_params.multi_items(), lang=request.state.lang)
     result = search_datasets(store=portal.store, actor=actor, query=query)
-    base = portal.settings.base_url
     following = None
     if result.next_offset is not None:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
         params.append(("offset", str(result.next_offset)))
         following = f"{request.url.path}?{urlencode(params)}"
     return SearchOut(
-        data=[dataset_out(d, base) for d in result.datasets],
+        data=present.datasets(portal, actor, result.datasets),
         count=result.count,
         facets={
             name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]

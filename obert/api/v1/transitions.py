@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from obert.api.v1.schemas import DatasetOut, dataset_out
+from obert.api.v1 import present
+from obert.api.v1.schemas import DatasetOut
 from obert.catalog import workflow
 from obert.deps import ActorDep, PortalDep, WriterDep
 
@@ -41,7 +42,7 @@ def transition(portal: PortalDep, actor: WriterDep, ref: str, data: TransitionIn
         comment=data.comment,
         policy=portal.workflow,
     )
-    return dataset_out(moved, portal.settings.base_url)
+    return present.dataset(portal, actor, moved)
 
 
 @router.get("/transitions", response_model=list[TransitionOut])

@@ -25,6 +25,9 @@ resource_versions = sa.Table(
     sa.Column("created_by", sa.String(100)),
     # The job that made the version: a re-run of the same job finds it instead of adding a second one.
     sa.Column("job_id", sa.String(36), unique=True),
+    # The version this one was made from (a transformed copy of a held version, a datastore write); null
+    # for versions read from the resource's own file or URL.
+    sa.Column("derived_from", sa.String(36)),
     sa.UniqueConstraint("resource_id", "number", name="uq_resource_versions_resource_id_number"),
 )
 

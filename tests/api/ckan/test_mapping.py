@@ -9,6 +9,7 @@ from obert.api.ckan.mapping import CKAN_LICENSES, dataset_input, package_dict
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, OrganizationRef, Resource
 from obert.catalog.vocabulary import vocabulary
+from obert.tableservice.originals import Download
 from tests.conftest import dataset_payload
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -50,8 +51,10 @@ def test_round_trip_keeps_every_field() -> None:
         ]
     )
     original = validated(DatasetInput, payload)
+    dataset = as_dataset(original)
+    links = {r.id: Download(r.href("https://dades.example"), True, r.format) for r in dataset.resources}
     package = package_dict(
-        as_dataset(original), base_url="https://dades.example", lang="ca", organization=None, groups=[]
+        dataset, base_url="https://dades.example", lang="ca", organization=None, groups=[], links=links
     )
     back = validated(DatasetInput, {**dataset_input(package, lang="ca"), "organization": "guardia-urbana"})
     assert back.model_dump(exclude={"resources"}) == original.model_dump(exclude={"resources"})
