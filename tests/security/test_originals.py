@@ -131,7 +131,7 @@ def test_a_cleaned_original_is_deleted_after_its_retention_period(
     assert purge_cleaned_originals(**keep, now=now + timedelta(days=31), retention=timedelta(days=30)) == 1
     assert client.get(original, headers=admin).status_code == 403  # gone, for editors too
     assert not list((portal.settings.files_dir).rglob("persones.csv"))
-    held = [v for v in (portal.settings.tables_dir).rglob("*.parquet")]
+    held = list((portal.settings.tables_dir).rglob("*.parquet"))
     assert len(held) == 1  # only the published, cleaned version is left
     editor_url = client.get(f"/api/v1/resources/{RESOURCE}", headers=admin).json()["url"]
     assert editor_url.endswith("/export.csv")
