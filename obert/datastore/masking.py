@@ -3,6 +3,8 @@
 The rule of Barcelona's census tables: a count from 1 to threshold - 1 is withheld (they print ``..``; a
 JSON or Parquet reader gets null, the same null the ingest makes of a published ``..``), zero is kept.
 Filtering or sorting on a masked column is refused, since either would tell the hidden values apart.
+Anything computed from a protected table (aggregates, see obert.datastore.aggregate) reads it through
+`published_source`, the table exactly as its rows show it.
 """
 
 from __future__ import annotations
@@ -10,18 +12,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from obert.datastore.engine import quote_ident
+from obert.datastore.schema import TableSchema
 from obert.errors import FieldError, Invalid
 
 Masked = Mapping[str, int]  # count column → threshold
 
 
+def masked_value(name: str, threshold: int) -> str:
+    """The SQL value of count column `name` as published: null from 1 to `threshold` - 1."""
+    col = quote_ident(name)
+    return f"CASE WHEN {col} > 0 AND {col} < {int(threshold)} THEN NULL ELSE {col} END"
+
+
 def column_expr(name: str, masked: Masked | None) -> str:
     """The select expression for column `name`: the column itself, or its masked value under its name."""
-    col = quote_ident(name)
     threshold = (masked or {}).get(name)
     if threshold is None:
-        return col
-    return f"CASE WHEN {col} > 0 AND {col} < {int(threshold)} THEN NULL ELSE {col} END AS {col}"
+        return quote_ident(name)
+    return f"{masked_value(name, threshold)} AS {quote_ident(name)}"
+
+
+def published_source(schema: TableSchema, masked: Masked | None) -> str:
+    """A FROM item named ``t`` holding the table ``t`` as its rows are published: every masked column
+    of `schema` replaced by its masked values, the other columns as they are."""
+    present = {f.name for f in schema.fields}
+    replaced = [
+        f"{masked_value(name, threshold)} AS {quote_ident(name)}"
+        for name, threshold in (masked or {}).items()
+        if name in present  # a later version may have dropped a count column
+    ]
+    if not replaced:
+        return "t"
+    return f"(SELECT * REPLACE ({', '.join(replaced)}) FROM t) AS t"
 
 
 def refuse_masked(

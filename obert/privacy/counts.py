@@ -3,7 +3,10 @@
 A table that counts people by small areas and categories can single someone out ("one woman aged 90+
 with a doctorate in census section 1001"). Barcelona's census tables print ``..`` in place of counts
 under five; `suppress_small_counts` does the same to any table, and `min_group_size` tells an aggregate
-query how small its smallest group is, so a caller can refuse or suppress it.
+query how small its smallest group is, so a caller can refuse or suppress it. Leaving out small groups
+of true totals is not enough once readers choose their own groupings and filters: the difference of two
+published totals gives a hidden one back. The datastore's aggregates therefore follow another rule,
+figures of the published cells only (obert.datastore.aggregate).
 """
 
 from __future__ import annotations

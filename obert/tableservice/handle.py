@@ -157,9 +157,5 @@ class TableRef:
 def _aggregate_protection(protection: Protection) -> dict[str, Any]:
     if not protection.statistics_about_people:
         return {}
-    columns = protection.count_columns
-    return {
-        "min_group_size": protection.min_count,
-        "size_column": columns[0] if columns else None,
-        "masked": protection.masked(),
-    }
+    # The rule itself (figures of the published cells only) lives in obert.datastore.aggregate.
+    return {"min_group_size": protection.min_count, "masked": protection.masked()}

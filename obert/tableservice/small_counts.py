@@ -3,9 +3,9 @@
 Barcelona's census tables print ``..`` instead of any count under five, so that nobody can be singled out
 by a small area and a few categories. A resource marked as statistics about people is served the same
 way by the datastore API: in rows and exports, each count column's values from 1 to `min_count` - 1 are
-null (zero, "nobody", stays), and an aggregate leaves out the groups smaller than `min_count` people,
-saying how many it left out. A group's size is the sum of the first count column when the table holds
-counts, or its number of rows when each row is a person.
+null (zero, "nobody", stays), and every aggregate is computed from those published cells only, so that no
+total can give a hidden count back (the rule and its limits: obert.datastore.aggregate). A protected
+table without count columns holds a row per person; its aggregates leave out groups of fewer rows.
 """
 
 from __future__ import annotations

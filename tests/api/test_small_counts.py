@@ -59,11 +59,21 @@ def test_small_counts_vanish_from_rows_exports_and_aggregates(
     assert not [c for c in cells if c and 0 < int(c) < 10]
     assert client.get(f"{URL}/export.parquet").content[:4] == b"PAR1"
 
-    # Groups are sized by the people they count: sections summing to fewer than 10 are left out.
+    # Aggregates add up the published cells only, and say how many cells of each group are empty.
     agg = client.get(f"{URL}/aggregate", params=groups).json()
-    assert agg["min_count"] == 10
-    assert agg["data"] == [r for r in before["data"] if (r["sum_Valor"] or 0) >= 10]
-    assert agg["suppressed_groups"] == before["count"] - agg["count"] > 0
+    assert agg["min_count"] == 10 and agg["suppressed_groups"] == 0
+    assert agg["count"] == before["count"]
+    every = client.get(f"{URL}/export.csv", params={"fields": "Seccio_Censal,NIV_EDUCA_esta,Valor"})
+    published: dict[tuple[int, int], list[int | None]] = {}
+    for r in csv.DictReader(io.StringIO(every.text)):
+        key = (int(r["Seccio_Censal"]), int(r["NIV_EDUCA_esta"]))
+        published.setdefault(key, []).append(int(r["Valor"]) if r["Valor"] else None)
+    for group in agg["data"]:
+        cells = published[group["Seccio_Censal"], group["NIV_EDUCA_esta"]]
+        shown = [v for v in cells if v is not None]
+        assert group["sum_Valor"] == (sum(shown) if shown else None)
+        assert group["hidden_Valor"] == len(cells) - len(shown)
+    assert [g for g in agg["data"] if g["hidden_Valor"]]
 
     # Filtering or sorting on the hidden column would tell the hidden values apart.
     refused = client.get(f"{URL}/rows", params={"Valor__lt": 10})
@@ -105,5 +115,10 @@ def test_the_demo_padro_table_is_served_like_the_census(client: TestClient) -> N
     assert client.get(url).json()["count_columns"] == ["Valor"]
     values = [r["Valor"] for r in client.get(f"{url}/rows", params={"limit": 1000}).json()["data"]]
     assert None in values and not [v for v in values if v is not None and 0 < v < 5]
-    agg = client.get(f"{url}/aggregate", params={"group_by": "Seccio_Censal,SEXE,NIV_EDUCA_esta"}).json()
-    assert agg["min_count"] == 5 and agg["suppressed_groups"] > 0
+    agg = client.get(
+        f"{url}/aggregate", params={"group_by": "Seccio_Censal,SEXE,NIV_EDUCA_esta", "metrics": "sum:Valor"}
+    ).json()
+    assert agg["min_count"] == 5 and agg["suppressed_groups"] == 0
+    sums = [g["sum_Valor"] for g in agg["data"]]
+    assert None in sums and not [v for v in sums if v is not None and 0 < v < 5]
+    assert sum(g["hidden_Valor"] for g in agg["data"]) == values.count(None)

@@ -31,19 +31,28 @@ def test_counts_under_the_threshold_are_null_and_zero_stays(tmp_path: Path) -> N
         export(path, "json", masked=masked, sort=[("persones", False)])
 
 
-def test_groups_are_sized_by_the_people_they_count(tmp_path: Path) -> None:
+def test_aggregates_of_counts_are_those_of_the_published_cells(tmp_path: Path) -> None:
     path = make_version(tmp_path, "people", TEXT)
     result = aggregate(
         path,
         group_by=["barri"],
         metrics=[("sum", "persones"), ("min", "persones")],
         min_group_size=5,
-        size_column="persones",
         masked={"persones": 5},
     )
-    # Raval counts 3 people: hidden; Gòtic's smallest cell (4) is hidden like the cell itself.
+    # Raval's 3 is hidden and its 0 is published; Gòtic's 4 is hidden: no group is left out, its
+    # numbers come from the visible cells and it says how many are empty.
     assert result.rows == [
-        {"barri": "Gòtic", "sum_persones": 16, "min_persones": None},
-        {"barri": "Sants", "sum_persones": 7, "min_persones": 7},
+        {"barri": "Gòtic", "sum_persones": 12, "min_persones": 12, "hidden_persones": 1},
+        {"barri": "Raval", "sum_persones": 0, "min_persones": 0, "hidden_persones": 1},
+        {"barri": "Sants", "sum_persones": 7, "min_persones": 7, "hidden_persones": 0},
     ]
+    assert result.suppressed_groups == 0
+    assert [f.name for f in result.fields][-1] == "hidden_persones"
+
+
+def test_a_table_of_one_row_per_person_leaves_small_groups_out(tmp_path: Path) -> None:
+    path = make_version(tmp_path, "people", TEXT)
+    result = aggregate(path, group_by=["barri"], metrics=[("count", "*")], min_group_size=2)
+    assert result.rows == [{"barri": "Gòtic", "count": 2}, {"barri": "Raval", "count": 2}]
     assert result.suppressed_groups == 1

@@ -169,9 +169,10 @@ def protect(
 ) -> JSONResponse:
     """Editors of the dataset mark its table as statistics about people (or unmark it). Then, as in
     Barcelona's census tables, counts from 1 to `min_count` - 1 in `count_columns` are null in rows and
-    exports (zero stays) and cannot be filtered or sorted on; aggregates leave out groups of fewer than
-    `min_count` people (the sum of the first count column, or rows when none is named) and say how many
-    in `suppressed_groups`; SQL and diffs are refused."""
+    exports (zero stays) and cannot be filtered or sorted on; aggregates are computed from the published
+    cells only (hidden cells add nothing, each group counts its empty cells in `hidden_<column>`), or,
+    with no count column named (a row per person), leave out groups of fewer than `min_count` rows and
+    say how many in `suppressed_groups`; SQL and diffs are refused."""
     found = small_counts.set_protection(
         store=portal.store,
         actor=actor,
@@ -286,7 +287,12 @@ def aggregate_rows(
     return JSONResponse(body)
 
 
-aggregate_rows.__doc__ = "One row per group with each metric (named `func_column`)." + FILTER_HELP
+aggregate_rows.__doc__ = (
+    "One row per group with each metric (named `func_column`). On statistics about people, every "
+    "number is computed from the published cells only: hidden small counts add nothing, a group of "
+    "hidden cells only answers null, and `hidden_<column>` says how many cells of the group are empty."
+    + FILTER_HELP
+)
 
 
 @router.get("/datastore/{resource}/export.{fmt}", summary="Download a table or a query of it")
