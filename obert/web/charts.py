@@ -1,7 +1,9 @@
 """A bar chart of a datastore table built by choosing columns, with its numbers as text and as a table.
 
 The server computes the groups (the same ``aggregate`` the API serves), so the summary and the data
-table work without JavaScript; the browser only draws the bars from the API's aggregate endpoint.
+table work without JavaScript; the browser only draws the bars from the API's aggregate endpoint. On
+statistics about people the figures are those of the published cells (see obert.datastore.aggregate),
+and the chart says how many cells are not published.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ NUMERIC = ("integer", "decimal")
 class Chart:
     by: str
     metric: str  # "count", "sum:col" or "avg:col", as the aggregate endpoint reads it
-    bars: list[tuple[JSONScalar, JSONScalar]]  # (group, value), largest first
+    bars: list[tuple[JSONScalar, JSONScalar, int]]  # (group, value, empty cells), largest first
     groups: int  # how many groups the table has (bars shows at most MAX_BARS)
     source: str  # the aggregate endpoint that gives the same numbers
+    value: str  # the endpoint's field holding the bars' values
+    hidden: int = 0  # cells of a protected count column, over every group, that are not published
+    min_count: int | None = None  # the threshold under which those counts are hidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +77,21 @@ def _chart(
 ) -> Chart:
     func, _, column = metric.partition(":")
     # Every group, so the bars show the largest ones rather than the first in alphabetical order. The
-    # handle applies the same small-group rule as the aggregate API.
+    # handle applies the same protection as the aggregate API.
     result = table.aggregate(group_by=[by], metrics=[(func, column or "*")], filters=filters, limit=10_000)
-    value = result.fields[-1].name
-    pairs = [(row[by], row[value]) for row in result.rows]
-    pairs.sort(key=lambda p: (p[1] is None, -(p[1] if isinstance(p[1], int | float) else 0)))
+    value = result.fields[1].name
+    empty = result.hidden_field(column)
+    bars = [(row[by], row[value], int(row[empty] or 0) if empty else 0) for row in result.rows]
+    bars.sort(key=lambda b: (b[1] is None, -(b[1] if isinstance(b[1], int | float) else 0)))
+    hidden = sum(b[2] for b in bars)
     source = f"{api}/aggregate?{urlencode({'group_by': by, 'metrics': metric, **query})}"
-    return Chart(by=by, metric=metric, bars=pairs[:MAX_BARS], groups=len(pairs), source=source)
+    return Chart(
+        by=by,
+        metric=metric,
+        bars=bars[:MAX_BARS],
+        groups=len(bars),
+        source=source,
+        value=value,
+        hidden=hidden,
+        min_count=table.protection.min_count if hidden else None,
+    )

@@ -191,6 +191,25 @@ def test_grouping_by_the_count_column_shows_only_published_values(protected: Tes
     assert _one(groups, valor=None)["count"] == 6
 
 
+def test_the_chart_page_says_totals_are_of_published_cells(protected: TestClient) -> None:
+    for lang, words in {
+        "en": "published cells",
+        "ca": "cel·les publicades",
+        "es": "celdas publicadas",
+    }.items():
+        page = protected.get(
+            f"/{lang}/dataset/padro/resource/{REF}",
+            params={"chart_by": "area", "chart_metric": "sum:valor"},
+        )
+        assert page.status_code == 200, page.text
+        assert words in page.text, lang
+    # Area A's bar is its visible cells, not its true total.
+    page = protected.get(
+        f"/en/dataset/padro/resource/{REF}", params={"chart_by": "area", "chart_metric": "sum:valor"}
+    ).text
+    assert ">88<" in page and ">91<" not in page
+
+
 # Property: whatever the grouping, filter and metrics, an aggregate of a protected table is the same
 # aggregate computed from the rows as published (hidden cells empty): nothing a reader could not work
 # out from the rows alone.

@@ -257,4 +257,12 @@ def test_a_protected_table_shows_on_its_page_what_the_api_shows(
         [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
         for tr in soup.select("table.chart-data tbody tr")
     ]
-    assert {name for name, _v in cells} == {r["Nom_districte"] for r in api["data"]}
+    # Each bar is its district's published stations; the table says how many cells are not published.
+    by_name = {r["Nom_districte"]: r for r in api["data"]}
+    assert {c[0] for c in cells} == set(by_name)
+    for name, value, hidden in cells:
+        assert value == ("—" if by_name[name]["sum_Estacio"] is None else f"{by_name[name]['sum_Estacio']:,}")
+        assert int(hidden) == by_name[name]["hidden_Estacio"]
+    note = soup.select_one("#chart-hidden")
+    assert note is not None and "computed from the published cells only" in note.get_text()
+    assert canvas["data-value"] == "sum_Estacio"

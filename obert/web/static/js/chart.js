@@ -16,7 +16,7 @@
       return response.json();
     })
     .then(function (body) {
-      var value = body.fields[body.fields.length - 1].name;
+      var value = canvas.dataset.value || body.fields[body.fields.length - 1].name;
       // Largest first, as the server-rendered table lists them.
       var rows = body.data.slice().sort(function (a, b) { return (b[value] || 0) - (a[value] || 0); });
       rows = rows.slice(0, shown);
