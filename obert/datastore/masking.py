@@ -4,12 +4,14 @@ The rule of Barcelona's census tables: a count from 1 to threshold - 1 is withhe
 JSON or Parquet reader gets null, the same null the ingest makes of a published ``..``), zero is kept.
 Filtering or sorting on a masked column is refused, since either would tell the hidden values apart.
 Anything computed from a protected table (aggregates, see obert.datastore.aggregate) reads it through
-`published_source`, the table exactly as its rows show it.
+`published_source`, the table exactly as its rows show it; the column profile measured at ingest is cut
+down by `published_profile` to what the published cells show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from obert.datastore.engine import quote_ident
 from obert.datastore.schema import TableSchema
@@ -63,3 +65,37 @@ def refuse_masked(
     ]
     if errors:
         raise Invalid("this table holds statistics about people", errors=errors)
+
+
+def published_profile(columns: Sequence[Mapping[str, Any]], masked: Masked | None) -> list[dict[str, Any]]:
+    """The ingest's column profile (nulls, distinct, min, max, top values…) without what it measured
+    on hidden cells: for each masked column, the most frequent values that are published (a published
+    value's count is that of the rows showing it), the minimum and maximum when they are published
+    values, and no number of empty or distinct values when cells may be hidden (the rows show more
+    empty cells than the source had, and how many more would count the hidden cells)."""
+    out = []
+    for column in columns:
+        profile = dict(column)
+        threshold = (masked or {}).get(str(column.get("name")))
+        if threshold is not None:
+            lo, hi = column.get("min"), column.get("max")
+            profile["min"] = None if _hidden(lo, threshold) else lo
+            profile["max"] = None if _hidden(hi, threshold) else hi
+            profile["top"] = [t for t in column.get("top") or [] if not _hidden(t.get("value"), threshold)]
+            nothing_hidden = (lo is None and hi is None) or _at_least(lo, threshold) or _at_most(hi, 0)
+            if not nothing_hidden:
+                profile["nulls"] = profile["distinct"] = None
+        out.append(profile)
+    return out
+
+
+def _hidden(value: object, threshold: int) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < threshold
+
+
+def _at_least(value: object, bound: int) -> bool:
+    return isinstance(value, int | float) and value >= bound
+
+
+def _at_most(value: object, bound: int) -> bool:
+    return isinstance(value, int | float) and value <= bound

@@ -17,6 +17,7 @@ from typing import Any
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.export import FORMATS, export
 from obert.datastore.filters import FilterValue
+from obert.datastore.masking import published_profile
 from obert.datastore.points import MapPoints, map_points
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
 from obert.tableservice.small_counts import UNPROTECTED, Protection
@@ -38,6 +39,10 @@ class TableRef:
     path: Path
     current: bool
     protection: Protection = UNPROTECTED  # small-count protection of statistics about people
+
+    def profile(self) -> list[dict[str, Any]]:
+        """The column profile measured at ingest, less what it measured on hidden small counts."""
+        return published_profile(self.version.report.get("columns", []), self.protection.masked())
 
     def rows(
         self,

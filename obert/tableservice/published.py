@@ -20,6 +20,7 @@ from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
 from obert.datastore.diff import DiffResult, diff
+from obert.datastore.masking import published_profile
 from obert.datastore.query import RowsPage
 from obert.datastore.sql import run_sql
 from obert.errors import FieldError, Invalid, NotFound
@@ -59,6 +60,11 @@ class TableStatus:
     versions: int
     job: Job | None  # the latest ingest job of the resource
     protection: Protection = UNPROTECTED
+
+    def profile(self) -> list[dict[str, Any]]:
+        """The current version's column profile, less what it measured on hidden small counts."""
+        report = self.state.current.report if self.state.current else {}
+        return published_profile(report.get("columns", []), self.protection.masked())
 
 
 def open_version(

@@ -111,7 +111,7 @@ def table_preview(
         filter_column=state.column,
         filter_value=state.value,
         clear_link=state.link(path, column=None, value="", offset=0) if filters else None,
-        profile=list(table.version.report.get("columns", [])),
+        profile=table.profile(),
         downloads=[(f, f"{api}/export.{f}") for f in formats],
         snippets=rows_snippets(_rows_url(api, state, filters)),
         charts=chart_form(

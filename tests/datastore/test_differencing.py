@@ -210,6 +210,26 @@ def test_the_chart_page_says_totals_are_of_published_cells(protected: TestClient
     assert ">88<" in page and ">91<" not in page
 
 
+def test_the_column_profile_shows_no_hidden_value(protected: TestClient) -> None:
+    # The profile measured at ingest listed the most frequent values (2 and 3 twice, 1 once) and the
+    # smallest: the hidden cells themselves.
+    api = _one(protected.get(URL).json()["profile"], name="valor")
+    ckan = protected.post("/api/3/action/datastore_info", json={"id": REF}).json()["result"]
+    ckan_valor = _one(ckan["fields"], id="valor")["schema"]
+    for profile in (api, ckan_valor):
+        values = [t["value"] for t in profile["top"]]
+        assert values and not [v for v in values if 0 < v < MIN_COUNT], profile
+        assert profile["max"] == 60 and profile["min"] in (None, 0)
+        assert profile["distinct"] is None and profile["nulls"] is None
+    assert api["top"] == [{"value": 0, "count": 2}, {"value": 11, "count": 1}]
+    page = protected.get(f"/en/dataset/padro/resource/{REF}").text
+    row = page[page.index('<th scope="row">valor</th>') :]
+    row = row[: row.index("</tr>")]
+    assert not [v for v in ("<li>1 ", "<li>2 ", "<li>3 ", "<li>4 ") if v in row], row
+    # The other columns' profiles are not counts and stay as they were.
+    assert _one(protected.get(URL).json()["profile"], name="area")["distinct"] == 3
+
+
 # Property: whatever the grouping, filter and metrics, an aggregate of a protected table is the same
 # aggregate computed from the rows as published (hidden cells empty): nothing a reader could not work
 # out from the rows alone.

@@ -10,6 +10,7 @@ import pytest
 
 from obert.datastore.aggregate import aggregate
 from obert.datastore.export import export
+from obert.datastore.masking import published_profile
 from obert.datastore.query import query_rows
 from obert.errors import Invalid
 from tests.datastore.conftest import make_version
@@ -56,3 +57,27 @@ def test_a_table_of_one_row_per_person_leaves_small_groups_out(tmp_path: Path) -
     result = aggregate(path, group_by=["barri"], metrics=[("count", "*")], min_group_size=2)
     assert result.rows == [{"barri": "Gòtic", "count": 2}, {"barri": "Raval", "count": 2}]
     assert result.suppressed_groups == 1
+
+
+def test_the_profile_keeps_only_what_the_published_cells_show() -> None:
+    top = [{"value": 3, "count": 4}, {"value": 0, "count": 2}, {"value": 9, "count": 1}]
+    raw = [
+        {"name": "persones", "nulls": 1, "distinct": 6, "min": 0, "max": 40, "top": top},
+        {"name": "barri", "nulls": 0, "distinct": 3, "min": "Gòtic", "max": "Sants", "top": []},
+        {"name": "altres", "nulls": 0, "distinct": 2, "min": 1, "max": 2, "top": []},
+    ]
+    out = published_profile(raw, {"persones": 5, "altres": 5})
+    assert out[0] == {
+        "name": "persones",
+        "nulls": None,
+        "distinct": None,
+        "min": 0,
+        "max": 40,
+        "top": [{"value": 0, "count": 2}, {"value": 9, "count": 1}],
+    }
+    assert out[1] == raw[1]
+    assert out[2]["min"] is None and out[2]["max"] is None and out[2]["distinct"] is None
+    # Nothing under the threshold: the profile is the rows' own.
+    big = {"name": "persones", "nulls": 2, "distinct": 3, "min": 5, "max": 9, "top": top[2:]}
+    assert published_profile([big], {"persones": 5}) == [big]
+    assert published_profile(raw, None) == raw

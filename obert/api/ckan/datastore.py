@@ -139,7 +139,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
     current = status.state.current
     if current is None:
         raise NotFound(f"resource '{status.resource.name}' has no datastore table")
-    columns: list[dict[str, Any]] = current.report.get("columns", [])
+    columns = status.profile()
     fields = [
         {
             "id": c["name"],

@@ -136,7 +136,7 @@ def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONRespons
             {"name": c["name"], "type": c["type"], "original_name": c["original_name"]}
             for c in report.get("columns", [])
         ],
-        "profile": report.get("columns", []),
+        "profile": status.profile(),
         "geo": current.geo if current else None,
         "report": {k: v for k, v in report.items() if k not in ("columns", "geo")},
         "last_error": status.state.last_error,
