@@ -42,6 +42,7 @@ from obert.harvest.models import (
 )
 from obert.storage import Store
 from obert.storage.files import FileStore
+from obert.untrusted.sandbox import Limits
 
 Progress = Callable[[int, str], None]
 MAX_REMOTE_ID = 500
@@ -57,6 +58,10 @@ class HarvestContext:
     ingest: persist.IngestRequester = field(default_factory=persist.NoIngest)
     max_bytes: int = 2 * 1024**3
     work_root: Path | None = None
+    # A DCAT page is read in a child process that may spend this much CPU time (more for a large page:
+    # see backends.dcat.SECONDS_PER_MB) and memory.
+    parse_seconds: float = 30.0
+    parse_memory: int = 2 * 1024**3
 
 
 def run_harvest(
@@ -105,7 +110,8 @@ def _harvest_items(
     progress: Progress | None,
 ) -> None:
     known = links.load_links(ctx.store, source.id)
-    fetch_ctx = FetchContext(fetcher=ctx.fetcher, work_dir=work_dir, listing=listing)
+    limits = Limits(seconds=ctx.parse_seconds, memory=ctx.parse_memory)
+    fetch_ctx = FetchContext(fetcher=ctx.fetcher, work_dir=work_dir, listing=listing, limits=limits)
     state = _RunState(ctx, source, known, dry_run, started)
     seen: set[str] = set()
     unchanged: list[str] = []
