@@ -1,11 +1,13 @@
-"""Spreadsheets built to exhaust the reader: a 5 KB XLSX whose two cells span the whole sheet (calamine
-allocates every cell in between: 512 GiB, and aborts the process), and a small file that unpacks into
-millions of rows. Each must fail alone with a clear error, never take obert down."""
+"""Uploads built to exhaust a reader: a 5 KB XLSX whose two cells span the whole sheet (calamine
+allocates every cell in between: 512 GiB, and aborts the process), a small file that unpacks into
+millions of rows, JSON nested 100,000 deep, a zip whose "mimetype" member unpacks to 64 MB. Each must
+fail alone with a clear error, never take obert down."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import xlsxwriter
 
 from obert.errors import Invalid, TooLarge
 from obert.ingest import ingest_file, spreadsheet
+from obert.ingest.source import detect_format
 from obert.untrusted.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +89,25 @@ def test_an_ordinary_workbook_still_reads(tmp_path: Path) -> None:
     _book(src)
     result = ingest_file(src, dest=tmp_path / "v.parquet", max_bytes=10**6)
     assert result.sheet == "Dades" and [c.name for c in result.columns] == ["name", "n"]
+
+
+def test_json_nested_too_deeply_is_refused_clearly(tmp_path: Path) -> None:
+    src = tmp_path / "deep.json"
+    src.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(Invalid, match="the file is not valid JSON") as caught:
+        ingest_file(src, dest=tmp_path / "v.parquet", max_bytes=10**6)
+    assert "nested too deeply" in caught.value.errors[0].message
+
+
+def test_a_zip_member_named_mimetype_is_not_read_whole(tmp_path: Path) -> None:
+    src = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("mimetype", "w") as member:
+        for _ in range(64):
+            member.write(bytes(1024 * 1024))  # 64 MB of zeros, a few KB compressed
+    tracemalloc.start()
+    try:
+        detect_format(src, name="bomb.zip", hint=None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024**2
