@@ -10,6 +10,7 @@ ran to the end can say that something is gone.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 import uuid
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -46,6 +48,7 @@ from obert.untrusted.sandbox import Limits
 
 Progress = Callable[[int, str], None]
 MAX_REMOTE_ID = 500
+_SURROGATES = re.compile("[\ud800-\udfff]")
 CREATE_BATCH = 200  # new datasets written per transaction
 LIVE = (State.PUBLISHED.value, State.DRAFT.value, State.REVIEW.value)
 
@@ -118,7 +121,7 @@ def _harvest_items(
     done = 0
     for found in backend_for(source.type)(source, fetch_ctx):
         done += 1
-        entry = _short_id(found)
+        entry = _short_id(_valid_text(found))
         seen.add(entry.remote_id)
         if isinstance(entry, Record):
             item = state.apply(entry)
@@ -345,6 +348,30 @@ class _RunState:
     def _ingest(self, dataset: Dataset) -> None:
         if self.source.auto_ingest:
             persist.request_ingest(self.ctx.ingest, dataset)
+
+
+def _valid_text(entry: Record | Failure) -> Record | Failure:
+    # JSON's "\ud800" and Turtle's "\uD800" decode to lone surrogates, which no UTF-8 writer (the
+    # content hash, the database) accepts: one such character would stop the whole run. It becomes U+FFFD.
+    if isinstance(entry, Failure):
+        return replace(entry, remote_id=_text(entry.remote_id), reason=_text(entry.reason))
+    return replace(
+        entry,
+        remote_id=_text(entry.remote_id),
+        dataset=_text(entry.dataset),
+        publisher=_text(entry.publisher),
+        identifier=_text(entry.identifier),
+    )
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_text(k): _text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_text(v) for v in value]
+    return value
 
 
 def _short_id(entry: Record | Failure) -> Record | Failure:

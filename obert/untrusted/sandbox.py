@@ -190,9 +190,12 @@ class _Pool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def take(self) -> _Worker:
         with self._lock:
+            if os.getpid() != self._pid:  # a forked copy of obert: its parent's workers are not its own
+                self._idle, self._busy, self._pid = [], set(), os.getpid()
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():

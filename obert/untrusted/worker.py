@@ -95,7 +95,8 @@ def _child(out: int, func: Any, args: tuple[Any, ...], limits: Limits) -> NoRetu
     try:
         _confine(limits)
         try:
-            answer = json.dumps({"ok": func(*args)}, ensure_ascii=False).encode()
+            # ASCII escapes: a lone surrogate some parsers let through still travels as JSON
+            answer = json.dumps({"ok": func(*args)}).encode()
         except ObertError as exc:
             errors = [[e.field, e.message] for e in exc.errors]
             answer = _error(type(exc).__name__, exc.message, errors, own=True)
@@ -122,14 +123,23 @@ def _error(kind: str, message: str, errors: list[list[str]] | None = None, *, ow
 
 def _confine(limits: Limits) -> None:
     seconds = cpu_limit(limits.seconds)
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))  # SIGXCPU, then SIGKILL
-    resource.setrlimit(resource.RLIMIT_AS, (_address_space() + limits.memory,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _lower(resource.RLIMIT_CPU, seconds, seconds + 1)  # SIGXCPU, then SIGKILL
+    memory = _address_space() + limits.memory
+    _lower(resource.RLIMIT_AS, memory, memory)
+    _lower(resource.RLIMIT_CORE, 0, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails with EFBIG instead of killing the child
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    _lower(resource.RLIMIT_FSIZE, 0, 0)
     sys.dont_write_bytecode = True
     socket.socket = _NoSocket  # type: ignore[misc]
     socket.getaddrinfo = _no_network
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    # Never above what the machine already imposes (a container's ulimit): raising it would fail.
+    current = resource.getrlimit(which)[1]
+    if current != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current), min(hard, current)
+    resource.setrlimit(which, (soft, hard))
 
 
 def _address_space() -> int:

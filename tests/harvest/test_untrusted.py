@@ -318,3 +318,44 @@ def test_json_nested_too_deeply_fails_the_run_with_a_clear_message(
         report = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
     assert report.state == "failed"
     assert "did not answer JSON" in (report.error or "") and "nested too deeply" in (report.error or "")
+
+
+LONE_SURROGATE = {
+    "dcat": (
+        "text/turtle",
+        b"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        b'<https://example.org/d1> a dcat:Dataset ; dct:title "broken \\uD800 title"@en .\n'
+        b'<https://example.org/d2> a dcat:Dataset ; dct:title "fine title"@en .',
+    ),
+    "ckan": (
+        "application/json",
+        json.dumps(
+            {
+                "success": True,
+                "result": {
+                    "count": 2,
+                    "results": [
+                        {"id": "a", "name": "broken", "title": "broken \\ud800 title"},
+                        {"id": "b", "name": "fine", "title": "fine title"},
+                    ],
+                },
+            }
+        )
+        .replace("\\\\ud800", "\\ud800")
+        .encode(),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", LONE_SURROGATE)
+def test_a_lone_surrogate_in_one_item_does_not_crash_the_run(
+    portal: Portal, hctx: HarvestContext, kind: str
+) -> None:
+    content_type, body = LONE_SURROGATE[kind]
+    with serve(_answer(body, content_type)) as server:
+        add_source(portal, type=kind, url=f"{server.url}/c.ttl" if kind == "dcat" else server.url)
+        report = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
+    assert report.state == "done", report.error
+    assert report.counts == {"created": 2}
+    titles = {d.title["en"] for d in list_datasets(store=portal.store, actor=SYSTEM).items}
+    assert titles == {"broken \ufffd title", "fine title"}
