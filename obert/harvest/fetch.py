@@ -73,6 +73,10 @@ class Fetcher:
             raise Invalid(
                 f"{url} did not answer JSON", errors=[FieldError("url", f"not JSON: {str(exc)[:200]}")]
             ) from None
+        except RecursionError:  # a document of nested brackets: one bad answer, not a crash of the run
+            raise Invalid(
+                f"{url} did not answer JSON", errors=[FieldError("url", "nested too deeply")]
+            ) from None
 
     def _wait_turn(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()

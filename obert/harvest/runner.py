@@ -10,6 +10,7 @@ ran to the end can say that something is gone.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 import uuid
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -42,9 +44,11 @@ from obert.harvest.models import (
 )
 from obert.storage import Store
 from obert.storage.files import FileStore
+from obert.untrusted.sandbox import Limits
 
 Progress = Callable[[int, str], None]
 MAX_REMOTE_ID = 500
+_SURROGATES = re.compile("[\ud800-\udfff]")
 CREATE_BATCH = 200  # new datasets written per transaction
 LIVE = (State.PUBLISHED.value, State.DRAFT.value, State.REVIEW.value)
 
@@ -57,6 +61,10 @@ class HarvestContext:
     ingest: persist.IngestRequester = field(default_factory=persist.NoIngest)
     max_bytes: int = 2 * 1024**3
     work_root: Path | None = None
+    # A DCAT page is read in a child process that may spend this much CPU time (more for a large page:
+    # see backends.dcat.SECONDS_PER_MB) and memory.
+    parse_seconds: float = 30.0
+    parse_memory: int = 2 * 1024**3
 
 
 def run_harvest(
@@ -105,14 +113,15 @@ def _harvest_items(
     progress: Progress | None,
 ) -> None:
     known = links.load_links(ctx.store, source.id)
-    fetch_ctx = FetchContext(fetcher=ctx.fetcher, work_dir=work_dir, listing=listing)
+    limits = Limits(seconds=ctx.parse_seconds, memory=ctx.parse_memory)
+    fetch_ctx = FetchContext(fetcher=ctx.fetcher, work_dir=work_dir, listing=listing, limits=limits)
     state = _RunState(ctx, source, known, dry_run, started)
     seen: set[str] = set()
     unchanged: list[str] = []
     done = 0
     for found in backend_for(source.type)(source, fetch_ctx):
         done += 1
-        entry = _short_id(found)
+        entry = _short_id(_valid_text(found))
         seen.add(entry.remote_id)
         if isinstance(entry, Record):
             item = state.apply(entry)
@@ -339,6 +348,30 @@ class _RunState:
     def _ingest(self, dataset: Dataset) -> None:
         if self.source.auto_ingest:
             persist.request_ingest(self.ctx.ingest, dataset)
+
+
+def _valid_text(entry: Record | Failure) -> Record | Failure:
+    # JSON's "\ud800" and Turtle's "\uD800" decode to lone surrogates, which no UTF-8 writer (the
+    # content hash, the database) accepts: one such character would stop the whole run. It becomes U+FFFD.
+    if isinstance(entry, Failure):
+        return replace(entry, remote_id=_text(entry.remote_id), reason=_text(entry.reason))
+    return replace(
+        entry,
+        remote_id=_text(entry.remote_id),
+        dataset=_text(entry.dataset),
+        publisher=_text(entry.publisher),
+        identifier=_text(entry.identifier),
+    )
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_text(k): _text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_text(v) for v in value]
+    return value
 
 
 def _short_id(entry: Record | Failure) -> Record | Failure:

@@ -30,6 +30,10 @@ def load_json(path: Path) -> Any:
         ) from exc
     except UnicodeDecodeError as exc:
         raise Invalid("the file is not UTF-8 text", errors=[FieldError("file", str(exc))]) from exc
+    except RecursionError:  # brackets nested thousands deep: bad input, not a crash of the ingest job
+        raise Invalid(
+            "the file is not valid JSON", errors=[FieldError("file", "nested too deeply")]
+        ) from None
 
 
 def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int) -> Staged:

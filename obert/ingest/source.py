@@ -137,9 +137,11 @@ def _office_format(path: Path) -> str | None:
             names = set(archive.namelist())
             if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                 return "xlsx"
-            if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
-                return "ods"
-    except (OSError, zipfile.BadZipFile):
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:  # a few bytes; never unpack a bomb whole
+                    if b"opendocument.spreadsheet" in member.read(200):
+                        return "ods"
+    except (OSError, zipfile.BadZipFile, zlib.error):
         return None
     return None
 

@@ -1,8 +1,10 @@
-"""XLSX and ODS sheets → typed Parquet, via calamine (formulas come as their cached values)."""
+"""XLSX and ODS sheets → typed Parquet, via calamine (formulas come as their cached values), read in a
+sandbox child (`obert.untrusted.sandbox`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from python_calamine import CalamineError, CalamineWorkbook
@@ -10,14 +12,38 @@ from python_calamine import CalamineError, CalamineWorkbook
 from obert.errors import FieldError, Invalid
 from obert.ingest.stage import Staged
 from obert.ingest.tabular import as_text, stage_rows
+from obert.untrusted.sandbox import Limits, run_bounded
+
+# calamine allocates a sheet's whole bounding box (two cells at opposite corners of a 5 KB file ask for
+# 512 GiB, and Rust aborts the process) and a small file can unpack into millions of rows: the workbook is
+# read in a sandbox child, whose failure is the upload's, not obert's.
+LIMITS = Limits(seconds=120, memory=4 * 1024**3, answer_bytes=2 * 1024**3)
 
 
 def stage_spreadsheet(
     con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int, sheet: str | None
 ) -> Staged:
     """The first sheet (or `sheet`): first non-empty row is the header, merged cells are filled in."""
+    read = run_bounded(read_sheet, str(path), max_columns, sheet, limits=LIMITS, what="the spreadsheet")
+    name: str = read["name"]
+    cells: list[list[str | None]] = read["cells"]
+    merged = [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in read["merged"]]
+    _fill_merged(cells, merged)
+    rows = [[c if c != "" else None for c in row] for row in cells]
+    rows = [r for r in rows if any(c is not None for c in r)]
+    if not rows:
+        raise Invalid("the sheet is empty", errors=[FieldError("sheet", name)])
+    used = [i for i in range(max(len(r) for r in rows)) if any(i < len(r) and r[i] is not None for r in rows)]
+    rows = [[r[i] if i < len(r) else None for i in used] for r in rows]
+    header = [h or "" for h in rows[0]]
+    warnings = [f"{len(merged)} merged cell ranges were filled with their value"] if merged else []
+    return stage_rows(con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name)
+
+
+def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]:
+    """The sheet's name, its cells as text and its merged ranges (run in the sandbox: JSON in and out)."""
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_path(path)
         names = list(book.sheet_names)
         if not names:
             raise Invalid("the workbook has no sheets", errors=[FieldError("sheet", "none")])
@@ -34,16 +60,7 @@ def stage_spreadsheet(
         merged = ws.merged_cell_ranges or []
     except CalamineError as exc:
         raise Invalid("the spreadsheet cannot be read", errors=[FieldError("file", str(exc))]) from exc
-    _fill_merged(cells, merged)
-    rows = [[c if c != "" else None for c in row] for row in cells]
-    rows = [r for r in rows if any(c is not None for c in r)]
-    if not rows:
-        raise Invalid("the sheet is empty", errors=[FieldError("sheet", name)])
-    used = [i for i in range(max(len(r) for r in rows)) if any(i < len(r) and r[i] is not None for r in rows)]
-    rows = [[r[i] if i < len(r) else None for i in used] for r in rows]
-    header = [h or "" for h in rows[0]]
-    warnings = [f"{len(merged)} merged cell ranges were filled with their value"] if merged else []
-    return stage_rows(con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name)
+    return {"name": name, "cells": cells, "merged": merged}
 
 
 def _fill_merged(

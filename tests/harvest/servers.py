@@ -25,7 +25,8 @@ class Server:
 
 
 @contextmanager
-def serve(route: Route) -> Iterator[Server]:
+def serve(route: Route, *, host: str = "127.0.0.1") -> Iterator[Server]:
+    """Serve `route` on a spare port of 127.0.0.1; `host` is the name put in the URL it yields."""
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -44,7 +45,7 @@ def serve(route: Route) -> Iterator[Server]:
         def log_message(self, format: str, *args: Any) -> None:
             return None
 
-    with serving(Handler) as url:
+    with serving(Handler, host=host) as url:
         yield Server(url, hits)
 
 

@@ -87,15 +87,29 @@ def test_euskadi_nti_risp_exports(portal: Portal, hctx: HarvestContext) -> None:
 
 
 def test_a_hydra_paged_json_ld_catalogue(portal: Portal, hctx: HarvestContext) -> None:
+    remote = "https://example.org/remote-context.jsonld"
+
     def route(path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if path == "/remote-context.jsonld":
+            return (
+                200,
+                {"Content-Type": "application/ld+json"},
+                b'{"@context": {"dcat": "http://www.w3.org/ns/dcat#"}}',
+            )
         name = "own_paged_2.jsonld" if path.endswith("catalog-2.jsonld") else "own_paged_1.jsonld"
-        return 200, {"Content-Type": "application/ld+json"}, (DATA / "dcat" / name).read_bytes()
+        body = (
+            (DATA / "dcat" / name)
+            .read_bytes()
+            .replace(remote.encode(), f"{server.url}/remote-context.jsonld".encode())
+        )
+        return 200, {"Content-Type": "application/ld+json"}, body
 
     with serve(route) as server:
         counts = _run(portal, hctx, f"{server.url}/catalog.jsonld")
         hits = list(server.hits)
     assert counts == {"created": 4}
-    assert hits == ["/catalog.jsonld", "/catalog-2.jsonld"]  # the remote @context was never fetched
+    # The remote @context is fetched once, through the guarded client, and kept for the next page.
+    assert hits == ["/catalog.jsonld", "/remote-context.jsonld", "/catalog-2.jsonld"]
     assert {d.themes[0] for d in list_datasets(store=portal.store, actor=SYSTEM).items} == {"TRAN"}
 
 
