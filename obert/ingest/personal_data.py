@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,18 @@ class PersonalDataGate:
     """Hold back any version with high-severity personal data (DNI/NIE, IBAN, cards, e-mails, phones,
     names, addresses, birth dates) until a publisher transforms it away or records a justified override.
 
-    Tables longer than `sample_rows` are scanned on an even sample (None reads every row)."""
+    Identifiers are searched in every cell of the version, one row group at a time (a single DNI in a
+    note of a million-row table holds it back); names, addresses and birth dates, which need a column's
+    values side by side, are judged on an even sample of `sample_rows` rows (None reads every row)."""
 
     sample_rows: int | None
 
     def __call__(self, *, resource_id: str, result: IngestResult, path: Path) -> Hold | None:
         table, total = read_sample(path, self.sample_rows)
-        report, decision = self.decide(table, (), rows_total=total)
+        batches = None
+        if table.num_rows < total:
+            batches = _row_groups(path, _without_geometry(table).column_names)
+        report, decision = self._decide(table, (), rows_total=total, batches=batches)
         if decision.allowed:
             return None
         return Hold(PERSONAL_DATA, decision.message, findings_json(report, decision))
@@ -79,11 +85,46 @@ class PersonalDataGate:
     def decide(
         self, table: pa.Table, overrides: tuple[Override, ...], *, rows_total: int | None = None
     ) -> tuple[ScanReport, GateDecision]:
-        """Scan `table` (already sampled from `rows_total` rows, when given) and decide."""
-        report = scan_table(_without_geometry(table), sample_rows=self.sample_rows)
+        """Scan `table` (already sampled from `rows_total` rows, when given) and decide. A whole version
+        longer than the sample is judged as the gate judged it: identifiers in every row, the rest on
+        the same sample."""
+        whole = rows_total is None and self.sample_rows is not None and table.num_rows > self.sample_rows
+        batches = _without_geometry(table).to_batches() if whole else None
+        return self._decide(table, overrides, rows_total=rows_total, batches=batches)
+
+    def _decide(
+        self,
+        table: pa.Table,
+        overrides: tuple[Override, ...],
+        *,
+        rows_total: int | None,
+        batches: Iterable[pa.Table | pa.RecordBatch] | None,
+    ) -> tuple[ScanReport, GateDecision]:
+        report = scan_table(_without_geometry(table), sample_rows=self.sample_rows, batches=batches)
         if rows_total is not None:
             report = dataclasses.replace(report, rows_total=rows_total)
         return report, gate(report, overrides)
+
+
+# Rows per piece of the full identifier pass: large enough that a column's few distinct values are
+# counted and matched a handful of times rather than once per row group, small enough to bound memory.
+BATCH_ROWS = 262_144
+
+
+def _row_groups(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The version's columns that can hold an identifier (text, large integers, nested values), a few
+    row groups at a time, so memory stays bounded however long the table is."""
+    file = pq.ParquetFile(path)
+    wanted = [
+        field.name
+        for field in file.schema_arrow
+        if field.name in columns and not (
+            pa.types.is_floating(field.type) or pa.types.is_boolean(field.type)
+            or pa.types.is_temporal(field.type) or pa.types.is_binary(field.type)
+        )
+    ]  # fmt: skip
+    if wanted:
+        yield from file.iter_batches(batch_size=BATCH_ROWS, columns=wanted)
 
 
 def _without_geometry(table: pa.Table) -> pa.Table:
