@@ -10,12 +10,14 @@ detectors' (`identifiers`); only the others are read here, and only those an Arr
 
 from __future__ import annotations
 
+import pyarrow.compute as pc
+
 from obert.privacy.column import Column, Options
 from obert.privacy.identifiers import ANY_IDENTIFIER
 from obert.privacy.kinds import Kind
 from obert.privacy.lexicon import PHONE_HINTS, has_hint
 from obert.privacy.masking import mask
-from obert.privacy.spans import PREFILTER, find_spans, span_candidates
+from obert.privacy.spans import PREFILTERS, SPAN_KINDS, prefilter, span_candidates
 from obert.privacy.tally import FreeTextTally, Tally
 
 WHAT: dict[Kind, str] = {
@@ -28,41 +30,68 @@ WHAT: dict[Kind, str] = {
 }
 
 
-def free_text_tally(column: Column, options: Options) -> FreeTextTally:
-    """Texts of a prose column that hold at least one valid identifier."""
+def _candidates(
+    column: Column, kinds: tuple[Kind, ...], *, whole_too: bool
+) -> list[tuple[str, int, tuple[Kind, ...]]]:
+    """The column's distinct values that may hold a span of `kinds`, their counts, and which of the
+    kinds' prefilters each one matches (Python then looks only for those)."""
+    pattern = prefilter(kinds)
+    if pattern is None:
+        return []
+    narrowed = column.narrowed(pattern)
+    if not whole_too:
+        narrowed = narrowed.without(ANY_IDENTIFIER)
+    if not len(narrowed.distinct):
+        return []
+    if not narrowed.counted:
+        tally = pc.value_counts(narrowed.distinct)
+        values, counts = tally.field("values"), tally.field("counts")
+    else:
+        values, counts = narrowed.distinct, narrowed.counts
+    masks = [pc.match_substring_regex(values, PREFILTERS[kind]).to_pylist() for kind in kinds]
+    return [
+        (value, count, tuple(kind for kind, mask in zip(kinds, masks, strict=True) if mask[i]))
+        for i, (value, count) in enumerate(zip(values.to_pylist(), counts.to_pylist(), strict=True))
+    ]
+
+
+def free_text_tally(column: Column, options: Options, *, skip: frozenset[str] = frozenset()) -> FreeTextTally:
+    """Texts of a prose column that hold at least one valid identifier (none once `skip` holds
+    "free_text": the column is already known to hold some)."""
     tally = FreeTextTally()
-    if column.numeric or column.temporal or not column.prose:
+    if column.numeric or column.temporal or not column.prose or "free_text" in skip:
         return tally
     bare_phones = has_hint(column.name, PHONE_HINTS)
-    for value, count in column.candidates(PREFILTER):
-        spans = list(find_spans(value, bare_phones=bare_phones))
+    for value, count, kinds in _candidates(column, SPAN_KINDS, whole_too=True):
+        spans = [
+            s for s in span_candidates(value, kinds) if s.valid and (bare_phones or s.formatted or s.labelled)
+        ]
         if not spans:
             continue
         tally.matched += count
-        for kind, start, end in spans:
-            tally.kinds[kind] = tally.kinds.get(kind, 0) + count
+        for span in spans:
+            tally.kinds[span.kind] = tally.kinds.get(span.kind, 0) + count
             if len(tally.examples) < options.max_examples:
-                tally.examples.append(mask(value[start:end], kind))
+                tally.examples.append(mask(span.text, span.kind))
     return tally
 
 
-def embedded_tallies(column: Column, options: Options) -> list[Tally]:
-    """Identifiers inside the values of a column that is not prose, kind by kind."""
+def embedded_tallies(column: Column, options: Options, *, skip: frozenset[str] = frozenset()) -> list[Tally]:
+    """Identifiers inside the values of a column that is not prose, kind by kind (except the kinds in
+    `skip`, already found in the column)."""
     if column.numeric or column.temporal or column.prose:
-        return []
-    inside = column.narrowed(PREFILTER).without(ANY_IDENTIFIER)
-    if not len(inside.distinct):
         return []
     hinted = has_hint(column.name, PHONE_HINTS)
     tallies: dict[Kind, Tally] = {}
-    for value, count in inside.all_values():
+    wanted = tuple(k for k in SPAN_KINDS if k not in skip)
+    for value, count, kinds in _candidates(column, wanted, whole_too=False):
         seen: dict[Kind, tuple[bool, bool, str | None]] = {}
-        for span in span_candidates(value):
+        for span in span_candidates(value, kinds):
             if span.kind == "phone" and not (hinted or span.formatted or span.labelled):
                 continue
             valid, sure, example = seen.get(span.kind, (False, False, None))
             if span.valid and example is None:
-                example = mask(span.text, span.kind)
+                example = span.text
             seen[span.kind] = (valid or span.valid, sure or span.sure, example)
         for kind, (valid, sure, example) in seen.items():
             tally = tallies.setdefault(kind, Tally(kind=kind, what=WHAT[kind]))
@@ -72,8 +101,10 @@ def embedded_tallies(column: Column, options: Options) -> list[Tally]:
                 tally.embedded += count
             if sure:
                 tally.sure += count
-            if example is not None and example not in tally.examples[: options.max_examples]:
-                tally.examples = [*tally.examples, example][: options.max_examples]
+            if example is not None and len(tally.examples) < options.max_examples:
+                masked = mask(example, kind)
+                if masked not in tally.examples:
+                    tally.examples.append(masked)
     if hinted and "phone" in tallies:
         tallies["phone"].reason = "both"
     return list(tallies.values())

@@ -156,14 +156,16 @@ def scan_table(
 def add_identifiers(tally: ColumnTally, column: Column, options: Options) -> None:
     """Add what the identifier detectors see in `column` (one piece of it) to `tally`."""
     tally.scanned += column.scanned
-    tally.free.merge(free_text_tally(column, options), options)
+    settled = frozenset(tally.settled)
+    tally.free.merge(free_text_tally(column, options, skip=settled), options)
     shaped = column.narrowed(ANY_IDENTIFIER)
     if len(shaped.distinct):
         for detect in IDENTIFIER_DETECTORS:
             if (found := detect(shaped, options)) is not None:
                 tally.add(found, options)
-    for found in embedded_tallies(column, options):
+    for found in embedded_tallies(column, options, skip=settled):
         tally.add(found, options)
+    tally.settle(options)
 
 
 def header_findings(names: list[str], options: Options) -> list[Finding]:

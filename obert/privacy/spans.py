@@ -12,17 +12,14 @@ to count on its own, wherever it appears.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-
-import pyarrow as pa
 
 from obert.privacy.checks import IBAN_LENGTHS, is_card, is_dni, is_iban, is_nie
 from obert.privacy.kinds import Kind
-from obert.privacy.lexicon import fold
 from obert.privacy.masking import mask
 from obert.privacy.normalise import normalise_text, normalise_with_map
-from obert.privacy.vector import phone_ok
+from obert.privacy.vector import phone_valid
 
 # The kinds found inside text, in the order they claim overlapping text (an e-mail address before the
 # digits in it, an IBAN before the card-like run of digits it contains).
@@ -42,27 +39,34 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
 }  # fmt: skip
 _IBAN_START = re.compile(r"(?<!\w)[A-Za-z]{2}[0-9]{2}")
 
-# What an Arrow (RE2) pass uses to pick the cells worth reading in Python: every shape above matches
-# one of these (RE2's ASCII \b is looser than the look-arounds, so nothing found above is left out).
-PREFILTER = "|".join(
-    (
-        "@",
-        r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[0-9A-Za-z]){11,30}",
-        r"\b[XYZxyz][ .\-]?[0-9](?:[ .\-]?[0-9]){6}[ .\-]?[A-Za-z]\b",
-        r"\b[0-9](?:[ .\-]?[0-9]){7}[ .\-]?[A-Za-z]\b",
-        r"\b[0-9](?:[ .\-]?[0-9]){12,18}\b",
-        r"(?:\+|\b00|\b)[0-9]{0,2}\)?[ .\-]?\(?[0-9](?:[ .\-()]{0,2}[0-9]){8}\b",
-    )
-)
+# What an Arrow (RE2) pass uses to pick the cells worth reading in Python, kind by kind: each shape above
+# matches its prefilter (RE2's ASCII \b is looser than the look-arounds, so nothing is left out).
+PREFILTERS: dict[Kind, str] = {
+    "email": "@",
+    "iban": r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[0-9A-Za-z]){11,30}",
+    "nie": r"\b[XYZxyz][ .\-]?[0-9](?:[ .\-]?[0-9]){6}[ .\-]?[A-Za-z]\b",
+    "dni": r"\b[0-9](?:[ .\-]?[0-9]){7}[ .\-]?[A-Za-z]\b",
+    "card": r"\b[0-9](?:[ .\-]?[0-9]){12,18}\b",
+    "phone": r"(?:\+|\b00|\b)[0-9]{0,2}\)?[ .\-]?\(?[0-9](?:[ .\-()]{0,2}[0-9]){8}\b",
+}
+PREFILTER = "|".join(PREFILTERS.values())
 
-# Words that name an identifier's kind when they come just before it (accents folded, lower case).
+
+def prefilter(kinds: Iterable[Kind]) -> str | None:
+    """One RE2 pattern for the shapes of `kinds` (None when there are none)."""
+    chosen = [PREFILTERS[k] for k in SPAN_KINDS if k in set(kinds)]
+    return "|".join(chosen) if chosen else None
+
+
+# Words that name an identifier's kind when they come just before it (matched in lower case).
 _LABELS: dict[Kind, re.Pattern[str]] = {
     "dni": re.compile(r"\b(?:dni|nif|nie|d\.n\.i|n\.i\.f|n\.i\.e|document|documento|doc|passaport|pasaporte|"
                       r"passport|identitat|identidad)\b"),
     "iban": re.compile(r"\b(?:iban|compte|cuenta|account|ccc|c\.c\.c|banc|banco|bank)\b"),
-    "card": re.compile(r"\b(?:targeta|tarjeta|card|visa|mastercard|amex)\b"),
-    "phone": re.compile(r"\b(?:tel|telf|tlf|tfn|tfno|telefon|telefono|telephone|phone|mobil|movil|mobile|"
-                        r"cel|cell|whatsapp|fax|truca|trucar|llamar|call)\b"),
+    "card": re.compile(r"\b(?:targeta|tarjeta|card|visa|mastercard|amex|cr[eè]dit|cr[eé]dito)\b"),
+    # Stems: telèfon, teléfono, telephone; mòbil, móvil, mobile; truqueu, llámenos, call...
+    "phone": re.compile(r"\b(?:tel\w*|tlf|tfn|tfno|phone\w*|m[oò]bil\w*|m[oó]vil\w*|cel|cell\w*|whatsapp|fax|"
+                        r"truc\w*|truq\w*|llam\w*|call\w*|contact\w*)\b"),
     "email": re.compile(r"\b(?:email|e-mail|mail|correu|correo)\b"),
 }  # fmt: skip
 _LABELS["nie"] = _LABELS["dni"]
@@ -71,7 +75,7 @@ _LABEL_WINDOW = 24
 
 def is_phone(value: str) -> bool:
     """One value, as the column detector would judge it."""
-    return bool(phone_ok(pa.array([value], pa.string()))[0].as_py())
+    return phone_valid(value)
 
 
 _CHECKS: dict[Kind, Callable[[str], bool]] = {
@@ -91,7 +95,7 @@ class Span:
     end: int
     text: str
     valid: bool  # the check digit (or numbering plan) is right
-    labelled: bool  # a word naming the kind stands right before it
+    labelled: bool  # valid, and a word naming the kind stands right before it
     formatted: bool  # for phones: a prefix or separators, not a bare run of digits
 
     @property
@@ -138,32 +142,38 @@ def _formatted_phone(text: str) -> bool:
 
 def _labelled(kind: Kind, text: str, start: int) -> bool:
     label = _LABELS.get(kind)
-    return label is not None and label.search(fold(text[max(0, start - _LABEL_WINDOW) : start])) is not None
+    if label is None:
+        return False
+    return label.search(text[max(0, start - _LABEL_WINDOW) : start].lower()) is not None
 
 
-def span_candidates(text: str) -> list[Span]:
+def span_candidates(text: str, kinds: Iterable[Kind] = SPAN_KINDS) -> list[Span]:
     """Every identifier-shaped span of normalised `text`, valid or not, earliest first. A valid span
-    claims its text: shapes overlapping it (the digits of an IBAN read as a card) are left out."""
+    claims its text: shapes overlapping it (the digits of an IBAN read as a card) are left out.
+    `kinds` may leave out kinds whose prefilter does not match `text` (they would find nothing)."""
     raw: list[tuple[Kind, int, int]] = []
-    for kind in SPAN_KINDS:
+    for kind in kinds:
         if kind == "iban":
             raw.extend((kind, start, end) for start, end in _iban_candidates(text))
         else:
             raw.extend((kind, *m.span()) for m in _PATTERNS[kind].finditer(text))
-    spans = [
-        Span(
-            kind=kind,
-            start=start,
-            end=end,
-            text=text[start:end],
-            valid=_CHECKS[kind](text[start:end]),
-            labelled=_labelled(kind, text, start),
-            formatted=kind != "phone" or _formatted_phone(text[start:end]),
+    spans = []
+    for kind, start, end in raw:
+        valid = _CHECKS[kind](text[start:end])
+        spans.append(
+            Span(
+                kind=kind,
+                start=start,
+                end=end,
+                text=text[start:end],
+                valid=valid,
+                labelled=valid and _labelled(kind, text, start),  # only a valid span needs to know
+                formatted=kind != "phone" or _formatted_phone(text[start:end]),
+            )
         )
-        for kind, start, end in raw
-    ]
+    spans.sort(key=lambda span: SPAN_KINDS.index(span.kind))
     claimed: list[Span] = []
-    for span in spans:  # already in SPAN_KINDS order
+    for span in spans:
         if span.valid and not any(span.start < c.end and c.start < span.end for c in claimed):
             claimed.append(span)
     kept = claimed + [

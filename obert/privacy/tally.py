@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from obert.privacy.column import Options
 from obert.privacy.kinds import SEVERITY, Finding, Kind, Reason
 
+# A kind found in this many cells of a column (with enough of its look-alikes valid), or found once
+# with a word naming it, is settled: later pieces of the table no longer read that kind's spans in
+# Python, so a column full of identifiers costs one piece, not the whole file. Its count then reads
+# "at least".
+SETTLED_AFTER = 1_000
+
 
 @dataclass(slots=True)
 class Tally:
@@ -27,12 +33,14 @@ class Tally:
     sure: int = 0
     embedded: int = 0
     examples: list[str] = field(default_factory=list)  # masked, never raw
+    partial: bool = False  # settled early: later pieces were not all read for spans inside text
 
     def merge(self, other: Tally, options: Options) -> None:
         self.looked_at += other.looked_at
         self.matched += other.matched
         self.sure += other.sure
         self.embedded += other.embedded
+        self.partial = self.partial or other.partial
         if other.reason == "both":
             self.reason = "both"
         for example in other.examples:
@@ -46,6 +54,7 @@ class Tally:
         if not self.sure and self.matched < options.min_share * self.looked_at:
             return None
         verb = "contain" if self.embedded else "are"
+        at_least = "at least " if self.partial else ""
         return Finding(
             column=column,
             kind=self.kind,
@@ -54,7 +63,7 @@ class Tally:
             scanned=scanned,
             reason=self.reason,
             examples=tuple(self.examples[: options.max_examples]),
-            detail=f"{self.matched} values {verb} {self.what}",
+            detail=f"{at_least}{self.matched} values {verb} {self.what}",
         )
 
 
@@ -65,6 +74,7 @@ class FreeTextTally:
     matched: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
+    partial: bool = False
 
     def merge(self, other: FreeTextTally, options: Options) -> None:
         self.matched += other.matched
@@ -78,6 +88,7 @@ class FreeTextTally:
         if not self.matched:
             return None
         inside = ", ".join(f"{kind} ({n})" for kind, n in sorted(self.kinds.items()))
+        at_least = "at least " if self.partial else ""
         # Examples show only the masked identifiers, never the surrounding text, which may name people.
         return Finding(
             column=column,
@@ -87,7 +98,7 @@ class FreeTextTally:
             scanned=scanned,
             reason="content",
             examples=tuple(self.examples),
-            detail=f"{self.matched} texts contain {inside}",
+            detail=f"{at_least}{self.matched} texts contain {inside}",
         )
 
 
@@ -100,6 +111,19 @@ class ColumnTally:
     scanned: int = 0
     kinds: dict[Kind, Tally] = field(default_factory=dict)
     free: FreeTextTally = field(default_factory=FreeTextTally)
+    settled: set[str] = field(default_factory=set)  # kinds (or "free_text") no longer read in text
+
+    def settle(self, options: Options) -> None:
+        """Mark the kinds this column is already sure to be reported for (see SETTLED_AFTER)."""
+        if self.free.matched and "free_text" not in self.settled:
+            self.settled.add("free_text")
+            self.free.partial = True
+        for kind, tally in self.kinds.items():
+            if kind in self.settled or tally.decide(self.label, self.scanned, options) is None:
+                continue
+            if tally.sure or tally.matched >= SETTLED_AFTER:
+                self.settled.add(kind)
+                tally.partial = True
 
     def add(self, tally: Tally, options: Options) -> None:
         if tally.kind in self.kinds:
