@@ -66,9 +66,10 @@ class PersonalDataGate:
     """Hold back any version with high-severity personal data (DNI/NIE, IBAN, cards, e-mails, phones,
     names, addresses, birth dates) until a publisher transforms it away or records a justified override.
 
-    Identifiers are searched in every cell of the version, one row group at a time (a single DNI in a
-    note of a million-row table holds it back); names, addresses and birth dates, which need a column's
-    values side by side, are judged on an even sample of `sample_rows` rows (None reads every row)."""
+    Identifiers are searched in every cell of the version, `BATCH_ROWS` rows at a time (a single DNI
+    in a note of a million-row table holds it back); names, addresses and birth dates, which need a
+    column's values side by side, are judged on an even sample of `sample_rows` rows (None: every
+    row)."""
 
     sample_rows: int | None
 
@@ -89,7 +90,10 @@ class PersonalDataGate:
         longer than the sample is judged as the gate judged it: identifiers in every row, the rest on
         the same sample."""
         whole = rows_total is None and self.sample_rows is not None and table.num_rows > self.sample_rows
-        batches = _without_geometry(table).to_batches() if whole else None
+        batches = None
+        if whole:  # the same pieces the gate read from the file, so the same findings
+            searched = table.select(_searchable(_without_geometry(table).schema))
+            batches = (searched.slice(start, BATCH_ROWS) for start in range(0, table.num_rows, BATCH_ROWS))
         return self._decide(table, overrides, rows_total=rows_total, batches=batches)
 
     def _decide(
@@ -112,19 +116,25 @@ BATCH_ROWS = 262_144
 
 
 def _row_groups(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """The version's columns that can hold an identifier (text, large integers, nested values), a few
-    row groups at a time, so memory stays bounded however long the table is."""
+    """The version's columns that can hold an identifier, one column and `BATCH_ROWS` rows at a time,
+    so memory stays bounded however long and wide the table is."""
     file = pq.ParquetFile(path)
-    wanted = [
+    for name in _searchable(file.schema_arrow):
+        if name in columns:
+            yield from file.iter_batches(batch_size=BATCH_ROWS, columns=[name])
+
+
+def _searchable(schema: pa.Schema) -> list[str]:
+    """Columns that can hold an identifier: text, integers, nested values (not numbers with a
+    fraction, booleans, dates or bytes)."""
+    return [
         field.name
-        for field in file.schema_arrow
-        if field.name in columns and not (
+        for field in schema
+        if not (
             pa.types.is_floating(field.type) or pa.types.is_boolean(field.type)
             or pa.types.is_temporal(field.type) or pa.types.is_binary(field.type)
         )
     ]  # fmt: skip
-    if wanted:
-        yield from file.iter_batches(batch_size=BATCH_ROWS, columns=wanted)
 
 
 def _without_geometry(table: pa.Table) -> pa.Table:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from obert.errors import FieldError, Invalid
 from obert.privacy.column import Column, Options
-from obert.privacy.freetext import WHAT, embedded_tallies, free_text_tally
+from obert.privacy.freetext import embedded_tallies, free_text_tally
 from obert.privacy.identifiers import ANY_IDENTIFIER, IDENTIFIER_DETECTORS
 from obert.privacy.kinds import SEVERITY, Finding, ScanReport
 from obert.privacy.masking import mask
@@ -22,6 +22,14 @@ from obert.privacy.spans import display_name, header_spans
 from obert.privacy.tally import ColumnTally
 
 Detector = Callable[[Column, Options], "Finding | None"]
+ONE = {
+    "dni": "a DNI number",
+    "nie": "an NIE number",
+    "iban": "an IBAN",
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "card": "a payment card number",
+}
 TableLike: TypeAlias = Mapping[str, Sequence[object]] | pa.Table
 
 # Judgement-based detectors, which need every value (identifier detectors only see candidates).
@@ -156,7 +164,7 @@ def scan_table(
 def add_identifiers(tally: ColumnTally, column: Column, options: Options) -> None:
     """Add what the identifier detectors see in `column` (one piece of it) to `tally`."""
     tally.scanned += column.scanned
-    settled = frozenset(tally.settled)
+    settled = tally.skipping()
     tally.free.merge(free_text_tally(column, options, skip=settled), options)
     shaped = column.narrowed(ANY_IDENTIFIER)
     if len(shaped.distinct):
@@ -188,7 +196,7 @@ def header_findings(names: list[str], options: Options) -> list[Finding]:
                     scanned=1,
                     reason="header",
                     examples=(example,),
-                    detail=f"the column name holds one of the {WHAT[span.kind]}: rename the column",
+                    detail=f"the column's name holds {ONE[span.kind]}: rename the column at the source",
                 )
             )
     return findings

@@ -51,7 +51,8 @@ class Tally:
         """A finding when enough of the look-alikes validate (or any is labelled and valid)."""
         if not self.matched:
             return None
-        if not self.sure and self.matched < options.min_share * self.looked_at:
+        # A settled kind stays reported: later pieces were not all read, so their share cannot undo it.
+        if not (self.sure or self.partial) and self.matched < options.min_share * self.looked_at:
             return None
         verb = "contain" if self.embedded else "are"
         at_least = "at least " if self.partial else ""
@@ -115,15 +116,23 @@ class ColumnTally:
 
     def settle(self, options: Options) -> None:
         """Mark the kinds this column is already sure to be reported for (see SETTLED_AFTER)."""
-        if self.free.matched and "free_text" not in self.settled:
+        if self.free.matched:
             self.settled.add("free_text")
-            self.free.partial = True
         for kind, tally in self.kinds.items():
             if kind in self.settled or tally.decide(self.label, self.scanned, options) is None:
                 continue
             if tally.sure or tally.matched >= SETTLED_AFTER:
                 self.settled.add(kind)
-                tally.partial = True
+
+    def skipping(self) -> frozenset[str]:
+        """The settled kinds, which the next piece will not read inside text: their counts become
+        lower bounds from here on."""
+        for kind in self.settled:
+            if kind == "free_text":
+                self.free.partial = True
+            elif kind in self.kinds:
+                self.kinds[kind].partial = True
+        return frozenset(self.settled)
 
     def add(self, tally: Tally, options: Options) -> None:
         if tally.kind in self.kinds:
