@@ -77,7 +77,7 @@ class PersonalDataGate:
         table, total = read_sample(path, self.sample_rows)
         batches = None
         if table.num_rows < total:
-            batches = _row_groups(path, _without_geometry(table).column_names)
+            batches = _pieces(path, _without_geometry(table).column_names)
         report, decision = self._decide(table, (), rows_total=total, batches=batches)
         if decision.allowed:
             return None
@@ -115,7 +115,7 @@ class PersonalDataGate:
 BATCH_ROWS = 262_144
 
 
-def _row_groups(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     """The version's columns that can hold an identifier, one column and `BATCH_ROWS` rows at a time,
     so memory stays bounded however long and wide the table is."""
     file = pq.ParquetFile(path)

@@ -1,6 +1,6 @@
-"""Hypothesis strategies: valid Spanish identifiers written the many ways people (or a careless export)
-write them, and the places in a table where they end up. Shared by the scanner's and the ingest's
-property tests."""
+"""Hypothesis strategies: valid Spanish identifiers (and payment cards) written the many ways people
+(or a careless export) write them, and the places in a table where they end up. Shared by the
+scanner's and the ingest's property tests."""
 
 from __future__ import annotations
 
@@ -133,8 +133,27 @@ def emails(draw: st.DrawFn) -> Identifier:
     return Identifier("email", address, written)
 
 
+def _luhn_digit(partial: str) -> str:
+    total = 0
+    for i, c in enumerate(reversed(partial)):
+        n = int(c) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return str((10 - total % 10) % 10)
+
+
+@st.composite
+def cards(draw: st.DrawFn) -> Identifier:
+    prefix = draw(st.sampled_from(["4", "51", "55", "2221"]))
+    partial = prefix + draw(
+        st.text(alphabet="0123456789", min_size=15 - len(prefix), max_size=15 - len(prefix))
+    )
+    number = partial + _luhn_digit(partial)
+    sep = draw(st.sampled_from(["", " ", "-", ".", "\u00a0", "\u2011"]))
+    return Identifier("card", number, sep.join(number[i : i + 4] for i in range(0, 16, 4)))
+
+
 def identifiers() -> st.SearchStrategy[Identifier]:
-    return st.one_of(dnis(), nies(), ibans(), phones(), emails())
+    return st.one_of(dnis(), nies(), ibans(), phones(), emails(), cards())
 
 
 def _fullwidth(text: str) -> str:
@@ -165,6 +184,7 @@ LABELS = {
     "iban": ["IBAN", "IBAN:", "compte", "cuenta", "account"],
     "phone": ["tel", "tel.", "Telèfon:", "Teléfono", "mòbil", "phone"],
     "email": ["correu", "email:", "e-mail", "correo"],
+    "card": ["targeta", "tarjeta", "card", "Visa"],
 }
 SHORT = [
     "{label} {x}",
