@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,6 +19,8 @@ from obert.ingest.result import IngestResult
 from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, suggest_plan
 from obert.privacy.plans import plan_to_json
 from obert.privacy.scanner import sample_positions
+
+PieceT = TypeVar("PieceT", pa.Table, pa.RecordBatch)
 
 
 def read_version(path: Path) -> pa.Table:
@@ -93,7 +95,9 @@ class PersonalDataGate:
         batches = None
         if whole:  # the same pieces the gate read from the file, so the same findings
             searched = table.select(_searchable(_without_geometry(table).schema))
-            batches = (searched.slice(start, BATCH_ROWS) for start in range(0, table.num_rows, BATCH_ROWS))
+            batches = _first_split(
+                searched.slice(start, BATCH_ROWS) for start in range(0, len(searched), BATCH_ROWS)
+            )
         return self._decide(table, overrides, rows_total=rows_total, batches=batches)
 
     def _decide(
@@ -112,7 +116,10 @@ class PersonalDataGate:
 
 # Rows per piece of the full identifier pass: large enough that a column's few distinct values are
 # counted and matched a handful of times rather than once per row group, small enough to bound memory.
+# Each column's first piece is smaller, so a column full of identifiers is settled (see
+# obert.privacy.tally) after reading few of them in Python.
 BATCH_ROWS = 262_144
+FIRST_ROWS = 32_768
 
 
 def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -121,7 +128,16 @@ def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     file = pq.ParquetFile(path)
     for name in _searchable(file.schema_arrow):
         if name in columns:
-            yield from file.iter_batches(batch_size=BATCH_ROWS, columns=[name])
+            yield from _first_split(file.iter_batches(batch_size=BATCH_ROWS, columns=[name]))
+
+
+def _first_split(pieces: Iterable[PieceT]) -> Iterator[PieceT]:
+    for index, piece in enumerate(pieces):
+        if index == 0 and len(piece) > FIRST_ROWS:
+            yield piece.slice(0, FIRST_ROWS)
+            yield piece.slice(FIRST_ROWS)
+        else:
+            yield piece
 
 
 def _searchable(schema: pa.Schema) -> list[str]:
