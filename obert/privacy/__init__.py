@@ -6,13 +6,17 @@ a version goes public, belong to the caller (ingest, catalogue) and come with th
 
 Entry points
 ------------
-``scan_table(columns, *, sample_rows=10_000, min_share=0.5, max_examples=3, today=None) -> ScanReport``
-    `columns` is a ``pyarrow.Table`` or a mapping of column name to values. Nested struct/list columns
-    (JSON) are scanned leaf by leaf as ``parent.child``. Each ``Finding`` gives the column, `kind`
-    (dni, nie, cif, iban, email, phone, card, person_name, address, birth_date, free_text), `severity`
-    (high blocks; a company's CIF is low), `matched` of `scanned` cells, the `reason` (content,
-    column_name or both) and masked examples: a report never holds a raw value. Tables longer than
-    `sample_rows` are sampled evenly and deterministically (``report.sampled``).
+``scan_table(columns, *, sample_rows=10_000, min_share=0.5, max_examples=3, today=None, batches=None)``
+    -> ``ScanReport``. `columns` is a ``pyarrow.Table`` or a mapping of column name to values. Nested
+    struct/list/map columns (JSON) are scanned leaf by leaf as ``parent.child``, and JSON text in a
+    cell is read as text. Each ``Finding`` gives the column, `kind` (dni, nie, cif, iban, email, phone,
+    card, person_name, address, birth_date, free_text), `severity` (high blocks; a company's CIF is
+    low), `matched` of `scanned` cells, the `reason` (content, column_name, both, or header when the
+    column's name is itself an identifier) and masked examples: a report never holds a raw value, and
+    column names holding an identifier are shown masked too (``name_masked``). Tables longer than
+    `sample_rows` are sampled evenly and deterministically (``report.sampled``); with `batches` (the
+    whole table in pieces) identifiers are searched in every row and only names, addresses, birth
+    dates and prose are judged on the sample.
 
 ``apply_transforms(table, plan, *, salt=None) -> pyarrow.Table``
     Runs a plan of ``DropColumn``, ``MaskColumn``, ``HashColumn`` (HMAC-SHA256 under `salt`, which a
@@ -34,10 +38,15 @@ Entry points
 
 Precision rules (open data is full of codes that look like identifiers)
 -----------------------------------------------------------------------
+- Text is normalised first (`normalise`): full-width digits, invisible characters (U+200B...),
+  typographic dashes and spaces and JSON escapes do not hide an identifier, and the usual separators
+  between digit groups ("12 345 678 Z", "(+34) 612.345.678") are accepted.
 - DNI, NIE, CIF, IBAN and card numbers count only with a correct check digit, and a column is reported
-  only when at least `min_share` of its look-alikes validate (random codes pass a DNI letter 1 in 23).
-- A bare nine-digit number is a phone only in a column named like one (tel, telèfon, mòbil, phone...);
-  written numbers ("+34 612 345 678", "93 412 00 00") count anywhere.
+  only when at least `min_share` of its look-alikes validate (random codes pass a DNI letter 1 in 23),
+  whether they are whole values or sit inside text; a valid one right after a word naming its kind
+  ("DNI 12345678Z", "tel. 612 345 678") counts on its own.
+- A bare nine-digit number is a phone only in a column named like one (tel, telèfon, mòbil, phone...)
+  or right after such a word; written numbers ("+34 612 345 678", "93 412 00 00") count anywhere.
 - Names need an unambiguous column name (cognoms, surname...) or values that read as a common given
   name plus surnames; "nom"/"name" columns of streets, districts or stations are recognised by their
   name (Nom_carrer) or their values.

@@ -15,6 +15,8 @@ import pyarrow.compute as pc
 
 from obert.privacy.kinds import SEVERITY, Finding, Kind, Reason
 from obert.privacy.masking import mask
+from obert.privacy.normalise import normalise_array
+from obert.privacy.spans import display_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +47,13 @@ _PROBE = 2_000
 
 
 def _mostly_distinct(text: pa.Array) -> bool:
-    """Whether an evenly spread probe of the column is more than half distinct values."""
+    """Whether an evenly spread probe of the column is nearly all distinct values (counting them would
+    cost more than it saves; a street-name column with a few thousand names is still worth counting)."""
     if len(text) <= _PROBE:
         return False
     step = len(text) // _PROBE
     probe = text.take(pa.array(range(0, step * _PROBE, step), pa.int64()))
-    return int(pc.count_distinct(probe).as_py()) > _PROBE // 2
+    return int(pc.count_distinct(probe).as_py()) > _PROBE * 9 // 10
 
 
 def _is_prose(text: pa.Array) -> bool:
@@ -66,6 +69,7 @@ class Column:
     """A scalar column as the detectors see it (nested columns are split into these by the scanner)."""
 
     name: str
+    label: str  # the name as a report shows it: an identifier used as a column name is masked
     distinct: pa.Array  # string values, trimmed, non-empty, each once (see `counted`)
     counts: pa.Array  # int64, occurrences of each distinct value
     scanned: int  # cells looked at, empty ones included
@@ -76,15 +80,18 @@ class Column:
     counted: bool  # distinct really holds each value once (else one entry per row, counts all 1)
 
     @classmethod
-    def from_array(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column | None:
+    def from_array(
+        cls, name: str, array: pa.Array | pa.ChunkedArray, *, prose: bool | None = None
+    ) -> Column | None:
         """Prepare `array`; None for what no detector reads: floats, booleans, binary, and integers too
-        small to be a phone or card number."""
+        small to be a phone or card number. Text is normalised (see `normalise`) before anything reads
+        it. `prose` says whether the column reads as running text when a sample already decided it."""
         kind = array.type
         numeric = pa.types.is_integer(kind) or pa.types.is_decimal(kind)
         temporal = pa.types.is_temporal(kind)
         textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
         if pa.types.is_dictionary(kind):
-            return cls.from_array(name, array.cast(kind.value_type))
+            return cls.from_array(name, array.cast(kind.value_type), prose=prose)
         if not (numeric or temporal or textual):
             return None
         if pa.types.is_integer(kind) and len(array) and _max_abs(array) < SMALLEST_IDENTIFIER:
@@ -94,7 +101,8 @@ class Column:
         text = pc.filter(text, pc.and_(pc.is_valid(text), pc.not_equal(text, "")))
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        prose = bool(len(text)) and _is_prose(text)
+        if prose is None:
+            prose = bool(len(text)) and _is_prose(text)
         counted = not _mostly_distinct(text)
         if counted:
             tally = pc.value_counts(text)
@@ -102,8 +110,13 @@ class Column:
         else:
             # Counting a column of unique values costs more than it saves: keep every row, count 1.
             distinct, counts = text, pc.cast(pc.is_valid(text), pa.int64())
+        if textual:
+            # After counting, so each distinct value is normalised once. Two spellings of one value
+            # stay two entries; the detectors add up their counts.
+            distinct = normalise_array(distinct)
         return cls(
             name=name,
+            label=display_name(name),
             distinct=distinct,
             counts=counts,
             scanned=scanned,
@@ -136,6 +149,11 @@ class Column:
         distinct, counts = self.match(pattern)
         return replace(self, distinct=distinct, counts=counts)
 
+    def without(self, pattern: str) -> Column:
+        """The same column without the distinct values matching `pattern`."""
+        keep = pc.invert(pc.match_substring_regex(self.distinct, pattern))
+        return replace(self, distinct=pc.filter(self.distinct, keep), counts=pc.filter(self.counts, keep))
+
     def match(self, pattern: str) -> tuple[pa.Array, pa.Array]:
         """The distinct values matching the RE2 `pattern`, and their counts, still as Arrow arrays."""
         mask = pc.match_substring_regex(self.distinct, pattern)
@@ -153,7 +171,7 @@ class Column:
     ) -> Finding:
         """A finding of `kind`; `examples` are raw values, masked here, never stored as they are."""
         return Finding(
-            column=self.name,
+            column=self.label,
             kind=kind,
             severity=SEVERITY[kind],
             matched=matched,

@@ -1,87 +1,110 @@
-"""Personal data inside running text (comments, descriptions, notes) in Catalan, Spanish or English.
+"""Identifiers inside text: running prose (comments, descriptions) and short notes, codes or JSON.
 
-A long-text column is searched for identifiers embedded anywhere in its values; each candidate span is
-validated exactly as a whole-value identifier would be. The same span finder lets a transform redact
-only the identifiers and keep the rest of the text.
+A prose column (long values of several words, in Catalan, Spanish or English) is reported as free text
+when any of its values holds a valid identifier. Any other text column is searched too, cell by cell,
+for identifiers embedded in it ("Contacte: maria@…, tel 612 345 678", ``{"deep": "DNI 12345678Z"}``):
+those count per kind, like whole values, so one real DNI in a column of codes is caught and a code that
+happens to pass a check letter is not. Values that are an identifier whole are the whole-value
+detectors' (`identifiers`); only the others are read here, and only those an Arrow prefilter picks.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+import pyarrow.compute as pc
 
-from obert.privacy.checks import is_card, is_dni, is_iban, is_nie
 from obert.privacy.column import Column, Options
-from obert.privacy.identifiers import is_phone
-from obert.privacy.kinds import SEVERITY, Finding, Kind
+from obert.privacy.identifiers import ANY_IDENTIFIER
+from obert.privacy.kinds import Kind
+from obert.privacy.lexicon import PHONE_HINTS, has_hint
 from obert.privacy.masking import mask
+from obert.privacy.spans import PREFILTERS, SPAN_KINDS, prefilter, span_candidates
+from obert.privacy.tally import FreeTextTally, Tally
 
-PREFILTER = r"@|\d{7}|\d{2,3}[ .\-]\d{2,3}[ .\-]\d{2,3}|[A-Z]{2}\d{2} ?\d{4}"
-
-_SPANS: tuple[tuple[Kind, re.Pattern[str], Callable[[str], bool]], ...] = (
-    ("email", re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"), lambda _: True),
-    ("iban", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"), is_iban),
-    ("nie", re.compile(r"\b[XYZ][ \-]?\d{7}[ \-]?[A-Za-z]\b"), is_nie),
-    ("dni", re.compile(r"\b(?:\d{8}|\d{2}\.\d{3}\.\d{3})[ \-]?[A-Za-z]\b"), is_dni),
-    ("card", re.compile(r"\b\d(?:[ \-]?\d){12,18}\b"), is_card),
-    # Nine digits (a Spanish number) with any single separators, after an optional country code.
-    ("phone", re.compile(r"(?:(?:\+|\b00)\d{2}[ .\-]?)?\b\d(?:[ .\-]?\d){8}\b"), is_phone),
-)
-
-
-def find_spans(text: str) -> Iterator[tuple[Kind, int, int]]:
-    """Validated identifiers in `text` as (kind, start, end), earliest first, never overlapping."""
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[Kind, int, int]] = []
-    for kind, pattern, valid in _SPANS:
-        for m in pattern.finditer(text):
-            start, end = m.span()
-            if any(start < e and s < end for s, e in taken) or not valid(m.group(0)):
-                continue
-            taken.append((start, end))
-            found.append((kind, start, end))
-    yield from sorted(found, key=lambda item: item[1])
+WHAT: dict[Kind, str] = {
+    "dni": "DNI numbers with a correct check letter",
+    "nie": "NIE numbers with a correct check letter",
+    "iban": "IBANs with a correct mod-97 checksum",
+    "email": "e-mail addresses",
+    "phone": "valid phone numbers",
+    "card": "payment card numbers (issuer prefix and Luhn check)",
+}
 
 
-def redact(text: str) -> str:
-    """`text` with every identifier found in it replaced by its mask."""
-    out: list[str] = []
-    last = 0
-    for kind, start, end in find_spans(text):
-        out.append(text[last:start])
-        out.append(mask(text[start:end], kind))
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+def _candidates(
+    column: Column, kinds: tuple[Kind, ...], *, whole_too: bool
+) -> list[tuple[str, int, tuple[Kind, ...]]]:
+    """The column's distinct values that may hold a span of `kinds`, their counts, and which of the
+    kinds' prefilters each one matches (Python then looks only for those)."""
+    pattern = prefilter(kinds)
+    if pattern is None:
+        return []
+    narrowed = column.narrowed(pattern)
+    if not whole_too:
+        narrowed = narrowed.without(ANY_IDENTIFIER)
+    if not len(narrowed.distinct):
+        return []
+    if not narrowed.counted:
+        tally = pc.value_counts(narrowed.distinct)
+        values, counts = tally.field("values"), tally.field("counts")
+    else:
+        values, counts = narrowed.distinct, narrowed.counts
+    masks = [pc.match_substring_regex(values, PREFILTERS[kind]).to_pylist() for kind in kinds]
+    return [
+        (value, count, tuple(kind for kind, mask in zip(kinds, masks, strict=True) if mask[i]))
+        for i, (value, count) in enumerate(zip(values.to_pylist(), counts.to_pylist(), strict=True))
+    ]
 
 
-def detect_free_text(column: Column, options: Options) -> Finding | None:
-    if column.numeric or column.temporal or not column.prose:
-        return None
-    hits: list[tuple[str, int]] = []
-    kinds: dict[str, int] = {}
-    examples: list[str] = []
-    for value, count in column.candidates(PREFILTER):
-        spans = list(find_spans(value))
+def free_text_tally(column: Column, options: Options, *, skip: frozenset[str] = frozenset()) -> FreeTextTally:
+    """Texts of a prose column that hold at least one valid identifier (none once `skip` holds
+    "free_text": the column is already known to hold some)."""
+    tally = FreeTextTally()
+    if column.numeric or column.temporal or not column.prose or "free_text" in skip:
+        return tally
+    bare_phones = has_hint(column.name, PHONE_HINTS)
+    for value, count, kinds in _candidates(column, SPAN_KINDS, whole_too=True):
+        spans = [
+            s for s in span_candidates(value, kinds) if s.valid and (bare_phones or s.formatted or s.labelled)
+        ]
         if not spans:
             continue
-        hits.append((value, count))
-        for kind, start, end in spans:
-            kinds[kind] = kinds.get(kind, 0) + count
-            if len(examples) < options.max_examples:
-                examples.append(mask(value[start:end], kind))
-    if not hits:
-        return None
-    matched = sum(n for _, n in hits)
-    inside = ", ".join(f"{kind} ({n})" for kind, n in sorted(kinds.items()))
-    # Examples show only the masked identifiers, never the surrounding text, which may name people too.
-    return Finding(
-        column=column.name,
-        kind="free_text",
-        severity=SEVERITY["free_text"],
-        matched=matched,
-        scanned=column.scanned,
-        reason="content",
-        examples=tuple(examples),
-        detail=f"{matched} texts contain {inside}",
-    )
+        tally.matched += count
+        for span in spans:
+            tally.kinds[span.kind] = tally.kinds.get(span.kind, 0) + count
+            if len(tally.examples) < options.max_examples:
+                tally.examples.append(mask(span.text, span.kind))
+    return tally
+
+
+def embedded_tallies(column: Column, options: Options, *, skip: frozenset[str] = frozenset()) -> list[Tally]:
+    """Identifiers inside the values of a column that is not prose, kind by kind (except the kinds in
+    `skip`, already found in the column)."""
+    if column.numeric or column.temporal or column.prose:
+        return []
+    hinted = has_hint(column.name, PHONE_HINTS)
+    tallies: dict[Kind, Tally] = {}
+    wanted = tuple(k for k in SPAN_KINDS if k not in skip)
+    for value, count, kinds in _candidates(column, wanted, whole_too=False):
+        seen: dict[Kind, tuple[bool, bool, str | None]] = {}
+        for span in span_candidates(value, kinds):
+            if span.kind == "phone" and not (hinted or span.formatted or span.labelled):
+                continue
+            valid, sure, example = seen.get(span.kind, (False, False, None))
+            if span.valid and example is None:
+                example = span.text
+            seen[span.kind] = (valid or span.valid, sure or span.sure, example)
+        for kind, (valid, sure, example) in seen.items():
+            tally = tallies.setdefault(kind, Tally(kind=kind, what=WHAT[kind]))
+            tally.looked_at += count
+            if valid:
+                tally.matched += count
+                tally.embedded += count
+            if sure:
+                tally.sure += count
+            if example is not None and len(tally.examples) < options.max_examples:
+                masked = mask(example, kind)
+                if masked not in tally.examples:
+                    tally.examples.append(masked)
+    if hinted and "phone" in tallies:
+        tallies["phone"].reason = "both"
+    return list(tallies.values())

@@ -1,8 +1,10 @@
 """Detectors for values that are, whole, an identifier: DNI, NIE, CIF, IBAN, e-mail, phone, card.
 
 Each one prefilters the column's distinct values with an anchored pattern inside Arrow, validates the
-candidates (check letters, mod 97, Luhn, phone numbering plans) and reports the column only when most
-candidates validate: a column of codes that merely look like DNIs validates about one time in 23.
+candidates (check letters, mod 97, Luhn, phone numbering plans) and tallies how many look-alikes it saw
+and how many validate. The column is reported only when most validate (see `tally`): a column of codes
+that merely look like DNIs validates about one time in 23. Values are already normalised (full-width
+digits, invisible characters, dashes), and the usual separators between digit groups are accepted.
 """
 
 from __future__ import annotations
@@ -16,43 +18,48 @@ import pyarrow.compute as pc
 
 from obert.privacy.checks import IBAN_LENGTHS, is_card, is_cif, is_iban
 from obert.privacy.column import Column, Options
-from obert.privacy.kinds import Finding, Kind, Reason
+from obert.privacy.kinds import Kind, Reason
 from obert.privacy.lexicon import CARD_HINTS, PHONE_HINTS, has_hint
+from obert.privacy.masking import mask
+from obert.privacy.tally import Tally
 from obert.privacy.vector import always, dni_ok, iban_ok, nie_ok, per_value, phone_ok
 
-DNI_PATTERN = r"^(?:\d{8}|\d{2}\.\d{3}\.\d{3})[ -]?[A-Za-z]$"
-NIE_PATTERN = r"^[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]$"
-CIF_PATTERN = r"^[ABCDEFGHJNPQRSUVWabcdefghjnpqrsuvw][ -]?\d{7}[ -]?[0-9A-Ja-j]$"
-IBAN_PATTERN = r"^[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}$"
+_SEP = r"[ .\-]"
+DNI_PATTERN = rf"^[0-9](?:{_SEP}?[0-9]){{7}}{_SEP}?[A-Za-z]$"
+NIE_PATTERN = rf"^[XYZxyz]{_SEP}?[0-9](?:{_SEP}?[0-9]){{6}}{_SEP}?[A-Za-z]$"
+CIF_PATTERN = rf"^[ABCDEFGHJNPQRSUVWabcdefghjnpqrsuvw]{_SEP}?[0-9](?:{_SEP}?[0-9]){{6}}{_SEP}?[0-9A-Ja-j]$"
+IBAN_PATTERN = r"^[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,30}$"
 EMAIL_PATTERN = r"^[\pL\pN._%+\-]+@[\pL\pN\-]+(?:\.[\pL\pN\-]+)*\.\pL{2,}$"
-CARD_PATTERN = r"^\d(?:[ -]?\d){12,18}$"
-# Nine to fifteen digits with the usual separators; a decimal number ("4574123.45") is a measurement.
-PHONE_PATTERN = r"^(?:\+|00)?(?:[ ().\-/]*\d){9,15}[ ()]*$"
-PHONE_NOT = r"^\d+[.,]\d+$"
+CARD_PATTERN = rf"^[0-9](?:{_SEP}?[0-9]){{12,18}}$"
+# Nine to fifteen digits with the usual separators, the prefix possibly in brackets ("(+34) 612 345
+# 678"); a decimal number ("4574123.45") is a measurement.
+PHONE_PATTERN = r"^\(?(?:\+|00)?(?:[ ().\-/]*[0-9]){9,15}[ ()]*$"
+PHONE_NOT = r"^[0-9]+[.,][0-9]+$"
 # What sets a written phone number apart from a bare code: an international prefix or digit groups.
-FORMATTED_PHONE = r"^(?:\+|00)|\d[ .\-/)]\(?\d"
+FORMATTED_PHONE = r"^\(?(?:\+|00)|[0-9][ .\-/)]\(?[0-9]"
 
 
-def _decide(
+def tally_of(
     column: Column,
-    options: Options,
     *,
     kind: Kind,
+    what: str,
     candidates: pa.Array,
     counts: pa.Array,
     valid: pa.Array,
     reason: Reason,
-    what: str,
-) -> Finding | None:
-    looked_at = int(pc.sum(counts).as_py() or 0)
-    matched = int(pc.sum(pc.filter(counts, valid)).as_py() or 0)
-    if not matched or matched < options.min_share * looked_at:
-        return None
+    options: Options,
+) -> Tally:
+    """What a detector saw: every candidate, the valid ones, and a few masked examples."""
     examples: list[str] = pc.filter(candidates, valid)[: options.max_examples].to_pylist()
-    return column.finding(
-        kind, matched=matched, examples=examples, reason=reason, options=options,
-        detail=f"{matched} values are {what}",
-    )  # fmt: skip
+    return Tally(
+        kind=kind,
+        what=what,
+        reason=reason,
+        looked_at=int(pc.sum(counts).as_py() or 0),
+        matched=int(pc.sum(pc.filter(counts, valid)).as_py() or 0),
+        examples=[mask(value, kind) for value in dict.fromkeys(examples)],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +73,16 @@ class CheckedDetector:
     hints: frozenset[str] = frozenset()
     numbers_too: bool = False  # whether an integer column can hold it (cards can; DNIs have a letter)
 
-    def __call__(self, column: Column, options: Options) -> Finding | None:
+    def __call__(self, column: Column, options: Options) -> Tally | None:
         if column.numeric and not self.numbers_too:
             return None
         candidates, counts = column.match(self.pattern)
         if not len(candidates):
             return None
         reason: Reason = "both" if self.hints and has_hint(column.name, self.hints) else "content"
-        return _decide(
-            column, options, kind=self.kind, candidates=candidates, counts=counts,
-            valid=self.valid(candidates), reason=reason, what=self.what,
+        return tally_of(
+            column, kind=self.kind, what=self.what, candidates=candidates, counts=counts,
+            valid=self.valid(candidates), reason=reason, options=options,
         )  # fmt: skip
 
 
@@ -101,7 +108,7 @@ detect_card = CheckedDetector(
 )
 
 
-def detect_phone(column: Column, options: Options) -> Finding | None:
+def detect_phone(column: Column, options: Options) -> Tally | None:
     """Phone numbers. A bare run of nine digits is a valid Spanish number surprisingly often (codes,
     identifiers), so unformatted digits only count in a column whose name says it holds phones."""
     hinted = has_hint(column.name, PHONE_HINTS)
@@ -114,15 +121,10 @@ def detect_phone(column: Column, options: Options) -> Finding | None:
     candidates, counts = pc.filter(candidates, keep), pc.filter(counts, keep)
     if not len(candidates):
         return None
-    return _decide(
-        column, options, kind="phone", candidates=candidates, counts=counts, valid=phone_ok(candidates),
-        reason="both" if hinted else "content", what="valid phone numbers",
+    return tally_of(
+        column, kind="phone", what="valid phone numbers", candidates=candidates, counts=counts,
+        valid=phone_ok(candidates), reason="both" if hinted else "content", options=options,
     )  # fmt: skip
-
-
-def is_phone(value: str) -> bool:
-    """One value, as the column detector would judge it (used on spans found inside free text)."""
-    return bool(phone_ok(pa.array([value], pa.string()))[0].as_py())
 
 
 # Any of the shapes above: one pass that lets most columns skip every identifier check.
@@ -131,7 +133,7 @@ ANY_IDENTIFIER = "|".join(
                          PHONE_PATTERN)
 )  # fmt: skip
 
-IDENTIFIER_DETECTORS: tuple[Callable[[Column, Options], Finding | None], ...] = (
+IDENTIFIER_DETECTORS: tuple[Callable[[Column, Options], Tally | None], ...] = (
     detect_dni,
     detect_nie,
     detect_cif,

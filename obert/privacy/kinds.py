@@ -21,7 +21,8 @@ Kind: TypeAlias = Literal[
     "free_text",
 ]
 Severity: TypeAlias = Literal["high", "medium", "low"]
-Reason: TypeAlias = Literal["content", "column_name", "both"]
+# "header": the column's name itself is the identifier (a header such as ``12345678Z``).
+Reason: TypeAlias = Literal["content", "column_name", "both", "header"]
 
 # A company's CIF identifies a legal person, which data protection law does not cover; it is reported so a
 # publisher sees it, but it never blocks publication.
@@ -53,6 +54,9 @@ class Finding:
     reason: Reason
     examples: tuple[str, ...] = ()
     detail: str = ""
+    # The column's top-level name holds an identifier, so `column` shows it masked and no transform
+    # can name the column: the source must be fixed (or the finding overridden, by its masked name).
+    name_masked: bool = False
 
     def to_json(self) -> JSONDict:
         examples: list[JSONValue] = list(self.examples)
@@ -65,6 +69,7 @@ class Finding:
             "reason": self.reason,
             "examples": examples,
             "detail": self.detail,
+            "name_masked": self.name_masked,
         }
 
 
@@ -75,7 +80,7 @@ class ScanReport:
 
     rows_total: int
     rows_scanned: int
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # as shown in reports: identifiers in a name are masked
     findings: tuple[Finding, ...] = field(default=())
 
     @property

@@ -55,7 +55,7 @@ def mask_phone(value: str) -> str:
     keep_from = total - 3
     out: list[str] = []
     seen = 0
-    prefix = value.lstrip().startswith("+")
+    prefix = re.match(r"\s*\(?\+", value) is not None  # "+34 …" or "(+34) …"
     for c in value:
         if c.isdigit():
             # A leading +34 is public knowledge (the country), not part of the subscriber number.

@@ -104,10 +104,14 @@ def _field_problems(params: dict[str, object]) -> list[tuple[str, str]]:
 
 def suggest_plan(report: ScanReport) -> list[Transform]:
     """A plan that clears every blocking finding: identifiers hashed (joins keep working), birth dates cut
-    to the year, free text redacted, names and addresses dropped. Nested columns drop their top field."""
+    to the year, free text redacted, names and addresses dropped. Nested columns drop their top field.
+    A column whose own name is an identifier gets no step (no step can name it without revealing it):
+    the publisher renames it at the source, or overrides the finding."""
     plan: list[Transform] = []
     done: set[str] = set()
     for finding in report.blocking:
+        if finding.name_masked:
+            continue
         top = finding.column.split(".")[0]
         if top in done:
             continue

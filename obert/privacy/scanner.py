@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TypeAlias
 
@@ -12,12 +13,23 @@ import pyarrow.compute as pc
 
 from obert.errors import FieldError, Invalid
 from obert.privacy.column import Column, Options
-from obert.privacy.freetext import detect_free_text
+from obert.privacy.freetext import embedded_tallies, free_text_tally
 from obert.privacy.identifiers import ANY_IDENTIFIER, IDENTIFIER_DETECTORS
-from obert.privacy.kinds import Finding, ScanReport
+from obert.privacy.kinds import SEVERITY, Finding, ScanReport
+from obert.privacy.masking import mask
 from obert.privacy.people import detect_address, detect_birth_date, detect_person_name
+from obert.privacy.spans import display_name, header_spans
+from obert.privacy.tally import ColumnTally
 
 Detector = Callable[[Column, Options], "Finding | None"]
+ONE = {
+    "dni": "a DNI number",
+    "nie": "an NIE number",
+    "iban": "an IBAN",
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "card": "a payment card number",
+}
 TableLike: TypeAlias = Mapping[str, Sequence[object]] | pa.Table
 
 # Judgement-based detectors, which need every value (identifier detectors only see candidates).
@@ -73,6 +85,9 @@ def leaves(name: str, array: pa.Array | pa.ChunkedArray) -> Iterator[tuple[str, 
         flat = array.flatten()
         for index in range(kind.num_fields):
             yield from leaves(f"{name}.{kind.field(index).name}", flat[index])
+    elif pa.types.is_map(kind):
+        yield from leaves(f"{name}.key", array.keys)
+        yield from leaves(f"{name}.value", array.items)
     elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
         yield from leaves(name, pc.list_flatten(array))
     else:
@@ -86,12 +101,19 @@ def scan_table(
     min_share: float = 0.5,
     max_examples: int = 3,
     today: date | None = None,
+    batches: Iterable[pa.Table | pa.RecordBatch] | None = None,
 ) -> ScanReport:
     """Scan a table for personal data.
 
     `sample_rows` caps the rows read (None reads them all); `min_share` is the part of a column's
     candidate values that must validate before the column is reported; `today` anchors the "plausible
-    human age" test for birth dates. Examples in the report are masked.
+    human age" test for birth dates. Examples in the report are masked, and so are identifiers used as
+    column names (``columns`` and each finding's ``column``).
+
+    `batches`, when given, is the whole table in pieces (a large file's row groups; their columns as in
+    `columns`): identifiers (DNI, NIE, IBAN, e-mail, phone, card, in whole values or inside text) are
+    then searched in every cell of it, and only the judgements that need all of a column's values at
+    once (names, addresses, birth dates, whether a column is prose) rest on the sample.
     """
     if sample_rows is not None and sample_rows < 1:
         raise Invalid(
@@ -101,32 +123,80 @@ def scan_table(
     table = as_table(columns)
     options = Options(min_share=min_share, max_examples=max_examples, today=today or date.today())
     scanned = sample(table, sample_rows)
-    findings: list[Finding] = []
-    names: list[str] = []
+    tallies: dict[str, ColumnTally] = {}
+    judged: dict[str, list[Finding]] = {}
+    masked: dict[str, bool] = {}  # label -> whether the top-level name holds an identifier
     for top in scanned.column_names:
+        top_masked = display_name(top) != top
         for name, array in leaves(top, scanned.column(top)):
-            names.append(name)
+            tally = tallies[name] = ColumnTally(label=display_name(name))
+            masked[tally.label] = top_masked
             column = Column.from_array(name, array)
-            if column is not None:
-                findings.extend(scan_column(column, options))
+            if column is None or not column.filled:
+                continue
+            tally.prose = column.prose
+            judged[name] = [f for detect in DETECTORS if (f := detect(column, options)) is not None]
+            if batches is None:
+                add_identifiers(tally, column, options)
+    for batch in batches or ():
+        for top in batch.column_names:
+            for name, array in leaves(top, batch.column(top)):
+                tally = tallies.setdefault(name, ColumnTally(label=display_name(name)))
+                column = Column.from_array(name, array, prose=tally.prose)
+                if column is not None and column.filled:
+                    add_identifiers(tally, column, options)
+    findings = header_findings(list(tallies), options)
+    for name, tally in tallies.items():
+        found = tally.findings(options)
+        if not any(f.kind == "free_text" for f in found):
+            found += judged.get(name, [])
+        findings.extend(found)
     return ScanReport(
         rows_total=table.num_rows,
         rows_scanned=scanned.num_rows,
-        columns=tuple(names),
-        findings=tuple(findings),
+        columns=tuple(t.label for t in tallies.values()),
+        findings=tuple(
+            dataclasses.replace(f, name_masked=True) if masked.get(f.column) else f for f in findings
+        ),
     )
 
 
-def scan_column(column: Column, options: Options) -> list[Finding]:
-    """Findings for one column: free text when it reads as prose, else one per kind that matches."""
-    if not column.filled:
-        return []
-    text = detect_free_text(column, options)
-    if text is not None:
-        return [text]
-    found: list[Finding] = []
+def add_identifiers(tally: ColumnTally, column: Column, options: Options) -> None:
+    """Add what the identifier detectors see in `column` (one piece of it) to `tally`."""
+    tally.scanned += column.scanned
+    settled = tally.skipping()
+    tally.free.merge(free_text_tally(column, options, skip=settled), options)
     shaped = column.narrowed(ANY_IDENTIFIER)
     if len(shaped.distinct):
-        found.extend(f for detect in IDENTIFIER_DETECTORS if (f := detect(shaped, options)) is not None)
-    found.extend(f for detect in DETECTORS if (f := detect(column, options)) is not None)
-    return found
+        for detect in IDENTIFIER_DETECTORS:
+            if (found := detect(shaped, options)) is not None:
+                tally.add(found, options)
+    for found in embedded_tallies(column, options, skip=settled):
+        tally.add(found, options)
+    tally.settle(options)
+
+
+def header_findings(names: list[str], options: Options) -> list[Finding]:
+    """An identifier used as a column name (a header, or a key inside nested JSON) is published with
+    the table's schema even when no cell holds it."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for name in names:
+        for span in header_spans(name):
+            example = mask(span.text, span.kind)
+            if (span.kind, example) in seen:
+                continue
+            seen.add((span.kind, example))
+            findings.append(
+                Finding(
+                    column=display_name(name),
+                    kind=span.kind,
+                    severity=SEVERITY[span.kind],
+                    matched=1,
+                    scanned=1,
+                    reason="header",
+                    examples=(example,),
+                    detail=f"the column's name holds {ONE[span.kind]}: rename the column at the source",
+                )
+            )
+    return findings

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from obert.errors import FieldError, Invalid
-from obert.privacy.freetext import redact
 from obert.privacy.kinds import Kind
 from obert.privacy.masking import mask, mask_keep_last
+from obert.privacy.spans import redact
 
 MIN_SALT_BYTES = 16
 _DATE = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?|^\d{1,2}[/.\-](\d{1,2})[/.\-](\d{4})")

@@ -7,6 +7,7 @@ kinds (CIF, card, IBAN, foreign phones) fall back to the per-value checks in `ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import phonenumbers
@@ -83,6 +84,20 @@ def _foreign_ok(value: str) -> bool:
         return bool(phonenumbers.is_valid_number(phonenumbers.parse(value, "ES")))
     except phonenumbers.NumberParseException:
         return False
+
+
+_SPANISH_RE = re.compile(_SPANISH)
+_NOT_DIAL = re.compile(r"[^\d+]")
+
+
+def phone_valid(value: str) -> bool:
+    """`phone_ok` for one value, without Arrow's per-call cost (spans found inside text are many)."""
+    digits = _NOT_DIAL.sub("", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+") and not digits.startswith("+34"):
+        return _foreign_ok(value)
+    return _SPANISH_RE.match(digits.removeprefix("+34")) is not None
 
 
 def phone_ok(values: pa.Array) -> pa.Array:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +19,8 @@ from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, 
 from obert.privacy.plans import plan_to_json
 from obert.privacy.scanner import sample_positions
 from obert.tableservice.gate import PERSONAL_DATA, Hold
+
+PieceT = TypeVar("PieceT", pa.Table, pa.RecordBatch)
 
 
 def read_version(path: Path) -> pa.Table:
@@ -65,13 +68,19 @@ class PersonalDataGate:
     """Hold back any version with high-severity personal data (DNI/NIE, IBAN, cards, e-mails, phones,
     names, addresses, birth dates) until a publisher transforms it away or records a justified override.
 
-    Tables longer than `sample_rows` are scanned on an even sample (None reads every row)."""
+    Identifiers are searched in every cell of the version, `BATCH_ROWS` rows at a time (a single DNI
+    in a note of a million-row table holds it back); names, addresses and birth dates, which need a
+    column's values side by side, are judged on an even sample of `sample_rows` rows (None: every
+    row)."""
 
     sample_rows: int | None
 
     def __call__(self, *, resource_id: str, result: IngestResult, path: Path) -> Hold | None:
         table, total = read_sample(path, self.sample_rows)
-        report, decision = self.decide(table, (), rows_total=total)
+        batches = None
+        if table.num_rows < total:
+            batches = _pieces(path, _without_geometry(table).column_names)
+        report, decision = self._decide(table, (), rows_total=total, batches=batches)
         if decision.allowed:
             return None
         return Hold(PERSONAL_DATA, decision.message, findings_json(report, decision))
@@ -79,11 +88,69 @@ class PersonalDataGate:
     def decide(
         self, table: pa.Table, overrides: tuple[Override, ...], *, rows_total: int | None = None
     ) -> tuple[ScanReport, GateDecision]:
-        """Scan `table` (already sampled from `rows_total` rows, when given) and decide."""
-        report = scan_table(_without_geometry(table), sample_rows=self.sample_rows)
+        """Scan `table` (already sampled from `rows_total` rows, when given) and decide. A whole version
+        longer than the sample is judged as the gate judged it: identifiers in every row, the rest on
+        the same sample."""
+        whole = rows_total is None and self.sample_rows is not None and table.num_rows > self.sample_rows
+        batches = None
+        if whole:  # the same pieces the gate read from the file, so the same findings
+            searched = table.select(_searchable(_without_geometry(table).schema))
+            batches = _first_split(
+                searched.slice(start, BATCH_ROWS) for start in range(0, len(searched), BATCH_ROWS)
+            )
+        return self._decide(table, overrides, rows_total=rows_total, batches=batches)
+
+    def _decide(
+        self,
+        table: pa.Table,
+        overrides: tuple[Override, ...],
+        *,
+        rows_total: int | None,
+        batches: Iterable[pa.Table | pa.RecordBatch] | None,
+    ) -> tuple[ScanReport, GateDecision]:
+        report = scan_table(_without_geometry(table), sample_rows=self.sample_rows, batches=batches)
         if rows_total is not None:
             report = dataclasses.replace(report, rows_total=rows_total)
         return report, gate(report, overrides)
+
+
+# Rows per piece of the full identifier pass: large enough that a column's few distinct values are
+# counted and matched a handful of times rather than once per row group, small enough to bound memory.
+# Each column's first piece is smaller, so a column full of identifiers is settled (see
+# obert.privacy.tally) after reading few of them in Python.
+BATCH_ROWS = 262_144
+FIRST_ROWS = 32_768
+
+
+def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The version's columns that can hold an identifier, one column and `BATCH_ROWS` rows at a time,
+    so memory stays bounded however long and wide the table is."""
+    file = pq.ParquetFile(path)
+    for name in _searchable(file.schema_arrow):
+        if name in columns:
+            yield from _first_split(file.iter_batches(batch_size=BATCH_ROWS, columns=[name]))
+
+
+def _first_split(pieces: Iterable[PieceT]) -> Iterator[PieceT]:
+    for index, piece in enumerate(pieces):
+        if index == 0 and len(piece) > FIRST_ROWS:
+            yield piece.slice(0, FIRST_ROWS)
+            yield piece.slice(FIRST_ROWS)
+        else:
+            yield piece
+
+
+def _searchable(schema: pa.Schema) -> list[str]:
+    """Columns that can hold an identifier: text, integers, nested values (not numbers with a
+    fraction, booleans, dates or bytes)."""
+    return [
+        field.name
+        for field in schema
+        if not (
+            pa.types.is_floating(field.type) or pa.types.is_boolean(field.type)
+            or pa.types.is_temporal(field.type) or pa.types.is_binary(field.type)
+        )
+    ]  # fmt: skip
 
 
 def _without_geometry(table: pa.Table) -> pa.Table:
