@@ -34,7 +34,10 @@ NEEDLE = "Contacte: DNI 12.345.\u200b678-Z"
 _RUN = """
 import json, resource, sys, time
 from pathlib import Path
-from obert.ingest.personal_data import PersonalDataGate
+try:  # the gate moved from obert.ingest to obert.tableservice; older checkouts have it there
+    from obert.tableservice.personal_data import PersonalDataGate
+except ImportError:
+    from obert.ingest.personal_data import PersonalDataGate
 gate = PersonalDataGate(sample_rows=int(sys.argv[2]))
 started, cpu = time.perf_counter(), time.process_time()
 hold = gate(resource_id="bench", result=None, path=Path(sys.argv[1]))

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from obert.ingest import ingest_file
-from obert.ingest.personal_data import PersonalDataGate
 from obert.privacy import scan_table
+from obert.tableservice.personal_data import PersonalDataGate
 
 FILES = Path(__file__).resolve().parents[2] / "obert" / "demo" / "files"
 CSVS = sorted(FILES.glob("*.csv"))
