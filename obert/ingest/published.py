@@ -225,7 +225,7 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
         if name not in words:
             continue
         if not row.visible:
-            raise NotFound(f"no table '{name}'", errors=[FieldError("sql", f"unknown table {name}")])
+            continue  # as if it did not exist: run_sql then answers exactly as for a missing name
         if row.protected is not None:
             # SQL could compute any small count; these tables answer through rows and aggregate only.
             raise Invalid(
