@@ -117,7 +117,11 @@ def datastore_search_sql(
     settings = portal.settings
     tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=rewritten)
     page = run_sql(
-        rewritten, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows
+        rewritten,
+        tables=tables,
+        timeout_s=settings.sql_timeout_seconds,
+        max_rows=settings.sql_max_rows,
+        max_bytes=settings.sql_max_bytes,
     )
     result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
     if page.truncated:

@@ -102,7 +102,13 @@ def sql_post(
 def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
     settings = portal.settings
     tables = published.sql_tables(store=portal.store, actor=actor, data_dir=settings.data_dir, sql=sql)
-    page = run_sql(sql, tables=tables, timeout_s=settings.sql_timeout_seconds, max_rows=settings.sql_max_rows)
+    page = run_sql(
+        sql,
+        tables=tables,
+        timeout_s=settings.sql_timeout_seconds,
+        max_rows=settings.sql_max_rows,
+        max_bytes=settings.sql_max_bytes,
+    )
     return JSONResponse(
         {
             "fields": _fields(page.fields),
