@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Datastore: the public SQL endpoint's limits, and the largest file an ingest reads (uploads or URLs).
     sql_timeout_seconds: float = Field(default=5.0, gt=0)
     sql_max_rows: int = Field(default=1000, ge=1, le=100_000)
+    sql_max_bytes: int = Field(default=10_000_000, ge=1000)  # of an answer's rows as JSON
     ingest_max_bytes: int = 2 * 1024**3
 
     # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.

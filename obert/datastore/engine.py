@@ -6,6 +6,7 @@ DuckDB from the package goes through :func:`translated`, so nothing above sees t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,12 +43,17 @@ def connect(*, threads: int | None = None, memory_limit: str | None = None) -> d
         raise Unavailable(f"cannot start the table engine: {exc}") from exc
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, *, allowed_files: Sequence[Path]) -> None:
+def lock_down(con: duckdb.DuckDBPyConnection, *, allowed_files: Sequence[Path], spill: bool = True) -> None:
     """Forbid file, network and configuration access except reading `allowed_files`.
 
     Views must be created before this: afterwards a query can read nothing but the files listed,
-    cannot ATTACH, COPY, INSTALL or LOAD, and cannot undo these settings.
+    cannot ATTACH, COPY, INSTALL or LOAD, and cannot undo these settings. Without `spill`, nothing is
+    written to a temporary directory either: the memory limit is the bound (for untrusted queries,
+    which could otherwise fill the disk).
     """
+    if not spill:
+        con.execute("SET temp_directory = ''")
+        con.execute("SET max_temp_directory_size = '0B'")
     paths = ", ".join(quote_literal(str(p.resolve())) for p in allowed_files)
     con.execute(f"SET allowed_paths = [{paths}]")
     con.execute("SET enable_external_access = false")
@@ -127,6 +133,11 @@ def translated(*, field: str = "query", timed_out: list[bool] | None = None) -> 
         raise Unavailable(f"the table engine failed: {_first_line(exc)}") from exc
 
 
+# An absolute path of two or more parts, as DuckDB quotes files in its messages.
+_PATH = re.compile(r"(?<![\w.~-])/(?:[^/\s'\"]+/)+[^/\s'\"]*")
+
+
 def _first_line(exc: BaseException) -> str:
+    """The first line of a DuckDB message, with no server path in it (they are nobody's business)."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return _PATH.sub("<file>", text.splitlines()[0]) if text else type(exc).__name__

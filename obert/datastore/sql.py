@@ -1,26 +1,32 @@
 """Read-only SQL over published tables, for the public SQL endpoint.
 
-Defence in depth, because this is arbitrary user SQL: (1) exactly one statement, and DuckDB's own
-parser must call it a SELECT (WITH … SELECT included); (2) each run gets a fresh connection where
-the tables are views, after which external access is switched off, only the table files are
-readable and the configuration is locked, so read_csv('/etc/passwd'), COPY, ATTACH, INSTALL/LOAD
-and SET are refused by DuckDB itself; (3) a timer interrupts the query; (4) rows are capped.
+Defence in depth, because this is arbitrary user SQL:
+(1) sqlglot parses it (`sqlcheck.parse_query`): exactly one SELECT over named tables, allowed functions
+    only (no system functions or file readers), the functions that build large values bounded, and the
+    checked tree written back out as the DuckDB text that runs;
+(2) every table it names must be one the caller may read, or it is unknown, the same way whether it
+    exists privately or not at all;
+(3) it runs in a sandboxed worker process (`sandbox`) whose address space is capped and which is
+    killed shortly after the time limit, in a fresh connection where the tables are views, external
+    access is off, only the table files are readable and the configuration is locked;
+(4) DuckDB interrupts it at the time limit, and its answer is capped in rows and in bytes.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 from pathlib import Path
 
-import duckdb
-
-from obert.datastore.engine import connect, lock_down, quote_ident, quote_literal, read_schema, translated
-from obert.datastore.query import RowsPage, json_value
+from obert.datastore.query import RowsPage
+from obert.datastore.sandbox import SqlJob, SqlSandbox, default_sandbox
 from obert.datastore.schema import Field, type_from_storage
+from obert.datastore.sqlcheck import CheckedQuery, parse_query
 from obert.errors import FieldError, Invalid
 
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+__all__ = ["CheckedQuery", "parse_query", "run_sql", "unknown_table"]
 
 
 def run_sql(
@@ -29,73 +35,38 @@ def run_sql(
     tables: dict[str, Path],
     timeout_s: float = 5.0,
     max_rows: int = 1000,
+    max_bytes: int = 10_000_000,
     memory_limit: str = "256MB",
+    dialect: str = "duckdb",
+    sandbox: SqlSandbox | None = None,
 ) -> RowsPage:
-    """Run one SELECT over `tables` (view name → Parquet version), at most `max_rows` rows back."""
-    con = connect(threads=2, memory_limit=memory_limit)
-    try:
-        _check_statement(con, sql)
-        with translated(field="sql"):
-            for name, path in tables.items():
-                if not _TABLE_NAME.match(name):
-                    raise Invalid("bad table name", errors=[FieldError("tables", repr(name))])
-                read_schema(con, path)  # NotFound for a missing file, before anything runs
-                source = f"read_parquet({quote_literal(str(path.resolve()))})"
-                con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM {source}")
-            # Spilling to disk would be a way to fill it; the memory limit is the bound instead.
-            con.execute("SET temp_directory = ''")
-            lock_down(con, allowed_files=list(tables.values()))
-        return _execute(con, sql, timeout_s=timeout_s, max_rows=max_rows)
-    finally:
-        con.close()
+    """Run one SELECT over `tables` (view name → Parquet version): at most `max_rows` rows back, and
+    at most `max_bytes` bytes of them as JSON (TooLarge past that)."""
+    for name in tables:
+        if not _TABLE_NAME.match(name):
+            raise Invalid("bad table name", errors=[FieldError("tables", repr(name))])
+    checked = parse_query(sql, dialect=dialect)
+    known = {name.lower() for name in tables}
+    for name in sorted(checked.tables):
+        if name not in known:
+            raise unknown_table(name)
+    job = SqlJob(
+        sql=checked.sql,
+        tables={name: str(path.resolve()) for name, path in tables.items() if name.lower() in checked.tables},
+        timeout_s=timeout_s,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        memory_limit=memory_limit,
+    )
+    answer = (sandbox or default_sandbox()).run(job)
+    fields = [Field(name, type_from_storage(kind)) for name, kind in answer.fields]
+    rows = json.loads(answer.rows_json)
+    return RowsPage(fields=fields, rows=rows, total=None, truncated=answer.truncated)
 
 
-def _check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    with translated(field="sql"):
-        statements = con.extract_statements(sql)
-    if len(statements) != 1:
-        raise Invalid(
-            "exactly one SQL statement is allowed",
-            errors=[FieldError("sql", f"found {len(statements)} statements")],
-        )
-    if statements[0].type != duckdb.StatementType.SELECT:
-        raise Invalid(
-            "only SELECT queries are allowed",
-            errors=[FieldError("sql", f"{statements[0].type.name} statements are not allowed")],
-        )
-
-
-def _execute(con: duckdb.DuckDBPyConnection, sql: str, *, timeout_s: float, max_rows: int) -> RowsPage:
-    timed_out = [False]
-
-    def stop() -> None:
-        timed_out[0] = True
-        con.interrupt()
-
-    timer = threading.Timer(timeout_s, stop)
-    timer.start()
-    try:
-        with translated(field="sql", timed_out=timed_out):
-            cur = con.execute(sql)
-            described = cur.description or []
-            raw = cur.fetchmany(max_rows + 1)
-    finally:
-        timer.cancel()
-    names = _unique([str(d[0]) for d in described])
-    fields = [Field(n, type_from_storage(str(d[1]))) for n, d in zip(names, described, strict=True)]
-    truncated = len(raw) > max_rows
-    rows = [{n: json_value(v) for n, v in zip(names, r, strict=True)} for r in raw[:max_rows]]
-    return RowsPage(fields=fields, rows=rows, total=None, truncated=truncated)
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        if n in seen:
-            seen[n] += 1
-            out.append(f"{n}_{seen[n]}")
-        else:
-            seen[n] = 1
-            out.append(n)
-    return out
+def unknown_table(name: str) -> Invalid:
+    """The one answer for a table that does not exist or that the caller may not see."""
+    return Invalid(
+        "the query names an unknown table",
+        errors=[FieldError("sql", f"no table {name}; tables are resource names with hyphens as underscores")],
+    )

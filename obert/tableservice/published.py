@@ -240,7 +240,7 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
         if name not in words:
             continue
         if not row.visible:
-            raise NotFound(f"no table '{name}'", errors=[FieldError("sql", f"unknown table {name}")])
+            continue  # as if it did not exist: run_sql then answers exactly as for a missing name
         if row.protected is not None:
             # SQL could compute any small count; these tables answer through rows and aggregate only.
             raise Invalid(
@@ -257,11 +257,19 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
 
 
 def query_sql(
-    *, store: Store, actor: Actor, data_dir: Path, sql: str, timeout_s: float, max_rows: int
+    *,
+    store: Store,
+    actor: Actor,
+    data_dir: Path,
+    sql: str,
+    timeout_s: float,
+    max_rows: int,
+    max_bytes: int,
 ) -> RowsPage:
-    """Run one read-only SELECT over the current versions of the tables the caller may see."""
+    """Run one read-only SELECT over the current versions of the tables the caller may see, within its
+    time, row and byte budgets (see obert.datastore.sql)."""
     tables = sql_tables(store=store, actor=actor, data_dir=data_dir, sql=sql)
-    return run_sql(sql, tables=tables, timeout_s=timeout_s, max_rows=max_rows)
+    return run_sql(sql, tables=tables, timeout_s=timeout_s, max_rows=max_rows, max_bytes=max_bytes)
 
 
 def job_status(*, store: Store, actor: Actor, job_id: str) -> Job:

@@ -132,7 +132,8 @@ def test_sql_over_published_tables_and_private_ones_refused(
     upload(client, admin, "secret-taula", STATIONS)
     run_jobs(portal_of(client))
     hidden = client.post("/api/v1/datastore/sql", json={"sql": "SELECT count(*) AS n FROM secret_taula"})
-    assert hidden.status_code == 404
+    missing = client.post("/api/v1/datastore/sql", json={"sql": "SELECT count(*) AS n FROM absent_taula"})
+    assert hidden.status_code == 422 and hidden.json() == missing.json()
     seen = client.post(
         "/api/v1/datastore/sql", json={"sql": "SELECT count(*) AS n FROM secret_taula"}, headers=admin
     )

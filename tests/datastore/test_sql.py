@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from obert.datastore.sql import run_sql
-from obert.errors import Invalid, ObertError
+from obert.errors import Invalid, ObertError, TooLarge
 
 
 def test_select_over_named_tables(versions: dict[str, Path]) -> None:
@@ -80,3 +80,23 @@ def test_unknown_column_is_invalid(versions: dict[str, Path]) -> None:
 def test_bad_table_name(versions: dict[str, Path]) -> None:
     with pytest.raises(Invalid):
         run_sql("SELECT 1", tables={"a; DROP": versions["accidents"]})
+
+
+def test_engine_errors_name_no_server_path(tmp_path: Path) -> None:
+    broken = tmp_path / "versions" / "broken.parquet"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a parquet file, but long enough to be read as one" * 4)
+    with pytest.raises(ObertError) as info:
+        run_sql("SELECT * FROM t", tables={"t": broken})
+    said = " ".join([info.value.message, *(e.message for e in info.value.errors)])
+    assert 400 <= info.value.status < 500
+    assert str(tmp_path) not in said and "broken.parquet" not in said, said
+
+
+def test_an_answer_is_capped_in_bytes(versions: dict[str, Path]) -> None:
+    tables = {"acc": versions["accidents"]}
+    with pytest.raises(TooLarge) as info:
+        run_sql("SELECT * FROM acc", tables=tables, max_rows=1000, max_bytes=20_000)
+    assert "20000 bytes" in info.value.errors[0].message
+    page = run_sql("SELECT * FROM acc", tables=tables, max_rows=10, max_bytes=20_000)
+    assert len(page.rows) == 10 and page.truncated

@@ -121,6 +121,7 @@ def datastore_search_sql(
         sql=rewritten,
         timeout_s=settings.sql_timeout_seconds,
         max_rows=settings.sql_max_rows,
+        max_bytes=settings.sql_max_bytes,
     )
     result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
     if page.truncated:

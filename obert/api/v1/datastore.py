@@ -107,6 +107,7 @@ def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
         sql=sql,
         timeout_s=settings.sql_timeout_seconds,
         max_rows=settings.sql_max_rows,
+        max_bytes=settings.sql_max_bytes,
     )
     return JSONResponse(
         {

@@ -165,8 +165,12 @@ def test_private_tables_are_invisible(server: Server, ckan: ckanapi.RemoteCKAN) 
                 client.action.datastore_info(id=rid)
             with pytest.raises(ckanapi.CKANAPIError):
                 client.action.datastore_search_sql(sql=f'SELECT * FROM "{rid}"')
-            with pytest.raises(ckanapi.NotFound):
+            # A private table's name is refused exactly as a name that belongs to nothing.
+            with pytest.raises(ckanapi.ValidationError) as hidden:
                 client.action.datastore_search_sql(sql="SELECT * FROM qualitat_aire_contaminants")
+            with pytest.raises(ckanapi.ValidationError) as missing:
+                client.action.datastore_search_sql(sql="SELECT * FROM qualitat_aire_absent")
+            assert hidden.value.error_dict == missing.value.error_dict
         assert admin.action.datastore_search(resource_id=rid)["total"] == 21
         assert admin.action.datastore_search_sql(sql=f'SELECT * FROM "{rid}"')["records"]
 

@@ -1,0 +1,293 @@
+"""Parse and check a public SQL query before DuckDB sees it.
+
+`parse_query` reads the text with sqlglot, refuses anything that is not one plain SELECT over named
+tables with allowed functions, bounds the functions that build large values, and writes the checked
+tree back out as DuckDB SQL. That text, not the caller's, is what runs: DuckDB executes exactly what was
+checked, with no room for the two parsers to disagree about where a string or a comment ends. A caller
+that speaks another dialect (CKAN's PostgreSQL) passes `dialect=` and gets the same checks, since they
+run on sqlglot's dialect-neutral tree.
+
+These checks refuse the obvious abuses early with a clear message. They cannot bound every query's
+memory (a value can double once per subquery), so the sandbox's process limits remain the guarantee.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError
+
+from obert.datastore.sqlfuncs import function_name, is_allowed
+from obert.errors import FieldError, Invalid, TooLarge
+
+MAX_SQL_CHARS = 100_000
+# One value built by repeat/lpad/rpad: enough for any bar, padding or separator.
+MAX_BUILT_BYTES = 10_000
+# range/generate_series: elements of one list value, rows of one series in FROM.
+MAX_LIST_VALUES = 10_000
+MAX_SERIES_ROWS = 1_000_000
+# replace/regexp_replace: the replacement text, which may be copied once per match.
+MAX_REPLACEMENT_BYTES = 64
+MAX_BUILDERS = 16
+
+_REFUSED_NODES: dict[type[exp.Expression], str] = {
+    exp.Lambda: "lambda functions are not allowed",
+    exp.Comprehension: "list comprehensions are not allowed",
+    exp.Placeholder: "parameters are not allowed: write the values into the query",
+    exp.Parameter: "parameters are not allowed: write the values into the query",
+    exp.Into: "SELECT … INTO is not allowed",
+}
+# Statements sqlglot can find inside a query (`FROM (DESCRIBE t)`) or on their own.
+_STATEMENTS: tuple[type, ...] = (
+    exp.DDL,
+    exp.DML,
+    exp.Drop,
+    exp.Alter,
+    exp.TruncateTable,
+    exp.Grant,
+    exp.Revoke,
+    exp.Comment,
+    exp.Refresh,
+    exp.LoadData,
+    exp.Export,
+    exp.Command,
+    exp.Describe,
+    exp.Summarize,
+    exp.Show,
+    exp.Pragma,
+    exp.Set,
+    exp.Use,
+    exp.Copy,
+    exp.Attach,
+    exp.Detach,
+    exp.Install,
+    exp.Analyze,
+    exp.Kill,
+    exp.Execute,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Pivot,
+    exp.Values,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedQuery:
+    """A query that passed the checks: its tree, the tables it reads and the DuckDB text to run."""
+
+    tree: exp.Query
+    tables: frozenset[str]  # names as written (lower case), common table expressions left out
+    sql: str
+
+
+def parse_query(sql: str, *, dialect: str = "duckdb") -> CheckedQuery:
+    """Parse one SELECT written in `dialect` and check it; Invalid (or TooLarge) names what is wrong."""
+    if len(sql) > MAX_SQL_CHARS:
+        raise TooLarge(
+            "the query is too long", errors=[_error(f"at most {MAX_SQL_CHARS} characters are allowed")]
+        )
+    try:
+        tree = _parse_one(sql, dialect)
+        rewrites = _check(tree)
+        for old, new in rewrites:
+            old.replace(new)
+        tables = _tables(tree)
+        text = tree.sql(dialect="duckdb", comments=False, unsupported_level=ErrorLevel.RAISE)
+    except RecursionError as exc:
+        raise Invalid("the query is nested too deeply", errors=[_error("nest fewer expressions")]) from exc
+    except SqlglotError as exc:
+        raise Invalid("the query cannot be run here", errors=[_error(str(exc).splitlines()[0])]) from exc
+    return CheckedQuery(tree=tree, tables=tables, sql=text)
+
+
+def _error(message: str) -> FieldError:
+    return FieldError("sql", message)
+
+
+def _parse_one(sql: str, dialect: str) -> exp.Query:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE) if s]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        where = f"line {first.get('line', '?')}, column {first.get('col', '?')}: " if first else ""
+        message = str(first.get("description") or exc).splitlines()[0]
+        raise Invalid("the query is not valid SQL", errors=[_error(where + message)]) from exc
+    except TokenError as exc:
+        raise Invalid("the query is not valid SQL", errors=[_error(str(exc).splitlines()[0])]) from exc
+    if len(statements) != 1:
+        raise Invalid(
+            "exactly one SQL statement is allowed", errors=[_error(f"found {len(statements)} statements")]
+        )
+    tree = statements[0]
+    if not isinstance(tree, exp.Select | exp.SetOperation):
+        word = sql.split(None, 1)[0].upper() if sql.strip() else ""
+        message = (
+            f"{word} statements are not allowed"
+            if isinstance(tree, _STATEMENTS) and word.isalpha()
+            else "a query starts with SELECT, WITH or FROM"
+        )
+        raise Invalid("only SELECT queries are allowed", errors=[_error(message)])
+    return tree
+
+
+def _check(tree: exp.Query) -> list[tuple[exp.Expression, exp.Expression]]:
+    """Refuse what is not allowed; return the rewrites that bound computed sizes."""
+    rewrites: list[tuple[exp.Expression, exp.Expression]] = []
+    builders: list[exp.Func] = []
+    for node in tree.walk():
+        refused = next((m for cls, m in _REFUSED_NODES.items() if isinstance(node, cls)), None)
+        if refused is None and isinstance(node, _STATEMENTS) and not isinstance(node, exp.Pivot | exp.Values):
+            refused = "only SELECT queries are allowed"
+        if refused:
+            raise Invalid("the query uses something not allowed", errors=[_error(refused)])
+        method = node.expression if isinstance(node, exp.Dot) else None
+        if isinstance(method, exp.Func):
+            name = function_name(method)
+            raise Invalid(
+                "the query uses something not allowed",
+                errors=[_error(f"write {name}(x, …) instead of x.{name}(…)")],
+            )
+        if isinstance(node, exp.Func):
+            if not is_allowed(node):
+                raise Invalid(
+                    "the query uses a function that is not allowed",
+                    errors=[_error(f"function {function_name(node)} is not allowed")],
+                )
+            if _is_builder(node, rewrites):
+                builders.append(node)
+    if len(builders) > MAX_BUILDERS:
+        raise Invalid(
+            "the query builds too many values",
+            errors=[_error(f"at most {MAX_BUILDERS} calls of repeat, lpad, rpad, range and the like")],
+        )
+    built = {id(b): b for b in builders}
+    for builder in builders:
+        outer = builder.parent
+        while outer is not None and id(outer) not in built:
+            outer = outer.parent
+        if outer is not None:
+            taker, taken = function_name(built[id(outer)]), function_name(builder)
+            raise Invalid(
+                "the query builds a value from a built value",
+                errors=[_error(f"{taker} cannot take the result of {taken}")],
+            )
+    return rewrites
+
+
+def _is_builder(node: exp.Func, rewrites: list[tuple[exp.Expression, exp.Expression]]) -> bool:
+    """Whether `node` can build a value much larger than its arguments, after checking its bounds."""
+    if isinstance(node, exp.Repeat):
+        text = _string(node.this)
+        if text is None:
+            raise _bound_error(node, "the text to repeat must be written in the query")
+        size = max(1, len(text.encode()))
+        why = f"a built value has at most {MAX_BUILT_BYTES} bytes"
+        _bound_count(node, "times", cap=MAX_BUILT_BYTES // size, rewrites=rewrites, why=why)
+        return True
+    if isinstance(node, exp.Pad):
+        why = f"a built value has at most {MAX_BUILT_BYTES} characters"
+        _bound_count(node, "expression", cap=MAX_BUILT_BYTES, rewrites=rewrites, why=why)
+        return True
+    if isinstance(node, exp.GenerateSeries):
+        in_from = isinstance(node.parent, exp.Table)
+        _bound_series(node, cap=MAX_SERIES_ROWS if in_from else MAX_LIST_VALUES)
+        return True
+    if isinstance(node, exp.Replace | exp.RegexpReplace):
+        replacement = _string(node.args.get("replacement"))
+        if replacement is None:
+            raise _bound_error(node, "the replacement must be a text written in the query")
+        if len(replacement.encode()) > MAX_REPLACEMENT_BYTES:
+            raise _bound_error(node, f"the replacement is longer than {MAX_REPLACEMENT_BYTES} bytes")
+        if isinstance(node, exp.Replace):
+            search = _string(node.expression)
+            return len(replacement) > (len(search) if search else 1)
+        return replacement != ""  # a pattern may match the empty string at every position
+    if isinstance(node, exp.TimeToStr) and _string(node.args.get("format")) is None:
+        raise _bound_error(node, "the format must be a text written in the query")
+    return False
+
+
+def _bound_error(node: exp.Func, message: str) -> Invalid:
+    return Invalid(
+        "the query builds a value that could be too large",
+        errors=[_error(f"{function_name(node)}: {message}")],
+    )
+
+
+def _bound_count(
+    node: exp.Func,
+    arg: str,
+    *,
+    cap: int,
+    rewrites: list[tuple[exp.Expression, exp.Expression]],
+    why: str,
+) -> None:
+    count = node.args.get(arg)
+    if count is None:
+        return
+    value = _number(count)
+    if value is None:
+        # Computed from the data: bounded where it is computed.
+        rewrites.append((count, exp.Least(this=count.copy(), expressions=[exp.Literal.number(cap)])))
+    elif value > cap:
+        raise _bound_error(node, f"{value:g} is too many, at most {cap}: {why}")
+
+
+def _bound_series(node: exp.GenerateSeries, *, cap: int) -> None:
+    start, end, step = (node.args.get(k) for k in ("start", "end", "step"))
+    bounds = [_number(start) if start else 0.0, _number(end) if end else None, _number(step) if step else 1.0]
+    if any(b is None for b in bounds):
+        raise _bound_error(node, "its bounds and step must be numbers written in the query")
+    first, last, by = (float(b) for b in bounds if b is not None)
+    if by == 0:
+        raise _bound_error(node, "its step cannot be 0")
+    span = (last - first) / by
+    count = 0 if span < 0 else math.floor(span) + (0 if node.args.get("is_end_exclusive") else 1)
+    if count > cap:
+        raise _bound_error(node, f"{count} values are too many: at most {cap} here")
+
+
+def _string(node: exp.Expression | None) -> str | None:
+    if isinstance(node, exp.Literal) and node.is_string:
+        return str(node.this)
+    return None
+
+
+def _number(node: exp.Expression) -> float | None:
+    sign = 1.0
+    while isinstance(node, exp.Neg | exp.Paren):
+        if isinstance(node, exp.Neg):
+            sign = -sign
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return sign * float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _tables(tree: exp.Query) -> frozenset[str]:
+    ctes = {str(cte.alias_or_name).lower() for cte in tree.find_all(exp.CTE)}
+    names: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):
+            if not isinstance(table.this, exp.GenerateSeries | exp.Unnest):
+                raise Invalid(
+                    "the query uses a function that is not allowed",
+                    errors=[_error(f"table function {function_name(table.this)} is not allowed")],
+                )
+            continue
+        if table.args.get("db") or table.args.get("catalog"):
+            raise Invalid(
+                "the query names a table that does not exist",
+                errors=[_error(f"no table {table.sql(dialect='duckdb')}; name tables without a schema")],
+            )
+        name = str(table.name).lower()
+        if name not in ctes:
+            names.add(name)
+    return frozenset(names)
