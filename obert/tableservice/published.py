@@ -25,6 +25,7 @@ from obert.datastore.query import RowsPage
 from obert.datastore.sql import run_sql
 from obert.errors import FieldError, Invalid, NotFound
 from obert.jobs import Job, get_job
+from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
@@ -256,20 +257,17 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
     return tables
 
 
-def query_sql(
-    *,
-    store: Store,
-    actor: Actor,
-    data_dir: Path,
-    sql: str,
-    timeout_s: float,
-    max_rows: int,
-    max_bytes: int,
-) -> RowsPage:
-    """Run one read-only SELECT over the current versions of the tables the caller may see, within its
-    time, row and byte budgets (see obert.datastore.sql)."""
-    tables = sql_tables(store=store, actor=actor, data_dir=data_dir, sql=sql)
-    return run_sql(sql, tables=tables, timeout_s=timeout_s, max_rows=max_rows, max_bytes=max_bytes)
+def query_sql(*, store: Store, actor: Actor, settings: Settings, sql: str) -> RowsPage:
+    """Run one read-only SELECT over the current versions of the tables the caller may see, within the
+    time, row and byte budgets of `settings` (see obert.datastore.sql)."""
+    tables = sql_tables(store=store, actor=actor, data_dir=settings.data_dir, sql=sql)
+    return run_sql(
+        sql,
+        tables=tables,
+        timeout_s=settings.sql_timeout_seconds,
+        max_rows=settings.sql_max_rows,
+        max_bytes=settings.sql_max_bytes,
+    )
 
 
 def job_status(*, store: Store, actor: Actor, job_id: str) -> Job:

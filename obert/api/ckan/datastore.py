@@ -113,16 +113,7 @@ def datastore_search_sql(
     """
     sql = str(params.required("sql"))
     rewritten = _resolve_quoted_tables(portal, actor, sql)
-    settings = portal.settings
-    page = published.query_sql(
-        store=portal.store,
-        actor=actor,
-        data_dir=settings.data_dir,
-        sql=rewritten,
-        timeout_s=settings.sql_timeout_seconds,
-        max_rows=settings.sql_max_rows,
-        max_bytes=settings.sql_max_bytes,
-    )
+    page = published.query_sql(store=portal.store, actor=actor, settings=portal.settings, sql=rewritten)
     result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
     if page.truncated:
         result["records_truncated"] = True

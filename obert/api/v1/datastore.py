@@ -99,16 +99,7 @@ def sql_post(
 
 
 def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
-    settings = portal.settings
-    page = published.query_sql(
-        store=portal.store,
-        actor=actor,
-        data_dir=settings.data_dir,
-        sql=sql,
-        timeout_s=settings.sql_timeout_seconds,
-        max_rows=settings.sql_max_rows,
-        max_bytes=settings.sql_max_bytes,
-    )
+    page = published.query_sql(store=portal.store, actor=actor, settings=portal.settings, sql=sql)
     return JSONResponse(
         {
             "fields": _fields(page.fields),
