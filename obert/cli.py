@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from obert import serving
 from obert.app import create_app
 from obert.auth import SYSTEM, Scope
 from obert.auth.users import create_token, create_user
@@ -368,6 +369,7 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
             log_level="info",
             access_log=settings.access_log,
             proxy_headers=True,
+            **_http_options(settings),
         )
         return
     application = create_app(settings, portal=portal)
@@ -378,4 +380,10 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
         log_level="info",
         access_log=settings.access_log,
         proxy_headers=True,
+        **_http_options(settings),
     )
+
+
+def _http_options(settings: Settings) -> dict[str, Any]:
+    # httptools with a limit on the request head (obert/serving.py says why not h11).
+    return {"http": serving.PROTOCOL, "h11_max_incomplete_event_size": settings.max_header_bytes}

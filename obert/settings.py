@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     rate_limit_sql: str = "60 per minute"  # SQL queries and exports, the expensive reads
     rate_limit_login: str = "20 per minute"
     max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
+    # The request line and headers together; `obert serve` answers 431 past it, before the app runs.
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=16 * 1024**2)
 
     @field_validator(
         "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"

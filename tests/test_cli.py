@@ -80,6 +80,7 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     assert target == "obert.cli:web_app"
     assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8123
     assert options["access_log"] is False
+    assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert (env / "obert.db").exists()  # migrated before the workers start
     web = obert.cli.web_app()  # what each worker process runs, from the same environment
     assert web.state.portal.settings.data_dir == env
@@ -95,3 +96,6 @@ def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: p
     assert result.exit_code == 0, result.output
     (target, options) = calls[0]
     assert not isinstance(target, str) and "workers" not in options and options["access_log"] is True
+    # httptools with obert's limit on the request head (tests/security/test_header_limit.py runs it)
+    assert options["http"] == "obert.serving:HeadLimitedHttpTools"
+    assert options["h11_max_incomplete_event_size"] == 64 * 1024
