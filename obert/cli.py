@@ -19,7 +19,7 @@ from rich.table import Table
 from obert import serving
 from obert.app import create_app
 from obert.auth import SYSTEM, Scope
-from obert.auth.users import create_token, create_user
+from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, create_token, create_user
 from obert.catalog.indexing import rebuild_index
 from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
@@ -273,13 +273,21 @@ def token_create(
     user: str,
     name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
     scope: Annotated[Scope, typer.Option(help="read or write")] = Scope.WRITE,
-    expires_in_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
+    expires_in_days: Annotated[
+        int, typer.Option(help=f"days until it expires (1 to {TOKEN_MAX_DAYS}; every token expires)")
+    ] = TOKEN_DEFAULT_DAYS,
 ) -> None:
     """Create an API token; it is printed once and never shown again."""
-    portal = build_portal(_settings())
+    settings = _settings()
+    portal = build_portal(settings)
     try:
         token = create_token(
-            store=portal.store, user_ref=user, name=name, scope=scope, expires_in_days=expires_in_days
+            store=portal.store,
+            user_ref=user,
+            name=name,
+            scope=scope,
+            expires_in_days=expires_in_days,
+            max_live=settings.max_tokens_per_user,
         )
     except ObertError as exc:
         _fail(exc)
