@@ -56,7 +56,7 @@ def test_a_crashed_ingest_shows_one_line_without_the_servers_paths(
         # What an unexpected library error looks like: its message names a file under the data dir.
         raise OSError(5, "Input/output error", str(secret_dir / "tables" / "x" / "v.parquet"))
 
-    monkeypatch.setattr("obert.ingest.service.ingest_file", crash)
+    monkeypatch.setattr("obert.tableservice.service.ingest_file", crash)
     resource = _upload(world, b"a,b\n3,4\n5,6\n", "new.csv")
     with caplog.at_level(logging.ERROR, logger="obert.jobs"):
         run_jobs(world.portal)
