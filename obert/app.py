@@ -46,6 +46,7 @@ from obert.api.v1 import subscriptions as v1_subscriptions
 from obert.api.v1 import tokens as v1_tokens
 from obert.api.v1 import transitions as v1_transitions
 from obert.api.v1 import watch as v1_watch
+from obert.auth.users import token_owner
 from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
@@ -192,7 +193,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.add_middleware(UsageMiddleware, counter=portal.usage)
     app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
-    app.add_middleware(RateLimitMiddleware, limiter=portal.limiter, settings=settings, respond=_refusal)
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=portal.limiter,
+        settings=settings,
+        respond=_refusal,
+        owner_of=lambda secret: token_owner(store=portal.store, secret=secret),
+    )
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     app.add_middleware(ReadOnlyCorsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)

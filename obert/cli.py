@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from obert import serving
 from obert.app import create_app
 from obert.auth import SYSTEM, Scope
-from obert.auth.users import create_token, create_user
+from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, create_token, create_user
 from obert.catalog.indexing import rebuild_index
 from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
@@ -272,13 +273,21 @@ def token_create(
     user: str,
     name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
     scope: Annotated[Scope, typer.Option(help="read or write")] = Scope.WRITE,
-    expires_in_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
+    expires_in_days: Annotated[
+        int, typer.Option(help=f"days until it expires (1 to {TOKEN_MAX_DAYS}; every token expires)")
+    ] = TOKEN_DEFAULT_DAYS,
 ) -> None:
     """Create an API token; it is printed once and never shown again."""
-    portal = build_portal(_settings())
+    settings = _settings()
+    portal = build_portal(settings)
     try:
         token = create_token(
-            store=portal.store, user_ref=user, name=name, scope=scope, expires_in_days=expires_in_days
+            store=portal.store,
+            user_ref=user,
+            name=name,
+            scope=scope,
+            expires_in_days=expires_in_days,
+            max_live=settings.max_tokens_per_user,
         )
     except ObertError as exc:
         _fail(exc)
@@ -368,6 +377,7 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
             log_level="info",
             access_log=settings.access_log,
             proxy_headers=True,
+            **_http_options(settings),
         )
         return
     application = create_app(settings, portal=portal)
@@ -378,4 +388,10 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
         log_level="info",
         access_log=settings.access_log,
         proxy_headers=True,
+        **_http_options(settings),
     )
+
+
+def _http_options(settings: Settings) -> dict[str, Any]:
+    # httptools with a limit on the request head (obert/serving.py says why not h11).
+    return {"http": serving.PROTOCOL, "h11_max_incomplete_event_size": settings.max_header_bytes}

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from obert.auth import ANONYMOUS, Actor
 from obert.auth.sessions import ActiveSession, csrf_matches, session_for
-from obert.auth.users import actor_for_token
+from obert.auth.users import actor_for_token, token_secret
 from obert.errors import Forbidden, Unauthorized
 from obert.portal import Portal
 
@@ -46,9 +46,7 @@ def get_actor(request: Request) -> Actor:
     if not header:
         session = get_session(request)
         return session.actor if session else ANONYMOUS
-    scheme, _, rest = header.partition(" ")
-    secret = rest.strip() if scheme.lower() == "bearer" else header
-    return actor_for_token(store=get_portal(request).store, secret=secret)
+    return actor_for_token(store=get_portal(request).store, secret=token_secret(header))
 
 
 def get_writer(request: Request) -> Actor:

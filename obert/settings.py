@@ -102,13 +102,18 @@ class Settings(BaseSettings):
     login_failures: str = "5 per 15 minutes"  # failed sign-ins allowed per account and per address
     review_required: bool = False  # site-wide default; each organisation may override it
     sysadmin_may_approve_own: bool = True  # four eyes on approvals, except for site administrators
-    # Request budgets per client (token, else address), in the `limits` notation ("N per period").
+    # Request budgets per client (a token's account, else the address), in the `limits` notation
+    # ("N per period").
     rate_limits_enabled: bool = True
     rate_limit_reads: str = "600 per minute"
     rate_limit_writes: str = "120 per minute"
     rate_limit_sql: str = "60 per minute"  # SQL queries and exports, the expensive reads
     rate_limit_login: str = "20 per minute"
+    # Live (unrevoked, unexpired) API tokens one account may hold; all of them spend one request budget.
+    max_tokens_per_user: int = Field(default=20, ge=1, le=1000)
     max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
+    # The request line and headers together; `obert serve` answers 431 past it, before the app runs.
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=16 * 1024**2)
 
     @field_validator(
         "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"

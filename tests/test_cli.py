@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from obert.auth.tokens import list_tokens
 from obert.auth.users import actor_for_token
 from obert.cli import app
 from obert.demo import load_demo
@@ -46,6 +47,25 @@ def test_bad_input_is_reported_not_raised(env: Path) -> None:
     assert "no user 'nobody'" in result.output
 
 
+@pytest.mark.parametrize("days", ["0", "-3", "366"])
+def test_token_expiry_is_checked_as_the_api_checks_it(env: Path, days: str) -> None:
+    runner.invoke(app, ["user", "create", "ada", "--password", "a long password"])
+    result = runner.invoke(app, ["token", "create", "ada", "--expires-in-days", days])
+    assert result.exit_code == 1, result.output
+    assert "expires_in_days: a token lives 1 to 365 days" in result.output
+
+
+def test_a_token_from_the_command_line_expires_by_default(env: Path) -> None:
+    runner.invoke(app, ["user", "create", "ada", "--password", "a long password"])
+    result = runner.invoke(app, ["token", "create", "ada"])
+    assert result.exit_code == 0, result.output
+    portal = build_portal(Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough"))  # type: ignore[arg-type]
+    (token,) = list_tokens(
+        store=portal.store, actor=actor_for_token(store=portal.store, secret=result.output.strip())
+    )
+    assert token.expires_at is not None and 89 <= (token.expires_at - token.created_at).days <= 90
+
+
 def test_production_refuses_the_default_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBERT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OBERT_SECRET_KEY", raising=False)
@@ -80,6 +100,7 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     assert target == "obert.cli:web_app"
     assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8123
     assert options["access_log"] is False
+    assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert (env / "obert.db").exists()  # migrated before the workers start
     web = obert.cli.web_app()  # what each worker process runs, from the same environment
     assert web.state.portal.settings.data_dir == env
@@ -95,3 +116,6 @@ def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: p
     assert result.exit_code == 0, result.output
     (target, options) = calls[0]
     assert not isinstance(target, str) and "workers" not in options and options["access_log"] is True
+    # httptools with obert's limit on the request head (tests/security/test_header_limit.py runs it)
+    assert options["http"] == "obert.serving:HeadLimitedHttpTools"
+    assert options["h11_max_incomplete_event_size"] == 64 * 1024

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from obert.auth.users import token_secret
 from obert.errors import FieldError, Invalid, ObertError, RateLimited, TooLarge
 from obert.ratelimit import RateLimiter
 from obert.settings import Settings
@@ -29,13 +32,26 @@ _EXPENSIVE = re.compile(r"/(sql|export|exports|query)(\.[a-z]+)?(/|$)")
 
 
 class RateLimitMiddleware:
-    """Budgets per token (or, without one, per address) for reads, writes, SQL/exports and sign-in."""
+    """Budgets per account (all of its tokens together) or, without a live token, per address, for
+    reads, writes, SQL/exports and sign-in.
 
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, settings: Settings, respond: Respond) -> None:
+    Keyed by the token itself, a budget was renewed by minting another token; `owner_of` names the
+    account behind a token (a database lookup, remembered for OWNER_SECONDS)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter,
+        settings: Settings,
+        respond: Respond,
+        owner_of: Callable[[str], str | None],
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.settings = settings
         self.respond = respond
+        self.owners = TokenOwners(owner_of)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.settings.rate_limits_enabled:
@@ -47,7 +63,7 @@ class RateLimitMiddleware:
             return
         budget_name, budget = self._budget(scope["method"], path)
         try:
-            self.limiter.hit(budget, budget_name, _client_key(scope))
+            self.limiter.hit(budget, budget_name, await self._client_key(scope))
         except RateLimited as exc:
             await self.respond(scope, exc)(scope, receive, send)
             return
@@ -63,14 +79,44 @@ class RateLimitMiddleware:
             return "read", s.rate_limit_reads
         return "write", s.rate_limit_writes
 
+    async def _client_key(self, scope: Scope) -> str:
+        auth = Headers(scope=scope).get("authorization", "").strip()
+        if auth:
+            owner = await self.owners.owner(token_secret(auth))
+            if owner is not None:
+                return "user:" + owner
+        # No token, or one that is made up, revoked or expired: the caller's address pays.
+        client = scope.get("client")
+        return "ip:" + (client[0] if client else "unknown")
 
-def _client_key(scope: Scope) -> str:
-    auth = Headers(scope=scope).get("authorization")
-    if auth:
-        # The token, not its holder's address, owns the budget; only a digest is kept as the counter key.
-        return "token:" + hashlib.sha256(auth.strip().encode()).hexdigest()[:32]
-    client = scope.get("client")
-    return "ip:" + (client[0] if client else "unknown")
+
+OWNER_SECONDS = 60.0
+OWNERS_KEPT = 10_000
+
+
+class TokenOwners:
+    """Which account a token belongs to, looked up once a minute at most per token (a revoked token
+    stops counting for its account within that minute). Only digests of tokens are kept."""
+
+    def __init__(self, owner_of: Callable[[str], str | None]) -> None:
+        self._owner_of = owner_of
+        self._known: dict[str, tuple[str, float]] = {}
+
+    async def owner(self, secret: str) -> str | None:
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        now = time.monotonic()
+        known = self._known.get(digest)
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            owner = await run_in_threadpool(self._owner_of, secret)
+        except ObertError:  # the database is away: the address pays, and the request fails anyway
+            return None
+        if owner is not None:
+            if len(self._known) >= OWNERS_KEPT:
+                self._known.clear()
+            self._known[digest] = (owner, now + OWNER_SECONDS)
+        return owner
 
 
 class BodyLimitMiddleware:

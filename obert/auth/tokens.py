@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from obert.auth.actor import Actor, Scope
-from obert.auth.users import IssuedToken, create_token, revoke_token
+from obert.auth.users import IssuedToken, create_token, revoke_token, token_days
 from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
 from obert.storage import Store
 from obert.storage.tables.catalog import api_tokens
-
-MAX_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +44,20 @@ def list_tokens(*, store: Store, actor: Actor) -> list[TokenInfo]:
 
 
 def issue_token(
-    *, store: Store, actor: Actor, name: str, scope: Scope, expires_in_days: int | None
+    *, store: Store, actor: Actor, name: str, scope: Scope, expires_in_days: int | None, max_live: int
 ) -> IssuedToken:
-    """A new token for the caller. A read-only token cannot mint a token, so scopes never widen."""
+    """A new token for the caller, at most `max_live` live ones each (OBERT_MAX_TOKENS_PER_USER). A
+    read-only token cannot mint a token, so scopes never widen."""
     user_id = _owner(actor)
     if not actor.can_write:
         raise Forbidden("a read-only token cannot create tokens")
     errors = []
     if not name.strip() or len(name) > 200:
         errors.append(FieldError("name", "give the token a name of 1-200 characters"))
-    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_DAYS:
-        errors.append(FieldError("expires_in_days", f"between 1 and {MAX_DAYS} days, or none"))
+    try:
+        token_days(expires_in_days)
+    except Invalid as exc:
+        errors.extend(exc.errors)
     if errors:
         raise Invalid("the token cannot be created", errors=errors)
     return create_token(
@@ -65,6 +66,7 @@ def issue_token(
         name=name.strip(),
         scope=scope,
         expires_in_days=expires_in_days,
+        max_live=max_live,
         actor=actor,
     )
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from obert.auth.actor import SYSTEM, Actor, Role, Scope
 from obert.auth.audit import append
@@ -168,21 +169,50 @@ def set_membership(
         )
 
 
+# Every token expires: a leaked one is useless within a year at most.
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+
+
+def token_days(days: int | None) -> int:
+    """The one check of a token's lifetime in days, for the API, the account page and the command line:
+    1 to TOKEN_MAX_DAYS; Invalid (naming `expires_in_days`) otherwise, none included."""
+    if days is None or not 1 <= days <= TOKEN_MAX_DAYS:
+        given = "none" if days is None else str(days)
+        raise Invalid(
+            "the token cannot be created",
+            errors=[
+                FieldError(
+                    "expires_in_days",
+                    f"a token lives 1 to {TOKEN_MAX_DAYS} days, and every token expires (given: {given})",
+                )
+            ],
+        )
+    return days
+
+
 def create_token(
     *,
     store: Store,
     user_ref: str,
     name: str,
     scope: Scope = Scope.WRITE,
-    expires_in_days: int | None = None,
+    expires_in_days: int | None = TOKEN_DEFAULT_DAYS,
+    max_live: int | None = None,
     actor: Actor = SYSTEM,
 ) -> IssuedToken:
+    """A new token for `user_ref`, expiring in `expires_in_days` (checked by `token_days`). With
+    `max_live`, Conflict when the account already holds that many live tokens: minting more must not buy
+    more of anything (request budgets count per account anyway)."""
+    days = token_days(expires_in_days)
     user = get_user(store=store, ref=user_ref)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+    expires_at = now + timedelta(days=days)
     token_id = str(uuid.uuid4())
     with store.begin() as conn:
+        if max_live is not None:
+            _check_room(conn, user.id, max_live, now)
         conn.execute(
             api_tokens.insert().values(
                 id=token_id,
@@ -210,6 +240,24 @@ def create_token(
     return IssuedToken(token_id, name, secret, scope, expires_at)
 
 
+def _check_room(conn: Connection, user_id: str, max_live: int, now: datetime) -> None:
+    # Lock the account's row so that two tokens minted at once cannot both take the last place (SQLite
+    # writes one transaction at a time already).
+    conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+    live = conn.execute(
+        sa.select(sa.func.count()).where(
+            api_tokens.c.user_id == user_id,
+            api_tokens.c.revoked_at.is_(None),
+            sa.or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now),
+        )
+    ).scalar_one()
+    if live >= max_live:
+        raise Conflict(
+            f"the account holds {live} live tokens and may hold {max_live}: revoke one it no longer "
+            "needs first"
+        )
+
+
 def revoke_token(*, store: Store, token_id: str, actor: Actor = SYSTEM) -> None:
     with store.begin() as conn:
         done = conn.execute(
@@ -231,6 +279,27 @@ def actor_for_token(*, store: Store, secret: str) -> Actor:
     if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
         raise Unauthorized("the API token has expired")
     return actor_for_user(store=store, user_id=row.user_id, scope=Scope(row.scope))
+
+
+def token_owner(*, store: Store, secret: str) -> str | None:
+    """The id of the account a live token belongs to; None for an unknown, revoked or expired one."""
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(api_tokens.c.user_id, api_tokens.c.revoked_at, api_tokens.c.expires_at).where(
+                api_tokens.c.token_hash == _digest(secret)
+            )
+        ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
+        return None
+    return str(row.user_id)
+
+
+def token_secret(authorization: str) -> str:
+    """The token in an Authorization header: `Bearer <token>`, or the bare token as CKAN clients send it."""
+    scheme, _, rest = authorization.strip().partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else authorization.strip()
 
 
 def _digest(secret: str) -> str:

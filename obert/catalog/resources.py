@@ -28,6 +28,7 @@ from obert.catalog.vocabulary import file_type_for
 from obert.errors import Conflict, FieldError, Invalid, NotFound
 from obert.storage import Store
 from obert.storage.files import FileStore
+from obert.storage.media import check_upload_media_type, is_active
 from obert.storage.tables.catalog import datasets, resources
 
 
@@ -172,6 +173,10 @@ def replace_resource(*, store: Store, actor: Actor, ref: str, data: ResourceInpu
             # An uploaded file's facts are measured by obert, not declared by the client.
             for key in ("byte_size", "checksum"):
                 values.pop(key)
+            if data.media_type is None and is_active(values["media_type"]):
+                values["media_type"] = None  # suggested by the format (HTML, SVG…), not declared
+            elif values["media_type"] != before.media_type:
+                check_upload_media_type(values["media_type"])
         conn.execute(resources.update().where(resources.c.id == before.id).values(updated_at=now(), **values))
         after = _load(conn, actor, before.id)
         _touch(conn, before.dataset_id)
@@ -236,6 +241,9 @@ def attach_upload(
     file_type = file_type_for(stored.name.rsplit(".", 1)[-1]) if "." in stored.name else None
     with store.begin() as conn:
         before = _load(conn, actor, current.id)
+        # A type that described a linked page, or one an .html or .js name suggests, never describes
+        # an upload (obert.storage.media): the file's own type if it is data, else none.
+        media_types = (before.media_type, file_type.extra.get("media_type") if file_type else None)
         conn.execute(
             resources.update()
             .where(resources.c.id == current.id)
@@ -244,7 +252,7 @@ def attach_upload(
                 byte_size=stored.byte_size,
                 checksum=f"sha256:{stored.sha256}",
                 format=before.format or (file_type.code if file_type else None),
-                media_type=before.media_type or (file_type.extra.get("media_type") if file_type else None),
+                media_type=next((m for m in media_types if m and not is_active(m)), None),
                 updated_at=now(),
             )
         )

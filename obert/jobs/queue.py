@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from obert.errors import NotFound
+from obert.jobs.messages import one_line
 from obert.storage import Store
 from obert.storage.tables.jobs import ACTIVE_STATES, jobs
 
@@ -251,7 +252,7 @@ def _to_job(row: Row[Any]) -> Job:
         dedupe_key=row.dedupe_key,
         progress=row.progress,
         result=row.result,
-        error=row.error,
+        error=one_line(row.error) if row.error else None,
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -7,7 +7,6 @@ import os
 import socket
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 
 from obert.errors import ObertError
 from obert.jobs import queue
+from obert.jobs.messages import describe_exception, one_line
 from obert.jobs.queue import Job
 from obert.jobs.schedule import Periodic, tick
 from obert.storage import Store
@@ -202,13 +202,9 @@ class JobRunner:
             # Bad input does not get better by trying again.
             queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=_describe(exc), retry=False)
         except Exception as exc:
+            # The traceback (with the server's paths) is for the log; the job keeps one line for people.
             log.exception("job %s (%s) failed", job.id, job.kind)
-            queue.fail(
-                self.store,
-                job_id=job.id,
-                worker_id=worker_id,
-                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-            )
+            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=describe_exception(exc))
         else:
             queue.complete(self.store, job_id=job.id, worker_id=worker_id, result=result)
         finally:
@@ -231,4 +227,4 @@ class JobRunner:
 
 def _describe(exc: ObertError) -> str:
     details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    return f"{exc.message}" + (f" ({details})" if details else "")
+    return one_line(f"{exc.message}" + (f" ({details})" if details else ""))

@@ -7,7 +7,7 @@ invisible through its table as it is through the catalogue (the rules live in ob
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +154,13 @@ def _build_version_query(
 
 
 def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
+    """A table's state. Its last error and latest job's details (what held a version back: which
+    columns hold personal data) are for the people of the dataset's organisation, as in held.py; others
+    see the job's state only."""
     resource = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
+        owner = sa.select(datasets.c.organization_id).where(datasets.c.id == resource.dataset_id)
+        insider = actor.can_see_private_of(conn.execute(owner).scalar())
         state = table_state(conn, resource.id)
         protection = protection_of(conn, resource.id)
         count = conn.execute(
@@ -169,6 +174,9 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
             .limit(1)
         ).scalar()
     job = get_job(store, job_id=job_id) if job_id else None
+    if not insider:
+        state = replace(state, last_error=None)
+        job = job and replace(job, progress=None, result=None, error=None)
     return TableStatus(resource, state, int(count), job, protection)
 
 

@@ -141,7 +141,12 @@ def token_create(
     else:
         try:
             issued = tokens.issue_token(
-                store=portal.store, actor=actor, name=name, scope=scope, expires_in_days=days
+                store=portal.store,
+                actor=actor,
+                name=name,
+                scope=scope,
+                expires_in_days=days,
+                max_live=portal.settings.max_tokens_per_user,
             )
         except Invalid as exc:
             errors = errors_by_field(exc.errors)

@@ -15,6 +15,7 @@ from obert.errors import Forbidden, NotFound
 from obert.search.params import query_from_params
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
+from obert.web.downloads import upload_response
 from obert.web.freshness import freshness
 from obert.web.respond import page as render_page
 from obert.web.search_links import search_links
@@ -89,4 +90,4 @@ def download(
     if (withheld := original_allowed(store=portal.store, actor=actor, resource=resource)) is not None:
         raise Forbidden(withheld_message(withheld))
     path = portal.files.path(owner_id=resource.id, filename=filename)
-    return FileResponse(path, media_type=resource.media_type or "application/octet-stream", filename=filename)
+    return upload_response(path, filename=filename, media_type=resource.media_type)

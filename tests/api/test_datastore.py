@@ -199,7 +199,7 @@ def test_versions_diff_and_a_broken_upload_keeps_the_old_version(
     # A broken file: the upload succeeds, its job fails saying where, and version 2 is still served.
     upload(client, admin, ref, BAD / "invalid.json")
     run_jobs(portal_of(client))
-    info = client.get(f"/api/v1/datastore/{ref}").json()
+    info = client.get(f"/api/v1/datastore/{ref}", headers=admin).json()  # errors: for its organisation
     assert info["version"] == 2 and info["job"]["state"] == "failed"
     assert "line 2" in info["last_error"] and "column 10" in info["last_error"]
     job = client.get(f"/api/v1/jobs/{info['job']['id']}", headers=admin).json()
@@ -221,7 +221,7 @@ def test_each_broken_file_fails_its_job_saying_where_and_v1_stays_served(
     ]:
         upload(client, admin, ref, BAD / name)
         assert run_jobs(portal) == 1
-        info = client.get(f"/api/v1/datastore/{ref}").json()
+        info = client.get(f"/api/v1/datastore/{ref}", headers=admin).json()
         assert info["job"]["state"] == "failed" and where in info["job"]["error"], (name, info["job"])
         assert where in info["last_error"] and info["version"] == 1, name
         assert client.get(f"/api/v1/datastore/{ref}/rows", params={"limit": 0}).json()["count"] == 55

@@ -121,7 +121,7 @@ def test_a_changed_column_holds_the_version_until_an_editor_accepts_it(
     assert sub.status_code == 201, sub.text
 
     _reingest(client, admin, _variant(tmp_path, "estacions.csv", change))
-    info = client.get(URL).json()
+    info = client.get(URL, headers=admin).json()
     assert info["version"] == 1 and "held back" in info["last_error"]
     # Not served: the rows, the version and the versions list answer as if version 2 did not exist.
     assert client.get(f"{URL}/rows").json()["version"] == 1
@@ -148,7 +148,7 @@ def test_a_changed_column_holds_the_version_until_an_editor_accepts_it(
     body = accepted.json()
     assert body["state"] == "ready" and body["holds"] == [] and body["accepted"]["actor"] == "admin"
     assert client.get(f"{URL}/rows").json()["version"] == 2
-    assert client.get(URL).json()["last_error"] is None
+    assert client.get(URL, headers=admin).json()["last_error"] is None
     assert client.post(f"{URL}/versions/2/accept-schema", headers=admin).status_code == 409
     with portal_of(client).store.read() as conn:
         logged = conn.execute(
@@ -203,7 +203,7 @@ def test_personal_data_and_changed_columns_must_both_be_cleared(
     _published(client, admin)
     _people_csv(tmp_path / "persones.csv")
     _reingest(client, admin, tmp_path / "persones.csv")
-    info = client.get(URL).json()
+    info = client.get(URL, headers=admin).json()
     assert "dni" in info["last_error"] and "changed columns" in info["last_error"]
     findings = client.get(f"{URL}/versions/2/schema", headers=admin).json()
     assert findings["holds"] == ["personal_data", "schema_change"]

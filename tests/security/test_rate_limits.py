@@ -54,12 +54,17 @@ def test_writes_reads_and_sql_have_separate_budgets(
     assert client.get("/api/v1/audit/export.jsonl", headers=admin).status_code == 429
 
 
-def test_each_token_has_its_own_budget(settings: Settings, portal: Portal, admin: dict[str, str]) -> None:
-    from obert.auth.users import create_token
+def test_each_account_has_one_budget_for_all_its_tokens(
+    settings: Settings, portal: Portal, admin: dict[str, str]
+) -> None:
+    from obert.auth.users import create_token, create_user
 
     client = _app(settings, portal, rate_limit_reads="3 per minute")
-    other = bearer(create_token(store=portal.store, user_ref="admin", name="second").secret)
+    second = bearer(create_token(store=portal.store, user_ref="admin", name="second").secret)
+    create_user(store=portal.store, name="ada", password="correct horse battery")
+    other = bearer(create_token(store=portal.store, user_ref="ada", name="hers").secret)
     assert [client.get("/api/v1/datasets", headers=admin).status_code for _ in range(4)][-1] == 429
+    assert client.get("/api/v1/datasets", headers=second).status_code == 429  # a new token buys nothing
     assert client.get("/api/v1/datasets", headers=other).status_code == 200
     assert client.get("/api/v1/datasets").status_code == 200  # anonymous is counted by address
 

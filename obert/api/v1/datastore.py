@@ -112,6 +112,9 @@ def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
 
 @router.get("/datastore/{resource}", summary="A table's fields, profile, ingest report and versions")
 def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONResponse:
+    """The table's current version and how its latest ingest went. `last_error` (which may say what held
+    a version back) and the job's `progress` and `error` are shown to the people of the dataset's
+    organisation only; others see null there."""
     status = published.table_status(store=portal.store, actor=actor, ref=resource)
     current = status.state.current
     report = current.report if current else {}
@@ -135,6 +138,7 @@ def table_info(portal: PortalDep, actor: ActorDep, resource: str) -> JSONRespons
         "statistics_about_people": status.protection.statistics_about_people,
         "min_count": status.protection.min_count if status.protection.statistics_about_people else None,
         "count_columns": list(status.protection.count_columns),
+        # Outside the dataset's organisation, table_status leaves the job's state only.
         "job": None
         if job is None
         else {"id": job.id, "state": job.state.value, "progress": job.progress, "error": job.error},

@@ -6,22 +6,35 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from obert.auth import Scope
 from obert.auth import members as member_service
 from obert.auth import tokens as service
-from obert.auth.users import User, create_user
+from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, User, create_user, token_days
 from obert.deps import ActorDep, PortalDep, WriterDep
+from obert.errors import Invalid
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def _days(days: int | None) -> int:
+    # The same check, and message, as the account page and `obert token create`.
+    try:
+        return token_days(days)
+    except Invalid as exc:
+        raise ValueError(exc.errors[0].message) from None
 
 
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)]
     scope: Scope = Scope.READ
-    expires_in_days: Annotated[int | None, Field(ge=1, le=service.MAX_DAYS)] = 90
+    expires_in_days: Annotated[
+        int | None,
+        AfterValidator(_days),
+        Field(description=f"days until the token expires: 1 to {TOKEN_MAX_DAYS}; every token expires"),
+    ] = TOKEN_DEFAULT_DAYS
 
 
 class TokenOut(BaseModel):
@@ -97,6 +110,7 @@ def create_token(portal: PortalDep, actor: WriterDep, data: TokenIn) -> IssuedTo
         name=data.name,
         scope=data.scope,
         expires_in_days=data.expires_in_days,
+        max_live=portal.settings.max_tokens_per_user,
     )
     info = next(t for t in service.list_tokens(store=portal.store, actor=actor) if t.id == issued.id)
     return IssuedTokenOut(**_token_out(info).model_dump(), secret=issued.secret)
