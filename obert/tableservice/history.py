@@ -18,7 +18,15 @@ from obert.storage import Store
 from obert.storage.tables.catalog import users
 from obert.tableservice.gate import SCHEMA_CHANGE
 from obert.tableservice.schema_diff import changes_json, columns_of, compare_columns
-from obert.tableservice.versions import HELD, READY, Version, list_versions, pending_holds, report_key
+from obert.tableservice.versions import (
+    HELD,
+    READY,
+    UNPUBLISHED,
+    Version,
+    list_versions,
+    pending_holds,
+    report_key,
+)
 
 PUBLISHED = "published"
 
@@ -57,10 +65,11 @@ def version_history(*, store: Store, actor: Actor, ref: str) -> History:
         }
     editor = actor.can_edit_in(dataset.organization.id if dataset.organization else None)
     harvest = dataset.extras.get("harvest_source")
-    shown = [v for v in found if editor or v.state != HELD]
+    # A purged version's file is gone: listed to editors for its history, never compared.
+    shown = [v for v in found if editor or v.state not in UNPUBLISHED]
     entries = []
     for index, version in enumerate(shown):
-        older = next((v for v in shown[index + 1 :] if v.state != HELD), None)
+        older = next((v for v in shown[index + 1 :] if v.state not in UNPUBLISHED), None)
         entries.append(_entry(version, older, names, harvest))
     return History(resource, entries, editor)
 

@@ -41,11 +41,10 @@ from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.tableservice.gate import PERSONAL_DATA
-from obert.tableservice.versions import HELD, READY, SUPERSEDED
+from obert.tableservice.versions import HELD, PURGED, READY, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
-PURGED = "purged"  # a held version whose file was deleted after its cleaned copy's retention period
 # The export format that stands for each file format: the file's own where obert writes it, else CSV.
 _EXPORTS = {"csv": "csv", "tsv": "csv", "json": "json", "geojson": "geojson", "parquet": "parquet"}
 _EXPORTS |= {"xlsx": "xlsx", "xlsm": "xlsx", "jsonl": "jsonl", "ndjson": "jsonl"}

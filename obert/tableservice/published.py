@@ -33,7 +33,7 @@ from obert.storage.tables.jobs import jobs
 from obert.storage.tables.small_counts import small_count_rules
 from obert.tableservice.handle import TableRef
 from obert.tableservice.small_counts import UNPROTECTED, Protection, protection_of
-from obert.tableservice.versions import HELD, TableState, table_state, version_from_row
+from obert.tableservice.versions import UNPUBLISHED, TableState, table_state, version_from_row
 
 __all__ = [
     "DiffResult",
@@ -127,7 +127,7 @@ def _build_version_query(
         wanted = sa.and_(
             resource_versions.c.resource_id == resources.c.id,
             resource_versions.c.number == sa.bindparam("number"),
-            resource_versions.c.state != HELD,
+            resource_versions.c.state.not_in(UNPUBLISHED),
         )
     ref = sa.bindparam("ref", type_=sa.String())
     return (

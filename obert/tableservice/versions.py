@@ -26,6 +26,8 @@ from obert.tableservice.schema_diff import columns_of
 READY = "ready"
 SUPERSEDED = "superseded"
 HELD = "held"  # written, but kept from publication by a gate until someone clears each of its holds
+PURGED = "purged"  # was held; its file was deleted once a cleaned copy had been published for long enough
+UNPUBLISHED = (HELD, PURGED)  # states nobody may read a table of
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,13 @@ def test_a_cleaned_original_is_deleted_after_its_retention_period(
     editor_url = client.get(f"/api/v1/resources/{RESOURCE}", headers=admin).json()["url"]
     assert editor_url.endswith("/export.csv")
     assert client.get(f"/api/v1/datastore/{RESOURCE}/rows").json()["count"] == 40
+    # The purged version is nobody's to read, and only its editors see it in the table's history.
+    for headers in ({}, admin):
+        assert client.get(f"/api/v1/datastore/{RESOURCE}/rows?version=1", headers=headers).status_code == 404
+    public = client.get(f"/api/v1/datastore/{RESOURCE}/versions").json()["data"]
+    assert [v["number"] for v in public] == [2]
+    edited = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()["data"]
+    assert [(v["number"], v["state"]) for v in edited] == [(2, "ready"), (1, "purged")]
 
 
 def test_an_override_publishes_the_original(
