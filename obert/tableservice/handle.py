@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.export import FORMATS, export
@@ -25,6 +25,19 @@ from obert.tableservice.versions import Version
 
 Filters = dict[str, FilterValue]
 Sort = list[tuple[str, bool]]
+
+
+class RowsOptions(TypedDict, total=False):
+    """What selects a page of rows (obert.datastore.query.query_rows' arguments, less the file)."""
+
+    filters: Filters | None
+    q: str | None
+    fields: list[str] | None
+    sort: Sort | None
+    limit: int
+    offset: int
+    include_total: bool
+
 
 __all__ = ["FORMATS", "MAX_LIMIT", "JSONScalar", "RowsPage", "TableRef", "dumps"]
 
@@ -44,55 +57,13 @@ class TableRef:
         """The column profile measured at ingest, less what it measured on hidden small counts."""
         return published_profile(self.version.report.get("columns", []), self.protection.masked())
 
-    def rows(
-        self,
-        *,
-        filters: Filters | None = None,
-        q: str | None = None,
-        fields: list[str] | None = None,
-        sort: Sort | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        include_total: bool = True,
-        distinct: bool = False,
-    ) -> RowsPage:
+    def rows(self, *, distinct: bool = False, **options: Unpack[RowsOptions]) -> RowsPage:
         """One page of rows, small counts hidden (see obert.datastore.query.query_rows)."""
-        return query_rows(
-            self.path,
-            filters=filters,
-            q=q,
-            fields=fields,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            include_total=include_total,
-            distinct=distinct,
-            masked=self.protection.masked(),
-        )
+        return query_rows(self.path, distinct=distinct, masked=self.protection.masked(), **options)
 
-    def cached_rows(
-        self,
-        *,
-        filters: Filters | None = None,
-        q: str | None = None,
-        fields: list[str] | None = None,
-        sort: Sort | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        include_total: bool = True,
-    ) -> RowsPage | None:
+    def cached_rows(self, **options: Unpack[RowsOptions]) -> RowsPage | None:
         """The page `rows` would return if memory alone can answer it, else None (no file is read)."""
-        return cached_rows(
-            self.path,
-            filters=filters,
-            q=q,
-            fields=fields,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            include_total=include_total,
-            masked=self.protection.masked(),
-        )
+        return cached_rows(self.path, masked=self.protection.masked(), **options)
 
     def aggregate(
         self,
