@@ -74,6 +74,7 @@ class Download:
     original: bool  # True: the resource's own file or address; False: the published table, exported
     format: str | None  # what `url` gives (an export format, or the resource's own format)
     withheld: Original | None = None  # why the original is not this caller's, when it is not
+    serves_table: bool = False  # whether the resource has a published table (CKAN's datastore_active)
 
 
 def original_states(conn: Connection, found: Sequence[Resource]) -> dict[str, OriginalState]:
@@ -181,12 +182,11 @@ def downloads(*, store: Store, actor: Actor, found: Sequence[Resource], base_url
         state = states[r.id]
         editor = state.state is not Original.DELETED and edits(actor, organizations.get(r.dataset_id))
         if state.state is Original.PUBLIC or editor:
-            out[r.id] = Download(r.href(base), True, r.format)
+            out[r.id] = Download(r.href(base), True, r.format, serves_table=r.id in serving)
         elif r.id in serving:
             fmt = export_format(r)
-            out[r.id] = Download(
-                f"{base}/api/v1/datastore/{r.id}/export.{fmt}", False, fmt.upper(), state.state
-            )
+            export = f"{base}/api/v1/datastore/{r.id}/export.{fmt}"
+            out[r.id] = Download(export, False, fmt.upper(), state.state, serves_table=True)
         else:
             out[r.id] = Download(None, False, None, state.state)
     return out

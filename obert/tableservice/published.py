@@ -45,7 +45,6 @@ __all__ = [
     "open_version",
     "query_sql",
     "request_ingest",
-    "serving",
     "sql_name",
     "sql_tables",
     "table_status",
@@ -195,20 +194,6 @@ def diff_versions(
             errors=[FieldError("resource", f"{after.resource_name} hides small counts")],
         )
     return diff(before.path, after.path, key=key)
-
-
-def serving(*, store: Store, resource_ids: list[str]) -> set[str]:
-    """Which of `resource_ids` serve a table (the callers already saw the resources themselves)."""
-    if not resource_ids:
-        return set()
-    with store.read() as conn:
-        found = conn.execute(
-            sa.select(datastore_tables.c.resource_id).where(
-                datastore_tables.c.resource_id.in_(resource_ids),
-                datastore_tables.c.current_version_id.is_not(None),
-            )
-        ).scalars()
-        return set(found)
 
 
 def sql_name(resource_name: str) -> str:

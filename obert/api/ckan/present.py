@@ -13,7 +13,6 @@ from obert.catalog.groups import Group, group_names_by_dataset, list_groups
 from obert.catalog.models import Dataset, Organization
 from obert.i18n import pick
 from obert.portal import Portal
-from obert.tableservice import published
 from obert.tableservice.originals import downloads
 
 
@@ -61,7 +60,6 @@ class Packager:
             with self.portal.store.read() as conn:
                 group_names = group_names_by_dataset(conn, [d.id for d in found])
         every = [r for d in found for r in d.resources]
-        tables = published.serving(store=self.portal.store, resource_ids=[r.id for r in every])
         links = downloads(
             store=self.portal.store, actor=self.actor, found=every, base_url=self.portal.settings.base_url
         )
@@ -77,7 +75,7 @@ class Packager:
                     if n in self.groups
                 ],
                 links=links,
-                tables=tables,
+                tables={rid for rid, link in links.items() if link.serves_table},
             )
             for d in found
         ]

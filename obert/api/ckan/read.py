@@ -14,7 +14,6 @@ from obert.api.ckan.search import search_query, search_result
 from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
-from obert.tableservice import published
 from obert.tableservice.originals import downloads
 
 router = APIRouter()
@@ -95,9 +94,9 @@ def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: 
     :param id: the id (or obert name) of the resource
     """
     found = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
-    active = found.id in published.serving(store=portal.store, resource_ids=[found.id])
     settings = portal.settings
     link = downloads(store=portal.store, actor=actor, found=[found], base_url=settings.base_url)[found.id]
+    active = link.serves_table
     return success(
         request, resource_dict(found, link=link, lang=settings.default_lang, datastore_active=active)
     )
