@@ -50,7 +50,7 @@ pytest:
 
 # Re-extract interface strings after changing templates or code, then translate the new entries.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --omit-header -o obert/i18n/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -k msg --no-location --omit-header -o obert/i18n/messages.pot .
 	$(BIN)/pybabel update -i obert/i18n/messages.pot -d obert/i18n/locale --no-fuzzy-matching --width 110
 
 clean:

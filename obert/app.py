@@ -20,7 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from obert.api import dcat
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
-from obert.api.errors import http_error_response, obert_error_response, validation_error_response
+from obert.api.errors import (
+    api_lang,
+    http_error_response,
+    obert_error_response,
+    validation_error_response,
+)
 from obert.api.middleware import (
     BodyLimitMiddleware,
     RateLimitMiddleware,
@@ -47,7 +52,8 @@ from obert.api.v1 import tokens as v1_tokens
 from obert.api.v1 import transitions as v1_transitions
 from obert.api.v1 import watch as v1_watch
 from obert.auth.users import token_owner
-from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited
+from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited, msg
+from obert.i18n import localized
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
@@ -223,7 +229,7 @@ def _refusal(scope: Scope, exc: ObertError) -> Response:
     """The response of a request refused by middleware, in the shape of the face it was sent to."""
     request = Request(scope)
     if _is_api(request):
-        return obert_error_response(exc)
+        return obert_error_response(exc, api_lang(request.headers.get("accept-language")))
     if exc.status == 401 and request.method == "GET":
         # A signed-out visitor who follows a link to a staff page is sent to sign in, then back.
         lang = getattr(request.state, "lang", "ca")
@@ -239,7 +245,15 @@ def _is_api(request: Request) -> bool:
 
 
 def _html_error(request: Request, status: int, message: str) -> Response:
-    return page(request, "error.html", status=status, status_code=status, message=message)
+    text, text_lang = localized(message, getattr(request.state, "lang", "ca"))
+    return page(
+        request,
+        "error.html",
+        status=status,
+        status_code=status,
+        message=message and text,
+        message_lang=text_lang,
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -248,7 +262,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if is_ckan(request.url.path):
             return ckan_error_response(request, exc)
         if _is_api(request):
-            return obert_error_response(exc)
+            return obert_error_response(exc, api_lang(request.headers.get("accept-language")))
         return _refusal(request.scope, exc)
 
     @app.exception_handler(RequestValidationError)
@@ -256,19 +270,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         if is_ckan(request.url.path):
             return ckan_error_response(request, Invalid("the request is not valid"))
         if _is_api(request):
-            return validation_error_response(exc)
-        return _html_error(request, 400, "the address has a bad parameter")
+            return validation_error_response(exc, api_lang(request.headers.get("accept-language")))
+        return _html_error(request, 400, msg("the address has a bad parameter"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = str(exc.detail) if exc.detail else "error"
+        detail: str = str(exc.detail) if exc.detail else "error"
         if exc.status_code == 404:
-            detail = f"nothing at {request.url.path}"
+            detail = msg("nothing at {path}", path=request.url.path)
         if is_ckan(request.url.path):
             error = NotFound(detail) if exc.status_code == 404 else BadRequest(detail)
             return ckan_error_response(request, error)
         if _is_api(request):
-            return http_error_response(exc.status_code, detail)
+            return http_error_response(
+                exc.status_code, detail, api_lang(request.headers.get("accept-language"))
+            )
         return _html_error(request, exc.status_code, detail)
 
 

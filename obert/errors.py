@@ -18,7 +18,34 @@ library, so nothing above that module needs to know about DuckDB, SQLAlchemy or 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+
+class Message(str):
+    """A message as English text that also remembers its template and parameters, so each face can give it
+    in the reader's language. It is a `str` (the English), so code and logs that expect text keep working;
+    `obert.i18n.localize` translates the template and fills in the parameters."""
+
+    template: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, template: str, params: Mapping[str, Any]) -> Message:
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (SQL and parser workers): rebuild from template and parameters.
+        return (Message, (self.template, dict(self.params)))
+
+
+def msg(template: str, /, **params: Any) -> Message:
+    """A translatable message: `msg("no dataset '{ref}'", ref=ref)`. The template is the message id that
+    `make messages` extracts; parameters are filled in after translation."""
+    return Message(template, params)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from obert.auth.actor import Actor
-from obert.errors import FieldError, Forbidden, Invalid, Unauthorized
+from obert.errors import FieldError, Forbidden, Invalid, Unauthorized, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import activity
 
@@ -87,7 +87,10 @@ def list_audit(
     """Newest first. The cursor is the id to continue below; returns (entries, next cursor or None)."""
     require_reader(actor)
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid("bad page size", errors=[FieldError("limit", f"must be between 1 and {MAX_PAGE}")])
+        raise Invalid(
+            msg("bad page size"),
+            errors=[FieldError("limit", msg("must be between 1 and {max_page}", max_page=MAX_PAGE))],
+        )
     below = _parse_cursor(cursor)
     with store.read() as conn:
         rows = _page(conn, filters, below, limit + 1)
@@ -134,16 +137,18 @@ def _parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit() or len(cursor) > 18:
-        raise Invalid("bad cursor", errors=[FieldError("cursor", "use the `next` value of a previous page")])
+        raise Invalid(
+            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
+        )
     return int(cursor)
 
 
 def require_reader(actor: Actor) -> None:
     """Unauthorized or Forbidden unless `actor` is a site administrator."""
     if not actor.authenticated:
-        raise Unauthorized("sign in as a site administrator to read the audit log")
+        raise Unauthorized(msg("sign in as a site administrator to read the audit log"))
     if not actor.sysadmin:
-        raise Forbidden("only site administrators can read the audit log")
+        raise Forbidden(msg("only site administrators can read the audit log"))
 
 
 def _entry(row: Row[Any]) -> AuditEntry:

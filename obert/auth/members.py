@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from obert.auth.actor import Actor, Role
 from obert.auth.audit import append
 from obert.auth.users import User, get_user, set_membership, user_json
-from obert.errors import Conflict, Forbidden, NotFound, Unauthorized
+from obert.errors import Conflict, Forbidden, NotFound, Unauthorized, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import memberships, users
 
@@ -50,7 +50,7 @@ def remove_member(*, store: Store, actor: Actor, organization_id: str, user_ref:
     user = get_user(store=store, ref=user_ref)
     current = _role_of(store, organization_id, user.id)
     if current is None:
-        raise NotFound(f"'{user.name}' is not a member of this organisation")
+        raise NotFound(msg("'{name}' is not a member of this organisation", name=user.name))
     if current is Role.ADMIN:
         _keep_an_admin(store, organization_id, user.id)
     set_membership(store=store, user_id=user.id, organization_id=organization_id, role=None, actor=actor)
@@ -68,7 +68,7 @@ def set_sysadmin(*, store: Store, actor: Actor, user_ref: str, sysadmin: bool) -
     _require_sysadmin(actor)
     user = get_user(store=store, ref=user_ref)
     if user.id == actor.user_id and not sysadmin:
-        raise Conflict("you cannot remove your own site administrator flag: ask another administrator")
+        raise Conflict(msg("you cannot remove your own site administrator flag: ask another administrator"))
     with store.begin() as conn:
         conn.execute(users.update().where(users.c.id == user.id).values(sysadmin=sysadmin))
         after = User(user.id, user.name, user.email, user.fullname, sysadmin, user.created_at)
@@ -107,15 +107,17 @@ def _keep_an_admin(store: Store, organization_id: str, leaving: str) -> None:
             )
         ).scalar_one()
     if not others:
-        raise Conflict("the organisation would be left without an administrator: name another one first")
+        raise Conflict(msg("the organisation would be left without an administrator: name another one first"))
 
 
 def _require_manager(actor: Actor, organization_id: str, *, reading: bool = False) -> None:
     if not actor.authenticated:
-        raise Unauthorized("sign in or send an API token to manage members")
+        raise Unauthorized(msg("sign in or send an API token to manage members"))
     allowed = actor.sysadmin or actor.roles.get(organization_id) is Role.ADMIN
     if not allowed or not (reading or actor.can_write):
-        raise Forbidden("only the organisation's administrators and site administrators manage its members")
+        raise Forbidden(
+            msg("only the organisation's administrators and site administrators manage its members")
+        )
 
 
 def require_account_admin(actor: Actor) -> None:
@@ -125,6 +127,6 @@ def require_account_admin(actor: Actor) -> None:
 
 def _require_sysadmin(actor: Actor, *, reading: bool = False) -> None:
     if not actor.authenticated:
-        raise Unauthorized("sign in or send an API token as a site administrator")
+        raise Unauthorized(msg("sign in or send an API token as a site administrator"))
     if not actor.sysadmin or not (reading or actor.can_write):
-        raise Forbidden("only site administrators manage accounts")
+        raise Forbidden(msg("only site administrators manage accounts"))

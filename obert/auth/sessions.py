@@ -20,7 +20,7 @@ from obert.auth.actor import Actor
 from obert.auth.audit import append
 from obert.auth.passwords import hash_password, verify_password
 from obert.auth.users import MIN_PASSWORD, actor_for_user
-from obert.errors import FieldError, Invalid, RateLimited, Unauthorized
+from obert.errors import FieldError, Invalid, RateLimited, Unauthorized, msg
 from obert.ratelimit import RateLimiter
 from obert.storage import Store
 from obert.storage.tables.accounts import sessions
@@ -71,7 +71,7 @@ def login(
                 after={"name": name, "address": address},
             )
         wait = max(limiter.retry_after(failures_budget, *key) for key in keys)
-        raise RateLimited("too many failed sign-ins: wait before trying again", retry_after=wait)
+        raise RateLimited(msg("too many failed sign-ins: wait before trying again"), retry_after=wait)
     with store.read() as conn:
         row = conn.execute(
             sa.select(users.c.id, users.c.password_hash).where(
@@ -92,7 +92,7 @@ def login(
                 object_id=row.id if row else name,
                 after={"name": name, "address": address},
             )
-        raise Unauthorized("wrong user name or password")
+        raise Unauthorized(msg("wrong user name or password"))
     for key in keys[:1]:
         limiter.clear(failures_budget, *key)
     actor = actor_for_user(store=store, user_id=row.id)
@@ -151,18 +151,20 @@ def logout(*, store: Store, secret: str) -> None:
 def change_password(*, store: Store, actor: Actor, current: str, new: str) -> None:
     """Change the caller's password; every session of the account is signed out."""
     if not actor.authenticated or actor.user_id is None:
-        raise Unauthorized("sign in to change your password")
+        raise Unauthorized(msg("sign in to change your password"))
     with store.read() as conn:
         stored = conn.execute(sa.select(users.c.password_hash).where(users.c.id == actor.user_id)).scalar()
     errors = []
     if not stored or not verify_password(stored, current):
-        errors.append(FieldError("current_password", "this is not your current password"))
+        errors.append(FieldError("current_password", msg("this is not your current password")))
     if len(new) < MIN_PASSWORD:
-        errors.append(FieldError("new_password", f"at least {MIN_PASSWORD} characters"))
+        errors.append(
+            FieldError("new_password", msg("at least {min_password} characters", min_password=MIN_PASSWORD))
+        )
     elif new == current:
-        errors.append(FieldError("new_password", "choose a password different from the current one"))
+        errors.append(FieldError("new_password", msg("choose a password different from the current one")))
     if errors:
-        raise Invalid("the password was not changed", errors=errors)
+        raise Invalid(msg("the password was not changed"), errors=errors)
     now = datetime.now(UTC)
     with store.begin() as conn:
         conn.execute(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from obert.auth.actor import Actor, Scope
 from obert.auth.users import IssuedToken, create_token, revoke_token, token_days
-from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import api_tokens
 
@@ -50,16 +50,16 @@ def issue_token(
     read-only token cannot mint a token, so scopes never widen."""
     user_id = _owner(actor)
     if not actor.can_write:
-        raise Forbidden("a read-only token cannot create tokens")
+        raise Forbidden(msg("a read-only token cannot create tokens"))
     errors = []
     if not name.strip() or len(name) > 200:
-        errors.append(FieldError("name", "give the token a name of 1-200 characters"))
+        errors.append(FieldError("name", msg("give the token a name of 1-200 characters")))
     try:
         token_days(expires_in_days)
     except Invalid as exc:
         errors.extend(exc.errors)
     if errors:
-        raise Invalid("the token cannot be created", errors=errors)
+        raise Invalid(msg("the token cannot be created"), errors=errors)
     return create_token(
         store=store,
         user_ref=user_id,
@@ -75,15 +75,15 @@ def revoke_my_token(*, store: Store, actor: Actor, token_id: str) -> None:
     """Revoke one of the caller's tokens (site administrators may revoke anyone's)."""
     user_id = _owner(actor)
     if not actor.can_write:
-        raise Forbidden("a read-only token cannot revoke tokens")
+        raise Forbidden(msg("a read-only token cannot revoke tokens"))
     with store.read() as conn:
         owner = conn.execute(sa.select(api_tokens.c.user_id).where(api_tokens.c.id == token_id)).scalar()
     if owner is None or (owner != user_id and not actor.sysadmin):
-        raise NotFound(f"no token '{token_id}'")
+        raise NotFound(msg("no token '{token_id}'", token_id=token_id))
     revoke_token(store=store, token_id=token_id, actor=actor)
 
 
 def _owner(actor: Actor) -> str:
     if actor.user_id is None:
-        raise Unauthorized("sign in or send an API token to manage tokens")
+        raise Unauthorized(msg("sign in or send an API token to manage tokens"))
     return actor.user_id

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from obert.auth.actor import SYSTEM, Actor, Role, Scope
 from obert.auth.audit import append
 from obert.auth.passwords import hash_password, verify_password
-from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
+from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import api_tokens, memberships, users
 
@@ -58,11 +58,13 @@ def create_user(
 ) -> User:
     errors = []
     if not _NAME.match(name):
-        errors.append(FieldError("name", "2-100 lowercase letters, digits, '-', '_' or '.'"))
+        errors.append(FieldError("name", msg("2-100 lowercase letters, digits, '-', '_' or '.'")))
     if len(password) < MIN_PASSWORD:
-        errors.append(FieldError("password", f"at least {MIN_PASSWORD} characters"))
+        errors.append(
+            FieldError("password", msg("at least {min_password} characters", min_password=MIN_PASSWORD))
+        )
     if errors:
-        raise Invalid("the account cannot be created", errors=errors)
+        raise Invalid(msg("the account cannot be created"), errors=errors)
     now = datetime.now(UTC)
     user = User(str(uuid.uuid4()), name, email, fullname, sysadmin, now)
     row = {
@@ -78,7 +80,7 @@ def create_user(
     }
     with store.begin() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
-            raise Conflict(f"a user named '{name}' already exists")
+            raise Conflict(msg("a user named '{name}' already exists", name=name))
         conn.execute(users.insert().values(row))
         append(
             conn,
@@ -109,7 +111,7 @@ def get_user(*, store: Store, ref: str) -> User:
             sa.select(users).where(sa.or_(users.c.id == ref, users.c.name == ref), users.c.state == "active")
         ).first()
     if row is None:
-        raise NotFound(f"no user '{ref}'")
+        raise NotFound(msg("no user '{ref}'", ref=ref))
     return User(row.id, row.name, row.email, row.fullname, row.sysadmin, row.created_at)
 
 
@@ -121,7 +123,7 @@ def authenticate_password(*, store: Store, name: str, password: str) -> Actor:
             )
         ).first()
     if row is None or not row.password_hash or not verify_password(row.password_hash, password):
-        raise Unauthorized("wrong user name or password")
+        raise Unauthorized(msg("wrong user name or password"))
     return actor_for_user(store=store, user_id=row.id)
 
 
@@ -129,7 +131,7 @@ def actor_for_user(*, store: Store, user_id: str, scope: Scope = Scope.WRITE) ->
     with store.read() as conn:
         user = conn.execute(sa.select(users).where(users.c.id == user_id, users.c.state == "active")).first()
         if user is None:
-            raise Unauthorized("the account does not exist or is disabled")
+            raise Unauthorized(msg("the account does not exist or is disabled"))
         rows = conn.execute(
             sa.select(memberships.c.organization_id, memberships.c.role).where(
                 memberships.c.user_id == user_id
@@ -180,11 +182,15 @@ def token_days(days: int | None) -> int:
     if days is None or not 1 <= days <= TOKEN_MAX_DAYS:
         given = "none" if days is None else str(days)
         raise Invalid(
-            "the token cannot be created",
+            msg("the token cannot be created"),
             errors=[
                 FieldError(
                     "expires_in_days",
-                    f"a token lives 1 to {TOKEN_MAX_DAYS} days, and every token expires (given: {given})",
+                    msg(
+                        "a token lives 1 to {token_max_days} days, and every token expires (given: {given})",
+                        token_max_days=TOKEN_MAX_DAYS,
+                        given=given,
+                    ),
                 )
             ],
         )
@@ -253,8 +259,12 @@ def _check_room(conn: Connection, user_id: str, max_live: int, now: datetime) ->
     ).scalar_one()
     if live >= max_live:
         raise Conflict(
-            f"the account holds {live} live tokens and may hold {max_live}: revoke one it no longer "
-            "needs first"
+            msg(
+                "the account holds {live} live tokens and may hold {max_live}: "
+                "revoke one it no longer needs first",
+                live=live,
+                max_live=max_live,
+            )
         )
 
 
@@ -266,7 +276,7 @@ def revoke_token(*, store: Store, token_id: str, actor: Actor = SYSTEM) -> None:
             .values(revoked_at=datetime.now(UTC))
         )
         if done.rowcount == 0:
-            raise NotFound(f"no active token '{token_id}'")
+            raise NotFound(msg("no active token '{token_id}'", token_id=token_id))
         append(conn, actor_id=actor.user_id, action="token-revoke", object_type="token", object_id=token_id)
 
 
@@ -275,9 +285,9 @@ def actor_for_token(*, store: Store, secret: str) -> Actor:
     with store.read() as conn:
         row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == _digest(secret))).first()
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("the API token is not valid")
+        raise Unauthorized(msg("the API token is not valid"))
     if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
-        raise Unauthorized("the API token has expired")
+        raise Unauthorized(msg("the API token has expired"))
     return actor_for_user(store=store, user_id=row.user_id, scope=Scope(row.scope))
 
 

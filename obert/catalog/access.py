@@ -9,7 +9,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from obert.auth import Actor
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
-from obert.errors import Forbidden, NotFound, Unauthorized
+from obert.errors import Forbidden, NotFound, Unauthorized, msg
 from obert.storage.tables.catalog import datasets
 
 NOT_DELETED = datasets.c.state != State.DELETED.value
@@ -35,18 +35,18 @@ def load_dataset(conn: Connection, actor: Actor, ref: str) -> Dataset:
         sa.select(datasets).where(sa.or_(datasets.c.id == ref, datasets.c.name == ref), visible_to(actor))
     ).first()
     if row is None:
-        raise NotFound(f"no dataset '{ref}'")
+        raise NotFound(msg("no dataset '{ref}'", ref=ref))
     return datasets_from_rows(conn, [row])[0]
 
 
 def require_writer(actor: Actor) -> None:
     if not actor.authenticated:
-        raise Unauthorized("send an API token to change the catalogue")
+        raise Unauthorized(msg("send an API token to change the catalogue"))
     if not actor.can_write:
-        raise Forbidden("this token is read-only")
+        raise Forbidden(msg("this token is read-only"))
 
 
 def require_editor(actor: Actor, dataset: Dataset) -> None:
     require_writer(actor)
     if not actor.can_edit_in(dataset.organization.id if dataset.organization else None):
-        raise Forbidden("you are not an editor of this dataset's organisation")
+        raise Forbidden(msg("you are not an editor of this dataset's organisation"))

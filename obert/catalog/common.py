@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
+from obert.i18n.validation import validation_message
 from obert.storage.tables.catalog import activity
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,15 +26,14 @@ def validated(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Invalid("the data is not valid", errors=field_errors(exc)) from exc
+        raise Invalid(msg("the data is not valid"), errors=field_errors(exc)) from exc
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(p) for p in err["loc"]) or "body"
-        message = err["msg"].removeprefix("Value error, ")
-        out.append(FieldError(path, message))
+        out.append(FieldError(path, validation_message(err)))
     return out
 
 
@@ -59,13 +59,16 @@ def decode_cursor(cursor: str) -> str:
         return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid(
-            "bad cursor", errors=[FieldError("cursor", "use the `next` value of a previous page")]
+            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
         ) from None
 
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid("bad page size", errors=[FieldError("limit", f"must be between 1 and {MAX_PAGE}")])
+        raise Invalid(
+            msg("bad page size"),
+            errors=[FieldError("limit", msg("must be between 1 and {max}", max=MAX_PAGE))],
+        )
     return limit
 
 

@@ -28,7 +28,7 @@ from obert.catalog.organizations import editable_organization_id, resolve_organi
 from obert.catalog.resources import insert_resource, insert_resources
 from obert.catalog.rows import datasets_from_rows
 from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy, guard_state
-from obert.errors import Conflict, FieldError, Invalid
+from obert.errors import Conflict, FieldError, Invalid, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
 
@@ -44,7 +44,8 @@ def create_dataset(
         guard_state(conn, actor=actor, organization_id=org_id, before=None, after=data.state, policy=policy)
         if conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first():
             raise Conflict(
-                f"a dataset named '{data.name}' already exists", errors=[FieldError("name", "already taken")]
+                msg("a dataset named '{name}' already exists", name=data.name),
+                errors=[FieldError("name", msg("already taken"))],
             )
         conn.execute(
             datasets.insert().values(
@@ -88,14 +89,15 @@ def create_datasets(
     names = [d.name for d in items]
     if len(set(names)) != len(names):
         raise Conflict(
-            "two datasets in one batch have the same name", errors=[FieldError("name", "repeated")]
+            msg("two datasets in one batch have the same name"), errors=[FieldError("name", msg("repeated"))]
         )
     stamp = now()
     with store.begin() as conn:
         taken = conn.execute(sa.select(datasets.c.name).where(datasets.c.name.in_(names))).scalars().all()
         if taken:
             raise Conflict(
-                f"a dataset named '{taken[0]}' already exists", errors=[FieldError("name", "already taken")]
+                msg("a dataset named '{taken}' already exists", taken=taken[0]),
+                errors=[FieldError("name", msg("already taken"))],
             )
         orgs = {
             ref: editable_organization_id(conn, actor, ref, what="a dataset")
@@ -176,7 +178,8 @@ def replace_dataset(
             and conn.execute(sa.select(datasets.c.id).where(datasets.c.name == data.name)).first()
         ):
             raise Conflict(
-                f"a dataset named '{data.name}' already exists", errors=[FieldError("name", "already taken")]
+                msg("a dataset named '{name}' already exists", name=data.name),
+                errors=[FieldError("name", msg("already taken"))],
             )
         conn.execute(
             datasets.update()
@@ -203,8 +206,8 @@ def patch_dataset(
     """Apply a JSON merge patch (RFC 7386) to the dataset's metadata."""
     if "resources" in patch:
         raise Invalid(
-            "resources are changed through their own endpoints",
-            errors=[FieldError("resources", "not allowed in a dataset patch")],
+            msg("resources are changed through their own endpoints"),
+            errors=[FieldError("resources", msg("not allowed in a dataset patch"))],
         )
     current = get_dataset(store=store, actor=actor, ref=ref)
     data = validated(DatasetInput, merge_patch(current.as_input(), patch))

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from obert.catalog.vocabulary import vocabulary
+from obert.errors import msg
 
 Slug = Annotated[
     str,
@@ -26,7 +27,7 @@ def _localized(value: dict[str, str]) -> dict[str, str]:
     out = {}
     for lang, text in value.items():
         if not _LANG_KEY.match(lang):
-            raise ValueError(f"'{lang}' is not a language code (use ca, es, en...)")
+            raise ValueError(msg("'{lang}' is not a language code (use ca, es, en...)", lang=lang))
         if text.strip():
             out[lang] = text.strip()
     return out
@@ -36,7 +37,7 @@ def _localized_list(value: dict[str, list[str]]) -> dict[str, list[str]]:
     out = {}
     for lang, words in value.items():
         if not _LANG_KEY.match(lang):
-            raise ValueError(f"'{lang}' is not a language code (use ca, es, en...)")
+            raise ValueError(msg("'{lang}' is not a language code (use ca, es, en...)", lang=lang))
         kept = list(dict.fromkeys(w.strip() for w in words if w.strip()))
         if kept:
             out[lang] = kept
@@ -45,7 +46,7 @@ def _localized_list(value: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _non_empty(value: dict[str, str]) -> dict[str, str]:
     if not value:
-        raise ValueError('give the text in at least one language, e.g. {"ca": "..."}')
+        raise ValueError(msg('give the text in at least one language, e.g. {"ca": "..."}'))
     return value
 
 
@@ -53,14 +54,14 @@ def _url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an absolute http(s) URL")
+        raise ValueError(msg("must be an absolute http(s) URL"))
     return value
 
 
 def _email(value: str) -> str:
     value = value.strip()
     if not _EMAIL.match(value):
-        raise ValueError("is not an e-mail address")
+        raise ValueError(msg("is not an e-mail address"))
     return value
 
 
@@ -71,14 +72,14 @@ def _iso_date_or_datetime(value: str) -> str:
             return date.fromisoformat(value).isoformat()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
-        raise ValueError("must be an ISO 8601 date (2024-05-31) or date-time") from None
+        raise ValueError(msg("must be an ISO 8601 date (2024-05-31) or date-time")) from None
 
 
 def _in_vocabulary(name: str, what: str) -> AfterValidator:
     def check(value: str) -> str:
         concept = vocabulary(name).get(value)
         if concept is None:
-            raise ValueError(f"'{value}' is not a known {what}")
+            raise ValueError(msg("'{value}' is not one of the known values", value=value))
         return concept.code
 
     return AfterValidator(check)
@@ -109,7 +110,7 @@ class Temporal(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Temporal:
         if self.start and self.end and self.start[:10] > self.end[:10]:
-            raise ValueError("start must not be after end")
+            raise ValueError(msg("start must not be after end"))
         return self
 
 
@@ -124,7 +125,7 @@ class Spatial(Strict):
             west, south, east, north = self.bbox
             if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
                 raise ValueError(
-                    "bbox must be [west, south, east, north] in degrees, west <= east, south <= north"
+                    msg("bbox must be [west, south, east, north] in degrees, west <= east, south <= north")
                 )
         return self
 

@@ -21,7 +21,7 @@ from obert.catalog.common import (
 )
 from obert.catalog.indexing import refresh_organization
 from obert.catalog.models import Organization, OrganizationInput, Page, State, Visibility
-from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, msg
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, organizations
 
@@ -30,7 +30,7 @@ _LIVE = organizations.c.state == "active"
 
 def create_organization(*, store: Store, actor: Actor, data: OrganizationInput) -> Organization:
     if not (actor.can_write and actor.sysadmin):
-        raise Forbidden("only site administrators can create organisations")
+        raise Forbidden(msg("only site administrators can create organisations"))
     stamp = now()
     row = {
         "id": str(uuid.uuid4()),
@@ -116,7 +116,12 @@ def delete_organization(*, store: Store, actor: Actor, ref: str) -> None:
             .where(datasets.c.organization_id == before.id, datasets.c.state != State.DELETED.value)
         ).scalar_one()
         if in_use:
-            raise Conflict(f"the organisation still publishes {in_use} dataset(s): move or delete them first")
+            raise Conflict(
+                msg(
+                    "the organisation still publishes {in_use} dataset(s): move or delete them first",
+                    in_use=in_use,
+                )
+            )
         conn.execute(
             organizations.update()
             .where(organizations.c.id == before.id)
@@ -140,18 +145,19 @@ def editable_organization_id(conn: Connection, actor: Actor, ref: str | None, *,
     if ref is None:
         if not actor.sysadmin:
             raise Invalid(
-                f"{what} needs a publisher",
-                errors=[FieldError("organization", "give the id or name of your organisation")],
+                msg("a publisher is needed"),
+                errors=[FieldError("organization", msg("give the id or name of your organisation"))],
             )
         return None
     try:
         org_id = resolve_organization_id(conn, ref)
     except NotFound:
         raise Invalid(
-            "unknown publisher", errors=[FieldError("organization", f"no organisation '{ref}'")]
+            msg("unknown publisher"),
+            errors=[FieldError("organization", msg("no organisation '{ref}'", ref=ref))],
         ) from None
     if not actor.can_edit_in(org_id):
-        raise Forbidden("you are not an editor of that organisation")
+        raise Forbidden(msg("you are not an editor of that organisation"))
     return org_id
 
 
@@ -164,7 +170,7 @@ def _load(conn: Connection, ref: str) -> Organization:
         sa.select(organizations).where(sa.or_(organizations.c.id == ref, organizations.c.name == ref), _LIVE)
     ).first()
     if row is None:
-        raise NotFound(f"no organisation '{ref}'")
+        raise NotFound(msg("no organisation '{ref}'", ref=ref))
     return _to_model(row, _public_counts(conn, [row.id]).get(row.id, 0))
 
 
@@ -185,12 +191,12 @@ def _public_counts(conn: Connection, ids: list[str]) -> dict[str, int]:
 
 def _refuse_taken_name(conn: Connection, name: str) -> None:
     if conn.execute(sa.select(organizations.c.id).where(organizations.c.name == name)).first():
-        raise Conflict(f"an organisation named '{name}' already exists")
+        raise Conflict(msg("an organisation named '{name}' already exists", name=name))
 
 
 def _check_manage(actor: Actor, organization_id: str) -> None:
     if not actor.can_manage(organization_id):
-        raise Forbidden("only the organisation's administrators can change it")
+        raise Forbidden(msg("only the organisation's administrators can change it"))
 
 
 def _to_model(row: Row[Any], dataset_count: int) -> Organization:

@@ -25,7 +25,7 @@ from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
 from obert.catalog.tabular import enqueue_ingest, is_tabular
 from obert.catalog.vocabulary import file_type_for
-from obert.errors import Conflict, FieldError, Invalid, NotFound
+from obert.errors import Conflict, FieldError, Invalid, NotFound, msg
 from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.media import check_upload_media_type, is_active
@@ -39,7 +39,8 @@ def insert_resource(
     name = data.name or _free_name(conn, f"{dataset_name}-{position + 1}")
     if data.name and conn.execute(sa.select(resources.c.id).where(resources.c.name == name)).first():
         raise Conflict(
-            f"a resource named '{name}' already exists", errors=[FieldError("name", "already taken")]
+            msg("a resource named '{name}' already exists", name=name),
+            errors=[FieldError("name", msg("already taken"))],
         )
     stamp = now()
     resource_id = str(uuid.uuid4())
@@ -87,7 +88,8 @@ def insert_resources(conn: Connection, batch: Sequence[tuple[str, str, Sequence[
     taken = set(conn.execute(sa.select(resources.c.name).where(resources.c.name.in_(wanted))).scalars())
     if clash := sorted(given & taken):
         raise Conflict(
-            f"a resource named '{clash[0]}' already exists", errors=[FieldError("name", "already taken")]
+            msg("a resource named '{clash}' already exists", clash=clash[0]),
+            errors=[FieldError("name", msg("already taken"))],
         )
     if len(set(wanted)) != len(wanted) or taken:
         seen: set[str] = set()
@@ -104,8 +106,8 @@ def create_resource(
     """Add a resource to a dataset; with `ingest`, its download URL is queued for the datastore too."""
     if ingest and not data.download_url:
         raise Invalid(
-            "only a resource with a download URL can be ingested",
-            errors=[FieldError("datastore", "set download_url, or upload a file instead")],
+            msg("only a resource with a download URL can be ingested"),
+            errors=[FieldError("datastore", msg("set download_url, or upload a file instead"))],
         )
     with store.begin() as conn:
         dataset = load_dataset(conn, actor, dataset_ref)
@@ -166,7 +168,8 @@ def replace_resource(*, store: Store, actor: Actor, ref: str, data: ResourceInpu
             and conn.execute(sa.select(resources.c.id).where(resources.c.name == name)).first()
         ):
             raise Conflict(
-                f"a resource named '{name}' already exists", errors=[FieldError("name", "already taken")]
+                msg("a resource named '{name}' already exists", name=name),
+                errors=[FieldError("name", msg("already taken"))],
             )
         values = _columns(data, name)
         if before.upload:
@@ -281,7 +284,7 @@ def _load(conn: Connection, actor: Actor, ref: str) -> Resource:
         .where(sa.or_(resources.c.id == ref, resources.c.name == ref), LIVE_RESOURCE, visible_to(actor))
     ).first()
     if row is None:
-        raise NotFound(f"no resource '{ref}'")
+        raise NotFound(msg("no resource '{ref}'", ref=ref))
     return resource_from_row(row, row.dataset_name)
 
 

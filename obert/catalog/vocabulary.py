@@ -34,6 +34,15 @@ class Concept:
                 return text
         return self.code
 
+    def label_lang(self, lang: str) -> str | None:
+        """The language `label_in(lang)` answers in (None when it falls back to the code), so that a page
+        can mark a label the EU gives only in English as English."""
+        for candidate in (lang, *_FALLBACK):
+            if text := self.label.get(candidate):
+                # Proper names kept as the EU gives them (“The MIT License”) are English in every column.
+                return "en" if candidate != "en" and text == self.label.get("en") else candidate
+        return None
+
 
 def _iri_key(value: str) -> str:
     # Harvested metadata writes the same IRI with either scheme and with or without a final slash.

@@ -23,7 +23,7 @@ from obert.auth.audit import append
 from obert.catalog.access import load_dataset, require_editor, require_writer
 from obert.catalog.common import now
 from obert.catalog.models import Dataset, State
-from obert.errors import Conflict, FieldError, Forbidden, Invalid, Unauthorized
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, Unauthorized, msg
 from obert.storage import Store
 from obert.storage.tables.accounts import organization_policies
 from obert.storage.tables.catalog import activity, datasets
@@ -114,9 +114,14 @@ def transition(
     """Move a dataset one step; Conflict when the step does not start from its current state."""
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
-        raise Invalid("comment too long", errors=[FieldError("comment", f"at most {MAX_COMMENT} characters")])
+        raise Invalid(
+            msg("comment too long"),
+            errors=[FieldError("comment", msg("at most {max_comment} characters", max_comment=MAX_COMMENT))],
+        )
     if action is Action.REJECT and not comment:
-        raise Invalid("say why", errors=[FieldError("comment", "a rejection needs a reason for the editor")])
+        raise Invalid(
+            msg("say why"), errors=[FieldError("comment", msg("a rejection needs a reason for the editor"))]
+        )
     require_writer(actor)
     with store.begin() as conn:
         before = load_dataset(conn, actor, ref)
@@ -126,11 +131,16 @@ def transition(
         if before.state not in sources:
             allowed = ", ".join(sorted(s.value for s in sources))
             raise Conflict(
-                f"cannot {action.value} a dataset in state '{before.state.value}' (only from {allowed})"
+                msg(
+                    "cannot {action} a dataset in state '{state}' (only from {allowed})",
+                    action=action.value,
+                    state=before.state.value,
+                    allowed=allowed,
+                )
             )
         if action in (Action.APPROVE, Action.REJECT):
             if not actor.can_manage(org_id):
-                raise Forbidden("only the organisation's administrators can approve or reject")
+                raise Forbidden(msg("only the organisation's administrators can approve or reject"))
             if action is Action.APPROVE:
                 _four_eyes(conn, actor, before.id, policy)
         conn.execute(
@@ -191,17 +201,19 @@ def guard_state(
         return
     if review_required(conn, organization_id, policy):
         raise Forbidden(
-            "this organisation reviews datasets before publication: save a draft and submit it for review",
-            errors=[FieldError("state", "editors cannot publish directly here")],
+            msg(
+                "this organisation reviews datasets before publication: save a draft and submit it for review"
+            ),
+            errors=[FieldError("state", msg("editors cannot publish directly here"))],
         )
 
 
 def set_review_required(*, store: Store, actor: Actor, organization_id: str, value: bool | None) -> None:
     """Set an organisation's own rule (None follows the site-wide setting)."""
     if not actor.authenticated:
-        raise Unauthorized("sign in or send an API token")
+        raise Unauthorized(msg("sign in or send an API token"))
     if not actor.can_manage(organization_id):
-        raise Forbidden("only the organisation's administrators can change its publishing rules")
+        raise Forbidden(msg("only the organisation's administrators can change its publishing rules"))
     with store.begin() as conn:
         before = conn.execute(
             sa.select(organization_policies.c.review_required).where(
@@ -247,7 +259,7 @@ def _four_eyes(conn: Connection, actor: Actor, dataset_id: str, policy: Workflow
         return
     if actor.sysadmin and policy.sysadmin_may_approve_own:
         return
-    raise Forbidden("you submitted this dataset: another administrator must approve it")
+    raise Forbidden(msg("you submitted this dataset: another administrator must approve it"))
 
 
 def _state(value: Any) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Row
 from obert.auth import Actor
 from obert.catalog.common import merge_patch, validated
 from obert.catalog.organizations import editable_organization_id
-from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
 from obert.harvest.models import Source, SourceInput, SourceType, parse_interval
 from obert.storage import Store
 from obert.storage.tables.catalog import organizations
@@ -33,8 +33,8 @@ def create_source(*, store: Store, actor: Actor, data: SourceInput) -> Source:
         org_id = editable_organization_id(conn, actor, data.organization, what="a harvest source")
         if conn.execute(sa.select(harvest_sources.c.id).where(harvest_sources.c.name == data.name)).first():
             raise Conflict(
-                f"a harvest source named '{data.name}' already exists",
-                errors=[FieldError("name", "already taken")],
+                msg("a harvest source named '{name}' already exists", name=data.name),
+                errors=[FieldError("name", msg("already taken"))],
             )
         conn.execute(
             harvest_sources.insert().values(
@@ -72,7 +72,7 @@ def patch_source(*, store: Store, actor: Actor, ref: str, patch: Mapping[str, An
                 sa.select(harvest_sources.c.id).where(harvest_sources.c.name == data.name)
             ).first()
         ):
-            raise Conflict(f"a harvest source named '{data.name}' already exists")
+            raise Conflict(msg("a harvest source named '{name}' already exists", name=data.name))
         values = _columns(data)
         if data.type != current.type or data.url != current.url or data.config != current.config:
             values["cursor"] = None  # a different listing: the next run starts from the beginning
@@ -111,14 +111,19 @@ def _check_shape(actor: Actor, data: SourceInput) -> None:
     if data.type in WEB_TYPES or (data.type is SourceType.URLS and not _is_local(data.url)):
         parts = urlsplit(data.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise Invalid("bad source URL", errors=[FieldError("url", "must be an absolute http(s) URL")])
+            raise Invalid(
+                msg("bad source URL"), errors=[FieldError("url", msg("must be an absolute http(s) URL"))]
+            )
     elif not actor.sysadmin:
-        what = "an SQL database" if data.type is SourceType.SQL else "a folder on the server"
-        raise Forbidden(f"only site administrators can harvest {what}")
+        if data.type is SourceType.SQL:
+            raise Forbidden(msg("only site administrators can harvest an SQL database"))
+        raise Forbidden(msg("only site administrators can harvest a folder on the server"))
     if data.type is SourceType.SQL and "://" not in data.url:
         raise Invalid(
-            "bad database URL",
-            errors=[FieldError("url", "give an SQLAlchemy URL such as postgresql+psycopg://user@host/db")],
+            msg("bad database URL"),
+            errors=[
+                FieldError("url", msg("give an SQLAlchemy URL such as postgresql+psycopg://user@host/db"))
+            ],
         )
 
 
@@ -128,15 +133,15 @@ def _is_local(url: str) -> bool:
 
 def _require_staff(actor: Actor) -> None:
     if not actor.authenticated:
-        raise Unauthorized("send an API token to manage harvest sources")
+        raise Unauthorized(msg("send an API token to manage harvest sources"))
     if not actor.sysadmin and not _edited_orgs(actor):
-        raise Forbidden("only administrators and editors manage harvest sources")
+        raise Forbidden(msg("only administrators and editors manage harvest sources"))
 
 
 def _check_edit(actor: Actor, org_id: str | None) -> None:
     _require_staff(actor)
     if not actor.can_edit_in(org_id) and not actor.sysadmin:
-        raise Forbidden("you are not an editor of this source's organisation")
+        raise Forbidden(msg("you are not an editor of this source's organisation"))
 
 
 def _edited_orgs(actor: Actor) -> list[str]:
@@ -167,7 +172,7 @@ def _load(conn: Connection, ref: str) -> Source:
         _select().where(sa.or_(harvest_sources.c.id == ref, harvest_sources.c.name == ref))
     ).first()
     if row is None:
-        raise NotFound(f"no harvest source '{ref}'")
+        raise NotFound(msg("no harvest source '{ref}'", ref=ref))
     return _to_model(row)
 
 

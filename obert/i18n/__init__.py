@@ -10,6 +10,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from obert.errors import Message
 from obert.types import LANGS, Lang
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -71,3 +72,37 @@ def pick(text: dict[str, str] | None, lang: str) -> tuple[str, str | None]:
         if text.get(other):
             return text[other], other
     return "", None
+
+
+def localize(text: str, lang: Lang) -> str:
+    """`text` in `lang` when it is a translatable `Message` whose template the catalogue knows; else as is."""
+    return localized(text, lang)[0]
+
+
+def localized(text: str, lang: Lang) -> tuple[str, Lang]:
+    """`text` in `lang` and the language it came out in (English when the catalogue has no translation)."""
+    if not isinstance(text, Message):
+        return str(text), "en"
+    catalogue = translations(lang)
+    template = catalogue.gettext(text.template)
+    if template == text.template and lang != "en" and not _knows(lang, text.template):
+        return str(text), "en"
+    # A message quoted inside another ("step 2 failed: …") is given in the same language.
+    params = {k: localize(v, lang) if isinstance(v, Message) else v for k, v in text.params.items()}
+    try:
+        return (template.format(**params) if params else template), lang
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: say it in English
+        return str(text), "en"
+
+
+@cache
+def _catalogue_ids(lang: Lang) -> frozenset[str]:
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return frozenset()
+    with po.open("rb") as f:
+        return frozenset(str(m.id) for m in read_po(f, locale=lang) if m.id and m.string)
+
+
+def _knows(lang: Lang, template: str) -> bool:
+    return template in _catalogue_ids(lang)

@@ -17,7 +17,7 @@ from obert.catalog.access import load_dataset
 from obert.catalog.common import check_limit, now
 from obert.catalog.fields import Strict, ThemeCode, Url
 from obert.catalog.organizations import resolve_organization_id
-from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, Unavailable, msg
 from obert.http import HttpClient
 from obert.notify.search import SavedSearch
 from obert.storage import Store
@@ -45,7 +45,7 @@ class SubscriptionInput(Strict):
     def _one_target(self) -> SubscriptionInput:
         given = [n for n in ("dataset", "organization", "search") if getattr(self, n) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of dataset, organization or search")
+            raise ValueError(msg("give exactly one of dataset, organization or search"))
         return self
 
 
@@ -90,11 +90,13 @@ def check_url(http: HttpClient, url: str) -> None:
     """Refuse a URL the SSRF guard would refuse, now rather than at the first delivery."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid("a webhook needs an http or https URL", errors=[FieldError("url", url)])
+        raise Invalid(msg("a webhook needs an http or https URL"), errors=[FieldError("url", url)])
     try:
         http.check(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (Forbidden, Unavailable) as exc:
-        raise Invalid("this URL cannot receive webhooks", errors=[FieldError("url", exc.message)]) from exc
+        raise Invalid(
+            msg("this URL cannot receive webhooks"), errors=[FieldError("url", exc.message)]
+        ) from exc
 
 
 def create_subscription(
@@ -110,7 +112,9 @@ def create_subscription(
             sa.select(sa.func.count()).select_from(subscriptions).where(subscriptions.c.owner_id == owner)
         ).scalar_one()
         if count >= MAX_PER_OWNER:
-            raise Invalid(f"an account can have at most {MAX_PER_OWNER} subscriptions")
+            raise Invalid(
+                msg("an account can have at most {max_per_owner} subscriptions", max_per_owner=MAX_PER_OWNER)
+            )
         target_type, target = _target(conn, actor, data)
         conn.execute(
             subscriptions.insert().values(
@@ -208,7 +212,7 @@ def list_deliveries(*, store: Store, actor: Actor, subscription_id: str, limit: 
 
 def _owner(actor: Actor) -> str:
     if actor.user_id is None:
-        raise Unauthorized("sign in (send an API token) to manage webhook subscriptions")
+        raise Unauthorized(msg("sign in (send an API token) to manage webhook subscriptions"))
     return actor.user_id
 
 
@@ -218,7 +222,8 @@ def _target(conn: Connection, actor: Actor, data: SubscriptionInput) -> tuple[Ta
             dataset = load_dataset(conn, actor, data.dataset)
         except NotFound:
             raise Invalid(
-                "unknown dataset", errors=[FieldError("dataset", f"no dataset '{data.dataset}'")]
+                msg("unknown dataset"),
+                errors=[FieldError("dataset", msg("no dataset '{dataset}'", dataset=data.dataset))],
             ) from None
         return "dataset", {"dataset_id": dataset.id, "name": dataset.name}
     if data.organization is not None:
@@ -237,7 +242,9 @@ def _organization_id(conn: Connection, ref: str, field: str) -> str:
     try:
         return resolve_organization_id(conn, ref)
     except NotFound:
-        raise Invalid("unknown publisher", errors=[FieldError(field, f"no organisation '{ref}'")]) from None
+        raise Invalid(
+            msg("unknown publisher"), errors=[FieldError(field, msg("no organisation '{ref}'", ref=ref))]
+        ) from None
 
 
 def _load(conn: Connection, owner: str, subscription_id: str) -> Subscription:
@@ -247,7 +254,7 @@ def _load(conn: Connection, owner: str, subscription_id: str) -> Subscription:
         )
     ).first()
     if row is None:
-        raise NotFound(f"you have no subscription '{subscription_id}'")
+        raise NotFound(msg("you have no subscription '{subscription_id}'", subscription_id=subscription_id))
     return _to_model(row)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 
 def _numbers(values: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
@@ -29,7 +29,8 @@ def _numbers(values: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
         cleaned = pc.if_else(numeric, pc.replace_substring(text, ",", "."), pa.scalar(None, pa.string()))
         return pc.cast(cleaned, pa.float64())
     raise Invalid(
-        "counts must be numbers", errors=[FieldError(field=column, message=f"column type is {values.type}")]
+        msg("counts must be numbers"),
+        errors=[FieldError(field=column, message=f"column type is {values.type}")],
     )
 
 
@@ -45,12 +46,14 @@ def suppress_small_counts(
     case the column becomes text. Zero is kept unless `suppress_zero`, since "nobody" is how most
     statistical offices publish it; the rest of the table is unchanged."""
     if threshold < 1:
-        raise Invalid("the threshold must be at least 1", errors=[FieldError(field="threshold", message="")])
+        raise Invalid(
+            msg("the threshold must be at least 1"), errors=[FieldError(field="threshold", message="")]
+        )
     missing = [c for c in count_columns if c not in table.column_names]
     if missing:
         raise Invalid(
-            "no such count columns",
-            errors=[FieldError(field=c, message="not in table") for c in missing],
+            msg("no such count columns"),
+            errors=[FieldError(field=c, message=msg("not in table")) for c in missing],
         )
     for column in count_columns:
         original = table.column(column)
@@ -79,7 +82,9 @@ def min_group_size(
         return None
     if count_column is not None:
         if count_column not in table.column_names:
-            raise Invalid("no such column", errors=[FieldError(field=count_column, message="not in table")])
+            raise Invalid(
+                msg("no such column"), errors=[FieldError(field=count_column, message=msg("not in table"))]
+            )
         smallest = pc.min(_numbers(table.column(count_column), count_column)).as_py()
         return None if smallest is None else int(smallest)
     if not group_columns:
@@ -87,7 +92,8 @@ def min_group_size(
     missing = [c for c in group_columns if c not in table.column_names]
     if missing:
         raise Invalid(
-            "no such group columns", errors=[FieldError(field=c, message="not in table") for c in missing]
+            msg("no such group columns"),
+            errors=[FieldError(field=c, message=msg("not in table")) for c in missing],
         )
     grouped = table.group_by(list(group_columns)).aggregate([([], "count_all")])
     return int(pc.min(grouped.column("count_all")).as_py())

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import get_args
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.privacy.kinds import Kind, ScanReport
 from obert.privacy.transforms import (
     DropColumn,
@@ -48,7 +48,9 @@ def plan_to_json(plan: Sequence[Transform]) -> list[JSONValue]:
 def plan_from_json(data: object) -> list[Transform]:
     """Read a plan written by `plan_to_json` (or by hand), naming the offending step in errors."""
     if not isinstance(data, list):
-        raise Invalid("a plan is a list of steps", errors=[FieldError(field="plan", message="not a list")])
+        raise Invalid(
+            msg("a plan is a list of steps"), errors=[FieldError(field="plan", message=msg("not a list"))]
+        )
     plan: list[Transform] = []
     errors: list[FieldError] = []
     for index, record in enumerate(data):
@@ -72,7 +74,7 @@ def plan_from_json(data: object) -> list[Transform]:
         except TypeError as exc:  # a missing or unknown parameter
             errors.append(FieldError(field=where, message=str(exc)))
     if errors:
-        raise Invalid("the transform plan is not valid", errors=errors)
+        raise Invalid(msg("the transform plan is not valid"), errors=errors)
     return plan
 
 

@@ -17,7 +17,7 @@ from typing import Literal, TypeAlias
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.privacy.kinds import Kind
 from obert.privacy.masking import mask, mask_keep_last
 from obert.privacy.spans import redact
@@ -78,7 +78,10 @@ Transform: TypeAlias = (
 
 def _require(table: pa.Table, column: str, field: str = "column") -> None:
     if column not in table.column_names:
-        raise Invalid(f"no column named {column!r}", errors=[FieldError(field=field, message="not in table")])
+        raise Invalid(
+            msg("no column named {column}", column=repr(column)),
+            errors=[FieldError(field=field, message=msg("not in table"))],
+        )
 
 
 def _replace(table: pa.Table, column: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
@@ -109,7 +112,7 @@ def hash_column(table: pa.Table, column: str, *, salt: bytes) -> pa.Table:
     _require(table, column)
     if len(salt) < MIN_SALT_BYTES:
         raise Invalid(
-            "the hashing salt is too short",
+            msg("the hashing salt is too short"),
             errors=[FieldError(field="salt", message=f"at least {MIN_SALT_BYTES} bytes are needed")],
         )
     hashed = [
@@ -132,7 +135,9 @@ def generalise_date(table: pa.Table, column: str, *, to: Literal["month", "year"
     the transform cannot read is one it cannot vouch for."""
     _require(table, column)
     if to not in ("month", "year"):
-        raise Invalid("dates generalise to a month or a year", errors=[FieldError(field="to", message=to)])
+        raise Invalid(
+            msg("dates generalise to a month or a year"), errors=[FieldError(field="to", message=to)]
+        )
     values = [None if v is None else _generalise(v, to) for v in _text(table, column)]
     return _replace(table, column, pa.array(values, pa.string()))
 
@@ -142,11 +147,13 @@ def generalise_coordinates(
 ) -> pa.Table:
     if (decimals is None) == (grid is None):
         raise Invalid(
-            "give either decimals or a grid size",
+            msg("give either decimals or a grid size"),
             errors=[FieldError(field="decimals", message="exactly one of decimals and grid is needed")],
         )
     if grid is not None and grid <= 0:
-        raise Invalid("the grid size must be positive", errors=[FieldError(field="grid", message=str(grid))])
+        raise Invalid(
+            msg("the grid size must be positive"), errors=[FieldError(field="grid", message=str(grid))]
+        )
     for column in columns:
         _require(table, column, field="columns")
         numbers = _as_float(table.column(column))
@@ -168,7 +175,7 @@ def _as_float(values: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.cast(text, pa.float64())
     except pa.ArrowInvalid as exc:
         raise Invalid(
-            "coordinates must be numbers", errors=[FieldError(field="columns", message=str(exc))]
+            msg("coordinates must be numbers"), errors=[FieldError(field="columns", message=str(exc))]
         ) from exc
 
 
@@ -189,7 +196,9 @@ def apply_transform(table: pa.Table, step: Transform, *, salt: bytes | None = No
             return mask_column(table, column, keep_last=keep_last, kind=kind)
         case HashColumn(column=column):
             if salt is None:
-                raise Invalid("hashing needs a salt", errors=[FieldError(field="salt", message="missing")])
+                raise Invalid(
+                    msg("hashing needs a salt"), errors=[FieldError(field="salt", message=msg("missing"))]
+                )
             return hash_column(table, column, salt=salt)
         case GeneraliseDate(column=column, to=to):
             return generalise_date(table, column, to=to)
@@ -206,5 +215,8 @@ def apply_transforms(table: pa.Table, plan: Sequence[Transform], *, salt: bytes 
             table = apply_transform(table, step, salt=salt)
         except Invalid as exc:
             errors = [FieldError(field=f"plan[{index}].{e.field}", message=e.message) for e in exc.errors]
-            raise Invalid(f"step {index} of the plan failed: {exc.message}", errors=errors) from exc
+            raise Invalid(
+                msg("step {index} of the plan failed: {message}", index=index, message=exc.message),
+                errors=errors,
+            ) from exc
     return table

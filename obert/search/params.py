@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.search.model import FACETS, SearchQuery
 
-GENERAL = ("q", "facets", "sort", "limit", "offset", "lang")
+GENERAL = ("q", "facets", "sort", "limit", "offset", "page", "lang")
 
 
 def query_from_params(
@@ -39,21 +39,47 @@ def query_from_params(
             if value.strip():
                 filters.setdefault(name, []).append(value.strip())
         else:
-            errors.append(FieldError(name, f"unknown parameter; filter on one of {', '.join(FACETS)}"))
-    numbers = {}
-    for name, default in (("limit", limit), ("offset", 0)):
-        try:
-            numbers[name] = int(general.get(name, default))
-        except ValueError:
-            errors.append(FieldError(name, "must be a whole number"))
+            errors.append(
+                FieldError(
+                    name, msg("unknown parameter; filter on one of {facets}", facets=", ".join(FACETS))
+                )
+            )
+    numbers = _numbers(general, limit, errors)
     if errors:
-        raise Invalid("bad search parameters", errors=errors)
+        raise Invalid(msg("bad search parameters"), errors=errors)
     return SearchQuery(
         q=general.get("q", ""),
         filters={k: tuple(dict.fromkeys(v)) for k, v in filters.items()},
         facets=tuple(dict.fromkeys(default_facets if facets is None else facets)),
         sort=general.get("sort") or None,
-        limit=numbers.get("limit", limit),
-        offset=numbers.get("offset", 0),
+        limit=numbers["limit"],
+        offset=numbers["offset"],
         lang=general.get("lang") or lang,
     )
+
+
+def requested_offset(pairs: Iterable[tuple[str, str]], *, limit: int) -> int:
+    """The offset an address asks for (`offset`, or `page` counted from 1), unchecked against the deepest
+    page, so that a page past the end can be shown as an empty page rather than refused."""
+    general = {name: value for name, value in pairs if name in ("offset", "page")}
+    errors: list[FieldError] = []
+    numbers = _numbers({**general, "limit": str(limit)}, limit, errors)
+    if errors:
+        raise Invalid(msg("bad search parameters"), errors=errors)
+    return numbers["offset"]
+
+
+def _numbers(general: dict[str, str], limit: int, errors: list[FieldError]) -> dict[str, int]:
+    numbers = {"limit": limit, "offset": 0, "page": 1}
+    for name in numbers:
+        if name in general:
+            try:
+                numbers[name] = int(general[name])
+            except ValueError:
+                errors.append(FieldError(name, msg("must be a whole number")))
+    if numbers["page"] < 1:
+        errors.append(FieldError("page", msg("must be a whole number of at least 1")))
+    if "page" in general and "offset" not in general:
+        # Pages count from 1, as people (and CKAN's and Datasette's page links) count them.
+        numbers["offset"] = (numbers["page"] - 1) * numbers["limit"]
+    return numbers

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from obert.auth import Actor, audit
 from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.resources import get_resource
-from obert.errors import Conflict, FieldError, Invalid, NotFound
+from obert.errors import Conflict, FieldError, Invalid, NotFound, msg
 from obert.privacy import Override, apply_transforms, plan_from_json
 from obert.privacy.plans import plan_to_json
 from obert.tableservice.gate import PERSONAL_DATA
@@ -38,7 +38,7 @@ def held_version(*, ingester: Ingester, actor: Actor, ref: str, number: int) -> 
         require_editor(actor, load_dataset(conn, actor, resource.dataset_id))
         found = [v for v in list_versions(conn, resource.id) if v.number == number]
     if not found:
-        raise NotFound(f"resource '{resource.name}' has no version {number}")
+        raise NotFound(msg("resource '{name}' has no version {number}", name=resource.name, number=number))
     version = found[0]
     return HeldVersion(resource.id, version, dict(version.report.get("privacy") or {}))
 
@@ -87,13 +87,14 @@ def publish_with_overrides(
     given = tuple(_override(item, index, actor, now) for index, item in enumerate(overrides))
     gate = ingester.gate_of(PersonalDataGate)
     if gate is None:
-        raise Conflict("no personal-data gate is configured")
+        raise Conflict(msg("no personal-data gate is configured"))
     report, decision = gate.decide(read_version(ingester.settings.data_dir / held.version.path), given)
     if not decision.allowed:
         raise Invalid(
-            "every blocking finding needs an override",
+            msg("every blocking finding needs an override"),
             errors=[
-                FieldError(f"overrides.{f.column}", f"{f.kind} is not covered") for f in decision.blocking
+                FieldError(f"overrides.{f.column}", msg("{kind} is not covered", kind=f.kind))
+                for f in decision.blocking
             ],
         )
     version = publish_held(
@@ -115,17 +116,19 @@ def publish_with_overrides(
 def _held(*, ingester: Ingester, actor: Actor, ref: str, number: int) -> HeldVersion:
     held = held_version(ingester=ingester, actor=actor, ref=ref, number=number)
     if held.version.state != HELD:
-        raise Conflict(f"version {number} is not held back (it is {held.version.state})")
+        raise Conflict(
+            msg("version {number} is not held back (it is {state})", number=number, state=held.version.state)
+        )
     if PERSONAL_DATA not in pending_holds(held.version):
-        raise Conflict(f"version {number} is not held back for personal data")
+        raise Conflict(msg("version {number} is not held back for personal data", number=number))
     return held
 
 
 def _override(item: dict[str, Any], index: int, actor: Actor, now: datetime) -> Override:
     if not isinstance(item, dict) or not {"column", "kind", "justification"} <= set(item):
         raise Invalid(
-            "an override names a column, a kind and a justification",
-            errors=[FieldError(f"overrides[{index}]", "needs column, kind and justification")],
+            msg("an override names a column, a kind and a justification"),
+            errors=[FieldError(f"overrides[{index}]", msg("needs column, kind and justification"))],
         )
     return Override(
         column=str(item["column"]),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from obert.auth import Actor, audit
-from obert.errors import Conflict, FieldError, Invalid
+from obert.errors import Conflict, FieldError, Invalid, msg
 from obert.tableservice.gate import SCHEMA_CHANGE
 from obert.tableservice.review import HeldVersion, held_version
 from obert.tableservice.service import Ingester
@@ -38,10 +38,11 @@ def accept_schema_change(
     it still waits for the personal-data gate (both must be cleared)."""
     held = held_version(ingester=ingester, actor=actor, ref=ref, number=number)
     if held.version.state != HELD or SCHEMA_CHANGE not in pending_holds(held.version):
-        raise Conflict(f"version {number} is not held back for a change of its columns")
+        raise Conflict(msg("version {number} is not held back for a change of its columns", number=number))
     if comment is not None and len(comment) > MAX_COMMENT:
         raise Invalid(
-            "the comment is too long", errors=[FieldError("comment", f"at most {MAX_COMMENT} characters")]
+            msg("the comment is too long"),
+            errors=[FieldError("comment", msg("at most {max_comment} characters", max_comment=MAX_COMMENT))],
         )
     now = datetime.now(UTC)
     findings = dict(held.version.report.get(report_key(SCHEMA_CHANGE)) or {})

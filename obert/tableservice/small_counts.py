@@ -19,7 +19,7 @@ from obert.auth import Actor
 from obert.catalog.access import load_dataset, require_editor
 from obert.catalog.common import now
 from obert.catalog.resources import get_resource
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.storage import Store
 from obert.storage.tables.small_counts import small_count_rules
 from obert.tableservice.versions import table_state
@@ -68,8 +68,12 @@ def set_protection(
     columns = list(dict.fromkeys(count_columns or []))
     if not 2 <= min_count <= MAX_MIN_COUNT:
         raise Invalid(
-            "min_count out of range",
-            errors=[FieldError("min_count", f"must be between 2 and {MAX_MIN_COUNT}")],
+            msg("min_count out of range"),
+            errors=[
+                FieldError(
+                    "min_count", msg("must be between 2 and {max_min_count}", max_min_count=MAX_MIN_COUNT)
+                )
+            ],
         )
     with store.begin() as conn:
         require_editor(actor, load_dataset(conn, actor, resource.dataset_id))
@@ -88,7 +92,7 @@ def set_protection(
                 if types.get(c) != "integer"
             ]
             if wrong:
-                raise Invalid("count columns must be integer columns of the table", errors=wrong)
+                raise Invalid(msg("count columns must be integer columns of the table"), errors=wrong)
         values = {
             "min_count": min_count,
             "count_columns": columns,

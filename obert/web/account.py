@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from obert.auth import Scope, sessions, tokens
 from obert.deps import PRE_SESSION_COOKIE, SESSION_COOKIE, ActorDep, CsrfDep, PortalDep
-from obert.errors import Invalid, RateLimited, Unauthorized
+from obert.errors import Invalid, RateLimited, Unauthorized, msg
 from obert.web.forms import errors_by_field, is_https, page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -137,7 +137,7 @@ def token_create(
     errors: dict[str, list[str]] = {}
     days = int(expires_in_days) if expires_in_days.isdigit() else None
     if expires_in_days and days is None:
-        errors = {"expires_in_days": ["a whole number of days"]}
+        errors = {"expires_in_days": [msg("a whole number of days")]}
     else:
         try:
             issued = tokens.issue_token(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from obert.catalog import browse, datasets, organizations, resources
 from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.errors import Forbidden, NotFound
-from obert.search.params import query_from_params
+from obert.search import MAX_OFFSET
+from obert.search.params import query_from_params, requested_offset
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
 from obert.web.downloads import upload_response
@@ -40,8 +42,17 @@ def home(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
 @router.get("/datasets", response_class=HTMLResponse)
 def dataset_list(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
     params = request.query_params.multi_items()
-    query = query_from_params(params, lang=request.state.lang, limit=portal.settings.page_size)
-    result = search_datasets(store=portal.store, actor=actor, query=query)
+    query = query_from_params(
+        params, lang=request.state.lang, limit=portal.settings.page_size, ignore=("offset", "page")
+    )
+    offset = requested_offset(params, limit=query.limit)
+    if offset > MAX_OFFSET:
+        # Past the last page a reader finds an empty page (with the totals and a way back), not an error.
+        first = search_datasets(store=portal.store, actor=actor, query=query)
+        result = replace(first, datasets=[], offset=offset)
+    else:
+        query = replace(query, offset=offset)
+        result = search_datasets(store=portal.store, actor=actor, query=query)
     return _page(request, "datasets.html", result=result, query=query, links=search_links(params, result))
 
 

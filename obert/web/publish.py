@@ -18,7 +18,7 @@ from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceInput
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
-from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
 from obert.web.findings import Findings, dataset_findings
@@ -31,7 +31,7 @@ OptionalText = Annotated[str | None, Form(max_length=5000)]
 
 def _staff(actor: Actor) -> None:
     if not actor.authenticated:
-        raise Unauthorized("sign in to publish")
+        raise Unauthorized(msg("sign in to publish"))
 
 
 def _my_organizations(portal: Portal, actor: Actor) -> list[Organization]:
@@ -142,7 +142,9 @@ def add_resource(
     has_file = file is not None and bool(file.filename)
     try:
         if not has_file and not (url or "").strip():
-            raise Invalid("nothing to add", errors=[FieldError("url", "choose a file or give a URL")])
+            raise Invalid(
+                msg("nothing to add"), errors=[FieldError("url", msg("choose a file or give a URL"))]
+            )
         fields = {
             "title": {request.state.lang: title.strip()} if title and title.strip() else {},
             "format": format or None,
@@ -205,7 +207,9 @@ def member_set(
         try:
             chosen = Role(role)
         except ValueError:
-            raise Invalid("unknown role", errors=[FieldError("role", "admin, editor or member")]) from None
+            raise Invalid(
+                msg("unknown role"), errors=[FieldError("role", msg("admin, editor or member"))]
+            ) from None
         try:
             members.set_member(
                 store=portal.store, actor=actor, organization_id=org.id, user_ref=user, role=chosen
@@ -325,8 +329,10 @@ class ReleaseProblem:
     values: dict[str, str]
 
 
-def _options(name: str, lang: str) -> list[tuple[str, str]]:
-    return sorted(((c.code, c.label_in(lang)) for c in vocabulary(name)), key=lambda pair: pair[1].lower())
+def _options(name: str, lang: str) -> list[tuple[str, str, str | None]]:
+    """(code, label, language of the label) of each concept, by label."""
+    concepts = ((c.code, c.label_in(lang), c.label_lang(lang)) for c in vocabulary(name))
+    return sorted(concepts, key=lambda option: option[1].lower())
 
 
 def _actions(dataset: Dataset | None) -> list[str]:

@@ -18,7 +18,7 @@ from obert.auth import Actor
 from obert.catalog import datasets
 from obert.catalog.models import Dataset
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
-from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, ObertError, Unauthorized
+from obert.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, ObertError, Unauthorized, msg
 from obert.i18n import translations
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
@@ -33,7 +33,7 @@ BASE = "/publish/dataset/{ref}/versions/{resource}/{number}"
 
 def staff(actor: Actor) -> None:
     if not actor.authenticated:
-        raise Unauthorized("sign in to publish")
+        raise Unauthorized(msg("sign in to publish"))
 
 
 def _(message: str) -> str:
@@ -62,7 +62,7 @@ def transform(
     try:
         if problems:
             raise Invalid(
-                "the changes chosen cannot be applied", errors=[FieldError(f, m) for f, m in problems]
+                msg("the changes chosen cannot be applied"), errors=[FieldError(f, m) for f, m in problems]
             )
         outcome = review.publish_with_plan(
             ingester=portal.ingester, actor=actor, ref=held.resource_id, number=number, plan=plan
@@ -91,7 +91,7 @@ def override(
     try:
         if not justification.strip():
             raise Invalid(
-                "a justification is required",
+                msg("a justification is required"),
                 errors=[FieldError("justification", _("Say why these data may be published as they are."))],
             )
         overrides = [
@@ -130,7 +130,12 @@ def accept_columns(
     )
     if held is None:
         raise NotFound(
-            f"dataset '{dataset.name}' has no version {number} of '{resource}' held for its columns"
+            msg(
+                "dataset '{name}' has no version {number} of '{resource}' held for its columns",
+                name=dataset.name,
+                number=number,
+                resource=resource,
+            )
         )
     try:
         accepted = schema_review.accept_schema_change(
@@ -157,7 +162,9 @@ def _findings(portal: Portal, actor: Actor, ref: str, resource: str, number: int
         review.held_version(ingester=portal.ingester, actor=actor, ref=resource, number=number)
     elif not findings.can_release:
         # Checked before the form is read, so a member learns they may not act, not that a field is wrong.
-        raise Forbidden("only editors and administrators of this dataset's organisation release versions")
+        raise Forbidden(
+            msg("only editors and administrators of this dataset's organisation release versions")
+        )
     return dataset, findings
 
 
@@ -167,7 +174,14 @@ def _held(portal: Portal, actor: Actor, ref: str, resource: str, number: int) ->
     for held in findings.held:
         if held.number == number and resource in (held.resource_id, held.resource_name):
             return dataset, held
-    raise NotFound(f"dataset '{dataset.name}' has no held version {number} of resource '{resource}'")
+    raise NotFound(
+        msg(
+            "dataset '{name}' has no held version {number} of resource '{resource}'",
+            name=dataset.name,
+            number=number,
+            resource=resource,
+        )
+    )
 
 
 def _refused(

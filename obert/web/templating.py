@@ -13,7 +13,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from obert.catalog.vocabulary import vocabulary
-from obert.i18n import LANGUAGE_NAMES, pick, translations
+from obert.errors import Message
+from obert.i18n import LANGUAGE_NAMES, localize, pick, translations
 from obert.types import LANGS, Lang
 from obert.web.schema_org import json_ld_script_body
 
@@ -28,6 +29,8 @@ def environment(lang: Lang) -> Environment:
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every message a template prints (errors from services, pydantic's included) in the page's language.
+        finalize=lambda value: localize(value, lang) if isinstance(value, Message) else value,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(

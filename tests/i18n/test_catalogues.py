@@ -16,7 +16,7 @@ OPTIONS = {"obert/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 def _source_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        ROOT, METHODS, OPTIONS, keywords={"_": None, "ngettext": (1, 2)}
+        ROOT, METHODS, OPTIONS, keywords={"_": None, "ngettext": (1, 2), "msg": None}
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
