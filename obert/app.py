@@ -71,7 +71,6 @@ from obert.web import (
 )
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
-from obert.web.templating import render
 from obert.web.usage import UsageMiddleware
 
 log = logging.getLogger("obert")
@@ -176,9 +175,10 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        # Our own page: FastAPI's helper inlines a script, which the Content-Security-Policy forbids.
-        return HTMLResponse(render("en", "api_docs.html", openapi_url="/api/v1/openapi.json"))
+    def api_docs(request: Request) -> HTMLResponse:
+        # A page of the site, in the reader's language (/ca/api/docs too). Our own page: FastAPI's helper
+        # inlines a script, which the Content-Security-Policy forbids.
+        return page(request, "api_docs.html", openapi_url="/api/v1/openapi.json")
 
     @app.get("/api", include_in_schema=False)
     def api_root() -> RedirectResponse:
