@@ -66,6 +66,7 @@ from obert.web import (
     pages,
     publish,
     publish_release,
+    publish_resources,
     seo,
     stats_page,
 )
@@ -170,6 +171,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(stats_page.router)
     app.include_router(account.router)
     app.include_router(publish.router)
+    app.include_router(publish_resources.router)
     app.include_router(publish_release.router)
     app.include_router(harvest_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

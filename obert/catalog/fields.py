@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from obert.catalog.vocabulary import vocabulary
-from obert.errors import msg
+from obert.errors import Message, msg
 
 Slug = Annotated[
     str,
@@ -75,11 +75,11 @@ def _iso_date_or_datetime(value: str) -> str:
         raise ValueError(msg("must be an ISO 8601 date (2024-05-31) or date-time")) from None
 
 
-def _in_vocabulary(name: str, what: str) -> AfterValidator:
+def _in_vocabulary(name: str, what: Message) -> AfterValidator:
     def check(value: str) -> str:
         concept = vocabulary(name).get(value)
         if concept is None:
-            raise ValueError(msg("'{value}' is not one of the known values", value=value))
+            raise ValueError(msg("'{value}' is not a known {what}", value=value, what=what))
         return concept.code
 
     return AfterValidator(check)
@@ -91,12 +91,12 @@ LocalizedList = Annotated[dict[str, list[str]], AfterValidator(_localized_list)]
 Url = Annotated[str, AfterValidator(_url)]
 Email = Annotated[str, AfterValidator(_email)]
 IsoDate = Annotated[str, AfterValidator(_iso_date_or_datetime)]
-ThemeCode = Annotated[str, _in_vocabulary("data-theme", "EU data theme")]
-SectorCode = Annotated[str, _in_vocabulary("sector", "datos.gob.es sector")]
-LicenseCode = Annotated[str, _in_vocabulary("licence", "licence")]
-AccessRightsCode = Annotated[str, _in_vocabulary("access-right", "access right")]
-FrequencyCode = Annotated[str, _in_vocabulary("frequency", "update frequency")]
-LanguageCode = Annotated[str, _in_vocabulary("language", "language")]
+ThemeCode = Annotated[str, _in_vocabulary("data-theme", msg("EU data theme"))]
+SectorCode = Annotated[str, _in_vocabulary("sector", msg("datos.gob.es sector"))]
+LicenseCode = Annotated[str, _in_vocabulary("licence", msg("licence"))]
+AccessRightsCode = Annotated[str, _in_vocabulary("access-right", msg("access right"))]
+FrequencyCode = Annotated[str, _in_vocabulary("frequency", msg("update frequency"))]
+LanguageCode = Annotated[str, _in_vocabulary("language", msg("language"))]
 
 
 class Strict(BaseModel):

@@ -19,8 +19,10 @@ from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceIn
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
+from obert.jobs import Job, JobState
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
+from obert.tableservice.published import table_status
 from obert.web.findings import Findings, dataset_findings
 from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
 
@@ -292,6 +294,7 @@ def dataset_page(
             portal=portal, actor=actor, dataset=dataset, links=stored_statuses(store=portal.store)
         )
     org_id = dataset.organization.id if dataset and dataset.organization else None
+    ingests = _latest_ingests(portal, actor, dataset)
     return page(
         request,
         "publish/dataset_form.html",
@@ -309,7 +312,20 @@ def dataset_page(
         findings=findings,
         notice=notice,
         release=release,
+        ingests=ingests,
+        failed_ingests=[rid for rid, job in ingests.items() if job.state is JobState.FAILED],
     )
+
+
+def _latest_ingests(portal: Portal, actor: Actor, dataset: Dataset | None) -> dict[str, Job]:
+    """The latest ingest job of each resource that has a file or an address to read."""
+    found: dict[str, Job] = {}
+    for resource in dataset.resources if dataset else []:
+        if resource.upload or resource.download_url:
+            job = table_status(store=portal.store, actor=actor, ref=resource.id).job
+            if job is not None:
+                found[resource.id] = job
+    return found
 
 
 # What a release from the page did, as the query of the page it redirects to.

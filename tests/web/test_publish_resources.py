@@ -1,0 +1,128 @@
+"""A publisher keeps a dataset's files current from the site alone: edit a resource in three languages,
+upload a new version in place and follow it being read, see what needs a decision first, delete after
+confirming."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.security.world import World, csrf_of, login
+
+
+@pytest.fixture
+def editor(world: World) -> TestClient:
+    return login(TestClient(world.client.app), "editor")
+
+
+def _run_jobs(world: World) -> None:
+    runner = world.portal.job_runner(1)
+    while runner.run_once():
+        pass
+
+
+def _resource_page(world: World) -> str:
+    resource = world.datasets["public"]["resources"][0]["id"]
+    return f"/en/publish/dataset/ds-public/resource/{resource}"
+
+
+def test_a_resource_is_edited_in_three_languages(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    form = editor.get(path)
+    assert form.status_code == 200
+    titles = {"title_ca": "Inspeccions", "title_es": "Inspecciones", "title_en": "Inspections"}
+    saved = editor.post(
+        path,
+        data={**titles, "description_ca": "Totes", "format": "CSV", "csrf_token": csrf_of(form.text)},
+        follow_redirects=True,
+    )
+    assert "The resource is saved." in saved.text
+    resource = world.client.get(f"/api/v1/resources/{world.datasets['public']['resources'][0]['id']}").json()
+    assert resource["title"] == {"ca": "Inspeccions", "es": "Inspecciones", "en": "Inspections"}
+    assert resource["description"] == {"ca": "Totes"}
+
+    emptied = editor.post(
+        path, data={**titles, "title_es": "", "csrf_token": csrf_of(form.text)}, follow_redirects=False
+    )
+    assert emptied.status_code == 303
+    resource = world.client.get(f"/api/v1/resources/{world.datasets['public']['resources'][0]['id']}").json()
+    assert "es" not in resource["title"], "a text emptied in the form is removed"
+
+
+def test_a_new_version_is_uploaded_in_place_and_its_progress_shown(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    before = world.client.get("/api/v1/datasets/ds-public").json()["resources"]
+    page = editor.get(path)
+    uploaded = editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("inspeccions.csv", io.BytesIO(b"a,b\n1,2\n3,4\n5,6\n"), "text/csv")},
+        follow_redirects=True,
+    )
+    assert "saved as a new version of this resource" in uploaded.text
+    assert "Waiting to be read." in uploaded.text
+    assert '<noscript><meta http-equiv="refresh"' in uploaded.text, "it refreshes itself without JavaScript"
+    assert "/static/js/publish-progress.js" in uploaded.text
+    after = world.client.get("/api/v1/datasets/ds-public").json()["resources"]
+    assert [r["id"] for r in after] == [r["id"] for r in before], "the same resource, no duplicate"
+
+    _run_jobs(world)
+    done = editor.get(path).text
+    assert "Version 2 is published (3 rows)." in done
+    assert "http-equiv" not in done, "nothing to wait for: no more refreshing"
+
+
+def test_what_needs_a_decision_comes_before_the_metadata_form(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    page = editor.get(path)
+    people = b"nom,dni,telefon\nAnna Puig,12345678Z,612345678\nJoan Vila,87654321X,698765432\n"
+    editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("people.csv", io.BytesIO(people), "text/csv")},
+    )
+    _run_jobs(world)
+    status = editor.get(path).text
+    assert "is held back and not published" in status
+    dataset_page = editor.get("/en/publish/dataset/ds-public").text
+    decisions = dataset_page.index('id="decisions"')
+    assert decisions < dataset_page.index('id="f-name"'), "held versions sit above the metadata form"
+    assert dataset_page.index('id="privacy"') < dataset_page.index('id="f-name"')
+    assert "held back" in dataset_page[decisions : dataset_page.index('id="f-name"')]
+
+
+def test_a_file_that_cannot_be_read_is_a_decision_too(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    page = editor.get(path)
+    editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("broken.csv", io.BytesIO(b"\x00\x01\x02" * 50), "text/csv")},
+    )
+    _run_jobs(world)
+    dataset_page = editor.get("/en/publish/dataset/ds-public").text
+    decisions = dataset_page[dataset_page.index('id="decisions"') : dataset_page.index('id="f-name"')]
+    assert "could not be read" in decisions and "Upload a corrected file" in decisions
+
+
+def test_a_resource_is_deleted_only_after_confirming(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    confirm = editor.get(f"{path}/delete")
+    assert confirm.status_code == 200
+    refused = editor.post(f"{path}/delete", data={"csrf_token": csrf_of(confirm.text)})
+    assert refused.status_code == 422 and "tick the box" in refused.text
+    assert world.client.get("/api/v1/datasets/ds-public").json()["resources"]
+    deleted = editor.post(
+        f"{path}/delete",
+        data={"csrf_token": csrf_of(confirm.text), "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    assert world.client.get("/api/v1/datasets/ds-public").json()["resources"] == []
+
+
+def test_only_editors_of_the_dataset_manage_its_resources(world: World) -> None:
+    outsider = login(TestClient(world.client.app), "other-admin")
+    assert outsider.get(_resource_page(world)).status_code in (403, 404)
