@@ -72,6 +72,7 @@ from obert.web import (
 )
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
+from obert.web.templating import render
 from obert.web.usage import UsageMiddleware
 
 log = logging.getLogger("obert")
@@ -178,9 +179,14 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
-        # A page of the site, in the reader's language (/ca/api/docs too). Our own page: FastAPI's helper
-        # inlines a script, which the Content-Security-Policy forbids.
+        # A page of the site, in the reader's language (/ca/api/docs too), that leads to the reference.
         return page(request, "api_docs.html", openapi_url="/api/v1/openapi.json")
+
+    @app.get("/api/docs/reference", include_in_schema=False)
+    def api_reference() -> HTMLResponse:
+        # Swagger UI, in English, on a page of its own (its markup brings its own landmarks). Our own page:
+        # FastAPI's helper inlines a script, which the Content-Security-Policy forbids.
+        return HTMLResponse(render("en", "api_reference.html", openapi_url="/api/v1/openapi.json"))
 
     @app.get("/api", include_in_schema=False)
     def api_root() -> RedirectResponse:

@@ -13,9 +13,11 @@ from starlette.datastructures import FormData
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset
+from obert.catalog.places import place, place_of
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import PRE_SESSION_COOKIE, get_session
 from obert.errors import FieldError
+from obert.harvest.mapping import slugify
 from obert.types import LANGS, Lang
 from obert.web.respond import site_context
 from obert.web.templating import render
@@ -90,9 +92,12 @@ def dataset_from_form(form: FormData, *, base: Mapping[str, Any]) -> dict[str, A
         if text(f"keywords_{lang}")
     }
     data: dict[str, Any] = dict(base)
+    title = localized("title")
+    # The short name is proposed from the title when the publisher leaves it empty (a new dataset).
+    name = text("name") or (slugify(next(iter(title.values()))) if title and not base else "")
     data.update(
-        name=text("name"),
-        title=localized("title"),
+        name=name,
+        title=title,
         description=localized("description"),
         keywords=keywords,
         themes=[t for t in form.getlist("themes") if isinstance(t, str)],
@@ -101,27 +106,43 @@ def dataset_from_form(form: FormData, *, base: Mapping[str, Any]) -> dict[str, A
         visibility=text("visibility") or "public",
         license=text("license") or None,
         frequency=text("frequency") or None,
+        access_rights=text("access_rights") or None,
         landing_page=text("landing_page") or None,
+        issued=text("issued") or None,
+        conforms_to=[u.strip() for u in text("conforms_to").split() if u.strip()],
     )
+    rights = text("rights")
+    extras = {k: v for k, v in dict(data.get("extras") or {}).items() if k != "rights"}
+    data["extras"] = {**extras, "rights": rights} if rights else extras
     start, end = text("temporal_start"), text("temporal_end")
     data["temporal"] = {"start": start or None, "end": end or None} if start or end else None
-    spatial_uri = text("spatial_uri")
-    old_spatial = data.get("spatial") or {}
-    if spatial_uri:
-        data["spatial"] = {**old_spatial, "uri": spatial_uri}
-    elif old_spatial.get("label") or old_spatial.get("bbox"):
-        data["spatial"] = {k: v for k, v in old_spatial.items() if k != "uri"}
-    else:
-        data["spatial"] = None
+    spatial = _spatial(text("spatial_place"), text("spatial_uri"))
+    old = data.get("spatial") or {}
+    kept = (old.get("label") or old.get("bbox")) and not place_of(old.get("label"), old.get("bbox"))
+    if spatial is None and kept:
+        spatial = {k: v for k, v in old.items() if k != "uri"}  # a harvested area the list does not hold
+    data["spatial"] = spatial
     contact = {k: text(f"contact_point_{k}") for k in ("name", "email", "url") if text(f"contact_point_{k}")}
     data["contact_point"] = contact or None
     return data
 
 
+def _spatial(code: str, uri: str) -> dict[str, Any] | None:
+    """The area covered: a place of the city picked from the list (its names and bounding box), and or
+    the address of a place in a gazetteer."""
+    picked = place(code) if code else None
+    if picked is None and not uri:
+        return None
+    spatial: dict[str, Any] = {"uri": uri or None}
+    if picked is not None:
+        spatial |= {"label": picked.name, "bbox": list(picked.bbox)}
+    return spatial
+
+
 def dataset_to_form(dataset: Dataset | None) -> dict[str, Any]:
     """The values the metadata form shows for an existing dataset (or empty for a new one)."""
     if dataset is None:
-        return {"themes": [], "visibility": "public"}
+        return {"themes": [], "visibility": "public", "access_rights": "PUBLIC"}
     values: dict[str, Any] = {
         "name": dataset.name,
         "organization": dataset.organization.id if dataset.organization else "",
@@ -133,7 +154,13 @@ def dataset_to_form(dataset: Dataset | None) -> dict[str, Any]:
         "temporal_start": dataset.temporal.start if dataset.temporal and dataset.temporal.start else "",
         "temporal_end": dataset.temporal.end if dataset.temporal and dataset.temporal.end else "",
         "spatial_uri": dataset.spatial.uri if dataset.spatial and dataset.spatial.uri else "",
+        "access_rights": dataset.access_rights or "",
+        "issued": dataset.issued or "",
+        "conforms_to": " ".join(str(u) for u in dataset.conforms_to),
+        "rights": dataset.extras.get("rights", ""),
     }
+    if dataset.spatial and (found := place_of(dataset.spatial.label, dataset.spatial.bbox)):
+        values["spatial_place"] = found.code
     for lang in FORM_LANGS:
         values[f"title_{lang}"] = dataset.title.get(lang, "")
         values[f"description_{lang}"] = dataset.description.get(lang, "")

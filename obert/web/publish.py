@@ -16,13 +16,13 @@ from obert.auth import Actor, Role, audit, members
 from obert.catalog import datasets, organizations, resources, workflow
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceInput
-from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
 from obert.jobs import Job, JobState
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
 from obert.tableservice.published import table_status
+from obert.web import choices
 from obert.web.findings import Findings, dataset_findings
 from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
 
@@ -307,8 +307,10 @@ def dataset_page(
         history=steps,
         can_review=actor.can_manage(org_id) if dataset else False,
         actions=_actions(dataset),
-        licence_options=_options("licence", request.state.lang),
-        frequency_options=_options("frequency", request.state.lang),
+        licence_groups=choices.licence_groups(request.state.lang),
+        frequency_groups=choices.frequency_groups(request.state.lang),
+        access_options=choices.options("access-right", request.state.lang),
+        place_groups=choices.place_groups(request.state.lang),
         findings=findings,
         notice=notice,
         release=release,
@@ -343,12 +345,6 @@ class ReleaseProblem:
     form: str
     errors: dict[str, list[str]]
     values: dict[str, str]
-
-
-def _options(name: str, lang: str) -> list[tuple[str, str, str | None]]:
-    """(code, label, language of the label) of each concept, by label."""
-    concepts = ((c.code, c.label_in(lang), c.label_lang(lang)) for c in vocabulary(name))
-    return sorted(concepts, key=lambda option: option[1].lower())
 
 
 def _actions(dataset: Dataset | None) -> list[str]:

@@ -90,6 +90,6 @@ def test_errors_are_html_pages(client: TestClient, lang: str) -> None:
 
 
 def test_api_docs_are_served_locally(client: TestClient) -> None:
-    html = client.get("/api/docs").text
+    html = client.get("/api/docs/reference").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
