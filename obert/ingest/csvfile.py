@@ -52,7 +52,7 @@ def stage_csv(
     if dialect.duckdb_encoding is None:
         path = _transcode(path, dialect.encoding, workdir / "utf8.csv")
     names = clean_names(dialect.header)
-    reader = _Reader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
+    reader = CsvReader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
     sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
     sample_rows, inferred = infer(con, sample, names, grouped=True)
     exact = sample_rows < SAMPLE_ROWS
@@ -116,7 +116,7 @@ def stage_csv(
     )
 
 
-class _Reader:
+class CsvReader:
     """Builds DuckDB ``read_csv`` calls for one file with the sniffed dialect."""
 
     def __init__(self, path: Path, dialect: Dialect, names: list[str], *, max_line_size: int) -> None:

@@ -47,6 +47,8 @@ class Version:
     created_by: str | None
     job_id: str | None
     derived_from: str | None = None  # the version it was made from; None when read from the file itself
+    file_sha256: str | None = None  # the Parquet file's own checksum (None: written before it was kept)
+    file_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,8 @@ def commit_version(
                 created_by=created_by,
                 job_id=job_id,
                 derived_from=derived_from,
+                file_sha256=result.table_sha256 or None,
+                file_bytes=result.table_bytes or None,
             )
         )
         if not holds:
@@ -335,6 +339,8 @@ def version_from_row(
         created_by=row.created_by,
         job_id=row.job_id,
         derived_from=getattr(row, "derived_from", None),
+        file_sha256=getattr(row, "file_sha256", None),
+        file_bytes=getattr(row, "file_bytes", None),
     )
 
 

@@ -1,0 +1,227 @@
+"""Delimited text → typed Parquet with the types a publisher declared (a Table Schema), not inferred ones.
+
+A data package says what each column is; obert takes its word, checks every value against it and writes
+the table with those types. :func:`mismatches` lists the cells that break the declaration (row, field,
+value) so that a publisher can fix them before anything is created; :func:`stage_declared_csv` writes the
+table once the check passed. Rows are numbered as in the file, the header being row 1 (as Frictionless
+numbers them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from obert.datastore.engine import connect, quote_ident, quote_literal
+from obert.datastore.schema import ColumnType
+from obert.errors import FieldError, Invalid
+from obert.ingest.csvfile import CsvReader, _transcode
+from obert.ingest.names import clean_names
+from obert.ingest.sniff import sniff
+from obert.ingest.stage import Staged, copy_select
+
+MAX_MISMATCHES = 50
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+_INTEGER = r"^[+-]?\d+$"
+_NUMBER = r"^([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|NaN|[+-]?INF)$"
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredField:
+    """One declared column: its name, obert's type, how its text is read, and its declared type's name."""
+
+    name: str
+    type: ColumnType
+    declared: str  # the Table Schema type, as the publisher wrote it (for messages)
+    format: str = "default"  # a date/datetime pattern (strftime), "default" (ISO 8601) or "any"
+    true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
+    false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    fields: tuple[DeclaredField, ...]
+    missing_values: tuple[str, ...] = ("",)
+    delimiter: str | None = None  # the package's dialect; sniffed when not given
+
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """A cell that breaks its field's declaration (`value` None: a required value is missing)."""
+
+    row: int
+    field: str
+    value: str | None
+    expected: str  # the declared type, or "required"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    rows: int
+    mismatches: list[Mismatch] = field(default_factory=list)
+    total: int = 0  # every mismatch, of which `mismatches` holds the first MAX_MISMATCHES
+
+
+def _value_sql(f: DeclaredField, col: str, missing: tuple[str, ...]) -> str:
+    """The raw text of `col`, NULL where it is one of the missing values."""
+    raw = quote_ident(col)
+    marks = ", ".join(quote_literal(m) for m in missing if m != "")
+    return f"CASE WHEN {raw} IN ({marks}) THEN NULL ELSE {raw} END" if marks else raw
+
+
+def _typed_sql(f: DeclaredField, v: str) -> str:
+    """SQL reading the text `v` as the field's type; NULL where the text does not fit."""
+    t = f.type
+    if t == "integer":
+        return f"CASE WHEN regexp_full_match({v}, '{_INTEGER}') THEN TRY_CAST({v} AS BIGINT) END"
+    if t == "decimal":
+        return f"CASE WHEN regexp_full_match({v}, '{_NUMBER}') THEN TRY_CAST({v} AS DOUBLE) END"
+    if t == "boolean":
+        trues = ", ".join(quote_literal(x) for x in f.true_values)
+        falses = ", ".join(quote_literal(x) for x in f.false_values)
+        return f"CASE WHEN {v} IN ({trues}) THEN true WHEN {v} IN ({falses}) THEN false END"
+    if t == "date":
+        if f.format == "default":
+            return f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}') THEN TRY_CAST({v} AS DATE) END"
+        if f.format == "any":
+            return f"TRY_CAST({v} AS DATE)"
+        return f"CAST(try_strptime({v}, {quote_literal(f.format)}) AS DATE)"
+    if t == "datetime":
+        tz = f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))"
+        if f.format == "default":
+            return f"CASE WHEN regexp_full_match({v}, '{_ISO_DATETIME}') THEN {tz} END"
+        if f.format == "any":
+            return tz
+        return f"try_strptime({v}, {quote_literal(f.format)})"
+    return v
+
+
+def _reader(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    declared: Declared,
+    *,
+    workdir: Path,
+    max_columns: int,
+    max_line_size: int,
+) -> tuple[str, list[str]]:
+    dialect = sniff(path, max_columns=max_columns)
+    if dialect.duckdb_encoding is None:
+        path = _transcode(path, dialect.encoding, workdir / "utf8-declared.csv")
+    if declared.delimiter and declared.delimiter != dialect.delimiter:
+        dialect = type(dialect)(
+            dialect.encoding, dialect.duckdb_encoding, declared.delimiter, dialect.header, dialect.sample
+        )
+    header = [h.replace("\ufeff", "").strip() for h in dialect.header]
+    if header != declared.names():
+        raise Invalid(
+            "the file's header does not match its schema's fields",
+            errors=[FieldError("row 1", f"header {header}, schema {declared.names()}")],
+        )
+    names = clean_names(declared.names())
+    reader = CsvReader(path, dialect, names, max_line_size=max_line_size)
+    return reader.sql(None, pad=False, rejects="declared_rejects"), names
+
+
+def mismatches(
+    path: Path, declared: Declared, *, workdir: Path, max_columns: int = 2000, max_cell_bytes: int = 1_000_000
+) -> CheckResult:
+    """Every cell of the CSV file `path` that breaks `declared` (the first MAX_MISMATCHES, and how many)."""
+    con = connect(memory_limit="512MB")
+    try:
+        source, names = _reader(
+            con,
+            path,
+            declared,
+            workdir=workdir,
+            max_columns=max_columns,
+            max_line_size=max_cell_bytes + 65536,
+        )
+        numbered = f"(SELECT row_number() OVER () + 1 AS pos, * FROM {source})"
+        checks = []
+        for i, (f, col) in enumerate(zip(declared.fields, names, strict=True)):
+            v = _value_sql(f, col, declared.missing_values)
+            bad = f"({v}) IS NOT NULL AND ({_typed_sql(f, f'({v})')}) IS NULL"
+            if f.required:
+                bad = f"({bad}) OR ({v}) IS NULL"
+            checks.append(
+                f"SELECT pos, {i} AS fi, {quote_ident(col)} AS value, ({v}) IS NULL AS absent "
+                f"FROM src WHERE {bad}"
+            )
+        body = " UNION ALL ".join(checks)
+        try:
+            rows = con.execute(f"WITH src AS MATERIALIZED {numbered} SELECT count(*) FROM src").fetchone()
+            found = con.execute(
+                f"WITH src AS MATERIALIZED {numbered}, bad AS ({body}) "
+                f"SELECT pos, fi, value, absent, count(*) OVER () FROM bad ORDER BY pos, fi "
+                f"LIMIT {MAX_MISMATCHES}"
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise Invalid(
+                "the file cannot be read", errors=[FieldError("file", str(exc).splitlines()[0])]
+            ) from exc
+    finally:
+        con.close()
+    listed = [
+        Mismatch(
+            int(pos),
+            declared.fields[int(fi)].name,
+            None if absent else str(value),
+            "required" if absent else declared.fields[int(fi)].declared,
+        )
+        for pos, fi, value, absent, _ in found
+    ]
+    total = int(found[0][4]) if found else 0
+    return CheckResult(int(rows[0]) if rows else 0, listed, total)
+
+
+def stage_declared_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    declared: Declared,
+    *,
+    tmp: Path,
+    workdir: Path,
+    max_columns: int,
+    max_cell_bytes: int,
+) -> Staged:
+    """Write the CSV file `path` as Parquet at `tmp` with the declared types (check it first with
+    :func:`mismatches`: a value that does not fit here is refused without saying where)."""
+    source, names = _reader(
+        con, path, declared, workdir=workdir, max_columns=max_columns, max_line_size=max_cell_bytes + 65536
+    )
+    exprs = []
+    for f, col in zip(declared.fields, names, strict=True):
+        v = f"({_value_sql(f, col, declared.missing_values)})"
+        typed = _typed_sql(f, v)
+        # A value that does not fit fails the whole write rather than becoming NULL unseen.
+        exprs.append(
+            f"CASE WHEN {v} IS NOT NULL AND ({typed}) IS NULL THEN error('a value does not fit its "
+            f"declared type in column ' || {quote_literal(col)}) ELSE {typed} END AS {quote_ident(col)}"
+        )
+    stats = copy_select(
+        con,
+        f"SELECT {', '.join(exprs)} FROM {source}",
+        tmp=tmp,
+        names=names,
+        types=[f.type for f in declared.fields],
+    )
+    dialect = sniff(path, max_columns=max_columns)
+    return Staged(
+        row_count=stats.rows,
+        names=names,
+        original_names=declared.names(),
+        types=[f.type for f in declared.fields],
+        placeholders=[0] * len(names),
+        encoding=dialect.encoding,
+        delimiter=declared.delimiter or dialect.delimiter,
+        warnings=[],
+        stats=stats,
+    )
