@@ -50,7 +50,7 @@ def stage_csv(
     """Write `path` as typed Parquet at `tmp`; the caller profiles and publishes it."""
     dialect = sniff(path, max_columns=max_columns)
     if dialect.duckdb_encoding is None:
-        path = _transcode(path, dialect.encoding, workdir / "utf8.csv")
+        path = transcode(path, dialect.encoding, workdir / "utf8.csv")
     names = clean_names(dialect.header)
     reader = CsvReader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
     sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
@@ -190,7 +190,7 @@ def _field(r: _Reject) -> FieldError:
     return FieldError(where, r.message)
 
 
-def _transcode(path: Path, encoding: str, target: Path) -> Path:
+def transcode(path: Path, encoding: str, target: Path) -> Path:
     """Re-encode to UTF-8 in 1 MB steps, for encodings DuckDB cannot read itself."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     line = 1

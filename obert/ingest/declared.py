@@ -9,6 +9,9 @@ numbers them).
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +20,9 @@ import duckdb
 from obert.datastore.engine import connect, quote_ident, quote_literal
 from obert.datastore.schema import ColumnType
 from obert.errors import FieldError, Invalid
-from obert.ingest.csvfile import CsvReader, _transcode
+from obert.ingest.csvfile import CsvReader, transcode
 from obert.ingest.names import clean_names
-from obert.ingest.sniff import sniff
+from obert.ingest.sniff import Dialect, sniff
 from obert.ingest.stage import Staged, copy_select
 
 MAX_MISMATCHES = 50
@@ -104,21 +107,15 @@ def _typed_sql(f: DeclaredField, v: str) -> str:
 
 
 def _reader(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    declared: Declared,
-    *,
-    workdir: Path,
-    max_columns: int,
-    max_line_size: int,
-) -> tuple[str, list[str]]:
+    path: Path, declared: Declared, *, workdir: Path, max_columns: int, max_line_size: int
+) -> tuple[str, list[str], Dialect]:
+    """The SQL table of the file's text cells (all VARCHAR), its column names, and its dialect."""
     dialect = sniff(path, max_columns=max_columns)
     if dialect.duckdb_encoding is None:
-        path = _transcode(path, dialect.encoding, workdir / "utf8-declared.csv")
+        path = transcode(path, dialect.encoding, workdir / "utf8-declared.csv")
     if declared.delimiter and declared.delimiter != dialect.delimiter:
-        dialect = type(dialect)(
-            dialect.encoding, dialect.duckdb_encoding, declared.delimiter, dialect.header, dialect.sample
-        )
+        first = next(csv.reader(io.StringIO(dialect.sample), delimiter=declared.delimiter), [])
+        dialect = dataclasses.replace(dialect, delimiter=declared.delimiter, header=first)
     header = [h.replace("\ufeff", "").strip() for h in dialect.header]
     if header != declared.names():
         raise Invalid(
@@ -127,7 +124,7 @@ def _reader(
         )
     names = clean_names(declared.names())
     reader = CsvReader(path, dialect, names, max_line_size=max_line_size)
-    return reader.sql(None, pad=False, rejects="declared_rejects"), names
+    return reader.sql(None, pad=False, rejects="declared_rejects"), names, dialect
 
 
 def mismatches(
@@ -136,8 +133,7 @@ def mismatches(
     """Every cell of the CSV file `path` that breaks `declared` (the first MAX_MISMATCHES, and how many)."""
     con = connect(memory_limit="512MB")
     try:
-        source, names = _reader(
-            con,
+        source, names, _ = _reader(
             path,
             declared,
             workdir=workdir,
@@ -194,8 +190,8 @@ def stage_declared_csv(
 ) -> Staged:
     """Write the CSV file `path` as Parquet at `tmp` with the declared types (check it first with
     :func:`mismatches`: a value that does not fit here is refused without saying where)."""
-    source, names = _reader(
-        con, path, declared, workdir=workdir, max_columns=max_columns, max_line_size=max_cell_bytes + 65536
+    source, names, dialect = _reader(
+        path, declared, workdir=workdir, max_columns=max_columns, max_line_size=max_cell_bytes + 65536
     )
     exprs = []
     for f, col in zip(declared.fields, names, strict=True):
@@ -213,7 +209,6 @@ def stage_declared_csv(
         names=names,
         types=[f.type for f in declared.fields],
     )
-    dialect = sniff(path, max_columns=max_columns)
     return Staged(
         row_count=stats.rows,
         names=names,
@@ -221,7 +216,7 @@ def stage_declared_csv(
         types=[f.type for f in declared.fields],
         placeholders=[0] * len(names),
         encoding=dialect.encoding,
-        delimiter=declared.delimiter or dialect.delimiter,
+        delimiter=dialect.delimiter,
         warnings=[],
         stats=stats,
     )

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from obert.errors import FieldError, Invalid, TooLarge
-from obert.http import HttpClient
+from obert.errors import FieldError, Invalid, TooLarge, Unavailable
+from obert.http import HttpClient, Response
 from obert.storage.files import safe_filename
 
 DESCRIPTOR = "datapackage.json"
@@ -71,7 +73,7 @@ def read_zip(path: Path, *, workdir: Path, max_bytes: int) -> Package:
 
 def read_url(url: str, *, http: HttpClient, workdir: Path, max_bytes: int) -> Package:
     """The package whose datapackage.json is at `url`; its resources downloaded into `workdir`."""
-    response = http.get(url, max_bytes=MAX_DESCRIPTOR_BYTES + 1)
+    response = _fetch(partial(http.get, url, max_bytes=MAX_DESCRIPTOR_BYTES + 1), where="url")
     if response.status >= 400:
         raise Invalid(f"the package URL answered HTTP {response.status}", errors=[FieldError("url", url)])
     descriptor = _parse_descriptor(response.content[: MAX_DESCRIPTOR_BYTES + 1])
@@ -85,13 +87,21 @@ def read_url(url: str, *, http: HttpClient, workdir: Path, max_bytes: int) -> Pa
             _inner_path(item, where=where)  # relative: no escaping above the package
         target_url = urljoin(url, raw)
         target = workdir / f"{i}-{safe_filename(PurePosixPath(urlsplit(target_url).path).name or 'data')}"
-        got = http.download(target_url, target, max_bytes=max_bytes)
+        got = _fetch(partial(http.download, target_url, target, max_bytes=max_bytes), where=where)
         if got.status >= 400:
             raise Invalid(
                 f"a resource's URL answered HTTP {got.status}", errors=[FieldError(where, target_url)]
             )
         resources.append(PackageResource(name, target, PurePosixPath(urlsplit(target_url).path).name, item))
     return Package(descriptor, resources)
+
+
+def _fetch(call: Callable[[], Response], *, where: str) -> Response:
+    # An address that does not answer is the sender's to fix: a 4xx naming it, not a 503 of ours.
+    try:
+        return call()
+    except Unavailable as exc:
+        raise Invalid("the package could not be fetched", errors=[FieldError(where, exc.message)]) from exc
 
 
 def _descriptor_root(members: dict[str, zipfile.ZipInfo]) -> str:

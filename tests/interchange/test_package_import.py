@@ -167,3 +167,12 @@ def test_cli_ingest_package(live: Live, tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert "created dataset estacions" in result.output and "55 rows, published" in result.output
     assert "Estacio (integer)" in result.output
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:1/datapackage.json", "http://169.254.169.254/datapackage.json"]
+)
+def test_a_package_url_that_cannot_be_fetched_is_a_4xx(live: Live, url: str) -> None:
+    response = httpx.post(f"{live.url}/api/v1/datapackages", json={"url": url}, headers=live.admin)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["ok"] is False
