@@ -156,6 +156,32 @@ def test_the_personal_data_gate_still_holds(live: Live) -> None:
     assert response.status_code == 201, response.text
     assert response.json()["tables"][0]["held"]
     assert live.get("/api/v1/datastore/persones/rows").status_code == 404
+    # Nor do the descriptions hand out the held table.
+    assert live.get("/dataset/persones/datapackage.json").status_code == 404
+    assert live.get("/dataset/persones/croissant.json").json()["distribution"] == []
+
+
+def test_a_private_dataset_is_described_to_its_organisation_only(live: Live) -> None:
+    organisation = {"name": "ajuntament-proves", "title": {"ca": "Ajuntament (proves)"}}
+    assert httpx.post(f"{live.url}/api/v1/organizations", json=organisation, headers=live.admin).is_success
+    schema = {"fields": [{"name": "codi", "type": "string"}]}
+    descriptor = {"name": "privat", "resources": [{"name": "privat", "path": "p.csv", "schema": schema}]}
+    response = httpx.post(
+        f"{live.url}/api/v1/datapackages/upload",
+        files={"file": ("p.zip", _zip(descriptor, {"p.csv": b"codi\n08\n"}), "application/zip")},
+        data={"name": "privat", "organization": "ajuntament-proves"},
+        headers=live.admin,
+    )
+    assert response.status_code == 201, response.text
+    patched = httpx.patch(
+        f"{live.url}/api/v1/datasets/privat", json={"visibility": "private"}, headers=live.admin
+    )
+    assert patched.status_code == 200, patched.text
+    for path in ("/dataset/privat/datapackage.json", "/dataset/privat/croissant.json"):
+        assert live.get(path).status_code == 404
+        assert live.get(path, headers=live.admin).status_code == 200
+    parquet = live.get("/dataset/privat/croissant.json", headers=live.admin).json()["distribution"][0]
+    assert live.get(parquet["contentUrl"].removeprefix(live.url)).status_code == 404
 
 
 def test_cli_ingest_package(live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
