@@ -43,6 +43,7 @@ class DeclaredField:
     true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
     false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
     required: bool = False
+    unique: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Declared:
     fields: tuple[DeclaredField, ...]
     missing_values: tuple[str, ...] = ("",)
     delimiter: str | None = None  # the package's dialect; sniffed when not given
+    primary_key: tuple[str, ...] = ()
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -62,7 +64,7 @@ class Mismatch:
     row: int
     field: str
     value: str | None
-    expected: str  # the declared type, or "required"
+    expected: str  # the declared type, or the broken rule: "required", "unique", "primaryKey"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,22 +143,12 @@ def mismatches(
             max_line_size=max_cell_bytes + 65536,
         )
         numbered = f"(SELECT row_number() OVER () + 1 AS pos, * FROM {source})"
-        checks = []
-        for i, (f, col) in enumerate(zip(declared.fields, names, strict=True)):
-            v = _value_sql(f, col, declared.missing_values)
-            bad = f"({v}) IS NOT NULL AND ({_typed_sql(f, f'({v})')}) IS NULL"
-            if f.required:
-                bad = f"({bad}) OR ({v}) IS NULL"
-            checks.append(
-                f"SELECT pos, {i} AS fi, {quote_ident(col)} AS value, ({v}) IS NULL AS absent "
-                f"FROM src WHERE {bad}"
-            )
-        body = " UNION ALL ".join(checks)
+        body = " UNION ALL ".join(_checks(declared, names))
         try:
             rows = con.execute(f"WITH src AS MATERIALIZED {numbered} SELECT count(*) FROM src").fetchone()
             found = con.execute(
                 f"WITH src AS MATERIALIZED {numbered}, bad AS ({body}) "
-                f"SELECT pos, fi, value, absent, count(*) OVER () FROM bad ORDER BY pos, fi "
+                f"SELECT pos, fi, value, kind, count(*) OVER () FROM bad ORDER BY pos, fi "
                 f"LIMIT {MAX_MISMATCHES}"
             ).fetchall()
         except duckdb.Error as exc:
@@ -169,13 +161,43 @@ def mismatches(
         Mismatch(
             int(pos),
             declared.fields[int(fi)].name,
-            None if absent else str(value),
-            "required" if absent else declared.fields[int(fi)].declared,
+            None if kind == "required" else str(value),
+            declared.fields[int(fi)].declared if kind == "type" else str(kind),
         )
-        for pos, fi, value, absent, _ in found
+        for pos, fi, value, kind, _ in found
     ]
     total = int(found[0][4]) if found else 0
     return CheckResult(int(rows[0]) if rows else 0, listed, total)
+
+
+def _checks(declared: Declared, names: list[str]) -> list[str]:
+    """One query per rule, each answering (pos, field index, value, kind) for the rows that break it."""
+    checks = []
+    for i, (f, col) in enumerate(zip(declared.fields, names, strict=True)):
+        v = _value_sql(f, col, declared.missing_values)
+        bad = f"({v}) IS NOT NULL AND ({_typed_sql(f, f'({v})')}) IS NULL"
+        checks.append(
+            f"SELECT pos, {i} AS fi, {quote_ident(col)} AS value, 'type' AS kind FROM src WHERE {bad}"
+        )
+        if f.required:
+            checks.append(f"SELECT pos, {i}, NULL, 'required' FROM src WHERE ({v}) IS NULL")
+        if f.unique:
+            checks.append(_repeats([i], [col], declared, "unique"))
+    key = [declared.names().index(k) for k in declared.primary_key if k in declared.names()]
+    if key:
+        checks.append(_repeats(key, [names[i] for i in key], declared, "primaryKey"))
+    return checks
+
+
+def _repeats(indexes: list[int], cols: list[str], declared: Declared, kind: str) -> str:
+    """The rows whose values of `cols` an earlier row already had (missing values aside)."""
+    keys = ", ".join(quote_ident(c) for c in cols)
+    shown = " || ', ' || ".join(f"coalesce({quote_ident(c)}, '')" for c in cols)
+    present = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in cols)
+    return (
+        f"SELECT pos, {indexes[0]}, {shown}, '{kind}' FROM (SELECT pos, {keys}, row_number() OVER "
+        f"(PARTITION BY {keys} ORDER BY pos) AS nth FROM src WHERE {present}) WHERE nth > 1"
+    )
 
 
 def stage_declared_csv(

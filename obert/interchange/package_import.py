@@ -25,6 +25,7 @@ from obert.interchange.datapackage import I18N
 from obert.interchange.package_source import Package, PackageResource, read_url, read_zip
 from obert.interchange.tableschema import declared_schema, licence_in
 from obert.tableservice.service import Ingester, IngestOutcome
+from obert.tableservice.versions import set_primary_key
 from obert.types import LANGS
 
 
@@ -109,6 +110,8 @@ def _check(package: Package, declared: list[Declared | None], workdir: Path, lan
             }
             if m.value is None:
                 message = _("a value is required")
+            elif m.expected in ("unique", "primaryKey"):
+                message = _("'%(value)s' is repeated: an earlier row has it") % {"value": m.value[:200]}
             else:
                 message = _("'%(value)s' is not a valid %(type)s") % {
                     "value": m.value[:200],
@@ -197,4 +200,6 @@ def _ingest(
         created_by=actor.user_id,
         declared=declared,
     )
+    if declared is not None and declared.primary_key:
+        set_primary_key(ingester.store, resource_id=made.id, key=declared.primary_key)
     return ImportedTable(made.id, made.name, outcome)

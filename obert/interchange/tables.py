@@ -16,7 +16,7 @@ from obert.catalog.models import Dataset, Resource
 from obert.errors import NotFound
 from obert.storage import Store
 from obert.tableservice.published import TableRef, open_version
-from obert.tableservice.versions import table_state
+from obert.tableservice.versions import primary_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +32,13 @@ def published_tables(
     """The dataset `ref` (NotFound if `actor` may not see it) and the tables of its resources that
     `actor` may read, in the resources' order."""
     found = datasets.get_dataset(store=store, actor=actor, ref=ref)
+    with store.read() as conn:
+        keys = primary_keys(conn, [r.id for r in found.resources])
     tables = []
     for resource in found.resources:
         try:
             table = open_version(store=store, actor=actor, data_dir=data_dir, ref=resource.id)
         except NotFound:
             continue  # no table, or none this caller may read
-        with store.read() as conn:
-            key = table_state(conn, resource.id).primary_key
-        tables.append(PublishedTable(resource, table, key))
+        tables.append(PublishedTable(resource, table, keys.get(resource.id, ())))
     return found, tables

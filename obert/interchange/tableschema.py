@@ -122,7 +122,14 @@ def declared_schema(schema: Any, *, where: str, delimiter: str | None = None) ->
     fields = []
     for i, raw in enumerate(schema["fields"]):
         fields.append(_declared_field(raw, where=f"{where}.schema.fields[{i}]", key=keys))
-    return Declared(tuple(fields), tuple(missing), delimiter)
+    names = [f.name for f in fields]
+    for name in keys:
+        if name not in names:
+            raise Invalid(
+                "the primary key names a field the schema does not have",
+                errors=[FieldError(f"{where}.schema.primaryKey", str(name))],
+            )
+    return Declared(tuple(fields), tuple(missing), delimiter, tuple(keys))
 
 
 def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
@@ -152,5 +159,6 @@ def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
         declared=declared,
         format=fmt,
         required=bool(constraints.get("required")) or raw["name"] in key,
+        unique=bool(constraints.get("unique")),
         **extra,
     )

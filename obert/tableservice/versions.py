@@ -242,6 +242,16 @@ def set_primary_key(store: Store, *, resource_id: str, key: tuple[str, ...]) -> 
             conn.execute(datastore_tables.insert().values(resource_id=resource_id, **values))
 
 
+def primary_keys(conn: Connection, resource_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The recorded primary key of each of `resource_ids` that has one."""
+    rows = conn.execute(
+        sa.select(datastore_tables.c.resource_id, datastore_tables.c.primary_key).where(
+            datastore_tables.c.resource_id.in_(list(resource_ids))
+        )
+    ).all()
+    return {row.resource_id: tuple(row.primary_key) for row in rows if row.primary_key}
+
+
 def drop_current(store: Store, *, resource_id: str, actor_id: str | None) -> Version | None:
     """Stop serving the resource's table (CKAN's datastore_delete without filters); returns what it served.
 

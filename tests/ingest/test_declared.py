@@ -55,3 +55,13 @@ def test_a_header_unlike_the_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Invalid) as caught:
         mismatches(path, STATIONS, workdir=tmp_path)
     assert caught.value.errors[0].field == "row 1"
+
+
+def test_a_repeated_primary_key_is_listed(tmp_path: Path) -> None:
+    declared = Declared(
+        (DeclaredField("any", "integer", "integer"), DeclaredField("barri", "text", "string")),
+        primary_key=("any", "barri"),
+    )
+    path = _write(tmp_path, "any,barri\n2023,el Raval\n2023,Sants\n2024,el Raval\n2023,el Raval\n")
+    result = mismatches(path, declared, workdir=tmp_path)
+    assert result.mismatches == [Mismatch(5, "any", "2023, el Raval", "primaryKey")]

@@ -83,6 +83,7 @@ def test_types_come_from_the_schema_not_from_inference(live: Live) -> None:
             {"name": "valor", "type": "number"},
         ],
         "missingValues": ["", "NA"],
+        "primaryKey": ["codi"],
     }
     csv = (
         b"codi,estacio,data,valid,valor\n"
@@ -99,11 +100,17 @@ def test_types_come_from_the_schema_not_from_inference(live: Live) -> None:
     rows = live.get("/api/v1/datastore/mesures/rows").json()["data"]
     assert rows[0] == {"codi": "1", "estacio": 8, "data": "2025-12-24", "valid": True, "valor": 19.5}
     assert rows[1]["valor"] is None  # "NA" is one of the package's missing values
+    described = live.get("/dataset/tipus-declarats/datapackage.json").json()["resources"][0]["schema"]
+    assert described["primaryKey"] == ["codi"]
+    assert described["missingValues"] == [""]  # obert's exports write every missing value empty
 
 
 def test_data_that_breaks_its_schema_is_refused_saying_where(live: Live) -> None:
-    schema = {"fields": [{"name": "codi", "type": "integer"}, {"name": "dia", "type": "date"}]}
-    csv = b"codi,dia\n1,2025-01-01\nA1,2025-01-02\n3,2025-02-30\n"
+    schema = {
+        "fields": [{"name": "codi", "type": "integer"}, {"name": "dia", "type": "date"}],
+        "primaryKey": "codi",
+    }
+    csv = b"codi,dia\n1,2025-01-01\nA1,2025-01-02\n3,2025-02-30\n1,2025-03-01\n"
     descriptor = {
         "name": "dades-dolentes",
         "resources": [{"name": "dolenta", "path": "d.csv", "schema": schema}],
@@ -115,6 +122,7 @@ def test_data_that_breaks_its_schema_is_refused_saying_where(live: Live) -> None
     assert body["errors"] == [
         {"field": "dolenta, fila 3, camp codi", "message": "'A1' no és un valor integer vàlid"},
         {"field": "dolenta, fila 4, camp dia", "message": "'2025-02-30' no és un valor date vàlid"},
+        {"field": "dolenta, fila 5, camp codi", "message": "'1' es repeteix: una fila anterior ja el té"},
     ]
     assert live.get("/api/v1/datasets/dades-dolentes").status_code == 404  # nothing was created
 
