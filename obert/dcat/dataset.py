@@ -88,6 +88,8 @@ def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profil
 
 def _described_for_tools(graph: Graph, node: URIRef, dataset: Dataset, context: GraphContext) -> None:
     """The dataset's Frictionless Data Package and Croissant descriptions, as pages about it (foaf:page)."""
+    if not dataset.resources:
+        return  # nothing to describe
     base = f"{context.catalog.base_url}/dataset/{dataset.name}"
     for path, media_type in (
         ("datapackage.json", "application/json"),

@@ -80,6 +80,7 @@ def test_dataset_page_links_both_descriptions(live: Live, path: str) -> None:
     html = live.get(path).text
     assert "/dataset/qualitat-aire-estacions-bcn/datapackage.json" in html
     assert 'rel="alternate" type="application/ld+json"' in html and "croissant.json" in html
+    assert ">Frictionless Data Package</a>" in html  # in the page's "Use it from code" part too
 
 
 def test_dcat_links_both_descriptions(live: Live) -> None:
@@ -99,3 +100,13 @@ def test_a_dataset_without_tables_has_no_package(live: Live) -> None:
     assert created.status_code == 201, created.text
     response = live.get("/dataset/sense-taules/datapackage.json")
     assert response.status_code == 404 and "no published table" in response.json()["error"]
+
+
+def test_a_dataset_without_tables_links_no_descriptions(live: Live) -> None:
+    httpx.post(
+        f"{live.url}/api/v1/datasets",
+        json={"name": "sense-taules-2", "title": {"ca": "Sense taules"}},
+        headers=live.admin,
+    )
+    html = live.get("/dataset/sense-taules-2").text
+    assert "datapackage.json" not in html and "croissant.json" not in html
