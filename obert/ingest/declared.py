@@ -133,7 +133,8 @@ def mismatches(
     path: Path, declared: Declared, *, workdir: Path, max_columns: int = 2000, max_cell_bytes: int = 1_000_000
 ) -> CheckResult:
     """Every cell of the CSV file `path` that breaks `declared` (the first MAX_MISMATCHES, and how many)."""
-    con = connect(memory_limit="512MB")
+    # One thread reads the file in order, so that row_number() is the row's position in the file.
+    con = connect(threads=1, memory_limit="512MB")
     try:
         source, names, _ = _reader(
             path,

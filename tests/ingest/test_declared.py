@@ -65,3 +65,12 @@ def test_a_repeated_primary_key_is_listed(tmp_path: Path) -> None:
     path = _write(tmp_path, "any,barri\n2023,el Raval\n2023,Sants\n2024,el Raval\n2023,el Raval\n")
     result = mismatches(path, declared, workdir=tmp_path)
     assert result.mismatches == [Mismatch(5, "any", "2023, el Raval", "primaryKey")]
+
+
+def test_row_numbers_hold_deep_in_a_large_file(tmp_path: Path) -> None:
+    lines = [f"{i}" for i in range(60_000)]
+    lines[45_000] = "x45000"
+    path = _write(tmp_path, "codi\n" + "\n".join(lines) + "\n")
+    declared = Declared((DeclaredField("codi", "integer", "integer"),))
+    result = mismatches(path, declared, workdir=tmp_path)
+    assert result.mismatches == [Mismatch(45_002, "codi", "x45000", "integer")]  # the header is row 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -18,10 +17,11 @@ from tests.interchange.conftest import Live
 @pytest.fixture(scope="module")
 def mlc(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     # mlcroissant reads its cache folder from the environment when it is imported.
-    os.environ["CROISSANT_CACHE"] = str(tmp_path_factory.mktemp("croissant-cache"))
-    import mlcroissant
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CROISSANT_CACHE", str(tmp_path_factory.mktemp("croissant-cache")))
+        import mlcroissant
 
-    return mlcroissant
+        yield mlcroissant
 
 
 def test_mlcroissant_validates_and_loads_a_record_set(live: Live, mlc) -> None:  # type: ignore[no-untyped-def]
