@@ -25,6 +25,7 @@ from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
 from obert.harvest.models import SourceType
+from obert.interchange.package_import import import_package
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
@@ -181,6 +182,45 @@ def _print_ingest(done: LocalIngest) -> None:
     for warning in version.report.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"API: /api/v1/datastore/{done.resource_name}/rows")
+
+
+@app.command("ingest-package")
+def ingest_package(
+    source: Annotated[
+        str, typer.Argument(help="a data package: a .zip file, or the URL of a datapackage.json")
+    ],
+    organization: Annotated[str | None, typer.Option(help="publisher of the new dataset")] = None,
+    name: Annotated[str | None, typer.Option(help="dataset name (default: the package's name)")] = None,
+) -> None:
+    """Create a dataset from a Frictionless data package, its tables typed by their Table Schemas.
+
+    Data that breaks its schema is refused, listing each cell at fault; nothing is created then.
+
+    Example: obert ingest-package https://example.org/air/datapackage.json --organization asp
+    """
+    portal = build_portal(_settings())
+    local = Path(source)
+    try:
+        done = import_package(
+            ingester=portal.ingester,
+            actor=SYSTEM,
+            zip_path=local if local.is_file() else None,
+            url=None if local.is_file() else source,
+            organization=organization,
+            name=name,
+            lang=portal.settings.default_lang,
+        )
+    except ObertError as exc:
+        _fail(exc)
+    finally:
+        portal.close()
+    console.print(f"created dataset [bold]{done.dataset.name}[/]")
+    for table in done.tables:
+        version = table.outcome.version
+        state = f"[yellow]held back:[/] {table.outcome.held_message}" if table.outcome.holds else "published"
+        columns = ", ".join(f"{c['name']} ({c['type']})" for c in version.report.get("columns", []))
+        console.print(f"{table.resource_name}: version {version.number}, {version.row_count} rows, {state}")
+        console.print(f"  {columns}")
 
 
 @app.command()

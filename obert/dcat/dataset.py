@@ -65,6 +65,7 @@ def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profil
     _spatial(graph, node, dataset, profile)
     if dataset.landing_page:
         graph.add((node, DCAT.landingPage, typed(graph, dataset.landing_page, FOAF.Document)))
+    _described_for_tools(graph, node, dataset, context)
     _contact(graph, node, dataset, profile)
     for standard in dataset.conforms_to:
         graph.add((node, DCT.conformsTo, typed(graph, standard, DCT.Standard)))
@@ -83,6 +84,20 @@ def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profil
         graph.add((m, DQV.isMeasurementOf, URIRef(measurement.metric)))
         graph.add((m, DQV.value, Literal(measurement.value)))
     return node
+
+
+def _described_for_tools(graph: Graph, node: URIRef, dataset: Dataset, context: GraphContext) -> None:
+    """The dataset's Frictionless Data Package and Croissant descriptions, as pages about it (foaf:page)."""
+    if not dataset.resources:
+        return  # nothing to describe
+    base = f"{context.catalog.base_url}/dataset/{dataset.name}"
+    for path, media_type in (
+        ("datapackage.json", "application/json"),
+        ("croissant.json", "application/ld+json"),
+    ):
+        page = typed(graph, f"{base}/{path}", FOAF.Document)
+        graph.add((page, DCT["format"], Literal(media_type)))
+        graph.add((node, FOAF.page, page))
 
 
 def _languages(codes: list[str], profile: Profile) -> list[str]:

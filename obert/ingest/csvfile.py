@@ -50,9 +50,9 @@ def stage_csv(
     """Write `path` as typed Parquet at `tmp`; the caller profiles and publishes it."""
     dialect = sniff(path, max_columns=max_columns)
     if dialect.duckdb_encoding is None:
-        path = _transcode(path, dialect.encoding, workdir / "utf8.csv")
+        path = transcode(path, dialect.encoding, workdir / "utf8.csv")
     names = clean_names(dialect.header)
-    reader = _Reader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
+    reader = CsvReader(path, dialect, names, max_line_size=max_cell_bytes + 65536)
     sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
     sample_rows, inferred = infer(con, sample, names, grouped=True)
     exact = sample_rows < SAMPLE_ROWS
@@ -116,7 +116,7 @@ def stage_csv(
     )
 
 
-class _Reader:
+class CsvReader:
     """Builds DuckDB ``read_csv`` calls for one file with the sniffed dialect."""
 
     def __init__(self, path: Path, dialect: Dialect, names: list[str], *, max_line_size: int) -> None:
@@ -190,7 +190,7 @@ def _field(r: _Reject) -> FieldError:
     return FieldError(where, r.message)
 
 
-def _transcode(path: Path, encoding: str, target: Path) -> Path:
+def transcode(path: Path, encoding: str, target: Path) -> Path:
     """Re-encode to UTF-8 in 1 MB steps, for encodings DuckDB cannot read itself."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     line = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from obert.datastore.geo import detect_geo
 from obert.datastore.schema import Field
 from obert.errors import FieldError, Invalid, ObertError, TooLarge
 from obert.ingest.csvfile import stage_csv
+from obert.ingest.declared import Declared, stage_declared_csv
 from obert.ingest.infer import PLACEHOLDERS
 from obert.ingest.jsonfile import stage_geojson, stage_json
 from obert.ingest.parquetfile import stage_parquet
@@ -40,6 +42,7 @@ def ingest_file(
     memory_limit: str = "512MB",
     progress: Progress | None = None,
     sha256: str | None = None,
+    declared: Declared | None = None,
 ) -> IngestResult:
     """Read `source` (CSV/TSV, XLSX, ODS, JSON, GeoJSON or Parquet, optionally .gz/.zip) into `dest`.
 
@@ -47,7 +50,8 @@ def ingest_file(
     left behind and `dest` keeps whatever it held before. Bad input raises ``Invalid`` or ``TooLarge``
     naming the line, column or JSON path at fault. `progress(done, total)` is called with byte counts
     at each stage (coarse: the heavy work happens inside DuckDB). A caller that already hashed
-    `source` passes `sha256`, which spares reading the file once more.
+    `source` passes `sha256`, which spares reading the file once more. With `declared` (a data
+    package's Table Schema), a CSV file's columns take the declared types instead of inferred ones.
     """
     started = time.perf_counter()
     size = check_size(source, max_bytes=max_bytes)
@@ -72,7 +76,7 @@ def ingest_file(
             with _duckdb_errors():
                 con.execute(f"SET temp_directory = {quote_literal(str(workdir / 'spill'))}")
                 staged = _stage(
-                    fmt,
+                    fmt if declared is None or fmt != "csv" else "declared-csv",
                     con,
                     path,
                     tmp=tmp,
@@ -80,6 +84,7 @@ def ingest_file(
                     max_columns=max_columns,
                     max_cell_bytes=max_cell_bytes,
                     sheet=sheet,
+                    declared=declared,
                 )
                 report(size // 2, size)
                 profiles = profile_parquet(con, tmp, staged.names, staged.types, staged.stats)
@@ -87,9 +92,13 @@ def ingest_file(
             con.close()
         _check_cells(staged, profiles, max_cell_bytes)
         sha = digest.result() if digest is not None else str(sha256)
+        # The file's own checksum, known now that it is written: Croissant and Data Package
+        # descriptions give it without reading the file again.
+        table_sha, table_bytes = sha256_file(tmp), tmp.stat().st_size
         publish(tmp, dest)
     report(size, size)
-    return _result(staged, profiles, fmt=fmt, sha=sha, size=size, elapsed=time.perf_counter() - started)
+    result = _result(staged, profiles, fmt=fmt, sha=sha, size=size, elapsed=time.perf_counter() - started)
+    return dataclasses.replace(result, table_sha256=table_sha, table_bytes=table_bytes)
 
 
 def _stage(
@@ -102,7 +111,18 @@ def _stage(
     max_columns: int,
     max_cell_bytes: int,
     sheet: str | None,
+    declared: Declared | None = None,
 ) -> Staged:
+    if fmt == "declared-csv" and declared is not None:
+        return stage_declared_csv(
+            con,
+            path,
+            declared,
+            tmp=tmp,
+            workdir=workdir,
+            max_columns=max_columns,
+            max_cell_bytes=max_cell_bytes,
+        )
     if fmt == "csv":
         return stage_csv(
             con, path, tmp=tmp, workdir=workdir, max_columns=max_columns, max_cell_bytes=max_cell_bytes

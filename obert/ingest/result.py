@@ -45,6 +45,9 @@ class IngestResult:
     elapsed_s: float
     warnings: list[str] = field(default_factory=list)
     sheet: str | None = None
+    # The written Parquet file's own SHA-256 and size (sha256 and byte_size are the source file's).
+    table_sha256: str = ""
+    table_bytes: int = 0
 
     def column(self, name: str) -> ColumnInfo:
         for c in self.columns:

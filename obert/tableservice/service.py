@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from obert.catalog.tabular import INGEST_JOB
 from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError
 from obert.http import HttpClient
+from obert.ingest.declared import Declared
 from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import IngestResult
 from obert.ingest.source import sha256_file
@@ -96,6 +97,7 @@ class Ingester:
         created_by: str | None = None,
         job_id: str | None = None,
         progress: Progress | None = None,
+        declared: Declared | None = None,
     ) -> IngestOutcome:
         """Ingest the resource's uploaded file (`source` "upload") or download URL ("url").
 
@@ -133,6 +135,7 @@ class Ingester:
                     job_id=job_id,
                     report=report,
                     sha=sha,
+                    declared=declared,
                 )
         except ObertError as exc:
             record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
@@ -189,6 +192,7 @@ class Ingester:
         report: Progress,
         sha: str | None = None,
         derived_from: str | None = None,
+        declared: Declared | None = None,
     ) -> IngestOutcome:
         version_id = new_version_id()
         dest = self.settings.data_dir / version_path(resource_id, version_id)
@@ -199,6 +203,7 @@ class Ingester:
             max_bytes=self.settings.ingest_max_bytes,
             progress=lambda done, total: report(done, total, "reading"),
             sha256=sha,
+            declared=declared,
         )
         try:
             # The one place the gates hold a version back.

@@ -47,6 +47,8 @@ class Version:
     created_by: str | None
     job_id: str | None
     derived_from: str | None = None  # the version it was made from; None when read from the file itself
+    file_sha256: str | None = None  # the Parquet file's own checksum (None: written before it was kept)
+    file_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,8 @@ def commit_version(
                 created_by=created_by,
                 job_id=job_id,
                 derived_from=derived_from,
+                file_sha256=result.table_sha256 or None,
+                file_bytes=result.table_bytes or None,
             )
         )
         if not holds:
@@ -238,6 +242,16 @@ def set_primary_key(store: Store, *, resource_id: str, key: tuple[str, ...]) -> 
             conn.execute(datastore_tables.insert().values(resource_id=resource_id, **values))
 
 
+def primary_keys(conn: Connection, resource_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The recorded primary key of each of `resource_ids` that has one."""
+    rows = conn.execute(
+        sa.select(datastore_tables.c.resource_id, datastore_tables.c.primary_key).where(
+            datastore_tables.c.resource_id.in_(list(resource_ids))
+        )
+    ).all()
+    return {row.resource_id: tuple(row.primary_key) for row in rows if row.primary_key}
+
+
 def drop_current(store: Store, *, resource_id: str, actor_id: str | None) -> Version | None:
     """Stop serving the resource's table (CKAN's datastore_delete without filters); returns what it served.
 
@@ -335,6 +349,8 @@ def version_from_row(
         created_by=row.created_by,
         job_id=row.job_id,
         derived_from=getattr(row, "derived_from", None),
+        file_sha256=getattr(row, "file_sha256", None),
+        file_bytes=getattr(row, "file_bytes", None),
     )
 
 

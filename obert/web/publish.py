@@ -6,7 +6,10 @@ and every handler calls the same catalogue service as the JSON API, so the two c
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
@@ -17,7 +20,18 @@ from obert.catalog import datasets, organizations, resources, workflow
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceInput
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
-from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
+from obert.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ObertError,
+    TooLarge,
+    Unauthorized,
+    msg,
+)
+from obert.interchange.package_import import import_package
 from obert.jobs import Job, JobState
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
@@ -74,6 +88,67 @@ def create_dataset(request: Request, portal: PortalDep, actor: ActorDep, form: F
     except (Invalid, Forbidden) as exc:
         return _refused_form(request, portal, actor, None, form_values(form), exc)
     return redirect(request, f"/publish/dataset/{created.name}")
+
+
+@router.get("/publish/package", response_class=HTMLResponse)
+def package_form(request: Request, portal: PortalDep, actor: ActorDep) -> Response:
+    _staff(actor)
+    return _package_page(request, portal, actor, {}, None)
+
+
+@router.post("/publish/package/upload", dependencies=[CsrfDep])
+def package_upload(
+    request: Request,
+    portal: PortalDep,
+    actor: ActorDep,
+    organization: OptionalText = None,
+    name: OptionalText = None,
+    url: OptionalText = None,
+    file: UploadFile | None = None,
+) -> Response:
+    """A new dataset from a data package (a zip, or a datapackage.json's URL), as the API's twin does."""
+    _staff(actor)
+    values = {"organization": organization or "", "name": name or "", "url": url or ""}
+    try:
+        with tempfile.TemporaryDirectory(prefix=".upload-", dir=_work_dir(portal)) as work:
+            zip_path = None
+            if file is not None and file.filename:
+                zip_path = Path(work) / "package.zip"
+                with zip_path.open("wb") as out:
+                    shutil.copyfileobj(file.file, out)
+            done = import_package(
+                ingester=portal.ingester,
+                actor=actor,
+                zip_path=zip_path,
+                url=(url or "").strip() or None,
+                organization=organization or None,
+                name=(name or "").strip() or None,
+                lang=request.state.lang,
+            )
+    except (Invalid, Forbidden, Conflict, TooLarge) as exc:
+        return _package_page(request, portal, actor, values, exc)
+    return redirect(request, f"/publish/dataset/{done.dataset.name}")
+
+
+def _work_dir(portal: Portal) -> Path:
+    portal.settings.tables_dir.mkdir(parents=True, exist_ok=True)
+    return portal.settings.tables_dir
+
+
+def _package_page(
+    request: Request, portal: Portal, actor: Actor, values: dict[str, str], exc: ObertError | None
+) -> Response:
+    errors = {"_form": [exc.message]} if exc else {}
+    return page(
+        request,
+        "publish/package_form.html",
+        actor=actor,
+        status=exc.status if exc else 200,
+        organizations=_my_organizations(portal, actor),
+        values=values,
+        errors=errors,
+        problems=exc.errors if exc else [],
+    )
 
 
 @router.get("/publish/dataset/{ref}", response_class=HTMLResponse)

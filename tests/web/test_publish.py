@@ -20,7 +20,14 @@ def _form(client: TestClient, path: str) -> str:
 @pytest.mark.parametrize("lang", ["ca", "es", "en"])
 @pytest.mark.parametrize(
     "path",
-    ["/publish", "/publish/new", "/publish/dataset/ds-draft", "/account/tokens", "/account/password"],
+    [
+        "/publish",
+        "/publish/new",
+        "/publish/package",
+        "/publish/dataset/ds-draft",
+        "/account/tokens",
+        "/account/password",
+    ],
 )
 def test_publisher_pages_render_in_each_language(editor: TestClient, lang: str, path: str) -> None:
     response = editor.get(f"/{lang}{path}")

@@ -28,6 +28,9 @@ resource_versions = sa.Table(
     # The version this one was made from (a transformed copy of a held version, a datastore write); null
     # for versions read from the resource's own file or URL.
     sa.Column("derived_from", sa.String(36)),
+    # The Parquet file's own SHA-256 and size (sha256/byte_size describe the source file it was read from).
+    sa.Column("file_sha256", sa.String(64)),
+    sa.Column("file_bytes", sa.BigInteger),
     sa.UniqueConstraint("resource_id", "number", name="uq_resource_versions_resource_id_number"),
 )
 

@@ -1,0 +1,192 @@
+"""Data Package and Croissant: each dataset described for Frictionless and ML tooling, and data packages
+taken in.
+
+- `GET /dataset/<name>/datapackage.json` (and `/api/v1/datasets/{ref}/datapackage.json`): a Frictionless
+  Data Package, one resource per published table with its Table Schema
+- `GET /dataset/<name>/croissant.json` (and `/api/v1/datasets/{ref}/croissant.json`): Croissant 1.0
+- `POST /api/v1/datapackages/upload` (multipart `file`: a zip) and `POST /api/v1/datapackages`
+  (`{"url": …}`): a new dataset from a data package, typed by its schemas
+
+The `/dataset/…` routes are for machines, so their errors come in the native API's JSON shape too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Form, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from obert.api.errors import obert_error_response
+from obert.deps import ActorDep, PortalDep, WriterDep
+from obert.errors import ObertError
+from obert.i18n import as_lang
+from obert.interchange.croissant import croissant
+from obert.interchange.datapackage import data_package
+from obert.interchange.package_import import PackageImport, import_package
+from obert.portal import Portal
+
+LangQuery = Annotated[str | None, Query(description="ca, es or en (default: the request's language)")]
+DATAPACKAGE_MEDIA_TYPE = "application/json"
+CROISSANT_MEDIA_TYPE = "application/ld+json"
+
+
+class JsonErrorRoute(APIRoute):
+    """A route whose errors answer in the native API's JSON shape, whatever its path."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ObertError as exc:
+                return obert_error_response(exc)
+
+        return handle
+
+
+api = APIRouter(prefix="/api/v1", tags=["datasets"])
+site = APIRouter(route_class=JsonErrorRoute, include_in_schema=False)
+router = APIRouter()
+
+
+def _lang(request: Request, lang: str | None) -> str:
+    return as_lang(lang) or getattr(request.state, "lang", None) or "en"
+
+
+def _package(request: Request, portal: Portal, actor: Any, ref: str, lang: str | None) -> JSONResponse:
+    body = data_package(
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        base_url=portal.settings.base_url,
+        ref=ref,
+        lang=_lang(request, lang),
+    )
+    return JSONResponse(body, media_type=DATAPACKAGE_MEDIA_TYPE, headers={"Vary": "Accept-Language"})
+
+
+def _croissant(request: Request, portal: Portal, actor: Any, ref: str, lang: str | None) -> JSONResponse:
+    body = croissant(
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        base_url=portal.settings.base_url,
+        ref=ref,
+        lang=_lang(request, lang),
+    )
+    return JSONResponse(body, media_type=CROISSANT_MEDIA_TYPE, headers={"Vary": "Accept-Language"})
+
+
+@api.get("/datasets/{ref}/datapackage.json", summary="The dataset as a Frictionless Data Package")
+def api_datapackage(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, lang: LangQuery = None
+) -> JSONResponse:
+    """A tabular Data Package: one resource per published table, its CSV export pinned to the version
+    described, and a Table Schema with obert's types (codes such as "08" stay strings)."""
+    return _package(request, portal, actor, ref, lang)
+
+
+@api.get("/datasets/{ref}/croissant.json", summary="The dataset as Croissant 1.0 (MLCommons) JSON-LD")
+def api_croissant(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, lang: LangQuery = None
+) -> JSONResponse:
+    """One FileObject (the version's Parquet file, with its SHA-256) and one RecordSet per table."""
+    return _croissant(request, portal, actor, ref, lang)
+
+
+@site.get("/dataset/{ref}/datapackage.json")
+def site_datapackage(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, lang: LangQuery = None
+) -> JSONResponse:
+    return _package(request, portal, actor, ref, lang)
+
+
+@site.get("/dataset/{ref}/croissant.json")
+def site_croissant(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, lang: LangQuery = None
+) -> JSONResponse:
+    return _croissant(request, portal, actor, ref, lang)
+
+
+@api.post("/datapackages/upload", status_code=201, summary="A new dataset from a data package (zip)")
+def upload_package(
+    request: Request,
+    portal: PortalDep,
+    actor: WriterDep,
+    file: UploadFile,
+    organization: Annotated[str | None, Form()] = None,
+    name: Annotated[str | None, Form(description="dataset name (default: the package's)")] = None,
+) -> JSONResponse:
+    """A zip holding `datapackage.json` and its CSV files becomes a dataset whose tables have the types
+    its Table Schemas declare. Data that breaks its schema is refused (422), listing each cell at fault
+    (resource, row, field, value) in the request's language; nothing is created then."""
+    portal.settings.tables_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".upload-", dir=portal.settings.tables_dir) as work:
+        target = Path(work) / "package.zip"
+        with target.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        done = import_package(
+            ingester=portal.ingester,
+            actor=actor,
+            zip_path=target,
+            organization=organization,
+            name=name,
+            lang=_lang(request, None),
+        )
+    return JSONResponse(_imported(portal, done), status_code=201)
+
+
+@api.post("/datapackages", status_code=201, summary="A new dataset from a data package's URL")
+def fetch_package(
+    request: Request,
+    portal: PortalDep,
+    actor: WriterDep,
+    url: Annotated[str, Body(embed=True, description="the URL of a datapackage.json")],
+    organization: Annotated[str | None, Body(embed=True)] = None,
+    name: Annotated[str | None, Body(embed=True)] = None,
+) -> JSONResponse:
+    """As the upload, from a `datapackage.json` on the web (it and its resources are fetched through
+    obert's address guard)."""
+    done = import_package(
+        ingester=portal.ingester,
+        actor=actor,
+        url=url,
+        organization=organization,
+        name=name,
+        lang=_lang(request, None),
+    )
+    return JSONResponse(_imported(portal, done), status_code=201)
+
+
+def _imported(portal: Portal, done: PackageImport) -> dict[str, Any]:
+    base = portal.settings.base_url.rstrip("/")
+    return {
+        "dataset": done.dataset.name,
+        "id": done.dataset.id,
+        "url": f"{base}/dataset/{done.dataset.name}",
+        "tables": [
+            {
+                "resource": t.resource_name,
+                "resource_id": t.resource_id,
+                "version": t.outcome.version.number,
+                "rows": t.outcome.version.row_count,
+                "fields": [
+                    {"name": c["name"], "type": c["type"]}
+                    for c in t.outcome.version.report.get("columns", [])
+                ],
+                "held": t.outcome.held_message,
+            }
+            for t in done.tables
+        ],
+    }
+
+
+router.include_router(api)
+router.include_router(site)

@@ -1,0 +1,164 @@
+"""Frictionless Table Schema ↔ obert's column types, and licence names ↔ the EU licence vocabulary.
+
+Out: each obert type has one Table Schema type, so a Frictionless or pandas reader keeps obert's typing
+(a zero-padded code that obert kept as text is a `string`, and stays "08"). In: every Table Schema type
+maps to the obert type that holds its values without loss; the ones obert has no column type for (time,
+duration, object, array, geopoint, geojson, yearmonth, any) are kept as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from obert.catalog.vocabulary import vocabulary
+from obert.datastore.schema import ColumnType
+from obert.errors import FieldError, Invalid
+from obert.ingest.declared import Declared, DeclaredField
+
+OBERT_TYPE = "obert:type"  # field property: the obert type, where the Table Schema type says less
+MISSING_VALUES = ("",)
+
+_OUT: dict[ColumnType, str] = {
+    "integer": "integer",
+    "decimal": "number",
+    "date": "date",
+    "datetime": "datetime",
+    "boolean": "boolean",
+    "text": "string",
+    "geometry": "string",  # WKT; `obert:type` says so
+}
+_IN: dict[str, ColumnType] = {
+    "integer": "integer",
+    "year": "integer",
+    "number": "decimal",
+    "date": "date",
+    "datetime": "datetime",
+    "boolean": "boolean",
+    "string": "text",
+}
+_TEXT_TYPES = {"time", "duration", "object", "array", "geopoint", "geojson", "yearmonth", "any", "list"}
+
+# EU licence codes → Open Definition / SPDX identifiers, which Data Package `licenses[].name` expects.
+_LICENCE_IDS = {
+    "CC0": "CC0-1.0",
+    "CC_PDM_1_0": "PDM-1.0",
+    "CC_BY_4_0": "CC-BY-4.0",
+    "CC_BYSA_4_0": "CC-BY-SA-4.0",
+    "CC_BYND_4_0": "CC-BY-ND-4.0",
+    "CC_BYNC_4_0": "CC-BY-NC-4.0",
+    "CC_BYNCSA_4_0": "CC-BY-NC-SA-4.0",
+    "CC_BYNCND_4_0": "CC-BY-NC-ND-4.0",
+    "CC_BY_3_0": "CC-BY-3.0",
+    "CC_BYSA_3_0": "CC-BY-SA-3.0",
+    "ODC_BY": "ODC-BY-1.0",
+    "ODC_PDDL": "ODC-PDDL-1.0",
+    "ODC_ODBL": "ODbL-1.0",
+    "OGL_3_0": "OGL-UK-3.0",
+    "EUPL_1_2": "EUPL-1.2",
+    "MIT": "MIT",
+    "APACHE_2_0": "Apache-2.0",
+}
+_LICENCE_CODES = {v.casefold(): k for k, v in _LICENCE_IDS.items()}
+
+
+def field_out(column: Mapping[str, Any]) -> dict[str, Any]:
+    """The Table Schema field of one column of a version's report (name, original_name, type)."""
+    kind: ColumnType = column["type"]
+    out: dict[str, Any] = {"name": column["name"], "type": _OUT[kind]}
+    if column.get("original_name") and column["original_name"] != column["name"]:
+        out["title"] = column["original_name"]
+    if kind == "geometry":
+        out["description"] = "WKT geometry"
+        out[OBERT_TYPE] = "geometry"
+    return out
+
+
+def licence_out(code: str | None) -> dict[str, str] | None:
+    """The Data Package licence of an EU licence code."""
+    if not code:
+        return None
+    concept = vocabulary("licence").get(code)
+    if concept is None:
+        return {"name": code}
+    return {
+        "name": _LICENCE_IDS.get(concept.code, concept.code),
+        "path": concept.uri,
+        "title": concept.label_in("en"),
+    }
+
+
+def licence_in(licences: Any) -> str | None:
+    """The EU licence code of a package's first recognised licence (by id, EU code or IRI)."""
+    for item in licences if isinstance(licences, list) else []:
+        if not isinstance(item, dict):
+            continue
+        for key in ("name", "path"):
+            value = item.get(key)
+            if not isinstance(value, str):
+                continue
+            if value.casefold() in _LICENCE_CODES:
+                return _LICENCE_CODES[value.casefold()]
+            concept = vocabulary("licence").get(value)
+            if concept is not None:
+                return concept.code
+    return None
+
+
+def declared_schema(schema: Any, *, where: str, delimiter: str | None = None) -> Declared:
+    """A Table Schema (a JSON object) as the declaration an ingest reads a CSV file with."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+        raise Invalid(
+            "a resource has no usable schema", errors=[FieldError(f"{where}.schema", "needs fields")]
+        )
+    missing = schema.get("missingValues", list(MISSING_VALUES))
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise Invalid(
+            "missingValues must be a list of strings",
+            errors=[FieldError(f"{where}.schema.missingValues", "a list of strings")],
+        )
+    keys = schema.get("primaryKey") or []
+    keys = [keys] if isinstance(keys, str) else keys
+    fields = []
+    for i, raw in enumerate(schema["fields"]):
+        fields.append(_declared_field(raw, where=f"{where}.schema.fields[{i}]", key=keys))
+    names = [f.name for f in fields]
+    for name in keys:
+        if name not in names:
+            raise Invalid(
+                "the primary key names a field the schema does not have",
+                errors=[FieldError(f"{where}.schema.primaryKey", str(name))],
+            )
+    return Declared(tuple(fields), tuple(missing), delimiter, tuple(keys))
+
+
+def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise Invalid("a schema field has no name", errors=[FieldError(where, "needs a name")])
+    declared = str(raw.get("type") or "string")
+    kind: ColumnType
+    if raw.get(OBERT_TYPE) == "geometry" and declared == "string":
+        kind = "geometry"
+    elif declared in _IN:
+        kind = _IN[declared]
+    elif declared in _TEXT_TYPES:
+        kind = "text"
+    else:
+        raise Invalid(f"unknown field type {declared!r}", errors=[FieldError(f"{where}.type", declared)])
+    fmt = str(raw.get("format") or "default").removeprefix("fmt:")
+    if kind not in ("date", "datetime"):
+        fmt = "default"
+    constraints: dict[str, Any] = raw["constraints"] if isinstance(raw.get("constraints"), dict) else {}
+    extra: dict[str, Any] = {}
+    for prop, attr in (("trueValues", "true_values"), ("falseValues", "false_values")):
+        if isinstance(raw.get(prop), list):
+            extra[attr] = tuple(str(v) for v in raw[prop])
+    return DeclaredField(
+        name=raw["name"],
+        type=kind,
+        declared=declared,
+        format=fmt,
+        required=bool(constraints.get("required")) or raw["name"] in key,
+        unique=bool(constraints.get("unique")),
+        **extra,
+    )
