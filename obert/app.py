@@ -27,6 +27,7 @@ from obert.api.middleware import (
     ReadOnlyCorsMiddleware,
     SecurityHeadersMiddleware,
 )
+from obert.api.ogc import ogc_router
 from obert.api.system import router as system_router
 from obert.api.v1 import audit as v1_audit
 from obert.api.v1 import datasets as v1_datasets
@@ -155,6 +156,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(system_router)
+    app.include_router(ogc_router(html=page))  # OGC API - Features: its routes answer errors in OGC's form
     mount_ckan(app)
     app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
     app.include_router(pages.router)
