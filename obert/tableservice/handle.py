@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.crs import Crs
-from obert.datastore.export import FORMATS, export
+from obert.datastore.export import FORMATS, GEO_FORMATS, export
 from obert.datastore.features import (
     Extent,
     FeaturePage,
@@ -56,6 +56,7 @@ class RowsOptions(TypedDict, total=False):
 
 __all__ = [
     "FORMATS",
+    "GEO_FORMATS",
     "MAX_LIMIT",
     "BBox",
     "Extent",
