@@ -125,7 +125,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         description=(
             "The open data portal's native API: catalogue (DCAT-AP), resources and organisations, and the "
             "datastore, where every tabular resource is a versioned table to filter, aggregate, query with "
-            "SQL and export."
+            "SQL and export. Tables with positions are also served to GIS programs as OGC API - Features "
+            "collections at [/api/ogc](/api/ogc)."
         ),
         openapi_tags=OPENAPI_TAGS,
         openapi_url="/api/v1/openapi.json",

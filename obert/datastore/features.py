@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import pyarrow as pa
 
 from obert.datastore.crs import CRS84, Crs
 from obert.datastore.engine import quote_ident, translated
@@ -26,7 +25,7 @@ from obert.datastore.export import table_geo
 from obert.datastore.filters import FilterValue, Range, where_clause
 from obert.datastore.masking import Masked, refuse_masked
 from obert.datastore.points import property_sql
-from obert.datastore.positions import BBox, arrow_table, located_from_arrow, position_columns, position_index
+from obert.datastore.positions import BBox, located_from_rows, position_columns, position_index
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import OpenTable, open_table
 from obert.errors import FieldError, Invalid, NotFound
@@ -136,12 +135,16 @@ def query_features(
     where, params = where_clause(table.schema, filters, None)
     select = _select(table.schema, geo, masked)
     if query.bbox is None:
-        total = _memo(
-            _COUNTS, ("count", *table.key, where, *map(repr, params)), lambda: _count(table, where, params)
-        )
-        sql = f"{select} {where} LIMIT ? OFFSET ?"
-        arrow = arrow_table(table, sql, [*params, query.limit, query.offset])
-        return FeaturePage(_features(arrow, query.crs, epsg), total)
+        count_key = ("count", *table.key, where, *map(repr, params))
+        total = _memo(_COUNTS, count_key, lambda: _count(table, where, params))
+        # The page's row numbers first: DuckDB would build every skipped row's JSON before OFFSET drops it.
+        with translated():
+            found = table.cursor().execute(
+                f"SELECT file_row_number FROM t {where} LIMIT ? OFFSET ?",
+                [*params, query.limit, query.offset],
+            )
+            ids = np.array([r[0] for r in found.fetchall()], dtype=np.int64)
+        return FeaturePage(_by_row_numbers(table, select, ids, query.crs, epsg), total)
     bbox = query.bbox
     key = ("bbox", *table.key, epsg, bbox, where, *map(repr, params))
     ids = _memo(_SELECTIONS, key, lambda: _in_box(table, geo, bbox, where, params, epsg=epsg))
@@ -174,14 +177,11 @@ def _property(schema: TableSchema, name: str, masked: Masked | None) -> str:
     return property_sql(schema, name, masked)
 
 
-def _features(arrow: pa.Table, crs: Crs, epsg: int | None) -> list[FeatureText]:
-    located = located_from_arrow(arrow, offset=_POSITION_OFFSET, epsg=epsg)
-    geometries = located.geometries(crs)
-    ids = arrow.column(0).to_pylist()
-    props = arrow.column(1).to_pylist()
+def _features(rows: list[tuple[object, ...]], crs: Crs, epsg: int | None) -> list[FeatureText]:
+    geometries = located_from_rows(rows, offset=_POSITION_OFFSET, epsg=epsg).geometries(crs)
     return [
-        FeatureText(int(rn) + 1, geometry or "null", p or "{}")
-        for rn, p, geometry in zip(ids, props, geometries, strict=True)
+        FeatureText(int(row[0]) + 1, geometry or "null", str(row[1] or "{}"))  # type: ignore[call-overload]
+        for row, geometry in zip(rows, geometries, strict=True)
     ]
 
 
@@ -196,8 +196,9 @@ def _by_row_numbers(
     if last - first + 1 != len(rows):  # not a run of consecutive rows: name them
         sql += " AND list_contains(?, file_row_number)"
         params.append(rows.tolist())
-    arrow = arrow_table(table, sql + " ORDER BY file_row_number", params)
-    return _features(arrow, crs, epsg)
+    with translated():
+        found = table.cursor().execute(sql + " ORDER BY file_row_number", params).fetchall()
+    return _features(found, crs, epsg)
 
 
 def _in_box(

@@ -169,6 +169,16 @@ def located_from_arrow(table: pa.Table, *, offset: int, epsg: int | None) -> Loc
     )
 
 
+def located_from_rows(rows: list[tuple[object, ...]], *, offset: int, epsg: int | None) -> Located:
+    """`locate` over the five position columns of result rows, starting at column `offset`."""
+    wkt = np.array([r[offset] for r in rows], dtype=object)
+    numbers = [
+        np.array([np.nan if r[offset + i] is None else r[offset + i] for r in rows], dtype=np.float64)
+        for i in range(1, 5)
+    ]
+    return locate(wkt, *numbers, epsg=epsg)
+
+
 def _floats(col: pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_null(col.type):
         return np.full(len(col), np.nan)
@@ -340,6 +350,7 @@ __all__ = [
     "arrow_table",
     "locate",
     "located_from_arrow",
+    "located_from_rows",
     "located_sql",
     "located_tests",
     "position_columns",
