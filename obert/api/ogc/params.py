@@ -15,6 +15,7 @@ from obert.tableservice.handle import BBox, TimeSpan
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
+MAX_OFFSET = 2**53  # past any table's rows; row numbers are 64-bit
 FORMATS = ("json", "html")
 ITEMS_PARAMS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"})
 _OPEN = ("", "..")
@@ -73,8 +74,8 @@ def offset(params: QueryParams) -> int:
     if text is None:
         return 0
     value = _integer(text, "offset")
-    if value < 0:
-        raise Invalid("offset out of range", errors=[FieldError("offset", "must be 0 or more")])
+    if not 0 <= value <= MAX_OFFSET:
+        raise Invalid("offset out of range", errors=[FieldError("offset", f"between 0 and {MAX_OFFSET}")])
     return value
 
 

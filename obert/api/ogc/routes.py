@@ -164,7 +164,7 @@ class _Views:
     ) -> Response:
         geo = _open(portal, actor, collection_id)
         fmt = _format(request, ITEM_PARAMS)
-        if not feature_id.isdigit() or int(feature_id) < 1:
+        if not feature_id.isdigit() or not 1 <= int(feature_id) <= p.MAX_OFFSET:
             raise NotFound(f"no feature '{feature_id}' in '{collection_id}'")
         crs = p.crs(request.query_params, "crs", geo.crs)
         feature = geo.table.feature(int(feature_id), crs=crs, epsg=geo.epsg)

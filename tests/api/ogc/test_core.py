@@ -92,6 +92,7 @@ def test_items_page_with_next_and_prev_links(served: Served) -> None:
     for bad in ("0", "-3", "ten"):
         _bad(served, f"/collections/{ACCIDENTS}/items", limit=bad)
     _bad(served, f"/collections/{ACCIDENTS}/items", offset="-1")
+    _bad(served, f"/collections/{ACCIDENTS}/items", offset="99999999999999999999999")
     _bad(served, f"/collections/{ACCIDENTS}/items", colour="red")  # neither a parameter nor a column
 
 
@@ -180,7 +181,7 @@ def test_one_feature_by_id(served: Served) -> None:
     body = one.json()
     assert body["id"] == 1 and body["geometry"] == first["geometry"]
     assert body["properties"] == first["properties"] and "collection" in _rels(body)
-    for missing in ("0", "99999", "abc"):
+    for missing in ("0", "99999", "abc", "-1", "99999999999999999999999"):
         response = served.get(f"/collections/{ACCIDENTS}/items/{missing}")
         assert response.status_code == 404 and response.json()["code"] == "NotFound"
 
