@@ -254,7 +254,9 @@ class PositionIndex:
     lat: np.ndarray
     shapes: np.ndarray
     bounds: np.ndarray  # (n, 4) minx, miny, maxx, maxy of each row, CRS84
-    _projected: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    points: np.ndarray  # positions in these arrays of the rows placed by a point
+    shaped: np.ndarray  # … and of those placed by another shape
+    _projected: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -270,30 +272,41 @@ class PositionIndex:
 
     def select(self, bbox: BBox) -> np.ndarray:
         """The row numbers (ascending) of the rows whose position meets `bbox`."""
-        hit = np.zeros(len(self.rows), dtype=bool)
-        points = ~np.isnan(self.lon)
-        if points.any():
-            xs, ys = self._points_in(bbox.crs)
+        found = []
+        if len(self.points):
+            order, xs, ys = self._sorted_points(bbox.crs)
             for minx, miny, maxx, maxy in bbox.pieces() if bbox.crs.geographic else [_box(bbox)]:
-                hit |= points & (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)
-        shaped = ~points
-        if shaped.any():
+                # Points sorted by x: the box's columns are one slice, found by bisection; then its rows.
+                lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
+                candidates = order[lo:hi]
+                found.append(candidates[(ys[candidates] >= miny) & (ys[candidates] <= maxy)])
+        if len(self.shaped):
             area = bbox.polygon_crs84()
             a = shapely.bounds(area)
-            b = self.bounds
-            near = shaped & (b[:, 0] <= a[2]) & (b[:, 2] >= a[0]) & (b[:, 1] <= a[3]) & (b[:, 3] >= a[1])
-            idx = np.flatnonzero(near)
-            if len(idx):
-                hit[idx] = shapely.intersects(self.shapes[idx], area)
-        return self.rows[hit]
+            b = self.bounds[self.shaped]
+            near = self.shaped[(b[:, 0] <= a[2]) & (b[:, 2] >= a[0]) & (b[:, 1] <= a[3]) & (b[:, 3] >= a[1])]
+            if len(near):
+                found.append(near[shapely.intersects(self.shapes[near], area)])
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        hits: np.ndarray = self.rows[np.unique(np.concatenate(found))]
+        return hits
 
-    def _points_in(self, crs: Crs) -> tuple[np.ndarray, np.ndarray]:
-        if crs.geographic:
-            return self.lon, self.lat
-        known = self._projected.get(crs.code)
+    def _sorted_points(self, crs: Crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The point rows' positions in the arrays ordered by x in `crs`, those x, and every row's y."""
+        key = "degrees" if crs.geographic else crs.code
+        known = self._projected.get(key)
         if known is None:
-            known = transform(self.lon, self.lat, source=CRS84, target=crs)
-            self._projected[crs.code] = known  # two threads may both compute it: the same arrays
+            points = self.points
+            xs, ys = (self.lon, self.lat)
+            if not crs.geographic:
+                xs, ys = np.full(len(self.lon), np.nan), np.full(len(self.lon), np.nan)
+                xs[points], ys[points] = transform(
+                    self.lon[points], self.lat[points], source=CRS84, target=crs
+                )
+            order = points[np.argsort(xs[points], kind="stable")]
+            known = (order, xs[order], ys)
+            self._projected[key] = known  # two threads may both compute it: the same arrays
         return known
 
 
@@ -340,7 +353,10 @@ def _build(table: OpenTable, geo: GeoInfo, *, epsg: int | None) -> PositionIndex
     shaped = np.flatnonzero(shapes != None)  # noqa: E711
     if len(shaped):
         bounds[shaped] = shapely.bounds(shapes[shaped])
-    return PositionIndex(rows=rows[keep], lon=lon, lat=lat, shapes=shapes, bounds=bounds)
+    points = np.flatnonzero(~np.isnan(lon))
+    return PositionIndex(
+        rows=rows[keep], lon=lon, lat=lat, shapes=shapes, bounds=bounds, points=points, shaped=shaped
+    )
 
 
 __all__ = [
