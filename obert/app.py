@@ -32,6 +32,7 @@ from obert.api.middleware import (
     ReadOnlyCorsMiddleware,
     SecurityHeadersMiddleware,
 )
+from obert.api.ogc import ogc_router
 from obert.api.system import router as system_router
 from obert.api.v1 import audit as v1_audit
 from obert.api.v1 import datasets as v1_datasets
@@ -131,7 +132,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         description=(
             "The open data portal's native API: catalogue (DCAT-AP), resources and organisations, and the "
             "datastore, where every tabular resource is a versioned table to filter, aggregate, query with "
-            "SQL and export."
+            "SQL and export. Tables with positions are also served to GIS programs as OGC API - Features "
+            "collections at [/api/ogc](/api/ogc)."
         ),
         openapi_tags=OPENAPI_TAGS,
         openapi_url="/api/v1/openapi.json",
@@ -162,6 +164,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(system_router)
+    app.include_router(ogc_router(html=page))  # OGC API - Features: its routes answer errors in OGC's form
     mount_ckan(app)
     app.include_router(interchange.router)
     app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page

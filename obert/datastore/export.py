@@ -17,14 +17,17 @@ import xlsxwriter
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo, positions
+from obert.datastore.geoparquet import geoparquet
 from obert.datastore.masking import Masked, column_expr, refuse_masked
+from obert.datastore.positions import position_columns, position_index
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
 from obert.datastore.tables import OpenTable, open_table
 from obert.errors import FieldError, Invalid
 
-ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson"]
-FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson")
+ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet"]
+FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet")
+GEO_FORMATS = frozenset({"geojson", "geoparquet"})  # only for tables with positions
 _BATCH = 10_000
 _CHUNK = 1 << 16
 
@@ -57,13 +60,21 @@ def export(
     tail = f"{order_by(table.schema, sort or [])}" + (f" LIMIT {int(limit)}" if limit is not None else "")
     if fmt == "parquet" and not masked and not where and fields is None and not sort and limit is None:
         return _file_bytes(path)  # the version itself: already the best Parquet there is
-    if fmt == "geojson":
+    if fmt in GEO_FORMATS:
         geo = table_geo(table)
         if not geo.mappable:
             raise Invalid(
                 "this table has no geometry, lon/lat or UTM x/y columns",
-                errors=[FieldError("format", "geojson")],
+                errors=[FieldError("format", fmt)],
             )
+    if fmt == "geoparquet":
+        kept = [f for f in chosen if f.name != geo.geometry]
+        cols = [column_expr(f.name, masked) for f in kept] + position_columns(geo)
+        whole = not where and limit is None
+        index = position_index(table, geo, epsg=epsg) if whole else None
+        sql = f"SELECT {', '.join(cols)} FROM t {where} {tail}"
+        return geoparquet(table, sql, params, kept, epsg=epsg, index=index)
+    if fmt == "geojson":
         spots = (geo.geometry, geo.lon, geo.lat, geo.utm_x, geo.utm_y)
         extra = [f for f in spots if f and f not in {c.name for c in chosen}]
         chosen = chosen + [Field(n, table.schema.type_of(n) or "text") for n in extra]
@@ -226,4 +237,4 @@ def _file_bytes(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-__all__ = ["FORMATS", "ExportFormat", "export", "table_geo"]
+__all__ = ["FORMATS", "GEO_FORMATS", "ExportFormat", "export", "table_geo"]

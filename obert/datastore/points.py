@@ -17,6 +17,7 @@ from obert.datastore.export import table_geo
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import DEFAULT_UTM_EPSG, Position, utm_to_lonlat, wkt_geometry
 from obert.datastore.masking import Masked, refuse_masked
+from obert.datastore.positions import located_tests, position_columns
 from obert.datastore.query import select_fields
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import open_table
@@ -104,10 +105,10 @@ def map_points(
     shown = [f.name for f in select_fields(table.schema, fields)] if fields is not None else None
     props = shown if shown is not None else main_fields(table.schema, geo)
     where, params = where_clause(table.schema, filters or {}, q)
-    located = " OR ".join(_located(geo).values()) or "false"
+    located = " OR ".join(located_tests(geo).values()) or "false"
     both = f"{where} AND ({located})" if where else f"WHERE {located}"
-    pairs = ", ".join(f"{quote_ident(n)} := {_value(table.schema, n, masked)}" for n in props)
-    cols = [f"to_json(struct_pack({pairs}))" if props else "'{}'", *_position_columns(geo)]
+    pairs = ", ".join(f"{quote_ident(n)} := {property_sql(table.schema, n, masked)}" for n in props)
+    cols = [f"to_json(struct_pack({pairs}))" if props else "'{}'", *position_columns(geo, digits=_MAP_DIGITS)]
     cur = table.cursor()
     with translated():
         counted = cur.execute(
@@ -117,22 +118,6 @@ def map_points(
     rows, matched = (int(counted[0]), int(counted[1])) if counted else (0, 0)
     features = _features(raw, epsg or geo.epsg or DEFAULT_UTM_EPSG)
     return MapPoints(features=features, matched=matched, rows=rows, limit=limit, properties=props)
-
-
-def _position_columns(geo: GeoInfo) -> list[str]:
-    """WKT, lon, lat (rounded, null unless usable), x, y (null unless usable): the same order of
-    preference as ``geo.positions``, decided by DuckDB so that Python only formats numbers."""
-    tests = _located(geo)
-    g = quote_ident(geo.geometry) if geo.geometry else None
-    lon, lat = (quote_ident(geo.lon), quote_ident(geo.lat)) if geo.lon and geo.lat else (None, None)
-    x, y = (quote_ident(geo.utm_x), quote_ident(geo.utm_y)) if geo.utm_x and geo.utm_y else (None, None)
-    return [
-        f"CASE WHEN {tests['wkt']} THEN CAST({g} AS VARCHAR) END" if g else "NULL",
-        f"CASE WHEN {tests['lonlat']} THEN round({lon}, {_MAP_DIGITS}) END" if lon else "NULL",
-        f"CASE WHEN {tests['lonlat']} THEN round({lat}, {_MAP_DIGITS}) END" if lat else "NULL",
-        f"CASE WHEN {tests['utm']} THEN {x} END" if x else "NULL",
-        f"CASE WHEN {tests['utm']} THEN {y} END" if y else "NULL",
-    ]
 
 
 def _features(raw: list[tuple[object, ...]], epsg: int) -> list[str]:
@@ -161,7 +146,7 @@ def _features(raw: list[tuple[object, ...]], epsg: int) -> list[str]:
     return [f for f in out if f is not None]  # WKT that does not parse has nothing to draw
 
 
-def _value(schema: TableSchema, name: str, masked: Masked | None) -> str:
+def property_sql(schema: TableSchema, name: str, masked: Masked | None) -> str:
     """A column as JSON can hold it: small counts masked, NaN and infinities as null."""
     col = quote_ident(name)
     threshold = (masked or {}).get(name)
@@ -172,24 +157,6 @@ def _value(schema: TableSchema, name: str, masked: Masked | None) -> str:
     return col
 
 
-def _located(geo: GeoInfo) -> dict[str, str]:
-    """SQL tests that a row has a usable position, by kind (``geo.positions`` decides the same)."""
-    tests = {}
-    if geo.geometry:
-        g = quote_ident(geo.geometry)
-        tests["wkt"] = f"({g} IS NOT NULL AND trim(CAST({g} AS VARCHAR)) <> '')"
-    if geo.lon and geo.lat:
-        lon, lat = quote_ident(geo.lon), quote_ident(geo.lat)
-        tests["lonlat"] = (
-            f"({lon} BETWEEN -180 AND 180 AND {lat} BETWEEN -90 AND 90 AND {lon} <> -1 AND {lat} <> -1 "
-            f"AND NOT ({lon} = 0 AND {lat} = 0))"
-        )
-    if geo.utm_x and geo.utm_y:
-        x, y = quote_ident(geo.utm_x), quote_ident(geo.utm_y)
-        tests["utm"] = f"({x} BETWEEN 100000 AND 900000 AND {y} > 0 AND {y} <= 9400000)"
-    return tests
-
-
 def _rounded(geometry: Position) -> Position:
     if geometry.get("type") != "Point":
         return geometry
@@ -198,4 +165,4 @@ def _rounded(geometry: Position) -> Position:
     return {"type": "Point", "coordinates": [round(float(c), _MAP_DIGITS) for c in coords]}
 
 
-__all__ = ["MapPoints", "main_fields", "map_geo", "map_points"]
+__all__ = ["MapPoints", "main_fields", "map_geo", "map_points", "property_sql"]

@@ -15,11 +15,26 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
-from obert.datastore.export import FORMATS, export
+from obert.datastore.crs import Crs
+from obert.datastore.export import FORMATS, GEO_FORMATS, export
+from obert.datastore.features import (
+    Extent,
+    FeaturePage,
+    FeatureQuery,
+    FeatureText,
+    TimeSpan,
+    get_feature,
+    query_features,
+    table_extent,
+    table_positions,
+)
 from obert.datastore.filters import FilterValue
 from obert.datastore.masking import published_profile
 from obert.datastore.points import MapPoints, map_points
+from obert.datastore.positions import BBox
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
+from obert.datastore.schema import GeoInfo, TableSchema
+from obert.datastore.tables import open_table
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -39,7 +54,21 @@ class RowsOptions(TypedDict, total=False):
     include_total: bool
 
 
-__all__ = ["FORMATS", "MAX_LIMIT", "JSONScalar", "RowsPage", "TableRef", "dumps"]
+__all__ = [
+    "FORMATS",
+    "GEO_FORMATS",
+    "MAX_LIMIT",
+    "BBox",
+    "Extent",
+    "FeaturePage",
+    "FeatureQuery",
+    "FeatureText",
+    "JSONScalar",
+    "RowsPage",
+    "TableRef",
+    "TimeSpan",
+    "dumps",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +156,29 @@ class TableRef:
             fields=fields,
             masked=self.protection.masked(),
             epsg=epsg,
+        )
+
+    def schema(self) -> TableSchema:
+        """The version's typed columns."""
+        return open_table(self.path).schema
+
+    def positions(self) -> GeoInfo:
+        """Which columns place the rows (a geometry, lon/lat or UTM x/y), if any."""
+        return table_positions(self.path)
+
+    def extent(self, *, epsg: int | None = None) -> Extent:
+        """Where (CRS84) and when the rows are; `epsg` is the system of UTM x/y columns when declared."""
+        return table_extent(self.path, epsg=epsg)
+
+    def features(self, query: FeatureQuery, *, epsg: int | None = None) -> FeaturePage:
+        """A page of the rows as GeoJSON features (every row, null geometry where it has no position),
+        small counts hidden; see obert.datastore.features."""
+        return query_features(self.path, query=query, masked=self.protection.masked(), epsg=epsg)
+
+    def feature(self, feature_id: int, *, crs: Crs, epsg: int | None = None) -> FeatureText:
+        """One row as a GeoJSON feature; its id is its row number in the version, from 1."""
+        return get_feature(
+            self.path, feature_id=feature_id, crs=crs, masked=self.protection.masked(), epsg=epsg
         )
 
 

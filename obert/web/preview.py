@@ -19,7 +19,7 @@ from obert.datastore.schema import Field
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.tableservice import published
-from obert.tableservice.handle import FORMATS, JSONScalar
+from obert.tableservice.handle import FORMATS, GEO_FORMATS, JSONScalar
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
 from obert.web.table_map import TableMap, table_map
@@ -87,7 +87,9 @@ def table_preview(
     api = f"{portal.settings.base_url.rstrip('/')}/api/v1/datastore/{resource.id}"
     geo = table.version.geo or {}
     formats = [
-        f for f in FORMATS if f != "geojson" or geo.get("geometry") or (geo.get("lon") and geo.get("lat"))
+        f
+        for f in FORMATS
+        if f not in GEO_FORMATS or geo.get("geometry") or (geo.get("lon") and geo.get("lat"))
     ]
     return Preview(
         version=table.version.number,

@@ -37,6 +37,7 @@ class DemoSite:
             "publishers": "/organizations",
             "theme": "/theme/TRAN",
             "about": "/about",
+            "features": "/api/ogc/collections/qualitat-aire-estacions/items?f=html&limit=20",  # OGC API page
             "error": "/dataset/no-such-dataset",
         }
 

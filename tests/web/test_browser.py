@@ -170,7 +170,7 @@ def test_screens_without_horizontal_scroll(
     try:
         for name, path in site.pages().items():
             page.goto(f"{base}/ca{path}")
-            if name in ("map", "table"):
+            if name in ("map", "table", "features"):
                 _wait_for_map(page)
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
@@ -198,7 +198,7 @@ def test_axe_finds_no_violations(served: tuple[str, DemoSite], axe_page: Page, l
     problems = []
     for name, path in site.pages().items():
         page.goto(f"{base}/{lang}{path}")
-        if name in ("map", "table"):
+        if name in ("map", "table", "features"):
             _wait_for_map(page)
         for violation in _axe(page):
             targets = [node["target"] for node in violation["nodes"][:3]]

@@ -63,7 +63,7 @@ def test_the_first_rows_the_profile_and_the_downloads_show_in_every_language(
     profile_rows = soup.select("section[aria-labelledby=profile-title] tbody tr")
     assert any(tr.th and tr.th.get_text().startswith("Nom_districte") for tr in profile_rows)
     links = {a["href"].rsplit(".", 1)[-1] for a in soup.select("ul.downloads a")}
-    assert links == {"csv", "json", "jsonl", "parquet", "xlsx", "geojson"}
+    assert links == {"csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet"}
     code = soup.select_one("#rows-1")
     assert (
         code is not None and "/api/v1/datastore/" in code.get_text() and "/rows?limit=25" in code.get_text()

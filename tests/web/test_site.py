@@ -39,6 +39,7 @@ KEY_TEXT = {
         "es": "Declaración de accesibilidad",
         "en": "Accessibility statement",
     },
+    "features": {"ca": "<h1>Elements de ", "es": "<h1>Elementos de ", "en": "<h1>Features of "},
     "error": {
         "ca": "No s'ha trobat la pàgina",
         "es": "No se ha encontrado la página",
@@ -85,7 +86,7 @@ def test_javascript_is_loaded_only_where_needed(site_client: TestClient, site: D
         html = site_client.get(f"/en{path}").text
         scripts = re.findall(r'<script src="([^"]+)"', html)
         size = sum((STATIC / src.removeprefix("/static/")).stat().st_size for src in scripts)
-        if name in ("map", "table"):
+        if name in ("map", "table", "features"):
             assert "/static/vendor/leaflet/leaflet.js" in scripts
             assert "leaflet.css" in html
             assert not any("chart" in s for s in scripts), (name, scripts)

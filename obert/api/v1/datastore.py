@@ -24,7 +24,7 @@ from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
-from obert.tableservice.handle import FORMATS, MAX_LIMIT, TableRef, dumps
+from obert.tableservice.handle import FORMATS, GEO_FORMATS, MAX_LIMIT, TableRef, dumps
 from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
 
@@ -37,6 +37,7 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
+    "geoparquet": "application/vnd.apache.parquet",
 }
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=2**31 - 1, description="version number (default: the current one)")
@@ -318,10 +319,12 @@ def export_rows(
         sort=parse_sort(sort),
         limit=limit,
         epsg=table_map.declared_epsg(store=portal.store, actor=actor, table=table)
-        if fmt == "geojson"
+        if fmt in GEO_FORMATS
         else None,
     )
-    filename = f"{table.resource_name}-v{table.version.number}.{fmt}"
+    # GeoParquet is Parquet: readers (GDAL, GeoPandas, DuckDB) go by the .parquet suffix.
+    suffix = "geo.parquet" if fmt == "geoparquet" else fmt
+    filename = f"{table.resource_name}-v{table.version.number}.{suffix}"
     return StreamingResponse(
         stream,
         media_type=MEDIA_TYPES[fmt],
@@ -330,8 +333,9 @@ def export_rows(
 
 
 export_rows.__doc__ = (
-    "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX or "
-    "GeoJSON (tables with a geometry, lon/lat or UTM x/y columns; UTM is read as ETRS89 / UTM 31N unless the "
+    "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX, "
+    "GeoJSON or GeoParquet 1.1 (these two for tables with a geometry, lon/lat or UTM x/y columns, positions "
+    "in CRS84; UTM is read as ETRS89 / UTM 31N unless the "
     "resource declares another system in `conforms_to`, e.g. http://www.opengis.net/def/crs/EPSG/0/23031)."
     + FILTER_HELP
 )
