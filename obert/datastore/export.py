@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import pyarrow.parquet as pq
-import xlsxwriter
 
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
@@ -21,11 +20,32 @@ from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
 from obert.datastore.tables import OpenTable, open_table
+from obert.datastore.xlsx import xlsx_stream
 from obert.errors import FieldError, Invalid
 
 ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson"]
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson")
 _BATCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CsvStyle:
+    """How a CSV separates fields and writes decimals, and whether it starts with a byte-order mark."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    bom: bool = False
+
+
+PLAIN_CSV = CsvStyle()
+# For spreadsheet programs, which read a CSV with the separators of the computer's regional settings and
+# take a file without a byte-order mark for the local legacy encoding (Excel): in Catalan and Spanish
+# settings the decimal mark is a comma, so fields are separated by semicolons.
+SPREADSHEET_CSV: dict[str, CsvStyle] = {
+    "ca": CsvStyle(delimiter=";", decimal=",", bom=True),
+    "es": CsvStyle(delimiter=";", decimal=",", bom=True),
+    "en": CsvStyle(delimiter=",", decimal=".", bom=True),
+}
 _CHUNK = 1 << 16
 
 
@@ -40,10 +60,11 @@ def export(
     limit: int | None = None,
     masked: Masked | None = None,
     epsg: int | None = None,
+    csv_style: CsvStyle = PLAIN_CSV,
 ) -> Iterator[bytes]:
     """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
     so a bad request raises here and not in the middle of a half-sent download. `epsg` is the system of
-    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``)."""
+    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``); `csv_style` the separators of a CSV."""
     if fmt not in FORMATS:
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
@@ -70,7 +91,9 @@ def export(
         sql = _select(chosen, where, tail, masked)
         return _geojson(table, sql, params, chosen, geo, epsg)
     sql = _select(chosen, where, tail, masked)
-    writers = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
+    if fmt == "csv":
+        return _csv(table, sql, params, chosen, csv_style)
+    writers = {"json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": xlsx_stream}
     return writers[fmt](table, sql, params, chosen)
 
 
@@ -107,17 +130,32 @@ def _rows(table: OpenTable, sql: str, params: list[object]) -> Iterator[list[tup
         yield batch
 
 
-def _csv(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
+def _csv(
+    table: OpenTable, sql: str, params: list[object], chosen: list[Field], style: CsvStyle
+) -> Iterator[bytes]:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, delimiter=style.delimiter, lineterminator="\r\n")
+    if style.bom:
+        buf.write("\ufeff")
     writer.writerow([f.name for f in chosen])
+    comma = style.decimal != "."
     for batch in _rows(table, sql, params):
-        writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
+        if comma:
+            writer.writerows([[_cell(v, style.decimal) for v in row] for row in batch])
+        else:
+            writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
         yield buf.getvalue().encode()
         buf.seek(0)
         buf.truncate()
     if buf.getvalue():
         yield buf.getvalue().encode()
+
+
+def _cell(value: object, decimal: str) -> object:
+    out = json_value(value)
+    if isinstance(out, float):
+        return repr(out).replace(".", decimal)
+    return "" if out is None else out
 
 
 def _json(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
@@ -182,22 +220,6 @@ def _parquet(table: OpenTable, sql: str, params: list[object], chosen: list[Fiel
     yield sink.drain()
 
 
-def _xlsx(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
-    # XlsxWriter needs a real file; constant_memory keeps only one row in memory while writing it.
-    with tempfile.TemporaryDirectory(prefix="obert-xlsx-") as tmp:
-        target = Path(tmp) / "export.xlsx"
-        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
-        sheet = book.add_worksheet("data")
-        sheet.write_row(0, 0, [f.name for f in chosen])
-        r = 1
-        for batch in _rows(table, sql, params):
-            for row in batch:
-                sheet.write_row(r, 0, [json_value(v) for v in row])
-                r += 1
-        book.close()
-        yield from _file_bytes(target)
-
-
 def _geojson(
     table: OpenTable, sql: str, params: list[object], chosen: list[Field], geo: GeoInfo, epsg: int | None
 ) -> Iterator[bytes]:
@@ -226,4 +248,4 @@ def _file_bytes(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-__all__ = ["FORMATS", "ExportFormat", "export", "table_geo"]
+__all__ = ["FORMATS", "PLAIN_CSV", "SPREADSHEET_CSV", "CsvStyle", "ExportFormat", "export", "table_geo"]

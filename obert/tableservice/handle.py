@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
-from obert.datastore.export import FORMATS, export
-from obert.datastore.filters import FilterValue
+from obert.datastore.export import FORMATS, PLAIN_CSV, SPREADSHEET_CSV, CsvStyle, export
+from obert.datastore.filters import FilterValue, filter_problem
 from obert.datastore.masking import published_profile
 from obert.datastore.points import MapPoints, map_points
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
+from obert.datastore.tables import open_table
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -39,7 +40,17 @@ class RowsOptions(TypedDict, total=False):
     include_total: bool
 
 
-__all__ = ["FORMATS", "MAX_LIMIT", "JSONScalar", "RowsPage", "TableRef", "dumps"]
+__all__ = [
+    "FORMATS",
+    "MAX_LIMIT",
+    "PLAIN_CSV",
+    "SPREADSHEET_CSV",
+    "CsvStyle",
+    "JSONScalar",
+    "RowsPage",
+    "TableRef",
+    "dumps",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,13 @@ class TableRef:
     def profile(self) -> list[dict[str, Any]]:
         """The column profile measured at ingest, less what it measured on hidden small counts."""
         return published_profile(self.version.report.get("columns", []), self.protection.masked())
+
+    def filter_problem(self, column: str, value: FilterValue) -> str | None:
+        """Why the rows cannot be filtered on `column` by `value`: "masked" (small counts are hidden
+        there), "unknown" (no such column), the column's type when it cannot hold the value; else None."""
+        if column in (self.protection.masked() or {}):
+            return "masked"
+        return filter_problem(open_table(self.path).schema, column, value)
 
     def rows(self, *, distinct: bool = False, **options: Unpack[RowsOptions]) -> RowsPage:
         """One page of rows, small counts hidden (see obert.datastore.query.query_rows)."""
@@ -95,8 +113,9 @@ class TableRef:
         sort: Sort | None = None,
         limit: int | None = None,
         epsg: int | None = None,
+        csv_style: CsvStyle = PLAIN_CSV,
     ) -> Iterator[bytes]:
-        """The rows as a byte stream in `fmt`, small counts hidden."""
+        """The rows as a byte stream in `fmt`, small counts hidden (`csv_style`: a CSV's separators)."""
         return export(
             self.path,
             fmt,
@@ -107,6 +126,7 @@ class TableRef:
             limit=limit,
             masked=self.protection.masked(),
             epsg=epsg,
+            csv_style=csv_style,
         )
 
     def points(
