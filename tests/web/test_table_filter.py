@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
@@ -16,16 +15,15 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from python_calamine import CalamineWorkbook
 
-from tests.web.demo_site import DemoSite, build_demo_site
+from tests.web.demo_site import DemoSite
 
 GRACIA = {"column": "Nom_districte", "op": "contains", "value": "gracia"}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    demo = build_demo_site(tmp_path_factory.mktemp("filter"))
-    yield demo
-    demo.portal.close()
+def site(served: tuple[str, DemoSite]) -> DemoSite:
+    """The demo the browser tests serve (one per test process), read here in-process."""
+    return served[1]
 
 
 @pytest.fixture(scope="module")
