@@ -20,7 +20,7 @@ from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
 from obert.datastore.tables import OpenTable, open_table
-from obert.datastore.xlsx import xlsx_stream
+from obert.datastore.xlsx import check_fits, xlsx_stream
 from obert.errors import FieldError, Invalid
 
 ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson"]
@@ -93,6 +93,8 @@ def export(
     sql = _select(chosen, where, tail, masked)
     if fmt == "csv":
         return _csv(table, sql, params, chosen, csv_style)
+    if fmt == "xlsx":
+        check_fits(table, sql, params)
     writers = {"json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": xlsx_stream}
     return writers[fmt](table, sql, params, chosen)
 

@@ -18,8 +18,10 @@ from xml.sax.saxutils import escape
 from obert.datastore.engine import translated
 from obert.datastore.schema import Field
 from obert.datastore.tables import OpenTable
+from obert.errors import FieldError, Invalid
 
 MAX_ROWS = 1_048_576  # a worksheet's limit, header included
+MAX_DATA_ROWS = MAX_ROWS - 1
 _BATCH = 20_000
 _FLUSH = 1 << 20
 
@@ -108,6 +110,27 @@ def cell_sql(field: Field, expr: str) -> str:
     return f"coalesce('{_STRING_OPEN}' || {escaped} || '</t></is></c>', '<c/>')"
 
 
+def check_fits(table: OpenTable, sql: str, params: list[object]) -> None:
+    """Refuse, before anything is sent, a query whose rows one worksheet cannot hold (a truncated sheet
+    would look complete). Counting the query is needed only when the whole table would not fit."""
+    with translated():
+        whole = table.cursor().execute("SELECT count(*) FROM t").fetchone()
+        if whole is None or whole[0] <= MAX_DATA_ROWS:
+            return
+        found = table.cursor().execute(f"SELECT count(*) FROM ({sql}) AS q", params).fetchone()
+    if found is not None and found[0] > MAX_DATA_ROWS:
+        raise Invalid(
+            "too many rows for a spreadsheet",
+            errors=[
+                FieldError(
+                    "format",
+                    f"an XLSX sheet holds at most {MAX_DATA_ROWS:,} rows and this query selects "
+                    f"{found[0]:,}: download CSV or Parquet, or filter the rows",
+                )
+            ],
+        )
+
+
 def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
     """`sql`'s rows (the columns `chosen`, in order) as an XLSX workbook of one sheet, streamed."""
     cells = " || ".join(cell_sql(f, f"s.{_ident(i)}") for i, f in enumerate(chosen)) or "''"
@@ -137,14 +160,10 @@ def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[F
                 parts = []
                 for (xml,) in batch:
                     number += 1
-                    if number > MAX_ROWS:
-                        break  # a worksheet holds no more; the rest is for CSV or Parquet
                     parts.append(f'<row r="{number}">{xml}</row>')
                 sheet.write("".join(parts).encode())
                 if sink.size >= _FLUSH:
                     yield sink.drain()
-                if number > MAX_ROWS:
-                    break
             sheet.write(_SHEET_TAIL.encode())
     yield sink.drain()
 

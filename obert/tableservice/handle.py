@@ -21,6 +21,7 @@ from obert.datastore.masking import published_profile
 from obert.datastore.points import MapPoints, map_points
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
 from obert.datastore.tables import open_table
+from obert.datastore.xlsx import MAX_DATA_ROWS as XLSX_MAX_ROWS
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_LIMIT",
     "PLAIN_CSV",
     "SPREADSHEET_CSV",
+    "XLSX_MAX_ROWS",
     "CsvStyle",
     "JSONScalar",
     "RowsPage",

@@ -18,7 +18,7 @@ from obert.datastore.schema import Field
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.tableservice import published
-from obert.tableservice.handle import FORMATS, JSONScalar, TableRef
+from obert.tableservice.handle import FORMATS, XLSX_MAX_ROWS, JSONScalar, TableRef
 from obert.types import LANGS
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
@@ -100,6 +100,7 @@ def table_preview(
         f
         for f in sorted(FORMATS, key=lambda f: _DOWNLOAD_ORDER.index(f) if f in _DOWNLOAD_ORDER else 99)
         if f != "geojson" or geo.get("geometry") or (geo.get("lon") and geo.get("lat"))
+        if f != "xlsx" or total <= XLSX_MAX_ROWS  # one worksheet holds no more
     ]
     # The downloads are of the rows on screen: the same filter and order, every page of them.
     export_query = api_filter_params(filters) | ({"sort": _api_sort(state)} if sort else {})

@@ -11,8 +11,10 @@ from xml.etree import ElementTree
 import pytest
 from python_calamine import CalamineWorkbook
 
+from obert.datastore import xlsx
 from obert.datastore.export import SPREADSHEET_CSV, export
 from obert.datastore.filters import Contains, Range
+from obert.errors import Invalid
 from tests.datastore.conftest import make_version
 
 
@@ -94,3 +96,14 @@ def test_spreadsheet_csv_has_a_bom_and_the_language_separators(
 def test_plain_csv_is_unchanged(versions: dict[str, Path]) -> None:
     data = _bytes(versions["accidents"], "csv", limit=2)
     assert not data.startswith(b"\xef\xbb\xbf") and data.split(b"\r\n")[0].count(b",") == 26
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds_before_sending_anything(
+    versions: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(xlsx, "MAX_DATA_ROWS", 50)  # a sheet's 1,048,575 rows, scaled down to 55 stations
+    with pytest.raises(Invalid) as caught:
+        export(versions["stations"], "xlsx")
+    assert "CSV or Parquet" in caught.value.errors[0].message
+    fits = _sheet(_bytes(versions["stations"], "xlsx", limit=50), tmp_path)
+    assert len(fits) == 51
