@@ -22,7 +22,7 @@ from obert.errors import FieldError, Invalid
 
 MAX_ROWS = 1_048_576  # a worksheet's limit, header included
 MAX_DATA_ROWS = MAX_ROWS - 1
-_BATCH = 20_000
+_BATCH = 5_000
 _FLUSH = 1 << 20
 
 _CONTENT_TYPES = (
