@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import pyarrow.parquet as pq
 
+from obert.datastore.csvout import CsvStyle, csv_stream
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo, positions
@@ -26,15 +25,6 @@ from obert.errors import FieldError, Invalid
 ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson"]
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson")
 _BATCH = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class CsvStyle:
-    """How a CSV separates fields and writes decimals, and whether it starts with a byte-order mark."""
-
-    delimiter: str = ","
-    decimal: str = "."
-    bom: bool = False
 
 
 PLAIN_CSV = CsvStyle()
@@ -92,7 +82,7 @@ def export(
         return _geojson(table, sql, params, chosen, geo, epsg)
     sql = _select(chosen, where, tail, masked)
     if fmt == "csv":
-        return _csv(table, sql, params, chosen, csv_style)
+        return csv_stream(table, sql, params, chosen, csv_style)
     if fmt == "xlsx":
         check_fits(table, sql, params)
     writers = {"json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": xlsx_stream}
@@ -130,34 +120,6 @@ def _rows(table: OpenTable, sql: str, params: list[object]) -> Iterator[list[tup
         if not batch:
             return
         yield batch
-
-
-def _csv(
-    table: OpenTable, sql: str, params: list[object], chosen: list[Field], style: CsvStyle
-) -> Iterator[bytes]:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=style.delimiter, lineterminator="\r\n")
-    if style.bom:
-        buf.write("\ufeff")
-    writer.writerow([f.name for f in chosen])
-    comma = style.decimal != "."
-    for batch in _rows(table, sql, params):
-        if comma:
-            writer.writerows([[_cell(v, style.decimal) for v in row] for row in batch])
-        else:
-            writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
-        yield buf.getvalue().encode()
-        buf.seek(0)
-        buf.truncate()
-    if buf.getvalue():
-        yield buf.getvalue().encode()
-
-
-def _cell(value: object, decimal: str) -> object:
-    out = json_value(value)
-    if isinstance(out, float):
-        return repr(out).replace(".", decimal)
-    return "" if out is None else out
 
 
 def _json(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:

@@ -107,3 +107,25 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds_before_sending_anything(
     assert "CSV or Parquet" in caught.value.errors[0].message
     fits = _sheet(_bytes(versions["stations"], "xlsx", limit=50), tmp_path)
     assert len(fits) == 51
+
+
+@pytest.mark.parametrize(("style", "sep"), [(None, ","), ("ca", ";")])
+def test_csv_quotes_what_needs_quoting_and_reads_back(tmp_path: Path, style: str | None, sep: str) -> None:
+    path = make_version(
+        tmp_path,
+        "quoted",
+        "name,amount,flag,at\n"
+        '"a, b; c",1.5,true,2024-02-29 10:30:00\n'
+        '"say ""hi"" then go",-2,false,2024-03-01 00:00:00.250000\n'
+        ",,,\n",
+    )
+    kwargs = {"csv_style": SPREADSHEET_CSV[style]} if style else {}
+    text = _bytes(path, "csv", **kwargs).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    decimal = "," if style == "ca" else "."
+    assert rows == [
+        ["name", "amount", "flag", "at"],
+        ["a, b; c", f"1{decimal}5", "True", "2024-02-29T10:30:00"],
+        ['say "hi" then go', f"-2{decimal}0", "False", "2024-03-01T00:00:00.250000"],
+        ["", "", "", ""],
+    ]
