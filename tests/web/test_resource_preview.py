@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -269,3 +271,13 @@ def test_a_protected_table_shows_on_its_page_what_the_api_shows(
     note = soup.select_one("#chart-hidden")
     assert note is not None and "computed from the published cells only" in note.get_text()
     assert canvas["data-value"] == "sum_Estacio"
+    # Filtering on the hidden counts would reveal them: the page says so beside the field, and the
+    # downloads hold what the API gives, the hidden cells empty.
+    filtered = _soup(table, "en", column="Estacio", op="eq", value="4")
+    error = filtered.select_one("#filter-error-0")
+    assert error is not None and "small counts that are hidden" in error.get_text()
+    csv_link = next(a["href"] for a in filtered.select("ul.downloads a") if a.get_text(strip=True) == "CSV")
+    lines = list(csv.DictReader(io.StringIO(table.get(re.sub(r"^https?://[^/]+", "", str(csv_link))).text)))
+    every = table.get("/api/v1/datastore/estacions-taula/rows", params={"limit": 100}).json()["data"]
+    assert len(lines) == 55 and "Estacio=" not in str(csv_link)
+    assert sum(1 for r in lines if r["Estacio"] == "") == sum(1 for r in every if r["Estacio"] is None) > 0
