@@ -12,9 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 
 _VOWELS = "aeiou"
-# Numbers whose Catalan reading starts with a vowel: u/un (1), onze (11), onze mil (11 000-11 999), un
-# milió (1 000 000-1 999 999). Vuit (8) starts with a consonant.
-_ELIDED_NUMBERS = re.compile(r"^(1|11|11[ .]?\d{3}|1[ .]?\d{3}[ .]?\d{3})(?:[,.]\d+)?\b")
+# A number as Catalan writes it: "." or a space between thousands, "," before decimals.
+_NUMBER = re.compile(r"^\d[\d. \u00a0\u202f]*")
 
 
 def _plain(word: str) -> str:
@@ -31,7 +30,7 @@ def elides(text: str) -> bool:
     if not stripped:
         return False
     if stripped[0].isdigit():
-        return bool(_ELIDED_NUMBERS.match(stripped))
+        return _vowel_number(stripped)
     word = _plain(stripped)
     if word.startswith("h"):
         word = word[1:]
@@ -39,6 +38,19 @@ def elides(text: str) -> bool:
         return False
     # i and u before a vowel are consonants in Catalan: "de iode", "de Huelva", "de whisky" (w is left out).
     return not (word[0] in "iu" and len(word) > 1 and word[1] in _VOWELS and not _stressed(stripped))
+
+
+def _vowel_number(text: str) -> bool:
+    """Whether the Catalan reading of the number `text` starts with a vowel: u/un (1), onze (11), onze mil
+    (11,000-11,999), un milió, onze milions. Vuit (8) starts with a consonant, mil (1,000) too."""
+    found = _NUMBER.match(text)
+    digits = "".join(ch for ch in found.group(0) if ch.isdigit()) if found else ""
+    if not digits:
+        return False
+    n = int(digits)
+    while n >= 1_000_000:  # "un milió", "onze milions": what counts the millions is read first
+        n //= 1_000_000
+    return n in (1, 11) or 11_000 <= n <= 11_999
 
 
 def _stressed(text: str) -> bool:

@@ -23,6 +23,11 @@ from obert.i18n.grammar import and_join, elides, of_phrase
         ("11", "d'11"),
         ("8", "de 8"),
         ("10", "de 10"),
+        ("1.000", "de 1.000"),  # mil
+        ("11.500", "d'11.500"),  # onze mil cinc-cents
+        ("1.250.000", "d'1.250.000"),  # un milió
+        ("1,5", "d'1,5"),
+        ("9.936", "de 9.936"),
         ("Numero_victimes", "de Numero_victimes"),
         ("", "de "),
     ],

@@ -169,3 +169,14 @@ def test_generated_catalan_phrases_read_right(client: TestClient, site: DemoSite
     assert "Suma d'Any" in [o.get_text() for o in soup.select("#chart-metric option")]
     assert "El gràfic té una sola barra." in _text(soup, "#chart-summary")
     assert "els 1 més grans" not in soup.get_text()
+
+
+def test_catalan_counts_take_an_apostrophe_before_one_and_eleven(client: TestClient, site: DemoSite) -> None:
+    api = site.accidents2018.split("/resource/")[1]
+    groups = client.get(f"/api/v1/datastore/{api}/aggregate", params={"group_by": "Nom_carrer"}).json()[
+        "data"
+    ]
+    for count, words in ((11, "Files 1 a 11 d'11"), (1, "Files 1 a 1 d'1"), (8, "Files 1 a 8 de 8")):
+        street = next(g["Nom_carrer"] for g in groups if g["count"] == count)
+        soup = _page(client, site, "ca", {"column": "Nom_carrer", "op": "eq", "value": street})
+        assert _text(soup, "section[aria-labelledby=preview-title] p.meta").startswith(words)
