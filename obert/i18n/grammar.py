@@ -23,9 +23,9 @@ def _plain(word: str) -> str:
 
 
 def elides(text: str) -> bool:
-    """Whether Catalan's "de" and "la"/"el" take an apostrophe before `text` (d'Accidents, d'habitatges,
-    d'11), and not before a consonant, an h or i/u followed by a vowel (de iogurt, de Huelva, de hiatus
-    is an exception the rule accepts)."""
+    """Whether Catalan's "de" takes an apostrophe before `text`: before a vowel sound (d'Accidents,
+    d'habitatges, d'11), not before a consonant or an i/u that is followed by a vowel (de iogurt, de
+    Huelva)."""
     stripped = text.lstrip(" \"'“«(")
     if not stripped:
         return False
