@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 import pyarrow.parquet as pq
-import xlsxwriter
 
+from obert.datastore.csvout import CsvStyle, csv_stream
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo, positions
@@ -23,12 +21,24 @@ from obert.datastore.positions import position_columns, position_index
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
 from obert.datastore.tables import OpenTable, open_table
+from obert.datastore.xlsx import check_fits, xlsx_stream
 from obert.errors import FieldError, Invalid
 
 ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet"]
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet")
 GEO_FORMATS = frozenset({"geojson", "geoparquet"})  # only for tables with positions
 _BATCH = 10_000
+
+
+PLAIN_CSV = CsvStyle()
+# For spreadsheet programs, which read a CSV with the separators of the computer's regional settings and
+# take a file without a byte-order mark for the local legacy encoding (Excel): in Catalan and Spanish
+# settings the decimal mark is a comma, so fields are separated by semicolons.
+SPREADSHEET_CSV: dict[str, CsvStyle] = {
+    "ca": CsvStyle(delimiter=";", decimal=",", bom=True),
+    "es": CsvStyle(delimiter=";", decimal=",", bom=True),
+    "en": CsvStyle(delimiter=",", decimal=".", bom=True),
+}
 _CHUNK = 1 << 16
 
 
@@ -43,10 +53,11 @@ def export(
     limit: int | None = None,
     masked: Masked | None = None,
     epsg: int | None = None,
+    csv_style: CsvStyle = PLAIN_CSV,
 ) -> Iterator[bytes]:
     """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
     so a bad request raises here and not in the middle of a half-sent download. `epsg` is the system of
-    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``)."""
+    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``); `csv_style` the separators of a CSV."""
     if fmt not in FORMATS:
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
@@ -81,7 +92,11 @@ def export(
         sql = _select(chosen, where, tail, masked)
         return _geojson(table, sql, params, chosen, geo, epsg)
     sql = _select(chosen, where, tail, masked)
-    writers = {"csv": _csv, "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
+    if fmt == "csv":
+        return csv_stream(table, sql, params, chosen, csv_style)
+    if fmt == "xlsx":
+        check_fits(table, sql, params)
+    writers = {"json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": xlsx_stream}
     return writers[fmt](table, sql, params, chosen)
 
 
@@ -116,19 +131,6 @@ def _rows(table: OpenTable, sql: str, params: list[object]) -> Iterator[list[tup
         if not batch:
             return
         yield batch
-
-
-def _csv(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([f.name for f in chosen])
-    for batch in _rows(table, sql, params):
-        writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
-        yield buf.getvalue().encode()
-        buf.seek(0)
-        buf.truncate()
-    if buf.getvalue():
-        yield buf.getvalue().encode()
 
 
 def _json(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
@@ -193,22 +195,6 @@ def _parquet(table: OpenTable, sql: str, params: list[object], chosen: list[Fiel
     yield sink.drain()
 
 
-def _xlsx(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
-    # XlsxWriter needs a real file; constant_memory keeps only one row in memory while writing it.
-    with tempfile.TemporaryDirectory(prefix="obert-xlsx-") as tmp:
-        target = Path(tmp) / "export.xlsx"
-        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
-        sheet = book.add_worksheet("data")
-        sheet.write_row(0, 0, [f.name for f in chosen])
-        r = 1
-        for batch in _rows(table, sql, params):
-            for row in batch:
-                sheet.write_row(r, 0, [json_value(v) for v in row])
-                r += 1
-        book.close()
-        yield from _file_bytes(target)
-
-
 def _geojson(
     table: OpenTable, sql: str, params: list[object], chosen: list[Field], geo: GeoInfo, epsg: int | None
 ) -> Iterator[bytes]:
@@ -237,4 +223,13 @@ def _file_bytes(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-__all__ = ["FORMATS", "GEO_FORMATS", "ExportFormat", "export", "table_geo"]
+__all__ = [
+    "FORMATS",
+    "GEO_FORMATS",
+    "PLAIN_CSV",
+    "SPREADSHEET_CSV",
+    "CsvStyle",
+    "ExportFormat",
+    "export",
+    "table_geo",
+]

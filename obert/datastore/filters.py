@@ -92,6 +92,19 @@ def where_clause(
     return ("WHERE " + " AND ".join(parts)) if parts else "", params
 
 
+def filter_problem(schema: TableSchema, name: str, value: FilterValue) -> str | None:
+    """Why `value` cannot filter column `name`: "unknown" (no such column), the column's type when it
+    cannot hold the value, or None when it can."""
+    typ = schema.type_of(name)
+    if typ is None:
+        return "unknown"
+    try:
+        where_clause(schema, {name: value}, None)
+    except Invalid:
+        return typ
+    return None
+
+
 def coerce(value: Scalar, typ: ColumnType, *, field: str) -> object:
     """A filter value as the column's Python type, so a bad value is reported as the user's error."""
     if value is None:

@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.crs import Crs
-from obert.datastore.export import FORMATS, GEO_FORMATS, export
+from obert.datastore.export import FORMATS, GEO_FORMATS, PLAIN_CSV, SPREADSHEET_CSV, CsvStyle, export
 from obert.datastore.features import (
     Extent,
     FeaturePage,
@@ -28,13 +28,14 @@ from obert.datastore.features import (
     table_extent,
     table_positions,
 )
-from obert.datastore.filters import FilterValue
+from obert.datastore.filters import FilterValue, filter_problem
 from obert.datastore.masking import published_profile
 from obert.datastore.points import MapPoints, map_points
 from obert.datastore.positions import BBox
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import open_table
+from obert.datastore.xlsx import MAX_DATA_ROWS as XLSX_MAX_ROWS
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -58,7 +59,11 @@ __all__ = [
     "FORMATS",
     "GEO_FORMATS",
     "MAX_LIMIT",
+    "PLAIN_CSV",
+    "SPREADSHEET_CSV",
+    "XLSX_MAX_ROWS",
     "BBox",
+    "CsvStyle",
     "Extent",
     "FeaturePage",
     "FeatureQuery",
@@ -85,6 +90,13 @@ class TableRef:
     def profile(self) -> list[dict[str, Any]]:
         """The column profile measured at ingest, less what it measured on hidden small counts."""
         return published_profile(self.version.report.get("columns", []), self.protection.masked())
+
+    def filter_problem(self, column: str, value: FilterValue) -> str | None:
+        """Why the rows cannot be filtered on `column` by `value`: "masked" (small counts are hidden
+        there), "unknown" (no such column), the column's type when it cannot hold the value; else None."""
+        if column in (self.protection.masked() or {}):
+            return "masked"
+        return filter_problem(open_table(self.path).schema, column, value)
 
     def rows(self, *, distinct: bool = False, **options: Unpack[RowsOptions]) -> RowsPage:
         """One page of rows, small counts hidden (see obert.datastore.query.query_rows)."""
@@ -124,8 +136,9 @@ class TableRef:
         sort: Sort | None = None,
         limit: int | None = None,
         epsg: int | None = None,
+        csv_style: CsvStyle = PLAIN_CSV,
     ) -> Iterator[bytes]:
-        """The rows as a byte stream in `fmt`, small counts hidden."""
+        """The rows as a byte stream in `fmt`, small counts hidden (`csv_style`: a CSV's separators)."""
         return export(
             self.path,
             fmt,
@@ -136,6 +149,7 @@ class TableRef:
             limit=limit,
             masked=self.protection.masked(),
             epsg=epsg,
+            csv_style=csv_style,
         )
 
     def points(

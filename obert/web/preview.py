@@ -6,7 +6,6 @@ the datastore API, and through ``query_rows``, so sorting and filtering follow t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -19,17 +18,23 @@ from obert.datastore.schema import Field
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.tableservice import published
-from obert.tableservice.handle import FORMATS, GEO_FORMATS, JSONScalar
+from obert.tableservice.handle import FORMATS, GEO_FORMATS, XLSX_MAX_ROWS, JSONScalar, TableRef
+from obert.types import LANGS
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
+from obert.web.table_filter import (
+    Condition,
+    api_filter_params,
+    apply_conditions,
+    condition_params,
+    read_conditions,
+)
 from obert.web.table_map import TableMap, table_map
 
 PAGE_ROWS = 25
 NUMERIC = ("integer", "decimal")
-# Parameters the datastore endpoints read themselves; a filter on a column named like one goes in `filters`.
-_API_RESERVED = frozenset(
-    {"version", "q", "fields", "sort", "limit", "offset", "cursor", "count", "filters", "group_by", "metrics"}
-)
+# The download list's order: the plain CSV first, the spreadsheet formats next, then the rest.
+_DOWNLOAD_ORDER = ("csv", "xlsx", "json", "geojson", "parquet", "geoparquet", "jsonl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +62,14 @@ class Preview:
     last_link: str | None
     sort: str | None
     descending: bool
-    filter_column: str | None
-    filter_value: str
+    conditions: list[Condition]  # as asked, each with why it was left out when it was
+    applied: list[Condition]  # the conditions that select the rows shown (and downloaded)
+    column_types: dict[str, str]
+    keep_filter: list[tuple[str, str]]  # hidden fields that keep the filter in the page's other forms
     clear_link: str | None
     profile: list[dict[str, Any]]
-    downloads: list[tuple[str, str]]  # (format, url)
+    downloads: list[tuple[str, str]]  # (format, url) of exactly the rows the filter and sort select
+    spreadsheet_csv: dict[str, str]  # language → the same rows as a CSV for spreadsheets set to it
     snippets: list[Snippet]
     charts: ChartForm
     map: TableMap | None  # for tables with position columns (GeoJSON uploads draw their own file instead)
@@ -79,7 +87,9 @@ def table_preview(
     except NotFound:
         return None
     state = _State.read(params)
-    filters: dict[str, Any] = {state.column: state.value} if state.column and state.value else {}
+    types = _column_types(table)
+    conditions, filters = apply_conditions(table, state.conditions, types)
+    applied = [c for c in conditions if c.error is None]
     sort = [(state.sort, state.descending)] if state.sort else []
     page = table.rows(filters=filters, sort=sort, limit=PAGE_ROWS, offset=state.offset)
     total = page.total or 0
@@ -88,9 +98,13 @@ def table_preview(
     geo = table.version.geo or {}
     formats = [
         f
-        for f in FORMATS
+        for f in sorted(FORMATS, key=lambda f: _DOWNLOAD_ORDER.index(f) if f in _DOWNLOAD_ORDER else 99)
         if f not in GEO_FORMATS or geo.get("geometry") or (geo.get("lon") and geo.get("lat"))
+        if f != "xlsx" or total <= XLSX_MAX_ROWS  # one worksheet holds no more
     ]
+    # The downloads are of the rows on screen: the same filter and order, every page of them.
+    export_query = api_filter_params(filters) | ({"sort": _api_sort(state)} if sort else {})
+    suffix = f"?{urlencode(export_query)}" if export_query else ""
     return Preview(
         version=table.version.number,
         columns=[_column(f, state, path) for f in page.fields],
@@ -110,11 +124,16 @@ def table_preview(
         else None,
         sort=state.sort,
         descending=state.descending,
-        filter_column=state.column,
-        filter_value=state.value,
-        clear_link=state.link(path, column=None, value="", offset=0) if filters else None,
+        conditions=conditions,
+        applied=applied,
+        column_types=types,
+        keep_filter=[(key, value) for key, values in condition_params(applied).items() for value in values],
+        clear_link=state.link(path, conditions=[], offset=0) if conditions else None,
         profile=table.profile(),
-        downloads=[(f, f"{api}/export.{f}") for f in formats],
+        downloads=[(f, f"{api}/export.{f}{suffix}") for f in formats],
+        spreadsheet_csv={
+            lang: f"{api}/export.csv?{urlencode(export_query | {'spreadsheet': lang})}" for lang in LANGS
+        },
         snippets=rows_snippets(_rows_url(api, state, filters)),
         charts=chart_form(
             table=table,
@@ -143,8 +162,7 @@ class _State:
 
     sort: str | None
     descending: bool
-    column: str | None
-    value: str
+    conditions: list[Condition]
     offset: int
     chart_by: str | None
     chart_metric: str | None
@@ -156,8 +174,7 @@ class _State:
         return cls(
             sort=params.get("sort") or None,
             descending=params.get("order") == "desc",
-            column=params.get("column") or None,
-            value=params.get("value", ""),
+            conditions=read_conditions(params),
             offset=offset,
             chart_by=params.get("chart_by") or None,
             chart_metric=params.get("chart_metric") or None,
@@ -167,19 +184,19 @@ class _State:
         state = {
             "sort": self.sort,
             "order": "desc" if self.descending else None,
-            "column": self.column,
-            "value": self.value,
+            "conditions": self.conditions,
             "offset": self.offset,
             # A chart the visitor drew stays while they sort, filter and page the rows.
             "chart_by": self.chart_by,
             "chart_metric": self.chart_metric,
         }
         state.update(changes)
-        query = {k: v for k, v in state.items() if v not in (None, "", 0)}
-        if not query.get("value"):
-            query.pop("column", None)
+        conditions: list[Condition] = state.pop("conditions")  # type: ignore[assignment]
+        query: dict[str, Any] = {k: v for k, v in state.items() if v not in (None, "", 0)}
+        if conditions:
+            query = condition_params(conditions) | query
         # The fragment brings the visitor back to the table, not to the top of the page.
-        return f"{path}?{urlencode(query)}#preview-title" if query else f"{path}#preview-title"
+        return f"{path}?{urlencode(query, doseq=True)}#preview-title" if query else f"{path}#preview-title"
 
 
 def _column(field: Field, state: _State, path: str) -> Column:
@@ -199,14 +216,18 @@ def _rows_url(api: str, state: _State, filters: dict[str, Any]) -> str:
     if state.offset:
         query["offset"] = str(state.offset)
     if state.sort:
-        query["sort"] = ("-" if state.descending else "") + state.sort
+        query["sort"] = _api_sort(state)
     query.update(api_filter_params(filters))
     return f"{api}/rows?{urlencode(query)}"
 
 
-def api_filter_params(filters: dict[str, Any]) -> dict[str, str]:
-    """The preview's filter as datastore API parameters (``col=value``, or ``filters`` JSON when the
-    column is named like a parameter of the API)."""
-    plain = {k: str(v) for k, v in filters.items() if k not in _API_RESERVED}
-    odd = {k: v for k, v in filters.items() if k in _API_RESERVED}
-    return plain | ({"filters": json.dumps(odd, ensure_ascii=False)} if odd else {})
+def _api_sort(state: _State) -> str:
+    return ("-" if state.descending else "") + (state.sort or "")
+
+
+def _column_types(table: TableRef) -> dict[str, str]:
+    """The table's columns and their types, as measured at ingest (no query needed)."""
+    columns = table.version.report.get("columns", [])
+    if columns:
+        return {c["name"]: c["type"] for c in columns}
+    return {f.name: f.type for f in table.rows(limit=0, include_total=False).fields}

@@ -11,10 +11,12 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from obert.catalog.vocabulary import vocabulary
 from obert.errors import Message
 from obert.i18n import LANGUAGE_NAMES, localize, pick, translations
+from obert.i18n.grammar import and_join, of_phrase
 from obert.types import LANGS, Lang
 from obert.web.schema_org import json_ld_script_body
 
@@ -51,6 +53,9 @@ def environment(lang: Lang) -> Environment:
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
     env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value
     env.filters["since"] = lambda value: _ago(value, lang)
+    # "of <name>" and "a, b and c" with the language's grammar (d'Accidents, "y"/"e"); see i18n.grammar.
+    env.filters["of"] = lambda text: of_phrase(str(text), lang)
+    env.filters["and_join"] = lambda items: Markup(and_join([str(escape(i)) for i in items], lang))
     return env
 
 

@@ -24,6 +24,7 @@ class DemoSite:
     csv: str  # resource page path of a CSV file (with longitude/latitude columns: it has a map)
     plain: str  # resource page path of a CSV table without positions
     accidents: str  # resource page path of the 2014 accidents, positioned by UTM x/y only
+    accidents2018: str  # resource page path of the 2018 accidents (9,936 rows, 464 in Gràcia)
 
     def pages(self) -> dict[str, str]:
         """One page of each kind, by name."""
@@ -60,4 +61,5 @@ def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> D
         csv=resource_path("qualitat-aire-estacions-bcn", "qualitat-aire-estacions"),
         plain=resource_path("qualitat-aire-detall-bcn", "qualitat-aire-contaminants"),
         accidents=resource_path("accidents-gu-bcn", "accidents-gu-bcn-2014"),
+        accidents2018=resource_path("accidents-gu-bcn", "accidents-gu-bcn-2018"),
     )

@@ -3,75 +3,20 @@ use, small screens, and axe-core's WCAG 2.1 AA rules on every kind of page in ev
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 
-from tests.web.demo_site import DemoSite, build_demo_site
+from tests.web.conftest import AXE, ROOT
+from tests.web.demo_site import DemoSite
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-LEAFLET = ROOT / "obert" / "web" / "static" / "vendor" / "leaflet" / "leaflet.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 LANGS = ("ca", "es", "en")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, DemoSite]]:
-    """obert with the demo catalogue, served by uvicorn on a free local port in a thread."""
-    for needed in (AXE, LEAFLET):
-        if not needed.exists():
-            pytest.fail(f"{needed.relative_to(ROOT)} is missing: run `make static` (it runs npm ci) first")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    site = build_demo_site(tmp_path_factory.mktemp("browser"), base_url=base)
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("obert did not start under uvicorn")
-        time.sleep(0.05)
-    yield base, site
-    server.should_exit = True
-    thread.join(timeout=10)
-    site.portal.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-@pytest.fixture
-def axe_page(browser: Browser) -> Iterator[Page]:
-    # axe is injected as an inline script, which the site's Content-Security-Policy rightly blocks: only
-    # the accessibility audit's own page bypasses it (every other browser test runs under the real CSP).
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def _wait_for_map(page: Page) -> int:

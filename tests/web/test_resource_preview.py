@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -62,8 +65,10 @@ def test_the_first_rows_the_profile_and_the_downloads_show_in_every_language(
     assert profile is not None
     profile_rows = soup.select("section[aria-labelledby=profile-title] tbody tr")
     assert any(tr.th and tr.th.get_text().startswith("Nom_districte") for tr in profile_rows)
-    links = {a["href"].rsplit(".", 1)[-1] for a in soup.select("ul.downloads a")}
+    links = {urlsplit(a["href"]).path.rsplit(".", 1)[-1] for a in soup.select("ul.downloads a")}
     assert links == {"csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet"}
+    # Beside the plain CSV, one for spreadsheet programs set to the reader's language.
+    assert any(urlsplit(a["href"]).query == f"spreadsheet={lang}" for a in soup.select("ul.downloads a"))
     code = soup.select_one("#rows-1")
     assert (
         code is not None and "/api/v1/datastore/" in code.get_text() and "/rows?limit=25" in code.get_text()
@@ -107,7 +112,7 @@ def test_filtering_by_a_column_value_keeps_only_matching_rows(table: TestClient)
     rows = _rows(soup)
     assert rows and len(rows) < 25 and all(r[col] == "Sant Marti" for r in rows)
     assert f"of {len(rows)}" in soup.select_one("section[aria-labelledby=preview-title] p.meta").get_text()  # type: ignore[union-attr]
-    assert soup.select_one("#preview-value")["value"] == "Sant Marti"  # type: ignore[index]
+    assert soup.select_one("#filter-value-0")["value"] == "Sant Marti"  # type: ignore[index]
     assert not _rows(_soup(table, "en", column="Nom_districte", value="Nowhere"))
 
 
@@ -229,12 +234,12 @@ def test_the_chart_counts_the_rows_the_filter_keeps(table: TestClient) -> None:
     api = table.get(re.sub(r"^https?://[^/]+", "", str(canvas["data-src"]))).json()
     assert {r["Nom_barri"]: r["count"] for r in api["data"]} == {name: int(v) for name, v in cells}
     summary = soup.select_one("#chart-summary").get_text()  # type: ignore[union-attr]
-    assert "Nom_districte equals “Sant Marti”" in summary
+    assert "Nom_districte is “Sant Marti”" in summary
     # Drawing another chart keeps the filter.
     form = soup.select_one("section[aria-labelledby=chart-title] form")
     assert form is not None
     kept = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
-    assert kept == {"column": "Nom_districte", "value": "Sant Marti"}
+    assert kept == {"column": "Nom_districte", "op": "eq", "value": "Sant Marti"}
 
 
 def test_a_protected_table_shows_on_its_page_what_the_api_shows(
@@ -266,3 +271,13 @@ def test_a_protected_table_shows_on_its_page_what_the_api_shows(
     note = soup.select_one("#chart-hidden")
     assert note is not None and "computed from the published cells only" in note.get_text()
     assert canvas["data-value"] == "sum_Estacio"
+    # Filtering on the hidden counts would reveal them: the page says so beside the field, and the
+    # downloads hold what the API gives, the hidden cells empty.
+    filtered = _soup(table, "en", column="Estacio", op="eq", value="4")
+    error = filtered.select_one("#filter-error-0")
+    assert error is not None and "small counts that are hidden" in error.get_text()
+    csv_link = next(a["href"] for a in filtered.select("ul.downloads a") if a.get_text(strip=True) == "CSV")
+    lines = list(csv.DictReader(io.StringIO(table.get(re.sub(r"^https?://[^/]+", "", str(csv_link))).text)))
+    every = table.get("/api/v1/datastore/estacions-taula/rows", params={"limit": 100}).json()["data"]
+    assert len(lines) == 55 and "Estacio=" not in str(csv_link)
+    assert sum(1 for r in lines if r["Estacio"] == "") == sum(1 for r in every if r["Estacio"] is None) > 0

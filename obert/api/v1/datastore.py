@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache, partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -24,7 +24,15 @@ from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
-from obert.tableservice.handle import FORMATS, GEO_FORMATS, MAX_LIMIT, TableRef, dumps
+from obert.tableservice.handle import (
+    FORMATS,
+    GEO_FORMATS,
+    MAX_LIMIT,
+    PLAIN_CSV,
+    SPREADSHEET_CSV,
+    TableRef,
+    dumps,
+)
 from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
 
@@ -305,6 +313,13 @@ def export_rows(
     sort: str | None = None,
     limit: Annotated[int | None, Query(ge=0)] = None,
     filters: str | None = None,
+    spreadsheet: Annotated[
+        Literal["ca", "es", "en"] | None,
+        Query(
+            description="CSV for spreadsheet programs set to this language: UTF-8 with a byte-order mark; "
+            "`;` between fields and a decimal comma for ca and es, `,` and a decimal point for en"
+        ),
+    ] = None,
 ) -> StreamingResponse:
     if fmt not in MEDIA_TYPES:
         raise Invalid(
@@ -321,6 +336,7 @@ def export_rows(
         epsg=table_map.declared_epsg(store=portal.store, actor=actor, table=table)
         if fmt in GEO_FORMATS
         else None,
+        csv_style=SPREADSHEET_CSV[spreadsheet] if spreadsheet else PLAIN_CSV,
     )
     # GeoParquet is Parquet: readers (GDAL, GeoPandas, DuckDB) go by the .parquet suffix.
     suffix = "geo.parquet" if fmt == "geoparquet" else fmt

@@ -15,7 +15,20 @@ from obert.errors import FieldError, Invalid
 
 # Parameters with a meaning of their own; every other one filters the column it names.
 RESERVED = frozenset(
-    {"filters", "q", "fields", "sort", "limit", "offset", "cursor", "version", "count", "group_by", "metrics"}
+    {
+        "filters",
+        "q",
+        "fields",
+        "sort",
+        "limit",
+        "offset",
+        "cursor",
+        "version",
+        "count",
+        "group_by",
+        "metrics",
+        "spreadsheet",
+    }
 )
 _RANGE_OPS = ("gte", "gt", "lte", "lt")
 
