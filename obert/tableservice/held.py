@@ -18,7 +18,17 @@ from obert.storage import Store
 from obert.storage.tables.datastore import resource_versions
 from obert.tableservice.gate import PERSONAL_DATA, SCHEMA_CHANGE
 from obert.tableservice.review import HeldVersion
-from obert.tableservice.versions import HELD, Version, pending_holds, report_key, version_from_row
+from obert.tableservice.versions import (
+    HELD,
+    READY,
+    SUPERSEDED,
+    Version,
+    pending_holds,
+    report_key,
+    version_from_row,
+)
+
+later = resource_versions.alias("later")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +51,21 @@ def held_versions(*, store: Store, actor: Actor, dataset: Dataset) -> HeldOfData
     ids = [r.id for r in dataset.resources]
     if not ids:
         return HeldOfDataset([], False)
+    # A held version that a newer published one has superseded (its cleaned copy, or simply newer data)
+    # no longer waits for anyone's decision: it stays in the table's history, and off the desk.
+    newer = sa.select(sa.literal(1)).where(
+        later.c.resource_id == resource_versions.c.resource_id,
+        later.c.number > resource_versions.c.number,
+        later.c.state.in_((READY, SUPERSEDED)),
+    )
     with store.read() as conn:
         rows = conn.execute(
             sa.select(resource_versions)
-            .where(resource_versions.c.resource_id.in_(ids), resource_versions.c.state == HELD)
+            .where(
+                resource_versions.c.resource_id.in_(ids),
+                resource_versions.c.state == HELD,
+                ~sa.exists(newer),
+            )
             .order_by(resource_versions.c.created_at.desc(), resource_versions.c.number.desc())
         ).all()
     held = list(map(version_from_row, rows))

@@ -69,7 +69,7 @@ def test_the_changes_are_listed_and_an_editor_accepts_them_from_the_page(changed
     section = page[page.index('id="columns"') :]
     assert "Nom_barri renamed to Barri" in section and "Clas_2 removed" in section
     assert f'action="{ACCEPT}"' in section
-    assert "No table version of this dataset is held back for personal data." in page
+    assert 'id="privacy"' not in page, "nothing is held for personal data: no section about it"
     assert "Columnes canviades" in editor.get("/ca/publish/dataset/estacions").text
 
     too_long = editor.post(ACCEPT, data={"csrf_token": csrf_of(page), "comment": "x" * 2500})
