@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from obert.api import dcat
+from obert.api import dcat, sparql
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
@@ -61,6 +61,7 @@ from obert.web import (
     publish,
     publish_release,
     seo,
+    sparql_page,
     stats_page,
 )
 from obert.web.language import LanguageMiddleware
@@ -157,6 +158,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(system_router)
     mount_ckan(app)
     app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
+    app.include_router(sparql.router)
+    app.include_router(sparql_page.router)
     app.include_router(pages.router)
     app.include_router(browse.router)
     app.include_router(brand.router)

@@ -96,6 +96,7 @@ LicenseCode = Annotated[str, _in_vocabulary("licence", "licence")]
 AccessRightsCode = Annotated[str, _in_vocabulary("access-right", "access right")]
 FrequencyCode = Annotated[str, _in_vocabulary("frequency", "update frequency")]
 LanguageCode = Annotated[str, _in_vocabulary("language", "language")]
+HvdCategoryCode = Annotated[str, _in_vocabulary("hvd-category", "high-value dataset category")]
 
 
 class Strict(BaseModel):
