@@ -141,6 +141,7 @@ class CatalogueGraph:
         now = time.monotonic()
         seen = set(old.seen)
         gaps = {gap: since for gap, since in old.gaps.items() if now - since <= GAP_SECONDS}
+        seen |= old.gaps.keys() - gaps.keys()  # given up on: counted as applied, so the floor moves on
         columns = (activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
         new: list[Any] = []
         highest = max([old.floor, *seen])
