@@ -4,6 +4,7 @@ within the endpoint's limits. The HTTP face and the query page both call `answer
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from obert.errors import FieldError, Invalid, Unavailable
@@ -56,6 +57,10 @@ _GRAPH_MEDIA = {f.media_type: f.token for f in GRAPH_FORMATS} | {
 }
 
 
+CACHED_ANSWERS = 256  # per process, the most recently used
+CACHED_BYTES = 1_000_000  # larger answers are computed each time
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     body: bytes
@@ -76,18 +81,32 @@ class Endpoint:
             memory=settings.sparql_memory_bytes,
         )
         self._slots = threading.BoundedSemaphore(settings.sparql_concurrency)
+        self._answers: OrderedDict[tuple[int, str, str], Reply] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     def answer(self, *, query: str, format_param: str | None = None, accept: str | None = None) -> Reply:
         """The answer to `query` in the format asked for (`format=` first, then Accept)."""
         form = classify(query)
         fmt = choose_format(form, format_param, accept)
+        # The graph is derived data: an answer holds for as long as the graph's generation does.
+        key = (self.graph.current_generation(), fmt.token, query)
+        with self._answers_lock:
+            if (cached := self._answers.get(key)) is not None:
+                self._answers.move_to_end(key)
+                return cached
         if not self._slots.acquire(timeout=1.0):
             raise Unavailable("the SPARQL endpoint is busy with other queries; try again in a moment")
         try:
             found = run_query(self.graph.current, query, form=form, fmt=fmt, budget=self.budget)
         finally:
             self._slots.release()
-        return Reply(found.body, fmt, found.truncated, form)
+        reply = Reply(found.body, fmt, found.truncated, form)
+        if len(reply.body) <= CACHED_BYTES:
+            with self._answers_lock:
+                self._answers[key] = reply
+                while len(self._answers) > CACHED_ANSWERS:
+                    self._answers.popitem(last=False)
+        return reply
 
 
 def choose_format(form: QueryForm, format_param: str | None, accept: str | None) -> ResultFormat:

@@ -73,6 +73,16 @@ class CatalogueGraph:
         self._graph: ox.Store | None = None
         self._position = _Position()
         self._lock = threading.RLock()
+        # Read again on a rebuild and whenever the log shows an organisation changed.
+        self._publisher_cache: dict[str, Organization] | None = None
+        # Counts the changes applied: an answer computed at one generation stays true until the next.
+        self.generation = 0
+
+    def current_generation(self) -> int:
+        """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
+        with self._lock:
+            self.sync()
+            return self.generation
 
     @contextmanager
     def current(self) -> Iterator[ox.Store]:
@@ -96,12 +106,14 @@ class CatalogueGraph:
                 top = conn.execute(sa.select(sa.func.max(activity.c.id))).scalar() or 0
             graph = ox.Store()
             count = 0
+            self._publisher_cache = None
             publishers = self._publishers()
             for batch in self._public_batches():
                 self._apply(graph, derive(batch, store=self._store, info=self._info, publishers=publishers))
                 count += len(batch)
             self._graph = graph
             self._position = _Position(floor=top)
+            self.generation += 1
             return SyncReport(True, count)
 
     @property
@@ -126,11 +138,14 @@ class CatalogueGraph:
                 organizations.add(row.object_id)
         if rebuild:
             return self.rebuild()
+        if organizations:
+            self._publisher_cache = None
         changed |= self._datasets_of(resource_ids, organizations)
         if len(changed) > REBUILD_THRESHOLD:
             return self.rebuild()
         if changed:
             self._refresh(sorted(changed))
+            self.generation += 1
         # Moved on only once the changes are in: a failure above leaves them to the next call.
         self._position = position
         return SyncReport(False, len(changed))
@@ -208,6 +223,11 @@ class CatalogueGraph:
             last = rows[-1].id
 
     def _publishers(self) -> dict[str, Organization]:
+        if self._publisher_cache is None:
+            self._publisher_cache = self._read_publishers()
+        return self._publisher_cache
+
+    def _read_publishers(self) -> dict[str, Organization]:
         out: dict[str, Organization] = {}
         cursor: str | None = None
         while True:

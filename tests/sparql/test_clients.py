@@ -12,8 +12,12 @@ import pytest
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 
+from obert.auth import SYSTEM
+from obert.catalog import datasets
+from obert.catalog.models import DatasetInput
 from obert.sparql import EXAMPLES
 from obert.sparql.examples import BY_KEY
+from tests.conftest import dataset_payload
 from tests.dcat.shacl import violations
 from tests.sparql.conftest import Server
 
@@ -111,3 +115,46 @@ def test_answers_are_capped(server: Server) -> None:
     assert response.status_code == 200
     assert len(response.json()["results"]["bindings"]) == 5000
     assert response.headers["obert-results-truncated"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "example"),
+    [
+        ("ca", "Consultes SPARQL", "Conjunts de dades per tema"),
+        ("es", "Consultas SPARQL", "Distribuciones por formato"),
+        ("en", "SPARQL queries", "Datasets per theme"),
+    ],
+)
+def test_the_query_page_in_each_language(server: Server, lang: str, heading: str, example: str) -> None:
+    page = httpx.get(
+        f"{server.url}/{lang}/sparql/editor", params={"query": BY_KEY["datasets-per-theme"].query}
+    )
+    assert page.status_code == 200
+    assert heading in page.text and example in page.text
+    assert f"{THEME}TRAN" in page.text  # the answer, as a table
+
+
+def test_a_browser_at_the_endpoint_is_sent_to_the_page(server: Server) -> None:
+    response = httpx.get(server.endpoint, headers={"Accept": "text/html"})
+    assert response.status_code == 303 and response.headers["location"].endswith("/sparql/editor")
+    bad = httpx.get(f"{server.url}/en/sparql/editor", params={"query": "SELECT * { ?s ?p }"})
+    assert bad.status_code == 400 and "malformed query" in bad.text
+
+
+def test_an_answer_follows_a_catalogue_change(server: Server) -> None:
+    """Answers are reused while the graph stands still, and not a moment longer."""
+    query = "SELECT (COUNT(?d) AS ?n) { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
+
+    def count() -> int:
+        response = httpx.get(server.endpoint, params={"query": query, "format": "json"}, timeout=30)
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    before = count()
+    assert count() == before
+    payload = dataset_payload(name="added-while-serving", organization=None, themes=[], sectors=[])
+    made = datasets.create_dataset(
+        store=server.portal.store, actor=SYSTEM, data=DatasetInput.model_validate(payload)
+    )
+    assert count() == before + 1
+    datasets.delete_dataset(store=server.portal.store, actor=SYSTEM, ref=made.id)
+    assert count() == before
