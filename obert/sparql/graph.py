@@ -18,6 +18,7 @@ leaves a gap for ever).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ from obert.catalog.models import Organization
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
+from obert.errors import ObertError, Unavailable
 from obert.sparql.derive import DatasetQuads, derive, graph_name
 from obert.storage import Store
 from obert.storage.tables.catalog import activity, datasets, resources
@@ -46,6 +48,8 @@ REBUILD_OBJECT = "sparql"  # the activity row `obert sparql rebuild` appends
 REBUILD_ACTION = "rebuild"
 # Past this many datasets to derive again, a rebuild is no dearer and leaves nothing behind.
 REBUILD_THRESHOLD = 20_000
+FIRST_BUILD_WAIT = 20.0  # seconds a query waits for a process's first graph before it is told to retry
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -73,6 +77,9 @@ class CatalogueGraph:
         self._graph: ox.Store | None = None
         self._position = _Position()
         self._lock = threading.RLock()
+        self._build_lock = threading.Lock()  # one build at a time
+        self._ready = threading.Event()  # set once the first build is in
+        self._builder: threading.Thread | None = None
         # Read again on a rebuild and whenever the log shows an organisation changed.
         self._publisher_cache: dict[str, Organization] | None = None
         # Counts the changes applied: an answer computed at one generation stays true until the next.
@@ -80,68 +87,91 @@ class CatalogueGraph:
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
-        with self._lock:
-            self.sync()
-            return self.generation
+        self.sync()
+        return self.generation
 
     @contextmanager
     def current(self) -> Iterator[ox.Store]:
         """The graph as the catalogue stands now, held still (no writer changes it) while in use."""
+        self.sync()
         with self._lock:
-            self.sync()
             assert self._graph is not None
             yield self._graph
 
     def sync(self) -> SyncReport:
-        """Apply the catalogue changes logged since the last call (build the graph on first use)."""
+        """Apply the catalogue changes logged since the last call.
+
+        The first call starts building the graph in a thread of its own and waits for it at most
+        `FIRST_BUILD_WAIT` seconds (then `Unavailable`): a large catalogue takes minutes to derive, and no
+        request should hang that long. A rebuild asked for in the log is built beside the graph in use,
+        which goes on answering queries until the new one is swapped in."""
+        if self._graph is None:
+            self._first_build()
         with self._lock:
-            if self._graph is None:
-                return self.rebuild()
-            return self._catch_up()
+            rows, position = self._read_log()
+            if not any(r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION for r in rows):
+                return self._catch_up(rows, position)
+            self._position = position  # the other threads stop seeing the request
+        return self.rebuild()
 
     def rebuild(self) -> SyncReport:
         """Build the whole graph again from the catalogue and swap it in."""
-        with self._lock:
+        with self._build_lock:
             with self._store.read() as conn:
                 top = conn.execute(sa.select(sa.func.max(activity.c.id))).scalar() or 0
             graph = ox.Store()
             count = 0
-            self._publisher_cache = None
-            publishers = self._publishers()
+            publishers = self._read_publishers()
             for batch in self._public_batches():
                 self._apply(graph, derive(batch, store=self._store, info=self._info, publishers=publishers))
                 count += len(batch)
-            self._graph = graph
-            self._position = _Position(floor=top)
-            self.generation += 1
+            with self._lock:
+                # Changes logged after `top` were perhaps applied to the old graph: they are read again.
+                self._graph = graph
+                self._position = _Position(floor=top)
+                self._publisher_cache = publishers
+                self.generation += 1
+            self._ready.set()
             return SyncReport(True, count)
+
+    def _first_build(self) -> None:
+        with self._lock:
+            if self._builder is None or not self._builder.is_alive():
+                self._builder = threading.Thread(
+                    target=self._build_quietly, name="obert-sparql-build", daemon=True
+                )
+                self._builder.start()
+        self._ready.wait(FIRST_BUILD_WAIT)
+        if self._graph is None:
+            raise Unavailable("the catalogue's SPARQL graph is being built; try again in a minute")
+
+    def _build_quietly(self) -> None:
+        try:
+            self.rebuild()
+        except ObertError as exc:  # the next query starts another attempt
+            log.warning("the SPARQL graph could not be built: %s", exc.message)
 
     @property
     def size(self) -> int:
         with self._lock:
             return len(self._graph) if self._graph is not None else 0
 
-    def _catch_up(self) -> SyncReport:
-        rows, position = self._read_log()
+    def _catch_up(self, rows: list[Any], position: _Position) -> SyncReport:
         changed: set[str] = set()
         organizations: set[str] = set()
         resource_ids: set[str] = set()
-        rebuild = False
         for row in rows:
-            if row.object_type == REBUILD_OBJECT and row.action == REBUILD_ACTION:
-                rebuild = True
-            elif row.object_type == "dataset":
+            if row.object_type == "dataset":
                 changed.add(row.object_id)
             elif row.object_type in ("resource", "resource_version"):
                 resource_ids.add(row.object_id)
             elif row.object_type == "organization":
                 organizations.add(row.object_id)
-        if rebuild:
-            return self.rebuild()
         if organizations:
             self._publisher_cache = None
         changed |= self._datasets_of(resource_ids, organizations)
         if len(changed) > REBUILD_THRESHOLD:
+            self._position = position
             return self.rebuild()
         if changed:
             self._refresh(sorted(changed))

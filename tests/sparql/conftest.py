@@ -43,8 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         mode="test",
         data_dir=tmp_path_factory.mktemp("sparql"),
         base_url=url,
-        # A budget a runaway query passes quickly, and a cap below the biggest answers of the demo.
-        sparql_timeout_seconds=3.0,
+        # A budget a runaway query passes in a few seconds, and a cap below the biggest answers of the demo.
+        sparql_timeout_seconds=5.0,
         sparql_max_results=5000,
         **catalog_settings(),
     )
