@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from obert.errors import FieldError, Invalid, Unavailable
 from obert.settings import Settings
+from obert.sparql.children import ChildPool
 from obert.sparql.graph import CatalogueGraph
 from obert.sparql.lexing import QueryForm, classify
 from obert.sparql.results import GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
-from obert.sparql.run import Budget, run_query
+from obert.sparql.run import Budget
 
 # `format=` values (as SPARQLWrapper and browsers send them) by the kind of answer.
 _SOLUTION_TOKENS = {
@@ -81,6 +82,7 @@ class Endpoint:
             memory=settings.sparql_memory_bytes,
         )
         self._slots = threading.BoundedSemaphore(settings.sparql_concurrency)
+        self._children = ChildPool(self.budget)
         self._answers: OrderedDict[tuple[int, str, str], Reply] = OrderedDict()
         self._answers_lock = threading.Lock()
 
@@ -97,7 +99,7 @@ class Endpoint:
         if not self._slots.acquire(timeout=1.0):
             raise Unavailable("the SPARQL endpoint is busy with other queries; try again in a moment")
         try:
-            found = run_query(self.graph.current, query, form=form, fmt=fmt, budget=self.budget)
+            found = self._children.run(self.graph.current, key[0], query, form=form, fmt=fmt)
         finally:
             self._slots.release()
         reply = Reply(found.body, fmt, found.truncated, form)
