@@ -5,7 +5,8 @@ generation rather than once per query.
 Each child answers one query at a time over a pair of pipes (8-byte length, then a JSON request; the
 same framing back with `run`'s header line and body). A child that runs past the budget is killed, and
 the next query forks a fresh one; a child whose generation is past is closed when next picked. The child
-keeps `run`'s confinement: an address-space limit and no descriptors but its two pipes.
+keeps `run`'s confinement, an address-space limit and no descriptors but its two pipes; its CPU time
+adds up over its queries, so the budget is the parent's wall clock alone.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pyoxigraph as ox
 from obert.errors import FieldError, Invalid
 from obert.sparql.lexing import QueryForm
 from obert.sparql.results import GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
-from obert.sparql.run import Answer, Budget, _address_space, _evaluate, _kill, _max_fds, _too_big, _too_slow
+from obert.sparql.run import Answer, Budget, address_space, evaluate, kill, max_fds, too_big, too_slow
 
 _FRAME = struct.Struct("!Q")
 _FORMATS = {f.token: f for f in (*SOLUTION_FORMATS, *GRAPH_FORMATS)}
@@ -59,7 +60,7 @@ class QueryChild:
             raise _ChildGone from exc
         (size,) = _FRAME.unpack(_read_exactly(self._answers, _FRAME.size, deadline, budget))
         if size > budget.max_bytes + 4096:
-            raise _too_big(budget)
+            raise too_big(budget)
         data = _read_exactly(self._answers, size, deadline, budget)
         header, _, body = data.partition(b"\n")
         return json.loads(header), body
@@ -68,7 +69,7 @@ class QueryChild:
         for fd in (self._requests, self._answers):
             with suppress(OSError):
                 os.close(fd)
-        _kill(self.pid)
+        kill(self.pid)
 
 
 class ChildPool:
@@ -124,7 +125,7 @@ def _read_exactly(fd: int, size: int, deadline: float, budget: Budget) -> bytes:
     while left:
         wait = deadline - time.monotonic()
         if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-            raise _too_slow(budget)
+            raise too_slow(budget)
         chunk = os.read(fd, min(left, 1 << 16))
         if not chunk:
             raise _ChildGone
@@ -143,9 +144,9 @@ def _serve(graph: ox.Store, requests: int, answers: int, budget: Budget) -> NoRe
     try:
         os.dup2(requests, 3)
         os.dup2(answers, 4)
-        os.closerange(5, _max_fds())
+        os.closerange(5, max_fds())
         os.closerange(0, 3)
-        with_memory = _address_space() + budget.memory
+        with_memory = address_space() + budget.memory
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or with_memory < hard:
             resource.setrlimit(resource.RLIMIT_AS, (with_memory, with_memory))
@@ -158,13 +159,13 @@ def _serve(graph: ox.Store, requests: int, answers: int, budget: Budget) -> NoRe
             request = json.loads(_read_blocking(3, size))
             form, fmt = QueryForm(request["form"]), _FORMATS[request["format"]]
             try:
-                header, body = _evaluate(graph, request["query"], form, fmt, budget)
+                header, body = evaluate(graph, request["query"], form, fmt, budget)
             except SyntaxError as exc:
                 header, body = {"ok": False, "error": f"malformed query: {exc}"}, b""
             except (OSError, ValueError, TypeError, RuntimeError) as exc:
                 header, body = {"ok": False, "error": f"the query failed: {exc}"}, b""
             if len(body) > budget.max_bytes:
-                header, body = {"ok": False, "error": _too_big(budget).message}, b""
+                header, body = {"ok": False, "error": too_big(budget).message}, b""
             data = json.dumps(header).encode() + b"\n" + body
             _write_all(4, _FRAME.pack(len(data)) + data)
     except BaseException:

@@ -1,4 +1,7 @@
-"""Running one SPARQL query with a time budget, a memory limit and result caps.
+"""Running SPARQL queries with a time budget, a memory limit and result caps.
+
+The endpoint keeps warm children (`children`), one forked per graph generation; `run_query` here forks
+a child for a single query (the benchmark's comparison, and the pieces both share).
 
 The engine has no way to stop a query once it runs, and one query can ask for far more work than any
 answer is worth (a cross product of the whole graph with itself). So the query runs in a child process
@@ -90,25 +93,25 @@ def _read_until(fd: int, pid: int, budget: Budget) -> bytes:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _too_slow(budget)
+                raise too_slow(budget)
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
-                raise _too_slow(budget)
+                raise too_slow(budget)
             chunk = os.read(fd, _CHUNK)
             if not chunk:
                 break
             size += len(chunk)
             if size > budget.max_bytes + _CHUNK:
-                raise _too_big(budget)
+                raise too_big(budget)
             chunks.append(chunk)
     except BaseException:
-        _kill(pid)
+        kill(pid)
         raise
     _, status = os.waitpid(pid, 0)
     data = b"".join(chunks)
     if os.WIFSIGNALED(status) and not data:
         if os.WTERMSIG(status) == signal.SIGXCPU:
-            raise _too_slow(budget)
+            raise too_slow(budget)
         raise BudgetExceeded(
             "the query needed more memory than this endpoint allows; narrow it (a LIMIT, fewer patterns)",
             errors=[FieldError("query", "too much memory")],
@@ -116,13 +119,13 @@ def _read_until(fd: int, pid: int, budget: Budget) -> bytes:
     return data
 
 
-def _kill(pid: int) -> None:
+def kill(pid: int) -> None:
     with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
 
 
-def _too_slow(budget: Budget) -> BudgetExceeded:
+def too_slow(budget: Budget) -> BudgetExceeded:
     return BudgetExceeded(
         f"the query ran past this endpoint's time budget of {budget.seconds:g} s and was stopped; "
         "narrow it (a LIMIT, more specific patterns)",
@@ -130,7 +133,7 @@ def _too_slow(budget: Budget) -> BudgetExceeded:
     )
 
 
-def _too_big(budget: Budget) -> TooLarge:
+def too_big(budget: Budget) -> TooLarge:
     return TooLarge(f"the answer is larger than {budget.max_bytes} bytes; ask for fewer results (LIMIT)")
 
 
@@ -141,13 +144,13 @@ def _child(
     try:
         out = _confine(out, budget)
         try:
-            header, body = _evaluate(graph, text, form, fmt, budget)
+            header, body = evaluate(graph, text, form, fmt, budget)
         except SyntaxError as exc:
             header, body = {"ok": False, "error": f"malformed query: {exc}"}, b""
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             header, body = {"ok": False, "error": f"the query failed: {exc}"}, b""
         if len(body) > budget.max_bytes:
-            header, body = {"ok": False, "error": _too_big(budget).message}, b""
+            header, body = {"ok": False, "error": too_big(budget).message}, b""
         _write_all(out, json.dumps(header).encode() + b"\n" + body)
     except BaseException:
         code = 70
@@ -157,11 +160,11 @@ def _child(
 def _confine(out: int, budget: Budget) -> int:
     """Limit the child (see the module's docstring); returns the answer pipe's new descriptor."""
     os.dup2(out, 3)
-    os.closerange(4, _max_fds())
+    os.closerange(4, max_fds())
     os.closerange(0, 3)
     seconds = max(1, math.ceil(budget.seconds))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    with_memory = _address_space() + budget.memory
+    with_memory = address_space() + budget.memory
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or with_memory < hard:
         resource.setrlimit(resource.RLIMIT_AS, (with_memory, with_memory))
@@ -169,17 +172,17 @@ def _confine(out: int, budget: Budget) -> int:
     return 3
 
 
-def _max_fds() -> int:
+def max_fds() -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return soft if soft != resource.RLIM_INFINITY else 65536
 
 
-def _address_space() -> int:
+def address_space() -> int:
     with open("/proc/self/statm", "rb") as statm:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _evaluate(
+def evaluate(
     graph: ox.Store, text: str, form: QueryForm, fmt: ResultFormat, budget: Budget
 ) -> tuple[dict[str, object], bytes]:
     found = graph.query(text, use_default_graph_as_union=True)
