@@ -19,10 +19,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("datasets", sa.Column(
+    op.add_column(
+        "datasets",
+        sa.Column(
             "hvd_categories",
             sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            nullable=False, server_default="[]"))
+            nullable=False,
+            server_default="[]",
+        ),
+    )
 
 
 def downgrade() -> None:
