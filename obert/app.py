@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from obert.api import dcat, interchange
+from obert.api import dcat, interchange, sparql
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import (
@@ -69,6 +69,7 @@ from obert.web import (
     publish_release,
     publish_resources,
     seo,
+    sparql_page,
     stats_page,
 )
 from obert.web.language import LanguageMiddleware
@@ -168,6 +169,8 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     mount_ckan(app)
     app.include_router(interchange.router)
     app.include_router(dcat.router)  # before the pages: /dataset/<name>.ttl is not a dataset page
+    app.include_router(sparql.router)
+    app.include_router(sparql_page.router)
     app.include_router(pages.router)
     app.include_router(browse.router)
     app.include_router(brand.router)

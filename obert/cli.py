@@ -21,6 +21,7 @@ from obert.app import create_app
 from obert.auth import SYSTEM, Scope
 from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, create_token, create_user
 from obert.catalog.indexing import rebuild_index
+from obert.dcat.context import CatalogInfo
 from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
@@ -28,6 +29,7 @@ from obert.harvest.models import SourceType
 from obert.interchange.package_import import import_package
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from obert.sparql import CatalogueGraph, request_rebuild
 from obert.storage import migrate as migrations
 from obert.storage.backup import create_backup
 from obert.storage.restore import restore_backup
@@ -40,6 +42,8 @@ user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+sparql_app = typer.Typer(help="The SPARQL endpoint's graph of the public catalogue.", no_args_is_help=True)
+app.add_typer(sparql_app, name="sparql")
 harvest_app = typer.Typer(help="Harvest sources: other portals, files and databases.", no_args_is_help=True)
 app.add_typer(harvest_app, name="harvest")
 console = Console()
@@ -290,6 +294,27 @@ def reindex() -> None:
     except ObertError as exc:
         _fail(exc)
     console.print(f"indexed {count} datasets in {time.perf_counter() - started:.1f} s")
+
+
+@sparql_app.command("rebuild")
+def sparql_rebuild() -> None:
+    """Rebuild the SPARQL graph from the catalogue, and have every serving process rebuild its copy.
+
+    Example: obert sparql rebuild
+    """
+    settings = _settings()
+    portal = build_portal(settings)
+    started = time.perf_counter()
+    try:
+        # Built here first, so a catalogue the graph cannot be made of fails in this command, not in a query.
+        report = CatalogueGraph(store=portal.store, info=CatalogInfo.from_settings(settings)).rebuild()
+        request_rebuild(store=portal.store)
+    except ObertError as exc:
+        _fail(exc)
+    console.print(
+        f"the graph holds {report.derived} public datasets, built in {time.perf_counter() - started:.1f} s; "
+        "serving processes rebuild theirs before their next query"
+    )
 
 
 @user_app.command("create")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from obert.catalog.indexing import ensure_index
 from obert.catalog.tabular import INGEST_JOB
 from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy
+from obert.dcat.context import CatalogInfo
 from obert.harvest.fetch import Fetcher
 from obert.harvest.jobs import KIND as HARVEST
 from obert.harvest.jobs import harvest_handler
@@ -22,6 +23,7 @@ from obert.metrics import Metrics
 from obert.notify import webhooks
 from obert.ratelimit import RateLimiter
 from obert.settings import Settings
+from obert.sparql import CatalogueGraph, Endpoint
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
@@ -40,6 +42,8 @@ class Portal:
     metrics: Metrics
     http: HttpClient
     ingester: Ingester
+    # The SPARQL endpoint over this process's own copy of the public catalogue graph.
+    sparql: Endpoint
     job_handlers: Mapping[str, JobHandler] = field(default_factory=dict)
     periodic: Sequence[Periodic] = ()
     # Harvested tabular resources are handed here when a source asks for it.
@@ -111,6 +115,9 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         metrics=Metrics(),
         http=http,
         ingester=ingester,
+        sparql=Endpoint(
+            graph=CatalogueGraph(store=store, info=CatalogInfo.from_settings(settings)), settings=settings
+        ),
         job_handlers=handlers,
         periodic=(
             ingester.garbage_task(),

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     sql_max_rows: int = Field(default=1000, ge=1, le=100_000)
     sql_max_bytes: int = Field(default=10_000_000, ge=1000)  # of an answer's rows as JSON
     ingest_max_bytes: int = 2 * 1024**3
+    # SPARQL endpoint: each query runs in a child process stopped at the time budget, with this much memory
+    # beyond the graph; answers carry at most this many solutions or triples and bytes; at most this many
+    # queries run at once in one serving process (others wait up to a second, then get a 503).
+    sparql_timeout_seconds: float = Field(default=10.0, gt=0)
+    sparql_max_results: int = Field(default=10_000, ge=1, le=1_000_000)
+    sparql_max_bytes: int = Field(default=50_000_000, ge=1000)
+    sparql_memory_bytes: int = Field(default=1024**3, ge=64 * 1024**2)
+    sparql_concurrency: int = Field(default=2, ge=1, le=64)
 
     # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.
     catalog_title: dict[str, str] = {

@@ -119,3 +119,14 @@ def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: p
     # httptools with obert's limit on the request head (tests/security/test_header_limit.py runs it)
     assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert options["h11_max_incomplete_event_size"] == 64 * 1024
+
+
+def test_sparql_rebuild_builds_and_asks_every_process_to_rebuild(env: Path) -> None:
+    settings = Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough")
+    portal = build_portal(settings)
+    portal.sparql.graph.sync()  # a serving process's copy, built before the command runs
+    result = runner.invoke(app, ["sparql", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "the graph holds 0 public datasets" in result.output
+    assert portal.sparql.graph.sync().rebuilt  # the serving process saw the request
+    portal.close()

@@ -98,7 +98,7 @@ def graph_context(portal: Portal, actor: Actor, found: list[Dataset]) -> GraphCo
         measurements[item.id] = (*values, Measurement(SCORE_METRIC, score.points))
     every = [r for item in found for r in item.resources]
     download_links = {
-        rid: DistributionLink(link.url, link.original, link.format)
+        rid: DistributionLink(link.url, link.original, link.format, link.serves_table, link.positions)
         for rid, link in downloads(
             store=portal.store, actor=actor, found=every, base_url=_base(portal)
         ).items()

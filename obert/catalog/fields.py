@@ -97,6 +97,7 @@ LicenseCode = Annotated[str, _in_vocabulary("licence", msg("licence"))]
 AccessRightsCode = Annotated[str, _in_vocabulary("access-right", msg("access right"))]
 FrequencyCode = Annotated[str, _in_vocabulary("frequency", msg("update frequency"))]
 LanguageCode = Annotated[str, _in_vocabulary("language", msg("language"))]
+HvdCategoryCode = Annotated[str, _in_vocabulary("hvd-category", msg("high-value dataset category"))]
 
 
 class Strict(BaseModel):

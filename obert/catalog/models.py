@@ -18,6 +18,7 @@ from obert.catalog.fields import (
     ContactPoint,
     Email,
     FrequencyCode,
+    HvdCategoryCode,
     IsoDate,
     LanguageCode,
     LicenseCode,
@@ -181,6 +182,11 @@ class DatasetInput(Strict):
     landing_page: Url | None = None
     contact_point: ContactPoint | None = None
     conforms_to: list[Url] = []
+    hvd_categories: list[HvdCategoryCode] = Field(
+        default=[],
+        description="EU high-value dataset categories (codes or IRIs of http://data.europa.eu/bna/asd487ae75);"
+        " any makes the dataset a High-Value Dataset under Implementing Regulation (EU) 2023/138",
+    )
     version: str | None = Field(default=None, max_length=100)
     version_notes: LocalizedText = {}
     provenance: LocalizedText = {}
@@ -218,6 +224,7 @@ class DatasetPatch(Strict):
     landing_page: Url | None = None
     contact_point: ContactPoint | None = None
     conforms_to: list[Url] | None = None
+    hvd_categories: list[HvdCategoryCode] | None = None
     version: str | None = None
     version_notes: LocalizedText | None = None
     provenance: LocalizedText | None = None
@@ -254,6 +261,7 @@ class Dataset(BaseModel):
     landing_page: str | None
     contact_point: ContactPoint | None
     conforms_to: list[str]
+    hvd_categories: list[str] = []
     version: str | None
     version_notes: dict[str, str]
     provenance: dict[str, str]

@@ -99,6 +99,7 @@ def _dataset(row: Row[Any], org: OrganizationRef | None, res: list[Resource]) ->
         landing_page=row.landing_page,
         contact_point=ContactPoint.model_validate(row.contact_point) if row.contact_point else None,
         conforms_to=row.conforms_to,
+        hvd_categories=row.hvd_categories or [],
         version=row.version,
         version_notes=row.version_notes,
         provenance=row.provenance,

@@ -2,7 +2,9 @@
 access rights and languages, and datos.gob.es' sectors and territories.
 
 Each lives in ``obert/catalog/vocabularies/<name>.json`` (built once by ``scripts/build_vocabularies.py``,
-never at run time) and is read on first use, then kept for the life of the process.
+never at run time) and is read on first use, then kept for the life of the process. The six EU high-value
+dataset categories (``hvd-category.json``, the top concepts of http://data.europa.eu/bna/asd487ae75) are
+written by hand: the script's source tables do not include them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-NAMES = ("access-right", "data-theme", "file-type", "frequency", "language", "licence", "sector", "territory")
+NAMES = (
+    "access-right",
+    "data-theme",
+    "file-type",
+    "frequency",
+    "hvd-category",
+    "language",
+    "licence",
+    "sector",
+    "territory",
+)
 _FALLBACK = ("en", "es", "ca")
 
 

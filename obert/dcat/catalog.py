@@ -13,6 +13,7 @@ from obert.catalog.models import Dataset
 from obert.catalog.vocabulary import vocabulary
 from obert.dcat.context import GraphContext
 from obert.dcat.dataset import add_dataset, location_iri
+from obert.dcat.services import ServiceKey, add_service
 from obert.dcat.terms import (
     DCAT,
     DCT,
@@ -86,6 +87,9 @@ def catalog_graph(
         graph.add((node, DCT.modified, date_literal(last_modified.isoformat())))
     for dataset in datasets:
         graph.add((node, DCAT.dataset, add_dataset(graph, dataset, context=context, profile=profile)))
+    add_service(graph, ServiceKey.SPARQL, info=info, profile=profile)
+    for service in set(graph.subjects(RDF.type, DCAT.DataService)):
+        graph.add((node, DCAT.service, service))
     if page is not None:
         _paging(graph, page)
     return graph

@@ -61,12 +61,15 @@ class Measurement:
 @dataclass(frozen=True, slots=True)
 class DistributionLink:
     """Where a distribution's data may be downloaded by whoever reads the graph: the resource's own file
-    (`original`), or, while the table service holds the original back, the published table exported in
-    `media_type`; `url` None when there is nothing to download."""
+        (`original`), or, while the table service holds the original back, the published table exported in
+        `media_type`; `url` None when there is nothing to download. The flags say which of obert's data
+    services reach the resource's table."""
 
     url: str | None
     original: bool
     format: str | None = None
+    serves_table: bool = False  # a published table: the datastore API, SQL and exports reach it
+    positions: bool = False  # and it has positions: OGC API Features serves it too
 
 
 @dataclass(frozen=True, slots=True)

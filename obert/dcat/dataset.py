@@ -6,7 +6,8 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from obert.catalog.models import Dataset, Resource
 from obert.catalog.vocabulary import file_type_for, vocabulary
-from obert.dcat.context import GraphContext
+from obert.dcat.context import DistributionLink, GraphContext
+from obert.dcat.services import POSITION_SERVICES, TABLE_SERVICES, add_service, mark_hvd
 from obert.dcat.terms import (
     ADMS,
     DCAT,
@@ -74,8 +75,12 @@ def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profil
     localized(graph, node, ADMS.versionNotes, dataset.version_notes)
     if dataset.provenance:
         graph.add((node, DCT.provenance, labelled_node(graph, DCT.ProvenanceStatement, dataset.provenance)))
+    mark_hvd(graph, node, dataset.hvd_categories)
     for resource in dataset.resources:
-        graph.add((node, DCAT.distribution, _distribution(graph, dataset, resource, context, profile)))
+        distribution = _distribution(graph, dataset, resource, context, profile)
+        graph.add((node, DCAT.distribution, distribution))
+        mark_hvd(graph, distribution, dataset.hvd_categories)
+        _access_services(graph, node, distribution, dataset, context.links.get(resource.id), context, profile)
     for measurement in context.measurements.get(dataset.id, ()):
         m = BNode()
         graph.add((node, DQV.hasQualityMeasurement, m))
@@ -98,6 +103,26 @@ def _described_for_tools(graph: Graph, node: URIRef, dataset: Dataset, context: 
         page = typed(graph, f"{base}/{path}", FOAF.Document)
         graph.add((page, DCT["format"], Literal(media_type)))
         graph.add((node, FOAF.page, page))
+
+
+def _access_services(
+    graph: Graph,
+    dataset_node: URIRef,
+    distribution: URIRef,
+    dataset: Dataset,
+    link: DistributionLink | None,
+    context: GraphContext,
+    profile: Profile,
+) -> None:
+    """The services that reach a distribution's published table, each serving the dataset."""
+    if link is None or not link.serves_table:
+        return
+    keys = TABLE_SERVICES + (POSITION_SERVICES if link.positions else ())
+    for key in keys:
+        service = add_service(graph, key, info=context.catalog, profile=profile)
+        graph.add((distribution, DCAT.accessService, service))
+        graph.add((service, DCAT.servesDataset, dataset_node))
+        mark_hvd(graph, service, dataset.hvd_categories)
 
 
 def _languages(codes: list[str], profile: Profile) -> list[str]:

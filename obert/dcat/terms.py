@@ -25,6 +25,8 @@ DQV = Namespace("http://www.w3.org/ns/dqv#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 PV = Namespace("https://piveau.eu/ns/voc#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
@@ -42,6 +44,8 @@ PREFIXES = {
     "gsp": GSP,
     "skos": SKOS,
     "pv": PV,
+    "dcatap": DCATAP,
+    "eli": ELI,
 }
 
 

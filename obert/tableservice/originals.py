@@ -75,6 +75,7 @@ class Download:
     format: str | None  # what `url` gives (an export format, or the resource's own format)
     withheld: Original | None = None  # why the original is not this caller's, when it is not
     serves_table: bool = False  # whether the resource has a published table (CKAN's datastore_active)
+    positions: bool = False  # whether that table has positions (a geometry, lon/lat or UTM x/y)
 
 
 def original_states(conn: Connection, found: Sequence[Resource]) -> dict[str, OriginalState]:
@@ -168,28 +169,39 @@ def downloads(*, store: Store, actor: Actor, found: Sequence[Resource], base_url
     with store.read() as conn:
         states = original_states(conn, found)
         organizations = _organizations(conn, {r.dataset_id for r in found})
-        serving = set(
-            conn.execute(
-                sa.select(datastore_tables.c.resource_id).where(
-                    datastore_tables.c.resource_id.in_([r.id for r in found]),
-                    datastore_tables.c.current_version_id.is_not(None),
-                )
-            ).scalars()
-        )
+        served = conn.execute(
+            sa.select(datastore_tables.c.resource_id, resource_versions.c.geo)
+            .join(resource_versions, resource_versions.c.id == datastore_tables.c.current_version_id)
+            .where(datastore_tables.c.resource_id.in_([r.id for r in found]))
+        ).all()
+    serving = {row.resource_id for row in served}
+    positioned = {row.resource_id for row in served if _has_positions(row.geo)}
     base = base_url.rstrip("/")
     out: dict[str, Download] = {}
     for r in found:
         state = states[r.id]
         editor = state.state is not Original.DELETED and edits(actor, organizations.get(r.dataset_id))
         if state.state is Original.PUBLIC or editor:
-            out[r.id] = Download(r.href(base), True, r.format, serves_table=r.id in serving)
+            out[r.id] = Download(
+                r.href(base), True, r.format, serves_table=r.id in serving, positions=r.id in positioned
+            )
         elif r.id in serving:
             fmt = export_format(r)
             export = f"{base}/api/v1/datastore/{r.id}/export.{fmt}"
-            out[r.id] = Download(export, False, fmt.upper(), state.state, serves_table=True)
+            out[r.id] = Download(
+                export, False, fmt.upper(), state.state, serves_table=True, positions=r.id in positioned
+            )
         else:
             out[r.id] = Download(None, False, None, state.state)
     return out
+
+
+def _has_positions(geo: Any) -> bool:
+    # The version's GeoInfo as stored: a geometry column, or a pair of coordinate columns.
+    if not isinstance(geo, dict):
+        return False
+    pairs = (geo.get("lon") and geo.get("lat")) or (geo.get("utm_x") and geo.get("utm_y"))
+    return bool(geo.get("geometry") or pairs)
 
 
 def export_format(resource: Resource) -> str:

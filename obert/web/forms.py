@@ -101,6 +101,7 @@ def dataset_from_form(form: FormData, *, base: Mapping[str, Any]) -> dict[str, A
         description=localized("description"),
         keywords=keywords,
         themes=[t for t in form.getlist("themes") if isinstance(t, str)],
+        hvd_categories=[c for c in form.getlist("hvd_categories") if isinstance(c, str)],
         organization=text("organization") or data.get("organization"),
         state=text("state") or data.get("state") or "draft",
         visibility=text("visibility") or "public",
@@ -142,11 +143,12 @@ def _spatial(code: str, uri: str) -> dict[str, Any] | None:
 def dataset_to_form(dataset: Dataset | None) -> dict[str, Any]:
     """The values the metadata form shows for an existing dataset (or empty for a new one)."""
     if dataset is None:
-        return {"themes": [], "visibility": "public", "access_rights": "PUBLIC"}
+        return {"themes": [], "hvd_categories": [], "visibility": "public", "access_rights": "PUBLIC"}
     values: dict[str, Any] = {
         "name": dataset.name,
         "organization": dataset.organization.id if dataset.organization else "",
         "themes": list(dataset.themes),
+        "hvd_categories": list(dataset.hvd_categories),
         "license": dataset.license or "",
         "frequency": dataset.frequency or "",
         "visibility": dataset.visibility.value,
@@ -176,4 +178,5 @@ def form_values(form: Mapping[str, Any] | FormData) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     if isinstance(form, FormData):
         values["themes"] = [t for t in form.getlist("themes") if isinstance(t, str)]
+        values["hvd_categories"] = [c for c in form.getlist("hvd_categories") if isinstance(c, str)]
     return values

@@ -17,14 +17,18 @@ BUNDLES = {
     # to (without them the DIR3 restriction is an undefined shape that every contact point "conforms" to,
     # so `sh:not` rejects them all).
     "dcat-ap-es": "dcat-ap-es-1.0.0",
+    # High-Value Datasets: DCAT-AP-ES's HVD shapes on top of its own, as its validation guide loads them.
+    # They target every dataset, distribution and service, so they are for graphs of HVD datasets only.
+    "dcat-ap-es-hvd": "dcat-ap-es-1.0.0 dcat-ap-es-1.0.0-hvd",
 }
 
 
 @cache
 def shapes(profile: str) -> Graph:
     graph = Graph()
-    for path in sorted((SHAPES / BUNDLES[profile]).glob("*.ttl")):
-        graph.parse(path)
+    for folder in BUNDLES[profile].split():
+        for path in sorted((SHAPES / folder).glob("*.ttl")):
+            graph.parse(path)
     return graph
 
 

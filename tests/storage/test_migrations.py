@@ -11,10 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
+from obert.catalog.indexing import refresh_index
 from obert.catalog.models import DatasetInput
 from obert.search import SearchQuery, Viewer, find
 from obert.storage import Store, migrate
 from obert.storage.tables import metadata
+from obert.storage.tables.catalog import datasets as datasets_table
 from obert.storage.tables.catalog import organizations
 from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_INDEX, TSV_TABLE, is_backend_specific
 
@@ -177,8 +179,31 @@ def test_sqlite_documents_list_their_facet_values_however_they_were_written(data
 
 
 def _add_trees(store: Store) -> None:
-    data = validated(DatasetInput, {"name": "arbres", "title": {"ca": "Arbrat viari"}, "themes": ["ENVI"]})
-    datasets.create_dataset(store=store, actor=SYSTEM, data=data)
+    # Written as a release of 0012's time wrote it: the datasets table has since gained columns.
+    stamp = datetime.now(UTC)
+    empty: dict[str, object] = {}
+    with store.begin() as conn:
+        conn.execute(
+            sa.insert(datasets_table).values(
+                id="trees",
+                name="arbres",
+                state="published",
+                visibility="public",
+                title={"ca": "Arbrat viari"},
+                description=empty,
+                keywords=empty,
+                themes=["ENVI"],
+                sectors=[],
+                languages=[],
+                conforms_to=[],
+                version_notes=empty,
+                provenance=empty,
+                extras=empty,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
+        refresh_index(conn, ["trees"])
 
 
 def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:

@@ -97,6 +97,7 @@ def test_creating_editing_and_publishing_through_the_pages(editor: TestClient, w
             "description_ca": "Arbres dels carrers.",
             "keywords_ca": "arbres, verd",
             "themes": ["ENVI", "AGRI"],
+            "hvd_categories": ["c_dd313021"],
             "license": "CC_BY_4_0",
             "frequency": "ANNUAL",
             "temporal_start": "2020-01-01",
@@ -110,6 +111,7 @@ def test_creating_editing_and_publishing_through_the_pages(editor: TestClient, w
     api = world.client.get("/api/v1/datasets/arbrat", headers=world.headers["site_admin"]).json()
     assert api["state"] == "draft" and api["keywords"] == {"ca": ["arbres", "verd"]}
     assert api["themes"] == ["ENVI", "AGRI"] and api["contact_point"]["email"] == "verd@bcn.cat"
+    assert api["hvd_categories"] == ["c_dd313021"]  # a high-value dataset: earth observation and environment
     # Fields the form does not show survive an edit.
     world.client.patch(
         "/api/v1/datasets/arbrat",
@@ -117,7 +119,7 @@ def test_creating_editing_and_publishing_through_the_pages(editor: TestClient, w
         headers=world.headers["editor"],
     )
     form_page = editor.get("/en/publish/dataset/arbrat").text
-    assert 'value="ENVI" checked' in form_page
+    assert 'value="ENVI" checked' in form_page and 'value="c_dd313021" checked' in form_page
     edited = editor.post(
         "/en/publish/dataset/arbrat",
         data={

@@ -60,6 +60,7 @@ datasets = sa.Table(
     sa.Column("landing_page", sa.Text),
     sa.Column("contact_point", JSONType),
     sa.Column("conforms_to", JSONType, nullable=False),
+    sa.Column("hvd_categories", JSONType, nullable=False, server_default="[]"),
     sa.Column("version", sa.String(100)),
     sa.Column("version_notes", JSONType, nullable=False),
     sa.Column("provenance", JSONType, nullable=False),

@@ -1,0 +1,124 @@
+"""SPARQL 1.1 Protocol at /sparql: queries by GET (`query=`) and POST (a form, or the query itself as
+`application/sparql-query`), over the public catalogue graph.
+
+The face answers errors as the protocol does, in plain text: 400 for a malformed query, an update or a
+query past its budget, 503 when busy. Its routes carry their own error rendering (`SparqlRoute`), so
+nothing else in the app needs to know where SPARQL lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from obert.deps import PortalDep
+from obert.errors import BadRequest, Invalid, ObertError
+from obert.sparql import Reply
+
+PAGE = "/sparql/editor"  # the query page, for a browser that opens /sparql itself
+_FORM = "application/x-www-form-urlencoded"
+_QUERY_BODY = "application/sparql-query"
+_UPDATE_BODY = "application/sparql-update"
+
+
+class SparqlRoute(APIRoute):
+    """A route that answers every error in the SPARQL protocol's own form."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except ObertError as exc:
+                return _error(exc.status, _message(exc))
+            except RequestValidationError as exc:
+                return _error(400, f"bad request: {exc.errors()[0].get('msg', 'invalid parameter')}")
+
+        return handler
+
+
+router = APIRouter(tags=["sparql"], route_class=SparqlRoute)
+QueryParam = Annotated[str | None, Query(description="a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)")]
+FormatParam = Annotated[
+    str | None,
+    Query(
+        description="json, xml, csv or tsv for SELECT and ASK; turtle, json-ld, n-triples or rdf+xml for "
+        "CONSTRUCT and DESCRIBE; without it, the Accept header chooses"
+    ),
+]
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query over the public catalogue graph (DCAT-AP)",
+    responses={400: {"description": "malformed query, update or query past its budget (text/plain)"}},
+)
+async def sparql_get(
+    request: Request,
+    portal: PortalDep,
+    query: QueryParam = None,
+    format: FormatParam = None,  # the protocol's own parameter name
+    update: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Response:
+    if update is not None:
+        raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+    if query is None:
+        if "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(PAGE, status_code=303)
+        raise BadRequest("send a SPARQL query in the `query` parameter")
+    return await _answer(portal, query, format, request)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 query sent in the body (a form, or application/sparql-query)")
+async def sparql_post(request: Request, portal: PortalDep, format: FormatParam = None) -> Response:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == _UPDATE_BODY:
+        raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+    if kind == _QUERY_BODY:
+        try:
+            query = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the query is not valid UTF-8") from None
+    elif kind == _FORM:
+        form = await request.form()
+        if form.get("update") is not None:
+            raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+        text = form.get("query")
+        if not isinstance(text, str):
+            raise BadRequest("send a SPARQL query in the `query` form field")
+        query = text
+        found = form.get("format")
+        format = found if isinstance(found, str) else format
+    else:
+        raise BadRequest(f"send the query as {_QUERY_BODY} or as the `query` field of a {_FORM} form")
+    return await _answer(portal, query, format, request)
+
+
+async def _answer(portal: PortalDep, query: str, format_param: str | None, request: Request) -> Response:
+    reply: Reply = await run_in_threadpool(
+        portal.sparql.answer, query=query, format_param=format_param, accept=request.headers.get("accept")
+    )
+    headers = {"Vary": "Accept", "Cache-Control": "no-store"}
+    if reply.truncated:
+        headers["Obert-Results-Truncated"] = "true"
+    media = reply.format.media_type
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return Response(reply.body, media_type=media, headers=headers)
+
+
+def _message(exc: ObertError) -> str:
+    details = "; ".join(f"{e.field}: {e.message}" for e in getattr(exc, "errors", []) if e.message)
+    return f"{exc.message} ({details})" if details else exc.message
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    # Invalid is 422 elsewhere; the protocol answers every refused query 400.
+    return PlainTextResponse(message + "\n", status_code=400 if status == 422 else status)

@@ -1,0 +1,101 @@
+"""The catalogue's public datasets as RDF quads for the SPARQL store, made by the DCAT-AP graph builder.
+
+Each dataset's own statements (the dataset, its distributions, their blank nodes and the services'
+`servesDataset` of it) go into a named graph of their own, so changing or removing the dataset replaces
+exactly them. What datasets share (concepts, schemes, publishers, licences, the services' descriptions)
+goes into one named graph per subject, replaced whenever a dataset states it again: the same triple is
+never in two graphs, so queries over the union of graphs count each once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from obert.auth import ANONYMOUS
+from obert.catalog.models import Dataset, Organization
+from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
+from obert.dcat.dataset import add_dataset
+from obert.dcat.terms import DCAT, DCATAP, Profile
+from obert.storage import Store
+from obert.tableservice.originals import downloads
+
+Subject = ox.NamedNode | ox.BlankNode
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetQuads:
+    """One dataset's statements: its own named graph, and the shared subjects it states."""
+
+    graph: ox.NamedNode
+    own: list[ox.Quad]
+    shared: dict[ox.NamedNode, list[ox.Quad]]
+
+
+def graph_name(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
+    return ox.NamedNode(info.dataset_uri(dataset_id))
+
+
+def derive(
+    found: Sequence[Dataset], *, store: Store, info: CatalogInfo, publishers: dict[str, Organization]
+) -> list[DatasetQuads]:
+    """The quads of `found` (public datasets) as an anonymous reader sees them."""
+    every = [r for item in found for r in item.resources]
+    links = {
+        rid: DistributionLink(link.url, link.original, link.format, link.serves_table, link.positions)
+        for rid, link in downloads(store=store, actor=ANONYMOUS, found=every, base_url=info.base_url).items()
+    }
+    context = GraphContext(catalog=info, publishers=publishers, links=links)
+    return [_one(item, context) for item in found]
+
+
+def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
+    # No prefixes: they only matter to a serialisation, and binding them costs more than the dataset.
+    graph = Graph(bind_namespaces="none")
+    node = add_dataset(graph, dataset, context=context, profile=Profile.DCAT_AP)
+    name = graph_name(context.catalog, dataset.id)
+    owned = _owned(graph, node)
+    own: list[ox.Quad] = []
+    shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
+    for s, p, o in graph:
+        if s not in owned and p in _SERVICE_MARKS:
+            # A service is part of a High-Value Dataset through each HVD dataset it serves: the same
+            # statement from every such dataset, which a union of graphs would count once per dataset.
+            # Here the dataset and its distributions say it, and the service's servesDataset links them.
+            continue
+        if s in owned or o == node:  # a service's servesDataset of this dataset belongs to the dataset
+            own.append(ox.Quad(_subject(s), ox.NamedNode(str(p)), _object(o), name))
+        else:
+            subject = ox.NamedNode(str(s))
+            shared[subject].append(ox.Quad(subject, ox.NamedNode(str(p)), _object(o), subject))
+    return DatasetQuads(name, own, dict(shared))
+
+
+_SERVICE_MARKS = frozenset({DCATAP.hvdCategory, DCATAP.applicableLegislation})
+
+
+def _owned(graph: Graph, node: URIRef) -> set[Node]:
+    owned: set[Node] = {node, *graph.objects(node, DCAT.distribution)}
+    owned |= {s for s in graph.subjects() if isinstance(s, BNode)}
+    return owned
+
+
+def _subject(term: Node) -> Subject:
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    return ox.NamedNode(str(term))
+
+
+def _object(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    return _subject(term)

@@ -1,0 +1,290 @@
+"""The public catalogue graph that SPARQL queries read: a copy derived from the SQL store, kept in step
+with it by reading the activity log.
+
+The SQL store is the only source of truth; this graph is rebuilt from it and never written by anyone else.
+Each serving process holds its own copy in memory and is the only writer of it, so processes never share a
+store file and any number of them, on any number of machines, stay correct on SQLite and on PostgreSQL
+alike. Every change to the catalogue already appends a row to the activity log in its own transaction, so
+keeping in step costs a catalogue write nothing: before a query, the process reads the rows after the last
+one it applied (one indexed query, usually empty) and derives again the datasets they name, as they are
+now (a withdrawn, deleted or private dataset leaves the graph). A `sparql`/`rebuild` row, appended by
+`obert sparql rebuild`, makes every process rebuild its copy.
+
+On PostgreSQL, ids are taken from a sequence when a row is inserted but become visible when its
+transaction commits, so a row may appear after rows with higher ids. An id not seen yet is remembered as a
+gap and asked for again until it appears or has been missing for `GAP_SECONDS` (a rolled-back transaction
+leaves a gap for ever).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+import sqlalchemy as sa
+
+from obert.auth import ANONYMOUS
+from obert.auth.audit import append
+from obert.catalog.access import visible_to
+from obert.catalog.models import Organization
+from obert.catalog.organizations import list_organizations
+from obert.catalog.rows import datasets_from_rows
+from obert.dcat.context import CatalogInfo
+from obert.errors import ObertError, Unavailable
+from obert.sparql.derive import DatasetQuads, derive, graph_name
+from obert.storage import Store
+from obert.storage.tables.catalog import activity, datasets, resources
+
+GAP_SECONDS = 60.0  # longer than any catalogue transaction: an id missing for longer was rolled back
+BATCH = 500  # datasets derived at a time
+LOG_BATCH = 5000  # activity rows read at a time
+REBUILD_OBJECT = "sparql"  # the activity row `obert sparql rebuild` appends
+REBUILD_ACTION = "rebuild"
+# Past this many datasets to derive again, a rebuild is no dearer and leaves nothing behind.
+REBUILD_THRESHOLD = 20_000
+FIRST_BUILD_WAIT = 20.0  # seconds a query waits for a process's first graph before it is told to retry
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Position:
+    """How far this copy has read the activity log: every id up to `floor` is applied, and so are
+    `seen` (ids above it); `gaps` are the ids above it not seen yet, with when they were first missed."""
+
+    floor: int = 0
+    seen: set[int] = field(default_factory=set)
+    gaps: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    rebuilt: bool
+    derived: int  # datasets derived again (or, after a rebuild, in the graph)
+
+
+class CatalogueGraph:
+    """One process's copy of the public catalogue graph (see the module's docstring)."""
+
+    def __init__(self, *, store: Store, info: CatalogInfo) -> None:
+        self._store = store
+        self._info = info
+        self._graph: ox.Store | None = None
+        self._position = _Position()
+        self._lock = threading.RLock()
+        self._build_lock = threading.Lock()  # one build at a time
+        self._ready = threading.Event()  # set once the first build is in
+        self._builder: threading.Thread | None = None
+        # Read again on a rebuild and whenever the log shows an organisation changed.
+        self._publisher_cache: dict[str, Organization] | None = None
+        # Counts the changes applied: an answer computed at one generation stays true until the next.
+        self.generation = 0
+
+    def current_generation(self) -> int:
+        """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
+        self.sync()
+        return self.generation
+
+    @contextmanager
+    def current(self) -> Iterator[ox.Store]:
+        """The graph as the catalogue stands now, held still (no writer changes it) while in use."""
+        self.sync()
+        with self._lock:
+            assert self._graph is not None
+            yield self._graph
+
+    def sync(self) -> SyncReport:
+        """Apply the catalogue changes logged since the last call.
+
+        The first call starts building the graph in a thread of its own and waits for it at most
+        `FIRST_BUILD_WAIT` seconds (then `Unavailable`): a large catalogue takes minutes to derive, and no
+        request should hang that long. A rebuild asked for in the log is built beside the graph in use,
+        which goes on answering queries until the new one is swapped in."""
+        if self._graph is None:
+            self._first_build()
+        with self._lock:
+            rows, position = self._read_log()
+            if not any(r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION for r in rows):
+                return self._catch_up(rows, position)
+            self._position = position  # the other threads stop seeing the request
+        return self.rebuild()
+
+    def rebuild(self) -> SyncReport:
+        """Build the whole graph again from the catalogue and swap it in."""
+        with self._build_lock:
+            with self._store.read() as conn:
+                top = conn.execute(sa.select(sa.func.max(activity.c.id))).scalar() or 0
+            graph = ox.Store()
+            count = 0
+            publishers = self._read_publishers()
+            for batch in self._public_batches():
+                self._apply(graph, derive(batch, store=self._store, info=self._info, publishers=publishers))
+                count += len(batch)
+            with self._lock:
+                # Changes logged after `top` were perhaps applied to the old graph: they are read again.
+                self._graph = graph
+                self._position = _Position(floor=top)
+                self._publisher_cache = publishers
+                self.generation += 1
+            self._ready.set()
+            return SyncReport(True, count)
+
+    def _first_build(self) -> None:
+        with self._lock:
+            if self._builder is None or not self._builder.is_alive():
+                self._builder = threading.Thread(
+                    target=self._build_quietly, name="obert-sparql-build", daemon=True
+                )
+                self._builder.start()
+        self._ready.wait(FIRST_BUILD_WAIT)
+        if self._graph is None:
+            raise Unavailable("the catalogue's SPARQL graph is being built; try again in a minute")
+
+    def _build_quietly(self) -> None:
+        try:
+            self.rebuild()
+        except ObertError as exc:  # the next query starts another attempt
+            log.warning("the SPARQL graph could not be built: %s", exc.message)
+
+    @property
+    def size(self) -> int:
+        with self._lock:
+            return len(self._graph) if self._graph is not None else 0
+
+    def _catch_up(self, rows: list[Any], position: _Position) -> SyncReport:
+        changed: set[str] = set()
+        organizations: set[str] = set()
+        resource_ids: set[str] = set()
+        for row in rows:
+            if row.object_type == "dataset":
+                changed.add(row.object_id)
+            elif row.object_type in ("resource", "resource_version"):
+                resource_ids.add(row.object_id)
+            elif row.object_type == "organization":
+                organizations.add(row.object_id)
+        if organizations:
+            self._publisher_cache = None
+        changed |= self._datasets_of(resource_ids, organizations)
+        if len(changed) > REBUILD_THRESHOLD:
+            self._position = position
+            return self.rebuild()
+        if changed:
+            self._refresh(sorted(changed))
+            self.generation += 1
+        # Moved on only once the changes are in: a failure above leaves them to the next call.
+        self._position = position
+        return SyncReport(False, len(changed))
+
+    def _read_log(self) -> tuple[list[Any], _Position]:
+        """The activity rows not applied yet, and the position past them."""
+        old = self._position
+        now = time.monotonic()
+        seen = set(old.seen)
+        gaps = {gap: since for gap, since in old.gaps.items() if now - since <= GAP_SECONDS}
+        seen |= old.gaps.keys() - gaps.keys()  # given up on: counted as applied, so the floor moves on
+        columns = (activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
+        new: list[Any] = []
+        highest = max([old.floor, *seen])
+        after = old.floor
+        while True:
+            with self._store.read() as conn:
+                query = sa.select(*columns).where(activity.c.id > after).order_by(activity.c.id)
+                rows = conn.execute(query.limit(LOG_BATCH)).all()
+            new += [row for row in rows if row.id not in seen]
+            if rows:
+                highest = max(highest, rows[-1].id)
+                after = rows[-1].id
+            if len(rows) < LOG_BATCH:
+                break
+        seen |= {row.id for row in new}
+        for missing in range(old.floor + 1, highest):
+            if missing not in seen:
+                gaps.setdefault(missing, now)
+            else:
+                gaps.pop(missing, None)
+        floor = min(gaps) - 1 if gaps else highest
+        return new, _Position(floor, {i for i in seen if i > floor}, gaps)
+
+    def _datasets_of(self, resource_ids: set[str], organizations: set[str]) -> set[str]:
+        if not resource_ids and not organizations:
+            return set()
+        found: set[str] = set()
+        with self._store.read() as conn:
+            for chunk in _chunks(sorted(resource_ids)):
+                query = sa.select(resources.c.dataset_id).where(resources.c.id.in_(chunk))
+                found |= set(conn.execute(query).scalars())
+            for chunk in _chunks(sorted(organizations)):
+                query = sa.select(datasets.c.id).where(datasets.c.organization_id.in_(chunk))
+                found |= set(conn.execute(query).scalars())
+        return found
+
+    def _refresh(self, ids: Sequence[str]) -> None:
+        assert self._graph is not None
+        publishers = self._publishers()
+        for chunk in _chunks(ids, BATCH):
+            with self._store.read() as conn:
+                rows = conn.execute(
+                    sa.select(datasets).where(datasets.c.id.in_(chunk), visible_to(ANONYMOUS))
+                ).all()
+                found = datasets_from_rows(conn, rows)
+            for dataset_id in chunk:
+                self._graph.clear_graph(graph_name(self._info, dataset_id))
+            self._apply(self._graph, derive(found, store=self._store, info=self._info, publishers=publishers))
+
+    def _public_batches(self) -> Iterator[list]:  # type: ignore[type-arg]
+        last = ""
+        while True:
+            with self._store.read() as conn:
+                rows = conn.execute(
+                    sa.select(datasets)
+                    .where(visible_to(ANONYMOUS), datasets.c.id > last)
+                    .order_by(datasets.c.id)
+                    .limit(BATCH)
+                ).all()
+                if not rows:
+                    return
+                found = datasets_from_rows(conn, rows)
+            yield found
+            last = rows[-1].id
+
+    def _publishers(self) -> dict[str, Organization]:
+        if self._publisher_cache is None:
+            self._publisher_cache = self._read_publishers()
+        return self._publisher_cache
+
+    def _read_publishers(self) -> dict[str, Organization]:
+        out: dict[str, Organization] = {}
+        cursor: str | None = None
+        while True:
+            page = list_organizations(store=self._store, limit=1000, cursor=cursor)
+            out.update((o.id, o) for o in page.items)
+            if not page.next:
+                return out
+            cursor = page.next
+
+    @staticmethod
+    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> None:
+        replaced: set[ox.NamedNode] = set()
+        for item in derived:
+            graph.extend(item.own)
+            for subject, quads in item.shared.items():
+                if subject not in replaced:
+                    graph.clear_graph(subject)
+                    graph.extend(quads)
+                    replaced.add(subject)
+
+
+def request_rebuild(*, store: Store, actor_id: str | None = None) -> None:
+    """Ask every serving process to rebuild its graph (each does so before its next query)."""
+    with store.begin() as conn:
+        append(conn, actor_id=actor_id, action=REBUILD_ACTION, object_type=REBUILD_OBJECT, object_id="graph")
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
