@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from obert.errors import FieldError, ObertError, RateLimited
+from obert.errors import FieldError, Invalid, ObertError, RateLimited
 
 
 def error_body(status: int, message: str, errors: Sequence[FieldError] = ()) -> dict[str, Any]:
@@ -29,7 +29,8 @@ def obert_error_response(exc: ObertError) -> JSONResponse:
     )
 
 
-def validation_error_response(exc: RequestValidationError) -> JSONResponse:
+def invalid_from(exc: RequestValidationError) -> Invalid:
+    """FastAPI's validation error as obert's, one FieldError per bad parameter (for every face)."""
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
@@ -38,7 +39,7 @@ def validation_error_response(exc: RequestValidationError) -> JSONResponse:
         errors.append(
             FieldError(".".join(loc) or "body", str(err.get("msg", "invalid")).removeprefix("Value error, "))
         )
-    return JSONResponse(error_body(422, "the request is not valid", errors), status_code=422)
+    return Invalid("the request is not valid", errors=errors)
 
 
 def http_error_response(status: int, detail: str) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from obert.auth import Actor, Role, audit, members
@@ -19,12 +19,14 @@ from obert.catalog.models import Dataset, DatasetInput, Organization, ResourceIn
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from obert.faces import rules
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
+from obert.web.face import PAGES
 from obert.web.findings import Findings, dataset_findings
 from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=5000)]
 OptionalText = Annotated[str | None, Form(max_length=5000)]
 
@@ -126,6 +128,7 @@ def transition(
 
 
 @router.post("/publish/dataset/{ref}/upload", dependencies=[CsrfDep])
+@rules(body="upload")
 def add_resource(
     request: Request,
     portal: PortalDep,
