@@ -16,7 +16,9 @@ from obert.faces import BodyKind, Budget, Face
 
 SQL_ACTIONS = frozenset({"datastore_search_sql"})
 READ_SUFFIXES = ("_show", "_list", "_search", "_autocomplete", "_info", "_count", "_list_for_user")
-READ_ACTIONS = frozenset({"site_read", "status_show", "help_show"})
+READ_ACTIONS = frozenset(
+    {"site_read", "current_package_list_with_resources", "recently_changed_packages_activity_stream"}
+)
 # Actions that take a file in a multipart body: the upload limit, as /api/v1/resources/{id}/upload has.
 UPLOAD_ACTIONS = frozenset({"resource_create", "resource_update", "resource_patch"})
 
