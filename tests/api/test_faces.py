@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from obert.api.ckan.face import action_body, action_budget
 from obert.api.face import NATIVE
-from obert.faces import Budget
+from obert.faces import Budget, FaceRoute
 
 
 def _scope(path: str, content_type: str = "application/json") -> dict[str, object]:
@@ -60,3 +64,22 @@ def test_each_face_answers_its_own_unknown_addresses(client: TestClient) -> None
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     rdf = client.get("/dataset/no-such-dataset.ttl")
     assert rdf.status_code == 404 and rdf.json()["ok"] is False  # DCAT's route, though pages share /dataset/
+
+
+def _leaves(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # FastAPI keeps included routers as such
+        if inner is not None:
+            yield from _leaves(list(inner.routes))
+        else:
+            yield route
+
+
+def test_every_api_route_belongs_to_a_face(client: TestClient) -> None:
+    """A router built with a bare APIRouter() would serve without budgets or body limits: build it with
+    its face's `router()` (obert.faces)."""
+    app_own = {"/api/docs", "/api"}  # redirects to the API's documentation, defined in create_app
+    routes = [r for r in _leaves(list(client.app.routes)) if isinstance(r, APIRoute)]  # type: ignore[attr-defined]
+    faceless = [r.path for r in routes if not isinstance(r, FaceRoute) and r.path not in app_own]
+    assert faceless == []
+    assert len(routes) > 100
