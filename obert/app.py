@@ -215,7 +215,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        return face_of(request.scope, PAGES).render(request, invalid_from(exc))
+        face = face_of(request.scope, PAGES)
+        error = invalid_from(exc) if face.field_errors else BadRequest("the address has a bad parameter")
+        return face.render(request, error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -102,6 +102,9 @@ class Face:
     sessions: bool = False
     namespace: tuple[str, ...] = ()
     vary: tuple[str, ...] = ("Authorization",)
+    # How a request FastAPI could not validate is told: 422 with a FieldError per parameter (APIs), or
+    # a plain 400 about the address (pages, whose visitors did not write the parameters themselves).
+    field_errors: bool = True
     route_class: type[APIRoute] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

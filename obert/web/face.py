@@ -25,4 +25,4 @@ def _render(request: Request, exc: ObertError) -> Response:
     return response
 
 
-PAGES = Face("pages", render=_render, sessions=True, vary=("Cookie", "Accept-Language"))
+PAGES = Face("pages", render=_render, sessions=True, vary=("Cookie", "Accept-Language"), field_errors=False)
