@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,20 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from obert.api import dcat, interchange, sparql
-from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
-from obert.api.errors import (
-    api_lang,
-    http_error_response,
-    obert_error_response,
-    validation_error_response,
-)
-from obert.api.middleware import (
-    BodyLimitMiddleware,
-    RateLimitMiddleware,
-    ReadOnlyCorsMiddleware,
-    SecurityHeadersMiddleware,
-)
+from obert.api.conditional import HttpSemantics
+from obert.api.errors import invalid_from
+from obert.api.middleware import SecurityHeadersMiddleware
 from obert.api.ogc import ogc_router
 from obert.api.system import router as system_router
 from obert.api.v1 import audit as v1_audit
@@ -53,8 +42,8 @@ from obert.api.v1 import tokens as v1_tokens
 from obert.api.v1 import transitions as v1_transitions
 from obert.api.v1 import watch as v1_watch
 from obert.auth.users import token_owner
-from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited, msg
-from obert.i18n import localized
+from obert.errors import BadRequest, NotFound, ObertError, TooLarge, msg
+from obert.faces import Guard, face_of, faces_of
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
@@ -72,6 +61,7 @@ from obert.web import (
     sparql_page,
     stats_page,
 )
+from obert.web.face import PAGES
 from obert.web.language import LanguageMiddleware
 from obert.web.respond import page
 from obert.web.templating import render
@@ -79,8 +69,6 @@ from obert.web.usage import UsageMiddleware
 
 log = logging.getLogger("obert")
 STATIC = Path(__file__).parent / "web" / "static"
-API_PREFIXES = ("/api/", "/health", "/metrics", "/catalog.")
-RDF_SUFFIXES = (".ttl", ".rdf", ".jsonld")  # /dataset/<name>.ttl: machines read these, so errors are JSON
 OPENAPI_TAGS = [
     {"name": "datasets", "description": "DCAT-AP datasets: create, read, list, replace, patch, delete."},
     {"name": "resources", "description": "Files and links of a dataset; a tabular upload queues an ingest."},
@@ -200,29 +188,23 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
-    # Added innermost first. Outermost: security headers (so refusals carry them too), then CORS, the
-    # language (so refusals are in the visitor's language), budgets, RDF negotiation, metrics, usage
-    # counts, then body limits. All are pure ASGI; body limits sit innermost all the same, since a
-    # BaseHTTPMiddleware between them and the app would wrap the mid-stream 413 in an exception group that
-    # FastAPI's body parser turns into a 400.
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_body=settings.max_body_bytes,
-        max_upload=settings.max_upload_bytes,
-        respond=_refusal,
+    # Each face's routes apply its budgets, body limits and CORS (obert.faces); they read these at
+    # request time, and the error handlers find the face of an unmatched address among app.state.faces.
+    app.state.guard = Guard(
+        settings=settings,
+        limiter=portal.limiter,
+        owner_of=lambda secret: token_owner(store=portal.store, secret=secret),
     )
+    app.state.faces = faces_of(list(app.routes))
+    # Added innermost first; all pure ASGI. Outermost: security headers (so refusals carry them too), the
+    # language (so refusals are in the visitor's language), RDF negotiation, metrics, usage counts, then
+    # HTTP's read semantics (HEAD, ETag, 304, Cache-Control) right around the routes, where the scope it
+    # sees is the one the router fills in.
+    app.add_middleware(HttpSemantics, max_age=settings.http_max_age, default_face=PAGES)
     app.add_middleware(UsageMiddleware, counter=portal.usage)
     app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
-    app.add_middleware(
-        RateLimitMiddleware,
-        limiter=portal.limiter,
-        settings=settings,
-        respond=_refusal,
-        owner_of=lambda secret: token_owner(store=portal.store, secret=secret),
-    )
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
-    app.add_middleware(ReadOnlyCorsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
 
@@ -240,67 +222,34 @@ def _flush_usage_every(portal: Portal, seconds: float, stop: threading.Event) ->
         log.warning("usage counts lost at shutdown: %s", exc.message)
 
 
-def _refusal(scope: Scope, exc: ObertError) -> Response:
-    """The response of a request refused by middleware, in the shape of the face it was sent to."""
-    request = Request(scope)
-    if _is_api(request):
-        return obert_error_response(exc, api_lang(request.headers.get("accept-language")))
-    if exc.status == 401 and request.method == "GET":
-        # A signed-out visitor who follows a link to a staff page is sent to sign in, then back.
-        lang = getattr(request.state, "lang", "ca")
-        return RedirectResponse(f"/{lang}/login?next={quote(request.url.path)}", status_code=303)
-    response = _html_error(request, exc.status, exc.message)
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES) or request.url.path.endswith(RDF_SUFFIXES)
-
-
-def _html_error(request: Request, status: int, message: str) -> Response:
-    text, text_lang = localized(message, getattr(request.state, "lang", "ca"))
-    return page(
-        request,
-        "error.html",
-        status=status,
-        status_code=status,
-        message=message and text,
-        message_lang=text_lang,
-    )
-
-
 def _install_error_handlers(app: FastAPI) -> None:
+    """One handler per kind of error; the face of the route (or of the address) renders it."""
+
     @app.exception_handler(ObertError)
     async def obert_error(request: Request, exc: ObertError) -> Response:
-        if is_ckan(request.url.path):
-            return ckan_error_response(request, exc)
-        if _is_api(request):
-            return obert_error_response(exc, api_lang(request.headers.get("accept-language")))
-        return _refusal(request.scope, exc)
+        return face_of(request.scope, PAGES).render(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        if is_ckan(request.url.path):
-            return ckan_error_response(request, Invalid("the request is not valid"))
-        if _is_api(request):
-            return validation_error_response(exc, api_lang(request.headers.get("accept-language")))
-        return _html_error(request, 400, msg("the address has a bad parameter"))
+        face = face_of(request.scope, PAGES)
+        error = invalid_from(exc) if face.field_errors else BadRequest(msg("the address has a bad parameter"))
+        return face.render(request, error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail: str = str(exc.detail) if exc.detail else "error"
+        detail = str(exc.detail) if exc.detail else "error"
+        error: ObertError
         if exc.status_code == 404:
-            detail = msg("nothing at {path}", path=request.url.path)
-        if is_ckan(request.url.path):
-            error = NotFound(detail) if exc.status_code == 404 else BadRequest(detail)
-            return ckan_error_response(request, error)
-        if _is_api(request):
-            return http_error_response(
-                exc.status_code, detail, api_lang(request.headers.get("accept-language"))
-            )
-        return _html_error(request, exc.status_code, detail)
+            error = NotFound(msg("nothing at {path}", path=request.url.path))
+        elif exc.status_code == 413:
+            error = TooLarge(detail)
+        else:
+            error = BadRequest(detail)
+            error.status = exc.status_code
+        response = face_of(request.scope, PAGES).render(request, error)
+        for name, value in (exc.headers or {}).items():  # Allow: of a 405
+            response.headers[name] = value
+        return response
 
 
 class _MetricsMiddleware:

@@ -18,7 +18,6 @@ SESSION_COOKIE = "obert_session"
 CSRF_FIELD = "csrf_token"
 # Signed-out forms (sign-in) carry a double-submit token: a random cookie echoed by a hidden field.
 PRE_SESSION_COOKIE = "obert_csrf"
-API_PREFIXES = ("/api/",)
 
 
 def get_portal(request: Request) -> Portal:
@@ -26,9 +25,16 @@ def get_portal(request: Request) -> Portal:
     return portal
 
 
+def reads_sessions(request: Request) -> bool:
+    """Whether the face of the matched route lets a session cookie name the caller (pages do; the APIs
+    read tokens only, so CSRF cannot reach them)."""
+    face = getattr(request.scope.get("route"), "face", None)
+    return True if face is None else bool(face.sessions)
+
+
 def get_session(request: Request) -> ActiveSession | None:
     """The browser session of a page request. The JSON API never looks at cookies, so CSRF cannot reach it."""
-    if request.url.path.startswith(API_PREFIXES):
+    if not reads_sessions(request):
         return None
     cached = request.scope.get("obert.session", False)
     if cached is not False:
@@ -66,7 +72,7 @@ async def _portal_dep(request: Request) -> Portal:
 
 async def _actor_dep(request: Request) -> Actor:
     if not request.headers.get("authorization", "").strip() and (
-        request.url.path.startswith(API_PREFIXES) or SESSION_COOKIE not in request.cookies
+        not reads_sessions(request) or SESSION_COOKIE not in request.cookies
     ):
         return ANONYMOUS
     return await run_in_threadpool(get_actor, request)

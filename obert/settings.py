@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024**2, ge=1024)  # every request but uploads
     # The request line and headers together; `obert serve` answers 431 past it, before the app runs.
     max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=16 * 1024**2)
+    # How long proxies and CDNs may keep a public answer (anonymous reads) before asking again; answers
+    # to a named caller are never kept by shared caches.
+    http_max_age: int = Field(default=60, ge=0)
 
     @field_validator(
         "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"

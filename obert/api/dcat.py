@@ -3,14 +3,19 @@ negotiation on /dataset/<name>."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
+from email.utils import formatdate
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from rdflib import BNode, Graph
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from obert.api.face import DCAT
 from obert.auth import Actor
 from obert.catalog import datasets as dataset_service
 from obert.catalog import organizations
@@ -28,10 +33,27 @@ from obert.quality.metrics import BY_KEY, SCORE_METRIC
 from obert.quality.score import score_dataset
 from obert.tableservice.originals import downloads
 
-router = APIRouter(tags=["dcat"])
+router = DCAT.router(tags=["dcat"])
 CATALOG_PAGE_SIZE = 100
 ProfileParam = Annotated[str | None, Query(description="dcat-ap (default) or dcat-ap-es")]
 AcceptProfile = Annotated[str | None, Header(description="a profile IRI, as in <https://…>")]
+
+
+@router.get(
+    "/catalog", summary="The catalogue's own IRI: sent to the serialisation the Accept header asks for"
+)
+def catalog_iri(request: Request) -> RedirectResponse:
+    """303 to /catalog.ttl, .rdf or .jsonld by the Accept header (Turtle when it names none), or to the
+    list of datasets when a browser asks for a page."""
+    accept = request.headers.get("accept", "")
+    fmt = negotiate(accept)
+    if fmt is None and _wants_html(accept):
+        target = "/datasets"
+    else:
+        target = f"/catalog.{(fmt or BY_SUFFIX['ttl']).suffix}"
+        if request.url.query:
+            target += f"?{request.url.query}"
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
 @router.get("/catalog.{suffix}", summary="The catalogue in DCAT-AP, one page of datasets at a time")
@@ -67,7 +89,10 @@ def catalog(
         first_issued=first,
         last_modified=last,
     )
-    return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
+    response = _rdf(graph, fmt=fmt, profile=chosen)
+    if last is not None:
+        response.headers["Last-Modified"] = formatdate(last.timestamp(), usegmt=True)
+    return response
 
 
 @router.get("/dataset/{ref}.{suffix}", summary="One dataset in DCAT-AP", include_in_schema=False)
@@ -83,7 +108,7 @@ def dataset(
     chosen = _profile(profile, accept_profile)
     found = dataset_service.get_dataset(store=portal.store, actor=actor, ref=ref)
     graph = dataset_graph(found, context=graph_context(portal, actor, [found]), profile=chosen)
-    return _rdf(graph_bytes=serialize(graph, fmt), fmt=fmt, profile=chosen)
+    return _rdf(graph, fmt=fmt, profile=chosen)
 
 
 def graph_context(portal: Portal, actor: Actor, found: list[Dataset]) -> GraphContext:
@@ -115,11 +140,19 @@ def _base(portal: Portal) -> str:
     return portal.settings.base_url.rstrip("/")
 
 
+# ckanext-dcat's names, which CKAN harvesters and federators already have in their configuration.
+ALIASES = {"xml": BY_SUFFIX["rdf"], "n3": RdfFormat("n3", "text/n3", "turtle")}
+
+
 def _format(suffix: str) -> RdfFormat:
-    fmt = BY_SUFFIX.get(suffix)
+    fmt = BY_SUFFIX.get(suffix) or ALIASES.get(suffix)
     if fmt is None:
-        raise NotFound(f"no '.{suffix}' serialisation: use .ttl, .rdf or .jsonld")
+        raise NotFound(f"no '.{suffix}' serialisation: use .ttl, .rdf or .jsonld (or .xml, .n3)")
     return fmt
+
+
+def _wants_html(accept: str) -> bool:
+    return any(p.split(";")[0].strip() in ("text/html", "application/xhtml+xml") for p in accept.split(","))
 
 
 def _profile(param: str | None, header: str | None) -> Profile:
@@ -136,12 +169,29 @@ def _profile(param: str | None, header: str | None) -> Profile:
     return Profile.DCAT_AP
 
 
-def _rdf(*, graph_bytes: bytes, fmt: RdfFormat, profile: Profile) -> Response:
+def _rdf(graph: Graph, *, fmt: RdfFormat, profile: Profile) -> Response:
     return Response(
-        graph_bytes,
+        serialize(graph, fmt),
         media_type=fmt.media_type,
-        headers={"Content-Profile": f"<{profile.uri}>", "Vary": "Accept, Accept-Profile"},
+        headers={
+            "Content-Profile": f"<{profile.uri}>",
+            "Vary": "Accept, Accept-Profile",
+            "ETag": _graph_tag(graph, fmt),
+        },
     )
+
+
+def _graph_tag(graph: Graph, fmt: RdfFormat) -> str:
+    """A weak ETag that names the graph, not its bytes: serialisers order blank nodes by their random
+    labels, so two answers of the same graph differ in bytes but never in meaning."""
+    lines = sorted(
+        " ".join("_" if isinstance(term, BNode) else term.n3() for term in triple) for triple in graph
+    )
+    digest = hashlib.blake2b(fmt.suffix.encode(), digest_size=16)
+    for line in lines:
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return f'W/"{digest.hexdigest()}"'
 
 
 _DATASET_PAGE = re.compile(r"^/dataset/([^/.]+)/?$")

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from obert.errors import FieldError, ObertError, RateLimited, msg
+from obert.errors import FieldError, Invalid, ObertError, RateLimited, msg
 from obert.i18n import localize, negotiate
 from obert.i18n.validation import validation_message
 from obert.types import Lang
@@ -41,14 +41,16 @@ def obert_error_response(exc: ObertError, lang: Lang = "en") -> JSONResponse:
     )
 
 
-def validation_error_response(exc: RequestValidationError, lang: Lang = "en") -> JSONResponse:
+def invalid_from(exc: RequestValidationError) -> Invalid:
+    """FastAPI's validation error as obert's, one FieldError per bad parameter (for every face), each
+    message translatable."""
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:] if len(loc) > 1 else loc
         errors.append(FieldError(".".join(loc) or "body", validation_message(err)))
-    return JSONResponse(error_body(422, msg("the request is not valid"), errors, lang), status_code=422)
+    return Invalid(msg("the request is not valid"), errors=errors)
 
 
 def http_error_response(status: int, detail: str, lang: Lang = "en") -> JSONResponse:

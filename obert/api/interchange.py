@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Body, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
-from obert.api.errors import obert_error_response
+from obert.api.face import NATIVE
 from obert.deps import ActorDep, PortalDep, WriterDep
-from obert.errors import ObertError
+from obert.faces import rules
 from obert.i18n import as_lang
 from obert.interchange.croissant import croissant
 from obert.interchange.datapackage import data_package
@@ -36,23 +34,9 @@ DATAPACKAGE_MEDIA_TYPE = "application/json"
 CROISSANT_MEDIA_TYPE = "application/ld+json"
 
 
-class JsonErrorRoute(APIRoute):
-    """A route whose errors answer in the native API's JSON shape, whatever its path."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except ObertError as exc:
-                return obert_error_response(exc)
-
-        return handle
-
-
-api = APIRouter(prefix="/api/v1", tags=["datasets"])
-site = APIRouter(route_class=JsonErrorRoute, include_in_schema=False)
+api = NATIVE.router(prefix="/api/v1", tags=["datasets"])
+# The descriptions beside a dataset's page are data for tools: the native API's face, JSON errors.
+site = NATIVE.router(include_in_schema=False)
 router = APIRouter()
 
 
@@ -116,6 +100,7 @@ def site_croissant(
 
 
 @api.post("/datapackages/upload", status_code=201, summary="A new dataset from a data package (zip)")
+@rules(body="upload")
 def upload_package(
     request: Request,
     portal: PortalDep,

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from obert.deps import PortalDep
 from obert.errors import BadRequest, Invalid, ObertError
+from obert.faces import Face, FaceRoute
 from obert.sparql import Reply
 
 PAGE = "/sparql/editor"  # the query page, for a browser that opens /sparql itself
@@ -27,8 +27,26 @@ _QUERY_BODY = "application/sparql-query"
 _UPDATE_BODY = "application/sparql-update"
 
 
-class SparqlRoute(APIRoute):
+def _refusal(request: Request, exc: ObertError) -> Response:
+    response: Response = _error(exc.status, _message(exc))
+    return response
+
+
+# The SPARQL face: queries are readable from any site and spend the expensive (SQL) budget; errors are
+# plain text as the protocol has them.
+SPARQL = Face(
+    "sparql",
+    render=_refusal,
+    cors=True,
+    namespace=("/sparql",),
+    budget=lambda scope, route: "sql",
+)
+
+
+class SparqlRoute(FaceRoute):
     """A route that answers every error in the SPARQL protocol's own form."""
+
+    face = SPARQL
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()

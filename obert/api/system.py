@@ -12,15 +12,17 @@ import shutil
 import uuid
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from obert.api.face import NATIVE
 from obert.deps import PortalDep
 from obert.errors import Unavailable
+from obert.faces import rules
 from obert.portal import Portal
 
-router = APIRouter(tags=["system"])
+router = NATIVE.router(tags=["system"])
 MIN_FREE_BYTES = 100 * 1024 * 1024
 
 
@@ -64,12 +66,14 @@ def _answer(checks: dict[str, str]) -> JSONResponse:
 
 
 @router.get("/health")
+@rules(metered=False, cache="no-store")
 def health(portal: PortalDep) -> JSONResponse:
     """Readiness: the database answers and the data directory has room."""
     return _answer({"database": _database(portal), "disk": _disk(portal)})
 
 
 @router.get("/health/live")
+@rules(metered=False, cache="no-store")
 def live(request: Request) -> JSONResponse:
     """Liveness: the process answers. No dependency is checked, so a database outage never gets every
     web process restarted at once; 503 only while the process is shutting down."""
@@ -79,6 +83,7 @@ def live(request: Request) -> JSONResponse:
 
 
 @router.get("/health/ready")
+@rules(metered=False, cache="no-store")
 def ready(request: Request, portal: PortalDep) -> JSONResponse:
     """Readiness: 200 when every dependency answers, else 503 naming the checks that failed."""
     probes: dict[str, Callable[[Portal], str]] = {"database": _database}
@@ -92,6 +97,7 @@ def ready(request: Request, portal: PortalDep) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
+@rules(cache="no-store")
 def metrics(portal: PortalDep, response: Response) -> Response:
     registry = portal.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -9,6 +9,11 @@ modules of obert.datastore.)
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +69,7 @@ __all__ = [
     "XLSX_MAX_ROWS",
     "BBox",
     "CsvStyle",
+    "ExportFile",
     "Extent",
     "FeaturePage",
     "FeatureQuery",
@@ -74,6 +80,14 @@ __all__ = [
     "TimeSpan",
     "dumps",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """A whole-version export on disk; `key` names its bytes (an ETag)."""
+
+    path: Path
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +165,35 @@ class TableRef:
             epsg=epsg,
             csv_style=csv_style,
         )
+
+    def whole_export(self, fmt: str, *, cache_dir: Path, epsg: int | None = None) -> ExportFile:
+        """The whole version in `fmt` as a file whose bytes never change, so that it can be served in
+        ranges (DuckDB, GDAL) and revalidated: the version's own Parquet file when nothing is hidden, else
+        a file written once under `cache_dir`, named by the version, the format and what is hidden.
+        Files in `cache_dir` are derived: deleting them only costs writing them again."""
+        masked = self.protection.masked()
+        if fmt == "parquet" and not masked:
+            return ExportFile(self.path, f"{self.version.id}.parquet")
+        recipe = json.dumps([self.version.id, fmt, sorted(masked.items()), epsg])
+        key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
+        target = cache_dir / self.version.id[:2] / key
+        if target.exists():
+            return ExportFile(target, key)
+        stream = self.export(fmt, epsg=epsg)  # checks the format before a file is begun
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{key}.{uuid.uuid4().hex}")
+        try:
+            with partial.open("wb") as out:
+                for chunk in stream:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            # The first writer wins and its bytes stay: a reader fetching ranges never mixes two writes.
+            with contextlib.suppress(FileExistsError):
+                os.link(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return ExportFile(target, key)
 
     def points(
         self,

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from obert.auth import Scope, sessions, tokens
 from obert.deps import PRE_SESSION_COOKIE, SESSION_COOKIE, ActorDep, CsrfDep, PortalDep
 from obert.errors import Invalid, RateLimited, Unauthorized, msg
+from obert.faces import rules
+from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, is_https, page, redirect
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=1000)]
 
 
@@ -30,6 +32,7 @@ def login_form(request: Request, actor: ActorDep, next: str | None = None) -> Re
 
 
 @router.post("/login", dependencies=[CsrfDep])
+@rules(budget="login")
 def login(
     request: Request,
     portal: PortalDep,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from obert.settings import Settings
+from obert.web.face import PAGES
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 
 
 def brand_css(settings: Settings) -> str:

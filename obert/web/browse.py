@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from obert.catalog import browse, datasets
@@ -13,13 +13,14 @@ from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
 from obert.tableservice.originals import downloads
+from obert.web.face import PAGES
 from obert.web.geojson import FeatureTable, feature_table
 from obert.web.history import version_history
 from obert.web.preview import table_preview
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 
 # Maps draw uploads only: obert serves those itself, so the browser fetches them from the same origin.
 MAP_FORMATS = ("GEOJSON",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from obert.auth import ANONYMOUS
 from obert.catalog import datasets, organizations
@@ -22,8 +22,9 @@ from obert.notify.search import SavedSearch
 from obert.notify.wording import feed_title
 from obert.portal import Portal
 from obert.types import Lang
+from obert.web.face import PAGES
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 ENTRIES = 50
 
 

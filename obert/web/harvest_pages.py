@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
@@ -23,9 +23,10 @@ from obert.harvest.mapping import masked
 from obert.harvest.models import RunReport, Source, SourceInput, SourceType
 from obert.harvest.runner import run_harvest
 from obert.portal import Portal
+from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, form_values, page, redirect
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 COUNTED = ("created", "updated", "unchanged", "linked", "withdrawn", "failed")
 
 

@@ -6,24 +6,26 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from obert.catalog import browse, datasets, organizations, resources
 from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.errors import Forbidden, NotFound
+from obert.faces import rules
 from obert.search import MAX_OFFSET
 from obert.search.params import query_from_params, requested_offset
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
 from obert.web.downloads import upload_response
+from obert.web.face import PAGES
 from obert.web.freshness import freshness
 from obert.web.respond import page as render_page
 from obert.web.search_links import search_links
 from obert.web.snippets import json_snippets
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 
 
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -92,6 +94,7 @@ def organization_page(
 
 
 @router.get("/dataset/{dataset_ref}/resource/{resource_id}/download/{filename}")
+@rules(cors=True)
 def download(
     portal: PortalDep, actor: ActorDep, dataset_ref: str, resource_id: str, filename: str
 ) -> FileResponse:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from obert.auth import Actor, Role, audit, members
@@ -31,16 +31,18 @@ from obert.errors import (
     Unauthorized,
     msg,
 )
+from obert.faces import rules
 from obert.interchange.package_import import import_package
 from obert.jobs import Job, JobState
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
 from obert.tableservice.published import table_status
 from obert.web import choices
+from obert.web.face import PAGES
 from obert.web.findings import Findings, dataset_findings
 from obert.web.forms import dataset_from_form, dataset_to_form, errors_by_field, form_values, page, redirect
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 Text = Annotated[str, Form(max_length=5000)]
 OptionalText = Annotated[str | None, Form(max_length=5000)]
 
@@ -97,6 +99,7 @@ def package_form(request: Request, portal: PortalDep, actor: ActorDep) -> Respon
 
 
 @router.post("/publish/package/upload", dependencies=[CsrfDep])
+@rules(body="upload")
 def package_upload(
     request: Request,
     portal: PortalDep,
@@ -203,6 +206,7 @@ def transition(
 
 
 @router.post("/publish/dataset/{ref}/upload", dependencies=[CsrfDep])
+@rules(body="upload")
 def add_resource(
     request: Request,
     portal: PortalDep,

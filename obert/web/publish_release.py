@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from obert.auth import Actor
@@ -23,11 +23,12 @@ from obert.i18n import translations
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
 from obert.tableservice import review, schema_review
+from obert.web.face import PAGES
 from obert.web.findings import Findings, HeldView, SchemaHeldView, dataset_findings, plan_from_choices
 from obert.web.forms import dataset_to_form, redirect
 from obert.web.publish import ReleaseProblem, dataset_page
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 BASE = "/publish/dataset/{ref}/versions/{resource}/{number}"
 
 

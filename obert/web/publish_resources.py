@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import Response
 
 from obert.auth import Actor
@@ -18,13 +18,15 @@ from obert.catalog.access import require_editor
 from obert.catalog.models import Dataset, Resource
 from obert.deps import ActorDep, CsrfDep, FormDep, PortalDep
 from obert.errors import Invalid, NotFound, Unauthorized, msg
+from obert.faces import rules
 from obert.jobs import JobState
 from obert.portal import Portal
 from obert.tableservice.published import TableStatus, table_status
 from obert.types import LANGS
+from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, page, redirect
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 BASE = "/publish/dataset/{ref}/resource/{res}"
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 REFRESH_SECONDS = 3
@@ -120,6 +122,7 @@ def update_resource(
 
 
 @router.post(BASE + "/upload", dependencies=[CsrfDep])
+@rules(body="upload")
 def upload_version(
     request: Request, portal: PortalDep, actor: ActorDep, ref: str, res: str, file: UploadFile | None = None
 ) -> Response:

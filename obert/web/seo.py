@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
 from obert.auth import ANONYMOUS
@@ -15,8 +14,9 @@ from obert.catalog.common import MAX_PAGE
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import PortalDep
 from obert.types import LANGS
+from obert.web.face import PAGES
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -14,9 +14,10 @@ from obert.deps import PortalDep
 from obert.errors import ObertError
 from obert.sparql import EXAMPLES
 from obert.sparql.examples import BY_KEY
+from obert.web.face import PAGES
 from obert.web.respond import page
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 
 
 @router.get("/sparql/editor", response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from obert.auth import ANONYMOUS
@@ -10,9 +10,10 @@ from obert.catalog.vocabulary import vocabulary
 from obert.deps import PortalDep
 from obert.stats.usage import portal_usage
 from obert.types import Lang
+from obert.web.face import PAGES
 from obert.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = PAGES.router(include_in_schema=False)
 
 
 @router.get("/stats", response_class=HTMLResponse)

@@ -31,13 +31,23 @@ def classify(path: str) -> tuple[RefType, str, Kind] | None:
     return None
 
 
+def _first_answer(message: Message) -> bool:
+    if message["status"] == 200:
+        return True
+    if message["status"] != 206:
+        return False
+    ranges = [v for k, v in message.get("headers", []) if k.lower() == b"content-range"]
+    return bool(ranges) and ranges[0].startswith(b"bytes 0-")
+
+
 class UsageMiddleware:
     def __init__(self, app: ASGIApp, *, counter: UsageCounter) -> None:
         self.app = app
         self.counter = counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        # HEAD fetches no data; it counts nothing.
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         target = classify(scope["path"])
@@ -49,8 +59,9 @@ class UsageMiddleware:
         counted: Kind = "bot" if is_bot(user_agent) else kind
 
         async def send_and_count(message: Message) -> None:
-            # Only answers that served the dataset count: a 404 for a mistyped name is not a visit.
-            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+            # Only answers that served the dataset count: a 404 for a mistyped name is not a visit, a
+            # 304 sent nothing, and of the many ranges a remote reader fetches only the first one counts.
+            if message["type"] == "http.response.start" and _first_answer(message):
                 self.counter.add(ref_type, ref, counted)
             await send(message)
 

@@ -11,10 +11,11 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.params import Params, ParamsDep
 from obert.datastore.filters import Contains, FilterValue
 from obert.datastore.schema import Field
@@ -23,7 +24,7 @@ from obert.errors import FieldError, Invalid, NotFound
 from obert.tableservice import published
 from obert.tableservice.handle import MAX_LIMIT, JSONScalar
 
-router = APIRouter()
+router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
 # obert's column types under the names CKAN's datastore (PostgreSQL) gives them.

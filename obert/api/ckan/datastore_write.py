@@ -15,11 +15,12 @@ import io
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from obert.api.ckan.datastore import CKAN_TYPES, filters_param
 from obert.api.ckan.envelope import missing, success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import resource_input
 from obert.api.ckan.params import Params, ParamsDep
 from obert.auth import Actor
@@ -39,7 +40,7 @@ from obert.tableservice.table_writes import (
     write_records,
 )
 
-router = APIRouter()
+router = CKAN.router()
 WRITE = {"methods": ["POST"], "include_in_schema": False}
 METHODS: tuple[WriteMethod, ...] = ("upsert", "insert", "update")
 

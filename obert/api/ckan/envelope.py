@@ -15,10 +15,10 @@ from obert.errors import (
     Invalid,
     NotFound,
     ObertError,
+    RateLimited,
+    TooLarge,
     Unauthorized,
 )
-
-CKAN_PREFIXES = ("/api/3/", "/api/action/")
 
 # obert's field names as CKAN clients know them, for the field keys of a Validation Error.
 _CKAN_FIELDS = {
@@ -29,10 +29,6 @@ _CKAN_FIELDS = {
     "landing_page": "url",
     "visibility": "private",
 }
-
-
-def is_ckan(path: str) -> bool:
-    return path.startswith(CKAN_PREFIXES)
 
 
 def action_name(request: Request) -> str:
@@ -55,7 +51,8 @@ def ckan_error_response(request: Request, exc: ObertError) -> JSONResponse:
     for field_error in exc.errors:
         error.setdefault(_ckan_field(field_error), []).append(field_error.message)
     body = {"help": help_url(request, action_name(request)), "success": False, "error": error}
-    return JSONResponse(body, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _kind(exc: ObertError) -> tuple[int, str]:
@@ -67,6 +64,11 @@ def _kind(exc: ObertError) -> tuple[int, str]:
         return 409, "Validation Error"
     if isinstance(exc, BadRequest):
         return 400, "Bad Request"
+    # CKAN itself has no names for these (its proxy answers them); ckanapi raises CKANAPIError for both.
+    if isinstance(exc, TooLarge):
+        return 413, "Request Too Large Error"
+    if isinstance(exc, RateLimited):
+        return 429, "Rate Limit Error"
     return exc.status, "Internal Error" if exc.status >= 500 else "Error"
 
 

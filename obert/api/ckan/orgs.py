@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import organization_dict, organization_input
 from obert.api.ckan.params import Params, ParamsDep
 from obert.api.ckan.present import Packager, group_dict
@@ -20,7 +21,7 @@ from obert.catalog.models import OrganizationInput
 from obert.deps import ActorDep, PortalDep
 from obert.portal import Portal
 
-router = APIRouter()
+router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
 

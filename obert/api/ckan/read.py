@@ -3,10 +3,11 @@ current_package_list_with_resources, tag_list."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import resource_dict
 from obert.api.ckan.params import ParamsDep
 from obert.api.ckan.present import Packager
@@ -16,7 +17,7 @@ from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice.originals import downloads
 
-router = APIRouter()
+router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
 

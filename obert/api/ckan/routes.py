@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from obert.api.ckan import datastore, datastore_write, orgs, read, system, write
+from obert.api.ckan.face import CKAN
 
 PREFIXES = ("/api/3/action", "/api/action")
 
@@ -15,8 +16,10 @@ def api_version() -> dict[str, int]:
 
 def mount(app: FastAPI) -> None:
     # CKAN clients probe /api/3 (and /api) for the API version before calling actions.
+    probes = CKAN.router()
     for path in ("/api/3", "/api/3/"):
-        app.add_api_route(path, api_version, methods=["GET"], include_in_schema=False)
+        probes.add_api_route(path, api_version, methods=["GET"], include_in_schema=False)
+    app.include_router(probes)
     for prefix in PREFIXES:
         for module in (
             read,

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import inspect
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from obert.api.ckan import datastore, datastore_write, orgs, read, write
 from obert.api.ckan.envelope import success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.params import ParamsDep
 from obert.deps import PortalDep
 from obert.errors import BadRequest, NotFound
 
-router = APIRouter()
+router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 # The CKAN API level obert answers as: clients that check the version gate features on it.
 CKAN_API_VERSION = "2.10.0"

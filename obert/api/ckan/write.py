@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
+from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import dataset_input, resource_dict, resource_input
 from obert.api.ckan.params import Params, ParamsDep
 from obert.api.ckan.present import Packager
@@ -24,7 +25,7 @@ from obert.errors import FieldError, Invalid, ObertError
 from obert.portal import Portal
 from obert.tableservice.originals import downloads
 
-router = APIRouter()
+router = CKAN.router()
 WRITE = {"methods": ["POST"], "include_in_schema": False}
 
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from obert.api.ogc.params import output_format
 from obert.errors import BadRequest, FieldError, ObertError, RateLimited
+from obert.faces import Face, FaceRoute
 
 _CODES = {
     400: "InvalidParameterValue",
@@ -70,10 +71,25 @@ def _wants_html(request: Request) -> bool:
         return False
 
 
+def _refusal(request: Request, exc: ObertError) -> Response:
+    """A refusal before the endpoint runs (budget, body limit), in OGC's JSON form."""
+    status = ogc_status(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    body = exception_body(status, exc.message, exc.errors)
+    response: Response = JSONResponse(body, status_code=status, headers=headers)
+    return response
+
+
+# The OGC API face: readable from any site, errors in OGC's form, unmatched addresses under its prefix.
+OGC = Face("ogc", render=_refusal, cors=True, namespace=("/api/ogc",))
+
+
 def route_class(html: PageRenderer) -> type[APIRoute]:
     """The route class of the face: its endpoints' errors in OGC's form, pages drawn by `html`."""
 
-    class OgcRoute(APIRoute):
+    class OgcRoute(FaceRoute):
+        face = OGC
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from obert.api.face import NATIVE
 from obert.auth import audit
 from obert.deps import ActorDep, PortalDep
+from obert.faces import rules
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = NATIVE.router(prefix="/api/v1/audit", tags=["audit"])
 COLUMNS = ["id", "at", "actor_id", "action", "object_type", "object_id", "before", "after"]
 
 
@@ -67,6 +69,7 @@ def list_audit(
 
 
 @router.get("/export.csv", response_class=StreamingResponse)
+@rules(budget="sql")
 def export_csv(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> StreamingResponse:
     audit.require_reader(actor)  # before the first byte: a refused export must be a 401/403, not a cut stream
     rows = _started(audit.iter_audit(store=portal.store, actor=actor, filters=filters))
@@ -78,6 +81,7 @@ def export_csv(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> Strea
 
 
 @router.get("/export.jsonl", response_class=StreamingResponse)
+@rules(budget="sql")
 def export_jsonl(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> StreamingResponse:
     audit.require_reader(actor)
     rows = _started(audit.iter_audit(store=portal.store, actor=actor, filters=filters))

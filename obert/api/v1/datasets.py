@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
+from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import DatasetOut, ListOut
 from obert.catalog import datasets as service
 from obert.catalog.models import DatasetInput, DatasetPatch
 from obert.deps import ActorDep, PortalDep, WriterDep
 
-router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+router = NATIVE.router(prefix="/api/v1/datasets", tags=["datasets"])
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 
 

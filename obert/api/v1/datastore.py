@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from email.utils import formatdate
 from functools import lru_cache, partial
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import Body, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
+from obert.api.face import NATIVE
 from obert.api.v1.datastore_params import (
     decode_cursor,
     encode_cursor,
@@ -22,6 +26,7 @@ from obert.auth import Actor
 from obert.datastore.schema import Field
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import FieldError, Invalid
+from obert.faces import rules
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
 from obert.tableservice.handle import (
@@ -36,7 +41,7 @@ from obert.tableservice.handle import (
 from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
 
-router = APIRouter(prefix="/api/v1", tags=["datastore"])
+router = NATIVE.router(prefix="/api/v1", tags=["datastore"])
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -89,6 +94,7 @@ def _version_out(v: Version, current: bool) -> dict[str, Any]:
 
 # The SQL routes come first: "sql" would otherwise be taken for a resource name.
 @router.get("/datastore/sql", summary="Read-only SQL over published tables")
+@rules(budget="sql")
 def sql_get(
     portal: PortalDep,
     actor: ActorDep,
@@ -101,6 +107,7 @@ def sql_get(
 
 
 @router.post("/datastore/sql", summary="Read-only SQL over published tables (query in the body)")
+@rules(budget="sql")
 def sql_post(
     portal: PortalDep, actor: ActorDep, sql: Annotated[str, Body(embed=True, min_length=1)]
 ) -> JSONResponse:
@@ -301,6 +308,7 @@ aggregate_rows.__doc__ = (
 
 
 @router.get("/datastore/{resource}/export.{fmt}", summary="Download a table or a query of it")
+@rules(budget=lambda scope: "read" if _whole(scope) else "sql")
 def export_rows(
     request: Request,
     portal: PortalDep,
@@ -320,32 +328,51 @@ def export_rows(
             "`;` between fields and a decimal comma for ca and es, `,` and a decimal point for en"
         ),
     ] = None,
-) -> StreamingResponse:
+) -> Response:
     if fmt not in MEDIA_TYPES:
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"use one of {', '.join(FORMATS)}")]
         )
     table = _open(portal, actor, resource, version)
-    stream = table.export(
-        fmt,
-        filters=parse_filters(request.query_params),
-        q=q,
-        fields=split_list(fields),
-        sort=parse_sort(sort),
-        limit=limit,
-        epsg=table_map.declared_epsg(store=portal.store, actor=actor, table=table)
-        if fmt in GEO_FORMATS
-        else None,
-        csv_style=SPREADSHEET_CSV[spreadsheet] if spreadsheet else PLAIN_CSV,
+    filters_ = parse_filters(request.query_params)
+    epsg = (
+        table_map.declared_epsg(store=portal.store, actor=actor, table=table) if fmt in GEO_FORMATS else None
     )
     # GeoParquet is Parquet: readers (GDAL, GeoPandas, DuckDB) go by the .parquet suffix.
     suffix = "geo.parquet" if fmt == "geoparquet" else fmt
     filename = f"{table.resource_name}-v{table.version.number}.{suffix}"
-    return StreamingResponse(
-        stream,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    query_free = q is None and fields is None and sort is None and limit is None and spreadsheet is None
+    if not filters_ and query_free:
+        # The whole version: a file whose bytes never change, served with ranges and validators.
+        whole = table.whole_export(fmt, cache_dir=portal.settings.data_dir / "exports", epsg=epsg)
+        return FileResponse(
+            whole.path,
+            media_type=MEDIA_TYPES[fmt],
+            headers={
+                **disposition,
+                "ETag": f'"{whole.key}"',
+                "Last-Modified": formatdate(table.version.created_at.timestamp(), usegmt=True),
+            },
+        )
+    stream = table.export(
+        fmt,
+        filters=filters_,
+        q=q,
+        fields=split_list(fields),
+        sort=parse_sort(sort),
+        limit=limit,
+        epsg=epsg,
+        csv_style=SPREADSHEET_CSV[spreadsheet] if spreadsheet else PLAIN_CSV,
     )
+    return StreamingResponse(stream, media_type=MEDIA_TYPES[fmt], headers=disposition)
+
+
+def _whole(scope: Scope) -> bool:
+    """An export of a whole version, a file written once: it spends the read budget, not the query one
+    (DuckDB and GDAL read a remote file in many small ranges)."""
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return all(key == "version" for key, _ in query)
 
 
 export_rows.__doc__ = (

@@ -5,14 +5,15 @@ from __future__ import annotations
 import gzip
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
+from obert.api.face import NATIVE
 from obert.api.v1.datastore import FILTER_HELP, FiltersQuery, TextQuery, VersionQuery
 from obert.api.v1.datastore_params import parse_filters, split_list
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice import table_map
 
-router = APIRouter(prefix="/api/v1", tags=["datastore"])
+router = NATIVE.router(prefix="/api/v1", tags=["datastore"])
 
 
 @router.get(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from obert.api.face import NATIVE
 from obert.auth import ANONYMOUS
 from obert.catalog import datasets, organizations
 from obert.catalog.vocabulary import vocabulary
@@ -14,7 +15,7 @@ from obert.errors import FieldError, Invalid
 from obert.notify.query import Scope, public_events
 from obert.notify.search import SavedSearch
 
-router = APIRouter(prefix="/api/v1", tags=["changes"])
+router = NATIVE.router(prefix="/api/v1", tags=["changes"])
 
 
 @router.get("/events")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import Body, Query, Request, Response
 from pydantic import BaseModel
 
+from obert.api.face import NATIVE
 from obert.catalog import datasets as dataset_service
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.harvest import jobs, links, runs, sources
@@ -15,7 +16,7 @@ from obert.harvest.mapping import masked
 from obert.harvest.models import ItemStatus, RunReport, Source, SourceInput
 from obert.harvest.runner import run_harvest
 
-router = APIRouter(prefix="/api/v1", tags=["harvest"])
+router = NATIVE.router(prefix="/api/v1", tags=["harvest"])
 
 
 class SourceOut(Source):

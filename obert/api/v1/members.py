@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict
 
+from obert.api.face import NATIVE
 from obert.auth import Role
 from obert.auth import members as service
 from obert.catalog import workflow
 from obert.catalog.organizations import get_organization
 from obert.deps import ActorDep, PortalDep, WriterDep
 
-router = APIRouter(prefix="/api/v1/organizations/{ref}", tags=["organizations"])
+router = NATIVE.router(prefix="/api/v1/organizations/{ref}", tags=["organizations"])
 
 
 class MemberIn(BaseModel):

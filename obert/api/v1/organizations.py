@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
+from obert.api.face import NATIVE
 from obert.api.v1.schemas import ListOut, OrganizationOut, organization_out
 from obert.catalog import organizations as service
 from obert.catalog.models import OrganizationInput
 from obert.deps import PortalDep, WriterDep
 
-router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+router = NATIVE.router(prefix="/api/v1/organizations", tags=["organizations"])
 
 
 @router.get("", response_model=ListOut[OrganizationOut])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
+from obert.api.face import NATIVE
 from obert.deps import PortalDep, WriterDep
 from obert.tableservice import review
 
-router = APIRouter(prefix="/api/v1/datastore", tags=["datastore"])
+router = NATIVE.router(prefix="/api/v1/datastore", tags=["datastore"])
 
 
 @router.get("/{resource}/versions/{number}/privacy", summary="Personal-data findings of a version")

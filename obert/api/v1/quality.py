@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from obert.api.face import NATIVE
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.i18n import translations
 from obert.quality.linkcheck import request_link_checks, stored_statuses
@@ -15,7 +16,7 @@ from obert.quality.score import DatasetScore
 from obert.quality.service import catalog_quality, dataset_quality
 from obert.types import Lang
 
-router = APIRouter(prefix="/api/v1", tags=["quality"])
+router = NATIVE.router(prefix="/api/v1", tags=["quality"])
 LangParam = Query(default=None, description="language of the advice: ca, es or en (default: the site's)")
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, UploadFile
+from fastapi import Body, Query, Response, UploadFile
 
+from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import ListOut, ResourceCreate, ResourceOut
 from obert.catalog import resources as service
 from obert.catalog.datasets import get_dataset
 from obert.catalog.models import ResourceInput
 from obert.deps import ActorDep, PortalDep, WriterDep
+from obert.faces import rules
 
-router = APIRouter(prefix="/api/v1", tags=["resources"])
+router = NATIVE.router(prefix="/api/v1", tags=["resources"])
 
 
 @router.get("/resources", response_model=ListOut[ResourceOut])
@@ -68,6 +70,7 @@ def delete_resource(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
 
 
 @router.post("/resources/{ref}/upload", response_model=ResourceOut)
+@rules(body="upload")
 def upload_resource_file(portal: PortalDep, actor: WriterDep, ref: str, file: UploadFile) -> ResourceOut:
     """Upload the resource's data file (multipart field `file`); size and checksum are measured. A tabular
     file (CSV, TSV, XLSX, ODS, JSON, GeoJSON, Parquet) also queues its ingest into the datastore: follow it

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
+from obert.api.face import NATIVE
 from obert.deps import PortalDep, WriterDep
 from obert.tableservice import schema_review
 from obert.tableservice.schema_review import MAX_COMMENT, SchemaReview
 
-router = APIRouter(prefix="/api/v1/datastore", tags=["datastore"])
+router = NATIVE.router(prefix="/api/v1/datastore", tags=["datastore"])
 
 
 def _out(review: SchemaReview) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel
 
+from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import DatasetOut
 from obert.catalog.discovery import search_datasets, suggest_datasets
@@ -15,7 +16,7 @@ from obert.deps import ActorDep, PortalDep
 from obert.search import FACETS
 from obert.search.params import query_from_params
 
-router = APIRouter(prefix="/api/v1/search", tags=["search"])
+router = NATIVE.router(prefix="/api/v1/search", tags=["search"])
 
 _DESCRIPTION = (
     "Full-text search in Catalan, Spanish and English. Filter with one parameter per facet "

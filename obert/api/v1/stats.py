@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from obert.api.face import NATIVE
 from obert.auth import ANONYMOUS
 from obert.deps import ActorDep, PortalDep
 from obert.stats.usage import UsageReport, dataset_usage, portal_usage
 
-router = APIRouter(prefix="/api/v1", tags=["statistics"])
+router = NATIVE.router(prefix="/api/v1", tags=["statistics"])
 Days = Annotated[int, Query(ge=1, le=3660, description="how many days back, today included")]
 
 

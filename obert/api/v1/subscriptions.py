@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
+from obert.api.face import NATIVE
 from obert.deps import PortalDep, WriterDep
 from obert.notify import subscriptions as service
 from obert.notify.subscriptions import (
@@ -21,7 +22,7 @@ from obert.notify.subscriptions import (
     SubscriptionPatch,
 )
 
-router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"])
+router = NATIVE.router(prefix="/api/v1/subscriptions", tags=["subscriptions"])
 
 
 @router.post("", status_code=201, response_model=CreatedSubscription)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from obert.api.face import NATIVE
 from obert.auth import Scope
 from obert.auth import members as member_service
 from obert.auth import tokens as service
@@ -15,7 +16,7 @@ from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, User, create_us
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.errors import Invalid
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = NATIVE.router(prefix="/api/v1", tags=["accounts"])
 
 
 def _days(days: int | None) -> int:

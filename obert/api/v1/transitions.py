@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import DatasetOut
 from obert.catalog import workflow
 from obert.deps import ActorDep, PortalDep, WriterDep
 
-router = APIRouter(prefix="/api/v1/datasets/{ref}", tags=["datasets"])
+router = NATIVE.router(prefix="/api/v1/datasets/{ref}", tags=["datasets"])
 
 
 class TransitionIn(BaseModel):

@@ -6,16 +6,16 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
+from obert.api.face import NATIVE
 from obert.catalog.access import require_editor
 from obert.catalog.datasets import get_dataset
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.watch import links
 from obert.watch.freshness import Freshness, dataset_freshness, list_freshness
 
-router = APIRouter(prefix="/api/v1", tags=["freshness and links"])
+router = NATIVE.router(prefix="/api/v1", tags=["freshness and links"])
 
 
 class FreshnessOut(BaseModel):
