@@ -21,11 +21,12 @@ from sqlalchemy.sql.selectable import Select
 from obert.auth import Actor
 from obert.catalog.access import NOT_DELETED, visible_to
 from obert.catalog.common import MAX_PAGE
+from obert.catalog.criteria import Criterion, condition, has_value, positive_words
 from obert.catalog.groups import group_names_by_dataset
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import FieldError, Invalid
-from obert.search import Viewer, matching
+from obert.search import Viewer, matching, relevance
 from obert.storage import Store
 from obert.storage.tables.catalog import dataset_groups, datasets, groups, organizations
 from obert.storage.tables.search import search_documents, search_facets
@@ -33,6 +34,9 @@ from obert.storage.tables.search import search_documents, search_facets
 Facet = Literal["organization", "tags", "res_format", "license_id", "groups", "theme"]
 FACETS: tuple[Facet, ...] = ("organization", "tags", "res_format", "license_id", "groups", "theme")
 SortKey = Literal["name", "title", "modified", "created"]
+# What an `order` may name: "score" is relevance to the words of the criterion (best first when
+# descending), ignored without words.
+OrderKey = Literal["id", "name", "title", "modified", "created", "score"]
 
 # CKAN facets kept as rows of the search index: (facet name there, rows per dataset may repeat a value).
 _INDEXED: dict[Facet, str] = {"tags": "keyword", "res_format": "format", "theme": "theme"}
@@ -52,6 +56,8 @@ class BrowseQuery:
     modified_since: datetime | None = None
     include_private: bool = True  # what the actor may see anyway; False keeps only public ones
     include_drafts: bool = False  # also drafts, datasets in review and withdrawn ones the actor may see
+    criterion: Criterion | None = None  # a boolean condition on top of text and filters
+    order: tuple[tuple[OrderKey, bool], ...] = ()  # (key, descending) pairs; replaces sort and descending
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,36 +111,15 @@ def _conditions(conn: Connection, actor: Actor, query: BrowseQuery) -> list[Colu
         viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
         where.append(datasets.c.id.in_(matching(conn, viewer=viewer, text=text)))
     for name, wanted in query.filters.items():
-        where.extend(_has(name, value) for value in wanted)
+        where.extend(has_value(name, value) for value in wanted)
+    if query.criterion is not None:
+        where.append(condition(conn, actor, query.criterion))
     return where
 
 
-def _has(name: Facet, value: str) -> ColumnElement[bool]:
-    """SQL condition: the dataset has `value` in facet `name`, in any letter case (CKAN's are exact, but
-    people type "csv" for "CSV")."""
-    folded = value.lower()
-    if name == "organization":
-        return datasets.c.organization_id.in_(
-            sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == folded)
-        )
-    if name == "license_id":
-        return sa.func.lower(datasets.c.license) == folded
-    if name == "groups":
-        return datasets.c.id.in_(
-            sa.select(dataset_groups.c.dataset_id)
-            .select_from(dataset_groups.join(groups, groups.c.id == dataset_groups.c.group_id))
-            .where(sa.func.lower(groups.c.name) == folded)
-        )
-    return datasets.c.id.in_(
-        sa.select(search_documents.c.dataset_id)
-        .select_from(
-            search_documents.join(search_facets, search_facets.c.doc_id == search_documents.c.doc_id)
-        )
-        .where(search_facets.c.facet == _INDEXED[name], sa.func.lower(search_facets.c.value) == folded)
-    )
-
-
 def _page(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[Dataset]:
+    if query.order:
+        return _ordered_page(conn, query, where)
     if query.sort == "title":
         ids = _ids_by_title(conn, query, where)
         if not ids:
@@ -148,6 +133,63 @@ def _page(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bo
     order = [column.desc(), datasets.c.name.desc()] if query.descending else [column, datasets.c.name]
     select = sa.select(datasets).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
     return datasets_from_rows(conn, conn.execute(select).all())
+
+
+_ORDER_COLUMNS = {
+    "id": datasets.c.id,
+    "name": datasets.c.name,
+    "modified": datasets.c.updated_at,
+    "created": datasets.c.created_at,
+}
+
+
+def _ordered_page(
+    conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
+) -> list[Dataset]:
+    """A page in the order of `query.order`, ties broken by id so that pages never overlap."""
+    if any(key == "title" for key, _ in query.order):
+        ids = _ids_in_python_order(conn, query, where)
+        rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all() if ids else []
+        by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
+        return [by_id[i] for i in ids]
+    select = sa.select(datasets).where(*where)
+    order: list[Any] = []
+    words = " ".join(positive_words(query.criterion))
+    ranked = relevance(conn, text=words, prefix_last=False) if words else None
+    for key, desc in query.order:
+        if key == "score":
+            if ranked is None:
+                continue
+            select = select.outerjoin(ranked, ranked.c.dataset_id == datasets.c.id)
+            rank = sa.func.coalesce(ranked.c.rank, 0.0)  # bm25 and ts_rank: lower is better
+            order.append(rank if desc else rank.desc())
+            ranked = None  # joined once
+            continue
+        column = _ORDER_COLUMNS[key]
+        order.append(column.desc() if desc else column)
+    order.append(datasets.c.id)
+    page = select.order_by(*order).limit(query.limit).offset(query.offset)
+    return datasets_from_rows(conn, conn.execute(page).all())
+
+
+def _ids_in_python_order(
+    conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
+) -> list[str]:
+    # Titles are language -> text maps (see _ids_by_title): sorted here, on the narrow columns only.
+    columns = [datasets.c.id, datasets.c.title, datasets.c.name, datasets.c.updated_at, datasets.c.created_at]
+    rows = list(conn.execute(sa.select(*columns).where(*where)))
+    values = {
+        "id": lambda r: r.id,
+        "name": lambda r: r.name,
+        "modified": lambda r: r.updated_at,
+        "created": lambda r: r.created_at,
+        "title": lambda r: str(next(iter(r.title.values()), "") if r.title else "").casefold(),
+    }
+    rows.sort(key=lambda r: r.id)
+    for key, desc in reversed(query.order):
+        if key in values:
+            rows.sort(key=values[key], reverse=desc)
+    return [row.id for row in rows[query.offset : query.offset + query.limit]]
 
 
 def _ids_by_title(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[str]:
