@@ -142,3 +142,20 @@ def test_the_import_stage_finds_publishers_and_groups(harvested: tuple[Server, d
             for group in package["groups"]:
                 shown = http.get("/api/3/action/group_show", params={"id": group["name"]}).json()["result"]
                 assert shown["name"] == group["name"] and shown["id"] == group["id"]
+
+
+# ckanapi's RemoteCKAN sends every action as a POST. Until reads are budgeted by action rather than by
+# method (another change), POSTs spend the write budget (120 a minute), so this stays under it: raise
+# it to a few hundred once that lands.
+POST_READS = 100
+
+
+def test_ckanapi_reads_by_post_many_times_in_a_row(harvested: tuple[Server, dict[str, Any]]) -> None:
+    server, made = harvested
+    ckan = server.client()
+    names = ckan.action.package_list()
+    assert sorted(names) == sorted(made["owner"].values())
+    shown = [ckan.action.package_show(id=name)["name"] for name in names[: POST_READS - 2]]
+    assert shown == names[: POST_READS - 2]
+    page = ckan.action.package_search(fq="organization:arxiu", rows=1000)
+    assert page["count"] == ORGS["arxiu"] == len(page["results"])
