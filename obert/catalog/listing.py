@@ -154,8 +154,10 @@ def _ordered_page(
         return [by_id[i] for i in ids]
     select = sa.select(datasets).where(*where)
     order: list[Any] = []
-    words = " ".join(positive_words(query.criterion))
-    ranked = relevance(conn, text=words, prefix_last=False) if words else None
+    positive = positive_words(query.criterion)
+    # One group of words (the usual q) must all be there: rank only what has them all.
+    words = " ".join(positive)
+    ranked = relevance(conn, text=words, prefix_last=False, any_term=len(positive) > 1) if words else None
     for key, desc in query.order:
         if key == "score":
             if ranked is None:
@@ -223,12 +225,13 @@ def _facet(
         select = select.where(dataset_groups.c.dataset_id.in_(matched))
     else:
         # A keyword in three languages is one tag of the dataset: count datasets, not rows.
+        # Starting from the matched documents' ids lets the database read their rows by primary key
+        # (doc_id, facet, …) instead of walking every row of the facet.
         value = search_facets.c.value
-        source = search_facets.join(search_documents, search_documents.c.doc_id == search_facets.c.doc_id)
         count = sa.func.count(sa.distinct(search_facets.c.doc_id))
-        select = sa.select(value, count).select_from(source)
-        select = select.where(
-            search_facets.c.facet == _INDEXED[name], search_documents.c.dataset_id.in_(matched)
+        matched_docs = sa.select(search_documents.c.doc_id).where(search_documents.c.dataset_id.in_(matched))
+        select = sa.select(value, count).where(
+            search_facets.c.doc_id.in_(matched_docs), search_facets.c.facet == _INDEXED[name]
         )
     return _top(conn, select.group_by(value), query)
 

@@ -224,13 +224,16 @@ def matching(
     return _matching([docs.c.dataset_id], viewer, SearchQuery(), hits)
 
 
-def relevance(conn: Connection, *, text: str, prefix_last: bool = True) -> Subquery | None:
-    """(dataset_id, rank) of the datasets matching any word of `text`, a lower rank being better: to
-    order by, joined to datasets a caller has already filtered (None when `text` has no words)."""
+def relevance(
+    conn: Connection, *, text: str, prefix_last: bool = True, any_term: bool = True
+) -> Subquery | None:
+    """(dataset_id, rank) of the datasets matching any word of `text` (every word, without
+    `any_term`: fewer to rank), a lower rank being better: to order by, joined to datasets a caller has
+    already filtered (None when `text` has no words)."""
     terms = query_terms(text, prefix_last=prefix_last)
     if not terms:
         return None
-    hits = backend_for(conn).hits(terms, any_term=True, titles_only=False, ranked=True)
+    hits = backend_for(conn).hits(terms, any_term=any_term, titles_only=False, ranked=True)
     return (
         sa.select(docs.c.dataset_id, hits.c.rank)
         .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
