@@ -8,12 +8,14 @@ however large the catalogue is; words are matched by the search index, as on the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
@@ -76,11 +78,26 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         raise Invalid("bad page size", errors=[FieldError("rows", f"must be between 0 and {MAX_PAGE}")])
     with store.read() as conn:
         where = _conditions(conn, actor, query)
-        count = int(conn.execute(sa.select(sa.func.count()).select_from(datasets).where(*where)).scalar_one())
+        if query.facets and positive_words(query.criterion):
+            # Words are matched once, not again by the count and each facet's statement.
+            ids = list(conn.execute(sa.select(datasets.c.id).where(*where)).scalars())
+            where, count = [_one_of(conn, ids)], len(ids)
+        else:
+            count = int(
+                conn.execute(sa.select(sa.func.count()).select_from(datasets).where(*where)).scalar_one()
+            )
         page = _page(conn, query, where) if query.limit and count > query.offset else []
         facets = {name: _facet(conn, name, query, where) for name in query.facets}
         in_groups = group_names_by_dataset(conn, [d.id for d in page])
     return BrowseResult(items=page, count=count, facets=facets, groups={d.id: in_groups[d.id] for d in page})
+
+
+def _one_of(conn: Connection, ids: list[str]) -> ColumnElement[bool]:
+    """datasets.id is one of `ids`, as one parameter (there may be more than SQLite takes)."""
+    if conn.dialect.name == "postgresql":
+        return datasets.c.id == sa.func.any(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.String)))
+    listed = sa.func.json_each(json.dumps(ids)).table_valued("value")
+    return datasets.c.id.in_(sa.select(listed.c.value))
 
 
 def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datetime | None]:
