@@ -97,22 +97,22 @@ def test_datastore_records_delete_keeps_the_table(admin: ckanapi.RemoteCKAN) -> 
     assert "filters" in missing.value.error_dict
 
 
-def test_lookups_on_the_demo(ckan: ckanapi.RemoteCKAN) -> None:
-    licences = {entry["id"]: entry for entry in ckan.action.license_list()}
+def test_lookups_on_the_demo(ckan_get: ckanapi.RemoteCKAN) -> None:
+    licences = {entry["id"]: entry for entry in ckan_get.action.license_list()}
     assert (
         licences["CC_BY_4_0"]["ckan_ids"] == ["cc-by"]
         and licences["CC_BY_4_0"]["od_conformance"] == "approved"
     )
     assert licences["OGL_3_0"]["ckan_ids"] == ["uk-ogl"]
-    used = {p["license_id"] for p in ckan.action.package_search(rows=100)["results"]}
+    used = {p["license_id"] for p in ckan_get.action.package_search(rows=100)["results"]}
     assert used <= set(licences)
-    tag = ckan.action.tag_show(id="traffic", include_datasets=True)
+    tag = ckan_get.action.tag_show(id="traffic", include_datasets=True)
     assert tag["name"] == "traffic" and {p["name"] for p in tag["packages"]} >= {"accidents-gu-bcn"}
     with pytest.raises(ckanapi.NotFound):
-        ckan.action.tag_show(id="no-such-tag")
-    found = ckan.action.package_autocomplete(q="bicing")
+        ckan_get.action.tag_show(id="no-such-tag")
+    found = ckan_get.action.package_autocomplete(q="bicing")
     assert found[0]["name"] == "bicing-estacions" and found[0]["match_field"] == "name"
-    assert [f["name"] for f in ckan.action.package_autocomplete(q="qualitat-aire", limit=1)] == [
+    assert [f["name"] for f in ckan_get.action.package_autocomplete(q="qualitat-aire", limit=1)] == [
         "qualitat-aire-detall-bcn"
     ]
-    assert ckan.action.format_autocomplete(q="json") == ["geojson", "json"]
+    assert ckan_get.action.format_autocomplete(q="json") == ["geojson", "json"]

@@ -13,59 +13,61 @@ def _names(ckan: ckanapi.RemoteCKAN, **params: object) -> set[str]:
     return {p["name"] for p in ckan.action.package_search(rows=1000, **params)["results"]}
 
 
-def test_boolean_operators_groups_and_negation(ckan: ckanapi.RemoteCKAN) -> None:
-    either = _names(ckan, fq="organization:bsm OR organization:guardia-urbana")
+def test_boolean_operators_groups_and_negation(ckan_get: ckanapi.RemoteCKAN) -> None:
+    either = _names(ckan_get, fq="organization:bsm OR organization:guardia-urbana")
     assert either == {"bicing-estacions", "accidents-gu-bcn", "accidents-tipus-gu-bcn"}
-    assert _names(ckan, fq="organization:(bsm OR guardia-urbana)") == either
-    not_police = _names(ckan, fq="-organization:guardia-urbana -organization:estadistica")
+    assert _names(ckan_get, fq="organization:(bsm OR guardia-urbana)") == either
+    not_police = _names(ckan_get, fq="-organization:guardia-urbana -organization:estadistica")
     assert len(not_police) == DEMO_DATASETS - 5 and "accidents-gu-bcn" not in not_police
-    assert _names(ckan, fq="NOT organization:guardia-urbana") | {
+    assert _names(ckan_get, fq="NOT organization:guardia-urbana") | {
         "accidents-gu-bcn",
         "accidents-tipus-gu-bcn",
-    } == _names(ckan, q="*:*")
-    both = _names(ckan, q="organization:guardia-urbana AND tags:collisions")
+    } == _names(ckan_get, q="*:*")
+    both = _names(ckan_get, q="organization:guardia-urbana AND tags:collisions")
     assert both == {"accidents-tipus-gu-bcn"}
-    grouped = _names(ckan, q="(tags:collisions OR tags:ozone) AND -organization:guardia-urbana")
+    grouped = _names(ckan_get, q="(tags:collisions OR tags:ozone) AND -organization:guardia-urbana")
     assert grouped == {"qualitat-aire-detall-bcn"}
 
 
-def test_fields_phrases_and_wildcards(ckan: ckanapi.RemoteCKAN) -> None:
-    assert _names(ckan, q="name:bicing-estacions") == {"bicing-estacions"}
+def test_fields_phrases_and_wildcards(ckan_get: ckanapi.RemoteCKAN) -> None:
+    assert _names(ckan_get, q="name:bicing-estacions") == {"bicing-estacions"}
     air_stations = {"qualitat-aire-detall-bcn", "qualitat-aire-estacions-bcn"}
-    assert _names(ckan, q="name:qualitat-aire-*") == air_stations
-    assert _names(ckan, q='title:"air quality" title:stations') == air_stations
+    assert _names(ckan_get, q="name:qualitat-aire-*") == air_stations
+    assert _names(ckan_get, q='title:"air quality" title:stations') == air_stations
     # Two searches in one statement each keep their own words.
-    assert _names(ckan, q="title:stations -title:air") == {"bicing-estacions"}
+    assert _names(ckan_get, q="title:stations -title:air") == {"bicing-estacions"}
     # A word found only in the keywords is not in the title.
-    assert _names(ckan, q="title:pollution") == set()
-    assert "qualitat-aire-detall-bcn" in _names(ckan, q="pollution")
-    assert _names(ckan, q="title:bicin*") == {"bicing-estacions"}
-    found = ckan.action.package_search(q="id:" + ckan.action.package_show(id="bicing-estacions")["id"])
+    assert _names(ckan_get, q="title:pollution") == set()
+    assert "qualitat-aire-detall-bcn" in _names(ckan_get, q="pollution")
+    assert _names(ckan_get, q="title:bicin*") == {"bicing-estacions"}
+    found = ckan_get.action.package_search(
+        q="id:" + ckan_get.action.package_show(id="bicing-estacions")["id"]
+    )
     assert [p["name"] for p in found["results"]] == ["bicing-estacions"]
 
 
-def test_every_word_must_match_with_the_sites_analysis(ckan: ckanapi.RemoteCKAN) -> None:
+def test_every_word_must_match_with_the_sites_analysis(ckan_get: ckanapi.RemoteCKAN) -> None:
     # Accents, case and stems as on the site; each word must be found (CKAN's rule), so adding a word
     # that nothing has leaves nothing.
-    assert "accidents-gu-bcn" in _names(ckan, q="ACCIDENTS trafico")
-    assert _names(ckan, q="accidents zzzunknownword") == set()
-    assert _names(ckan, q="accidents -collisions") >= {"accidents-gu-bcn"}
-    assert "accidents-tipus-gu-bcn" not in _names(ckan, q="accidents -collisions")
+    assert "accidents-gu-bcn" in _names(ckan_get, q="ACCIDENTS trafico")
+    assert _names(ckan_get, q="accidents zzzunknownword") == set()
+    assert _names(ckan_get, q="accidents -collisions") >= {"accidents-gu-bcn"}
+    assert "accidents-tipus-gu-bcn" not in _names(ckan_get, q="accidents -collisions")
 
 
-def test_date_ranges(ckan: ckanapi.RemoteCKAN) -> None:
-    everything = _names(ckan, q="*:*")
-    assert _names(ckan, fq="metadata_modified:[2000-01-01T00:00:00.123456Z TO *]") == everything
-    assert _names(ckan, fq="metadata_created:[* TO NOW]") == everything
-    assert _names(ckan, fq="metadata_modified:{2999-01-01 TO *}") == set()
-    newest = ckan.action.package_search(rows=1, sort="metadata_modified desc")["results"][0]
-    since = _names(ckan, fq=f"metadata_modified:[{newest['metadata_modified']}Z TO *]")
+def test_date_ranges(ckan_get: ckanapi.RemoteCKAN) -> None:
+    everything = _names(ckan_get, q="*:*")
+    assert _names(ckan_get, fq="metadata_modified:[2000-01-01T00:00:00.123456Z TO *]") == everything
+    assert _names(ckan_get, fq="metadata_created:[* TO NOW]") == everything
+    assert _names(ckan_get, fq="metadata_modified:{2999-01-01 TO *}") == set()
+    newest = ckan_get.action.package_search(rows=1, sort="metadata_modified desc")["results"][0]
+    since = _names(ckan_get, fq=f"metadata_modified:[{newest['metadata_modified']}Z TO *]")
     assert newest["name"] in since
 
 
-def test_sort_on_every_documented_key(ckan: ckanapi.RemoteCKAN) -> None:
+def test_sort_on_every_documented_key(ckan_get: ckanapi.RemoteCKAN) -> None:
     def order(sort: str) -> list[dict[str, str]]:
-        return list(ckan.action.package_search(rows=100, sort=sort)["results"])
+        return list(ckan_get.action.package_search(rows=100, sort=sort)["results"])
 
     ids = [p["id"] for p in order("id asc")]
     assert ids == sorted(ids) and len(ids) == DEMO_DATASETS
@@ -78,12 +80,12 @@ def test_sort_on_every_documented_key(ckan: ckanapi.RemoteCKAN) -> None:
     assert created == sorted(created, reverse=True)
     titles = [p["title"].casefold() for p in order("title_string asc")]
     assert titles == sorted(titles)
-    ranked = ckan.action.package_search(q="accidents", sort="score desc, metadata_modified desc")
+    ranked = ckan_get.action.package_search(q="accidents", sort="score desc, metadata_modified desc")
     assert ranked["count"] >= 2 and ranked["sort"] == "score desc, metadata_modified desc"
 
 
-def test_rows_are_capped_quietly(ckan: ckanapi.RemoteCKAN) -> None:
-    assert len(ckan.action.package_search(rows=1001)["results"]) == DEMO_DATASETS
+def test_rows_are_capped_quietly(ckan_get: ckanapi.RemoteCKAN) -> None:
+    assert len(ckan_get.action.package_search(rows=1001)["results"]) == DEMO_DATASETS
 
 
 @pytest.mark.parametrize(
@@ -100,8 +102,10 @@ def test_rows_are_capped_quietly(ckan: ckanapi.RemoteCKAN) -> None:
         ({"q": "bic*ng"}, "only a trailing *"),
     ],
 )
-def test_what_is_not_supported_is_named(ckan: ckanapi.RemoteCKAN, params: dict[str, str], named: str) -> None:
+def test_what_is_not_supported_is_named(
+    ckan_get: ckanapi.RemoteCKAN, params: dict[str, str], named: str
+) -> None:
     with pytest.raises(ckanapi.ValidationError) as refused:
-        ckan.action.package_search(**params)
+        ckan_get.action.package_search(**params)
     field = next(iter(params))
     assert named in " ".join(refused.value.error_dict[field])
