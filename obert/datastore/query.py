@@ -104,13 +104,15 @@ def query_rows(
     max_limit: int = MAX_LIMIT,
     masked: Masked | None = None,
     distinct: bool = False,
+    row_ids: bool = False,
 ) -> RowsPage:
     """One page of rows. `sort` is (column, descending) pairs; ties keep file order.
 
     With `distinct`, each different row of the chosen `fields` comes once, where it first appears in
     the file (and `total` counts the different rows); it can then be sorted only on those fields.
     Unknown columns, values of the wrong type and limits out of range raise ``Invalid``. `masked`
-    columns show null for counts under their threshold (see obert.datastore.masking).
+    columns show null for counts under their threshold (see obert.datastore.masking). With `row_ids`,
+    the row number ROW_ID comes first and can be filtered and sorted on like a column.
     """
     page = _rows(
         open_table(path),
@@ -125,6 +127,7 @@ def query_rows(
         masked=masked,
         distinct=distinct,
         cached_only=False,
+        row_ids=row_ids,
     )
     assert page is not None  # only cached_only answers None
     return page
@@ -141,6 +144,7 @@ def cached_rows(
     offset: int = 0,
     include_total: bool = True,
     masked: Masked | None = None,
+    row_ids: bool = False,
 ) -> RowsPage | None:
     """The page `query_rows` would return, if memory alone can answer it (the version open, the page
     and its count computed before); otherwise None. It reads no file and runs no query, so it may be
@@ -161,6 +165,7 @@ def cached_rows(
         masked=masked,
         distinct=False,
         cached_only=True,
+        row_ids=row_ids,
     )
 
 
@@ -178,9 +183,10 @@ def _rows(
     masked: Masked | None,
     distinct: bool,
     cached_only: bool,
+    row_ids: bool = False,
 ) -> RowsPage | None:
     refuse_masked(masked, filters=filters, sort=sort)
-    schema = table.schema
+    schema = table.schema.with_row_id() if row_ids else table.schema
     if not 0 <= limit <= max_limit:
         raise Invalid(
             "limit out of range", errors=[FieldError("limit", f"must be between 0 and {max_limit}")]

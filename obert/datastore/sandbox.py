@@ -60,6 +60,7 @@ class SqlJob:
     max_bytes: int
     memory_limit: str
     threads: int = 2
+    row_ids: bool = False  # each table's row number as a first column (datastore.schema.ROW_ID)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,9 @@ from typing import Literal, TypeAlias, get_args
 ColumnType: TypeAlias = Literal["integer", "decimal", "date", "datetime", "boolean", "text", "geometry"]
 COLUMN_TYPES: tuple[ColumnType, ...] = get_args(ColumnType)
 METADATA_KEY = "obert"
+# A row's number in its version's file, from 1 (CKAN's `_id`): stable, since a version never changes.
+# Faces that want it ask for it; a table with a column of that name keeps its own.
+ROW_ID = "_id"
 
 # The physical DuckDB type each logical type is stored as.
 STORAGE_TYPES: dict[ColumnType, str] = {
@@ -71,6 +74,18 @@ class TableSchema:
             if f.name == name:
                 return f.type
         return None
+
+    def with_row_id(self) -> TableSchema:
+        """These fields after the row number ROW_ID (unless a column of the table has that name)."""
+        if ROW_ID in self.names():
+            return self
+        return TableSchema([Field(ROW_ID, "integer"), *self.fields], self.geo)
+
+
+def row_id_column(names: list[str]) -> str:
+    """The SQL select list item giving ROW_ID over a read_parquet(…, file_row_number = true), or ""
+    when the table has a column of that name already."""
+    return "" if ROW_ID in names else f'file_row_number + 1 AS "{ROW_ID}", '
 
 
 def encode_metadata(schema: TableSchema) -> str:

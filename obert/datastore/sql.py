@@ -39,6 +39,7 @@ def run_sql(
     memory_limit: str = "256MB",
     dialect: str = "duckdb",
     sandbox: SqlSandbox | None = None,
+    row_ids: bool = False,
 ) -> RowsPage:
     """Run one SELECT over `tables` (view name → Parquet version): at most `max_rows` rows back, and
     at most `max_bytes` bytes of them as JSON (TooLarge past that)."""
@@ -57,6 +58,7 @@ def run_sql(
         max_rows=max_rows,
         max_bytes=max_bytes,
         memory_limit=memory_limit,
+        row_ids=row_ids,
     )
     answer = (sandbox or default_sandbox()).run(job)
     fields = [Field(name, type_from_storage(kind)) for name, kind in answer.fields]

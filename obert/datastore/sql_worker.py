@@ -22,6 +22,7 @@ import duckdb
 from obert.datastore.engine import connect, lock_down, quote_ident, quote_literal, read_schema, translated
 from obert.datastore.query import dumps, json_value
 from obert.datastore.sandbox import error_header, read_frame, write_frame
+from obert.datastore.schema import row_id_column
 from obert.errors import FieldError, Invalid, ObertError, TooLarge, Unavailable
 
 _BATCH = 64  # rows encoded at a time: the most a response can overshoot its byte cap before refusal
@@ -35,9 +36,13 @@ def run_job(job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     try:
         with translated(field="sql"):
             for name, path in tables.items():
-                read_schema(con, path)  # NotFound for a missing file, before anything runs
-                source = f"read_parquet({quote_literal(str(path))})"
-                con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM {source}")
+                schema = read_schema(con, path)  # NotFound for a missing file, before anything runs
+                view = f"SELECT * FROM read_parquet({quote_literal(str(path))})"
+                if job.get("row_ids") and row_id_column(schema.names()):
+                    numbered = f"read_parquet({quote_literal(str(path))}, file_row_number = true)"
+                    columns = f"{row_id_column(schema.names())}* EXCLUDE (file_row_number)"
+                    view = f"SELECT {columns} FROM {numbered}"
+                con.execute(f"CREATE VIEW {quote_ident(name)} AS {view}")
             lock_down(con, allowed_files=list(tables.values()), spill=False)
         sql = str(job["sql"])
         _check_statement(con, sql)

@@ -96,12 +96,42 @@ def parse_query(sql: str, *, dialect: str = "duckdb") -> CheckedQuery:
         for old, new in rewrites:
             old.replace(new)
         tables = _tables(tree)
+        if dialect == "postgres":
+            _name_like_postgres(tree)
         text = tree.sql(dialect="duckdb", comments=False, unsupported_level=ErrorLevel.RAISE)
     except RecursionError as exc:
         raise Invalid("the query is nested too deeply", errors=[_error("nest fewer expressions")]) from exc
     except SqlglotError as exc:
         raise Invalid("the query cannot be run here", errors=[_error(str(exc).splitlines()[0])]) from exc
     return CheckedQuery(tree=tree, tables=tables, sql=text)
+
+
+def _name_like_postgres(tree: exp.Query) -> None:
+    """Name unnamed computed columns as PostgreSQL does (`count(*)` is "count", `x::int` is "x"), not
+    as DuckDB would ("count_star()"): clients written for PostgreSQL read them by those names."""
+    first: exp.Expression | exp.Query = tree
+    while isinstance(first, exp.SetOperation):
+        first = first.args["this"]  # a union's columns are named by its first query
+    if not isinstance(first, exp.Select):
+        return
+    for node in list(first.expressions):
+        if isinstance(node, exp.Alias | exp.Column | exp.Star):
+            continue
+        node.replace(exp.alias_(node.copy(), _postgres_name(node), quoted=True))
+
+
+def _postgres_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Column):
+        return node.name
+    if isinstance(node, exp.Cast | exp.Paren):
+        return _postgres_name(node.this)
+    if isinstance(node, exp.Func):
+        # The function as PostgreSQL spells it (sqlglot may know date_trunc as TimestampTrunc).
+        head = node.sql(dialect="postgres").split("(", 1)[0].strip().lower()
+        return head if head.replace("_", "").isalnum() else "?column?"
+    if isinstance(node, exp.Case):
+        return "case"
+    return "?column?"
 
 
 def _error(message: str) -> FieldError:

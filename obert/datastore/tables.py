@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from obert.datastore.engine import connect, file_key, lock_down, parquet_source, read_schema, translated
-from obert.datastore.schema import TableSchema
+from obert.datastore.schema import TableSchema, row_id_column
 
 CACHE_SIZE = 32
 
@@ -61,7 +61,8 @@ def open_table(path: Path) -> OpenTable:
     try:
         with translated():
             schema = read_schema(con, path)
-            con.execute(f"CREATE VIEW t AS SELECT * FROM {parquet_source(path)}")
+            row_id = row_id_column(schema.names())
+            con.execute(f"CREATE VIEW t AS SELECT {row_id}* FROM {parquet_source(path)}")
             lock_down(con, allowed_files=[path])
     except BaseException:
         con.close()

@@ -15,29 +15,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+# One licence table for the CKAN face and every harvester (see obert.catalog.licences).
+from obert.catalog.licences import licence_code as licence_code
 from obert.catalog.vocabulary import file_type_for, vocabulary
 
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-# Licence names seen in CKAN and Socrata portals that are not EU licence codes or IRIs.
-_LICENCE_ALIASES = {
-    "cc-by": "CC_BY_4_0",
-    "cc-by-4.0": "CC_BY_4_0",
-    "cc by 4.0": "CC_BY_4_0",
-    "creative commons attribution": "CC_BY_4_0",
-    "creative commons attribution 4.0": "CC_BY_4_0",
-    "cc-by-sa": "CC_BYSA_4_0",
-    "cc-by-sa-4.0": "CC_BYSA_4_0",
-    "cc-zero": "CC0",
-    "cc0-1.0": "CC0",
-    "cc0": "CC0",
-    "odc-by": "ODC_BY",
-    "odc-odbl": "ODC_BL",
-    "odbl": "ODC_BL",
-    "open database license (odbl)": "ODC_BL",
-    "odc-pddl": "ODC_PDDL",
-}
 
 
 def slugify(text: str, *, max_length: int = 90) -> str:
@@ -57,12 +40,6 @@ def code_in(name: str, value: object) -> str | None:
         return None
     concept = vocabulary(name).get(value)
     return concept.code if concept else None
-
-
-def licence_code(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return code_in("licence", value) or _LICENCE_ALIASES.get(value.strip().casefold())
 
 
 def themes_and_sectors(values: list[str]) -> tuple[list[str], list[str], list[str]]:

@@ -4,7 +4,7 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
-from obert.search.index import find, matching, suggest, visible
+from obert.search.index import find, matching, relevance, suggest, visible
 from obert.search.model import (
     FACETS,
     MAX_OFFSET,
@@ -30,6 +30,7 @@ __all__ = [
     "find",
     "indexed_count",
     "matching",
+    "relevance",
     "remove_documents",
     "suggest",
     "visible",

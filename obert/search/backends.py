@@ -35,10 +35,16 @@ class Backend(Protocol):
     def clear(self, conn: Connection) -> None: ...
 
     def hits(
-        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+        self,
+        terms: Sequence[QueryTerm],
+        *,
+        any_term: bool,
+        titles_only: bool,
+        ranked: bool = True,
+        fields: Sequence[str] = (),
     ) -> Subquery:
         """A subquery of (doc_id, rank) for documents matching `terms`; a lower rank is better. Unranked
-        (rank 0) is cheaper, for counting."""
+        (rank 0) is cheaper, for counting. `fields` (of FIELDS) narrows where the words must be."""
 
 
 class SQLiteFTS:
@@ -65,19 +71,41 @@ class SQLiteFTS:
         conn.execute(sa.text(f"DELETE FROM {FTS_TABLE}"))
 
     def hits(
-        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+        self,
+        terms: Sequence[QueryTerm],
+        *,
+        any_term: bool,
+        titles_only: bool,
+        ranked: bool = True,
+        fields: Sequence[str] = (),
     ) -> Subquery:
         expression = (" OR " if any_term else " AND ").join(_fts5_term(t) for t in terms)
-        if titles_only:
-            expression = "{title keywords} : (" + expression + ")"
+        columns = _fields(fields, titles_only)
+        if columns:
+            expression = "{" + " ".join(columns) + "} : (" + expression + ")"
         weights = ", ".join(str(w) for w in WEIGHTS)
         rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0"
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
-            .bindparams(match=expression)
+            .bindparams(_match(expression))
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
         )
+
+
+def _match(expression: str) -> sa.BindParameter[str]:
+    # Unique: one statement may hold several searches (CKAN's `q=air -water`), each with its own words.
+    return sa.bindparam("match", expression, unique=True)
+
+
+def _fields(fields: Sequence[str], titles_only: bool) -> tuple[str, ...]:
+    """The index columns a match is narrowed to (none: all of them)."""
+    if titles_only:
+        return ("title", "keywords")
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not indexed fields: {sorted(unknown)}")
+    return tuple(f for f in FIELDS if f in fields)
 
 
 def _fts5_term(term: QueryTerm) -> str:
@@ -124,7 +152,13 @@ class PostgresTSV:
         conn.execute(sa.text(f"DELETE FROM {TSV_TABLE}"))
 
     def hits(
-        self, terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, ranked: bool = True
+        self,
+        terms: Sequence[QueryTerm],
+        *,
+        any_term: bool,
+        titles_only: bool,
+        ranked: bool = True,
+        fields: Sequence[str] = (),
     ) -> Subquery:
         rank = f"{_rank(TSV_COLUMN)} AS rank" if ranked else "0 AS rank"
         return (
@@ -132,7 +166,7 @@ class PostgresTSV:
                 f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)} "
                 f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
-            .bindparams(match=_tsquery(terms, any_term=any_term, titles_only=titles_only))
+            .bindparams(_match(_tsquery(terms, any_term=any_term, titles_only=titles_only, fields=fields)))
             .columns(
                 sa.column("doc_id", sa.Integer),
                 sa.column("rank", sa.Float),
@@ -171,8 +205,11 @@ def _rank(vector: str) -> str:
     return f"-ts_rank_cd({_WEIGHTS}, {vector}, query, 1)"
 
 
-def _tsquery(terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool) -> str:
-    weights = "AB" if titles_only else ""
+def _tsquery(
+    terms: Sequence[QueryTerm], *, any_term: bool, titles_only: bool, fields: Sequence[str] = ()
+) -> str:
+    # setweight gave title A, keywords B, description C and the rest D (see PostgresTSV.write).
+    weights = "".join("ABCD"[FIELDS.index(f)] for f in _fields(fields, titles_only))
     return (" | " if any_term else " & ").join(_tsquery_term(t, weights) for t in terms)
 
 

@@ -206,13 +206,39 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     return answer
 
 
-def matching(conn: Connection, *, viewer: Viewer, text: str) -> Select[Any]:
-    """A SELECT of the ids of the datasets `viewer` may see whose text matches `text` (all words): for
-    callers that filter, sort and page in SQL themselves, such as CKAN's package_search."""
-    hits = _hits(conn, query_terms(text), any_term=False, ranked=False)
-    if hits is None:
+def matching(
+    conn: Connection,
+    *,
+    viewer: Viewer,
+    text: str,
+    prefix_last: bool = True,
+    fields: Sequence[str] = (),
+) -> Select[Any]:
+    """A SELECT of the ids of the datasets `viewer` may see whose text matches `text` (all words, the
+    last one as a prefix with `prefix_last`; only in `fields` of backends.FIELDS when given): for callers
+    that filter, sort and page in SQL themselves, such as CKAN's package_search."""
+    terms = query_terms(text, prefix_last=prefix_last)
+    if not terms:
         return sa.select(docs.c.dataset_id).where(sa.false())
+    hits = backend_for(conn).hits(terms, any_term=False, titles_only=False, ranked=False, fields=fields)
     return _matching([docs.c.dataset_id], viewer, SearchQuery(), hits)
+
+
+def relevance(
+    conn: Connection, *, text: str, prefix_last: bool = True, any_term: bool = True
+) -> Subquery | None:
+    """(dataset_id, rank) of the datasets matching any word of `text` (every word, without
+    `any_term`: fewer to rank), a lower rank being better: to order by, joined to datasets a caller has
+    already filtered (None when `text` has no words)."""
+    terms = query_terms(text, prefix_last=prefix_last)
+    if not terms:
+        return None
+    hits = backend_for(conn).hits(terms, any_term=any_term, titles_only=False, ranked=True)
+    return (
+        sa.select(docs.c.dataset_id, hits.c.rank)
+        .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
+        .subquery("relevance")
+    )
 
 
 def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:

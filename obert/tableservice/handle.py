@@ -58,6 +58,7 @@ class RowsOptions(TypedDict, total=False):
     limit: int
     offset: int
     include_total: bool
+    row_ids: bool  # the row number (CKAN's _id) first, to filter and sort on like a column
 
 
 __all__ = [

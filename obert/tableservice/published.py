@@ -250,9 +250,19 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
     return tables
 
 
-def query_sql(*, store: Store, actor: Actor, settings: Settings, sql: str) -> RowsPage:
+def query_sql(
+    *,
+    store: Store,
+    actor: Actor,
+    settings: Settings,
+    sql: str,
+    dialect: str = "duckdb",
+    row_ids: bool = False,
+) -> RowsPage:
     """Run one read-only SELECT over the current versions of the tables the caller may see, within the
-    time, row and byte budgets of `settings` (see obert.datastore.sql)."""
+    time, row and byte budgets of `settings` (see obert.datastore.sql). `dialect` is the SQL it is
+    written in (sqlglot's name: "postgres" for CKAN clients); with `row_ids` each table starts with
+    its row number (CKAN's `_id`)."""
     tables = sql_tables(store=store, actor=actor, data_dir=settings.data_dir, sql=sql)
     return run_sql(
         sql,
@@ -260,6 +270,8 @@ def query_sql(*, store: Store, actor: Actor, settings: Settings, sql: str) -> Ro
         timeout_s=settings.sql_timeout_seconds,
         max_rows=settings.sql_max_rows,
         max_bytes=settings.sql_max_bytes,
+        dialect=dialect,
+        row_ids=row_ids,
     )
 
 

@@ -191,7 +191,9 @@ def test_what_runs_is_the_checked_text() -> None:
 
 
 def test_the_dialect_is_a_parameter_for_translating_faces() -> None:
-    assert parse_query("SELECT s::text FROM t", dialect="postgres").sql == "SELECT CAST(s AS TEXT) FROM t"
+    # Computed columns are named as PostgreSQL names them, for clients that read them by name.
+    written = parse_query("SELECT s::text, count(*) FROM t", dialect="postgres").sql
+    assert written == 'SELECT CAST(s AS TEXT) AS "s", COUNT(*) AS "count" FROM t'
 
 
 def test_size_and_depth_limits_are_clear_refusals() -> None:

@@ -18,7 +18,7 @@ from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
 from obert.api.ckan.params import Params, ParamsDep
 from obert.datastore.filters import Contains, FilterValue
-from obert.datastore.schema import Field
+from obert.datastore.schema import ROW_ID, Field
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, NotFound
 from obert.tableservice import published
@@ -27,9 +27,10 @@ from obert.tableservice.handle import MAX_LIMIT, JSONScalar
 router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
-# obert's column types under the names CKAN's datastore (PostgreSQL) gives them.
+# obert's column types under the names CKAN's datastore (PostgreSQL) gives them: obert's integers are
+# 64-bit, PostgreSQL's int8. Each field also says obert's own type ("obert_type").
 CKAN_TYPES = {
-    "integer": "int",
+    "integer": "int8",
     "decimal": "numeric",
     "date": "date",
     "datetime": "timestamp",
@@ -43,8 +44,23 @@ _QUOTED_TABLE = re.compile(r'"([0-9A-Za-z][0-9A-Za-z_-]*-[0-9A-Za-z_-]*)"')
 _SORT_KEY = re.compile(r'^\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>.+?))(?:\s+(?P<dir>asc|desc))?\s*$', re.I)
 
 
+# What datastore_create accepts as a field's type: CKAN's names and PostgreSQL's usual spellings.
+ACCEPTED_TYPES = frozenset(CKAN_TYPES.values()) | {
+    "int", "int2", "int4", "smallint", "integer", "bigint", "float", "float4", "float8", "double precision",
+    "real", "timestamptz", "varchar", "boolean", "json",
+}  # fmt: skip
+
+
 def ckan_fields(fields: list[Field]) -> list[dict[str, str]]:
-    return [{"id": f.name, "type": CKAN_TYPES.get(f.type, "text")} for f in fields]
+    """CKAN's `fields`: its type names, obert's type alongside; the row number `_id` is CKAN's "int"."""
+    return [
+        {
+            "id": f.name,
+            "type": "int" if f.name == ROW_ID else CKAN_TYPES.get(f.type, "text"),
+            "obert_type": f.type,
+        }
+        for f in fields
+    ]
 
 
 @router.api_route("/datastore_search", **ACTION)  # type: ignore[arg-type]
@@ -55,7 +71,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     :param filters: {"column": value or [values]} (optional)
     :param q: text to find in any text column, or {"column": "text"} (optional)
     :param fields: columns to return, a list or comma-separated (optional)
-    :param sort: e.g. "Nom_barri desc, Any" (optional)
+    :param sort: e.g. "Nom_barri desc, _id" (optional); `_id` is the row's number in the version
     :param limit: rows to return (default 100, at most 1000)
     :param offset: rows to skip (default 0)
     :param include_total: count the matching rows (default true)
@@ -74,6 +90,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     # CKAN caps a too-large limit at its maximum rather than refusing it.
     limit = min(params.integer("limit", 100, minimum=0), MAX_LIMIT)
     offset = params.integer("offset", 0, minimum=0)
+    distinct = params.boolean("distinct", False)
     table = published.open_version(
         store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref, details=False
     )
@@ -85,7 +102,8 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
         limit=limit,
         offset=offset,
         include_total=params.boolean("include_total", True),
-        distinct=params.boolean("distinct", False),
+        distinct=distinct,
+        row_ids=not distinct,  # a distinct row stands for many
     )
     result: dict[str, Any] = {
         "resource_id": table.resource_id,
@@ -107,14 +125,21 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
 def datastore_search_sql(
     request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
 ) -> JSONResponse:
-    """Run one read-only SELECT over published tables.
+    """Run one read-only SELECT over published tables, written in PostgreSQL's SQL as for CKAN.
 
     :param sql: the query; a table is a resource id in double quotes (as in CKAN) or its obert SQL
-        name (the resource name with hyphens as underscores)
+        name (the resource name with hyphens as underscores); each table has CKAN's `_id` column
     """
     sql = str(params.required("sql"))
     rewritten = _resolve_quoted_tables(portal, actor, sql)
-    page = published.query_sql(store=portal.store, actor=actor, settings=portal.settings, sql=rewritten)
+    page = published.query_sql(
+        store=portal.store,
+        actor=actor,
+        settings=portal.settings,
+        sql=rewritten,
+        dialect="postgres",
+        row_ids=True,
+    )
     result: dict[str, Any] = {"sql": sql, "records": page.rows, "fields": ckan_fields(page.fields)}
     if page.truncated:
         result["records_truncated"] = True
@@ -137,6 +162,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
         {
             "id": c["name"],
             "type": CKAN_TYPES.get(c["type"], "text"),
+            "obert_type": c["type"],
             "info": {"label": c.get("original_name") or c["name"]},
             "schema": {k: v for k, v in c.items() if k not in ("name", "type", "original_name")},
         }

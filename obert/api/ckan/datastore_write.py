@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from obert.api.ckan.datastore import CKAN_TYPES, filters_param
+from obert.api.ckan.datastore import ACCEPTED_TYPES, CKAN_TYPES, filters_param
 from obert.api.ckan.envelope import missing, success
 from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import resource_input
@@ -94,7 +94,10 @@ def datastore_create(request: Request, portal: PortalDep, actor: ActorDep, param
     columns: list[dict[str, Any]] = version.report.get("columns", [])
     result = {
         "resource_id": attached.id,
-        "fields": [{"id": c["name"], "type": CKAN_TYPES.get(c["type"], "text")} for c in columns],
+        "fields": [
+            {"id": c["name"], "type": CKAN_TYPES.get(c["type"], "text"), "obert_type": c["type"]}
+            for c in columns
+        ],
         "records": records,
         "method": "insert",
         "primary_key": list(key),
@@ -115,11 +118,31 @@ def datastore_delete(request: Request, portal: PortalDep, actor: ActorDep, param
     :param filters: {"column": value or [values]}, as in datastore_search (optional)
     """
     ref = str(params.required("resource_id"))
-    filters = filters_param(params)
+    filters_param(params)  # a bad filter is refused before anything is dropped
     if params.get("filters") in (None, ""):
         dropped = drop_table(ingester=portal.ingester, actor=actor, ref=ref)
         return success(request, {"resource_id": dropped.resource_id, "version": dropped.number})
-    done = delete_rows(ingester=portal.ingester, actor=actor, ref=ref, filters=filters)
+    return _delete_rows(request, portal, actor, params, ref)
+
+
+@router.api_route("/datastore_records_delete", **WRITE)  # type: ignore[arg-type]
+def datastore_records_delete(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Delete the rows `filters` match ({} deletes every row), the rows that stay becoming the table's
+    next version; unlike datastore_delete, never the table itself.
+
+    :param resource_id: the resource (id or obert name)
+    :param filters: {"column": value or [values]}, as in datastore_search
+    """
+    ref = str(params.required("resource_id"))
+    if params.get("filters") is None:
+        raise missing("filters")
+    return _delete_rows(request, portal, actor, params, ref)
+
+
+def _delete_rows(request: Request, portal: Portal, actor: Actor, params: Params, ref: str) -> JSONResponse:
+    done = delete_rows(ingester=portal.ingester, actor=actor, ref=ref, filters=filters_param(params))
     version = done.version
     result = {
         "resource_id": version.resource_id,
@@ -186,7 +209,7 @@ def _field_names(params: Params) -> list[str]:
         raise Invalid("fields must be a list of {id, type}", errors=[FieldError("fields", "Invalid fields")])
     names = [str(f["id"]) for f in raw]
     for f in raw:
-        if f.get("type") and f["type"] not in set(CKAN_TYPES.values()) | {"float", "int4", "int8", "bigint"}:
+        if f.get("type") and f["type"] not in ACCEPTED_TYPES:
             raise Invalid(
                 f"unknown type {f['type']!r}",
                 errors=[FieldError("fields", f"{f['id']}: type {f['type']!r} is not a datastore type")],

@@ -12,25 +12,12 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from obert.catalog.licences import licence_code
 from obert.catalog.models import Dataset, Organization, Resource, State, Visibility
 from obert.catalog.vocabulary import vocabulary
 from obert.i18n import pick
 from obert.tableservice.originals import Download
 
-# CKAN's own licence ids (its default licence list), for clients that send them.
-CKAN_LICENSES = {
-    "cc-by": "CC_BY_4_0",
-    "cc-by-4.0": "CC_BY_4_0",
-    "cc-by-sa": "CC_BYSA_4_0",
-    "cc-by-sa-4.0": "CC_BYSA_4_0",
-    "cc-nc": "CC_BYNC_4_0",
-    "cc-zero": "CC0",
-    "cc0-1.0": "CC0",
-    "odc-odbl": "ODC_BL",
-    "odc-by": "ODC_BY",
-    "odc-pddl": "ODC_PDDL",
-    "uk-ogl": "OGL_3_0",
-}
 # Extras that carry obert fields: everything else in `extras` is kept as the dataset's own extras.
 _LIST_EXTRAS = {"theme": "data-theme", "sector": "sector", "language": "language"}
 _DCAT_EXTRAS = (
@@ -235,7 +222,7 @@ def dataset_input(package: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
         if _truthy(package.get("private"))
         else Visibility.PUBLIC.value,
         "keywords": _keywords(package, lang),
-        "license": CKAN_LICENSES.get(str(package.get("license_id") or ""), package.get("license_id") or None),
+        "license": licence_code(package.get("license_id")) or package.get("license_id") or None,
         "landing_page": package.get("url") or None,
         "version": package.get("version") or None,
     }

@@ -1,5 +1,5 @@
-"""Organisations and groups: organization_list, organization_show, organization_create, group_list,
-group_show."""
+"""Organisations and groups: organization_list, organization_show, organization_create/update/patch/
+delete, group_list, group_show."""
 
 from __future__ import annotations
 
@@ -97,6 +97,50 @@ def organization_create(
     data = validated(OrganizationInput, organization_input(params.data, lang=portal.settings.default_lang))
     created = organizations.create_organization(store=portal.store, actor=actor, data=data)
     return success(request, organization_dict(created, portal.settings.default_lang))
+
+
+@router.api_route("/organization_update", methods=["POST"], include_in_schema=False)
+def organization_update(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Replace an organisation's metadata (its administrators and site administrators).
+
+    :param id: its id or name
+    :param name, title (or title_translated), description, image_url: its new metadata
+    """
+    current = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
+    lang = portal.settings.default_lang
+    data = validated(OrganizationInput, organization_input({"name": current.name, **params.data}, lang=lang))
+    updated = organizations.replace_organization(store=portal.store, actor=actor, ref=current.id, data=data)
+    return success(request, organization_dict(updated, lang))
+
+
+@router.api_route("/organization_patch", methods=["POST"], include_in_schema=False)
+def organization_patch(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Change only the given fields of an organisation.
+
+    :param id: its id or name
+    """
+    current = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
+    lang = portal.settings.default_lang
+    body = {**organization_dict(current, lang), **{k: v for k, v in params.data.items() if k != "id"}}
+    data = validated(OrganizationInput, organization_input(body, lang=lang))
+    updated = organizations.replace_organization(store=portal.store, actor=actor, ref=current.id, data=data)
+    return success(request, organization_dict(updated, lang))
+
+
+@router.api_route("/organization_delete", methods=["POST"], include_in_schema=False)
+def organization_delete(
+    request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep
+) -> JSONResponse:
+    """Delete an organisation (its administrators), once it publishes no dataset any more.
+
+    :param id: its id or name
+    """
+    organizations.delete_organization(store=portal.store, actor=actor, ref=str(params.required("id")))
+    return success(request, None)
 
 
 def _window(items: list[Any], params: Params) -> list[Any]:

@@ -11,7 +11,7 @@ from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import resource_dict
 from obert.api.ckan.params import ParamsDep
 from obert.api.ckan.present import Packager
-from obert.api.ckan.search import search_query, search_result
+from obert.api.ckan.search import DEFAULT_SORT, search_query, search_result
 from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.deps import ActorDep, PortalDep
@@ -70,22 +70,26 @@ def current_package_list_with_resources(
 def package_search(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
     """Search datasets.
 
-    :param q: words every dataset must contain (optional)
-    :param fq: filters, field:value (organization, tags, res_format, license_id, groups, theme)
-    :param fq_list: more filters, as a list
+    :param q: a query in CKAN's (Solr) syntax: words every dataset must contain, field:value, AND, OR,
+        NOT, -, quotes, groups, ranges on metadata_modified/metadata_created, trailing wildcards
+    :param fq: a filter query in the same syntax (fields: id, name, title, notes, text, organization,
+        owner_org, tags, res_format, license_id, groups, theme, metadata_modified, metadata_created)
+    :param fq_list: more filter queries, as a list
     :param facet.field: fields to count values of (a JSON list)
     :param facet.limit: values per facet (default 50, -1 for all)
     :param facet.mincount: least count of a listed value (default 1)
-    :param rows: results per page (default 10, at most 1000)
+    :param rows: results per page (default 10; more than 1000 gives 1000)
     :param start: offset of the first result
-    :param sort: e.g. "metadata_modified desc", "name asc", "title_string asc"
+    :param sort: comma-separated keys with asc or desc: id, name, title (title_string),
+        metadata_modified, metadata_created, score (default "score desc, metadata_modified desc")
     :param include_private: also private datasets the caller may see (default false)
     :param include_drafts: also drafts the caller may see (default false)
     """
     query = search_query(params)
     found = browse_datasets(store=portal.store, actor=actor, query=query)
     packages = Packager.load(portal, actor).packages(found.items, found.groups)
-    return success(request, search_result(query, found, packages))
+    sort = params.text("sort") or DEFAULT_SORT
+    return success(request, search_result(query, found, packages, sort=sort))
 
 
 @router.api_route("/resource_show", **ACTION)  # type: ignore[arg-type]

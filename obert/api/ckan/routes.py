@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from obert.api.ckan import datastore, datastore_write, orgs, read, system, write
+from obert.api.ckan import datastore, datastore_write, lookups, orgs, people, read, revise, system, write
 from obert.api.ckan.face import CKAN
 
 PREFIXES = ("/api/3/action", "/api/action")
@@ -24,7 +24,10 @@ def mount(app: FastAPI) -> None:
         for module in (
             read,
             orgs,
+            people,
+            lookups,
             write,
+            revise,
             datastore,
             datastore_write,
             system,

@@ -51,7 +51,7 @@ def package_update(request: Request, portal: PortalDep, actor: ActorDep, params:
     """
     current = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
     body = {"name": current.name, **params.data}
-    updated = _update(portal, actor, current, body)
+    updated = update_package(portal, actor, current, body)
     return success(request, Packager.load(portal, actor).package(updated))
 
 
@@ -66,7 +66,7 @@ def package_patch(request: Request, portal: PortalDep, actor: ActorDep, params: 
     body = {**shown, **{k: v for k, v in params.data.items() if k != "id"}}
     if "resources" not in params.data:
         body.pop("resources")
-    updated = _update(portal, actor, current, body)
+    updated = update_package(portal, actor, current, body)
     return success(request, Packager.load(portal, actor).package(updated))
 
 
@@ -98,7 +98,7 @@ def resource_create(request: Request, portal: PortalDep, actor: ActorDep, params
             # A resource without the file its client sent would be a lie: undo the creation.
             resources.delete_resource(store=portal.store, actor=actor, ref=created.id)
             raise
-    return success(request, _resource(portal, actor, created))
+    return success(request, resource_answer(portal, actor, created))
 
 
 @router.api_route("/resource_update", **WRITE)  # type: ignore[arg-type]
@@ -116,7 +116,7 @@ def resource_update(request: Request, portal: PortalDep, actor: ActorDep, params
     updated = resources.replace_resource(store=portal.store, actor=actor, ref=current.id, data=data)
     if params.upload is not None:
         updated = _attach(portal, actor, updated.id, params)
-    return success(request, _resource(portal, actor, updated))
+    return success(request, resource_answer(portal, actor, updated))
 
 
 @router.api_route("/resource_delete", **WRITE)  # type: ignore[arg-type]
@@ -129,7 +129,7 @@ def resource_delete(request: Request, portal: PortalDep, actor: ActorDep, params
     return success(request, None)
 
 
-def _update(portal: Portal, actor: Actor, current: Dataset, body: dict[str, Any]) -> Dataset:
+def update_package(portal: Portal, actor: Actor, current: Dataset, body: dict[str, Any]) -> Dataset:
     lang = portal.settings.default_lang
     fields = dataset_input(body, lang=lang)
     wanted = fields.pop("resources", None)
@@ -175,7 +175,7 @@ def _attach(portal: Portal, actor: Actor, resource_id: str, params: Params) -> A
     )
 
 
-def _resource(portal: Portal, actor: Actor, resource: Any) -> dict[str, Any]:
+def resource_answer(portal: Portal, actor: Actor, resource: Any) -> dict[str, Any]:
     settings = portal.settings
     link = downloads(store=portal.store, actor=actor, found=[resource], base_url=settings.base_url)
     return resource_dict(resource, link=link[resource.id], lang=settings.default_lang)

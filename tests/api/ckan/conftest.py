@@ -110,6 +110,13 @@ def ckan(server: Server) -> ckanapi.RemoteCKAN:
 
 
 @pytest.fixture(scope="session")
+def ckan_get(server: Server) -> ckanapi.RemoteCKAN:
+    """An anonymous client that reads by GET (ckanapi's get_only), as browsers, harvesters and curl
+    do: many calls on the shared server without spending the budget its POST tests share."""
+    return ckanapi.RemoteCKAN(server.url, get_only=True)
+
+
+@pytest.fixture(scope="session")
 def ckan_admin(server: Server) -> ckanapi.RemoteCKAN:
     return server.client(server.admin_token)
 

@@ -41,12 +41,14 @@ def test_search_has_ckans_shape(ckan: ckanapi.RemoteCKAN) -> None:
     found = ckan.action.datastore_search(resource_id=rid, limit=5)
     assert found["resource_id"] == rid
     assert found["fields"] == [
-        {"id": "Codi_Contaminant", "type": "int"},
-        {"id": "Desc_Contaminant", "type": "text"},
-        {"id": "Unitats", "type": "text"},
+        {"id": "_id", "type": "int", "obert_type": "integer"},
+        {"id": "Codi_Contaminant", "type": "int8", "obert_type": "integer"},
+        {"id": "Desc_Contaminant", "type": "text", "obert_type": "text"},
+        {"id": "Unitats", "type": "text", "obert_type": "text"},
     ]
     assert found["total"] == 21 and found["limit"] == 5 and len(found["records"]) == 5
-    assert found["records"][0] == {"Codi_Contaminant": 1, "Desc_Contaminant": "SO2", "Unitats": "µg/m³"}
+    first = {"_id": 1, "Codi_Contaminant": 1, "Desc_Contaminant": "SO2", "Unitats": "µg/m³"}
+    assert found["records"][0] == first
     assert found["_links"]["start"].startswith("/api/action/datastore_search?")
     # Following _links.next pages through the table, as CKAN clients do.
     url = found["_links"]["next"]
@@ -120,10 +122,11 @@ def test_search_sql_with_obert_names_and_quoted_resource_ids(ckan: ckanapi.Remot
         sql=f'SELECT "Desc_Contaminant" FROM "{rid}" WHERE "Codi_Contaminant" = 1'
     )
     assert by_id["records"] == [{"Desc_Contaminant": "SO2"}]
-    assert by_id["fields"] == [{"id": "Desc_Contaminant", "type": "text"}]
+    assert by_id["fields"] == [{"id": "Desc_Contaminant", "type": "text", "obert_type": "text"}]
     assert by_id["sql"].endswith("= 1")
     by_name = ckan.action.datastore_search_sql(sql="SELECT count(*) AS n FROM qualitat_aire_contaminants")
-    assert by_name["records"] == [{"n": 21}] and by_name["fields"] == [{"id": "n", "type": "int"}]
+    assert by_name["records"] == [{"n": 21}]
+    assert by_name["fields"] == [{"id": "n", "type": "int8", "obert_type": "integer"}]
     joined = ckan.action.datastore_search_sql(
         sql=f'SELECT count(*) AS n FROM "{rid}" c JOIN "{STATIONS}" s '
         'ON s."Codi_Contaminant" = c."Codi_Contaminant"'
@@ -140,11 +143,11 @@ def test_info_counts_types_and_profile(ckan: ckanapi.RemoteCKAN) -> None:
     assert info["meta"]["count"] == 21 and info["meta"]["id"] == rid
     assert info["meta"]["aliases"] == ["qualitat_aire_contaminants"]
     assert [(f["id"], f["type"]) for f in info["fields"]] == [
-        ("Codi_Contaminant", "int"),
+        ("Codi_Contaminant", "int8"),
         ("Desc_Contaminant", "text"),
         ("Unitats", "text"),
     ]
-    assert info["schema"]["Codi_Contaminant"] == "int"
+    assert info["schema"]["Codi_Contaminant"] == "int8" and info["fields"][0]["obert_type"] == "integer"
     assert info["meta"]["primary_key"] == []
     assert ckan.action.resource_show(id=rid)["datastore_active"] is True
     assert info["fields"][0]["schema"], "obert's column profile travels with each field"

@@ -31,7 +31,8 @@ def _table(admin: ckanapi.RemoteCKAN, name: str, **extra: Any) -> dict[str, Any]
 
 def _rows(admin: ckanapi.RemoteCKAN, rid: str) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = admin.action.datastore_search(resource_id=rid, sort="codi")["records"]
-    return records
+    # The row number `_id` is each version's own: these tests compare the values.
+    return [{k: v for k, v in r.items() if k != "_id"} for r in records]
 
 
 def _native(server: Server, path: str, **params: Any) -> httpx.Response:
@@ -199,4 +200,4 @@ def test_delete_with_empty_filters_empties_the_table(admin: ckanapi.RemoteCKAN) 
     assert emptied["deleted"] == 3 and emptied["version"] == made["version"] + 1
     left = admin.action.datastore_search(resource_id=rid)
     assert left["records"] == [] and left["total"] == 0
-    assert [f["id"] for f in left["fields"]] == [f["id"] for f in FIELDS]
+    assert [f["id"] for f in left["fields"]] == ["_id"] + [f["id"] for f in FIELDS]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from obert.api.ckan.mapping import CKAN_LICENSES, dataset_input, package_dict
+from obert.api.ckan.mapping import dataset_input, package_dict
 from obert.catalog.common import validated
+from obert.catalog.licences import CKAN_LICENCES
 from obert.catalog.models import Dataset, DatasetInput, OrganizationRef, Resource
 from obert.catalog.vocabulary import vocabulary
+from obert.harvest.backends.ckan import map_package
+from obert.harvest.mapping import licence_code
 from obert.tableservice.originals import Download
 from tests.conftest import dataset_payload
 
@@ -63,9 +66,16 @@ def test_round_trip_keeps_every_field() -> None:
     )
 
 
-def test_every_ckan_licence_id_maps_to_a_known_licence() -> None:
-    for ckan_id, code in CKAN_LICENSES.items():
-        assert vocabulary("licence").get(code) is not None, ckan_id
+def test_the_face_and_the_harvester_read_ckan_licences_alike() -> None:
+    for licence in CKAN_LICENCES:
+        if licence.code is not None:
+            assert vocabulary("licence").get(licence.code) is not None, licence.id
+        face = dataset_input({"name": "x", "license_id": licence.id}, lang="ca")["license"]
+        harvested = map_package({"id": "x", "license_id": licence.id}, site="https://x.org", lang="ca")
+        assert harvested.dataset["license"] == licence.code, licence.id
+        assert face == (licence.code or licence.id), licence.id
+    # Once harvested as no licence at all.
+    assert licence_code("uk-ogl") == "OGL_3_0" and licence_code("cc-nc") == "CC_BYNC_4_0"
 
 
 def test_a_plain_ckan_dict_becomes_a_dataset_in_the_default_language() -> None:

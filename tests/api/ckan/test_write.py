@@ -166,7 +166,7 @@ def test_bad_requests_get_400(write_server: Server) -> None:
     assert body["error"]["__type"] == "Bad Request" and "JSON" in body["error"]["message"]
     bad_rows = httpx.get(f"{write_server.url}/api/3/action/package_search?rows=many")
     assert bad_rows.status_code == 409 and bad_rows.json()["error"]["rows"] == ["Invalid integer"]
-    bad_fq = httpx.get(f"{write_server.url}/api/3/action/package_search?fq=nonsense")
+    bad_fq = httpx.get(f"{write_server.url}/api/3/action/package_search?fq=nonsense:value")
     assert bad_fq.status_code == 409 and "fq" in bad_fq.json()["error"]
     get_write = httpx.get(f"{write_server.url}/api/3/action/package_create")
     assert get_write.status_code == 400 and get_write.json()["success"] is False
