@@ -8,6 +8,7 @@ import json
 import tempfile
 import warnings
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -112,12 +113,19 @@ def _csv(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) 
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([f.name for f in chosen])
     for batch in _rows(table, sql, params):
-        writer.writerows([["" if v is None else json_value(v) for v in row] for row in batch])
+        writer.writerows([[_csv_value(v) for v in row] for row in batch])
         yield buf.getvalue().encode()
         buf.seek(0)
         buf.truncate()
     if buf.getvalue():
         yield buf.getvalue().encode()
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    # An exact (DECIMAL) column is written as stored, with its decimals: "0.10", not "0.1".
+    return str(value) if isinstance(value, Decimal) else json_value(value)
 
 
 def _json(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
