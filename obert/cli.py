@@ -81,10 +81,12 @@ def demo(
 ) -> None:
     """Load the bundled Open Data BCN sample catalogue (once) and serve it."""
     from obert.demo import catalog_settings, load_demo
+    from obert.demo.secret import demo_secret
     from obert.portal import build_portal
 
     data_dir = Path(os.environ.get("OBERT_DATA_DIR", "demo-data"))
-    settings = _settings(mode="demo", data_dir=data_dir, **catalog_settings())
+    secret = {} if "OBERT_SECRET_KEY" in os.environ else {"secret_key": demo_secret(data_dir, create=True)}
+    settings = _settings(mode="demo", data_dir=data_dir, **secret, **catalog_settings())
     port = port or settings.port
     if "OBERT_BASE_URL" not in os.environ:
         settings = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
@@ -92,10 +94,32 @@ def demo(
     with console.status("loading the Barcelona demo catalogue…"):
         report = load_demo(portal)
     console.print(f"demo: {report}")
+    _print_sign_in(data_dir, settings.base_url)
     if load_only:
         return
     console.print(f"serving on [bold]{settings.base_url}[/] (data in {data_dir.resolve()})")
     _run(settings, settings.host, port, portal=portal)
+
+
+def _print_sign_in(data_dir: Path, base_url: str) -> None:
+    where = str(data_dir.resolve())
+    console.print(
+        f"staff sign-in: create an account with\n  OBERT_DATA_DIR={where} obert user create NAME --sysadmin\n"
+        f"then sign in at {base_url.rstrip('/')}/login (this demo directory needs no OBERT_SECRET_KEY)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _account_settings() -> Settings:
+    """Settings for the account commands: a directory made by `obert demo` brings its own secret."""
+    from obert.demo.secret import demo_secret
+
+    if "OBERT_SECRET_KEY" not in os.environ:
+        data_dir = _settings(mode="demo").data_dir
+        if (secret := demo_secret(data_dir)) is not None:
+            return _settings(mode="demo", secret_key=secret)
+    return _settings()
 
 
 @app.command()
@@ -293,12 +317,12 @@ def user_create(
     sysadmin: Annotated[bool, typer.Option("--sysadmin", help="make a site administrator")] = False,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
-    """Create an account."""
+    """Create an account (on a data directory made by `obert demo`, OBERT_SECRET_KEY is not needed)."""
     from obert.auth.users import create_user
     from obert.errors import ObertError
     from obert.portal import build_portal
 
-    portal = build_portal(_settings())
+    portal = build_portal(_account_settings())
     try:
         user = create_user(store=portal.store, name=name, password=password, email=email, sysadmin=sysadmin)
     except ObertError as exc:
@@ -320,7 +344,7 @@ def token_create(
     from obert.errors import ObertError
     from obert.portal import build_portal
 
-    settings = _settings()
+    settings = _account_settings()
     portal = build_portal(settings)
     try:
         token = create_token(
