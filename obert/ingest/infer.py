@@ -91,6 +91,10 @@ def _kind_sql() -> str:
     return f"""CASE
     WHEN v IS NULL THEN 'null'
     WHEN v IN ({ph}) THEN 'placeholder'
+    WHEN regexp_full_match(v, '[+-]?[0-9]+') THEN CASE
+        WHEN regexp_full_match(v, '[+-]?0[0-9].*') THEN 'n:lead0:'
+        WHEN TRY_CAST(v AS BIGINT) IS NULL THEN 'n:huge:'
+        ELSE 'n:int:' END
     WHEN regexp_full_match(v, '{DECORATED_RE}') THEN {shape_sql("v")}
     WHEN regexp_full_match(v, '{_RE_EXP}') THEN 'n:exp:'
     WHEN NOT regexp_matches(v, '^[-+.0-9]') THEN CASE
@@ -132,8 +136,10 @@ def infer(
     sql = f"""
     WITH src AS (SELECT {aliases} FROM {source})
     SELECT col, kind, padded, sum(n), max(d), max(d - f), min(f), max(f), arg_max(v, d) FROM (
-        SELECT *, CASE WHEN starts_with(kind, 'n:') THEN {digits} END AS d,
-            CASE WHEN starts_with(kind, 'n:') THEN {frac} END AS f
+        SELECT *,
+            CASE WHEN kind = 'n:int:' THEN length(ltrim(v, '+-'))
+                WHEN starts_with(kind, 'n:') THEN {digits} END AS d,
+            CASE WHEN kind = 'n:int:' THEN 0 WHEN starts_with(kind, 'n:') THEN {frac} END AS f
         FROM (
             SELECT col, v, {n} AS n, coalesce(length(raw) <> length(v), false) AS padded,
                 {_kind_sql()} AS kind
