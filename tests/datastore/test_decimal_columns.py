@@ -62,4 +62,5 @@ def test_ckan_type_is_numeric(money: Path) -> None:
 def test_exact_coordinates_make_a_map(tmp_path: Path) -> None:
     path = make_version(tmp_path, "stations", "name,longitud,latitud\nA,2.1534,41.3851\nB,2.2045,41.4039\n")
     points = json.loads(b"".join(export(path, "geojson")))
-    assert [f["geometry"]["coordinates"] for f in points["features"]] == [[2.1534, 41.3851], [2.2045, 41.4039]]
+    coordinates = [f["geometry"]["coordinates"] for f in points["features"]]
+    assert coordinates == [[2.1534, 41.3851], [2.2045, 41.4039]]
