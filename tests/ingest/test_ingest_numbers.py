@@ -171,3 +171,13 @@ def test_spreadsheet_text_cells_in_spanish_style(tmp_path: Path) -> None:
 )
 def test_number_format_parse(text: str, fmt: NumberFormat, expected: Decimal) -> None:
     assert fmt.parse(text) == expected
+
+
+def test_a_parquet_upload_keeps_its_exact_decimals(tmp_path: Path) -> None:
+    src = tmp_path / "up.parquet"
+    duckdb.connect().execute(f"COPY (SELECT 12034.10::DECIMAL(12,2) AS import) TO '{src}' (FORMAT parquet)")
+    r = ingest_file(src, dest=tmp_path / "v.parquet", max_bytes=1_000_000)
+    assert r.column("import").type == "decimal"
+    dest = tmp_path / "v.parquet"
+    got = duckdb.connect().execute(f"SELECT import, typeof(import) FROM '{dest}'").fetchone()
+    assert got == (Decimal("12034.10"), "DECIMAL(12,2)")
