@@ -2,6 +2,7 @@
 
 usage: PYTHONPATH=. .venv/bin/python bench/ingest.py [--rows 1000000] [--runs 3] [--workdir /tmp/obert-bench]
            [--sqlite-utils-runs 1] [--no-postgres] [--before-code OLD_CHECKOUT]
+           [--memory-rows 1000000,2000000]
 
 Builds a big CSV from the real 2018 accidents file (ids made unique per copy), then times, in the
 same run and in turn:
@@ -17,6 +18,17 @@ same run and in turn:
   ``sqlite-utils`` command is missing: ``pip install -e '.[bench]'``). It takes minutes, so it runs
   ``--sqlite-utils-runs`` times (once by default).
 
+Then, apart from reading, typing and writing:
+
+- the personal-data gate (``PersonalDataGate``, every cell searched for identifiers, as an ingest job
+  runs it after ``ingest_file``) on obert's output, in process: the trust issue's extra cost;
+- the command a user runs, process against process, start-up included: ``obert ingest FILE --dataset
+  bench`` into a fresh data directory (ingest, gate, catalogue) against ``python -c`` opening DuckDB and
+  writing ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a database file;
+- the peak memory (``/usr/bin/time``'s maximum resident set) of ``ingest_file`` in a child process, for
+  each size in ``--memory-rows``: on a loaded machine a 2 GB file (about 8.5 M rows) takes minutes, so the
+  slope between two smaller sizes tells whether memory grows with the file.
+
 Prints wall-clock medians and ratios. On a shared machine wall time is noisy, so it also prints the
 CPU seconds DuckDB and obert spend in this process (both run in-process; the sha256 thread counts).
 """
@@ -30,6 +42,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,6 +51,7 @@ import duckdb
 import psycopg
 
 from obert.ingest import ingest_file
+from obert.tableservice.personal_data import PersonalDataGate
 
 SOURCE = Path(__file__).resolve().parent.parent / "obert" / "demo" / "files" / "2018_accidents_gu_bcn.csv"
 
@@ -79,6 +93,67 @@ def time_obert(csv: Path, dest: Path) -> tuple[float, float]:
     elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     assert result.row_count > 0
     return elapsed, cpu
+
+
+def time_gate(parquet: Path) -> tuple[float, float]:
+    """The personal-data gate over obert's output, as an ingest job runs it (default sample of 200,000)."""
+    started, cpu = time.perf_counter(), _cpu()
+    PersonalDataGate(sample_rows=200_000)(resource_id="bench", result=None, path=parquet)  # type: ignore[arg-type]
+    return time.perf_counter() - started, _cpu() - cpu
+
+
+_DUCKDB_PROCESS = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[2])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+con.close()
+"""
+
+
+def _timed_process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one child process, start-up included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "time.txt"
+        started = time.perf_counter()
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", str(report), *args],
+            env={**os.environ, **(env or {})},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - started
+        peak_kb = float(report.read_text().split()[-1])
+    return elapsed, peak_kb / 1024
+
+
+def time_duckdb_process(csv: Path, workdir: Path) -> float:
+    db = workdir / "duckdb_bench.db"
+    db.unlink(missing_ok=True)
+    wall, _ = _timed_process([sys.executable, "-c", _DUCKDB_PROCESS, str(csv), str(db)])
+    db.unlink(missing_ok=True)
+    return wall
+
+
+def time_obert_command(csv: Path, workdir: Path) -> tuple[float, float]:
+    data = workdir / "obert_command_data"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {"OBERT_DATA_DIR": str(data), "OBERT_SECRET_KEY": "bench-" + uuid.uuid4().hex}
+    result = _timed_process([sys.executable, "-m", "obert", "ingest", str(csv), "--dataset", "bench"], env)
+    shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+_INGEST_PROCESS = """
+import sys
+from pathlib import Path
+from obert.ingest import ingest_file
+ingest_file(Path(sys.argv[1]), dest=Path(sys.argv[2]), max_bytes=100 * 1024**3)
+"""
+
+
+def peak_memory(csv: Path, workdir: Path) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of ``ingest_file`` alone, in a child process."""
+    return _timed_process([sys.executable, "-c", _INGEST_PROCESS, str(csv), str(workdir / "mem.parquet")])
 
 
 _TIME_OTHER = """
@@ -167,6 +242,9 @@ def main() -> None:
         "--before-code", type=Path, default=None, help="also time ingest_file from this older checkout"
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/obert-bench"))
+    parser.add_argument(
+        "--memory-rows", default="", help="comma-separated sizes to measure peak memory on (default --rows)"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     csv = args.workdir / f"accidents_{args.rows}.csv"
@@ -174,9 +252,11 @@ def main() -> None:
         make_csv(csv, args.rows)
     print(f"file: {csv} ({csv.stat().st_size / 1e6:.1f} MB, {args.rows} rows)")
     pg = None if args.no_postgres else postgres_url()
-    sqlite_utils = shutil.which("sqlite-utils") if args.sqlite_utils_runs > 0 else None
+    beside = Path(sys.executable).parent / "sqlite-utils"  # the venv's, when it is not on PATH
+    found = shutil.which("sqlite-utils") or (str(beside) if beside.exists() else None)
+    sqlite_utils = found if args.sqlite_utils_runs > 0 else None
     duck, obert, duck_cpu, obert_cpu, pg_runs, su_runs = [], [], [], [], [], []
-    old, old_cpu = [], []
+    old, old_cpu, gate, gate_cpu, duck_proc, obert_proc, obert_rss = [], [], [], [], [], [], []
     for i in range(args.runs):
         wall, cpu = time_duckdb(csv)
         duck.append(wall)
@@ -188,13 +268,22 @@ def main() -> None:
         wall, cpu = time_obert(csv, args.workdir / "out.parquet")
         obert.append(wall)
         obert_cpu.append(cpu)
+        wall, cpu = time_gate(args.workdir / "out.parquet")
+        gate.append(wall)
+        gate_cpu.append(cpu)
+        duck_proc.append(time_duckdb_process(csv, args.workdir))
+        wall, rss = time_obert_command(csv, args.workdir)
+        obert_proc.append(wall)
+        obert_rss.append(rss)
         if pg:
             pg_runs.append(time_postgres(csv, pg))
         if sqlite_utils and i < args.sqlite_utils_runs:
             su_runs.append(time_sqlite_utils(sqlite_utils, csv, args.workdir))
     d = _line("duckdb CTAS read_csv", duck)
     o = _line("obert ingest_file", obert)
-    print(f"{'ratio obert / duckdb':<28}: {o / d:.2f}  (target <= 1.5)")
+    print(f"{'ratio obert / duckdb':<28}: {o / d:.2f}  (target <= 1.2)")
+    g = _line("personal-data gate", gate)
+    print(f"{'ratio gate / duckdb':<28}: {g / d:.2f}  (target <= 0.3 more)")
     if old:
         b = _line("obert before", old)
         print(f"{'ratio before / duckdb':<28}: {b / d:.2f}")
@@ -204,6 +293,20 @@ def main() -> None:
     if old_cpu:
         bc = _line("obert before CPU", old_cpu, "cpu-s")
         print(f"{'CPU ratio before / duckdb':<28}: {bc / dc:.2f}")
+    gc = _line("personal-data gate CPU", gate_cpu, "cpu-s")
+    print(f"{'CPU ratio gate / duckdb':<28}: {gc / dc:.2f}")
+    dp = _line("process: python+duckdb file", duck_proc)
+    op = _line("process: obert ingest", obert_proc)
+    print(f"{'ratio command / duckdb proc':<28}: {op / dp:.2f}  (start-up, gate and catalogue included)")
+    _line("obert ingest peak memory", obert_rss, "MB")
+    sizes = [int(n) for n in args.memory_rows.split(",") if n] or [args.rows]
+    for rows in sizes:
+        sized = args.workdir / f"accidents_{rows}.csv"
+        if not sized.exists():
+            make_csv(sized, rows)
+        wall, rss = peak_memory(sized, args.workdir)
+        mb = sized.stat().st_size / 1e6
+        print(f"{'ingest_file peak memory':<28}: {rss:7.0f} MB for {mb:.0f} MB ({rows} rows) in {wall:.1f} s")
     if pg_runs:
         p = _line("postgres COPY (text)", pg_runs)
         print(f"{'ratio obert / postgres':<28}: {o / p:.2f}")

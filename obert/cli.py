@@ -1,39 +1,31 @@
-"""The `obert` command: a thin layer over the library."""
+"""The `obert` command: a thin layer over the library.
+
+Each command imports what it needs when it runs: `obert --help` and a command's start-up then pay for
+Typer alone, not for DuckDB, PyArrow, SQLAlchemy and FastAPI (a second and more, imported up front).
+tests/test_cli_startup.py checks it. Only what a command's signature names is imported here, from
+small modules (`obert.auth.actor`, `obert.auth.limits`, `obert.harvest.kinds`).
+"""
 
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from obert import serving
-from obert.app import create_app
-from obert.auth import SYSTEM, Scope
-from obert.auth.users import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, create_token, create_user
-from obert.catalog.indexing import rebuild_index
-from obert.dcat.context import CatalogInfo
-from obert.demo import catalog_settings, load_demo
-from obert.errors import ObertError
-from obert.harvest import cli_support as harvesting
-from obert.harvest.models import SourceType
-from obert.interchange.package_import import import_package
-from obert.portal import Portal, build_portal
-from obert.settings import Settings
-from obert.sparql import CatalogueGraph, request_rebuild
-from obert.storage import migrate as migrations
-from obert.storage.backup import create_backup
-from obert.storage.restore import restore_backup
-from obert.tableservice.local import LocalIngest, ingest_local_file
+from obert.auth.actor import Scope
+from obert.auth.limits import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
+from obert.harvest.kinds import SourceType
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from obert.errors import ObertError
+    from obert.portal import Portal
+    from obert.settings import Settings
+    from obert.tableservice.local import LocalIngest
 
 app = typer.Typer(
     help="obert: a city's open data portal.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -51,6 +43,8 @@ err = Console(stderr=True)
 
 
 def _settings(**overrides: object) -> Settings:
+    from obert.settings import Settings
+
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -77,6 +71,8 @@ def serve(
 def web_app() -> FastAPI:
     """The application of one web process of `obert serve --workers N`: built in that process, from the
     same environment the command read."""
+    from obert.app import create_app
+
     return create_app(_settings())
 
 
@@ -86,8 +82,13 @@ def demo(
     load_only: Annotated[bool, typer.Option("--load-only", help="load the demo data and exit")] = False,
 ) -> None:
     """Load the bundled Open Data BCN sample catalogue (once) and serve it."""
+    from obert.demo import catalog_settings, load_demo
+    from obert.demo.secret import demo_secret
+    from obert.portal import build_portal
+
     data_dir = Path(os.environ.get("OBERT_DATA_DIR", "demo-data"))
-    settings = _settings(mode="demo", data_dir=data_dir, **catalog_settings())
+    secret = {} if "OBERT_SECRET_KEY" in os.environ else {"secret_key": demo_secret(data_dir, create=True)}
+    settings = _settings(mode="demo", data_dir=data_dir, **secret, **catalog_settings())
     port = port or settings.port
     if "OBERT_BASE_URL" not in os.environ:
         settings = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
@@ -95,10 +96,32 @@ def demo(
     with console.status("loading the Barcelona demo catalogue…"):
         report = load_demo(portal)
     console.print(f"demo: {report}")
+    _print_sign_in(data_dir, settings.base_url)
     if load_only:
         return
     console.print(f"serving on [bold]{settings.base_url}[/] (data in {data_dir.resolve()})")
     _run(settings, settings.host, port, portal=portal)
+
+
+def _print_sign_in(data_dir: Path, base_url: str) -> None:
+    where = str(data_dir.resolve())
+    console.print(
+        f"staff sign-in: create an account with\n  OBERT_DATA_DIR={where} obert user create NAME --sysadmin\n"
+        f"then sign in at {base_url.rstrip('/')}/login (this demo directory needs no OBERT_SECRET_KEY)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _account_settings() -> Settings:
+    """Settings for the account commands: a directory made by `obert demo` brings its own secret."""
+    from obert.demo.secret import demo_secret
+
+    if "OBERT_SECRET_KEY" not in os.environ:
+        data_dir = _settings(mode="demo").data_dir
+        if (secret := demo_secret(data_dir)) is not None:
+            return _settings(mode="demo", secret_key=secret)
+    return _settings()
 
 
 @app.command()
@@ -109,6 +132,11 @@ def worker(
 
     On SIGTERM the jobs in hand get OBERT_JOB_SHUTDOWN_GRACE_SECONDS to finish; the others go back to the
     queue at once, for another worker to take."""
+    import signal
+    import threading
+
+    from obert.portal import build_portal
+
     settings = _settings()
     portal = build_portal(settings)
     if not portal.job_handlers:
@@ -141,6 +169,13 @@ def ingest(
     organization: Annotated[str | None, typer.Option(help="publisher of a new dataset")] = None,
 ) -> None:
     """Publish FILE as a new table version of a dataset's resource, now, and print its report."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from obert.auth import SYSTEM
+    from obert.errors import ObertError
+    from obert.portal import build_portal
+    from obert.tableservice.local import ingest_local_file
+
     portal = build_portal(_settings())
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     try:
@@ -164,6 +199,8 @@ def ingest(
 
 
 def _print_ingest(done: LocalIngest) -> None:
+    from rich.table import Table
+
     version = done.outcome.version
     created = "created dataset" if done.dataset_created else "dataset"
     console.print(f"{created} [bold]{done.dataset.name}[/], resource [bold]{done.resource_name}[/]")
@@ -183,6 +220,9 @@ def _print_ingest(done: LocalIngest) -> None:
     for col in version.report["columns"]:
         table.add_row(col["name"], col["type"], str(col["nulls"]), str(col["distinct"]))
     console.print(table)
+    for col in version.report["columns"]:
+        if col.get("reading"):
+            console.print(f"{col['name']}: {col['reading'].get('en', '')}", highlight=False)
     for warning in version.report.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"API: /api/v1/datastore/{done.resource_name}/rows")
@@ -202,6 +242,11 @@ def ingest_package(
 
     Example: obert ingest-package https://example.org/air/datapackage.json --organization asp
     """
+    from obert.auth import SYSTEM
+    from obert.errors import ObertError
+    from obert.interchange.package_import import import_package
+    from obert.portal import build_portal
+
     portal = build_portal(_settings())
     local = Path(source)
     try:
@@ -230,6 +275,9 @@ def ingest_package(
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
+    from obert.portal import build_portal
+    from obert.storage import migrate as migrations
+
     settings = _settings()
     portal = build_portal(settings, run_migrations=False)
     before = migrations.current_revision(portal.store)
@@ -245,6 +293,9 @@ def backup(
     ] = False,
 ) -> None:
     """Back up the catalogue database and every table version and uploaded file, while obert runs."""
+    from obert.errors import ObertError
+    from obert.storage.backup import create_backup
+
     settings = _settings()
     try:
         with console.status(f"writing {dest}…"):
@@ -271,6 +322,9 @@ def restore(
     ] = False,
 ) -> None:
     """Restore a backup into OBERT_DATA_DIR (stop obert first), checking every file's checksum."""
+    from obert.errors import ObertError
+    from obert.storage.restore import restore_backup
+
     settings = _settings()
     try:
         with console.status(f"restoring {src}…"):
@@ -286,6 +340,12 @@ def restore(
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the catalogue, in one transaction."""
+    import time
+
+    from obert.catalog.indexing import rebuild_index
+    from obert.errors import ObertError
+    from obert.portal import build_portal
+
     settings = _settings()
     portal = build_portal(settings)
     started = time.perf_counter()
@@ -302,6 +362,13 @@ def sparql_rebuild() -> None:
 
     Example: obert sparql rebuild
     """
+    import time
+
+    from obert.dcat.context import CatalogInfo
+    from obert.errors import ObertError
+    from obert.portal import build_portal
+    from obert.sparql import CatalogueGraph, request_rebuild
+
     settings = _settings()
     portal = build_portal(settings)
     started = time.perf_counter()
@@ -324,8 +391,12 @@ def user_create(
     sysadmin: Annotated[bool, typer.Option("--sysadmin", help="make a site administrator")] = False,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
-    """Create an account."""
-    portal = build_portal(_settings())
+    """Create an account (on a data directory made by `obert demo`, OBERT_SECRET_KEY is not needed)."""
+    from obert.auth.users import create_user
+    from obert.errors import ObertError
+    from obert.portal import build_portal
+
+    portal = build_portal(_account_settings())
     try:
         user = create_user(store=portal.store, name=name, password=password, email=email, sysadmin=sysadmin)
     except ObertError as exc:
@@ -343,7 +414,11 @@ def token_create(
     ] = TOKEN_DEFAULT_DAYS,
 ) -> None:
     """Create an API token; it is printed once and never shown again."""
-    settings = _settings()
+    from obert.auth.users import create_token
+    from obert.errors import ObertError
+    from obert.portal import build_portal
+
+    settings = _account_settings()
     portal = build_portal(settings)
     try:
         token = create_token(
@@ -372,6 +447,11 @@ def harvest_add(
     ] = "{}",
 ) -> None:
     """Add a harvest source."""
+    from obert.auth import SYSTEM
+    from obert.errors import ObertError
+    from obert.harvest import cli_support as harvesting
+    from obert.portal import build_portal
+
     portal = build_portal(_settings())
     try:
         source = harvesting.add_source(
@@ -396,6 +476,10 @@ def harvest_run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
 ) -> None:
     """Harvest a source now, in the foreground, with the same code as the background job."""
+    from obert.errors import ObertError
+    from obert.harvest import cli_support as harvesting
+    from obert.portal import build_portal
+
     portal = build_portal(_settings())
     try:
         with console.status(f"harvesting {name}…") as status:
@@ -413,6 +497,9 @@ def harvest_run(
 @harvest_app.command("list")
 def harvest_list() -> None:
     """List harvest sources and how their last run went."""
+    from obert.harvest import cli_support as harvesting
+    from obert.portal import build_portal
+
     portal = build_portal(_settings())
     for line in harvesting.listing(store=portal.store):
         console.print(line, highlight=False)
@@ -426,6 +513,11 @@ def _fail(exc: ObertError) -> NoReturn:
 
 
 def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: Portal | None = None) -> None:
+    import uvicorn
+
+    from obert.app import create_app
+    from obert.portal import build_portal
+
     if workers > 1 and portal is None:
         # Migrate once here, before the workers start: they would otherwise race to do it.
         build_portal(settings).close()
@@ -459,4 +551,6 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
 
 def _http_options(settings: Settings) -> dict[str, Any]:
     # httptools with a limit on the request head (obert/serving.py says why not h11).
+    from obert import serving
+
     return {"http": serving.PROTOCOL, "h11_max_incomplete_event_size": settings.max_header_bytes}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from obert.auth.tokens import list_tokens
@@ -91,7 +92,7 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     import obert.cli
 
     calls: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(obert.cli.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
     monkeypatch.setenv("OBERT_ACCESS_LOG", "false")
     result = runner.invoke(app, ["serve", "--workers", "2", "--port", "8123"])
     assert result.exit_code == 0, result.output
@@ -108,10 +109,9 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
 
 
 def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import obert.cli
 
     calls: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(obert.cli.uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
     (target, options) = calls[0]

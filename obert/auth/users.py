@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 
 from obert.auth.actor import SYSTEM, Actor, Role, Scope
 from obert.auth.audit import append
+from obert.auth.limits import TOKEN_DEFAULT_DAYS as TOKEN_DEFAULT_DAYS
+from obert.auth.limits import TOKEN_MAX_DAYS as TOKEN_MAX_DAYS
 from obert.auth.passwords import hash_password, verify_password
 from obert.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized, msg
 from obert.storage import Store
@@ -169,11 +171,6 @@ def set_membership(
             before={"user_id": user_id, "role": before} if before else None,
             after={"user_id": user_id, "role": role.value} if role else None,
         )
-
-
-# Every token expires: a leaked one is useless within a year at most.
-TOKEN_DEFAULT_DAYS = 90
-TOKEN_MAX_DAYS = 365
 
 
 def token_days(days: int | None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from functools import lru_cache
 
 from pyproj import Transformer
@@ -110,6 +111,11 @@ def utm_to_lonlat(xs: Sequence[float], ys: Sequence[float], epsg: int) -> tuple[
     return [round(float(v), DIGITS) for v in lons], [round(float(v), DIGITS) for v in lats]
 
 
+def _number(value: object) -> object:
+    # Coordinates written with a fixed number of decimals are stored exact (DECIMAL); maps want floats.
+    return float(value) if isinstance(value, Decimal) else value
+
+
 def valid_lonlat(lon: object, lat: object) -> bool:
     """A usable WGS 84 position: in range, and neither Barcelona's ``-1`` for unknown nor (0, 0)."""
     return (
@@ -149,11 +155,11 @@ def positions(
             if out[i] is not None:
                 continue
         if geo.has_lonlat:
-            lon, lat = rec.get(geo.lon or ""), rec.get(geo.lat or "")
+            lon, lat = _number(rec.get(geo.lon or "")), _number(rec.get(geo.lat or ""))
             if valid_lonlat(lon, lat):
                 out[i] = {"type": "Point", "coordinates": [lon, lat]}
                 continue
-        if geo.has_utm and valid_utm(rec.get(geo.utm_x or ""), rec.get(geo.utm_y or "")):
+        if geo.has_utm and valid_utm(_number(rec.get(geo.utm_x or "")), _number(rec.get(geo.utm_y or ""))):
             pending.append(i)
     if pending:
         xs = [float(rows[i][geo.utm_x or ""]) for i in pending]  # type: ignore[arg-type]

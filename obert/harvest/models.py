@@ -12,15 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from obert.catalog.fields import Slug, Strict
-
-
-class SourceType(StrEnum):
-    CKAN = "ckan"
-    DCAT = "dcat"
-    SOCRATA = "socrata"
-    ODS = "ods"
-    URLS = "urls"
-    SQL = "sql"
+from obert.harvest.kinds import SourceType as SourceType  # defined apart for the command line
 
 
 class ItemStatus(StrEnum):

@@ -19,6 +19,7 @@ from obert.datastore.engine import quote_ident, quote_literal
 from obert.errors import FieldError, Invalid, TooLarge
 from obert.ingest.infer import Inferred, convert_expr, infer, placeholder_counts
 from obert.ingest.names import clean_names
+from obert.ingest.numbers import ERROR_MARK, check_exact_sql, reading
 from obert.ingest.sniff import Dialect, sniff
 from obert.ingest.stage import Staged, copy_select
 
@@ -61,13 +62,21 @@ def stage_csv(
         table = f"rejects_{attempt}"
         parse = None if exact else _parse_types(inferred)
         select = _select(names, inferred, parse)
-        stats = copy_select(
-            con,
-            f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table)}",
-            tmp=tmp,
-            names=names,
-            types=[i.type for i in inferred],
-        )
+        try:
+            stats = copy_select(
+                con,
+                f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table)}",
+                tmp=tmp,
+                names=names,
+                types=[i.type for i in inferred],
+            )
+        except duckdb.Error as exc:
+            if exact or ERROR_MARK not in str(exc):
+                raise
+            # A number further down that the sample's format does not read: check every value.
+            exact = True
+            _, inferred = infer(con, reader.sql(None, pad=True, rejects=f"exact_{attempt}"), names)
+            continue
         rejects = _rejects(con, table)
         _raise_fatal(rejects)
         cast_errors = [r for r in rejects if r.kind == "CAST"]
@@ -113,6 +122,7 @@ def stage_csv(
         delimiter=dialect.delimiter,
         warnings=warnings,
         stats=stats,
+        readings=[reading(i.number) for i in inferred],
     )
 
 
@@ -140,19 +150,33 @@ class CsvReader:
 
 def _parse_types(inferred: list[Inferred]) -> list[str]:
     """The parser-side type of each column in the fast mode: native casts where DuckDB's parser can."""
-    return ["VARCHAR" if i.placeholders else _PARSER_TYPES.get(i.conversion, "VARCHAR") for i in inferred]
+    return [
+        "VARCHAR"
+        if i.placeholders or (i.number is not None and not i.number.plain)
+        else _PARSER_TYPES.get(i.conversion, "VARCHAR")
+        for i in inferred
+    ]
 
 
 def _select(names: list[str], inferred: list[Inferred], parse: list[str] | None) -> str:
     exprs = []
     for i, (name, inf) in enumerate(zip(names, inferred, strict=True)):
         if parse is not None and parse[i] != "VARCHAR":
-            exprs.append(quote_ident(name))
+            if inf.number is not None and inf.number.scale is not None:
+                # The parser read it as DOUBLE; DECIMAL(18, s) keeps it exact, checking no value had more.
+                exprs.append(f"{check_exact_sql(quote_ident(name), inf.number)} AS {quote_ident(name)}")
+            else:
+                exprs.append(quote_ident(name))
         else:
             # Trimming every text value costs a fifth of the whole ingest, so the fast mode trims
             # only columns whose sample showed padding; the exact mode trims everything.
             exprs.append(
-                convert_expr(name, inf.conversion, trim=parse is None or inf.padded or inf.type != "text")
+                convert_expr(
+                    name,
+                    inf.conversion,
+                    trim=parse is None or inf.padded or inf.type != "text",
+                    number=inf.number,
+                )
             )
     return ", ".join(exprs)
 

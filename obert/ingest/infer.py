@@ -16,6 +16,16 @@ import duckdb
 
 from obert.datastore.engine import quote_ident
 from obert.datastore.schema import ColumnType
+from obert.ingest.numbers import (
+    DECORATED_RE,
+    NumberFormat,
+    ShapeStats,
+    ambiguity,
+    convert_sql,
+    decide_number,
+    digits_sql,
+    shape_sql,
+)
 
 # Statistical-suppression marks used by Barcelona's and INE's tables. They become NULL.
 PLACEHOLDERS = ("..", "...")
@@ -24,10 +34,7 @@ _BOOL_FALSE = ("false", "f", "no", "n", "falso", "fals")
 _BOOL_STRONG = ("true", "false", "sí", "si", "yes", "verdadero", "falso", "cert", "fals")
 _DMY = "['%d/%m/%Y', '%d-%m-%Y']"
 _DMY_TIME = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M']"
-_RE_INT = r"[+-]?\d+"
-_RE_LEAD0 = r"[+-]?0\d.*"
-_RE_DEC = r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?"
-_RE_COMMA = r"[+-]?\d+,\d+"
+_RE_EXP = r"[+-]?(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+"
 _RE_DATE = r"\d{4}-\d{2}-\d{2}"
 _RE_TS = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
 _RE_TSTZ = _RE_TS + r"(Z|[+-]\d{2}(:?\d{2})?)"
@@ -39,7 +46,6 @@ Conversion = Literal[
     "text",
     "integer",
     "decimal",
-    "decimal_comma",
     "date",
     "date_dmy",
     "datetime",
@@ -52,7 +58,6 @@ _TYPE_OF: dict[Conversion, ColumnType] = {
     "text": "text",
     "integer": "integer",
     "decimal": "decimal",
-    "decimal_comma": "decimal",
     "date": "date",
     "date_dmy": "date",
     "datetime": "datetime",
@@ -68,6 +73,7 @@ class Inferred:
     conversion: Conversion
     padded: bool  # some values carry leading/trailing spaces
     placeholders: int  # values that were a suppression mark
+    number: NumberFormat | None = None  # how an "integer" or "decimal" column writes its numbers
 
     @property
     def type(self) -> ColumnType:
@@ -85,17 +91,16 @@ def _kind_sql() -> str:
     return f"""CASE
     WHEN v IS NULL THEN 'null'
     WHEN v IN ({ph}) THEN 'placeholder'
+    WHEN regexp_full_match(v, '[+-]?[0-9]+') THEN CASE
+        WHEN regexp_full_match(v, '[+-]?0[0-9].*') THEN 'n:lead0:'
+        WHEN TRY_CAST(v AS BIGINT) IS NULL THEN 'n:huge:'
+        ELSE 'n:int:' END
+    WHEN regexp_full_match(v, '{DECORATED_RE}') THEN {shape_sql("v")}
+    WHEN regexp_full_match(v, '{_RE_EXP}') THEN 'n:exp:'
     WHEN NOT regexp_matches(v, '^[-+.0-9]') THEN CASE
         WHEN lower(v) IN ({bools}) THEN 'bool:' || lower(v)
         WHEN regexp_full_match(v, '{_RE_WKT}') THEN 'wkt'
         ELSE 'other' END
-    WHEN regexp_full_match(v, '{_RE_INT}') THEN CASE
-        WHEN regexp_full_match(v, '{_RE_LEAD0}') THEN 'lead0'
-        WHEN TRY_CAST(v AS BIGINT) IS NULL THEN 'huge'
-        ELSE 'int' END
-    WHEN regexp_full_match(v, '{_RE_DEC}') THEN CASE
-        WHEN regexp_full_match(v, '{_RE_LEAD0}') THEN 'lead0' ELSE 'dec' END
-    WHEN regexp_full_match(v, '{_RE_COMMA}') THEN 'comma'
     WHEN regexp_full_match(v, '{_RE_DATE}') THEN
         CASE WHEN TRY_CAST(v AS DATE) IS NULL THEN 'other' ELSE 'date' END
     WHEN regexp_full_match(v, '{_RE_TS}') THEN
@@ -127,72 +132,105 @@ def infer(
     if grouped:
         values = f"(SELECT col, raw, count(*) AS n FROM {values} GROUP BY ALL)"
     n = "n" if grouped else "1"
+    digits, frac = digits_sql("v")
     sql = f"""
     WITH src AS (SELECT {aliases} FROM {source})
-    SELECT col, kind, padded, sum(n) FROM (
-        SELECT col, {n} AS n, coalesce(length(raw) <> length(v), false) AS padded, {_kind_sql()} AS kind
-        FROM (SELECT *, NULLIF(trim(raw), '') AS v FROM {values})
-    ) GROUP BY ALL"""
+    SELECT col, kind, padded, sum(n), max(d), max(d - f), min(f), max(f), arg_max(v, d) FROM (
+        SELECT *,
+            CASE WHEN kind = 'n:int:' THEN length(ltrim(v, '+-'))
+                WHEN starts_with(kind, 'n:') THEN {digits} END AS d,
+            CASE WHEN kind = 'n:int:' THEN 0 WHEN starts_with(kind, 'n:') THEN {frac} END AS f
+        FROM (
+            SELECT col, v, {n} AS n, coalesce(length(raw) <> length(v), false) AS padded,
+                {_kind_sql()} AS kind
+            FROM (SELECT *, NULLIF(trim(raw), '') AS v FROM {values})
+        )
+    ) GROUP BY col, kind, padded"""
     counts: list[dict[str, int]] = [{} for _ in columns]
+    shapes: list[dict[str, ShapeStats]] = [{} for _ in columns]
     padded = [False] * len(columns)
-    for col, kind, pad, n in con.execute(sql).fetchall():
-        i = int(str(col)[1:])
-        counts[i][str(kind)] = counts[i].get(str(kind), 0) + int(n)
+    for col, kind, pad, n, d, whole, f_lo, f_hi, example in con.execute(sql).fetchall():
+        i, kind = int(str(col)[1:]), str(kind)
+        counts[i][kind] = counts[i].get(kind, 0) + int(n)
         padded[i] = padded[i] or bool(pad)
+        if kind.startswith("n:"):
+            got = ShapeStats(
+                int(n), int(d or 0), int(whole or 0), int(f_lo or 0), int(f_hi or 0), str(example)
+            )
+            shapes[i].setdefault(kind, ShapeStats()).add(got)
     rows = sum(counts[0].values())
-    return rows, [
-        Inferred(decide(c), p, c.get("placeholder", 0)) for c, p in zip(counts, padded, strict=True)
-    ]
+    proven = {ambiguity(s) for c, s in zip(counts, shapes, strict=True) if _numeric_only(c)} - {None}
+    file_decimal = proven.pop() if len(proven) == 1 else None
+    out = []
+    for c, s, p in zip(counts, shapes, padded, strict=True):
+        conversion, number = decide(c, s, file_decimal=file_decimal)
+        out.append(Inferred(conversion, p, c.get("placeholder", 0), number))
+    return rows, out
 
 
-def decide(kinds: dict[str, int]) -> Conversion:
-    """The narrowest conversion that every non-empty, non-placeholder value fits."""
-    real = {k: n for k, n in kinds.items() if k not in ("null", "placeholder") and n}
+def _real(kinds: dict[str, int]) -> dict[str, int]:
+    return {k: n for k, n in kinds.items() if k not in ("null", "placeholder") and n}
+
+
+def _numeric_only(kinds: dict[str, int]) -> bool:
+    real = _real(kinds)
+    return bool(real) and all(k.startswith("n:") for k in real)
+
+
+def decide(
+    kinds: dict[str, int], shapes: dict[str, ShapeStats] | None = None, *, file_decimal: str | None = None
+) -> tuple[Conversion, NumberFormat | None]:
+    """The narrowest conversion that every non-empty, non-placeholder value fits, and for numbers the
+    way the column writes them (`shapes`: the statistics of each ``n:`` kind)."""
+    real = _real(kinds)
     if not real:
-        return "text"
+        return "text", None
     present = set(real)
-    if present <= {"int"}:
-        return "integer"
-    if present <= {"int", "dec"}:
-        return "decimal"
-    if present <= {"int", "comma"}:
-        return "decimal_comma"
+    if _numeric_only(kinds):
+        seen = {k: v for k, v in (shapes or {}).items() if k in present}
+        number = decide_number(seen, file_decimal=file_decimal)
+        if number is None:
+            return "text", None  # zero-padded codes ("08"), integers beyond BIGINT, mixed separators
+        return ("integer" if number.integer else "decimal"), number
     if present == {"date"}:
-        return "date"
+        return "date", None
     if present <= {"date", "ts"}:
-        return "datetime"
+        return "datetime", None
     if present <= {"date", "ts", "tstz"}:
-        return "datetime_tz"
+        return "datetime_tz", None
     if present == {"date_es"}:
-        return "date_dmy"
+        return "date_dmy", None
     if present <= {"date_es", "ts_es"}:
-        return "datetime_dmy"
+        return "datetime_dmy", None
     if all(k.startswith("bool:") for k in present):
         tokens = {k[5:] for k in present}
         strong = tokens & set(_BOOL_STRONG)
         if strong or len(tokens) == 2:
-            return "boolean"
+            return "boolean", None
     if present == {"wkt"}:
-        return "geometry"
-    return "text"  # includes zero-padded codes ("lead0") and integers beyond BIGINT ("huge")
+        return "geometry", None
+    return "text", None
 
 
 def _value(col: str) -> str:
     return f"NULLIF(trim({quote_ident(col)}), '')"
 
 
-def convert_expr(col: str, conversion: Conversion, *, trim: bool = True) -> str:
+def convert_expr(
+    col: str, conversion: Conversion, *, trim: bool = True, number: NumberFormat | None = None
+) -> str:
     """SQL turning the VARCHAR column `col` into its typed value (placeholders and blanks to NULL)."""
     raw = _value(col) if trim else f"NULLIF({quote_ident(col)}, '')"
     ph = ", ".join(f"'{p}'" for p in PLACEHOLDERS)
     v = f"CASE WHEN {raw} IN ({ph}) THEN NULL ELSE {raw} END"
+    if number is not None:
+        return f"{convert_sql(f'({v})', number)} AS {quote_ident(col)}"
     true = ", ".join(f"'{b}'" for b in _BOOL_TRUE)
     expr = {
         "text": v,
         "geometry": v,
         "integer": f"CAST({v} AS BIGINT)",
         "decimal": f"CAST({v} AS DOUBLE)",
-        "decimal_comma": f"CAST(replace({v}, ',', '.') AS DOUBLE)",
         "date": f"CAST({v} AS DATE)",
         "date_dmy": f"CAST(strptime({v}, {_DMY}) AS DATE)",
         "datetime": f"CAST({v} AS TIMESTAMP)",

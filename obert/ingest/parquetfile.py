@@ -36,6 +36,8 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         col = quote_ident(orig)
         if physical.endswith("[]") or physical.startswith(("STRUCT", "MAP", "UNION")):
             value = f"CAST(to_json({col}) AS VARCHAR)"  # nested values are kept whole, as JSON text
+        elif physical.startswith("DECIMAL"):
+            value = col  # exact numbers stay exact (money keeps its cents)
         elif physical.startswith("TIMESTAMP WITH TIME ZONE"):
             value = f"timezone('UTC', {col})"
         else:

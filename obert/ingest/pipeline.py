@@ -165,6 +165,7 @@ def _result(
                 max=prof.max,
                 top=prof.top,
                 placeholders=placeholders,
+                reading=staged.readings[i] if i < len(staged.readings) else {},
             )
         )
     fields = [Field(c.name, c.type) for c in columns]

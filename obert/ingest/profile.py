@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,8 @@ def _scalar(value: object) -> Scalar:
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else value
+    if isinstance(value, Decimal):
+        return float(value)  # DECIMAL columns: JSON numbers, like DOUBLE ones
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)

@@ -30,6 +30,9 @@ class ColumnInfo:
     # Placeholder token -> count. ``..`` (statistical suppression) became NULL; ``-1`` and
     # ``Desconegut``-like unknowns are kept as values and only counted here.
     placeholders: dict[str, int] = field(default_factory=dict)
+    # How a number column was read (thousands separators, decimal comma, '%', '€', kept exact), by
+    # language; empty for plain columns.
+    reading: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

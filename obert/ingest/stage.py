@@ -49,6 +49,8 @@ class Staged:
     warnings: list[str] = field(default_factory=list)
     sheet: str | None = None
     stats: WriteStats | None = None
+    # How each number column was read, in ca/es/en, when it was not plain (thousands, '%', exact…).
+    readings: list[dict[str, str]] = field(default_factory=list)
 
 
 def copy_select(

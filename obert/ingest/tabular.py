@@ -18,6 +18,7 @@ import pyarrow as pa
 from obert.errors import FieldError, Invalid
 from obert.ingest.infer import Conversion, Inferred, convert_expr, infer
 from obert.ingest.names import clean_names
+from obert.ingest.numbers import reading
 from obert.ingest.stage import Staged, copy_select
 
 
@@ -71,7 +72,9 @@ def stage_rows(
             Inferred(forced[n], inf.padded, inf.placeholders) if n in forced else inf
             for n, inf in zip(names, inferred, strict=True)
         ]
-        select = ", ".join(convert_expr(n, inf.conversion) for n, inf in zip(names, inferred, strict=True))
+        select = ", ".join(
+            convert_expr(n, inf.conversion, number=inf.number) for n, inf in zip(names, inferred, strict=True)
+        )
         stats = copy_select(
             con, f"SELECT {select} FROM obert_raw", tmp=tmp, names=names, types=[i.type for i in inferred]
         )
@@ -86,6 +89,7 @@ def stage_rows(
         warnings=list(warnings or []),
         sheet=sheet,
         stats=stats,
+        readings=[reading(i.number) for i in inferred],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -85,7 +86,7 @@ def test_accidents_2010_latin1_decimal_comma(tmp_path: Path) -> None:
         .execute(f"SELECT \"Coordenada UTM (Y)\" FROM '{tmp_path / 'v1.parquet'}' LIMIT 1")
         .fetchone()
     )
-    assert y == (4584941.35,)
+    assert y == (Decimal("4584941.35"),)  # written with two decimals: kept exact
     assert (r.geo.utm_x, r.geo.utm_y) == ("Coordenada UTM (X)", "Coordenada UTM (Y)")
 
 
