@@ -33,7 +33,11 @@ def _missing() -> list[str]:
 class BuildWithVendor(build_py):
     def run(self) -> None:
         if _missing():
-            if not (ROOT / "Makefile").is_file() or shutil.which("make") is None or shutil.which("npm") is None:
+            if (
+                not (ROOT / "Makefile").is_file()
+                or shutil.which("make") is None
+                or shutil.which("npm") is None
+            ):
                 raise SystemExit(
                     "obert's front-end files are missing from obert/web/static/vendor and cannot be built "
                     "here: run `make static` (needs Node.js and npm) before building the wheel"

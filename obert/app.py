@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from obert.api import dcat
+from obert.api import openapi as api_openapi
 from obert.api.ckan.envelope import ckan_error_response, is_ckan
 from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.errors import http_error_response, obert_error_response, validation_error_response
@@ -34,6 +35,7 @@ from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import datastore_map as v1_datastore_map
 from obert.api.v1 import events as v1_events
 from obert.api.v1 import harvest as v1_harvest
+from obert.api.v1 import index as v1_index
 from obert.api.v1 import members as v1_members
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
@@ -130,10 +132,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=api_openapi.operation_id,  # ops: readable operation ids
     )
     app.state.portal = portal
+    api_openapi.install(app, tags=OPENAPI_TAGS)  # ops: security scheme, tag order, examples
 
     for module in (
+        v1_index,
         v1_search,
         v1_transitions,
         v1_datasets,

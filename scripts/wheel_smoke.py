@@ -43,7 +43,10 @@ def main(wheel: Path) -> None:
         venv = Path(os.environ.get("OBERT_SMOKE_VENV") or work / "venv")
         if not (venv / "bin" / "python").exists():
             _run([sys.executable, "-m", "venv", str(venv)], cwd=work)
-        _run([str(venv / "bin" / "pip"), "install", "-q", "--force-reinstall", "--no-deps", str(wheel)], cwd=work)
+        _run(
+            [str(venv / "bin" / "pip"), "install", "-q", "--force-reinstall", "--no-deps", str(wheel)],
+            cwd=work,
+        )
         _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], cwd=work)
         obert = str(venv / "bin" / "obert")
         env = {**os.environ, "OBERT_DATA_DIR": str(work / "data"), "PYTHONPATH": ""}

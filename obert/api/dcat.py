@@ -45,6 +45,8 @@ def catalog(
     profile: ProfileParam = None,
     accept_profile: AcceptProfile = None,
 ) -> Response:
+    """The catalogue as DCAT-AP (or DCAT-AP-ES with `profile`) in Turtle, RDF/XML or JSON-LD, 100
+    datasets a page with Hydra paging links; `modified_since` keeps the recent ones."""
     fmt = _format(suffix)
     chosen = _profile(profile, accept_profile)
     found = browse_datasets(
