@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -94,6 +95,28 @@ def demo(
         return
     console.print(f"serving on [bold]{settings.base_url}[/] (data in {data_dir.resolve()})")
     _run(settings, settings.host, port, portal=portal)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the configuration in the environment (secret, database and its schema, Redis, data directory,
+    disk space, map tiles, HTTP allowlist) and say what to fix; exits 1 when something is wrong.
+
+    Example: OBERT_DATABASE_URL=postgresql+psycopg://obert@db/obert obert doctor"""
+    from obert import doctor as checkup  # here, not at the top: `obert --help` stays quick
+
+    try:
+        findings = checkup.diagnose(Settings())
+    except ValidationError as exc:
+        findings = checkup.settings_findings(exc)
+    style = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+    for finding in findings:
+        mark = f"[{style[finding.outcome]}]{finding.outcome.upper():<4}[/]"
+        console.print(f"{mark}  {finding.check:<15} {finding.message}", highlight=False, soft_wrap=True)
+        if finding.fix and finding.outcome != "ok":
+            console.print(f"      {'':<15} fix: {finding.fix}", highlight=False, soft_wrap=True)
+    if checkup.failed(findings):
+        raise typer.Exit(1)
 
 
 @app.command()
