@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from obert.api import dcat
 from obert.api import openapi as api_openapi
@@ -50,6 +49,7 @@ from obert.api.v1 import transitions as v1_transitions
 from obert.api.v1 import watch as v1_watch
 from obert.auth.users import token_owner
 from obert.errors import BadRequest, Invalid, NotFound, ObertError, RateLimited
+from obert.observe.requests import RequestObserver, RouteCapture
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
@@ -189,6 +189,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     # counts, then body limits. All are pure ASGI; body limits sit innermost all the same, since a
     # BaseHTTPMiddleware between them and the app would wrap the mid-stream 413 in an exception group that
     # FastAPI's body parser turns into a 400.
+    app.add_middleware(RouteCapture)  # ops: innermost, hands the route that answered to RequestObserver
     app.add_middleware(
         BodyLimitMiddleware,
         max_body=settings.max_body_bytes,
@@ -196,7 +197,6 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         respond=_refusal,
     )
     app.add_middleware(UsageMiddleware, counter=portal.usage)
-    app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
     app.add_middleware(
         RateLimitMiddleware,
@@ -207,6 +207,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     )
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
     app.add_middleware(ReadOnlyCorsMiddleware)
+    app.add_middleware(  # ops: request id, one log event and the metrics per request
+        RequestObserver,
+        metrics=portal.metrics,
+        log_requests=settings.access_log,
+        client_ip=settings.log_client_ip,
+        pool=portal.store.pool_usage,
+    )
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
 
@@ -275,33 +282,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return http_error_response(exc.status_code, detail)
         return _html_error(request, exc.status_code, detail)
-
-
-class _MetricsMiddleware:
-    """Request counts and latency per route template. Pure ASGI: a BaseHTTPMiddleware costs every request
-    a task group and a memory stream, more than a cached page of rows takes to serve."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            # The router records the matched route in the scope it was handed, this same dict.
-            template = getattr(scope.get("route"), "path", "unmatched")
-            metrics = scope["app"].state.portal.metrics
-            metrics.requests.labels(scope["method"], template, str(status)).inc()
-            metrics.latency.labels(template).observe(time.perf_counter() - started)

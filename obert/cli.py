@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ from obert.demo import catalog_settings, load_demo
 from obert.errors import ObertError
 from obert.harvest import cli_support as harvesting
 from obert.harvest.models import SourceType
+from obert.metrics import MULTIPROC_ENV
+from obert.observe import logs
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.storage import migrate as migrations
@@ -73,7 +76,9 @@ def serve(
 def web_app() -> FastAPI:
     """The application of one web process of `obert serve --workers N`: built in that process, from the
     same environment the command read."""
-    return create_app(_settings())
+    settings = _settings()
+    logs.configure(settings)
+    return create_app(settings)
 
 
 @app.command()
@@ -128,6 +133,7 @@ def worker(
     On SIGTERM the jobs in hand get OBERT_JOB_SHUTDOWN_GRACE_SECONDS to finish; the others go back to the
     queue at once, for another worker to take."""
     settings = _settings()
+    logs.configure(settings)
     portal = build_portal(settings)
     if not portal.job_handlers:
         err.print("no job kinds are configured")
@@ -384,9 +390,11 @@ def _fail(exc: ObertError) -> NoReturn:
 
 
 def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: Portal | None = None) -> None:
+    logs.configure(settings)
     if workers > 1 and portal is None:
         # Migrate once here, before the workers start: they would otherwise race to do it.
         build_portal(settings).close()
+        _share_metrics()
         if not settings.redis_url:
             console.print(
                 f"{workers} web processes: each counts request budgets apart (OBERT_REDIS_URL shares them)"
@@ -397,8 +405,8 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
             workers=workers,
             host=host,
             port=port,
-            log_level="info",
-            access_log=settings.access_log,
+            log_config=None,  # obert's own (obert/observe/logs.py), set up in each process
+            access_log=False,  # obert logs each request itself, with its id (OBERT_ACCESS_LOG)
             proxy_headers=True,
             **_http_options(settings),
         )
@@ -408,11 +416,24 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
         application,
         host=host,
         port=port,
-        log_level="info",
-        access_log=settings.access_log,
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
         **_http_options(settings),
     )
+
+
+def _share_metrics() -> None:
+    """Give the web processes one folder for their metrics, so that a scrape of any of them reports all
+    of them (prometheus_client's multiprocess mode; the processes import the library after this)."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:  # the operator's own: emptied, as the client asks before the processes start
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="obert-metrics-")
 
 
 def _http_options(settings: Settings) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from obert.deps import PortalDep
 from obert.errors import Unavailable
@@ -93,5 +93,4 @@ def ready(request: Request, portal: PortalDep) -> JSONResponse:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(portal: PortalDep, response: Response) -> Response:
-    registry = portal.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(portal.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
