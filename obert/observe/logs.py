@@ -79,4 +79,6 @@ def configure(settings: Settings, *, stream: TextIO | None = None) -> logging.Ha
         logger.handlers.clear()
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic tells of its context at every start; `obert migrate` reports what it changed itself.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     return handler
