@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,18 @@ def test_a_failed_job_logs_its_error(
     assert job["state"] == "failed" and job["error"] and job["level"] == "warning"
     assert _metric(client, "obert_ingests_total", outcome="failed") == 1
     assert _metric(client, "obert_jobs_total", kind="ingest", state="failed") == 1
+
+
+def test_a_job_taken_over_from_a_dead_worker_counts_as_a_lease_expiry(portal: Portal) -> None:
+    from obert.jobs import JobRunner, claim, enqueue
+    from obert.metrics import Metrics
+
+    with portal.store.begin() as conn:
+        enqueue(conn, kind="echo", payload={})
+    assert claim(portal.store, worker_id="dead", kinds=["echo"], lease_seconds=0.01) is not None
+    time.sleep(0.05)  # the dead worker's lease runs out
+    metrics = Metrics()
+    runner = JobRunner(portal.store, {"echo": lambda job, ctx: {"echoed": True}}, metrics=metrics)
+    assert runner.run_once()
+    assert metrics.registry.get_sample_value("obert_job_lease_expiries_total", {"kind": "echo"}) == 1
+    assert metrics.registry.get_sample_value("obert_jobs_total", {"kind": "echo", "state": "done"}) == 1
