@@ -18,6 +18,8 @@ from obert.settings import Settings
 
 FIELDS = "obert"  # the attribute of a LogRecord that holds an event's fields
 _HANDLER_NAME = "obert"
+# Fields the messages of request and job events already say, left out of the text format's tail.
+_IN_MESSAGE = frozenset({"event", "method", "route", "status", "duration_ms", "kind", "job_id", "state"})
 
 
 def event(**fields: Any) -> dict[str, Any]:
@@ -58,9 +60,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = _fields(record)
-        if fields:
-            line += "  " + " ".join(f"{k}={v}" for k, v in fields.items() if k != "event")
-        return line
+        extra = " ".join(f"{k}={v}" for k, v in fields.items() if k not in _IN_MESSAGE)
+        return f"{line}  {extra}" if extra else line
 
 
 def configure(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:

@@ -169,3 +169,12 @@ def test_a_job_taken_over_from_a_dead_worker_counts_as_a_lease_expiry(portal: Po
     assert runner.run_once()
     assert metrics.registry.get_sample_value("obert_job_lease_expiries_total", {"kind": "echo"}) == 1
     assert metrics.registry.get_sample_value("obert_jobs_total", {"kind": "echo", "state": "done"}) == 1
+
+
+@pytest.mark.settings(log_format="text")
+def test_text_logs_are_one_readable_line_per_request(client: TestClient, log_lines: io.StringIO) -> None:
+    client.get("/api/v1/datasets", headers={"X-Request-ID": "support-ticket-42"})
+    line = next(x for x in log_lines.getvalue().splitlines() if "obert.request" in x)
+    assert re.search(
+        r"INFO +obert\.request +GET /api/v1/datasets 200 [\d.]+ ms +request_id=support-ticket-42", line
+    )
