@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VENDOR := obert/web/static/vendor
 export SCARF_ANALYTICS := false
 
-.PHONY: demo serve test lint typecheck pytest install static messages clean
+.PHONY: demo serve test lint typecheck pytest install static messages clean wheel wheel-smoke
 
 demo: install
 	$(BIN)/obert demo
@@ -37,6 +37,16 @@ $(VENDOR)/.copied: node_modules/.installed
 
 test: install lint typecheck pytest
 
+# A wheel carries the built front-end files (setup.py builds them when missing) and the demo's files.
+wheel: static
+	rm -rf dist
+	$(BIN)/pip wheel --no-deps --quiet --wheel-dir dist .
+
+# The wheel as an operator installs it: a fresh virtual environment, the demo loaded into a temporary data
+# directory, pages, the API index, the API docs and a Swagger UI file fetched (about a minute).
+wheel-smoke: wheel
+	$(PYTHON) scripts/wheel_smoke.py dist/obert-*.whl
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,4 +64,4 @@ messages:
 	$(BIN)/pybabel update -i obert/i18n/messages.pot -d obert/i18n/locale --no-fuzzy-matching --width 110
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) dist build .mypy_cache .pytest_cache .ruff_cache

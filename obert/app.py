@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,9 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from obert.api import dcat, interchange, sparql
+from obert.api import openapi as api_openapi
 from obert.api.ckan.routes import mount as mount_ckan
 from obert.api.conditional import HttpSemantics
 from obert.api.errors import invalid_from
@@ -29,6 +28,7 @@ from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import datastore_map as v1_datastore_map
 from obert.api.v1 import events as v1_events
 from obert.api.v1 import harvest as v1_harvest
+from obert.api.v1 import index as v1_index
 from obert.api.v1 import members as v1_members
 from obert.api.v1 import organizations as v1_organizations
 from obert.api.v1 import privacy as v1_privacy
@@ -44,6 +44,7 @@ from obert.api.v1 import watch as v1_watch
 from obert.auth.users import token_owner
 from obert.errors import BadRequest, NotFound, ObertError, TooLarge, msg
 from obert.faces import Guard, face_of, faces_of
+from obert.observe.requests import RequestObserver, RouteCapture
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
@@ -128,10 +129,13 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=api_openapi.operation_id,  # ops: readable operation ids
     )
     app.state.portal = portal
+    api_openapi.install(app, tags=OPENAPI_TAGS)  # ops: security scheme, tag order, examples
 
     for module in (
+        v1_index,
         v1_search,
         v1_transitions,
         v1_datasets,
@@ -200,11 +204,18 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     # language (so refusals are in the visitor's language), RDF negotiation, metrics, usage counts, then
     # HTTP's read semantics (HEAD, ETag, 304, Cache-Control) right around the routes, where the scope it
     # sees is the one the router fills in.
+    app.add_middleware(RouteCapture)  # innermost: hands the route that answered to RequestObserver
     app.add_middleware(HttpSemantics, max_age=settings.http_max_age, default_face=PAGES)
     app.add_middleware(UsageMiddleware, counter=portal.usage)
-    app.add_middleware(_MetricsMiddleware)
     app.add_middleware(dcat.RdfNegotiation)
     app.add_middleware(LanguageMiddleware, default=settings.default_lang)
+    app.add_middleware(  # request id, one log event and the metrics per request
+        RequestObserver,
+        metrics=portal.metrics,
+        log_requests=settings.access_log,
+        client_ip=settings.log_client_ip,
+        pool=portal.store.pool_usage,
+    )
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
 
@@ -250,33 +261,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():  # Allow: of a 405
             response.headers[name] = value
         return response
-
-
-class _MetricsMiddleware:
-    """Request counts and latency per route template. Pure ASGI: a BaseHTTPMiddleware costs every request
-    a task group and a memory stream, more than a cached page of rows takes to serve."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            # The router records the matched route in the scope it was handed, this same dict.
-            template = getattr(scope.get("route"), "path", "unmatched")
-            metrics = scope["app"].state.portal.metrics
-            metrics.requests.labels(scope["method"], template, str(status)).inc()
-            metrics.latency.labels(template).observe(time.perf_counter() - started)

@@ -72,8 +72,11 @@ def web_app() -> FastAPI:
     """The application of one web process of `obert serve --workers N`: built in that process, from the
     same environment the command read."""
     from obert.app import create_app
+    from obert.observe import logs
 
-    return create_app(_settings())
+    settings = _settings()
+    logs.configure(settings)
+    return create_app(settings)
 
 
 @app.command()
@@ -125,6 +128,31 @@ def _account_settings() -> Settings:
 
 
 @app.command()
+def doctor() -> None:
+    """Check the configuration in the environment (secret, database and its schema, Redis, data directory,
+    disk space, map tiles, HTTP allowlist) and say what to fix; exits 1 when something is wrong.
+
+    Example: OBERT_DATABASE_URL=postgresql+psycopg://obert@db/obert obert doctor"""
+    from pydantic import ValidationError
+
+    from obert import doctor as checkup  # here, not at the top: `obert --help` stays quick
+    from obert.settings import Settings
+
+    try:
+        findings = checkup.diagnose(Settings())
+    except ValidationError as exc:
+        findings = checkup.settings_findings(exc)
+    style = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+    for finding in findings:
+        mark = f"[{style[finding.outcome]}]{finding.outcome.upper():<4}[/]"
+        console.print(f"{mark}  {finding.check:<15} {finding.message}", highlight=False, soft_wrap=True)
+        if finding.fix and finding.outcome != "ok":
+            console.print(f"      {'':<15} fix: {finding.fix}", highlight=False, soft_wrap=True)
+    if checkup.failed(findings):
+        raise typer.Exit(1)
+
+
+@app.command()
 def worker(
     threads: Annotated[int, typer.Option(help="worker threads in this process")] = 2,
 ) -> None:
@@ -135,9 +163,11 @@ def worker(
     import signal
     import threading
 
+    from obert.observe import logs
     from obert.portal import build_portal
 
     settings = _settings()
+    logs.configure(settings)
     portal = build_portal(settings)
     if not portal.job_handlers:
         err.print("no job kinds are configured")
@@ -516,11 +546,14 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
     import uvicorn
 
     from obert.app import create_app
+    from obert.observe import logs
     from obert.portal import build_portal
 
+    logs.configure(settings)
     if workers > 1 and portal is None:
         # Migrate once here, before the workers start: they would otherwise race to do it.
         build_portal(settings).close()
+        _share_metrics()
         if not settings.redis_url:
             console.print(
                 f"{workers} web processes: each counts request budgets apart (OBERT_REDIS_URL shares them)"
@@ -531,8 +564,8 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
             workers=workers,
             host=host,
             port=port,
-            log_level="info",
-            access_log=settings.access_log,
+            log_config=None,  # obert's own (obert/observe/logs.py), set up in each process
+            access_log=False,  # obert logs each request itself, with its id (OBERT_ACCESS_LOG)
             proxy_headers=True,
             **_http_options(settings),
         )
@@ -542,11 +575,28 @@ def _run(settings: Settings, host: str, port: int, *, workers: int = 1, portal: 
         application,
         host=host,
         port=port,
-        log_level="info",
-        access_log=settings.access_log,
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
         **_http_options(settings),
     )
+
+
+def _share_metrics() -> None:
+    """Give the web processes one folder for their metrics, so that a scrape of any of them reports all
+    of them (prometheus_client's multiprocess mode; the processes import the library after this)."""
+    import tempfile
+
+    from obert.metrics import MULTIPROC_ENV
+
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:  # the operator's own: emptied, as the client asks before the processes start
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="obert-metrics-")
 
 
 def _http_options(settings: Settings) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from obert.auth.sessions import ActiveSession, csrf_matches, session_for
 from obert.auth.users import actor_for_token, token_secret
 from obert.errors import Forbidden, Unauthorized
 from obert.portal import Portal
+from obert.requestctx import USER_SCOPE_KEY
 
 SESSION_COOKIE = "obert_session"
 CSRF_FIELD = "csrf_token"
@@ -51,8 +52,12 @@ def get_actor(request: Request) -> Actor:
     header = request.headers.get("authorization", "").strip()
     if not header:
         session = get_session(request)
-        return session.actor if session else ANONYMOUS
-    return actor_for_token(store=get_portal(request).store, secret=token_secret(header))
+        actor = session.actor if session else ANONYMOUS
+    else:
+        actor = actor_for_token(store=get_portal(request).store, secret=token_secret(header))
+    if actor.user_id is not None:
+        request.scope[USER_SCOPE_KEY] = actor.user_id  # for the request's log event
+    return actor
 
 
 def get_writer(request: Request) -> Actor:

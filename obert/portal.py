@@ -19,6 +19,7 @@ from obert.harvest.persist import IngestRequester, NoIngest
 from obert.harvest.runner import HarvestContext
 from obert.http import Allowlist, HttpClient
 from obert.jobs import JobHandler, JobRunner, Periodic
+from obert.jobs.queue import count_active
 from obert.metrics import Metrics
 from obert.notify import webhooks
 from obert.ratelimit import RateLimiter
@@ -61,6 +62,7 @@ class Portal:
             fetcher=fetcher,
             ingest=self.ingest_requester,
             max_bytes=self.settings.max_upload_bytes,
+            metrics=self.metrics,
         )
 
     usage: UsageCounter = field(default_factory=UsageCounter)
@@ -75,6 +77,7 @@ class Portal:
             threads=threads,
             lease_seconds=self.settings.job_lease_seconds,
             periodic=self.periodic,
+            metrics=self.metrics,
         )
 
     def close(self) -> None:
@@ -92,7 +95,9 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     files = FileStore(settings.files_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gates = (PersonalDataGate(sample_rows=settings.privacy_scan_rows), SchemaChangeGate(store))
-    ingester = Ingester(settings=settings, store=store, files=files, http=http, gates=gates)
+    metrics = Metrics()
+    metrics.watch_queue(lambda: count_active(store))
+    ingester = Ingester(settings=settings, store=store, files=files, http=http, gates=gates, metrics=metrics)
     hooks = webhooks.WebhookConfig(
         base_url=settings.base_url,
         timeout=settings.webhook_timeout_seconds,
@@ -112,7 +117,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         settings=settings,
         store=store,
         files=files,
-        metrics=Metrics(),
+        metrics=metrics,
         http=http,
         ingester=ingester,
         sparql=Endpoint(

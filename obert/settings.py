@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)  # web processes of `obert serve`
     # A line per request on the console; a proxy in front that logs requests makes it redundant.
     access_log: bool = True
+    # Logs: readable text, or one JSON object a line for a log pipeline (obert/observe/logs.py). The
+    # client's address is personal data: it is logged only when asked.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_client_ip: bool = False
     # Background jobs: `obert serve` runs this many worker threads itself (0 leaves jobs to `obert worker`).
     job_threads: int = Field(default=1, ge=0, le=32)
     # Rebuilding the search index (`obert reindex`): processes that make and analyse documents while the

@@ -94,15 +94,20 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     calls: list[tuple[object, dict[str, object]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
     monkeypatch.setenv("OBERT_ACCESS_LOG", "false")
+    metrics_dir = env / "metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))  # restored after the test
+    (metrics_dir / "counter_1234.db").parent.mkdir()
+    (metrics_dir / "counter_1234.db").write_bytes(b"left by a previous run")
     result = runner.invoke(app, ["serve", "--workers", "2", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "budgets apart" in result.output  # no Redis: each process counts its own
     (target, options) = calls[0]
     assert target == "obert.cli:web_app"
     assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8123
-    assert options["access_log"] is False
+    assert options["access_log"] is False and options["log_config"] is None  # obert logs requests itself
     assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert (env / "obert.db").exists()  # migrated before the workers start
+    assert list(metrics_dir.iterdir()) == []  # one metrics view across the processes, started afresh
     web = obert.cli.web_app()  # what each worker process runs, from the same environment
     assert web.state.portal.settings.data_dir == env
     web.state.portal.close()
@@ -115,7 +120,8 @@ def test_serve_with_one_worker_runs_the_app_in_process(env: Path, monkeypatch: p
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
     (target, options) = calls[0]
-    assert not isinstance(target, str) and "workers" not in options and options["access_log"] is True
+    assert not isinstance(target, str) and "workers" not in options
+    assert options["access_log"] is False and options["log_config"] is None  # obert logs requests itself
     # httptools with obert's limit on the request head (tests/security/test_header_limit.py runs it)
     assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert options["h11_max_incomplete_event_size"] == 64 * 1024

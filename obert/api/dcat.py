@@ -40,7 +40,9 @@ AcceptProfile = Annotated[str | None, Header(description="a profile IRI, as in <
 
 
 @router.get(
-    "/catalog", summary="The catalogue's own IRI: sent to the serialisation the Accept header asks for"
+    "/catalog",
+    summary="The catalogue's own IRI: sent to the serialisation the Accept header asks for",
+    include_in_schema=False,  # a redirect to the documented /catalog.{ttl,rdf,jsonld}, like /api
 )
 def catalog_iri(request: Request) -> RedirectResponse:
     """303 to /catalog.ttl, .rdf or .jsonld by the Accept header (Turtle when it names none), or to the
@@ -67,6 +69,8 @@ def catalog(
     profile: ProfileParam = None,
     accept_profile: AcceptProfile = None,
 ) -> Response:
+    """The catalogue as DCAT-AP (or DCAT-AP-ES with `profile`) in Turtle, RDF/XML or JSON-LD, 100
+    datasets a page with Hydra paging links; `modified_since` keeps the recent ones."""
     fmt = _format(suffix)
     chosen = _profile(profile, accept_profile)
     found = browse_datasets(

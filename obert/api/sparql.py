@@ -77,6 +77,12 @@ FormatParam = Annotated[
     "/sparql",
     summary="SPARQL 1.1 query over the public catalogue graph (DCAT-AP)",
     responses={400: {"description": "malformed query, update or query past its budget (text/plain)"}},
+    description=(
+        "SPARQL 1.1 Protocol over the public catalogue graph (datasets, distributions, publishers, "
+        "themes, data services; never private or draft datasets). SELECT and ASK answer as JSON, XML, CSV "
+        "or TSV; CONSTRUCT and DESCRIBE as Turtle, JSON-LD, N-Triples or RDF/XML, by `format` or Accept. "
+        "Updates and SERVICE are refused; a query has a time budget and a cap on its results."
+    ),
 )
 async def sparql_get(
     request: Request,
@@ -94,7 +100,12 @@ async def sparql_get(
     return await _answer(portal, query, format, request)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query sent in the body (a form, or application/sparql-query)")
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query sent in the body (a form, or application/sparql-query)",
+    description="The same query as GET /sparql, sent in the body: a form with `query`, or the query itself "
+    "as `application/sparql-query`. Updates are refused.",
+)
 async def sparql_post(request: Request, portal: PortalDep, format: FormatParam = None) -> Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == _UPDATE_BODY:

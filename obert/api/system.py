@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from obert.api.face import NATIVE
 from obert.deps import PortalDep
@@ -99,5 +99,4 @@ def ready(request: Request, portal: PortalDep) -> JSONResponse:
 @router.get("/metrics", include_in_schema=False)
 @rules(cache="no-store")
 def metrics(portal: PortalDep, response: Response) -> Response:
-    registry = portal.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(portal.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -42,6 +42,7 @@ from obert.harvest.models import (
     Source,
     SourceType,
 )
+from obert.metrics import Metrics
 from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.untrusted.sandbox import Limits
@@ -65,6 +66,7 @@ class HarvestContext:
     # see backends.dcat.SECONDS_PER_MB) and memory.
     parse_seconds: float = 30.0
     parse_memory: int = 2 * 1024**3
+    metrics: Metrics | None = None
 
 
 def run_harvest(
@@ -98,6 +100,9 @@ def run_harvest(
     if not dry_run:
         cursor = listing.cursor if report.state == "done" else None
         runs.finish_run(ctx.store, report, source_id=source.id, cursor=cursor)
+    if ctx.metrics is not None and not dry_run:
+        for status, count in report.counts.items():
+            ctx.metrics.harvest_items.labels(str(status)).inc(count)
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from obert.errors import NotFound
 from obert.jobs.messages import one_line
+from obert.requestctx import current_request_id
 from obert.storage import Store
 from obert.storage.tables.jobs import ACTIVE_STATES, jobs
 
@@ -42,9 +43,11 @@ class Job:
     result: dict[str, Any] | None
     error: str | None
     created_by: str | None
+    request_id: str | None
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    taken_over: bool = False  # claimed from a holder whose lease had run out
 
 
 def _now() -> datetime:
@@ -61,8 +64,9 @@ def enqueue(
     max_attempts: int = 5,
     created_by: str | None = None,
 ) -> str:
-    """Add a job inside the caller's transaction. With a `dedupe_key` already queued or running, the
-    existing job's id is returned instead of adding a second one."""
+    """Add a job inside the caller's transaction, with the id of the request being served (if any). With
+    a `dedupe_key` already queued or running, the existing job's id is returned instead of adding a second
+    one."""
     if dedupe_key is not None:
         existing = conn.execute(
             sa.select(jobs.c.id).where(jobs.c.dedupe_key == dedupe_key, jobs.c.state.in_(ACTIVE_STATES))
@@ -82,6 +86,7 @@ def enqueue(
             run_after=run_after or now,
             dedupe_key=dedupe_key,
             created_by=created_by,
+            request_id=current_request_id(),
             created_at=now,
             updated_at=now,
         )
@@ -99,16 +104,22 @@ def claim(
         sa.and_(jobs.c.state == JobState.QUEUED.value, jobs.c.run_after <= now),
         sa.and_(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_expires < now),
     )
-    query = sa.select(jobs.c.id).where(due, jobs.c.kind.in_(kinds)).order_by(jobs.c.run_after).limit(1)
+    query = (
+        sa.select(jobs.c.id, jobs.c.state)
+        .where(due, jobs.c.kind.in_(kinds))
+        .order_by(jobs.c.run_after)
+        .limit(1)
+    )
     if job_id is not None:
         query = query.where(jobs.c.id == job_id)
     if store.backend == "postgresql":
         # Concurrent workers skip rows another one is taking instead of queueing behind it.
         query = query.with_for_update(skip_locked=True)
     with store.begin() as conn:  # on SQLite, BEGIN IMMEDIATE makes claims one at a time
-        found = conn.execute(query).scalar()
-        if found is None:
+        row = conn.execute(query).first()
+        if row is None:
             return None
+        found = row.id
         conn.execute(
             jobs.update()
             .where(jobs.c.id == found)
@@ -120,7 +131,20 @@ def claim(
                 updated_at=now,
             )
         )
-        return _load(conn, found)
+        claimed = _load(conn, found)
+    # Running, yet due: its holder's lease ran out (the holder died or stalled), and this worker takes over.
+    return replace(claimed, taken_over=True) if row.state == JobState.RUNNING.value else claimed
+
+
+def count_active(store: Store) -> list[tuple[str, str, int]]:
+    """(kind, state, jobs) of the queued and running jobs, for the metrics."""
+    query = (
+        sa.select(jobs.c.kind, jobs.c.state, sa.func.count())
+        .where(jobs.c.state.in_(ACTIVE_STATES))
+        .group_by(jobs.c.kind, jobs.c.state)
+    )
+    with store.read() as conn:
+        return [(str(kind), str(state), int(n)) for kind, state, n in conn.execute(query)]
 
 
 def heartbeat(
@@ -254,6 +278,7 @@ def _to_job(row: Row[Any]) -> Job:
         result=row.result,
         error=one_line(row.error) if row.error else None,
         created_by=row.created_by,
+        request_id=row.request_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
         finished_at=row.finished_at,

@@ -17,6 +17,8 @@ from obert.jobs import queue
 from obert.jobs.messages import describe_exception, one_line
 from obert.jobs.queue import Job
 from obert.jobs.schedule import Periodic, tick
+from obert.metrics import Metrics
+from obert.requestctx import bind_request_id, unbind
 from obert.storage import Store
 
 log = logging.getLogger("obert.jobs")
@@ -76,6 +78,7 @@ class JobRunner:
         periodic: Sequence[Periodic] = (),
         tick_seconds: float = 30.0,
         name: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.handlers = dict(handlers)
@@ -85,6 +88,7 @@ class JobRunner:
         self.periodic = tuple(periodic)
         self.tick_seconds = tick_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.metrics = metrics
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -194,22 +198,53 @@ class JobRunner:
         done = threading.Event()
         keeper = threading.Thread(target=self._keep_lease, args=(ctx, done), daemon=True)
         keeper.start()
+        # The job's log lines carry the id of the request that queued it (or its own id, if none did).
+        token = bind_request_id(job.request_id or f"job:{job.id}")
+        started = time.perf_counter()
+        state, error = "done", None
+        if job.taken_over:
+            log.warning("job %s (%s): taken over, its holder's lease ran out", job.id, job.kind)
+            if self.metrics:
+                self.metrics.lease_expiries.labels(job.kind).inc()
         try:
             result = self.handlers[job.kind](job, ctx)
         except LeaseLost:
+            state = "lease_lost"
             log.warning("job %s (%s): lease lost, leaving it to its new holder", job.id, job.kind)
         except ObertError as exc:
             # Bad input does not get better by trying again.
-            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=_describe(exc), retry=False)
+            state, error = "failed", _describe(exc)
+            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=error, retry=False)
         except Exception as exc:
             # The traceback (with the server's paths) is for the log; the job keeps one line for people.
+            state, error = "failed", describe_exception(exc)
             log.exception("job %s (%s) failed", job.id, job.kind)
-            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=describe_exception(exc))
+            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=error)
         else:
             queue.complete(self.store, job_id=job.id, worker_id=worker_id, result=result)
         finally:
             done.set()
             keeper.join()
+            self._record(job, state, error, time.perf_counter() - started)
+            unbind(token)
+
+    def _record(self, job: Job, state: str, error: str | None, seconds: float) -> None:
+        fields = {
+            "event": "job",
+            "job_id": job.id,
+            "kind": job.kind,
+            "state": state,
+            "attempt": job.attempts,
+            "duration_ms": round(seconds * 1000, 1),
+            "request_id": job.request_id,
+            "error": error,
+        }
+        extra = {"obert": {k: v for k, v in fields.items() if v is not None}}
+        level = logging.WARNING if state != "done" else logging.INFO
+        log.log(level, "job %s %s %s in %.0f ms", job.kind, job.id, state, seconds * 1000, extra=extra)
+        if self.metrics:
+            self.metrics.jobs.labels(job.kind, state).inc()
+            self.metrics.job_seconds.labels(job.kind).observe(seconds)
 
     def _keep_lease(self, ctx: JobContext, done: threading.Event) -> None:
         # Renew at a third of the lease, so one slow renewal never lets the lease run out.

@@ -64,6 +64,16 @@ class Store:
         with self.read() as conn:
             conn.execute(sa.text("SELECT 1"))
 
+    def pool_usage(self) -> tuple[int, int]:
+        """Connections of the pool in use and open (in use or idle), for the metrics."""
+        pool = self.engine.pool
+        in_use = getattr(pool, "checkedout", None)
+        idle = getattr(pool, "checkedin", None)
+        if in_use is None or idle is None:  # a pool that keeps no count
+            return 0, 0
+        busy = int(in_use())
+        return busy, busy + int(idle())
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -29,6 +29,7 @@ from obert.ingest.pipeline import ingest_file
 from obert.ingest.result import IngestResult
 from obert.ingest.source import sha256_file
 from obert.jobs import Job, JobContext, JobHandler, Periodic, enqueue
+from obert.metrics import Metrics
 from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.files import FileStore, safe_filename
@@ -83,6 +84,7 @@ class Ingester:
     http: HttpClient
     # Each may hold a new version back for its own reason (personal data, changed columns); all run.
     gates: tuple[PublicationGate, ...] = ()
+    metrics: Metrics | None = None
 
     def gate_of(self, kind: type[G]) -> G | None:
         """The configured gate of class `kind`, if any."""
@@ -121,12 +123,15 @@ class Ingester:
             # Downloads land next to the versions (same volume, collected as garbage after a crash).
             folder = self.settings.tables_dir / resource_id
             folder.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
             with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as work:
                 path, name = self._fetch(row, source, Path(work), report)
                 sha = sha256_file(path)
+                read = path.stat().st_size
                 if state.current is not None and state.current.sha256 == sha:
+                    self._measure("unchanged")
                     return IngestOutcome(state.current, created=False, result=None)
-                return self._ingest(
+                outcome = self._ingest(
                     resource_id,
                     path,
                     name,
@@ -137,9 +142,26 @@ class Ingester:
                     sha=sha,
                     declared=declared,
                 )
+            self._measure(
+                "held" if outcome.holds else "published" if outcome.created else "unchanged",
+                rows=outcome.version.row_count if outcome.created else 0,
+                read=read,
+                seconds=time.perf_counter() - started,
+            )
+            return outcome
         except ObertError as exc:
             record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
+            self._measure("failed")
             raise
+
+    def _measure(self, outcome: str, *, rows: int = 0, read: int = 0, seconds: float | None = None) -> None:
+        if self.metrics is None:
+            return
+        self.metrics.ingests.labels(outcome).inc()
+        self.metrics.ingest_rows.inc(rows)
+        self.metrics.ingest_bytes.inc(read)
+        if seconds is not None:
+            self.metrics.ingest_seconds.observe(seconds)
 
     def ingest_prepared(
         self, *, resource_id: str, path: Path, name: str, created_by: str | None, derived_from: str

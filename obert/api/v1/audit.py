@@ -71,6 +71,7 @@ def list_audit(
 @router.get("/export.csv", response_class=StreamingResponse)
 @rules(budget="sql")
 def export_csv(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> StreamingResponse:
+    """The audit log as CSV, oldest first, with the same filters as the list (site administrators)."""
     audit.require_reader(actor)  # before the first byte: a refused export must be a 401/403, not a cut stream
     rows = _started(audit.iter_audit(store=portal.store, actor=actor, filters=filters))
     return StreamingResponse(
@@ -83,6 +84,8 @@ def export_csv(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> Strea
 @router.get("/export.jsonl", response_class=StreamingResponse)
 @rules(budget="sql")
 def export_jsonl(portal: PortalDep, actor: ActorDep, filters: FiltersDep) -> StreamingResponse:
+    """The audit log as JSON Lines, one entry a line, with the same filters as the list (site
+    administrators)."""
     audit.require_reader(actor)
     rows = _started(audit.iter_audit(store=portal.store, actor=actor, filters=filters))
     return StreamingResponse(

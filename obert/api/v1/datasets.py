@@ -25,6 +25,8 @@ def list_datasets(
     cursor: str | None = None,
     organization: str | None = None,
 ) -> ListOut[DatasetOut]:
+    """Datasets the caller may see, newest first, a page at a time; `next` is the cursor of the
+    following page. `organization` keeps one publisher's."""
     page = service.list_datasets(
         store=portal.store, actor=actor, limit=limit, cursor=cursor, organization=organization
     )
@@ -33,17 +35,21 @@ def list_datasets(
 
 @router.post("", status_code=201, response_model=DatasetOut)
 def create_dataset(portal: PortalDep, actor: WriterDep, data: DatasetInput) -> DatasetOut:
+    """Create a dataset from its DCAT-AP fields (multilingual text as `{"ca": …, "es": …, "en": …}`).
+    Editors of its organisation only; with review required it starts as a draft."""
     created = service.create_dataset(store=portal.store, actor=actor, data=data, policy=portal.workflow)
     return present.dataset(portal, actor, created)
 
 
 @router.get("/{ref}", response_model=DatasetOut)
 def get_dataset(portal: PortalDep, actor: ActorDep, ref: str) -> DatasetOut:
+    """One dataset by id or name, with its resources and their download and API links."""
     return present.dataset(portal, actor, service.get_dataset(store=portal.store, actor=actor, ref=ref))
 
 
 @router.put("/{ref}", response_model=DatasetOut)
 def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: DatasetInput) -> DatasetOut:
+    """Replace every field of a dataset (fields left out are emptied); `PATCH` changes a few."""
     updated = service.replace_dataset(
         store=portal.store, actor=actor, ref=ref, data=data, policy=portal.workflow
     )
@@ -66,6 +72,8 @@ def replace_dataset(portal: PortalDep, actor: WriterDep, ref: str, data: Dataset
 def patch_dataset(
     portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
 ) -> DatasetOut:
+    """Change some fields of a dataset with a JSON merge patch (RFC 7396): `null` removes a field,
+    objects merge."""
     updated = service.patch_dataset(
         store=portal.store, actor=actor, ref=ref, patch=patch, policy=portal.workflow
     )
@@ -74,5 +82,7 @@ def patch_dataset(
 
 @router.delete("/{ref}", status_code=204)
 def delete_dataset(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
+    """Soft-delete a dataset: it leaves the catalogue, the search index and DCAT; a site administrator
+    may purge it."""
     service.delete_dataset(store=portal.store, actor=actor, ref=ref)
     return Response(status_code=204)

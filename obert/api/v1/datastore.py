@@ -111,6 +111,7 @@ def sql_get(
 def sql_post(
     portal: PortalDep, actor: ActorDep, sql: Annotated[str, Body(embed=True, min_length=1)]
 ) -> JSONResponse:
+    """The same as `GET /api/v1/datastore/sql`, for queries too long for an address: `{"sql": "SELECT …"}`."""
     return _sql(portal, actor, sql)
 
 
@@ -202,7 +203,14 @@ def protect(
     )
 
 
-@router.get("/datastore/{resource}/rows", summary="Rows of a table, filtered, searched, sorted and paged")
+ROWS_HELP = "One page of rows (at most 1000) and the number of rows matching." + FILTER_HELP
+
+
+@router.get(
+    "/datastore/{resource}/rows",
+    summary="Rows of a table, filtered, searched, sorted and paged",
+    description=ROWS_HELP,
+)
 async def rows(
     request: Request,
     portal: PortalDep,
@@ -261,10 +269,19 @@ async def rows(
     return Response(body, media_type="application/json")
 
 
-rows.__doc__ = "One page of rows (at most 1000) and the number of rows matching." + FILTER_HELP
+AGGREGATE_HELP = (
+    "One row per group with each metric (named `func_column`). On statistics about people, every "
+    "number is computed from the published cells only: hidden small counts add nothing, a group of "
+    "hidden cells only answers null, and `hidden_<column>` says how many cells of the group are empty."
+    + FILTER_HELP
+)
 
 
-@router.get("/datastore/{resource}/aggregate", summary="Grouped counts, sums, averages, minima, maxima")
+@router.get(
+    "/datastore/{resource}/aggregate",
+    summary="Grouped counts, sums, averages, minima, maxima",
+    description=AGGREGATE_HELP,
+)
 def aggregate_rows(
     request: Request,
     portal: PortalDep,
@@ -299,15 +316,18 @@ def aggregate_rows(
     return JSONResponse(body)
 
 
-aggregate_rows.__doc__ = (
-    "One row per group with each metric (named `func_column`). On statistics about people, every "
-    "number is computed from the published cells only: hidden small counts add nothing, a group of "
-    "hidden cells only answers null, and `hidden_<column>` says how many cells of the group are empty."
-    + FILTER_HELP
+EXPORT_HELP = (
+    "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX, "
+    "GeoJSON or GeoParquet 1.1 (these two for tables with a geometry, lon/lat or UTM x/y columns, positions "
+    "in CRS84; UTM is read as ETRS89 / UTM 31N unless the resource declares another system in "
+    "`conforms_to`, e.g. http://www.opengis.net/def/crs/EPSG/0/23031). A whole version is a file served "
+    "with ranges and validators; `?spreadsheet=ca|es|en` is the CSV for spreadsheet programs." + FILTER_HELP
 )
 
 
-@router.get("/datastore/{resource}/export.{fmt}", summary="Download a table or a query of it")
+@router.get(
+    "/datastore/{resource}/export.{fmt}", summary="Download a table or a query of it", description=EXPORT_HELP
+)
 @rules(budget=lambda scope: "read" if _whole(scope) else "sql")
 def export_rows(
     request: Request,
@@ -373,15 +393,6 @@ def _whole(scope: Scope) -> bool:
     (DuckDB and GDAL read a remote file in many small ranges)."""
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     return all(key == "version" for key, _ in query)
-
-
-export_rows.__doc__ = (
-    "The whole table, or the rows a query selects, streamed as CSV, JSON, JSON Lines, Parquet, XLSX, "
-    "GeoJSON or GeoParquet 1.1 (these two for tables with a geometry, lon/lat or UTM x/y columns, positions "
-    "in CRS84; UTM is read as ETRS89 / UTM 31N unless the "
-    "resource declares another system in `conforms_to`, e.g. http://www.opengis.net/def/crs/EPSG/0/23031)."
-    + FILTER_HELP
-)
 
 
 @router.get("/datastore/{resource}/versions", summary="Every version of a table, newest first")

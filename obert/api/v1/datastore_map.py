@@ -16,11 +16,22 @@ from obert.tableservice import table_map
 router = NATIVE.router(prefix="/api/v1", tags=["datastore"])
 
 
+FEATURES_HELP = (
+    "The first rows (in table order, at most the site's cap, 50,000 by default) that have a position "
+    "and match the filters, as a GeoJSON FeatureCollection in WGS 84 with a few fields each. "
+    "`numberMatched` counts every matching row with a position and `truncated` says whether the cap "
+    "left some out; `rowsWithoutPosition` counts matching rows that have none. Positions come from a "
+    "geometry column, else longitude/latitude, else UTM x/y (ETRS89 / UTM 31N unless the resource "
+    "declares another system in `conforms_to`)." + FILTER_HELP
+)
+
+
 @router.get(
     "/datastore/{resource}/features",
     summary="Rows with a position as GeoJSON features, for a map",
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
+    description=FEATURES_HELP,
 )
 def features(
     request: Request,
@@ -58,13 +69,3 @@ def features(
         body = gzip.compress(body, compresslevel=1)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/geo+json", headers=headers)
-
-
-features.__doc__ = (
-    "The first rows (in table order, at most the site's cap, 50,000 by default) that have a position "
-    "and match the filters, as a GeoJSON FeatureCollection in WGS 84 with a few fields each. "
-    "`numberMatched` counts every matching row with a position and `truncated` says whether the cap "
-    "left some out; `rowsWithoutPosition` counts matching rows that have none. Positions come from a "
-    "geometry column, else longitude/latitude, else UTM x/y (ETRS89 / UTM 31N unless the resource "
-    "declares another system in `conforms_to`)." + FILTER_HELP
-)

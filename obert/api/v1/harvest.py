@@ -83,16 +83,20 @@ def vars_of(item: Any) -> dict[str, Any]:
 
 @router.get("/harvest/sources", response_model=list[SourceOut])
 def list_sources(portal: PortalDep, actor: WriterDep) -> list[SourceOut]:
+    """Harvest sources the caller administers, with how their last run went."""
     return [source_out(s) for s in sources.list_sources(store=portal.store, actor=actor)]
 
 
 @router.post("/harvest/sources", status_code=201, response_model=SourceOut)
 def create_source(portal: PortalDep, actor: WriterDep, data: SourceInput) -> SourceOut:
+    """Add a source to harvest: another portal (CKAN, DCAT, Socrata, Opendatasoft), a list of file URLs
+    or an SQL database. `every` schedules it (`6h`, `1d`)."""
     return source_out(sources.create_source(store=portal.store, actor=actor, data=data))
 
 
 @router.get("/harvest/sources/{ref}", response_model=SourceOut)
 def get_source(portal: PortalDep, actor: WriterDep, ref: str) -> SourceOut:
+    """One harvest source by id or name."""
     return source_out(sources.get_source(store=portal.store, actor=actor, ref=ref))
 
 
@@ -100,11 +104,13 @@ def get_source(portal: PortalDep, actor: WriterDep, ref: str) -> SourceOut:
 def patch_source(
     portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
 ) -> SourceOut:
+    """Change some fields of a source (JSON merge patch), e.g. its schedule or `enabled`."""
     return source_out(sources.patch_source(store=portal.store, actor=actor, ref=ref, patch=patch))
 
 
 @router.delete("/harvest/sources/{ref}", status_code=204)
 def delete_source(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
+    """Delete a source; the datasets it harvested stay in the catalogue."""
     sources.delete_source(store=portal.store, actor=actor, ref=ref)
     return Response(status_code=204)
 
@@ -131,6 +137,8 @@ def run_source(
 def list_runs(
     portal: PortalDep, actor: WriterDep, ref: str, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> list[RunOut]:
+    """A source's runs, newest first, with their counts by outcome (created, updated, unchanged,
+    failed…)."""
     source = sources.get_source(store=portal.store, actor=actor, ref=ref)
     return [
         run_out(r, with_items=False) for r in runs.list_runs(portal.store, source_id=source.id, limit=limit)
@@ -146,6 +154,8 @@ def get_run(
     status: ItemStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> RunOut:
+    """One run with its items: each remote record, what became of it and why (`status` keeps one
+    outcome)."""
     source = sources.get_source(store=portal.store, actor=actor, ref=ref)
     report = runs.get_run(portal.store, source_id=source.id, run_id=run_id, status=status, limit=limit)
     return run_out(report, with_items=True)

@@ -44,6 +44,7 @@ def _out(m: service.Member) -> MemberOut:
 
 @router.get("/members", response_model=list[MemberOut])
 def list_members(portal: PortalDep, actor: ActorDep, ref: str) -> list[MemberOut]:
+    """The organisation's members and their roles (admin, editor, member)."""
     org = get_organization(store=portal.store, ref=ref)
     return [_out(m) for m in service.list_members(store=portal.store, actor=actor, organization_id=org.id)]
 
@@ -60,6 +61,7 @@ def set_member(portal: PortalDep, actor: WriterDep, ref: str, user: str, data: M
 
 @router.delete("/members/{user}", status_code=204)
 def remove_member(portal: PortalDep, actor: WriterDep, ref: str, user: str) -> Response:
+    """Take a user out of the organisation."""
     org = get_organization(store=portal.store, ref=ref)
     service.remove_member(store=portal.store, actor=actor, organization_id=org.id, user_ref=user)
     return Response(status_code=204)
@@ -67,6 +69,8 @@ def remove_member(portal: PortalDep, actor: WriterDep, ref: str, user: str) -> R
 
 @router.get("/policy", response_model=PolicyOut)
 def get_policy(portal: PortalDep, ref: str) -> PolicyOut:
+    """Whether the organisation's datasets need review before publication, and where that rule comes
+    from."""
     org = get_organization(store=portal.store, ref=ref)
     rule = workflow.organization_review_rule(
         store=portal.store, organization_id=org.id, policy=portal.workflow
@@ -76,6 +80,7 @@ def get_policy(portal: PortalDep, ref: str) -> PolicyOut:
 
 @router.put("/policy", response_model=PolicyOut)
 def set_policy(portal: PortalDep, actor: WriterDep, ref: str, data: PolicyIn) -> PolicyOut:
+    """Require review (or not) for the organisation's datasets; `null` follows the site-wide default."""
     org = get_organization(store=portal.store, ref=ref)
     workflow.set_review_required(
         store=portal.store, actor=actor, organization_id=org.id, value=data.review_required

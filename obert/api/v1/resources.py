@@ -25,12 +25,14 @@ def list_resources(
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     cursor: str | None = None,
 ) -> ListOut[ResourceOut]:
+    """Resources of the datasets the caller may see, a page at a time."""
     page = service.list_resources(store=portal.store, actor=actor, limit=limit, cursor=cursor)
     return ListOut(data=present.resources(portal, actor, page.items), count=page.count, next=page.next)
 
 
 @router.get("/datasets/{ref}/resources", response_model=list[ResourceOut])
 def dataset_resources(portal: PortalDep, actor: ActorDep, ref: str) -> list[ResourceOut]:
+    """The resources of one dataset, in their order."""
     dataset = get_dataset(store=portal.store, actor=actor, ref=ref)
     return present.resources(portal, actor, dataset.resources)
 
@@ -46,11 +48,13 @@ def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: Resourc
 
 @router.get("/resources/{ref}", response_model=ResourceOut)
 def get_resource(portal: PortalDep, actor: ActorDep, ref: str) -> ResourceOut:
+    """One resource by id or name, with its download URL and, for tables, its datastore links."""
     return present.resource(portal, actor, service.get_resource(store=portal.store, actor=actor, ref=ref))
 
 
 @router.put("/resources/{ref}", response_model=ResourceOut)
 def replace_resource(portal: PortalDep, actor: WriterDep, ref: str, data: ResourceInput) -> ResourceOut:
+    """Replace every field of a resource; `PATCH` changes a few."""
     updated = service.replace_resource(store=portal.store, actor=actor, ref=ref, data=data)
     return present.resource(portal, actor, updated)
 
@@ -59,12 +63,14 @@ def replace_resource(portal: PortalDep, actor: WriterDep, ref: str, data: Resour
 def patch_resource(
     portal: PortalDep, actor: WriterDep, ref: str, patch: Annotated[dict[str, Any], Body()]
 ) -> ResourceOut:
+    """Change some fields of a resource with a JSON merge patch."""
     updated = service.patch_resource(store=portal.store, actor=actor, ref=ref, patch=patch)
     return present.resource(portal, actor, updated)
 
 
 @router.delete("/resources/{ref}", status_code=204)
 def delete_resource(portal: PortalDep, actor: WriterDep, ref: str) -> Response:
+    """Soft-delete a resource; its table versions stop being served."""
     service.delete_resource(store=portal.store, actor=actor, ref=ref)
     return Response(status_code=204)
 

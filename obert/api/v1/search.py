@@ -89,6 +89,7 @@ def suggest(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
     lang: str | None = None,
 ) -> SuggestOut:
+    """Completions of what has been typed so far (titles and keywords), for a search box."""
     found = suggest_datasets(
         store=portal.store, actor=actor, text=q, lang=lang or request.state.lang, limit=limit
     )

@@ -41,11 +41,13 @@ def create_subscription(portal: PortalDep, actor: WriterDep, data: SubscriptionI
 
 @router.get("", response_model=list[Subscription])
 def list_subscriptions(portal: PortalDep, actor: WriterDep) -> list[Subscription]:
+    """The caller's webhook subscriptions."""
     return service.list_subscriptions(store=portal.store, actor=actor)
 
 
 @router.get("/{subscription_id}", response_model=Subscription)
 def get_subscription(portal: PortalDep, actor: WriterDep, subscription_id: str) -> Subscription:
+    """One subscription, with its state and its latest delivery outcome."""
     return service.get_subscription(store=portal.store, actor=actor, subscription_id=subscription_id)
 
 
@@ -61,6 +63,7 @@ def update_subscription(
 
 @router.delete("/{subscription_id}", status_code=204)
 def delete_subscription(portal: PortalDep, actor: WriterDep, subscription_id: str) -> Response:
+    """Stop and delete a subscription."""
     service.delete_subscription(store=portal.store, actor=actor, subscription_id=subscription_id)
     return Response(status_code=204)
 
@@ -72,6 +75,7 @@ def list_deliveries(
     subscription_id: str,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[Delivery]:
+    """The latest deliveries of a subscription: status code, attempts and time of each."""
     return service.list_deliveries(
         store=portal.store, actor=actor, subscription_id=subscription_id, limit=limit
     )

@@ -100,11 +100,14 @@ def _user_out(user: User) -> UserOut:
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(portal: PortalDep, actor: ActorDep) -> list[TokenOut]:
+    """The caller's API tokens (never their secrets), with scope, expiry and last use."""
     return [_token_out(t) for t in service.list_tokens(store=portal.store, actor=actor)]
 
 
 @router.post("/tokens", status_code=201, response_model=IssuedTokenOut)
 def create_token(portal: PortalDep, actor: WriterDep, data: TokenIn) -> IssuedTokenOut:
+    """Issue an API token for the caller; its `secret` is in this answer only. Every token expires (1 to
+    365 days)."""
     issued = service.issue_token(
         store=portal.store,
         actor=actor,
@@ -119,17 +122,20 @@ def create_token(portal: PortalDep, actor: WriterDep, data: TokenIn) -> IssuedTo
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(portal: PortalDep, actor: WriterDep, token_id: str) -> Response:
+    """Revoke one of the caller's tokens at once."""
     service.revoke_my_token(store=portal.store, actor=actor, token_id=token_id)
     return Response(status_code=204)
 
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(portal: PortalDep, actor: ActorDep) -> list[UserOut]:
+    """Accounts (site administrators and organisation admins)."""
     return [_user_out(u) for u in member_service.list_users(store=portal.store, actor=actor)]
 
 
 @router.post("/users", status_code=201, response_model=UserOut)
 def create_account(portal: PortalDep, actor: WriterDep, data: UserIn) -> UserOut:
+    """Create an account (site administrators)."""
     member_service.require_account_admin(actor)
     user = create_user(
         store=portal.store,
@@ -145,5 +151,6 @@ def create_account(portal: PortalDep, actor: WriterDep, data: UserIn) -> UserOut
 
 @router.patch("/users/{ref}", response_model=UserOut)
 def set_sysadmin(portal: PortalDep, actor: WriterDep, ref: str, data: UserPatch) -> UserOut:
+    """Make a user a site administrator, or take that role away."""
     user = member_service.set_sysadmin(store=portal.store, actor=actor, user_ref=ref, sysadmin=data.sysadmin)
     return _user_out(user)

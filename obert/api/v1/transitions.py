@@ -47,6 +47,7 @@ def transition(portal: PortalDep, actor: WriterDep, ref: str, data: TransitionIn
 
 @router.get("/transitions", response_model=list[TransitionOut])
 def history(portal: PortalDep, actor: ActorDep, ref: str) -> list[TransitionOut]:
+    """A dataset's workflow history: who submitted, approved, rejected or withdrew it, when, and why."""
     steps = workflow.history(store=portal.store, actor=actor, ref=ref)
     return [
         TransitionOut(

@@ -52,6 +52,7 @@ def freshness_out(f: Freshness) -> FreshnessOut:
 
 @router.get("/datasets/{ref}/freshness", response_model=FreshnessOut)
 def get_freshness(portal: PortalDep, actor: ActorDep, ref: str) -> FreshnessOut:
+    """Whether a dataset is updated as often as its `frequency` promises, and when it is next due."""
     return freshness_out(dataset_freshness(store=portal.store, actor=actor, ref=ref))
 
 

@@ -26,6 +26,7 @@ jobs = sa.Table(
     sa.Column("result", JSONType),
     sa.Column("error", sa.Text),
     sa.Column("created_by", sa.String(36)),
+    sa.Column("request_id", sa.String(64)),  # the request that queued it, for the logs
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime()),
