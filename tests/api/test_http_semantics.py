@@ -8,11 +8,8 @@ import ast
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +17,13 @@ from pathlib import Path
 import ckanapi
 import httpx
 import pytest
-import uvicorn
 
 from obert.app import create_app
 from obert.auth.users import create_token, create_user
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from tests.conftest import dataset_payload, organization_payload
+from tests.live import free_port, serving
 
 DEMO_FILES = Path(__file__).parents[2] / "obert" / "demo" / "files"
 STATIONS = DEMO_FILES / "qualitat_aire_estacions.csv"  # 55 rows with Longitud/Latitud
@@ -48,16 +45,9 @@ class Live:
         return f"{self.url}/api/v1/datastore/{self.resource}/export.{fmt}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
         mode="test",
@@ -71,34 +61,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     create_user(store=portal.store, name="budget", password="correct horse battery")
     admin = create_token(store=portal.store, user_ref="admin", name="tests").secret
     budget_user = create_token(store=portal.store, user_ref="budget", name="tests").secret
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings, portal=portal), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "obert did not start"
-        time.sleep(0.05)
-    auth = {"Authorization": f"Bearer {admin}"}
-    with httpx.Client(base_url=url, headers=auth, timeout=60) as http:
-        assert http.post("/api/v1/organizations", json=organization_payload()).status_code == 201
-        payload = dataset_payload(name="estacions", resources=[{"name": "estacions-taula"}])
-        created = http.post("/api/v1/datasets", json=payload)
-        assert created.status_code == 201, created.text
-        resource = created.json()["resources"][0]["id"]
-        with STATIONS.open("rb") as f:
-            uploaded = http.post(f"/api/v1/resources/{resource}/upload", files={"file": (STATIONS.name, f)})
-        assert uploaded.status_code == 200, uploaded.text
-    runner = portal.job_runner(1)
-    while runner.run_once():
-        pass
-    download = f"/dataset/estacions/resource/{resource}/download/{STATIONS.name}"
     try:
-        yield Live(url, portal, admin, budget_user, resource, "estacions", download)
+        with serving(create_app(settings, portal=portal), port):
+            auth = {"Authorization": f"Bearer {admin}"}
+            with httpx.Client(base_url=url, headers=auth, timeout=60) as http:
+                assert http.post("/api/v1/organizations", json=organization_payload()).status_code == 201
+                payload = dataset_payload(name="estacions", resources=[{"name": "estacions-taula"}])
+                created = http.post("/api/v1/datasets", json=payload)
+                assert created.status_code == 201, created.text
+                resource = created.json()["resources"][0]["id"]
+                with STATIONS.open("rb") as f:
+                    uploaded = http.post(
+                        f"/api/v1/resources/{resource}/upload", files={"file": (STATIONS.name, f)}
+                    )
+                assert uploaded.status_code == 200, uploaded.text
+            runner = portal.job_runner(1)
+            while runner.run_once():
+                pass
+            download = f"/dataset/estacions/resource/{resource}/download/{STATIONS.name}"
+            yield Live(url, portal, admin, budget_user, resource, "estacions", download)
     finally:
-        uv.should_exit = True
-        thread.join(10)
         portal.close()
 
 

@@ -4,21 +4,18 @@ give them names of their own, so the demo datasets stay as loaded."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
 from obert.app import create_app
 from obert.auth.users import create_token, create_user
 from obert.demo import catalog_settings, load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.live import free_port, serving
 
 
 @dataclass(frozen=True)
@@ -31,16 +28,9 @@ class Live:
         return httpx.get(self.url + path, timeout=30, **kwargs)  # type: ignore[arg-type]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
         mode="test",
@@ -54,19 +44,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     load_demo(portal)
     create_user(store=portal.store, name="admin", password="correct horse battery", sysadmin=True)
     token = create_token(store=portal.store, user_ref="admin", name="tests").secret
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, portal=portal), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("obert did not start")
-        time.sleep(0.05)
     try:
-        yield Live(url, portal, {"Authorization": f"Bearer {token}"})
+        with serving(create_app(settings, portal=portal), port):
+            yield Live(url, portal, {"Authorization": f"Bearer {token}"})
     finally:
-        server.should_exit = True
-        thread.join(10)
         portal.close()

@@ -3,19 +3,16 @@ SPARQLWrapper and plain HTTP to talk to."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
 from obert.app import create_app
 from obert.demo import catalog_settings, load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.live import free_port, serving
 
 
 @dataclass(frozen=True)
@@ -28,16 +25,9 @@ class Server:
         return f"{self.url}/sparql"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
         mode="test",
@@ -50,19 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     portal = build_portal(settings)
     load_demo(portal)
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings, portal=portal), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("obert did not start")
-        time.sleep(0.05)
     try:
-        yield Server(url, portal)
+        with serving(create_app(settings, portal=portal), port):
+            yield Server(url, portal)
     finally:
-        uv.should_exit = True
-        thread.join(10)
         portal.close()

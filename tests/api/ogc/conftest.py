@@ -5,9 +5,6 @@ exercise what the demo lacks (a date column, hidden small counts)."""
 from __future__ import annotations
 
 import csv
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
@@ -24,6 +20,7 @@ from obert.demo import FILES, catalog_settings, load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from tests.api.datastore_helpers import make_dataset, run_jobs, upload
+from tests.live import free_port, serving
 
 BASE = "/api/ogc"
 ACCIDENTS = "accidents-gu-bcn-2018"  # 9,936 rows: UTM x/y (ED50) and the city's own lon/lat
@@ -44,13 +41,6 @@ class Served:
 
     def get(self, path: str, *, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
         return httpx.get(self.base + path, params=params, headers=headers, timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _dated_csv(path: Path, rows: int = 200) -> None:
@@ -99,7 +89,7 @@ def _extra_tables(client: TestClient, admin: dict[str, str], portal: Portal, tmp
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("ogc")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(mode="test", data_dir=tmp / "data", base_url=url, job_threads=0, **catalog_settings())
     portal = build_portal(settings)
@@ -108,17 +98,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     admin = {"Authorization": f"Bearer {create_token(store=portal.store, user_ref='admin', name='t').secret}"}
     app = create_app(settings, portal=portal)
     _extra_tables(TestClient(app), admin, portal, tmp)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("obert did not start")
-        time.sleep(0.02)
     try:
-        yield Served(url, portal, admin)
+        with serving(app, port):
+            yield Served(url, portal, admin)
     finally:
-        server.should_exit = True
-        thread.join(10)
         portal.close()
