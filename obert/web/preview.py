@@ -20,6 +20,7 @@ from obert.portal import Portal
 from obert.tableservice import published
 from obert.tableservice.handle import FORMATS, GEO_FORMATS, XLSX_MAX_ROWS, JSONScalar, TableRef
 from obert.types import LANGS
+from obert.web.cells import Display, display_of
 from obert.web.charts import ChartForm, chart_form
 from obert.web.snippets import Snippet, rows_snippets
 from obert.web.table_filter import (
@@ -42,6 +43,7 @@ class Column:
     name: str
     type: str
     numeric: bool
+    display: Display  # how its cells are written: quantities with separators; years, codes, positions not
     sort_link: str  # the page sorted by this column, the other way round when it already is
     sorted: str | None  # "ascending" / "descending" (aria-sort values) when the rows are sorted by it
 
@@ -206,6 +208,7 @@ def _column(field: Field, state: _State, path: str) -> Column:
         name=field.name,
         type=field.type,
         numeric=field.type in NUMERIC,
+        display=display_of(field.name, field.type),
         sort_link=state.link(path, sort=field.name, order="desc" if descending else None, offset=0),
         sorted=("descending" if state.descending else "ascending") if current else None,
     )

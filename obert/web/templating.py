@@ -18,6 +18,7 @@ from obert.errors import Message
 from obert.i18n import LANGUAGE_NAMES, localize, pick, translations
 from obert.i18n.grammar import and_join, of_phrase
 from obert.types import LANGS, Lang
+from obert.web.cells import write_cell
 from obert.web.schema_org import json_ld_script_body
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,6 +47,7 @@ def environment(lang: Lang) -> Environment:
     env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
     env.filters["date"] = lambda value: _date(value, lang)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
+    env.filters["cell"] = lambda value, display: write_cell(value, display, lang)
     env.filters["filesize"] = lambda value: _filesize(value, lang)
     env.filters["schema_org"] = lambda dataset, base_url, links: json_ld_script_body(
         dataset, base_url=base_url, lang=lang, links=links
