@@ -42,7 +42,7 @@ from obert.datastore.masking import Masked, published_source, refuse_masked
 from obert.datastore.query import JSONScalar, json_value
 from obert.datastore.schema import ColumnType, Field, TableSchema
 from obert.datastore.tables import open_table
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 Func = Literal["count", "sum", "avg", "min", "max"]
 FUNCS: tuple[str, ...] = get_args(Func)
@@ -85,7 +85,8 @@ def aggregate(
     schema = table.schema
     if not 1 <= limit <= MAX_GROUPS:
         raise Invalid(
-            "limit out of range", errors=[FieldError("limit", f"must be between 1 and {MAX_GROUPS}")]
+            msg("limit out of range"),
+            errors=[FieldError("limit", msg("must be between 1 and {max_groups}", max_groups=MAX_GROUPS))],
         )
     keys = [quote_ident(g) for g in group_by]
     fields = [Field(g, check_column(schema, g, field="group_by")) for g in group_by]
@@ -128,14 +129,18 @@ def aggregate(
 def _metric(func: str, column: str, schema: TableSchema, i: int) -> tuple[str, str, ColumnType]:
     if func not in FUNCS:
         raise Invalid(
-            "unknown metric", errors=[FieldError(f"metrics[{i}]", f"{func!r} is not one of {FUNCS}")]
+            msg("unknown metric"),
+            errors=[
+                FieldError(f"metrics[{i}]", msg("{func} is not one of {funcs}", func=repr(func), funcs=FUNCS))
+            ],
         )
     if func == "count" and column in ("", "*"):
         return "count", "count(*)", "integer"
     typ = check_column(schema, column, field=f"metrics[{i}]")
     if func in ("sum", "avg") and typ not in ("integer", "decimal"):
         raise Invalid(
-            "cannot add up a non-numeric column", errors=[FieldError(f"metrics[{i}]", f"{column} is {typ}")]
+            msg("cannot add up a non-numeric column"),
+            errors=[FieldError(f"metrics[{i}]", msg("{column} is {typ}", column=column, typ=typ))],
         )
     col = quote_ident(column)
     if func == "count":

@@ -12,7 +12,7 @@ from typing import TypeAlias
 
 from obert.datastore.engine import quote_ident
 from obert.datastore.schema import ColumnType, TableSchema
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 Scalar: TypeAlias = str | int | float | bool | date | datetime | None
 
@@ -40,7 +40,10 @@ _FALSE = {"false", "0", "no", "f"}
 def check_column(schema: TableSchema, name: str, *, field: str) -> ColumnType:
     typ = schema.type_of(name)
     if typ is None:
-        raise Invalid(f"unknown column {name!r}", errors=[FieldError(field, f"no column named {name!r}")])
+        raise Invalid(
+            msg("unknown column {name}", name=repr(name)),
+            errors=[FieldError(field, msg("no column named {name}", name=repr(name)))],
+        )
     return typ
 
 
@@ -134,7 +137,8 @@ def coerce(value: Scalar, typ: ColumnType, *, field: str) -> object:
             return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except (ValueError, TypeError) as exc:
         raise Invalid(
-            f"{value!r} is not a valid {typ}", errors=[FieldError(field, f"expected a {typ} value")]
+            msg("{value} is not a valid {typ}", value=repr(value), typ=typ),
+            errors=[FieldError(field, msg("expected a {typ} value", typ=typ))],
         ) from exc
     return str(value)
 

@@ -16,7 +16,7 @@ from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.schema import Field, TableSchema
 from obert.datastore.tables import OpenTable, cached_table, open_table
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 MAX_LIMIT = 1000
 _FIRST = '"__obert_first_row"'  # where a distinct row first appears, to keep pages in file order
@@ -189,10 +189,11 @@ def _rows(
     schema = table.schema.with_row_id() if row_ids else table.schema
     if not 0 <= limit <= max_limit:
         raise Invalid(
-            "limit out of range", errors=[FieldError("limit", f"must be between 0 and {max_limit}")]
+            msg("limit out of range"),
+            errors=[FieldError("limit", msg("must be between 0 and {max_limit}", max_limit=max_limit))],
         )
     if offset < 0:
-        raise Invalid("offset out of range", errors=[FieldError("offset", "must be 0 or more")])
+        raise Invalid(msg("offset out of range"), errors=[FieldError("offset", msg("must be 0 or more"))])
     chosen = select_fields(schema, fields)
     where, params = where_clause(schema, filters or {}, q)
     order = order_by(schema, sort or [])
@@ -238,8 +239,12 @@ def _distinct_sql(chosen: list[Field], cols: str, where: str, sort: list[tuple[s
         if name not in names:
             # As in SQL's SELECT DISTINCT: a row stands for many, which may differ in other columns.
             raise Invalid(
-                f"cannot sort distinct rows on {name!r}",
-                errors=[FieldError("sort", f"with distinct, sort on the fields returned, not {name!r}")],
+                msg("cannot sort distinct rows on {name}", name=repr(name)),
+                errors=[
+                    FieldError(
+                        "sort", msg("with distinct, sort on the fields returned, not {name}", name=repr(name))
+                    )
+                ],
             )
         keys.append(f"{quote_ident(name)} {'DESC' if descending else 'ASC'} NULLS LAST")
     keys.append(_FIRST)

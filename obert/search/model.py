@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 FACETS = ("publisher", "theme", "sector", "format", "licence", "keyword", "language", "has_api")
 SORTS = ("relevance", "modified", "name")
@@ -74,29 +74,53 @@ class SearchQuery:
     def __post_init__(self) -> None:
         errors = []
         if len(self.q) > MAX_QUERY_CHARS:
-            errors.append(FieldError("q", f"at most {MAX_QUERY_CHARS} characters, got {len(self.q)}"))
+            errors.append(
+                FieldError(
+                    "q",
+                    msg(
+                        "at most {max_query_chars} characters, got {len}",
+                        max_query_chars=MAX_QUERY_CHARS,
+                        len=len(self.q),
+                    ),
+                )
+            )
         for name, values in self.filters.items():
             if name not in FACETS:
-                errors.append(FieldError(name, f"unknown filter; filter on one of {', '.join(FACETS)}"))
+                errors.append(
+                    FieldError(name, msg("unknown filter; filter on one of {value}", value=", ".join(FACETS)))
+                )
             elif len(values) > MAX_FILTER_VALUES:
-                errors.append(FieldError(name, f"at most {MAX_FILTER_VALUES} values"))
+                errors.append(
+                    FieldError(
+                        name, msg("at most {max_filter_values} values", max_filter_values=MAX_FILTER_VALUES)
+                    )
+                )
         errors.extend(
-            FieldError("facets", f"unknown facet '{name}'; known: {', '.join(FACETS)}")
+            FieldError(
+                "facets", msg("unknown facet '{name}'; known: {value}", name=name, value=", ".join(FACETS))
+            )
             for name in self.facets
             if name not in FACETS
         )
         if self.sort is not None and self.sort not in SORTS:
-            errors.append(FieldError("sort", f"one of {', '.join(SORTS)}"))
+            errors.append(FieldError("sort", msg("one of {value}", value=", ".join(SORTS))))
         if not 1 <= self.limit <= MAX_LIMIT:
-            errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
+            errors.append(FieldError("limit", msg("must be between 1 and {max_limit}", max_limit=MAX_LIMIT)))
         if not 0 <= self.offset <= MAX_OFFSET:
-            errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+            errors.append(
+                FieldError("offset", msg("must be between 0 and {max_offset}", max_offset=MAX_OFFSET))
+            )
         if not (2 <= len(self.lang) <= 3 and self.lang.isascii() and self.lang.isalpha()):
-            errors.append(FieldError("lang", "a language code such as ca, es or en"))
+            errors.append(FieldError("lang", msg("a language code such as ca, es or en")))
         if not 1 <= self.facet_limit <= MAX_FACET_VALUES:
-            errors.append(FieldError("facet_limit", f"must be between 1 and {MAX_FACET_VALUES}"))
+            errors.append(
+                FieldError(
+                    "facet_limit",
+                    msg("must be between 1 and {max_facet_values}", max_facet_values=MAX_FACET_VALUES),
+                )
+            )
         if errors:
-            raise Invalid("bad search", errors=errors)
+            raise Invalid(msg("bad search"), errors=errors)
 
     @property
     def effective_sort(self) -> str:

@@ -23,7 +23,7 @@ from obert.datastore.diff import DiffResult, diff
 from obert.datastore.masking import published_profile
 from obert.datastore.query import RowsPage
 from obert.datastore.sql import run_sql
-from obert.errors import FieldError, Invalid, NotFound
+from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.jobs import Job, get_job
 from obert.settings import Settings
 from obert.storage import Store
@@ -88,10 +88,11 @@ def open_version(
     with store.read() as conn:
         row = conn.execute(query, params).first()
     if row is None:
-        raise NotFound(f"no resource '{ref}'")
+        raise NotFound(msg("no resource '{ref}'", ref=ref))
     if row.id is None:
-        missing = f"no version {version}" if version is not None else "no datastore table"
-        raise NotFound(f"resource '{row.rname}' has {missing}")
+        if version is not None:
+            raise NotFound(msg("resource '{name}' has no version {number}", name=row.rname, number=version))
+        raise NotFound(msg("resource '{name}' has no datastore table", name=row.rname))
     chosen = version_from_row(row) if details else version_from_row(row, report={}, geo={})
     protection = UNPROTECTED
     if row.protect_min is not None:
@@ -190,8 +191,12 @@ def diff_versions(
     after = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=new, details=False)
     if after.protection.statistics_about_people:
         raise Invalid(
-            "statistics about people cannot be diffed",
-            errors=[FieldError("resource", f"{after.resource_name} hides small counts")],
+            msg("statistics about people cannot be diffed"),
+            errors=[
+                FieldError(
+                    "resource", msg("{resource_name} hides small counts", resource_name=after.resource_name)
+                )
+            ],
         )
     return diff(before.path, after.path, key=key)
 
@@ -238,14 +243,16 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
         if row.protected is not None:
             # SQL could compute any small count; these tables answer through rows and aggregate only.
             raise Invalid(
-                "statistics about people cannot be queried with SQL",
-                errors=[FieldError("sql", f"{name} hides small counts: use its rows or aggregate")],
+                msg("statistics about people cannot be queried with SQL"),
+                errors=[
+                    FieldError("sql", msg("{name} hides small counts: use its rows or aggregate", name=name))
+                ],
             )
         tables[name] = data_dir / row.path
     if not tables:
         raise Invalid(
-            "the query names no published table",
-            errors=[FieldError("sql", "use resource names (hyphens as underscores) as table names")],
+            msg("the query names no published table"),
+            errors=[FieldError("sql", msg("use resource names (hyphens as underscores) as table names"))],
         )
     return tables
 
@@ -280,20 +287,20 @@ def job_status(*, store: Store, actor: Actor, job_id: str) -> Job:
     job = get_job(store, job_id=job_id)
     if actor.sysadmin or (actor.user_id is not None and actor.user_id == job.created_by):
         return job
-    raise NotFound(f"no job '{job_id}'")
+    raise NotFound(msg("no job '{job_id}'", job_id=job_id))
 
 
 def request_ingest(*, store: Store, actor: Actor, ref: str, source: str, format: str | None = None) -> str:
     """Queue a fresh ingest of the resource's upload or download URL (editors only); returns the job id."""
     if source not in ("upload", "url"):
-        raise Invalid("unknown source", errors=[FieldError("source", "use 'upload' or 'url'")])
+        raise Invalid(msg("unknown source"), errors=[FieldError("source", msg("use 'upload' or 'url'"))])
     resource = get_resource(store=store, actor=actor, ref=ref)
     with store.begin() as conn:
         require_editor(actor, load_dataset(conn, actor, resource.dataset_id))
         if source == "upload" and not resource.upload:
-            raise Invalid("the resource has no uploaded file", errors=[FieldError("source", "upload")])
+            raise Invalid(msg("the resource has no uploaded file"), errors=[FieldError("source", "upload")])
         if source == "url" and not resource.download_url:
-            raise Invalid("the resource has no download URL", errors=[FieldError("source", "url")])
+            raise Invalid(msg("the resource has no download URL"), errors=[FieldError("source", "url")])
         sha = resource.checksum.removeprefix("sha256:") if source == "upload" and resource.checksum else None
         return enqueue_ingest(
             conn,

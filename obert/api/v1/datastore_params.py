@@ -11,7 +11,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from obert.datastore import Contains, FilterValue, Range
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 # Parameters with a meaning of their own; every other one filters the column it names.
 RESERVED = frozenset(
@@ -63,10 +63,11 @@ def _json_filters(raw: str) -> dict[str, FilterValue]:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise Invalid("filters is not valid JSON", errors=[FieldError("filters", str(exc))]) from None
+        raise Invalid(msg("filters is not valid JSON"), errors=[FieldError("filters", str(exc))]) from None
     if not isinstance(data, dict):
         raise Invalid(
-            "filters must be a JSON object", errors=[FieldError("filters", "expected {column: value}")]
+            msg("filters must be a JSON object"),
+            errors=[FieldError("filters", msg("expected {column: value}"))],
         )
     out: dict[str, FilterValue] = {}
     for column, value in data.items():
@@ -78,17 +79,19 @@ def _json_filters(raw: str) -> dict[str, FilterValue]:
                 out[column] = Range(**value)
             else:
                 raise Invalid(
-                    "bad filter",
-                    errors=[FieldError(where, "use a value, a list, {gte,gt,lte,lt} or {contains}")],
+                    msg("bad filter"),
+                    errors=[FieldError(where, msg("use a value, a list, {gte,gt,lte,lt} or {contains}"))],
                 )
         elif isinstance(value, list):
             if not all(_scalar(v) for v in value):
-                raise Invalid("bad filter", errors=[FieldError(where, "a list holds plain values only")])
+                raise Invalid(
+                    msg("bad filter"), errors=[FieldError(where, msg("a list holds plain values only"))]
+                )
             out[column] = list(value)
         elif _scalar(value):
             out[column] = value
         else:
-            raise Invalid("bad filter", errors=[FieldError(where, "unsupported value")])
+            raise Invalid(msg("bad filter"), errors=[FieldError(where, msg("unsupported value"))])
     return out
 
 
@@ -132,8 +135,10 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         version, offset = (int(x) for x in text.split(":"))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid(
-            "bad cursor", errors=[FieldError("cursor", "use the `next` value of a previous page")]
+            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
         ) from None
     if version < 1 or offset < 0:
-        raise Invalid("bad cursor", errors=[FieldError("cursor", "use the `next` value of a previous page")])
+        raise Invalid(
+            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
+        )
     return version, offset
