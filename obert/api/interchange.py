@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,8 +45,17 @@ def _lang(request: Request, lang: str | None) -> str:
     return as_lang(lang) or getattr(request.state, "lang", None) or "en"
 
 
-def _package(request: Request, portal: Portal, actor: Any, ref: str, lang: str | None) -> JSONResponse:
-    body = data_package(
+def _describe(
+    describe: Callable[..., dict[str, Any]],
+    media_type: str,
+    request: Request,
+    portal: Portal,
+    actor: Any,
+    ref: str,
+    lang: str | None,
+) -> JSONResponse:
+    """A dataset described for data tools by `describe` (data_package or croissant), in the asked language."""
+    body = describe(
         store=portal.store,
         actor=actor,
         data_dir=portal.settings.data_dir,
@@ -53,19 +63,15 @@ def _package(request: Request, portal: Portal, actor: Any, ref: str, lang: str |
         ref=ref,
         lang=_lang(request, lang),
     )
-    return JSONResponse(body, media_type=DATAPACKAGE_MEDIA_TYPE, headers={"Vary": "Accept-Language"})
+    return JSONResponse(body, media_type=media_type, headers={"Vary": "Accept-Language"})
+
+
+def _package(request: Request, portal: Portal, actor: Any, ref: str, lang: str | None) -> JSONResponse:
+    return _describe(data_package, DATAPACKAGE_MEDIA_TYPE, request, portal, actor, ref, lang)
 
 
 def _croissant(request: Request, portal: Portal, actor: Any, ref: str, lang: str | None) -> JSONResponse:
-    body = croissant(
-        store=portal.store,
-        actor=actor,
-        data_dir=portal.settings.data_dir,
-        base_url=portal.settings.base_url,
-        ref=ref,
-        lang=_lang(request, lang),
-    )
-    return JSONResponse(body, media_type=CROISSANT_MEDIA_TYPE, headers={"Vary": "Accept-Language"})
+    return _describe(croissant, CROISSANT_MEDIA_TYPE, request, portal, actor, ref, lang)
 
 
 @api.get("/datasets/{ref}/datapackage.json", summary="The dataset as a Frictionless Data Package")

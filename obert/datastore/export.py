@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from obert.datastore.masking import Masked, column_expr, refuse_masked
 from obert.datastore.positions import position_columns, position_index
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
+from obert.datastore.sink import Sink
 from obert.datastore.tables import OpenTable, open_table
 from obert.datastore.xlsx import check_fits, xlsx_stream
 from obert.errors import FieldError, Invalid
@@ -157,25 +157,6 @@ def _jsonl(table: OpenTable, sql: str, params: list[object], chosen: list[Field]
         yield ("\n".join(lines) + "\n").encode()
 
 
-class _Sink(io.RawIOBase):
-    """A write-only file that keeps what Parquet writes until the stream collects it."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b: object) -> int:
-        data = bytes(b)  # type: ignore[call-overload]
-        self.parts.append(data)
-        return len(data)
-
-    def drain(self) -> bytes:
-        out, self.parts = b"".join(self.parts), []
-        return out
-
-
 def _parquet(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
     cur = table.cursor()
     with translated(), warnings.catch_warnings():
@@ -185,7 +166,7 @@ def _parquet(table: OpenTable, sql: str, params: list[object], chosen: list[Fiel
         reader = cur.execute(sql, params).to_arrow_reader(_BATCH * 10)
     if reader is None:  # pragma: no cover - a SELECT always has a result
         return
-    sink = _Sink()
+    sink = Sink()
     writer = pq.ParquetWriter(sink, reader.schema, compression="snappy")
     for batch in reader:
         writer.write_batch(batch)

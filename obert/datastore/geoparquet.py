@@ -9,7 +9,6 @@ position index); a filtered download says ``geometry_types: []`` ("not known"), 
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import shapely
 from obert.datastore.engine import translated
 from obert.datastore.positions import PositionIndex, locate
 from obert.datastore.schema import Field
+from obert.datastore.sink import Sink
 from obert.datastore.tables import OpenTable
 
 GEOPARQUET_VERSION = "1.1.0"
@@ -62,25 +62,6 @@ def geometry_name(fields: list[Field]) -> str:
     return next(n for n in ("geometry", "geom", "_geometry") if n not in names)
 
 
-class _Sink(io.RawIOBase):
-    """A write-only file that keeps what Parquet writes until the stream collects it."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b: object) -> int:
-        data = bytes(b)  # type: ignore[call-overload]
-        self.parts.append(data)
-        return len(data)
-
-    def drain(self) -> bytes:
-        out, self.parts = b"".join(self.parts), []
-        return out
-
-
 def geoparquet(
     table: OpenTable,
     sql: str,
@@ -105,7 +86,7 @@ def geoparquet(
         [*(reader.schema.field(i) for i in range(len(names))), pa.field(column, pa.binary())],
         metadata={"geo": json.dumps(geo_metadata(column, index))},
     )
-    sink = _Sink()
+    sink = Sink()
     writer = pq.ParquetWriter(sink, schema, compression="snappy")
     for batch in reader:
         writer.write_batch(_with_geometry(batch, len(names), schema, epsg))

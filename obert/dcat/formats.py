@@ -32,9 +32,9 @@ def serialize(graph: Graph, fmt: RdfFormat) -> bytes:
     return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
 
 
-def negotiate(accept: str) -> RdfFormat | None:
-    """The RDF format an Accept header prefers over HTML, or None when it wants a page (or anything)."""
-    best: tuple[float, int, RdfFormat | None] | None = None
+def preferences(accept: str) -> list[str]:
+    """The media types of an Accept header, most wanted first (by q, then order; q=0 left out)."""
+    ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept.split(",")):
         media, _, params = part.strip().partition(";")
         q = 1.0
@@ -45,10 +45,16 @@ def negotiate(accept: str) -> RdfFormat | None:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        media = media.strip().lower()
-        fmt = BY_MEDIA_TYPE.get(media)
-        if fmt is None and media not in ("text/html", "application/xhtml+xml"):
-            continue
-        if q > 0 and (best is None or (-q, position) < (-best[0], best[1])):
-            best = (q, position, fmt)
-    return best[2] if best else None
+        if q > 0 and media.strip():
+            ranked.append((-q, position, media.strip().lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+def negotiate(accept: str) -> RdfFormat | None:
+    """The RDF format an Accept header prefers over HTML, or None when it wants a page (or anything)."""
+    for media in preferences(accept):
+        if media in BY_MEDIA_TYPE:
+            return BY_MEDIA_TYPE[media]
+        if media in ("text/html", "application/xhtml+xml"):
+            return None
+    return None

@@ -6,6 +6,7 @@ import io
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -18,13 +19,20 @@ LANGUAGE_NAMES: dict[Lang, str] = {"ca": "Català", "es": "Castellano", "en": "E
 
 
 @cache
-def translations(lang: Lang) -> Translations:
-    """The gettext catalogue of `lang`, compiled in memory from its .po file (no build step needed)."""
+def _catalog(lang: Lang) -> Catalog | None:
     po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not po.exists():
-        return Translations()
+        return None
     with po.open("rb") as f:
-        catalog = read_po(f, locale=lang)
+        return read_po(f, locale=lang)
+
+
+@cache
+def translations(lang: Lang) -> Translations:
+    """The gettext catalogue of `lang`, compiled in memory from its .po file (no build step needed)."""
+    catalog = _catalog(lang)
+    if catalog is None:
+        return Translations()
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
@@ -97,11 +105,8 @@ def localized(text: str, lang: Lang) -> tuple[str, Lang]:
 
 @cache
 def _catalogue_ids(lang: Lang) -> frozenset[str]:
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return frozenset()
-    with po.open("rb") as f:
-        return frozenset(str(m.id) for m in read_po(f, locale=lang) if m.id and m.string)
+    catalog = _catalog(lang)
+    return frozenset(str(m.id) for m in catalog or () if m.id and m.string)
 
 
 def _knows(lang: Lang, template: str) -> bool:

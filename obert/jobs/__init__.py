@@ -15,6 +15,7 @@ from obert.jobs.queue import (
     fail,
     get_job,
     heartbeat,
+    job_from_row,
     list_jobs,
     release,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "fail",
     "get_job",
     "heartbeat",
+    "job_from_row",
     "list_jobs",
     "release",
     "tick",

@@ -248,7 +248,7 @@ def list_jobs(
     if dedupe_key:
         query = query.where(jobs.c.dedupe_key == dedupe_key)
     with store.read() as conn:
-        return [_to_job(r) for r in conn.execute(query)]
+        return [job_from_row(r) for r in conn.execute(query)]
 
 
 def _held(job_id: str, worker_id: str) -> tuple[sa.ColumnElement[bool], ...]:
@@ -259,10 +259,10 @@ def _load(conn: Connection, job_id: str) -> Job:
     row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
     if row is None:
         raise NotFound(f"no job '{job_id}'")
-    return _to_job(row)
+    return job_from_row(row)
 
 
-def _to_job(row: Row[Any]) -> Job:
+def job_from_row(row: Row[Any]) -> Job:
     return Job(
         id=row.id,
         kind=row.kind,

@@ -64,10 +64,23 @@ class TextFormatter(logging.Formatter):
         return f"{line}  {extra}" if extra else line
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a record comes, not as it was when logging was set up: a
+    process that swaps its stderr (a test run's capture, a daemon's redirect) never gets a closed file."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
     """Send every log record (obert's and uvicorn's) to one handler in the format the settings ask for.
     Uvicorn's access lines are switched off: obert logs each request itself, with its id."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.name = _HANDLER_NAME
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     root = logging.getLogger()

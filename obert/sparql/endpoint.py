@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from obert.dcat.formats import preferences
 from obert.errors import FieldError, Invalid, Unavailable
 from obert.settings import Settings
 from obert.sparql.children import ChildPool
@@ -130,25 +131,7 @@ def choose_format(form: QueryForm, format_param: str | None, accept: str | None)
                 f"unknown format '{format_param}' for a {form.value} query",
                 errors=[FieldError("format", f"use one of {kinds}")],
             )
-    for media_type in _preferences(accept or ""):
+    for media_type in preferences(accept or ""):
         if media_type in media:
             return by_token[media[media_type]]
     return formats[0]
-
-
-def _preferences(accept: str) -> list[str]:
-    """The media types of an Accept header, most wanted first (q=0 left out)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept.split(",")):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0 and media.strip():
-            ranked.append((-q, position, media.strip().lower()))
-    return [media for _, _, media in sorted(ranked)]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from obert.auth import SYSTEM, Actor
 from obert.catalog.access import load_dataset, require_editor, visible_to
-from obert.catalog.models import Resource
+from obert.catalog.models import Dataset, Resource
 from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.tabular import INGEST_JOB, enqueue_ingest
@@ -24,7 +24,7 @@ from obert.datastore.masking import published_profile
 from obert.datastore.query import RowsPage
 from obert.datastore.sql import run_sql
 from obert.errors import FieldError, Invalid, NotFound, msg
-from obert.jobs import Job, get_job
+from obert.jobs import Job, get_job, job_from_row
 from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -178,6 +178,27 @@ def table_status(*, store: Store, actor: Actor, ref: str) -> TableStatus:
         state = replace(state, last_error=None)
         job = job and replace(job, progress=None, result=None, error=None)
     return TableStatus(resource, state, int(count), job, protection)
+
+
+def latest_ingests(*, store: Store, actor: Actor, dataset: Dataset) -> dict[str, Job]:
+    """The latest ingest job of each of `dataset`'s resources, in one query. As in `table_status`, what a
+    job found or why it failed is for the people of the dataset's organisation; others see its state."""
+    ids = [r.id for r in dataset.resources]
+    if not ids:
+        return {}
+    keyed = sa.or_(*(jobs.c.dedupe_key.like(f"ingest:{rid}:%") for rid in ids))
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(jobs).where(jobs.c.kind == INGEST_JOB, keyed).order_by(jobs.c.created_at.desc())
+        ).all()
+    insider = actor.can_see_private_of(dataset.organization.id if dataset.organization else None)
+    found: dict[str, Job] = {}
+    for row in rows:
+        rid = str(row.dedupe_key).split(":")[1]  # enqueue_ingest keys "ingest:<resource id>:…"
+        if rid not in found:
+            job = job_from_row(row)
+            found[rid] = job if insider else replace(job, progress=None, result=None, error=None)
+    return found
 
 
 def diff_versions(

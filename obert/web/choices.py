@@ -40,7 +40,7 @@ def options(name: str, lang: Lang) -> list[Option]:
 
 def licence_groups(lang: Lang) -> Groups:
     _ = translations(lang).gettext
-    every = {code: option for option in options("licence", lang) for code in [option[0]]}
+    every = {option[0]: option for option in options("licence", lang)}
     recommended = [every[c] for c in RECOMMENDED_LICENCES if c in every]
     software = [o for c, o in every.items() if c in SOFTWARE_LICENCES]
     other = [o for c, o in every.items() if c not in SOFTWARE_LICENCES and c not in RECOMMENDED_LICENCES]

@@ -33,10 +33,10 @@ from obert.errors import (
 )
 from obert.faces import rules
 from obert.interchange.package_import import import_package
-from obert.jobs import Job, JobState
+from obert.jobs import JobState
 from obert.portal import Portal
 from obert.quality.linkcheck import stored_statuses
-from obert.tableservice.published import table_status
+from obert.tableservice.published import latest_ingests
 from obert.web import choices
 from obert.web.face import PAGES
 from obert.web.findings import Findings, dataset_findings
@@ -373,7 +373,7 @@ def dataset_page(
             portal=portal, actor=actor, dataset=dataset, links=stored_statuses(store=portal.store)
         )
     org_id = dataset.organization.id if dataset and dataset.organization else None
-    ingests = _latest_ingests(portal, actor, dataset)
+    ingests = latest_ingests(store=portal.store, actor=actor, dataset=dataset) if dataset else {}
     return page(
         request,
         "publish/dataset_form.html",
@@ -396,17 +396,6 @@ def dataset_page(
         ingests=ingests,
         failed_ingests=[rid for rid, job in ingests.items() if job.state is JobState.FAILED],
     )
-
-
-def _latest_ingests(portal: Portal, actor: Actor, dataset: Dataset | None) -> dict[str, Job]:
-    """The latest ingest job of each resource that has a file or an address to read."""
-    found: dict[str, Job] = {}
-    for resource in dataset.resources if dataset else []:
-        if resource.upload or resource.download_url:
-            job = table_status(store=portal.store, actor=actor, ref=resource.id).job
-            if job is not None:
-                found[resource.id] = job
-    return found
 
 
 # What a release from the page did, as the query of the page it redirects to.
