@@ -1,7 +1,9 @@
 """A table's rows as GeoJSON features, paged, in a bounding box, in a time span, in any served system.
 
 Every row of a table with positions is a feature (a row without a usable position has a null geometry);
-its id is its row number in the version (1, 2, 3…), so a feature keeps its id for the version's life. The
+its id is the value of the table's identifier column when it has one, so that it keeps its id from version
+to version, else its row number in the version (1, 2, 3…), kept for the version's life only (see
+obert.datastore.feature_ids). The
 properties are every column but the WKT geometry, with small counts hidden like every other read.
 A page without a box is a plain LIMIT/OFFSET in file order; with a box, the version's position index
 (obert.datastore.positions) names the rows, and the page is read by row number.
@@ -9,11 +11,12 @@ A page without a box is a plain LIMIT/OFFSET in file order; with a box, the vers
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,28 +25,20 @@ import numpy as np
 from obert.datastore.crs import CRS84, Crs
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.export import table_geo
-from obert.datastore.filters import FilterValue, Range, where_clause
+from obert.datastore.feature_ids import feature_key, id_sql
+from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.masking import Masked, refuse_masked
 from obert.datastore.points import property_sql
 from obert.datastore.positions import BBox, located_from_rows, position_columns, position_index
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import OpenTable, open_table
+from obert.datastore.temporal import TimeSpan, temporal_of, time_condition
 from obert.errors import FieldError, Invalid, NotFound
 
 Filters = dict[str, FilterValue]
-_POSITION_OFFSET = 2  # row number, properties, then the five position columns
-
-
-@dataclass(frozen=True, slots=True)
-class TimeSpan:
-    """An instant (start == end) or an interval, either end open (None); times without a zone are UTC."""
-
-    start: date | None
-    end: date | None
-
-    @property
-    def instant(self) -> bool:
-        return self.start is not None and self.start == self.end
+_POSITION_OFFSET = 2  # row number, properties, then the five position columns, then the id
+_ID_AT = _POSITION_OFFSET + 5
+_MAX_ROW = 2**53
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +55,14 @@ class FeatureQuery:
 class FeatureText:
     """One feature as JSON text, in parts, so a face can add its links without decoding it."""
 
-    id: int
+    id: int | str
     geometry: str
     properties: str
 
     def json(self, *, links: str | None = None) -> str:
         tail = f',"links":{links}' if links is not None else ""
         return (
-            f'{{"type":"Feature","id":{self.id},"geometry":{self.geometry},'
+            f'{{"type":"Feature","id":{json.dumps(self.id)},"geometry":{self.geometry},'
             f'"properties":{self.properties}{tail}}}'
         )
 
@@ -97,33 +92,28 @@ def table_positions(path: Path) -> GeoInfo:
     return _memo(_GEO, ("geo", *table.key), lambda: table_geo(table))
 
 
-def temporal_column(schema: TableSchema) -> str | None:
-    """The column that dates a row: the table's first date or date-time column."""
-    return next((f.name for f in schema.fields if f.type in ("date", "datetime")), None)
-
-
 def table_extent(path: Path, *, epsg: int | None) -> Extent:
     """The table's extent: the box around its positions and the first and last value of its date."""
     table = open_table(path)
     geo = table_positions(path)
-    column = temporal_column(table.schema)
+    temporal = temporal_of(table.schema)
 
     def measure() -> Extent:
         box = position_index(table, geo, epsg=epsg).extent if geo.mappable else None
         interval = None
-        if column is not None:
-            col = quote_ident(column)
+        if temporal is not None:
+            when = temporal.sql()
             with translated():
-                row = table.cursor().execute(f"SELECT min({col}), max({col}) FROM t").fetchone()
+                row = table.cursor().execute(f"SELECT min({when}), max({when}) FROM t").fetchone()
             if row is not None and row[0] is not None:
                 interval = (_iso(row[0]), _iso(row[1]))
-        return Extent(box, column, interval)
+        return Extent(box, temporal.label if temporal else None, interval)
 
     return _memo(_EXTENTS, ("extent", *table.key, epsg), measure)
 
 
 def query_features(
-    path: Path, *, query: FeatureQuery, masked: Masked | None, epsg: int | None
+    path: Path, *, query: FeatureQuery, masked: Masked | None, epsg: int | None, key: Sequence[str] = ()
 ) -> FeaturePage:
     """A page of the features of the table at `path` that `query` selects, in file order."""
     refuse_masked(masked, filters=query.filters, sort=None)
@@ -131,9 +121,8 @@ def query_features(
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     table = open_table(path)
     geo = table_positions(path)
-    filters = _with_time(table.schema, dict(query.filters or {}), query.time)
-    where, params = where_clause(table.schema, filters, None)
-    select = _select(table.schema, geo, masked)
+    where, params = _where(table.schema, dict(query.filters or {}), query.time)
+    select = _select(table, geo, masked, key)
     if query.bbox is None:
         count_key = ("count", *table.key, where, *map(repr, params))
         total = _memo(_COUNTS, count_key, lambda: _count(table, where, params))
@@ -146,29 +135,75 @@ def query_features(
             ids = np.array([r[0] for r in found.fetchall()], dtype=np.int64)
         return FeaturePage(_by_row_numbers(table, select, ids, query.crs, epsg), total)
     bbox = query.bbox
-    key = ("bbox", *table.key, epsg, bbox, where, *map(repr, params))
-    ids = _memo(_SELECTIONS, key, lambda: _in_box(table, geo, bbox, where, params, epsg=epsg))
+    box_key = ("bbox", *table.key, epsg, bbox, where, *map(repr, params))
+    ids = _memo(_SELECTIONS, box_key, lambda: _in_box(table, geo, bbox, where, params, epsg=epsg))
     page = ids[query.offset : query.offset + query.limit]
     return FeaturePage(_by_row_numbers(table, select, page, query.crs, epsg), len(ids))
 
 
 def get_feature(
-    path: Path, *, feature_id: int, crs: Crs, masked: Masked | None, epsg: int | None
+    path: Path,
+    *,
+    feature_id: str,
+    crs: Crs,
+    masked: Masked | None,
+    epsg: int | None,
+    key: Sequence[str] = (),
 ) -> FeatureText:
-    """The feature whose id is `feature_id` (the row's number in the version, from 1)."""
+    """The feature whose id is `feature_id`: its identifier's value (see obert.datastore.feature_ids),
+    else the row's number in the version, from 1."""
     table = open_table(path)
-    select = _select(table.schema, table_positions(path), masked)
-    found = _by_row_numbers(table, select, np.array([feature_id - 1], dtype=np.int64), crs, epsg)
+    column = _id_column(table, masked, key)
+    row = _row_of(table, column, feature_id)
+    if row is None:
+        raise NotFound(f"no feature '{feature_id}'")
+    select = _select(table, table_positions(path), masked, key)
+    found = _by_row_numbers(table, select, np.array([row], dtype=np.int64), crs, epsg)
     if not found:
-        raise NotFound(f"no feature {feature_id}")
+        raise NotFound(f"no feature '{feature_id}'")
     return found[0]
 
 
-def _select(schema: TableSchema, geo: GeoInfo, masked: Masked | None) -> str:
+def _row_of(table: OpenTable, column: str | None, feature_id: str) -> int | None:
+    """The file row number of the feature `feature_id`, if there is one."""
+    if column is None:
+        number = _whole(feature_id)
+        return number - 1 if number is not None and 1 <= number <= _MAX_ROW else None
+    value: object = feature_id
+    if table.schema.type_of(column) == "integer":
+        value = _whole(feature_id)
+        if value is None:
+            return None
+    with translated():
+        found = (
+            table.cursor()
+            .execute(
+                f"SELECT file_row_number FROM t WHERE {id_sql(table.schema, column)} = ? LIMIT 1", [value]
+            )
+            .fetchone()
+        )
+    return int(found[0]) if found else None
+
+
+def _whole(text: str) -> int | None:
+    """A 64-bit whole number written in `text`, else None."""
+    digits = text.removeprefix("-")
+    return int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else None
+
+
+def _id_column(table: OpenTable, masked: Masked | None, key: Sequence[str]) -> str | None:
+    column = feature_key(table, declared=key)
+    return None if column is not None and column in (masked or {}) else column
+
+
+def _select(table: OpenTable, geo: GeoInfo, masked: Masked | None, key: Sequence[str]) -> str:
+    schema = table.schema
     names = [f.name for f in schema.fields if f.name != geo.geometry]
     pairs = ", ".join(f"{quote_ident(n)} := {_property(schema, n, masked)}" for n in names)
     props = f"to_json(struct_pack({pairs}))" if names else "'{}'"
-    return f"SELECT file_row_number, {props}, {', '.join(position_columns(geo))} FROM t"
+    column = _id_column(table, masked, key)
+    ident = id_sql(schema, column) if column else "file_row_number + 1"
+    return f"SELECT file_row_number, {props}, {', '.join(position_columns(geo))}, {ident} FROM t"
 
 
 def _property(schema: TableSchema, name: str, masked: Masked | None) -> str:
@@ -180,7 +215,7 @@ def _property(schema: TableSchema, name: str, masked: Masked | None) -> str:
 def _features(rows: list[tuple[object, ...]], crs: Crs, epsg: int | None) -> list[FeatureText]:
     geometries = located_from_rows(rows, offset=_POSITION_OFFSET, epsg=epsg).geometries(crs)
     return [
-        FeatureText(int(row[0]) + 1, geometry or "null", str(row[1] or "{}"))  # type: ignore[call-overload]
+        FeatureText(_id(row[_ID_AT]), geometry or "null", str(row[1] or "{}"))
         for row, geometry in zip(rows, geometries, strict=True)
     ]
 
@@ -220,49 +255,24 @@ def _count(table: OpenTable, where: str, params: list[object]) -> int:
     return int(row[0]) if row else 0
 
 
-def _with_time(schema: TableSchema, filters: Filters, span: TimeSpan | None) -> Filters:
-    """`filters` and the row filter of `span` on the table's date column."""
+def _where(schema: TableSchema, filters: Filters, span: TimeSpan | None) -> tuple[str, list[object]]:
+    """``WHERE …`` (or nothing) for the property `filters` and the rows dated in `span`."""
+    where, params = where_clause(schema, filters, None)
     if span is None:
-        return filters
-    column = temporal_column(schema)
-    if column is None:
-        raise Invalid(
-            "this collection has no date to filter on",
-            errors=[FieldError("datetime", "the table has no date or date-time column")],
-        )
-    if column in filters:
-        raise Invalid(
-            "the date column is filtered twice",
-            errors=[FieldError(column, "filter it with datetime alone")],
-        )
-    if schema.type_of(column) == "date":
-        start = _day(span.start)
-        end = _day(span.end)
-        filters[column] = start if span.instant else Range(gte=start, lte=end)
-        return filters
-    if span.instant and isinstance(span.start, datetime):
-        filters[column] = _utc(span.start)
-        return filters
-    lower = _utc(span.start) if isinstance(span.start, datetime) else _midnight(span.start)
-    if isinstance(span.end, datetime):
-        filters[column] = Range(gte=lower, lte=_utc(span.end))
-    else:  # a day ends where the next begins
-        filters[column] = Range(gte=lower, lt=_midnight(span.end + timedelta(days=1) if span.end else None))
-    return filters
+        return where, params
+    temporal = temporal_of(schema)
+    for column in temporal.columns if temporal else []:
+        if column in filters:
+            raise Invalid(
+                "the date column is filtered twice",
+                errors=[FieldError(column, "filter it with datetime alone")],
+            )
+    test, more = time_condition(temporal, span)
+    return (f"{where} AND ({test})" if where else f"WHERE {test}"), [*params, *more]
 
 
-def _day(value: date | None) -> date | None:
-    if isinstance(value, datetime):
-        return _utc(value).date()
-    return value
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def _midnight(value: date | None) -> datetime | None:
-    return datetime(value.year, value.month, value.day) if value is not None else None
+def _id(value: object) -> int | str:
+    return value if isinstance(value, int) else str(value)
 
 
 def _iso(value: object) -> str:
@@ -312,5 +322,4 @@ __all__ = [
     "query_features",
     "table_extent",
     "table_positions",
-    "temporal_column",
 ]

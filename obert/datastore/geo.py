@@ -22,6 +22,9 @@ _LON = re.compile(r"(?i)^(lon|long|lng|longitud|longitude|longitud_wgs84|x_wgs84
 _LAT = re.compile(r"(?i)^(lat|latitud|latitude|latitud_wgs84|y_wgs84|wgs84_lat)$")
 _UTM_X = re.compile(r"(?i)(utm.*\bx\b|utm_?x|\bx_?utm|^x$|^coord_?x$|^coordenada_x$|^etrs89_x$)")
 _UTM_Y = re.compile(r"(?i)(utm.*\by\b|utm_?y|\by_?utm|^y$|^coord_?y$|^coordenada_y$|^etrs89_y$)")
+# Columns that name their system's EPSG code, as the city's facility register does ("geo_epgs_25831.x",
+# misspelt): x and y of one code make a pair.
+_EPSG_XY = re.compile(r"(?i)(?:epsg|epgs)[_ .:-]?(\d{4,5})[_ .-]?([xy])$")
 # UTM zone 31N bounds, loosely: eastings for the zone, northings for the northern hemisphere.
 _UTM_X_RANGE = (100_000.0, 900_000.0)
 _UTM_Y_RANGE = (0.0, 9_400_000.0)
@@ -53,19 +56,36 @@ def detect_geo(fields: list[Field], ranges: Mapping[str, Range], *, geometry: st
         lon = lat = None
     if utm_x is None or utm_y is None:
         utm_x = utm_y = None
-    return GeoInfo(
-        geometry=geometry,
-        lon=lon,
-        lat=lat,
-        utm_x=utm_x,
-        utm_y=utm_y,
-        epsg=25831 if utm_x is not None else None,
-    )
+    epsg = DEFAULT_UTM_EPSG if utm_x is not None else None
+    if utm_x is None and (named := _epsg_pair(numeric, ranges)) is not None:
+        utm_x, utm_y, epsg = named
+    return GeoInfo(geometry=geometry, lon=lon, lat=lat, utm_x=utm_x, utm_y=utm_y, epsg=epsg)
+
+
+def _epsg_pair(numeric: list[str], ranges: Mapping[str, Range]) -> tuple[str, str, int] | None:
+    """The first x/y columns that name one UTM system's EPSG code, in range, with the code."""
+    named: dict[tuple[int, str], str] = {}
+    for name in numeric:
+        match = _EPSG_XY.search(name)
+        if match and int(match.group(1)) in _UTM_CODES:
+            named.setdefault((int(match.group(1)), match.group(2).lower()), name)
+    for (code, axis), x in named.items():
+        y = named.get((code, "y"))
+        if axis != "x" or y is None:
+            continue
+        rx, ry = ranges.get(x), ranges.get(y)
+        if _within(rx, _UTM_X_RANGE) and _within(ry, _UTM_Y_RANGE):
+            return x, y, code
+    return None
+
+
+def _within(r: Range | None, bounds: Range) -> bool:
+    return r is not None and bounds[0] <= r[0] and r[1] <= bounds[1]
 
 
 def coordinate_candidates(fields: list[Field]) -> list[str]:
     """Numeric columns whose name says they may be a coordinate (their range decides)."""
-    patterns = (_LON, _LAT, _UTM_X, _UTM_Y)
+    patterns = (_LON, _LAT, _UTM_X, _UTM_Y, _EPSG_XY)
     return [
         f.name for f in fields if f.type in ("decimal", "integer") and any(p.search(f.name) for p in patterns)
     ]

@@ -1,5 +1,6 @@
-"""GeoParquet 1.1 downloads of a table with positions: its columns, and each row's position as a WKB
-`geometry` column in CRS84, described by the ``geo`` file metadata that GeoPandas, GDAL and DuckDB read.
+"""GeoParquet 1.1 downloads of a table with positions: its columns, each row's position as a WKB
+`geometry` column in CRS84, and each row's box as a `bbox` struct column (GeoParquet 1.1's "covering"),
+described by the ``geo`` file metadata that GeoPandas, GDAL and DuckDB read.
 
 A row's position is what the map and the feature service show (WKT geometry, else lon/lat, else UTM x/y
 reprojected); a row without one has a null geometry. The ``geo`` metadata goes in the schema, before the
@@ -27,6 +28,8 @@ from obert.datastore.tables import OpenTable
 
 GEOPARQUET_VERSION = "1.1.0"
 _BATCH = 100_000
+_BOX_KEYS = ("xmin", "ymin", "xmax", "ymax")
+_BOX_TYPE = pa.struct([pa.field(k, pa.float64()) for k in _BOX_KEYS])
 _TYPE_NAMES = {
     0: "Point",
     1: "LineString",
@@ -37,9 +40,12 @@ _TYPE_NAMES = {
 }
 
 
-def geo_metadata(column: str, index: PositionIndex | None) -> dict[str, Any]:
-    """The ``geo`` metadata: WKB in CRS84 (the default, so no ``crs`` key); types and box from `index`."""
+def geo_metadata(column: str, index: PositionIndex | None, *, covering: str | None = None) -> dict[str, Any]:
+    """The ``geo`` metadata: WKB in CRS84 (the default, so no ``crs`` key); types and box from `index`;
+    `covering` names the column of each row's box (GeoParquet 1.1), which lets a reader skip row groups."""
     spec: dict[str, Any] = {"encoding": "WKB", "geometry_types": []}
+    if covering:
+        spec["covering"] = {"bbox": {k: [covering, k] for k in _BOX_KEYS}}
     if index is not None:
         types = set()
         if np.any(~np.isnan(index.lon)):
@@ -62,6 +68,12 @@ def geometry_name(fields: list[Field]) -> str:
     return next(n for n in ("geometry", "geom", "_geometry") if n not in names)
 
 
+def covering_name(fields: list[Field]) -> str:
+    """`bbox`, unless a kept column has that name."""
+    names = {f.name for f in fields}
+    return next(n for n in ("bbox", "geometry_bbox", "_bbox") if n not in names)
+
+
 def geoparquet(
     table: OpenTable,
     sql: str,
@@ -73,6 +85,7 @@ def geoparquet(
 ) -> Iterator[bytes]:
     """Stream `sql`'s rows (the `kept` columns, then the five position columns) as GeoParquet."""
     column = geometry_name(kept)
+    covering = covering_name(kept)
     cur = table.cursor()
     with translated(), warnings.catch_warnings():
         warnings.simplefilter(
@@ -83,8 +96,12 @@ def geoparquet(
         return
     names = [f.name for f in kept]
     schema = pa.schema(
-        [*(reader.schema.field(i) for i in range(len(names))), pa.field(column, pa.binary())],
-        metadata={"geo": json.dumps(geo_metadata(column, index))},
+        [
+            *(reader.schema.field(i) for i in range(len(names))),
+            pa.field(column, pa.binary()),
+            pa.field(covering, _BOX_TYPE),
+        ],
+        metadata={"geo": json.dumps(geo_metadata(column, index, covering=covering))},
     )
     sink = Sink()
     writer = pq.ParquetWriter(sink, schema, compression="snappy")
@@ -108,8 +125,23 @@ def _with_geometry(batch: pa.RecordBatch, kept: int, schema: pa.Schema, epsg: in
     if len(shaped):
         geometries[shaped] = found.shapes[shaped]
     wkb = shapely.to_wkb(geometries, output_dimension=2)
-    arrays = [*(batch.column(i) for i in range(kept)), pa.array(wkb.tolist(), type=pa.binary())]
+    arrays = [
+        *(batch.column(i) for i in range(kept)),
+        pa.array(wkb.tolist(), type=pa.binary()),
+        _boxes(geometries),
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _boxes(geometries: np.ndarray) -> pa.StructArray:
+    """Each row's box (null without a position), the GeoParquet 1.1 covering column."""
+    bounds = shapely.bounds(geometries)  # NaN for a missing geometry
+    missing = np.isnan(bounds[:, 0])
+    return pa.StructArray.from_arrays(
+        [pa.array(bounds[:, i], type=pa.float64()) for i in range(4)],
+        fields=list(_BOX_TYPE),
+        mask=pa.array(missing),
+    )
 
 
 def _floats(col: pa.Array) -> np.ndarray:

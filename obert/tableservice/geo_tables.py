@@ -17,7 +17,7 @@ from obert.auth import Actor
 from obert.catalog.access import visible_to
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.datastore.crs import Crs, served_crs, storage_crs
-from obert.datastore.geo import declared_utm_epsg
+from obert.datastore.geo import DEFAULT_UTM_EPSG, declared_utm_epsg
 from obert.errors import NotFound
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
@@ -41,6 +41,7 @@ class GeoTable:
     keywords: LocalizedList
     license: str | None
     epsg: int | None  # the system of its UTM x/y columns, when its resource declares one
+    primary_key: tuple[str, ...] = ()  # as recorded (a data package's schema, datastore_create)
 
     @property
     def name(self) -> str:
@@ -103,6 +104,7 @@ def _select(actor: Actor) -> sa.Select[Any]:
             datasets.c.keywords,
             datasets.c.license.label("dlicense"),
             *[c for c in resource_versions.c if c.name != "report"],
+            datastore_tables.c.primary_key.label("table_key"),
             small_count_rules.c.min_count.label("protect_min"),
             small_count_rules.c.count_columns.label("protect_columns"),
         )
@@ -130,8 +132,15 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
         dataset_title=row.dtitle,
         keywords=row.keywords or {},
         license=row.rlicense or row.dlicense,
-        epsg=declared_utm_epsg(row.conforms_to or []),
+        # What the resource declares, else a system the columns name themselves ("geo_epgs_23031.x").
+        epsg=declared_utm_epsg(row.conforms_to or []) or _named_epsg(version.geo),
+        primary_key=tuple(row.table_key or ()),
     )
+
+
+def _named_epsg(geo: dict[str, Any] | None) -> int | None:
+    code = (geo or {}).get("epsg")
+    return int(code) if code and code != DEFAULT_UTM_EPSG else None
 
 
 __all__ = ["GeoTable", "geo_tables", "open_geo_table"]

@@ -22,6 +22,7 @@ from typing import Any, TypedDict, Unpack
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.crs import Crs
 from obert.datastore.export import FORMATS, GEO_FORMATS, PLAIN_CSV, SPREADSHEET_CSV, CsvStyle, export
+from obert.datastore.feature_ids import feature_key
 from obert.datastore.features import (
     Extent,
     FeaturePage,
@@ -228,16 +229,25 @@ class TableRef:
         """Where (CRS84) and when the rows are; `epsg` is the system of UTM x/y columns when declared."""
         return table_extent(self.path, epsg=epsg)
 
-    def features(self, query: FeatureQuery, *, epsg: int | None = None) -> FeaturePage:
+    def features(
+        self, query: FeatureQuery, *, epsg: int | None = None, key: tuple[str, ...] = ()
+    ) -> FeaturePage:
         """A page of the rows as GeoJSON features (every row, null geometry where it has no position),
-        small counts hidden; see obert.datastore.features."""
-        return query_features(self.path, query=query, masked=self.protection.masked(), epsg=epsg)
+        small counts hidden; `key` is the table's recorded primary key (see obert.datastore.features)."""
+        return query_features(self.path, query=query, masked=self.protection.masked(), epsg=epsg, key=key)
 
-    def feature(self, feature_id: int, *, crs: Crs, epsg: int | None = None) -> FeatureText:
-        """One row as a GeoJSON feature; its id is its row number in the version, from 1."""
+    def feature(
+        self, feature_id: str, *, crs: Crs, epsg: int | None = None, key: tuple[str, ...] = ()
+    ) -> FeatureText:
+        """One row as a GeoJSON feature: its id is its identifier's value, else its row number from 1."""
         return get_feature(
-            self.path, feature_id=feature_id, crs=crs, masked=self.protection.masked(), epsg=epsg
+            self.path, feature_id=feature_id, crs=crs, masked=self.protection.masked(), epsg=epsg, key=key
         )
+
+    def feature_key(self, key: tuple[str, ...] = ()) -> str | None:
+        """The column whose values are the features' ids (None: row numbers); see feature_ids."""
+        column = feature_key(open_table(self.path), declared=key)
+        return None if column is not None and column in (self.protection.masked() or {}) else column
 
 
 def _aggregate_protection(protection: Protection) -> dict[str, Any]:

@@ -20,6 +20,8 @@ GEOJSON = "application/geo+json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 PARQUET = "application/vnd.apache.parquet"
+SCHEMA = "application/schema+json"
+QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 _CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CONFORMANCE = [
@@ -28,6 +30,8 @@ CONFORMANCE = [
     f"{_CONF}html",
     f"{_CONF}oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 
 
@@ -47,8 +51,11 @@ class Urls:
     def items(self, name: str) -> str:
         return self.collection(name) + "/items"
 
-    def item(self, name: str, feature_id: int) -> str:
-        return f"{self.items(name)}/{feature_id}"
+    def queryables(self, name: str) -> str:
+        return self.collection(name) + "/queryables"
+
+    def item(self, name: str, feature_id: int | str) -> str:
+        return f"{self.items(name)}/{quote(str(feature_id), safe='')}"
 
     def export(self, name: str, fmt: str) -> str:
         return f"{self.site}/api/v1/datastore/{quote(name, safe='')}/export.{fmt}"
@@ -109,6 +116,7 @@ def collection(urls: Urls, geo: GeoTable, extent: Extent, *, lang: str, fmt: str
             *twins(urls.collection(name), fmt),
             link(urls.items(name), "items", GEOJSON, "Features (GeoJSON)"),
             link(with_query(urls.items(name), f="html"), "items", HTML, "Features (HTML)"),
+            link(urls.queryables(name), QUERYABLES, SCHEMA, "The properties to filter on"),
             link(
                 f"{urls.site}/{lang}/dataset/{quote(geo.dataset_name, safe='')}",
                 "describedby",

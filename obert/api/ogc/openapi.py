@@ -23,6 +23,11 @@ _TYPES: dict[ColumnType, dict[str, str]] = {
 _REF = "#/components/parameters/"
 
 
+def column_schema(kind: ColumnType) -> dict[str, str]:
+    """The JSON Schema of a column's values."""
+    return dict(_TYPES[kind])
+
+
 def openapi(
     urls: Urls, tables: list[tuple[GeoTable, TableSchema]], *, title: str, description: str
 ) -> dict[str, Any]:
@@ -37,9 +42,15 @@ def openapi(
         "/collections/{collectionId}/items": _get(
             "getFeatures", "The features of a collection", GEOJSON, params=_items_params(path_param=True)
         ),
+        "/collections/{collectionId}/queryables": _get(
+            "getQueryables",
+            "The properties the features may be filtered on (a JSON Schema)",
+            "application/schema+json",
+            params=[{"$ref": _REF + "collectionId"}],
+        ),
         "/collections/{collectionId}/items/{featureId}": _get(
             "getFeature",
-            "One feature (its id is its row number in the table)",
+            "One feature (its id is its identifier's value, else its row number in the table)",
             GEOJSON,
             params=[{"$ref": _REF + "collectionId"}, {"$ref": _REF + "featureId"}, {"$ref": _REF + "crs"}],
         ),

@@ -20,9 +20,10 @@ from obert.api.ogc import documents as docs
 from obert.api.ogc import params as p
 from obert.api.ogc.errors import PageRenderer, route_class
 from obert.api.ogc.openapi import openapi
+from obert.api.ogc.queryables import queryables
 from obert.auth import Actor
 from obert.deps import ActorDep, PortalDep
-from obert.errors import NotFound
+from obert.errors import FieldError, Invalid, NotFound
 from obert.i18n import pick
 from obert.portal import Portal
 from obert.tableservice.geo_tables import GeoTable, geo_tables, open_geo_table
@@ -42,6 +43,7 @@ def ogc_router(*, html: PageRenderer) -> APIRouter:
     router.add_api_route("/api", views.api, methods=["GET"])
     router.add_api_route("/collections", views.collections, methods=["GET"])
     router.add_api_route("/collections/{collection_id}", views.collection, methods=["GET"])
+    router.add_api_route("/collections/{collection_id}/queryables", views.queryables, methods=["GET"])
     router.add_api_route("/collections/{collection_id}/items", views.items, methods=["GET"])
     router.add_api_route("/collections/{collection_id}/items/{feature_id}", views.item, methods=["GET"])
     router.add_api_route("/{rest:path}", views.nothing, methods=["GET"])
@@ -112,6 +114,17 @@ class _Views:
             return self.html(request, "ogc/collection.html", doc=doc, columns=columns, ogc=docs.PREFIX)
         return _json(doc, lang=lang)
 
+    def queryables(
+        self, request: Request, portal: PortalDep, actor: ActorDep, collection_id: str
+    ) -> Response:
+        p.refuse_unknown(request.query_params, SIMPLE_PARAMS)
+        if request.query_params.get("f", "json") != "json":
+            raise Invalid("unknown format", errors=[FieldError("f", "queryables are given as JSON only")])
+        lang = _lang(request)
+        doc = queryables(_urls(portal), _open(portal, actor, collection_id), lang=lang)
+        headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+        return Response(dumps(doc), media_type=docs.SCHEMA, headers=headers)
+
     def items(self, request: Request, portal: PortalDep, actor: ActorDep, collection_id: str) -> Response:
         geo = _open(portal, actor, collection_id)
         columns = geo.table.schema().names()
@@ -126,7 +139,7 @@ class _Views:
             offset=p.offset(query),
             crs=p.crs(query, "crs", allowed),
         )
-        page = geo.table.features(wanted, epsg=geo.epsg)
+        page = geo.table.features(wanted, epsg=geo.epsg, key=geo.primary_key)
         urls = _urls(portal)
         links = _page_links(request, urls.items(geo.name), wanted, page, fmt)
         links.append(docs.link(urls.collection(geo.name), "collection", docs.JSON, "The collection"))
@@ -164,10 +177,8 @@ class _Views:
     ) -> Response:
         geo = _open(portal, actor, collection_id)
         fmt = _format(request, ITEM_PARAMS)
-        if not feature_id.isdigit() or not 1 <= int(feature_id) <= p.MAX_OFFSET:
-            raise NotFound(f"no feature '{feature_id}' in '{collection_id}'")
         crs = p.crs(request.query_params, "crs", geo.crs)
-        feature = geo.table.feature(int(feature_id), crs=crs, epsg=geo.epsg)
+        feature = geo.table.feature(feature_id, crs=crs, epsg=geo.epsg, key=geo.primary_key)
         urls = _urls(portal)
         links = [
             *docs.twins(urls.item(geo.name, feature.id), fmt, docs.GEOJSON),
