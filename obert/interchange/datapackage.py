@@ -1,8 +1,9 @@
 """A dataset as a Frictionless Data Package (a tabular data package: one resource per published table).
 
-Each resource points at its table's CSV export pinned to the version described, with a Table Schema that
-gives obert's own types (see tableschema), so Frictionless, pandas and R read the table as obert typed it
-instead of guessing again. Text is given in the reader's language; the dataset's title and description in
+Each resource points at its table's CSV export pinned to the version described (a file written once,
+whose size and SHA-256 are its `bytes` and `hash`, so Frictionless checks what it downloads), with a
+Table Schema that gives obert's own types (see tableschema), so Frictionless, pandas and R read the
+table as obert typed it instead of guessing again. Text is given in the reader's language; the dataset's title and description in
 every language it has travel under ``obert:i18n`` (Data Package has one title), which an upload of the
 package reads back.
 """
@@ -19,6 +20,7 @@ from obert.i18n import pick
 from obert.interchange.tables import PublishedTable, published_tables
 from obert.interchange.tableschema import MISSING_VALUES, field_out, licence_out
 from obert.storage import Store
+from obert.tableservice.handle import exports_dir
 
 PROFILE = "tabular-data-package"
 I18N = "obert:i18n"
@@ -57,7 +59,7 @@ def data_package(
     if contributors := _contributors(dataset, base, lang):
         out["contributors"] = contributors
     out[I18N] = _translations(dataset)
-    out["resources"] = [_resource(t, base, lang) for t in tables]
+    out["resources"] = [_resource(t, base, lang, exports_dir(data_dir)) for t in tables]
     return out
 
 
@@ -111,8 +113,10 @@ def _contributors(dataset: Dataset, base: str, lang: str) -> list[dict[str, str]
     return out
 
 
-def _resource(item: PublishedTable, base: str, lang: str) -> dict[str, Any]:
+def _resource(item: PublishedTable, base: str, lang: str, cache_dir: Path) -> dict[str, Any]:
     table, resource = item.table, item.resource
+    # The path's bytes: the version's whole CSV export, a file written once, its size and digest with it.
+    export = table.whole_export("csv", cache_dir=cache_dir)
     version = table.version.number
     fields = [field_out(c) for c in table.version.report.get("columns", [])]
     schema: dict[str, Any] = {"fields": fields, "missingValues": list(MISSING_VALUES)}
@@ -126,6 +130,8 @@ def _resource(item: PublishedTable, base: str, lang: str) -> dict[str, Any]:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+        "bytes": export.size,
+        "hash": f"sha256:{export.sha256}",
         "schema": schema,
     }
     if title := pick(resource.title, lang)[0]:

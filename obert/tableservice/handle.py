@@ -81,15 +81,24 @@ __all__ = [
     "TableRef",
     "TimeSpan",
     "dumps",
+    "exports_dir",
 ]
+
+
+def exports_dir(data_dir: Path) -> Path:
+    """Where whole-version exports are kept (derived files: see TableRef.whole_export)."""
+    return data_dir / "exports"
 
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
-    """A whole-version export on disk; `key` names its bytes (an ETag)."""
+    """A whole-version export on disk; `key` names its bytes (an ETag), `sha256` and `size` are theirs
+    (None for a stored version file written before checksums were kept)."""
 
     path: Path
     key: str
+    sha256: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,32 +179,41 @@ class TableRef:
 
     def whole_export(self, fmt: str, *, cache_dir: Path, epsg: int | None = None) -> ExportFile:
         """The whole version in `fmt` as a file whose bytes never change, so that it can be served in
-        ranges (DuckDB, GDAL) and revalidated: the version's own Parquet file when nothing is hidden, else
-        a file written once under `cache_dir`, named by the version, the format and what is hidden.
-        Files in `cache_dir` are derived: deleting them only costs writing them again."""
+        ranges (DuckDB, GDAL), revalidated and described by its size and SHA-256 (a Data Package's
+        `bytes` and `hash`): the version's own Parquet file when nothing is hidden, else a file written
+        once under `cache_dir`, named by the version, the format and what is hidden, its digest written
+        beside it before the file itself appears. Files in `cache_dir` are derived: deleting them only
+        costs writing them again."""
         masked = self.protection.masked()
         if fmt == "parquet" and not masked:
-            return ExportFile(self.path, f"{self.version.id}.parquet")
+            v = self.version
+            return ExportFile(self.path, f"{v.id}.parquet", v.file_sha256, v.file_bytes)
         recipe = json.dumps([self.version.id, fmt, sorted(masked.items()), epsg])
         key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
         target = cache_dir / self.version.id[:2] / key
+        digest_file = target.with_name(f"{key}.sha256")
         if target.exists():
-            return ExportFile(target, key)
+            return _with_digest(target, key, digest_file)
         stream = self.export(fmt, epsg=epsg)  # checks the format before a file is begun
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{key}.{uuid.uuid4().hex}")
+        digest, size = hashlib.sha256(), 0
         try:
             with partial.open("wb") as out:
                 for chunk in stream:
                     out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            # An export is the same bytes whoever writes it, so two writers' digests agree.
+            _write_digest(digest_file, digest.hexdigest(), size)
             # The first writer wins and its bytes stay: a reader fetching ranges never mixes two writes.
             with contextlib.suppress(FileExistsError):
                 os.link(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-        return ExportFile(target, key)
+        return ExportFile(target, key, digest.hexdigest(), size)
 
     def points(
         self,
@@ -248,6 +266,28 @@ class TableRef:
         """The column whose values are the features' ids (None: row numbers); see feature_ids."""
         column = feature_key(open_table(self.path), declared=key)
         return None if column is not None and column in (self.protection.masked() or {}) else column
+
+
+def _with_digest(target: Path, key: str, digest_file: Path) -> ExportFile:
+    """An export already written, with its digest (computed now, once, for a file kept from before
+    digests were written beside exports)."""
+    try:
+        sha, _, size = digest_file.read_text(encoding="ascii").partition(" ")
+        return ExportFile(target, key, sha, int(size))
+    except (OSError, ValueError):
+        digest = hashlib.sha256()
+        with target.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        size_now = target.stat().st_size
+        _write_digest(digest_file, digest.hexdigest(), size_now)
+        return ExportFile(target, key, digest.hexdigest(), size_now)
+
+
+def _write_digest(path: Path, sha256: str, size: int) -> None:
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    partial.write_text(f"{sha256} {size}", encoding="ascii")
+    os.replace(partial, path)
 
 
 def _aggregate_protection(protection: Protection) -> dict[str, Any]:

@@ -3,6 +3,7 @@ and pandas and Frictionless read the air-quality codes as obert typed them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -110,3 +111,26 @@ def test_a_dataset_without_tables_links_no_descriptions(live: Live) -> None:
     )
     html = live.get("/dataset/sense-taules-2").text
     assert "datapackage.json" not in html and "croissant.json" not in html
+
+
+def test_resources_carry_the_size_and_digest_of_their_file(live: Live) -> None:
+    descriptor = live.get("/dataset/qualitat-aire-detall-bcn/datapackage.json").json()
+    for resource in descriptor["resources"]:
+        body = httpx.get(resource["path"], timeout=60).content
+        assert resource["bytes"] == len(body)
+        assert resource["hash"] == "sha256:" + hashlib.sha256(body).hexdigest()
+    # The same file the next time: its bytes never change, and neither does the description.
+    again = live.get("/dataset/qualitat-aire-detall-bcn/datapackage.json").json()
+    assert [(r["bytes"], r["hash"]) for r in again["resources"]] == [
+        (r["bytes"], r["hash"]) for r in descriptor["resources"]
+    ]
+
+
+def test_frictionless_checks_the_size_and_digest(live: Live) -> None:
+    descriptor = live.get("/dataset/qualitat-aire-detall-bcn/datapackage.json").json()
+    resource = descriptor["resources"][0]
+    assert frictionless.validate(resource).valid
+    broken = {**resource, "hash": "sha256:" + "0" * 64, "bytes": resource["bytes"] + 1}
+    report = frictionless.validate(broken)
+    assert not report.valid
+    assert {"hash-count", "byte-count"} <= {row[0] for row in report.flatten(["type"])}

@@ -37,6 +37,7 @@ from obert.tableservice.handle import (
     SPREADSHEET_CSV,
     TableRef,
     dumps,
+    exports_dir,
 )
 from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
@@ -365,7 +366,7 @@ def export_rows(
     query_free = q is None and fields is None and sort is None and limit is None and spreadsheet is None
     if not filters_ and query_free:
         # The whole version: a file whose bytes never change, served with ranges and validators.
-        whole = table.whole_export(fmt, cache_dir=portal.settings.data_dir / "exports", epsg=epsg)
+        whole = table.whole_export(fmt, cache_dir=exports_dir(portal.settings.data_dir), epsg=epsg)
         return FileResponse(
             whole.path,
             media_type=MEDIA_TYPES[fmt],
