@@ -5,7 +5,8 @@ taken in.
   Data Package, one resource per published table with its Table Schema
 - `GET /dataset/<name>/croissant.json` (and `/api/v1/datasets/{ref}/croissant.json`): Croissant 1.0
 - `POST /api/v1/datapackages/upload` (multipart `file`: a zip) and `POST /api/v1/datapackages`
-  (`{"url": …}`): a new dataset from a data package, typed by its schemas
+  (`{"url": …}`): a new dataset from a data package, typed by its schemas; with `dataset`, new versions
+  of an existing dataset's tables
 
 The `/dataset/…` routes are for machines, so their errors come in the native API's JSON shape too.
 """
@@ -33,6 +34,10 @@ from obert.portal import Portal
 LangQuery = Annotated[str | None, Query(description="ca, es or en (default: the request's language)")]
 DATAPACKAGE_MEDIA_TYPE = "application/json"
 CROISSANT_MEDIA_TYPE = "application/ld+json"
+INTO = (
+    "an existing dataset (name or id) to add the package to: each table becomes a new version of its "
+    "resource of the same name, and a table it lacks a new resource"
+)
 
 
 api = NATIVE.router(prefix="/api/v1", tags=["datasets"])
@@ -114,10 +119,13 @@ def upload_package(
     file: UploadFile,
     organization: Annotated[str | None, Form()] = None,
     name: Annotated[str | None, Form(description="dataset name (default: the package's)")] = None,
+    dataset: Annotated[str | None, Form(description=INTO)] = None,
 ) -> JSONResponse:
     """A zip holding `datapackage.json` and its CSV files becomes a dataset whose tables have the types
-    its Table Schemas declare. Data that breaks its schema is refused (422), listing each cell at fault
-    (resource, row, field, value) in the request's language; nothing is created then."""
+    its Table Schemas declare (or, with `dataset`, new versions of that dataset's tables). Data that
+    breaks its schema (types, `required`, `unique`, `enum`, `minimum`/`maximum`, `pattern`) is refused
+    (422), listing each cell at fault (resource, row, field, value) in the request's language; nothing
+    is created or changed then."""
     portal.settings.tables_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".upload-", dir=portal.settings.tables_dir) as work:
         target = Path(work) / "package.zip"
@@ -129,9 +137,10 @@ def upload_package(
             zip_path=target,
             organization=organization,
             name=name,
+            into=dataset,
             lang=_lang(request, None),
         )
-    return JSONResponse(_imported(portal, done), status_code=201)
+    return JSONResponse(_imported(portal, done), status_code=200 if dataset else 201)
 
 
 @api.post("/datapackages", status_code=201, summary="A new dataset from a data package's URL")
@@ -142,6 +151,7 @@ def fetch_package(
     url: Annotated[str, Body(embed=True, description="the URL of a datapackage.json")],
     organization: Annotated[str | None, Body(embed=True)] = None,
     name: Annotated[str | None, Body(embed=True)] = None,
+    dataset: Annotated[str | None, Body(embed=True, description=INTO)] = None,
 ) -> JSONResponse:
     """As the upload, from a `datapackage.json` on the web (it and its resources are fetched through
     obert's address guard)."""
@@ -151,9 +161,10 @@ def fetch_package(
         url=url,
         organization=organization,
         name=name,
+        into=dataset,
         lang=_lang(request, None),
     )
-    return JSONResponse(_imported(portal, done), status_code=201)
+    return JSONResponse(_imported(portal, done), status_code=200 if dataset else 201)
 
 
 def _imported(portal: Portal, done: PackageImport) -> dict[str, Any]:
@@ -173,6 +184,7 @@ def _imported(portal: Portal, done: PackageImport) -> dict[str, Any]:
                     for c in t.outcome.version.report.get("columns", [])
                 ],
                 "held": t.outcome.held_message,
+                "created": t.created,
             }
             for t in done.tables
         ],

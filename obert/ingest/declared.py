@@ -44,6 +44,12 @@ class DeclaredField:
     false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
     required: bool = False
     unique: bool = False
+    decimal_char: str = "."  # how a number writes its decimal point, and its thousands (Table Schema)
+    group_char: str = ""
+    enum: tuple[str, ...] = ()  # the allowed values, as text (constraints.enum)
+    minimum: str | None = None  # bounds, as text in the field's own type (constraints.minimum/maximum)
+    maximum: str | None = None
+    pattern: str | None = None  # a regular expression the whole text must match (constraints.pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,8 @@ class Mismatch:
     row: int
     field: str
     value: str | None
-    expected: str  # the declared type, or the broken rule: "required", "unique", "primaryKey"
+    expected: str  # the declared type, or the broken rule: "required", "unique", "primaryKey", "enum",
+    # "minimum", "maximum", "pattern"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +88,23 @@ def _value_sql(f: DeclaredField, col: str, missing: tuple[str, ...]) -> str:
     return f"CASE WHEN {raw} IN ({marks}) THEN NULL ELSE {raw} END" if marks else raw
 
 
+def _number_text(f: DeclaredField, v: str) -> str:
+    """The text `v` of a number with its group characters dropped and its decimal mark a point."""
+    if f.group_char:
+        v = f"replace({v}, {quote_literal(f.group_char)}, '')"
+    if f.decimal_char != ".":
+        v = f"replace({v}, {quote_literal(f.decimal_char)}, '.')"
+    return v
+
+
 def _typed_sql(f: DeclaredField, v: str) -> str:
     """SQL reading the text `v` as the field's type; NULL where the text does not fit."""
     t = f.type
     if t == "integer":
+        v = _number_text(f, v) if f.group_char else v
         return f"CASE WHEN regexp_full_match({v}, '{_INTEGER}') THEN TRY_CAST({v} AS BIGINT) END"
     if t == "decimal":
+        v = _number_text(f, v)
         return f"CASE WHEN regexp_full_match({v}, '{_NUMBER}') THEN TRY_CAST({v} AS DOUBLE) END"
     if t == "boolean":
         trues = ", ".join(quote_literal(x) for x in f.true_values)
@@ -182,12 +200,38 @@ def _checks(declared: Declared, names: list[str]) -> list[str]:
         )
         if f.required:
             checks.append(f"SELECT pos, {i}, NULL, 'required' FROM src WHERE ({v}) IS NULL")
+        for kind, test in _constraints(f, v):
+            # Only values of the right type are held to the rules: a wrong type is reported once, above.
+            checks.append(
+                f"SELECT pos, {i}, {quote_ident(col)}, '{kind}' FROM src "
+                f"WHERE ({_typed_sql(f, f'({v})')}) IS NOT NULL AND NOT ({test})"
+            )
         if f.unique:
             checks.append(_repeats([i], [col], declared, "unique"))
     key = [declared.names().index(k) for k in declared.primary_key if k in declared.names()]
     if key:
         checks.append(_repeats(key, [names[i] for i in key], declared, "primaryKey"))
     return checks
+
+
+def _constraints(f: DeclaredField, v: str) -> list[tuple[str, str]]:
+    """(rule, SQL test that a typed value keeps it) for the field's enum, bounds and pattern."""
+    typed = _typed_sql(f, f"({v})")
+    # The rules' own values are written as JSON writes them (1234.5, "2018-01-01"), not as the file does.
+    plain = dataclasses.replace(
+        f, decimal_char=".", group_char="", format="any" if f.format == "any" else "default"
+    )
+    out = []
+    if f.enum:
+        allowed = ", ".join(_typed_sql(plain, quote_literal(e)) for e in f.enum)
+        out.append(("enum", f"{typed} IN ({allowed})"))
+    if f.minimum is not None:
+        out.append(("minimum", f"{typed} >= {_typed_sql(plain, quote_literal(f.minimum))}"))
+    if f.maximum is not None:
+        out.append(("maximum", f"{typed} <= {_typed_sql(plain, quote_literal(f.maximum))}"))
+    if f.pattern is not None:
+        out.append(("pattern", f"regexp_full_match(({v}), {quote_literal(f.pattern)})"))
+    return out
 
 
 def _repeats(indexes: list[int], cols: list[str], declared: Declared, kind: str) -> str:

@@ -3,9 +3,9 @@
 Each resource points at its table's CSV export pinned to the version described (a file written once,
 whose size and SHA-256 are its `bytes` and `hash`, so Frictionless checks what it downloads), with a
 Table Schema that gives obert's own types (see tableschema), so Frictionless, pandas and R read the
-table as obert typed it instead of guessing again. Text is given in the reader's language; the dataset's title and description in
-every language it has travel under ``obert:i18n`` (Data Package has one title), which an upload of the
-package reads back.
+table as obert typed it instead of guessing again. Text is given in the reader's language; the
+dataset's title and description in every language it has travel under ``obert:i18n`` (Data Package has
+one title), which an upload of the package reads back.
 """
 
 from __future__ import annotations

@@ -8,12 +8,14 @@ duration, object, array, geopoint, geojson, yearmonth, any) are kept as text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from obert.catalog.vocabulary import vocabulary
 from obert.datastore.schema import ColumnType
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.declared import Declared, DeclaredField
 
 OBERT_TYPE = "obert:type"  # field property: the obert type, where the Table Schema type says less
@@ -153,6 +155,9 @@ def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
     for prop, attr in (("trueValues", "true_values"), ("falseValues", "false_values")):
         if isinstance(raw.get(prop), list):
             extra[attr] = tuple(str(v) for v in raw[prop])
+    if kind in ("integer", "decimal"):
+        extra |= _number_chars(raw, where=where, kind=kind)
+    extra |= _rules(constraints, kind=kind, where=f"{where}.constraints")
     return DeclaredField(
         name=raw["name"],
         type=kind,
@@ -162,3 +167,79 @@ def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
         unique=bool(constraints.get("unique")),
         **extra,
     )
+
+
+def _number_chars(raw: dict[str, Any], *, where: str, kind: ColumnType) -> dict[str, str]:
+    """`decimalChar` and `groupChar` of a number field (a group character for whole numbers too)."""
+    out: dict[str, str] = {}
+    for prop, attr, allowed in (("decimalChar", "decimal_char", {1}), ("groupChar", "group_char", {0, 1})):
+        if prop not in raw or (prop == "decimalChar" and kind == "integer"):
+            continue
+        value = raw[prop]
+        if not isinstance(value, str) or len(value) not in allowed or value.isdigit():
+            raise Invalid(
+                msg("{prop} must be one character", prop=prop),
+                errors=[FieldError(f"{where}.{prop}", repr(value))],
+            )
+        out[attr] = value
+    if out.get("decimal_char", ".") == out.get("group_char"):
+        raise Invalid(
+            msg("decimalChar and groupChar must differ"),
+            errors=[FieldError(f"{where}.groupChar", out["group_char"])],
+        )
+    return out
+
+
+def _rules(constraints: dict[str, Any], *, kind: ColumnType, where: str) -> dict[str, Any]:
+    """The field's `enum`, `minimum`, `maximum` and `pattern` constraints, checked for sense."""
+    out: dict[str, Any] = {}
+    if "enum" in constraints:
+        values = constraints["enum"]
+        if not isinstance(values, list) or not values or not all(_scalar(v) for v in values):
+            raise Invalid(
+                msg("enum must list values"), errors=[FieldError(f"{where}.enum", msg("a list of values"))]
+            )
+        out["enum"] = tuple(str(v) for v in values)
+    for bound in ("minimum", "maximum"):
+        if bound not in constraints:
+            continue
+        value = constraints[bound]
+        if not _bound_fits(value, kind):
+            raise Invalid(
+                msg("{bound} does not fit the field's type", bound=bound),
+                errors=[FieldError(f"{where}.{bound}", f"{value!r} is not a {_OUT.get(kind, kind)}")],
+            )
+        out[bound] = str(value)
+    if "pattern" in constraints:
+        pattern = constraints["pattern"]
+        try:
+            re.compile(pattern if isinstance(pattern, str) else "(")
+        except re.error as exc:
+            raise Invalid(
+                msg("pattern is not a regular expression"), errors=[FieldError(f"{where}.pattern", str(exc))]
+            ) from exc
+        out["pattern"] = pattern
+    return out
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _bound_fits(value: Any, kind: ColumnType) -> bool:
+    """A bound of a number field is a number; of a date or date-time, one in ISO 8601."""
+    if kind in ("integer", "decimal"):
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return False
+            return True
+        return _scalar(value)
+    if kind in ("date", "datetime") and isinstance(value, str):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return True
+    return False

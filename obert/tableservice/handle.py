@@ -287,7 +287,7 @@ def _with_digest(target: Path, key: str, digest_file: Path) -> ExportFile:
 def _write_digest(path: Path, sha256: str, size: int) -> None:
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     partial.write_text(f"{sha256} {size}", encoding="ascii")
-    os.replace(partial, path)
+    partial.replace(path)
 
 
 def _aggregate_protection(protection: Protection) -> dict[str, Any]:

@@ -107,11 +107,14 @@ def package_upload(
     organization: OptionalText = None,
     name: OptionalText = None,
     url: OptionalText = None,
+    dataset: OptionalText = None,
     file: UploadFile | None = None,
 ) -> Response:
-    """A new dataset from a data package (a zip, or a datapackage.json's URL), as the API's twin does."""
+    """A new dataset from a data package (a zip, or a datapackage.json's URL), or new versions of an
+    existing dataset's tables, as the API's twin does."""
     _staff(actor)
-    values = {"organization": organization or "", "name": name or "", "url": url or ""}
+    into = (dataset or "").strip() or None
+    values = {"organization": organization or "", "name": name or "", "url": url or "", "dataset": into or ""}
     try:
         with tempfile.TemporaryDirectory(prefix=".upload-", dir=_work_dir(portal)) as work:
             zip_path = None
@@ -126,9 +129,10 @@ def package_upload(
                 url=(url or "").strip() or None,
                 organization=organization or None,
                 name=(name or "").strip() or None,
+                into=into,
                 lang=request.state.lang,
             )
-    except (Invalid, Forbidden, Conflict, TooLarge) as exc:
+    except (Invalid, Forbidden, Conflict, TooLarge, NotFound) as exc:
         return _package_page(request, portal, actor, values, exc)
     return redirect(request, f"/publish/dataset/{done.dataset.name}")
 

@@ -55,3 +55,26 @@ def test_data_that_breaks_the_schema_is_listed_on_the_page(editor: TestClient) -
     html = response.text  # type: ignore[attr-defined]
     assert "los datos no concuerdan con su esquema" in html
     assert "mercats, fila 2, campo parades: &#39;moltes&#39; no es un valor integer válido" in html
+
+
+def test_a_package_adds_new_versions_to_an_existing_dataset(editor: TestClient) -> None:
+    assert _post(editor, _package(b"codi,parades\n01,206\n"), "ca").status_code == 303  # type: ignore[attr-defined]
+    token = csrf_of(editor.get("/ca/publish/package").text)
+    assert "Afegeix-lo a un conjunt de dades existent" in editor.get("/ca/publish/package").text
+    response = editor.post(
+        "/ca/publish/package/upload",
+        data={"csrf_token": token, "dataset": "mercats"},
+        files={"file": ("mercats.zip", _package(b"codi,parades\n01,206\n02,233\n"), "application/zip")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/ca/publish/dataset/mercats"
+    table = editor.get("/api/v1/datastore/mercats").json()
+    assert table["version"] == 2 and table["rows"] == 2
+    unknown = editor.post(
+        "/ca/publish/package/upload",
+        data={"csrf_token": token, "dataset": "no-hi-es"},
+        files={"file": ("mercats.zip", _package(b"codi,parades\n01,206\n"), "application/zip")},
+        follow_redirects=False,
+    )
+    assert unknown.status_code == 404

@@ -23,7 +23,7 @@ from obert.api.ogc.openapi import openapi
 from obert.api.ogc.queryables import queryables
 from obert.auth import Actor
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Invalid, NotFound
+from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.i18n import pick
 from obert.portal import Portal
 from obert.tableservice.geo_tables import GeoTable, geo_tables, open_geo_table
@@ -119,7 +119,9 @@ class _Views:
     ) -> Response:
         p.refuse_unknown(request.query_params, SIMPLE_PARAMS)
         if request.query_params.get("f", "json") != "json":
-            raise Invalid("unknown format", errors=[FieldError("f", "queryables are given as JSON only")])
+            raise Invalid(
+                msg("unknown format"), errors=[FieldError("f", msg("queryables are given as JSON only"))]
+            )
         lang = _lang(request)
         doc = queryables(_urls(portal), _open(portal, actor, collection_id), lang=lang)
         headers = {"Content-Language": lang, "Vary": "Accept-Language"}
