@@ -26,6 +26,9 @@ from obert.storage import Store
 from obert.tableservice.originals import downloads
 
 Subject = ox.NamedNode | ox.BlankNode
+# The shape of the derived graph: raised whenever derivation changes what it states, so that snapshots
+# made by an older obert are not loaded by a newer one (they are built again instead).
+SHAPE = 2
 
 
 @dataclass(frozen=True, slots=True)
