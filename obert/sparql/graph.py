@@ -45,7 +45,7 @@ from obert.catalog.models import Organization
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
-from obert.errors import ObertError, Unavailable
+from obert.errors import ObertError, Unavailable, msg
 from obert.sparql import marks, snapshot
 from obert.sparql.derive import DatasetQuads, derive, graph_name
 from obert.storage import Store
@@ -126,9 +126,9 @@ class CatalogueGraph:
             self._first_build()
         with self._lock:
             rows, position = self._read_log()
-            asked = [
-                _covered(r) for r in rows if r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION
-            ]
+            asked = self._covered(
+                [r.id for r in rows if r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION]
+            )
             if not asked or max(asked) <= self._base:
                 return self._catch_up(rows, position)
             self._position = position  # the other threads stop seeing the request
@@ -226,7 +226,7 @@ class CatalogueGraph:
         self.start()
         self._ready.wait(FIRST_BUILD_WAIT)
         if self._graph is None:
-            raise Unavailable("the catalogue's SPARQL graph is being built; try again in a minute")
+            raise Unavailable(msg("the catalogue's SPARQL graph is being built; try again in a minute"))
 
     def _start_quietly(self) -> None:
         try:
@@ -274,13 +274,7 @@ class CatalogueGraph:
         seen = set(old.seen)
         gaps = {gap: since for gap, since in old.gaps.items() if now - since <= GAP_SECONDS}
         seen |= old.gaps.keys() - gaps.keys()  # given up on: counted as applied, so the floor moves on
-        columns = (
-            activity.c.object_type,
-            activity.c.object_id,
-            activity.c.action,
-            activity.c.id,
-            activity.c.after,
-        )
+        columns = (activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
         new: list[Any] = []
         highest = max([old.floor, *seen])
         after = old.floor
@@ -302,6 +296,19 @@ class CatalogueGraph:
                 gaps.pop(missing, None)
         floor = min(gaps) - 1 if gaps else highest
         return new, _Position(floor, {i for i in seen if i > floor}, gaps)
+
+    def _covered(self, requests: list[int]) -> list[int]:
+        """The log positions these rebuild requests ask a graph to cover: each one's snapshot's, else its
+        own id (read here, not with the log: the other rows' after-images are large)."""
+        if not requests:
+            return []
+        with self._store.read() as conn:
+            rows = conn.execute(sa.select(activity.c.id, activity.c.after).where(activity.c.id.in_(requests)))
+            found = []
+            for row in rows:
+                covered = row.after.get("covered") if isinstance(row.after, dict) else None
+                found.append(covered if isinstance(covered, int) else int(row.id))
+        return found
 
     def _datasets_of(self, resource_ids: set[str], organizations: set[str]) -> set[str]:
         if not resource_ids and not organizations:
@@ -389,13 +396,6 @@ def request_rebuild(*, store: Store, actor_id: str | None = None, covered: int |
             object_id="graph",
             after={"covered": covered} if covered is not None else None,
         )
-
-
-def _covered(row: Any) -> int:
-    """The log position a rebuild request asks a graph to cover: its snapshot's, else its own id."""
-    after = row.after if isinstance(row.after, dict) else {}
-    covered = after.get("covered")
-    return covered if isinstance(covered, int) else int(row.id)
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
