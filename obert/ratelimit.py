@@ -54,7 +54,7 @@ class RateLimiter:
             wait = self.retry_after(limit, *identifiers)
             raise RateLimited(
                 msg(
-                    "too many requests: at most {amount} every {seconds} seconds; try again in {wait} s",
+                    "too many requests: the budget is {amount} every {seconds} s; try again in {wait} s",
                     amount=item.amount,
                     seconds=item.get_expiry(),
                     wait=wait,
