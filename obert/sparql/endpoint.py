@@ -100,7 +100,9 @@ class Endpoint:
         if not self._slots.acquire(timeout=1.0):
             raise Unavailable(msg("the SPARQL endpoint is busy with other queries; try again in a moment"))
         try:
-            found = self._children.run(self.graph.current, key[0], query, form=form, fmt=fmt)
+            found = self._children.run(
+                self.graph.current, key[0], query, form=form, fmt=fmt, changes_since=self.graph.changes_since
+            )
         finally:
             self._slots.release()
         reply = Reply(found.body, fmt, found.truncated, form)

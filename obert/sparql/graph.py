@@ -62,6 +62,10 @@ FIRST_BUILD_WAIT = 20.0  # seconds a query waits for a process's first graph bef
 # How far back a new graph's position starts: ids this close to the top that are not visible yet (on
 # PostgreSQL, transactions still open while the graph was read) are waited for as gaps.
 RECENT_IDS = 1000
+JOURNAL = 64  # generations whose changed named graphs are remembered, for the warm query children
+# Past this many changed named graphs a warm child is forked again rather than sent them: applying them
+# would eat into the query's time budget.
+MOST_CHANGES = 2000
 log = logging.getLogger(__name__)
 
 
@@ -73,6 +77,16 @@ class _Position:
     floor: int = 0
     seen: set[int] = field(default_factory=set)
     gaps: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a copy of the graph at an older generation needs to reach `generation`: the named graphs
+    to empty, and their quads now (N-Quads)."""
+
+    generation: int
+    graphs: list[str]
+    quads: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,8 @@ class CatalogueGraph:
         self._publisher_cache: dict[str, Organization] | None = None
         # Counts the changes applied: an answer computed at one generation stays true until the next.
         self.generation = 0
+        # The named graphs each recent generation changed (a swapped-in graph starts the journal anew).
+        self._journal: dict[int, set[ox.NamedNode]] = {}
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -203,6 +219,23 @@ class CatalogueGraph:
         self._position = position
         self._base = base
         self.generation += 1
+        self._journal = {}
+
+    def changes_since(self, generation: int) -> Changes | None:
+        """What a copy made at `generation` lacks to be the graph in use (None: too old, or another graph
+        was swapped in since; such a copy is made anew)."""
+        with self._lock:
+            wanted = range(generation + 1, self.generation + 1)
+            if self._graph is None or any(g not in self._journal for g in wanted):
+                return None
+            names: set[ox.NamedNode] = set()
+            for g in wanted:
+                names |= self._journal[g]
+            if len(names) > MOST_CHANGES:
+                return None
+            quads = [q for name in names for q in self._graph.quads_for_pattern(None, None, None, name)]
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b""
+            return Changes(self.generation, sorted(n.value for n in names), data or b"")
 
     def _snapshot_stale(self, at_least: int) -> bool:
         """Whether a graph built here should be written as the snapshot: none usable covers the log."""
@@ -261,8 +294,10 @@ class CatalogueGraph:
             self._position = position
             return self.rebuild()
         if changed:
-            self._refresh(sorted(changed))
+            touched = self._refresh(sorted(changed))
             self.generation += 1
+            self._journal[self.generation] = touched
+            self._journal.pop(self.generation - JOURNAL, None)
         # Moved on only once the changes are in: a failure above leaves them to the next call.
         self._position = position
         return SyncReport(False, len(changed))
@@ -323,9 +358,11 @@ class CatalogueGraph:
                 found |= set(conn.execute(query).scalars())
         return found
 
-    def _refresh(self, ids: Sequence[str]) -> None:
+    def _refresh(self, ids: Sequence[str]) -> set[ox.NamedNode]:
+        """Derive these datasets again; returns the named graphs that changed."""
         assert self._graph is not None
         publishers = self._publishers()
+        changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
             with self._store.read() as conn:
                 rows = conn.execute(
@@ -337,9 +374,13 @@ class CatalogueGraph:
             touched = marks.categories_in(self._graph, names)
             for name in names:
                 self._graph.clear_graph(name)
-            self._apply(self._graph, derive(found, store=self._store, info=self._info, publishers=publishers))
+            derived = derive(found, store=self._store, info=self._info, publishers=publishers)
+            changed |= {*names, *self._apply(self._graph, derived)}
             touched |= marks.categories_in(self._graph, names)
-            marks.refresh(self._graph, self._info, touched)
+            if touched:
+                marks.refresh(self._graph, self._info, touched)
+                changed |= {marks.marks_graph(service) for service in marks.services(self._info)}
+        return changed
 
     def _public_batches(self) -> Iterator[list]:  # type: ignore[type-arg]
         last = ""
@@ -373,7 +414,8 @@ class CatalogueGraph:
             cursor = page.next
 
     @staticmethod
-    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> None:
+    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> set[ox.NamedNode]:
+        """Add the derived quads; returns the shared subjects' graphs replaced."""
         replaced: set[ox.NamedNode] = set()
         for item in derived:
             graph.extend(item.own)
@@ -382,6 +424,7 @@ class CatalogueGraph:
                     graph.clear_graph(subject)
                     graph.extend(quads)
                     replaced.add(subject)
+        return replaced
 
 
 def request_rebuild(*, store: Store, actor_id: str | None = None, covered: int | None = None) -> None:
