@@ -99,6 +99,10 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
             runner.start()
         app.state.job_runner = runner
         app.state.shutting_down = False
+        if settings.mode != "test":
+            # The SPARQL graph is loaded (or built) now rather than by the first query; tests start it
+            # when they query.
+            portal.sparql.graph.start()
         stop_flushing = threading.Event()
         flusher = threading.Thread(
             target=_flush_usage_every,

@@ -388,7 +388,8 @@ def reindex() -> None:
 
 @sparql_app.command("rebuild")
 def sparql_rebuild() -> None:
-    """Rebuild the SPARQL graph from the catalogue, and have every serving process rebuild its copy.
+    """Rebuild the SPARQL graph from the catalogue, write it as the snapshot that serving processes start
+    from, and have every serving process load it in place of its copy.
 
     Example: obert sparql rebuild
     """
@@ -397,20 +398,22 @@ def sparql_rebuild() -> None:
     from obert.dcat.context import CatalogInfo
     from obert.errors import ObertError
     from obert.portal import build_portal
-    from obert.sparql import CatalogueGraph, request_rebuild
+    from obert.sparql import CatalogueGraph, request_rebuild, snapshot_path
 
     settings = _settings()
     portal = build_portal(settings)
     started = time.perf_counter()
+    path = snapshot_path(settings.data_dir)
     try:
         # Built here first, so a catalogue the graph cannot be made of fails in this command, not in a query.
-        report = CatalogueGraph(store=portal.store, info=CatalogInfo.from_settings(settings)).rebuild()
-        request_rebuild(store=portal.store)
+        graph = CatalogueGraph(store=portal.store, info=CatalogInfo.from_settings(settings), snapshot=path)
+        report = graph.rebuild(write_snapshot=True)
+        request_rebuild(store=portal.store, covered=graph.base)
     except ObertError as exc:
         _fail(exc)
     console.print(
-        f"the graph holds {report.derived} public datasets, built in {time.perf_counter() - started:.1f} s; "
-        "serving processes rebuild theirs before their next query"
+        f"the graph holds {report.derived} public datasets, built in {time.perf_counter() - started:.1f} s "
+        f"and written to {path}; serving processes load it before their next query"
     )
 
 

@@ -24,7 +24,7 @@ from obert.metrics import Metrics
 from obert.notify import webhooks
 from obert.ratelimit import RateLimiter
 from obert.settings import Settings
-from obert.sparql import CatalogueGraph, Endpoint
+from obert.sparql import CatalogueGraph, Endpoint, snapshot_path
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
@@ -121,7 +121,12 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         http=http,
         ingester=ingester,
         sparql=Endpoint(
-            graph=CatalogueGraph(store=store, info=CatalogInfo.from_settings(settings)), settings=settings
+            graph=CatalogueGraph(
+                store=store,
+                info=CatalogInfo.from_settings(settings),
+                snapshot=snapshot_path(settings.data_dir),
+            ),
+            settings=settings,
         ),
         job_handlers=handlers,
         periodic=(

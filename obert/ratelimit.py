@@ -20,7 +20,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from limits.util import WindowStats
 
-from obert.errors import FieldError, Invalid, RateLimited
+from obert.errors import FieldError, Invalid, RateLimited, msg
 
 
 @cache
@@ -51,8 +51,15 @@ class RateLimiter:
         except Exception:  # the counter's backend is down: serve rather than refuse everyone
             return
         if not allowed:
+            wait = self.retry_after(limit, *identifiers)
             raise RateLimited(
-                f"too many requests: the budget is {limit}", retry_after=self.retry_after(limit, *identifiers)
+                msg(
+                    "too many requests: the budget is {amount} every {seconds} s; try again in {wait} s",
+                    amount=item.amount,
+                    seconds=item.get_expiry(),
+                    wait=wait,
+                ),
+                retry_after=wait,
             )
 
     def note(self, limit: str, *identifiers: str) -> bool:

@@ -6,13 +6,18 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from obert.auth import SYSTEM
 from obert.auth.tokens import list_tokens
 from obert.auth.users import actor_for_token
+from obert.catalog import datasets
+from obert.catalog.models import DatasetInput
 from obert.cli import app
 from obert.demo import load_demo
 from obert.portal import build_portal
 from obert.settings import Settings
+from obert.sparql import snapshot_path
 from obert.storage import migrate as migrations
+from tests.conftest import dataset_payload
 
 runner = CliRunner()
 
@@ -131,8 +136,13 @@ def test_sparql_rebuild_builds_and_asks_every_process_to_rebuild(env: Path) -> N
     settings = Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough")
     portal = build_portal(settings)
     portal.sparql.graph.sync()  # a serving process's copy, built before the command runs
+    payload = dataset_payload(name="made-after-the-build", organization=None)
+    datasets.create_dataset(store=portal.store, actor=SYSTEM, data=DatasetInput.model_validate(payload))
     result = runner.invoke(app, ["sparql", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "the graph holds 0 public datasets" in result.output
-    assert portal.sparql.graph.sync().rebuilt  # the serving process saw the request
+    assert "the graph holds 1 public datasets" in result.output
+    assert snapshot_path(env).exists()
+    graph = portal.sparql.graph
+    assert graph.sync().rebuilt and graph.base > 0  # the serving process loaded the command's snapshot
+    assert not graph.sync().rebuilt  # once
     portal.close()

@@ -2,8 +2,10 @@
 `application/sparql-query`), over the public catalogue graph.
 
 The face answers errors as the protocol does, in plain text: 400 for a malformed query, an update or a
-query past its budget, 503 when busy. Its routes carry their own error rendering (`SparqlRoute`), so
-nothing else in the app needs to know where SPARQL lives.
+query past its budget, 429 (with Retry-After) past the caller's request budget, 503 when busy; each in
+the language the caller's Accept-Language asks for, as far as obert has the message in it. Its routes
+carry their own error rendering (`SparqlRoute`), so nothing else in the app needs to know where SPARQL
+lives.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from obert.api.errors import api_lang
 from obert.deps import PortalDep
-from obert.errors import BadRequest, Invalid, ObertError
+from obert.errors import BadRequest, Invalid, ObertError, RateLimited, msg
 from obert.faces import Face, FaceRoute
+from obert.i18n import localize, localized
 from obert.sparql import Reply
+from obert.types import Lang
 
 PAGE = "/sparql/editor"  # the query page, for a browser that opens /sparql itself
 _FORM = "application/x-www-form-urlencoded"
 _QUERY_BODY = "application/sparql-query"
 _UPDATE_BODY = "application/sparql-update"
+_READ_ONLY = msg("SPARQL updates are not accepted: this endpoint is read-only")
 
 
 def _refusal(request: Request, exc: ObertError) -> Response:
-    response: Response = _error(exc.status, _message(exc))
+    response: Response = refusal(exc, api_lang(request.headers.get("accept-language")))
     return response
 
 
@@ -55,9 +61,10 @@ class SparqlRoute(FaceRoute):
             try:
                 return await handle(request)
             except ObertError as exc:
-                return _error(exc.status, _message(exc))
+                return _refusal(request, exc)
             except RequestValidationError as exc:
-                return _error(400, f"bad request: {exc.errors()[0].get('msg', 'invalid parameter')}")
+                problem = str(exc.errors()[0].get("msg", "invalid parameter"))
+                return _refusal(request, BadRequest(msg("bad request: {problem}", problem=problem)))
 
         return handler
 
@@ -92,11 +99,11 @@ async def sparql_get(
     update: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> Response:
     if update is not None:
-        raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+        raise Invalid(_READ_ONLY)
     if query is None:
         if "text/html" in request.headers.get("accept", ""):
             return RedirectResponse(PAGE, status_code=303)
-        raise BadRequest("send a SPARQL query in the `query` parameter")
+        raise BadRequest(msg("send a SPARQL query in the `query` parameter"))
     return await _answer(portal, query, format, request)
 
 
@@ -109,24 +116,30 @@ async def sparql_get(
 async def sparql_post(request: Request, portal: PortalDep, format: FormatParam = None) -> Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == _UPDATE_BODY:
-        raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+        raise Invalid(_READ_ONLY)
     if kind == _QUERY_BODY:
         try:
             query = (await request.body()).decode("utf-8")
         except UnicodeDecodeError:
-            raise BadRequest("the query is not valid UTF-8") from None
+            raise BadRequest(msg("the query is not valid UTF-8")) from None
     elif kind == _FORM:
         form = await request.form()
         if form.get("update") is not None:
-            raise Invalid("SPARQL updates are not accepted: this endpoint is read-only")
+            raise Invalid(_READ_ONLY)
         text = form.get("query")
         if not isinstance(text, str):
-            raise BadRequest("send a SPARQL query in the `query` form field")
+            raise BadRequest(msg("send a SPARQL query in the `query` form field"))
         query = text
         found = form.get("format")
         format = found if isinstance(found, str) else format
     else:
-        raise BadRequest(f"send the query as {_QUERY_BODY} or as the `query` field of a {_FORM} form")
+        raise BadRequest(
+            msg(
+                "send the query as {media_type} or as the `query` field of a {form} form",
+                media_type=_QUERY_BODY,
+                form=_FORM,
+            )
+        )
     return await _answer(portal, query, format, request)
 
 
@@ -143,11 +156,15 @@ async def _answer(portal: PortalDep, query: str, format_param: str | None, reque
     return Response(reply.body, media_type=media, headers=headers)
 
 
-def _message(exc: ObertError) -> str:
-    details = "; ".join(f"{e.field}: {e.message}" for e in getattr(exc, "errors", []) if e.message)
-    return f"{exc.message} ({details})" if details else exc.message
-
-
-def _error(status: int, message: str) -> PlainTextResponse:
+def refusal(exc: ObertError, lang: Lang) -> PlainTextResponse:
+    """An error as the protocol answers it: plain text, in `lang` where obert has the message in it."""
+    text, said_in = localized(exc.message, lang)
+    details = "; ".join(f"{e.field}: {localize(e.message, lang)}" for e in exc.errors if e.message)
+    headers = {"Content-Language": said_in, "Vary": "Accept-Language"}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
     # Invalid is 422 elsewhere; the protocol answers every refused query 400.
-    return PlainTextResponse(message + "\n", status_code=400 if status == 422 else status)
+    status = 400 if exc.status == 422 else exc.status
+    return PlainTextResponse(
+        (f"{text} ({details})" if details else text) + "\n", status_code=status, headers=headers
+    )

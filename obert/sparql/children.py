@@ -1,6 +1,8 @@
-"""Warm query children: a child forked at one generation of the graph answers queries until the graph
-changes, so the cost of forking (pages copied on first touch, seconds at 100k datasets) is paid once per
-generation rather than once per query.
+"""Warm query children: a child forked over the graph answers queries one after another, so the cost of
+forking (pages copied on first touch, seconds at 100k datasets) is not paid per query. When the catalogue
+changes, the child is not forked again: the next query to it carries the named graphs that changed since
+its generation (`CatalogueGraph.changes_since`), which it replaces in its own copy before answering. Only
+a graph swapped in whole (a rebuild), or a child too many generations behind, makes a fresh fork.
 
 Each child answers one query at a time over a pair of pipes (8-byte length, then a JSON request; the
 same framing back with `run`'s header line and body). A child that runs past the budget is killed, and
@@ -25,6 +27,7 @@ from typing import NoReturn
 import pyoxigraph as ox
 
 from obert.errors import FieldError, Invalid
+from obert.sparql.graph import Changes
 from obert.sparql.lexing import QueryForm
 from obert.sparql.results import GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
 from obert.sparql.run import Answer, Budget, address_space, evaluate, kill, max_fds, too_big, too_slow
@@ -50,9 +53,12 @@ class QueryChild:
         self._requests, self._answers = requests_w, answers_r
 
     def ask(
-        self, text: str, form: QueryForm, fmt: ResultFormat, budget: Budget
+        self, text: str, form: QueryForm, fmt: ResultFormat, budget: Budget, changes: Changes | None = None
     ) -> tuple[dict[str, object], bytes]:
-        payload = json.dumps({"query": text, "form": form.value, "format": fmt.token}).encode()
+        request: dict[str, object] = {"query": text, "form": form.value, "format": fmt.token}
+        if changes is not None:
+            request |= {"clear": changes.graphs, "quads": changes.quads.decode("utf-8")}
+        payload = json.dumps(request).encode()
         deadline = time.monotonic() + budget.seconds
         try:
             _write_all(self._requests, _FRAME.pack(len(payload)) + payload)
@@ -63,6 +69,8 @@ class QueryChild:
             raise too_big(budget)
         data = _read_exactly(self._answers, size, deadline, budget)
         header, _, body = data.partition(b"\n")
+        if changes is not None:
+            self.generation = changes.generation
         return json.loads(header), body
 
     def close(self) -> None:
@@ -88,10 +96,22 @@ class ChildPool:
         *,
         form: QueryForm,
         fmt: ResultFormat,
+        changes_since: Callable[[int], Changes | None] = lambda generation: None,
     ) -> Answer:
-        child = self._take(hold, generation)
+        child, changes = self._take(hold, generation, changes_since)
         try:
-            outcome, body = child.ask(text, form, fmt, self.budget)
+            outcome, body = child.ask(text, form, fmt, self.budget, changes)
+        except _ChildGone:
+            child.close()
+            if changes is None:
+                raise
+            # It could not take the changes: a fresh fork over the graph in use answers.
+            child, changes = self._fork(hold, generation), None
+            try:
+                outcome, body = child.ask(text, form, fmt, self.budget)
+            except BaseException:
+                child.close()
+                raise
         except BaseException:
             child.close()  # past its budget, or gone: never used again
             raise
@@ -101,20 +121,36 @@ class ChildPool:
             return Answer(body, bool(outcome.get("truncated")))
         raise Invalid(str(outcome.get("error") or "the query failed"), errors=[FieldError("query", "")])
 
-    def _take(self, hold: Callable[[], AbstractContextManager[ox.Store]], generation: int) -> QueryChild:
-        stale: list[QueryChild] = []
-        found: QueryChild | None = None
+    def _take(
+        self,
+        hold: Callable[[], AbstractContextManager[ox.Store]],
+        generation: int,
+        changes_since: Callable[[int], Changes | None],
+    ) -> tuple[QueryChild, Changes | None]:
         with self._lock:
-            while self._idle and found is None:
-                child = self._idle.pop()
-                if child.generation == generation:
-                    found = child
-                else:
-                    stale.append(child)
-        for child in stale:
-            child.close()
+            idle, self._idle = self._idle, []
+        # The child closest to the graph in use, brought up to date; the others go back or are closed.
+        idle.sort(key=lambda c: c.generation)
+        found: QueryChild | None = None
+        changes: Changes | None = None
+        while idle and found is None:
+            child = idle.pop()
+            if child.generation < generation:
+                changes = changes_since(child.generation)
+                if changes is None:  # too far behind, or the graph was swapped: forked again
+                    child.close()
+                    continue
+            elif child.generation > generation:  # made over a newer graph than this query's
+                child.close()
+                continue
+            found = child
+        with self._lock:
+            self._idle.extend(idle)
         if found is not None:
-            return found
+            return found, changes
+        return self._fork(hold, generation), None
+
+    def _fork(self, hold: Callable[[], AbstractContextManager[ox.Store]], generation: int) -> QueryChild:
         with hold() as graph:
             return QueryChild(graph, generation, self.budget)
 
@@ -158,6 +194,11 @@ def _serve(graph: ox.Store, requests: int, answers: int, budget: Budget) -> NoRe
             (size,) = _FRAME.unpack(head)
             request = json.loads(_read_blocking(3, size))
             form, fmt = QueryForm(request["form"]), _FORMATS[request["format"]]
+            # The catalogue's changes since this copy was made (a failure here ends the child).
+            for name in request.get("clear", ()):
+                graph.clear_graph(ox.NamedNode(name))
+            if request.get("quads"):
+                graph.extend(ox.parse(request["quads"].encode("utf-8"), ox.RdfFormat.N_QUADS))
             try:
                 header, body = evaluate(graph, request["query"], form, fmt, budget)
             except SyntaxError as exc:

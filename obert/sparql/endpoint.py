@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from obert.dcat.formats import preferences
-from obert.errors import FieldError, Invalid, Unavailable
+from obert.errors import FieldError, Invalid, Unavailable, msg
 from obert.settings import Settings
 from obert.sparql.children import ChildPool
 from obert.sparql.graph import CatalogueGraph
@@ -98,9 +98,11 @@ class Endpoint:
                 self._answers.move_to_end(key)
                 return cached
         if not self._slots.acquire(timeout=1.0):
-            raise Unavailable("the SPARQL endpoint is busy with other queries; try again in a moment")
+            raise Unavailable(msg("the SPARQL endpoint is busy with other queries; try again in a moment"))
         try:
-            found = self._children.run(self.graph.current, key[0], query, form=form, fmt=fmt)
+            found = self._children.run(
+                self.graph.current, key[0], query, form=form, fmt=fmt, changes_since=self.graph.changes_since
+            )
         finally:
             self._slots.release()
         reply = Reply(found.body, fmt, found.truncated, form)

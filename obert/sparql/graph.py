@@ -10,6 +10,14 @@ one it applied (one indexed query, usually empty) and derives again the datasets
 now (a withdrawn, deleted or private dataset leaves the graph). A `sparql`/`rebuild` row, appended by
 `obert sparql rebuild`, makes every process rebuild its copy.
 
+A process starts from the snapshot in the data dir when there is a usable one (`snapshot`): it loads the
+file and reads the log since, instead of deriving every dataset again. `obert sparql rebuild` writes the
+snapshot and then asks the serving processes to rebuild; its row says which log position the snapshot
+covers, so a process loads the file rather than deriving the catalogue itself, and a process whose graph
+already covers that position (it started from that snapshot) has nothing to do. A process that had to
+build its graph from the catalogue writes a snapshot when it finds none usable, so that the next start
+is quick.
+
 On PostgreSQL, ids are taken from a sequence when a row is inserted but become visible when its
 transaction commits, so a row may appear after rows with higher ids. An id not seen yet is remembered as a
 gap and asked for again until it appears or has been missing for `GAP_SECONDS` (a rolled-back transaction
@@ -24,6 +32,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -36,7 +45,8 @@ from obert.catalog.models import Organization
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
-from obert.errors import ObertError, Unavailable
+from obert.errors import ObertError, Unavailable, msg
+from obert.sparql import marks, snapshot
 from obert.sparql.derive import DatasetQuads, derive, graph_name
 from obert.storage import Store
 from obert.storage.tables.catalog import activity, datasets, resources
@@ -49,6 +59,13 @@ REBUILD_ACTION = "rebuild"
 # Past this many datasets to derive again, a rebuild is no dearer and leaves nothing behind.
 REBUILD_THRESHOLD = 20_000
 FIRST_BUILD_WAIT = 20.0  # seconds a query waits for a process's first graph before it is told to retry
+# How far back a new graph's position starts: ids this close to the top that are not visible yet (on
+# PostgreSQL, transactions still open while the graph was read) are waited for as gaps.
+RECENT_IDS = 1000
+JOURNAL = 64  # generations whose changed named graphs are remembered, for the warm query children
+# Past this many changed named graphs a warm child is forked again rather than sent them: applying them
+# would eat into the query's time budget.
+MOST_CHANGES = 2000
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +80,16 @@ class _Position:
 
 
 @dataclass(frozen=True, slots=True)
+class Changes:
+    """What a copy of the graph at an older generation needs to reach `generation`: the named graphs
+    to empty, and their quads now (N-Quads)."""
+
+    generation: int
+    graphs: list[str]
+    quads: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class SyncReport:
     rebuilt: bool
     derived: int  # datasets derived again (or, after a rebuild, in the graph)
@@ -71,11 +98,14 @@ class SyncReport:
 class CatalogueGraph:
     """One process's copy of the public catalogue graph (see the module's docstring)."""
 
-    def __init__(self, *, store: Store, info: CatalogInfo) -> None:
+    def __init__(self, *, store: Store, info: CatalogInfo, snapshot: Path | None = None) -> None:
         self._store = store
         self._info = info
+        self._snapshot = snapshot  # where this catalogue's snapshot is kept (None: no snapshots)
         self._graph: ox.Store | None = None
         self._position = _Position()
+        self._base = 0  # the log position the graph was built (or its snapshot written) at
+        self._loaded_datasets = 0
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()  # one build at a time
         self._ready = threading.Event()  # set once the first build is in
@@ -84,6 +114,8 @@ class CatalogueGraph:
         self._publisher_cache: dict[str, Organization] | None = None
         # Counts the changes applied: an answer computed at one generation stays true until the next.
         self.generation = 0
+        # The named graphs each recent generation changed (a swapped-in graph starts the journal anew).
+        self._journal: dict[int, set[ox.NamedNode]] = {}
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -101,53 +133,141 @@ class CatalogueGraph:
     def sync(self) -> SyncReport:
         """Apply the catalogue changes logged since the last call.
 
-        The first call starts building the graph in a thread of its own and waits for it at most
-        `FIRST_BUILD_WAIT` seconds (then `Unavailable`): a large catalogue takes minutes to derive, and no
-        request should hang that long. A rebuild asked for in the log is built beside the graph in use,
-        which goes on answering queries until the new one is swapped in."""
+        The first call starts the graph in a thread of its own (from the snapshot, else built from the
+        catalogue) and waits for it at most `FIRST_BUILD_WAIT` seconds (then `Unavailable`): a large
+        catalogue takes minutes to derive, and no request should hang that long. A rebuild asked for in
+        the log is built (or loaded) beside the graph in use, which goes on answering queries until the
+        new one is swapped in."""
         if self._graph is None:
             self._first_build()
         with self._lock:
             rows, position = self._read_log()
-            if not any(r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION for r in rows):
+            asked = self._covered(
+                [r.id for r in rows if r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION]
+            )
+            if not asked or max(asked) <= self._base:
                 return self._catch_up(rows, position)
             self._position = position  # the other threads stop seeing the request
-        return self.rebuild()
+        return self.renew(at_least=max(asked))
 
-    def rebuild(self) -> SyncReport:
-        """Build the whole graph again from the catalogue and swap it in."""
+    def start(self) -> None:
+        """Start the graph in the background (a serving process calls this when it starts)."""
+        with self._lock:
+            if self._graph is None and (self._builder is None or not self._builder.is_alive()):
+                self._builder = threading.Thread(
+                    target=self._start_quietly, name="obert-sparql-build", daemon=True
+                )
+                self._builder.start()
+
+    def renew(self, *, at_least: int = 0) -> SyncReport:
+        """A new graph swapped in: the snapshot's, when it covers the log up to `at_least`, else rebuilt."""
         with self._build_lock:
-            with self._store.read() as conn:
-                top = conn.execute(sa.select(sa.func.max(activity.c.id))).scalar() or 0
+            if self._base >= at_least and self._graph is not None and at_least:
+                return SyncReport(False, 0)  # another thread has just renewed it
+            if self._snapshot is not None and self._load(at_least):
+                return SyncReport(True, self._loaded_datasets)
+        return self.rebuild(write_snapshot=self._snapshot_stale(at_least))
+
+    def rebuild(self, *, write_snapshot: bool = False) -> SyncReport:
+        """Build the whole graph again from the catalogue and swap it in; with `write_snapshot`, write
+        it to the snapshot file first."""
+        with self._build_lock:
+            position, top = self._recent_position()
             graph = ox.Store()
             count = 0
             publishers = self._read_publishers()
             for batch in self._public_batches():
                 self._apply(graph, derive(batch, store=self._store, info=self._info, publishers=publishers))
                 count += len(batch)
+            marks.refresh(graph, self._info, marks.every_category(graph))
+            if write_snapshot and self._snapshot is not None:
+                tag = snapshot.Tag(
+                    floor=position.floor,
+                    seen=tuple(sorted(position.seen)),
+                    last_id=top,
+                    last_at=snapshot.activity_time(self._store, top),
+                    fingerprint=snapshot.fingerprint(self._info),
+                    datasets=count,
+                )
+                snapshot.write(self._snapshot, graph, tag)
             with self._lock:
-                # Changes logged after `top` were perhaps applied to the old graph: they are read again.
-                self._graph = graph
-                self._position = _Position(floor=top)
+                # Changes logged after the position were perhaps applied to the old graph: read again.
+                self._swap(graph, position, top)
                 self._publisher_cache = publishers
-                self.generation += 1
             self._ready.set()
             return SyncReport(True, count)
 
-    def _first_build(self) -> None:
+    @property
+    def base(self) -> int:
+        """The log position the graph in use was built at (a snapshot's, when it was loaded from one)."""
+        return self._base
+
+    def _load(self, at_least: int) -> bool:
+        assert self._snapshot is not None
+        loaded = snapshot.load(self._snapshot, store=self._store, info=self._info, at_least=at_least)
+        if loaded is None:
+            return False
+        graph, tag = loaded
         with self._lock:
-            if self._builder is None or not self._builder.is_alive():
-                self._builder = threading.Thread(
-                    target=self._build_quietly, name="obert-sparql-build", daemon=True
-                )
-                self._builder.start()
+            self._swap(graph, _Position(tag.floor, set(tag.seen)), tag.top)
+            self._publisher_cache = None
+        self._loaded_datasets = tag.datasets
+        return True
+
+    def _swap(self, graph: ox.Store, position: _Position, base: int) -> None:
+        self._graph = graph
+        self._position = position
+        self._base = base
+        self.generation += 1
+        self._journal = {}
+
+    def changes_since(self, generation: int) -> Changes | None:
+        """What a copy made at `generation` lacks to be the graph in use (None: too old, or another graph
+        was swapped in since; such a copy is made anew)."""
+        with self._lock:
+            wanted = range(generation + 1, self.generation + 1)
+            if self._graph is None or any(g not in self._journal for g in wanted):
+                return None
+            names: set[ox.NamedNode] = set()
+            for g in wanted:
+                names |= self._journal[g]
+            if len(names) > MOST_CHANGES:
+                return None
+            quads = [q for name in names for q in self._graph.quads_for_pattern(None, None, None, name)]
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b""
+            return Changes(self.generation, sorted(n.value for n in names), data or b"")
+
+    def _snapshot_stale(self, at_least: int) -> bool:
+        """Whether a graph built here should be written as the snapshot: none usable covers the log."""
+        if self._snapshot is None:
+            return False
+        tag = snapshot.read_tag(self._snapshot)
+        return (
+            tag is None or tag.top < at_least or not snapshot.usable(tag, store=self._store, info=self._info)
+        )
+
+    def _recent_position(self) -> tuple[_Position, int]:
+        """The position of a graph about to be read from the catalogue, and the log's top id: ids close
+        to the top that are visible now are applied by the read; those not visible yet are gaps."""
+        with self._store.read() as conn:
+            top = conn.execute(sa.select(sa.func.max(activity.c.id))).scalar() or 0
+            floor = max(0, top - RECENT_IDS)
+            seen = set(conn.execute(sa.select(activity.c.id).where(activity.c.id > floor)).scalars())
+        return _Position(floor=floor, seen=seen), top
+
+    def _first_build(self) -> None:
+        self.start()
         self._ready.wait(FIRST_BUILD_WAIT)
         if self._graph is None:
-            raise Unavailable("the catalogue's SPARQL graph is being built; try again in a minute")
+            raise Unavailable(msg("the catalogue's SPARQL graph is being built; try again in a minute"))
 
-    def _build_quietly(self) -> None:
+    def _start_quietly(self) -> None:
         try:
-            self.rebuild()
+            if self._snapshot is not None and self._load(0):
+                self.sync()  # the log since the snapshot, before queries are let in
+                self._ready.set()
+            else:
+                self.rebuild(write_snapshot=self._snapshot_stale(0))
         except ObertError as exc:  # the next query starts another attempt
             log.warning("the SPARQL graph could not be built: %s", exc.message)
 
@@ -174,8 +294,10 @@ class CatalogueGraph:
             self._position = position
             return self.rebuild()
         if changed:
-            self._refresh(sorted(changed))
+            touched = self._refresh(sorted(changed))
             self.generation += 1
+            self._journal[self.generation] = touched
+            self._journal.pop(self.generation - JOURNAL, None)
         # Moved on only once the changes are in: a failure above leaves them to the next call.
         self._position = position
         return SyncReport(False, len(changed))
@@ -210,6 +332,19 @@ class CatalogueGraph:
         floor = min(gaps) - 1 if gaps else highest
         return new, _Position(floor, {i for i in seen if i > floor}, gaps)
 
+    def _covered(self, requests: list[int]) -> list[int]:
+        """The log positions these rebuild requests ask a graph to cover: each one's snapshot's, else its
+        own id (read here, not with the log: the other rows' after-images are large)."""
+        if not requests:
+            return []
+        with self._store.read() as conn:
+            rows = conn.execute(sa.select(activity.c.id, activity.c.after).where(activity.c.id.in_(requests)))
+            found = []
+            for row in rows:
+                covered = row.after.get("covered") if isinstance(row.after, dict) else None
+                found.append(covered if isinstance(covered, int) else int(row.id))
+        return found
+
     def _datasets_of(self, resource_ids: set[str], organizations: set[str]) -> set[str]:
         if not resource_ids and not organizations:
             return set()
@@ -223,18 +358,29 @@ class CatalogueGraph:
                 found |= set(conn.execute(query).scalars())
         return found
 
-    def _refresh(self, ids: Sequence[str]) -> None:
+    def _refresh(self, ids: Sequence[str]) -> set[ox.NamedNode]:
+        """Derive these datasets again; returns the named graphs that changed."""
         assert self._graph is not None
         publishers = self._publishers()
+        changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
             with self._store.read() as conn:
                 rows = conn.execute(
                     sa.select(datasets).where(datasets.c.id.in_(chunk), visible_to(ANONYMOUS))
                 ).all()
                 found = datasets_from_rows(conn, rows)
-            for dataset_id in chunk:
-                self._graph.clear_graph(graph_name(self._info, dataset_id))
-            self._apply(self._graph, derive(found, store=self._store, info=self._info, publishers=publishers))
+            names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
+            # The HVD categories these datasets had and have: the services' marks of those may change.
+            touched = marks.categories_in(self._graph, names)
+            for name in names:
+                self._graph.clear_graph(name)
+            derived = derive(found, store=self._store, info=self._info, publishers=publishers)
+            changed |= {*names, *self._apply(self._graph, derived)}
+            touched |= marks.categories_in(self._graph, names)
+            if touched:
+                marks.refresh(self._graph, self._info, touched)
+                changed |= {marks.marks_graph(service) for service in marks.services(self._info)}
+        return changed
 
     def _public_batches(self) -> Iterator[list]:  # type: ignore[type-arg]
         last = ""
@@ -268,7 +414,8 @@ class CatalogueGraph:
             cursor = page.next
 
     @staticmethod
-    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> None:
+    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> set[ox.NamedNode]:
+        """Add the derived quads; returns the shared subjects' graphs replaced."""
         replaced: set[ox.NamedNode] = set()
         for item in derived:
             graph.extend(item.own)
@@ -277,12 +424,21 @@ class CatalogueGraph:
                     graph.clear_graph(subject)
                     graph.extend(quads)
                     replaced.add(subject)
+        return replaced
 
 
-def request_rebuild(*, store: Store, actor_id: str | None = None) -> None:
-    """Ask every serving process to rebuild its graph (each does so before its next query)."""
+def request_rebuild(*, store: Store, actor_id: str | None = None, covered: int | None = None) -> None:
+    """Ask every serving process to rebuild its graph (each does so before its next query); `covered` is
+    the log position of a snapshot just written, which the processes load instead of building."""
     with store.begin() as conn:
-        append(conn, actor_id=actor_id, action=REBUILD_ACTION, object_type=REBUILD_OBJECT, object_id="graph")
+        append(
+            conn,
+            actor_id=actor_id,
+            action=REBUILD_ACTION,
+            object_type=REBUILD_OBJECT,
+            object_id="graph",
+            after={"covered": covered} if covered is not None else None,
+        )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

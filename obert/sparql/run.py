@@ -31,7 +31,7 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
-from obert.errors import FieldError, Invalid, TooLarge
+from obert.errors import FieldError, Invalid, TooLarge, msg
 from obert.sparql import results
 from obert.sparql.lexing import QueryForm
 from obert.sparql.results import ResultFormat
@@ -113,8 +113,10 @@ def _read_until(fd: int, pid: int, budget: Budget) -> bytes:
         if os.WTERMSIG(status) == signal.SIGXCPU:
             raise too_slow(budget)
         raise BudgetExceeded(
-            "the query needed more memory than this endpoint allows; narrow it (a LIMIT, fewer patterns)",
-            errors=[FieldError("query", "too much memory")],
+            msg(
+                "the query needed more memory than this endpoint allows; narrow it (a LIMIT, fewer patterns)"
+            ),
+            errors=[FieldError("query", msg("too much memory"))],
         )
     return data
 
@@ -127,14 +129,19 @@ def kill(pid: int) -> None:
 
 def too_slow(budget: Budget) -> BudgetExceeded:
     return BudgetExceeded(
-        f"the query ran past this endpoint's time budget of {budget.seconds:g} s and was stopped; "
-        "narrow it (a LIMIT, more specific patterns)",
-        errors=[FieldError("query", "too slow")],
+        msg(
+            "the query ran past this endpoint's time budget of {seconds} s and was stopped; "
+            "narrow it (a LIMIT, more specific patterns)",
+            seconds=f"{budget.seconds:g}",
+        ),
+        errors=[FieldError("query", msg("too slow"))],
     )
 
 
 def too_big(budget: Budget) -> TooLarge:
-    return TooLarge(f"the answer is larger than {budget.max_bytes} bytes; ask for fewer results (LIMIT)")
+    return TooLarge(
+        msg("the answer is larger than {size} bytes; ask for fewer results (LIMIT)", size=budget.max_bytes)
+    )
 
 
 def _child(

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 
 from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.models import DatasetInput
+from obert.dcat.services import HVD_LEGISLATION
+from obert.dcat.terms import DCAT, DCATAP
 from obert.sparql import EXAMPLES
 from obert.sparql.examples import BY_KEY
 from tests.conftest import dataset_payload
@@ -158,3 +160,39 @@ def test_an_answer_follows_a_catalogue_change(server: Server) -> None:
     assert count() == before + 1
     datasets.delete_dataset(store=server.portal.store, actor=SYSTEM, ref=made.id)
     assert count() == before
+
+
+def _service_marks(server: Server) -> list[tuple[str, str]]:
+    query = (
+        "SELECT ?service ?category { ?service a <http://www.w3.org/ns/dcat#DataService> ; "
+        "<http://data.europa.eu/r5r/hvdCategory> ?category }"
+    )
+    response = httpx.get(server.endpoint, params={"query": query, "format": "json"}, timeout=30)
+    bindings = response.json()["results"]["bindings"]
+    return sorted((b["service"]["value"], b["category"]["value"]) for b in bindings)
+
+
+def test_services_carry_the_hvd_marks_of_the_datasets_they_serve(server: Server) -> None:
+    """As each dataset's DCAT document states them, and each once however many datasets say so."""
+    stated: set[tuple[str, str]] = set()
+    for dataset in DEMO["datasets"]:
+        document = Graph().parse(data=httpx.get(f"{server.url}/dataset/{dataset['name']}.ttl").text)
+        for service in document.subjects(RDF.type, DCAT.DataService):
+            stated |= {(str(service), str(c)) for c in document.objects(service, DCATAP.hvdCategory)}
+    assert len({category for _, category in stated}) == 2  # the demo's two High-Value Datasets
+    assert _service_marks(server) == sorted(stated)
+    for service in {s for s, _ in stated}:
+        ask = f"ASK {{ <{service}> <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> }}"
+        answer = httpx.get(server.endpoint, params={"query": ask, "format": "json"}, timeout=30).json()
+        assert answer["boolean"], service
+
+    air = "qualitat-aire-detall-bcn"
+    categories = next(d["hvd_categories"] for d in DEMO["datasets"] if d["name"] == air)
+    store = server.portal.store
+    datasets.patch_dataset(store=store, actor=SYSTEM, ref=air, patch={"hvd_categories": []})
+    try:
+        left = _service_marks(server)
+        assert left and not any(c.endswith(categories[0]) for _, c in left)
+    finally:
+        datasets.patch_dataset(store=store, actor=SYSTEM, ref=air, patch={"hvd_categories": categories})
+    assert _service_marks(server) == sorted(stated)
