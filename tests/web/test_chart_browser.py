@@ -117,7 +117,7 @@ def test_a_chart_embedded_in_a_page_of_another_origin(
     assert code.startswith(f'<iframe src="{base}/ca/dataset/accidents-gu-bcn/chart/embed?')
     origin, folder = other_origin
     (folder / "index.html").write_text(
-        '<!doctype html><html lang="ca"><head><title>Diari del barri</title></head>'
+        '<!doctype html><html lang="ca"><head><meta charset="utf-8"><title>Diari del barri</title></head>'
         f"<body><h1>Notícia</h1>{code}</body></html>",
         encoding="utf-8",
     )
