@@ -28,6 +28,9 @@ Kind = Literal["bar", "line"]
 MAX_BARS = 30
 MAX_SERIES = 8  # the largest series; the rest are added up as "others"
 MAX_GROUPS = 10_000
+# A dataset's chart reads at most this many tables (a query each): the yearly files of a decade or two.
+# The chart names the tables it read, so a reader sees when some were left out.
+MAX_TABLES = 24
 _SMALL_WORDS = {"de", "d", "del", "dels", "la", "el", "les", "els", "l", "of", "the", "y", "i", "and"}
 _BY_MEANING: tuple[Meaning, ...] = ("year", "month")  # one such column per table is the same column
 _NUMERIC = ("integer", "decimal")
@@ -325,9 +328,11 @@ def _none(measure: Measure) -> int | None:
 
 def dataset_tables(*, store: Store, actor: Actor, data_dir: Path, dataset: Dataset) -> list[TableRef]:
     """The published table of each of `dataset`'s resources that `actor` may read (resources without a
-    table, or whose table is held back, are left out)."""
-    tables = []
+    table, or whose table is held back, are left out), MAX_TABLES at most."""
+    tables: list[TableRef] = []
     for resource in dataset.resources:
+        if len(tables) == MAX_TABLES:
+            break
         try:
             tables.append(
                 published.open_version(store=store, actor=actor, data_dir=data_dir, ref=resource.id)

@@ -105,15 +105,21 @@ def dataset_chart(request: Request, portal: PortalDep, actor: ActorDep, ref: str
         "dataset_chart.html",
         dataset=dataset,
         charts=form,
+        titles=_titles(dataset),
         base_url=portal.settings.base_url.rstrip("/"),
     )
+
+
+def _titles(dataset: Dataset) -> dict[str, dict[str, str]]:
+    """Each resource's title by name, for the words that say which tables a chart adds up."""
+    return {r.name: r.title for r in dataset.resources if r.title}
 
 
 @router.get("/dataset/{ref}/chart/embed", response_class=HTMLResponse)
 def dataset_chart_embed(request: Request, portal: PortalDep, ref: str) -> HTMLResponse:
     dataset = datasets.get_dataset(store=portal.store, actor=ANONYMOUS, ref=ref)
     form = _dataset_form(request, portal, ANONYMOUS, dataset)
-    return _embed(request, portal, form, dataset.title, f"/dataset/{dataset.name}")
+    return _embed(request, portal, form, dataset.title, f"/dataset/{dataset.name}", titles=_titles(dataset))
 
 
 @router.get("/dataset/{ref}/chart.csv")
@@ -140,10 +146,20 @@ def resource_chart_csv(
 
 
 def _embed(
-    request: Request, portal: Portal, form: ChartForm, title: dict[str, str], source: str
+    request: Request,
+    portal: Portal,
+    form: ChartForm,
+    title: dict[str, str],
+    source: str,
+    titles: dict[str, dict[str, str]] | None = None,
 ) -> HTMLResponse:
     response = page(
-        request, "chart_embed.html", charts=form, title=title, source=f"/{_lang(request)}{source}"
+        request,
+        "chart_embed.html",
+        charts=form,
+        title=title,
+        source=f"/{_lang(request)}{source}",
+        titles=titles,
     )
     ancestors = portal.settings.embed_frame_ancestors
     response.headers["Content-Security-Policy"] = content_security_policy(

@@ -132,3 +132,44 @@ def test_a_measure_of_a_code_is_refused_in_the_readers_language(client: TestClie
     )
     assert response.status_code == 422
     assert "chart_metric" in response.text or "mesura" in response.text
+
+
+def test_a_resource_chart_over_months_keeps_the_filter_in_its_embed_and_csv(
+    client: TestClient, served: tuple[str, DemoSite]
+) -> None:
+    site = served[1]
+    gracia = {"column": "Nom_districte", "op": "contains", "value": "gracia"}
+    params = {**gracia, "chart_by": "Any+Mes_any", "chart_metric": "sum:Numero_victimes"}
+    page = BeautifulSoup(client.get(f"/ca{site.accidents2018}", params=params).text, "html.parser")
+    rows = _table(page)
+    assert rows[0][0] == "Mes (Any i Mes any)" and [r[0] for r in rows[1:]] == [
+        f"2018-{m:02d}" for m in range(1, 13)
+    ]
+    assert page.select_one("#chart-name").get_text() == "Victimes per mes"  # type: ignore[union-attr]
+    monthly = {r[0]: int(r[1]) for r in rows[1:]}
+    links = {a.get_text(strip=True): str(a["href"]) for a in page.select(".chart-links a")}
+    embed = BeautifulSoup(client.get(links["El gràfic sol, per incrustar-lo"]).text, "html.parser")
+    assert {r[0]: int(r[1]) for r in _table(embed)[1:]} == monthly
+    lines = list(csv.reader(io.StringIO(client.get(links["Les xifres del gràfic (CSV)"]).text)))
+    assert {r[0]: int(r[1]) for r in lines[1:]} == monthly
+    # Gràcia's victims only: fewer than the whole city's.
+    whole = _table(
+        BeautifulSoup(
+            client.get(
+                f"/ca{site.accidents2018}", params={k: params[k] for k in ("chart_by", "chart_metric")}
+            ).text,
+            "html.parser",
+        )
+    )
+    assert (
+        sum(monthly.values())
+        < sum(int(r[1].replace(".", "")) for r in whole[1:])
+        == victims_by_year()["2018"]
+    )
+
+
+def test_an_unknown_dataset_has_no_embed_page_and_no_server_error(
+    client: TestClient, served: tuple[str, DemoSite]
+) -> None:
+    response = client.get("/en/dataset/no-such-dataset/chart/embed", params=VICTIMS)
+    assert response.status_code == 404
