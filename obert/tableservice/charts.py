@@ -124,6 +124,7 @@ class ChartData:
     groups: int  # groups in all (a bar chart shows the MAX_BARS largest)
     hidden: int = 0  # cells of a protected count column not published, over every group
     empty: list[int] = field(default_factory=list)  # those cells, per label
+    totals: list[float | int | None] = field(default_factory=list)  # per label, over every series
     min_count: int | None = None
     tables: list[str] = field(default_factory=list)  # resource names charted
 
@@ -316,6 +317,7 @@ def _shape(
         groups=groups,
         hidden=sum(hidden.values()),
         empty=[hidden.get(label, 0) for label in labels],
+        totals=[final(sums[label]) for label in labels],
         min_count=min_count,
         tables=tables,
     )

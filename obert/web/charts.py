@@ -129,6 +129,8 @@ def chart_json(chart: ChartData) -> dict[str, Any]:
     """What the browser draws: the kind, the labels and a series per value of the series column."""
     return {
         "kind": chart.kind,
+        # Series of counts and sums stack into their group's total; means do not add up.
+        "stacked": chart.kind == "bar" and chart.series_by is not None and chart.measure.func != "avg",
         "labels": [_text(v) for v in chart.labels],
         "series": [{"name": _text(s.name), "others": s.others, "values": s.values} for s in chart.series],
     }

@@ -93,6 +93,26 @@ def test_a_line_chart_with_series_passes_axe(served: tuple[str, DemoSite], axe_p
     assert not problems, "\n".join(problems)
 
 
+def test_a_table_chart_of_several_series_fits_a_phone(served: tuple[str, DemoSite], browser: Browser) -> None:
+    base, site = served
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(
+        f"{base}/ca{site.accidents2018}?chart_by=Nom_districte&chart_metric=count&chart_series=Descripcio_torn"
+    )
+    page.wait_for_selector("#chart[data-drawn]", timeout=15_000)
+    assert page.get_attribute("#chart", "data-series") == "3"  # matí, tarda, nit
+    header = page.locator("table.chart-data thead th").all_text_contents()
+    assert header[0] == "Nom districte" and len(header) == 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert _painted(page) > 1000
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("section[aria-labelledby=chart-title]").screenshot(
+        path=str(ARTIFACTS / "resource-chart-series-ca-390.png")
+    )
+    context.close()
+
+
 @pytest.fixture
 def other_origin(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A tiny web server on another port: another origin, as a newspaper's page would be."""

@@ -173,3 +173,16 @@ def test_an_unknown_dataset_has_no_embed_page_and_no_server_error(
 ) -> None:
     response = client.get("/en/dataset/no-such-dataset/chart/embed", params=VICTIMS)
     assert response.status_code == 404
+
+
+def test_with_series_the_largest_group_is_told_by_its_total(
+    client: TestClient, served: tuple[str, DemoSite]
+) -> None:
+    site = served[1]
+    params = {"chart_by": "Nom_districte", "chart_metric": "count", "chart_series": "Descripcio_torn"}
+    page = BeautifulSoup(client.get(f"/en{site.accidents2018}", params=params).text, "html.parser")
+    rows = _table(page)
+    assert len(rows[0]) == 4  # the district, then morning, afternoon and night
+    first, *values = rows[1]
+    total = sum(int(v.replace(",", "")) for v in values)
+    assert f"The largest is {first} ({total:,})." in page.select_one("#chart-summary").get_text()  # type: ignore[union-attr]

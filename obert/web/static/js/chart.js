@@ -36,7 +36,8 @@
       maintainAspectRatio: false,
       locale: lang,
       plugins: { legend: { display: !single } },
-      scales: line ? { y: { beginAtZero: true } } : { x: { beginAtZero: true } }
+      scales: line ? { y: { beginAtZero: true } }
+                   : { x: { beginAtZero: true, stacked: !!data.stacked }, y: { stacked: !!data.stacked } }
     }
   });
   canvas.dataset.drawn = String(data.labels.length);
