@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from obert.datastore.schema import Field
 from obert.tableservice.charts import ChartData, Choices, chart_choices, chart_data
 from obert.tableservice.handle import JSONScalar, TableRef
 
@@ -96,7 +95,6 @@ def chart_form(
 def resource_chart_form(
     *,
     table: TableRef,
-    fields: list[Field],
     api: str,
     page: str,
     params: QueryParams,
@@ -105,7 +103,6 @@ def resource_chart_form(
     api_query: dict[str, str] | None = None,
 ) -> ChartForm:
     """The resource page's chart form over its one table (`page`: the resource page's path)."""
-    del fields  # the choices come from the version's profile, which knows every column
     return chart_form(
         tables=[table],
         params=params,

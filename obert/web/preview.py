@@ -140,7 +140,6 @@ def table_preview(
         snippets=rows_snippets(_rows_url(api, state, filters)),
         charts=resource_chart_form(
             table=table,
-            fields=page.fields,
             api=api,
             page=path,
             params=params,
