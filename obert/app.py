@@ -52,6 +52,7 @@ from obert.web import (
     account,
     brand,
     browse,
+    chart_pages,
     feeds,
     harvest_pages,
     pages,
@@ -168,6 +169,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(sparql_page.router)
     app.include_router(pages.router)
+    app.include_router(chart_pages.router)
     app.include_router(browse.router)
     app.include_router(brand.router)
     app.include_router(seo.router)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.routing import APIRoute
@@ -304,3 +305,15 @@ def faces_of(routes: list[Any]) -> tuple[Face, ...]:
             continue
         found.setdefault(face.name, face)
     return tuple(found.values())
+
+
+def content_security_policy(settings: Settings, *, frame_ancestors: str) -> str:
+    """The site's Content-Security-Policy, with `frame_ancestors` saying which pages may frame it."""
+    img = "'self' data:"
+    if settings.map_tile_url:
+        tiles = urlsplit(settings.map_tile_url)
+        img += f" {tiles.scheme}://{tiles.netloc}"
+    return (
+        f"default-src 'self'; img-src {img}; object-src 'none'; frame-ancestors {frame_ancestors}; "
+        "base-uri 'self'; form-action 'self'"
+    )

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     map_tile_attribution: str = ""
     # The most rows a table's map draws (a browser stays smooth with this many canvas points).
     map_max_points: int = Field(default=50_000, ge=1, le=1_000_000)
+    # Which pages may show a chart's embeddable page (/…/chart/embed) in a frame: the CSP frame-ancestors
+    # sources, e.g. "'self' https://ajuntament.barcelona.cat https://*.barcelona.cat". Any origin ("*") by
+    # default: the embed shows only what an anonymous visitor may see (it never reads the session), holds
+    # no form or button that acts, so a framing page can neither read it nor trick a reader into a change,
+    # and newspapers and neighbourhood sites reusing the city's charts is what open data is for. Every
+    # other page keeps frame-ancestors 'none'.
+    embed_frame_ancestors: str = Field(default="*", pattern=r"^[^;,\r\n]+$")
     default_lang: Literal["ca", "es", "en"] = "ca"
     max_upload_bytes: int = 2 * 1024**3
     page_size: int = Field(default=20, ge=1, le=1000)

@@ -4,11 +4,10 @@ and exports pass through untouched. (Budgets, body limits and CORS are each face
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from obert.faces import content_security_policy
 from obert.settings import Settings
 
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
@@ -30,8 +29,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
+                # A response that sets its own policy says who may frame it (an embeddable chart):
+                # X-Frame-Options, which can only deny, would contradict it.
+                own_policy = "content-security-policy" in out
                 for key, value in self.headers.items():
-                    if key not in out:
+                    if key not in out and not (own_policy and key == "X-Frame-Options"):
                         out[key] = value
             await send(message)
 
@@ -39,14 +41,7 @@ class SecurityHeadersMiddleware:
 
 
 def security_headers(settings: Settings) -> dict[str, str]:
-    img = "'self' data:"
-    if settings.map_tile_url:
-        tiles = urlsplit(settings.map_tile_url)
-        img += f" {tiles.scheme}://{tiles.netloc}"
-    csp = (
-        f"default-src 'self'; img-src {img}; object-src 'none'; frame-ancestors 'none'; "
-        "base-uri 'self'; form-action 'self'"
-    )
+    csp = content_security_policy(settings, frame_ancestors="'none'")
     headers = {
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",

@@ -88,3 +88,37 @@ def and_join(items: Iterable[str], lang: str) -> str:
     last = parts[-1]
     word = {"ca": "i", "en": "and"}.get(lang) or _spanish_and(last)
     return ", ".join(parts[:-1]) + f" {word} {last}"
+
+
+_COUNT_OF = re.compile(
+    r"^(?:n[uú]mero|nombre|number|num|n[º°o]?|total|quantitat|cantidad)(?:\s+(?:de|d'|of|del)\s*|\s+|(?<=')|$)",
+    re.IGNORECASE,
+)
+
+
+def column_words(name: str) -> str:
+    """A column's name as words: "Numero_victimes" → "Numero victimes"."""
+    return " ".join(name.replace("_", " ").split())
+
+
+def counted(name: str) -> str | None:
+    """What a column that counts something counts: "Número de víctimes" → "víctimes", "Numero_morts" →
+    "morts", "Number of vehicles" → "vehicles"; None for a name that is not "number of …". A sum of such
+    a column is a number of those things, and a chart's title says so: "Víctimes per any"."""
+    words = column_words(name)
+    found = _COUNT_OF.match(words)
+    rest = words[found.end() :].strip() if found else ""
+    return rest or None
+
+
+def lower_first(text: str) -> str:
+    """`text` with its first letter lower-cased to follow a preposition ("per any"), unless it begins an
+    acronym or a name written in capitals ("SEXE", "NK Any")."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: str) -> str:
+    """`text` with its first letter in capitals, to begin a title ("víctimes" → "Víctimes")."""
+    return text[:1].upper() + text[1:]

@@ -66,6 +66,7 @@ def resource_page(
         # A comparison the form could not make says why on the page, with a client-error status.
         status_code=422 if versions is not None and versions.error else 200,
         versions=versions,
+        base_url=base,
         dataset=dataset,
         resource=resource,
         download=local or download_url,

@@ -1,47 +1,30 @@
 """How a table cell is written on a page, by what its column means rather than by its type alone: a
 year, a code or an identifier is written as it is ("2018", "701819", never "2.018"), a coordinate keeps
-every decimal it has, and only quantities get thousands separators."""
+every decimal it has, and only quantities get thousands separators. What a column means is decided once,
+in obert.datastore.meaning, which the charts read too (they add up quantities only)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from decimal import Decimal
 from typing import Literal
 
 from babel.numbers import format_decimal, get_decimal_symbol
 
+from obert.datastore.meaning import LABELS, Meaning, meaning_of
+
 Display = Literal["quantity", "plain", "coordinate", "text"]
-NUMERIC = {"integer", "bigint", "double", "float", "decimal", "number"}
-# Words of a column's name (ca, es, en; accents folded) that say its numbers are labels, not amounts.
-_LABEL_WORDS = {
-    "any", "anys", "year", "years", "ano", "anos", "exercici", "ejercicio",
-    "codi", "codis", "codigo", "code", "cod", "id", "ids", "identificador", "identifier", "expedient",
-    "expediente", "postal", "cp", "zip", "ine", "nif", "cif", "telefon", "telefono", "phone",
-}  # fmt: skip
-_COORDINATE_WORDS = {
-    "lat", "latitud", "latitude", "lon", "long", "longitud", "longitude", "lng", "x", "y", "utm",
-    "coordenada", "coordenadas", "coordinate", "coord", "etrs89", "wgs84",
-}  # fmt: skip
 
 
-def _words(name: str) -> set[str]:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)  # camelCase before lowering
-    words = set(re.split(r"[^a-z0-9]+", folded)) | set(re.split(r"[^a-z0-9]+", spaced.lower()))
-    return {w for w in words if w}
+def display_for(meaning: Meaning) -> Display:
+    """How cells of a column that means `meaning` are written."""
+    if meaning in ("quantity", "coordinate"):
+        return meaning
+    return "plain" if meaning in LABELS else "text"
 
 
 def display_of(name: str, type_: str) -> Display:
     """How the cells of a column called `name`, of type `type_`, are written."""
-    if type_ not in NUMERIC:
-        return "text"
-    words = _words(name)
-    if words & _COORDINATE_WORDS:
-        return "coordinate"
-    if words & _LABEL_WORDS:
-        return "plain"
-    return "quantity"
+    return display_for(meaning_of(name, type_))
 
 
 def write_cell(value: object, display: Display, lang: str) -> str:

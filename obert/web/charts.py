@@ -1,97 +1,148 @@
-"""A bar chart of a datastore table built by choosing columns, with its numbers as text and as a table.
+"""Charts on pages: a table's chart on its resource page, a dataset's chart across its resources, each
+with its numbers as text and as a table, a page of its own to embed, and its numbers as CSV.
 
-The server computes the groups (the same ``aggregate`` the API serves), so the summary and the data
-table work without JavaScript; the browser only draws the bars from the API's aggregate endpoint. On
+The server computes the chart (obert.tableservice.charts, through each table's handle), so the summary
+and the data table work without JavaScript; the browser only draws what the page carries as JSON. On
 statistics about people the figures are those of the published cells (see obert.datastore.aggregate),
 and the chart says how many cells are not published.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from obert.datastore.schema import Field
-from obert.errors import FieldError, Invalid
+from obert.tableservice.charts import ChartData, Choices, chart_choices, chart_data
 from obert.tableservice.handle import JSONScalar, TableRef
 
 MAX_BARS = 30
-NUMERIC = ("integer", "decimal")
+PARAMS = ("chart_by", "chart_metric", "chart_series")
 
 
 @dataclass(frozen=True, slots=True)
-class Chart:
-    by: str
-    metric: str  # "count", "sum:col" or "avg:col", as the aggregate endpoint reads it
-    bars: list[tuple[JSONScalar, JSONScalar, int]]  # (group, value, empty cells), largest first
-    groups: int  # how many groups the table has (bars shows at most MAX_BARS)
-    source: str  # the aggregate endpoint that gives the same numbers
-    value: str  # the endpoint's field holding the bars' values
-    hidden: int = 0  # cells of a protected count column, over every group, that are not published
-    min_count: int | None = None  # the threshold under which those counts are hidden
+class ChartLinks:
+    share: str  # this page with this chart drawn
+    embed: str  # the chart alone, to put in an iframe
+    csv: str  # the chart's numbers
+    api: str | None  # the aggregate endpoint giving one table's numbers
 
 
 @dataclass(frozen=True, slots=True)
 class ChartForm:
-    columns: list[str]  # columns to group by
-    metrics: list[tuple[str, str, str]]  # (value, func, column) choices
+    choices: Choices
     by: str | None
     metric: str
-    chart: Chart | None
+    series: str | None
+    chart: ChartData | None
+    links: ChartLinks | None
+
+    @property
+    def json(self) -> dict[str, Any] | None:
+        """What the browser draws (see `chart_json`)."""
+        return chart_json(self.chart) if self.chart else None
+
+
+def chart_query(params: QueryParams) -> dict[str, str]:
+    """The chart's own parameters, as a page's query string carries them."""
+    return {k: v for k in PARAMS if (v := params.get(k))}
 
 
 def chart_form(
     *,
-    table: TableRef,
-    fields: list[Field],
-    api: str,
+    tables: Sequence[TableRef],
     params: QueryParams,
+    share: str,
+    base: str,
     filters: dict[str, Any] | None = None,
-    query: dict[str, str] | None = None,
+    keep: list[tuple[str, str]] | None = None,
+    api: str | None = None,
+    api_query: dict[str, str] | None = None,
+    choices: Choices | None = None,
 ) -> ChartForm:
-    """The chart form and, when a column is chosen, the chart of the rows `filters` select (`query` is
-    the same filter as API parameters, for the aggregate endpoint the browser draws from)."""
+    """The chart form over `tables` and, when a column is chosen, its chart of the rows `filters` select
+    (`keep`: the same filter as the page's parameters, kept by the links; `api_query`: as the aggregate
+    endpoint at `api` reads it). `share` is the page that
+    draws the chart; `base` + "/embed" and `base` + ".csv" its embeddable page and its numbers."""
+    choices = choices or chart_choices(tables)
     by = params.get("chart_by") or None
     metric = params.get("chart_metric") or "count"
-    metrics = [("count", "count", "")]
-    for f in fields:
-        if f.type in NUMERIC:
-            metrics += [(f"sum:{f.name}", "sum", f.name), (f"avg:{f.name}", "avg", f.name)]
-    if metric not in {m[0] for m in metrics}:
-        raise Invalid("unknown chart metric", errors=[FieldError("chart_metric", f"no metric {metric!r}")])
-    columns = [f.name for f in fields if f.type != "geometry"]
-    chart = _chart(table, by, metric, api, filters or {}, query or {}) if by else None
-    return ChartForm(columns=columns, metrics=metrics, by=by, metric=metric, chart=chart)
+    series = params.get("chart_series") or None
+    choices.measure(metric)  # an unknown measure is a bad request even before a column is chosen
+    chart = None
+    links = None
+    if by:
+        chart = chart_data(
+            tables=tables, choices=choices, by=by, measure=metric, series=series, filters=filters
+        )
+        own = urlencode([*(keep or []), *chart_query(params).items()])
+        links = ChartLinks(
+            share=f"{share}?{own}#chart-title",
+            embed=f"{base}/embed?{own}",
+            csv=f"{base}.csv?{own}",
+            api=_api_source(api, chart, api_query or {})
+            if api and not series and len(chart.axis.columns) == 1
+            else None,
+        )
+    return ChartForm(choices=choices, by=by, metric=metric, series=series, chart=chart, links=links)
 
 
-def _chart(
+def resource_chart_form(
+    *,
     table: TableRef,
-    by: str,
-    metric: str,
     api: str,
-    filters: dict[str, Any],
-    query: dict[str, str],
-) -> Chart:
-    func, _, column = metric.partition(":")
-    # Every group, so the bars show the largest ones rather than the first in alphabetical order. The
-    # handle applies the same protection as the aggregate API.
-    result = table.aggregate(group_by=[by], metrics=[(func, column or "*")], filters=filters, limit=10_000)
-    value = result.fields[1].name
-    empty = result.hidden_field(column)
-    bars = [(row[by], row[value], int(row[empty] or 0) if empty else 0) for row in result.rows]
-    bars.sort(key=lambda b: (b[1] is None, -(b[1] if isinstance(b[1], int | float) else 0)))
-    hidden = sum(b[2] for b in bars)
-    source = f"{api}/aggregate?{urlencode({'group_by': by, 'metrics': metric, **query})}"
-    return Chart(
-        by=by,
-        metric=metric,
-        bars=bars[:MAX_BARS],
-        groups=len(bars),
-        source=source,
-        value=value,
-        hidden=hidden,
-        min_count=table.protection.min_count if hidden else None,
+    page: str,
+    params: QueryParams,
+    filters: dict[str, Any] | None = None,
+    keep: list[tuple[str, str]] | None = None,
+    api_query: dict[str, str] | None = None,
+) -> ChartForm:
+    """The resource page's chart form over its one table (`page`: the resource page's path)."""
+    return chart_form(
+        tables=[table],
+        params=params,
+        share=page,
+        base=f"{page}/chart",
+        filters=filters,
+        keep=keep,
+        api=api,
+        api_query=api_query,
     )
+
+
+def _api_source(api: str, chart: ChartData, query: dict[str, str]) -> str:
+    metric = (
+        chart.measure.func if not chart.measure.column else f"{chart.measure.func}:{chart.measure.column.key}"
+    )
+    return f"{api}/aggregate?{urlencode({'group_by': chart.axis.key, 'metrics': metric, **query})}"
+
+
+def chart_json(chart: ChartData) -> dict[str, Any]:
+    """What the browser draws: the kind, the labels and a series per value of the series column."""
+    return {
+        "kind": chart.kind,
+        # Series of counts and sums stack into their group's total; means do not add up.
+        "stacked": chart.kind == "bar" and chart.series_by is not None and chart.measure.func != "avg",
+        "labels": [_text(v) for v in chart.labels],
+        "series": [{"name": _text(s.name), "others": s.others, "values": s.values} for s in chart.series],
+    }
+
+
+def chart_csv(chart: ChartData, *, headers: list[str]) -> str:
+    """The chart's numbers as CSV: a row per group, a column per series (`headers`: the group column's
+    name, then a name per series)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in chart.rows():
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+def _text(value: JSONScalar) -> str | None:
+    return None if value is None else str(value)

@@ -21,7 +21,7 @@ from obert.tableservice import published
 from obert.tableservice.handle import FORMATS, GEO_FORMATS, XLSX_MAX_ROWS, JSONScalar, TableRef
 from obert.types import LANGS
 from obert.web.cells import Display, display_of
-from obert.web.charts import ChartForm, chart_form
+from obert.web.charts import ChartForm, resource_chart_form
 from obert.web.snippets import Snippet, rows_snippets
 from obert.web.table_filter import (
     Condition,
@@ -107,6 +107,7 @@ def table_preview(
     # The downloads are of the rows on screen: the same filter and order, every page of them.
     export_query = api_filter_params(filters) | ({"sort": _api_sort(state)} if sort else {})
     suffix = f"?{urlencode(export_query)}" if export_query else ""
+    keep = [(key, value) for key, values in condition_params(applied).items() for value in values]
     return Preview(
         version=table.version.number,
         columns=[_column(f, state, path) for f in page.fields],
@@ -129,7 +130,7 @@ def table_preview(
         conditions=conditions,
         applied=applied,
         column_types=types,
-        keep_filter=[(key, value) for key, values in condition_params(applied).items() for value in values],
+        keep_filter=keep,
         clear_link=state.link(path, conditions=[], offset=0) if conditions else None,
         profile=table.profile(),
         downloads=[(f, f"{api}/export.{f}{suffix}") for f in formats],
@@ -137,13 +138,14 @@ def table_preview(
             lang: f"{api}/export.csv?{urlencode(export_query | {'spreadsheet': lang})}" for lang in LANGS
         },
         snippets=rows_snippets(_rows_url(api, state, filters)),
-        charts=chart_form(
+        charts=resource_chart_form(
             table=table,
-            fields=page.fields,
             api=api,
+            page=path,
             params=params,
             filters=filters,
-            query=api_filter_params(filters),
+            keep=keep,
+            api_query=api_filter_params(filters),
         ),
         map=table_map(
             portal=portal,
@@ -168,6 +170,7 @@ class _State:
     offset: int
     chart_by: str | None
     chart_metric: str | None
+    chart_series: str | None
 
     @classmethod
     def read(cls, params: QueryParams) -> _State:
@@ -180,6 +183,7 @@ class _State:
             offset=offset,
             chart_by=params.get("chart_by") or None,
             chart_metric=params.get("chart_metric") or None,
+            chart_series=params.get("chart_series") or None,
         )
 
     def link(self, path: str, **changes: Any) -> str:
@@ -191,6 +195,7 @@ class _State:
             # A chart the visitor drew stays while they sort, filter and page the rows.
             "chart_by": self.chart_by,
             "chart_metric": self.chart_metric,
+            "chart_series": self.chart_series,
         }
         state.update(changes)
         conditions: list[Condition] = state.pop("conditions")  # type: ignore[assignment]

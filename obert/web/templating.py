@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from obert.catalog.vocabulary import vocabulary
 from obert.errors import Message
 from obert.i18n import LANGUAGE_NAMES, localize, pick, translations
-from obert.i18n.grammar import and_join, of_phrase
+from obert.i18n.grammar import and_join, column_words, counted, lower_first, of_phrase, upper_first
 from obert.types import LANGS, Lang
 from obert.web.cells import write_cell
 from obert.web.schema_org import json_ld_script_body
@@ -58,6 +58,11 @@ def environment(lang: Lang) -> Environment:
     # "of <name>" and "a, b and c" with the language's grammar (d'Accidents, "y"/"e"); see i18n.grammar.
     env.filters["of"] = lambda text: of_phrase(str(text), lang)
     env.filters["and_join"] = lambda items: Markup(and_join([str(escape(i)) for i in items], lang))
+    # Column names in generated titles: "Numero_victimes" → "victimes" counted, "Any" → "per any".
+    env.filters["words"] = column_words
+    env.filters["counted"] = counted
+    env.filters["lower_first"] = lower_first
+    env.filters["upper_first"] = upper_first
     return env
 
 

@@ -175,7 +175,10 @@ def test_a_wrong_value_is_explained_next_to_its_field_and_the_other_conditions_s
 def test_generated_catalan_phrases_read_right(client: TestClient, site: DemoSite) -> None:
     soup = _page(client, site, "ca", {**GRACIA, "chart_by": "Nom_districte", "chart_metric": "count"})
     assert soup.select_one("#map")["aria-label"] == "Mapa d'Accidents 2018"  # type: ignore[index]
-    assert "Suma d'Any" in [o.get_text() for o in soup.select("#chart-metric option")]
+    offered = [o.get_text() for o in soup.select("#chart-metric option")]
+    # Years, codes and coordinates are not added up; counts of things are, with Catalan's "de".
+    assert "Suma de Numero victimes" in offered and "Suma d'Any" not in offered
+    assert not any("Codi" in o or "Coordenada" in o or "Mes" in o for o in offered)
     assert "El gràfic té una sola barra." in _text(soup, "#chart-summary")
     assert "els 1 més grans" not in soup.get_text()
 
