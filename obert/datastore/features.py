@@ -24,6 +24,7 @@ from obert.datastore.engine import quote_ident, translated
 from obert.datastore.export import table_geo
 from obert.datastore.filters import FilterValue, Range, where_clause
 from obert.datastore.masking import Masked, refuse_masked
+from obert.datastore.pairs import LonLatBox
 from obert.datastore.points import property_sql
 from obert.datastore.positions import BBox, located_from_rows, position_columns, position_index
 from obert.datastore.schema import GeoInfo, TableSchema
@@ -91,10 +92,10 @@ class Extent:
     interval: tuple[str | None, str | None] | None
 
 
-def table_positions(path: Path) -> GeoInfo:
-    """Where the rows of the table at `path` are (computed once per version)."""
+def table_positions(path: Path, *, extent: LonLatBox | None = None) -> GeoInfo:
+    """Where the rows of the table at `path` are (computed once per version and city extent)."""
     table = open_table(path)
-    return _memo(_GEO, ("geo", *table.key), lambda: table_geo(table))
+    return _memo(_GEO, ("geo", *table.key, extent), lambda: table_geo(table, extent=extent))
 
 
 def temporal_column(schema: TableSchema) -> str | None:
@@ -102,10 +103,11 @@ def temporal_column(schema: TableSchema) -> str | None:
     return next((f.name for f in schema.fields if f.type in ("date", "datetime")), None)
 
 
-def table_extent(path: Path, *, epsg: int | None) -> Extent:
-    """The table's extent: the box around its positions and the first and last value of its date."""
+def table_extent(path: Path, *, epsg: int | None, geo: GeoInfo | None = None) -> Extent:
+    """The table's extent: the box around its positions and the first and last value of its date
+    (`geo`: where the rows are, when the caller has decided it; else found from the table)."""
     table = open_table(path)
-    geo = table_positions(path)
+    geo = geo or table_positions(path)
     column = temporal_column(table.schema)
 
     def measure() -> Extent:
@@ -119,18 +121,19 @@ def table_extent(path: Path, *, epsg: int | None) -> Extent:
                 interval = (_iso(row[0]), _iso(row[1]))
         return Extent(box, column, interval)
 
-    return _memo(_EXTENTS, ("extent", *table.key, epsg), measure)
+    return _memo(_EXTENTS, ("extent", *table.key, epsg, geo), measure)
 
 
 def query_features(
-    path: Path, *, query: FeatureQuery, masked: Masked | None, epsg: int | None
+    path: Path, *, query: FeatureQuery, masked: Masked | None, epsg: int | None, geo: GeoInfo | None = None
 ) -> FeaturePage:
-    """A page of the features of the table at `path` that `query` selects, in file order."""
+    """A page of the features of the table at `path` that `query` selects, in file order (`geo`: where
+    the rows are, when the caller has decided it)."""
     refuse_masked(masked, filters=query.filters, sort=None)
     if query.limit < 0 or query.offset < 0:
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     table = open_table(path)
-    geo = table_positions(path)
+    geo = geo or table_positions(path)
     filters = _with_time(table.schema, dict(query.filters or {}), query.time)
     where, params = where_clause(table.schema, filters, None)
     select = _select(table.schema, geo, masked)
@@ -153,11 +156,17 @@ def query_features(
 
 
 def get_feature(
-    path: Path, *, feature_id: int, crs: Crs, masked: Masked | None, epsg: int | None
+    path: Path,
+    *,
+    feature_id: int,
+    crs: Crs,
+    masked: Masked | None,
+    epsg: int | None,
+    geo: GeoInfo | None = None,
 ) -> FeatureText:
     """The feature whose id is `feature_id` (the row's number in the version, from 1)."""
     table = open_table(path)
-    select = _select(table.schema, table_positions(path), masked)
+    select = _select(table.schema, geo or table_positions(path), masked)
     found = _by_row_numbers(table, select, np.array([feature_id - 1], dtype=np.int64), crs, epsg)
     if not found:
         raise NotFound(f"no feature {feature_id}")

@@ -20,6 +20,7 @@ from obert.web.preview import table_preview
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
 
+BOUNDARIES_URL = "/api/v1/map/boundaries"  # the city's boundaries beneath every map (same origin: the CSP)
 router = PAGES.router(include_in_schema=False)
 
 # Maps draw uploads only: obert serves those itself, so the browser fetches them from the same origin.
@@ -84,6 +85,8 @@ def resource_page(
         features=_features(portal, resource) if has_map else None,
         tile_url=portal.settings.map_tile_url,
         tile_attribution=portal.settings.map_tile_attribution,
+        tile_max_zoom=portal.settings.map_tile_max_zoom,
+        map_boundaries=BOUNDARIES_URL if portal.settings.map_boundaries.strip() else None,
         preview=table_preview(
             portal=portal,
             actor=actor,
