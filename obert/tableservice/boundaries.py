@@ -25,6 +25,7 @@ from obert.tableservice.handle import FeatureQuery, TableRef
 from obert.tableservice.map_positions import MapSetup
 from obert.tableservice.published import open_version
 
+PATH = "/api/v1/map/boundaries"  # where maps fetch them (same origin: the CSP)
 TOLERANCE = 0.00005  # degrees: about 5 m, finer than a boundary line drawn at city zoom
 DECIMALS = 5  # about a metre
 MAX_FEATURES = 2000
@@ -33,6 +34,11 @@ _NAMEISH = re.compile(r"(?i)(^|_)(nom|name|nombre)(_|$)")
 _cache: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
 _lock = threading.Lock()
 _KEPT = 8
+
+
+def boundaries_url(setup: MapSetup) -> str | None:
+    """The address maps fetch the boundaries from, or None when the city named none."""
+    return PATH if setup.boundaries else None
 
 
 def boundary_layers(*, store: Store, actor: Actor, data_dir: Path, setup: MapSetup) -> bytes:
@@ -90,4 +96,4 @@ def _name(properties: dict[str, object]) -> str:
     return ""
 
 
-__all__ = ["boundary_layers"]
+__all__ = ["PATH", "boundaries_url", "boundary_layers"]

@@ -17,7 +17,7 @@ from obert.datastore.points import MapPoints
 from obert.errors import FieldError, Invalid
 from obert.storage import Store
 from obert.tableservice.handle import TableRef
-from obert.tableservice.map_positions import MapSetup, locate
+from obert.tableservice.map_positions import MapSetup, locate, position_choice
 from obert.tableservice.published import open_version
 
 
@@ -48,12 +48,13 @@ def table_points(
         table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
     if table.geo is None:
         table = locate(table, store=store, data_dir=data_dir, setup=setup or MapSetup((), None))
+    choice = position_choice(store=store, resource_id=table.resource_id)
     return table.points(
         limit=limit,
         filters=filters,
         q=q,
         fields=fields,
-        epsg=declared_epsg(store=store, actor=actor, table=table),
+        epsg=choice.epsg if choice and choice.epsg else declared_epsg(store=store, actor=actor, table=table),
     )
 
 

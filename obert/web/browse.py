@@ -12,6 +12,8 @@ from obert.catalog.models import Resource
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
+from obert.tableservice.boundaries import boundaries_url
+from obert.tableservice.map_positions import MapSetup
 from obert.tableservice.originals import downloads
 from obert.web.face import PAGES
 from obert.web.geojson import FeatureTable, feature_table
@@ -20,7 +22,6 @@ from obert.web.preview import table_preview
 from obert.web.respond import page
 from obert.web.snippets import download_snippets, json_snippets
 
-BOUNDARIES_URL = "/api/v1/map/boundaries"  # the city's boundaries beneath every map (same origin: the CSP)
 router = PAGES.router(include_in_schema=False)
 
 # Maps draw uploads only: obert serves those itself, so the browser fetches them from the same origin.
@@ -86,7 +87,7 @@ def resource_page(
         tile_url=portal.settings.map_tile_url,
         tile_attribution=portal.settings.map_tile_attribution,
         tile_max_zoom=portal.settings.map_tile_max_zoom,
-        map_boundaries=BOUNDARIES_URL if portal.settings.map_boundaries.strip() else None,
+        map_boundaries=boundaries_url(MapSetup.of(portal.settings)),
         preview=table_preview(
             portal=portal,
             actor=actor,

@@ -14,8 +14,14 @@ def _fields(*names: str) -> list[Field]:
 
 
 def test_markets_epsg_4326_x_is_the_latitude_and_utm_comes_from_its_named_system() -> None:
-    fields = _fields("geo_epgs_25831.x", "geo_epgs_25831.y", "geo_epgs_23031.x", "geo_epgs_23031.y",
-                     "geo_epgs_4326.x", "geo_epgs_4326.y")  # fmt: skip
+    fields = _fields(
+        "geo_epgs_25831.x",
+        "geo_epgs_25831.y",
+        "geo_epgs_23031.x",
+        "geo_epgs_23031.y",
+        "geo_epgs_4326.x",
+        "geo_epgs_4326.y",
+    )
     ranges = {
         "geo_epgs_25831.x": (429302.96, 432210.37),
         "geo_epgs_25831.y": (4581286.44, 4582159.27),

@@ -12,7 +12,7 @@ from obert.api.v1.datastore import FILTER_HELP, FiltersQuery, TextQuery, Version
 from obert.api.v1.datastore_params import parse_filters, split_list
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice import table_map
-from obert.tableservice.boundaries import boundary_layers
+from obert.tableservice.boundaries import PATH, boundary_layers
 from obert.tableservice.map_positions import MapSetup
 
 router = NATIVE.router(prefix="/api/v1", tags=["datastore"])
@@ -69,7 +69,7 @@ def features(
 
 
 @router.get(
-    "/map/boundaries",
+    PATH.removeprefix("/api/v1"),
     summary="The city's own boundaries, the base layer of every map",
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
