@@ -153,3 +153,31 @@ def test_the_boundaries_are_served_simplified_from_the_catalogue(
     assert len(answer.body()) < 300_000  # the two files hold 2 MB
     barris = [f for f in data["features"] if f["properties"]["layer"] == 1]
     assert len(barris) == 73 and barris[0]["properties"]["title"]["ca"]
+
+
+def test_crowded_points_are_counted_in_grid_cells_until_zoomed_in(
+    served: tuple[str, DemoSite], page: Page
+) -> None:
+    """Past the threshold (10,000 points; lowered here to 100 so that Bicing's 465 stations cross it) nearby
+    points are drawn as one counted circle per cell, still on the canvas, and the keyboard list stays."""
+    base, site = served
+    page.add_init_script(
+        """new MutationObserver((_, observer) => {
+             const box = document.getElementById('map');
+             if (box) { box.dataset.clusterMin = '100'; observer.disconnect(); }
+           }).observe(document, {childList: true, subtree: true});"""
+    )
+    page.goto(f"{base}/ca{site.bicing}")
+    assert _drawn(page) == (465, 83)
+    assert page.get_attribute("#map", "data-clustered") == "true"
+    assert 5 < int(page.get_attribute("#map", "data-cluster-cells") or 0) < 465 / 2  # counted, not each
+    # No DOM marker: every counted circle is painted on the one canvas.
+    assert page.locator("#map canvas").count() == 1 and page.locator(".leaflet-marker-icon").count() == 0
+    page.locator("#map-list summary").click()
+    assert page.locator("#map-list button").count() == 50
+    page.locator("#map-list button").nth(2).click()
+    page.locator(".leaflet-popup .map-popup-title").wait_for()
+    assert (
+        page.locator(".leaflet-popup .map-popup-title").inner_text()
+        == page.locator("#map-list button").nth(2).inner_text()
+    )

@@ -61,7 +61,8 @@
 
   function text(value) {
     if (value !== null && typeof value === "object") { value = JSON.stringify(value); }
-    return String(value === null || value === undefined ? "" : value).slice(0, 120);
+    var out = String(value === null || value === undefined ? "" : value);
+    return out.length > 80 ? out.slice(0, 79) + "…" : out;
   }
 
   function describe(properties) {
@@ -76,7 +77,7 @@
       wrap.appendChild(head);
     }
     var list = document.createElement("dl");
-    Object.keys(properties || {}).filter(function (k) { return k !== key; }).slice(0, 8).forEach(function (k) {
+    Object.keys(properties || {}).filter(function (k) { return k !== key; }).slice(0, 6).forEach(function (k) {
       var dt = document.createElement("dt");
       dt.textContent = title(k);
       var dd = document.createElement("dd");
@@ -125,9 +126,10 @@
   var opener = null;
   function openAt(latlng, properties, from) {
     opener = from || null;
-    if (from) { map.setView(latlng, Math.max(map.getZoom(), Math.min(17, maxZoom))); }
+    // Without animation, so that the popup opens where the view has settled and pans itself into sight.
+    if (from) { map.setView(latlng, Math.max(map.getZoom(), Math.min(16, maxZoom)), { animate: false }); }
     var content = describe(properties);
-    L.popup({ maxWidth: 280 }).setLatLng(latlng).setContent(content).openOn(map);
+    L.popup({ maxWidth: 280, autoPanPadding: [12, 12] }).setLatLng(latlng).setContent(content).openOn(map);
     if (from) { content.focus(); }
   }
   map.on("popupclose", function () {
@@ -191,6 +193,7 @@
         var cell = cells[key] || (cells[key] = { n: 0, lat: 0, lng: 0, first: pt });
         cell.n += 1; cell.lat += pt.latlng.lat; cell.lng += pt.latlng.lng;
       });
+      box.dataset.clusterCells = String(Object.keys(cells).length);
       Object.keys(cells).forEach(function (key) {
         var cell = cells[key];
         var centre = L.latLng(cell.lat / cell.n, cell.lng / cell.n);
