@@ -69,6 +69,8 @@ def test_the_markets_map_in_catalan_orients_and_is_reachable_by_keyboard(
         popup = page.locator(".leaflet-popup .map-popup")
         popup.wait_for(timeout=5_000)
         assert popup.locator(".map-popup-title").inner_text() == "Mercat de La Barceloneta"
+        # Where it is, as hovering the boundaries tells a mouse user: its district, then its neighbourhood.
+        assert popup.locator(".map-popup-where").inner_text() == "Ciutat Vella · la Barceloneta"
         assert page.evaluate("() => document.activeElement.classList.contains('map-popup')")
         titles = popup.locator("dt").all_inner_texts()
         assert titles and not any("_" in t for t in titles)  # column titles, not raw names

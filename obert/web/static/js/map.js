@@ -65,7 +65,7 @@
     return out.length > 80 ? out.slice(0, 79) + "…" : out;
   }
 
-  function describe(properties) {
+  function describe(properties, latlng) {
     var wrap = document.createElement("div");
     wrap.className = "map-popup";
     wrap.tabIndex = -1;
@@ -75,6 +75,13 @@
       head.className = "map-popup-title";
       head.textContent = text(properties[key]);
       wrap.appendChild(head);
+    }
+    var where = latlng ? areasAt(latlng) : [];
+    if (where.length) {
+      var place = document.createElement("p");
+      place.className = "map-popup-where";
+      place.textContent = where.join(" · ");
+      wrap.appendChild(place);
     }
     var list = document.createElement("dl");
     Object.keys(properties || {}).filter(function (k) { return k !== key; }).slice(0, 6).forEach(function (k) {
@@ -94,6 +101,29 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     });
+  }
+
+  // Which boundaries (district, neighbourhood) hold a place: a popup names them, so that a keyboard user
+  // who opens a place from the list learns where it is as a mouse user does by hovering.
+  var areas = [];
+  function inRing(lng, lat, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lng < (xj - xi) * (lat - yi) / (yj - yi) + xi) { inside = !inside; }
+    }
+    return inside;
+  }
+  function inShape(lng, lat, geometry) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    return polygons.some(function (rings) {
+      return inRing(lng, lat, rings[0]) && !rings.slice(1).some(function (hole) { return inRing(lng, lat, hole); });
+    });
+  }
+  function areasAt(latlng) {
+    return areas.filter(function (area) {
+      return area.bounds.contains(latlng) && inShape(latlng.lng, latlng.lat, area.geometry);
+    }).sort(function (a, b) { return a.layer - b.layer; }).map(function (area) { return area.label; });
   }
 
   function drawBoundaries(data) {
@@ -117,6 +147,7 @@
         var label = p.title ? (p.title[lang] || p.title.ca || "") : "";
         if (p.name) {
           layer.bindTooltip(label ? p.name + " · " + label : p.name, { sticky: true, className: "boundary-name" });
+          areas.push({ layer: p.layer || 0, label: p.name, geometry: feature.geometry, bounds: layer.getBounds() });
         }
       }
     }).addTo(map);
@@ -128,8 +159,11 @@
     opener = from || null;
     // Without animation, so that the popup opens where the view has settled and pans itself into sight.
     if (from) { map.setView(latlng, Math.max(map.getZoom(), Math.min(16, maxZoom)), { animate: false }); }
-    var content = describe(properties);
-    L.popup({ maxWidth: 280, autoPanPadding: [12, 12] }).setLatLng(latlng).setContent(content).openOn(map);
+    var content = describe(properties, latlng);
+    // Narrow enough to open beside the zoom buttons on a phone, and panned clear of them.
+    var width = Math.max(160, Math.min(280, box.clientWidth - 110));
+    L.popup({ maxWidth: width, minWidth: Math.min(200, width), autoPanPaddingTopLeft: [52, 12], autoPanPaddingBottomRight: [12, 12] })
+      .setLatLng(latlng).setContent(content).openOn(map);
     if (from) { content.focus(); }
   }
   map.on("popupclose", function () {
