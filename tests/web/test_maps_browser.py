@@ -6,11 +6,14 @@ has no map. In full in Catalan, lighter in Spanish and English; axe-core finds n
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
+from obert.app import create_app
 from tests.web.demo_site import DemoSite
 from tests.web.test_browser import ARTIFACTS, _axe
 
@@ -183,3 +186,20 @@ def test_crowded_points_are_counted_in_grid_cells_until_zoomed_in(
         page.locator(".leaflet-popup .map-popup-title").inner_text()
         == page.locator("#map-list button").nth(2).inner_text()
     )
+
+
+def test_tiles_only_when_the_city_opts_in_and_the_csp_widens_only_then(served: tuple[str, DemoSite]) -> None:
+    _, site = served
+    plain = TestClient(site.app).get(f"/ca{site.bicing}")
+    assert "img-src 'self' data:;" in plain.headers["content-security-policy"]
+    assert 'data-tiles=""' in plain.text and 'data-boundaries="/api/v1/map/boundaries"' in plain.text
+    icgc = site.portal.settings.model_copy(
+        update={
+            "map_tile_url": "https://geoserveis.icgc.cat/styles/icgc_mapa_estandard/{z}/{x}/{y}.png",
+            "map_tile_attribution": "© ICGC, CC BY 4.0",
+            "map_tile_max_zoom": 18,
+        }
+    )
+    tiled = TestClient(create_app(icgc, portal=replace(site.portal, settings=icgc))).get(f"/ca{site.bicing}")
+    assert "img-src 'self' data: https://geoserveis.icgc.cat;" in tiled.headers["content-security-policy"]
+    assert 'data-max-zoom="18"' in tiled.text and "© ICGC, CC BY 4.0" in tiled.text
