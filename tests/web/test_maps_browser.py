@@ -176,6 +176,7 @@ def test_crowded_points_are_counted_in_grid_cells_until_zoomed_in(
     assert _drawn(page) == (465, 83)
     assert page.get_attribute("#map", "data-clustered") == "true"
     assert 5 < int(page.get_attribute("#map", "data-cluster-cells") or 0) < 465 / 2  # counted, not each
+    assert "un cercle amb un número els representa" in page.locator("#map-help").inner_text()
     # No DOM marker: every counted circle is painted on the one canvas.
     assert page.locator("#map canvas").count() == 1 and page.locator(".leaflet-marker-icon").count() == 0
     page.locator("#map-list summary").click()

@@ -300,6 +300,8 @@
       if (clustered) {
         clusterLayer(points);
         box.dataset.clustered = "true";
+        var help = document.getElementById("map-help");
+        if (help && box.dataset.clusterHelp) { help.textContent = help.textContent.trim() + " " + box.dataset.clusterHelp; }
       }
       if (fallback) { fallback.remove(); }
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 }); }
