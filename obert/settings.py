@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # draw the data on a plain background and no page ever calls a third-party server.
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    map_tile_max_zoom: int = Field(default=19, ge=1, le=22)  # the deepest zoom level the tile server has
+    # The city's own boundaries drawn beneath every map, from its catalogue: resource names (or ids) of
+    # tables of polygons, comma-separated, coarsest first (districts, then neighbourhoods).
+    map_boundaries: str = ""
+    # The city's extent as "min lon,min lat,max lon,max lat" (WGS 84); empty: the box around the
+    # boundaries. Coordinates whose names say nothing are recognised by falling inside it.
+    map_extent: str = Field(default="", pattern=r"^$|^\s*-?[\d.]+(\s*,\s*-?[\d.]+){3}\s*$")
     # The most rows a table's map draws (a browser stays smooth with this many canvas points).
     map_max_points: int = Field(default=50_000, ge=1, le=1_000_000)
     # Which pages may show a chart's embeddable page (/…/chart/embed) in a frame: the CSP frame-ancestors

@@ -139,6 +139,7 @@ def record(rec: Recorder, portal_url: str, settle: Callable[[], None]) -> None:
         query={"limit": 2},
         auth=False,
     )
+    c("GET", "/api/v1/map/boundaries", auth=False)
     sql = (
         'SELECT "Nom_districte", count(*) AS accidents FROM accidents_gu_bcn_2018 '
         "GROUP BY 1 ORDER BY 2 DESC LIMIT 2"

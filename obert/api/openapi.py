@@ -63,6 +63,7 @@ OPERATION_IDS: dict[str, str] = {
     "GET /api/v1/datastore/{resource}/aggregate": "datastore_aggregate",
     "GET /api/v1/datastore/{resource}/export.{fmt}": "datastore_export",
     "GET /api/v1/datastore/{resource}/features": "datastore_features",
+    "GET /api/v1/map/boundaries": "map_boundaries",
     "GET /api/v1/datastore/sql": "datastore_sql",
     "POST /api/v1/datastore/sql": "datastore_sql_post",
     "GET /api/v1/datastore/{resource}/versions": "datastore_versions",

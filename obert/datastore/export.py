@@ -16,6 +16,7 @@ from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo, positions
 from obert.datastore.geoparquet import geoparquet
 from obert.datastore.masking import Masked, column_expr, refuse_masked
+from obert.datastore.pairs import LonLatBox
 from obert.datastore.positions import position_columns, position_index
 from obert.datastore.query import json_value, order_by, select_fields
 from obert.datastore.schema import Field, GeoInfo
@@ -100,8 +101,9 @@ def export(
     return writers[fmt](table, sql, params, chosen)
 
 
-def table_geo(table: OpenTable) -> GeoInfo:
-    """The table's geometry column (from its metadata) and lon/lat or UTM columns (from its values)."""
+def table_geo(table: OpenTable, *, extent: LonLatBox | None = None) -> GeoInfo:
+    """The table's geometry column (from its metadata) and lon/lat or UTM columns (from their names and
+    values; inside the city's `extent` when it is known)."""
     candidates = coordinate_candidates(table.schema.fields)
     ranges: dict[str, tuple[float, float]] = {}
     if candidates:
@@ -114,7 +116,7 @@ def table_geo(table: OpenTable) -> GeoInfo:
         for n, qs in zip(candidates, row or [], strict=False):
             if qs is not None and qs[0] is not None:
                 ranges[n] = (float(qs[0]), float(qs[1]))
-    return detect_geo(table.schema.fields, ranges, geometry=table.schema.geo.geometry)
+    return detect_geo(table.schema.fields, ranges, geometry=table.schema.geo.geometry, extent=extent)
 
 
 def _select(chosen: list[Field], where: str, tail: str, masked: Masked | None) -> str:

@@ -28,6 +28,7 @@ from obert.datastore.export import table_geo
 from obert.datastore.feature_ids import feature_key, id_sql
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.masking import Masked, refuse_masked
+from obert.datastore.pairs import LonLatBox
 from obert.datastore.points import property_sql
 from obert.datastore.positions import BBox, located_from_rows, position_columns, position_index
 from obert.datastore.schema import GeoInfo, TableSchema
@@ -86,16 +87,17 @@ class Extent:
     interval: tuple[str | None, str | None] | None
 
 
-def table_positions(path: Path) -> GeoInfo:
-    """Where the rows of the table at `path` are (computed once per version)."""
+def table_positions(path: Path, *, extent: LonLatBox | None = None) -> GeoInfo:
+    """Where the rows of the table at `path` are (computed once per version and city extent)."""
     table = open_table(path)
-    return _memo(_GEO, ("geo", *table.key), lambda: table_geo(table))
+    return _memo(_GEO, ("geo", *table.key, extent), lambda: table_geo(table, extent=extent))
 
 
-def table_extent(path: Path, *, epsg: int | None) -> Extent:
-    """The table's extent: the box around its positions and the first and last value of its date."""
+def table_extent(path: Path, *, epsg: int | None, geo: GeoInfo | None = None) -> Extent:
+    """The table's extent: the box around its positions and the first and last value of its date
+    (`geo`: where the rows are, when the caller has decided it; else found from the table)."""
     table = open_table(path)
-    geo = table_positions(path)
+    geo = geo or table_positions(path)
     temporal = temporal_of(table.schema)
 
     def measure() -> Extent:
@@ -109,18 +111,25 @@ def table_extent(path: Path, *, epsg: int | None) -> Extent:
                 interval = (_iso(row[0]), _iso(row[1]))
         return Extent(box, temporal.label if temporal else None, interval)
 
-    return _memo(_EXTENTS, ("extent", *table.key, epsg), measure)
+    return _memo(_EXTENTS, ("extent", *table.key, epsg, geo), measure)
 
 
 def query_features(
-    path: Path, *, query: FeatureQuery, masked: Masked | None, epsg: int | None, key: Sequence[str] = ()
+    path: Path,
+    *,
+    query: FeatureQuery,
+    masked: Masked | None,
+    epsg: int | None,
+    key: Sequence[str] = (),
+    geo: GeoInfo | None = None,
 ) -> FeaturePage:
-    """A page of the features of the table at `path` that `query` selects, in file order."""
+    """A page of the features of the table at `path` that `query` selects, in file order (`geo`: where
+    the rows are, when the caller has decided it)."""
     refuse_masked(masked, filters=query.filters, sort=None)
     if query.limit < 0 or query.offset < 0:
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     table = open_table(path)
-    geo = table_positions(path)
+    geo = geo or table_positions(path)
     where, params = _where(table.schema, dict(query.filters or {}), query.time)
     select = _select(table, geo, masked, key)
     if query.bbox is None:
@@ -149,6 +158,7 @@ def get_feature(
     masked: Masked | None,
     epsg: int | None,
     key: Sequence[str] = (),
+    geo: GeoInfo | None = None,
 ) -> FeatureText:
     """The feature whose id is `feature_id`: its identifier's value (see obert.datastore.feature_ids),
     else the row's number in the version, from 1."""
@@ -157,7 +167,7 @@ def get_feature(
     row = _row_of(table, column, feature_id)
     if row is None:
         raise NotFound(f"no feature '{feature_id}'")
-    select = _select(table, table_positions(path), masked, key)
+    select = _select(table, geo or table_positions(path), masked, key)
     found = _by_row_numbers(table, select, np.array([row], dtype=np.int64), crs, epsg)
     if not found:
         raise NotFound(f"no feature '{feature_id}'")

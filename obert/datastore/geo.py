@@ -16,6 +16,7 @@ from shapely import wkt as shapely_wkt
 from shapely.errors import GEOSException
 from shapely.geometry import mapping
 
+from obert.datastore.pairs import LonLatBox, find_pairs, xy_pairs
 from obert.datastore.schema import Field, GeoInfo
 
 _LON = re.compile(r"(?i)^(lon|long|lng|longitud|longitude|longitud_wgs84|x_wgs84|wgs84_lon)$")
@@ -24,7 +25,6 @@ _UTM_X = re.compile(r"(?i)(utm.*\bx\b|utm_?x|\bx_?utm|^x$|^coord_?x$|^coordenada
 _UTM_Y = re.compile(r"(?i)(utm.*\by\b|utm_?y|\by_?utm|^y$|^coord_?y$|^coordenada_y$|^etrs89_y$)")
 # Columns that name their system's EPSG code, as the city's facility register does ("geo_epgs_25831.x",
 # misspelt): x and y of one code make a pair.
-_EPSG_XY = re.compile(r"(?i)(?:epsg|epgs)[_ .:-]?(\d{4,5})[_ .-]?([xy])$")
 # UTM zone 31N bounds, loosely: eastings for the zone, northings for the northern hemisphere.
 _UTM_X_RANGE = (100_000.0, 900_000.0)
 _UTM_Y_RANGE = (0.0, 9_400_000.0)
@@ -35,17 +35,28 @@ _UTM_Y_RANGE = (0.0, 9_400_000.0)
 _EPSG_URI = re.compile(r"(?i)epsg(?:/0/|:+|\.io/|/)(\d{4,5})\b")
 _UTM_CODES = frozenset([*range(25828, 25839), *range(23028, 23039), *range(32601, 32661)])
 DEFAULT_UTM_EPSG = 25831  # ETRS89 / UTM 31N, Spain's official system (Real Decreto 1071/2007)
+# Percentiles of this many numeric columns at most are measured to find coordinates by value (a wide
+# census table need not pay for hundreds).
+MAX_CANDIDATES = 48
 DIGITS = 7  # decimal places kept of reprojected degrees: about a centimetre
 
 Range = tuple[float, float]
 Position = dict[str, object]  # a GeoJSON geometry
 
 
-def detect_geo(fields: list[Field], ranges: Mapping[str, Range], *, geometry: str | None = None) -> GeoInfo:
+def detect_geo(
+    fields: list[Field],
+    ranges: Mapping[str, Range],
+    *,
+    geometry: str | None = None,
+    extent: LonLatBox | None = None,
+) -> GeoInfo:
     """Lon/lat and UTM columns, judged by name and by the range of their values.
 
     `ranges` gives (min, max) of numeric columns, ignoring ``-1``-style unknowns is the caller's
-    business; a column whose values fall outside the plausible range is not a coordinate.
+    business; a column whose values fall outside the plausible range is not a coordinate. Columns the
+    usual names miss are looked for in x/y-named pairs and, inside the city's `extent` when it is
+    known, by their values alone (obert.datastore.pairs).
     """
     numeric = [f.name for f in fields if f.type in ("decimal", "integer")]
     lon = _pick(numeric, _LON, ranges, (-180.0, 180.0))
@@ -57,38 +68,23 @@ def detect_geo(fields: list[Field], ranges: Mapping[str, Range], *, geometry: st
     if utm_x is None or utm_y is None:
         utm_x = utm_y = None
     epsg = DEFAULT_UTM_EPSG if utm_x is not None else None
-    if utm_x is None and (named := _epsg_pair(numeric, ranges)) is not None:
-        utm_x, utm_y, epsg = named
+    if lon is None or utm_x is None:
+        found = find_pairs(numeric, ranges, extent=extent)
+        if lon is None and found.lon is not None:
+            lon, lat = found.lon, found.lat
+        if utm_x is None and found.utm_x is not None:
+            utm_x, utm_y, epsg = found.utm_x, found.utm_y, found.epsg or DEFAULT_UTM_EPSG
     return GeoInfo(geometry=geometry, lon=lon, lat=lat, utm_x=utm_x, utm_y=utm_y, epsg=epsg)
 
 
-def _epsg_pair(numeric: list[str], ranges: Mapping[str, Range]) -> tuple[str, str, int] | None:
-    """The first x/y columns that name one UTM system's EPSG code, in range, with the code."""
-    named: dict[tuple[int, str], str] = {}
-    for name in numeric:
-        match = _EPSG_XY.search(name)
-        if match and int(match.group(1)) in _UTM_CODES:
-            named.setdefault((int(match.group(1)), match.group(2).lower()), name)
-    for (code, axis), x in named.items():
-        y = named.get((code, "y"))
-        if axis != "x" or y is None:
-            continue
-        rx, ry = ranges.get(x), ranges.get(y)
-        if _within(rx, _UTM_X_RANGE) and _within(ry, _UTM_Y_RANGE):
-            return x, y, code
-    return None
-
-
-def _within(r: Range | None, bounds: Range) -> bool:
-    return r is not None and bounds[0] <= r[0] and r[1] <= bounds[1]
-
-
 def coordinate_candidates(fields: list[Field]) -> list[str]:
-    """Numeric columns whose name says they may be a coordinate (their range decides)."""
-    patterns = (_LON, _LAT, _UTM_X, _UTM_Y, _EPSG_XY)
-    return [
-        f.name for f in fields if f.type in ("decimal", "integer") and any(p.search(f.name) for p in patterns)
-    ]
+    """Numeric columns that may be a coordinate (their range decides): those whose name says so, those of
+    an x/y pair, then the others (a city's extent finds coordinates by value), at most MAX_CANDIDATES."""
+    patterns = (_LON, _LAT, _UTM_X, _UTM_Y)
+    numeric = [f.name for f in fields if f.type in ("decimal", "integer")]
+    paired = {n for pair in xy_pairs(numeric) for n in pair}
+    named = [n for n in numeric if n in paired or any(p.search(n) for p in patterns)]
+    return [*named, *[n for n in numeric if n not in named]][:MAX_CANDIDATES]
 
 
 def _pick(

@@ -88,15 +88,17 @@ def map_points(
     fields: list[str] | None = None,
     masked: Masked | None = None,
     epsg: int | None = None,
+    geo: GeoInfo | None = None,
 ) -> MapPoints:
     """The first `limit` rows (in file order) that the filters select and that have a position, as
     GeoJSON features in WGS 84 carrying `fields` (default: ``main_fields``). `epsg` is the system of
-    UTM x/y columns when the resource declares one."""
+    UTM x/y columns when the resource declares one; `geo` where the rows are, when the caller has decided
+    it (a publisher's choice, the city's extent)."""
     refuse_masked(masked, filters=filters, sort=None)
     if limit < 0:
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     table = open_table(path)
-    geo = table_geo(table)
+    geo = geo or table_geo(table)
     if not geo.mappable:
         raise Invalid(
             "this table has no geometry, lon/lat or UTM x/y columns to map",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ def catalog_settings() -> dict[str, Any]:
         "catalog_languages": info["languages"],
         "catalog_theme_taxonomies": info["theme_taxonomies"],
         "catalog_spatial_uri": (info.get("spatial") or {}).get("uri"),
+        # The districts and neighbourhoods beneath every map, unless the operator names others.
+        **({} if "OBERT_MAP_BOUNDARIES" in os.environ else {"map_boundaries": info["map_boundaries"]}),
     }
 
 

@@ -22,8 +22,10 @@ from obert.errors import NotFound
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tables.map_positions import map_positions
 from obert.storage.tables.small_counts import small_count_rules
 from obert.tableservice.handle import TableRef
+from obert.tableservice.map_positions import PositionChoice
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import version_from_row
 from obert.types import LocalizedList, LocalizedText
@@ -50,6 +52,9 @@ class GeoTable:
     @property
     def storage_crs(self) -> Crs:
         geo = self.table.version.geo or {}
+        if self.table.geo is not None:  # the publisher's choice
+            chosen = self.table.geo
+            geo = {"utm_x": chosen.utm_x, "lon": chosen.lon, "geometry": chosen.geometry, "epsg": chosen.epsg}
         utm_only = bool(geo.get("utm_x")) and not geo.get("lon") and not geo.get("geometry")
         return storage_crs(has_utm_only=utm_only, epsg=self.epsg or geo.get("epsg"))
 
@@ -67,7 +72,7 @@ def geo_tables(*, store: Store, actor: Actor, data_dir: Path) -> list[GeoTable]:
     )
     with store.read() as conn:
         rows = conn.execute(query).all()
-    return [_geo_table(row, data_dir) for row in rows if _located(row.geo)]
+    return [_geo_table(row, data_dir) for row in rows if _located(row)]
 
 
 def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> GeoTable:
@@ -78,13 +83,15 @@ def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> G
     query = _select(actor).where(sa.or_(resources.c.id == ref, resources.c.name == ref))
     with store.read() as conn:
         row = conn.execute(query).first()
-    if row is None or not _located(row.geo):
+    if row is None or not _located(row):
         raise NotFound(f"no collection '{ref}'")
     return _geo_table(row, data_dir)
 
 
-def _located(geo: dict[str, Any] | None) -> bool:
-    geo = geo or {}
+def _located(row: Any) -> bool:
+    if row.choice_kind is not None:  # the publisher chose the columns
+        return True
+    geo = row.geo or {}
     return bool(
         geo.get("geometry") or (geo.get("lon") and geo.get("lat")) or (geo.get("utm_x") and geo.get("utm_y"))
     )
@@ -107,12 +114,17 @@ def _select(actor: Actor) -> sa.Select[Any]:
             datastore_tables.c.primary_key.label("table_key"),
             small_count_rules.c.min_count.label("protect_min"),
             small_count_rules.c.count_columns.label("protect_columns"),
+            map_positions.c.kind.label("choice_kind"),
+            map_positions.c.first.label("choice_first"),
+            map_positions.c.second.label("choice_second"),
+            map_positions.c.epsg.label("choice_epsg"),
         )
         .select_from(
             resources.join(datasets, datasets.c.id == resources.c.dataset_id)
             .join(datastore_tables, datastore_tables.c.resource_id == resources.c.id)
             .join(resource_versions, resource_versions.c.id == datastore_tables.c.current_version_id)
             .outerjoin(small_count_rules, small_count_rules.c.resource_id == resources.c.id)
+            .outerjoin(map_positions, map_positions.c.resource_id == resources.c.id)
         )
         .where(LIVE_RESOURCE, visible_to(actor))
     )
@@ -123,7 +135,10 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
     protection = UNPROTECTED
     if row.protect_min is not None:
         protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
-    table = TableRef(row.rid, row.rname, version, data_dir / version.path, True, protection)
+    chosen = None
+    if row.choice_kind is not None:
+        chosen = PositionChoice(row.choice_kind, row.choice_first, row.choice_second, row.choice_epsg).geo()
+    table = TableRef(row.rid, row.rname, version, data_dir / version.path, True, protection, chosen)
     return GeoTable(
         table=table,
         title=row.rtitle or row.dtitle,
@@ -132,8 +147,9 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
         dataset_title=row.dtitle,
         keywords=row.keywords or {},
         license=row.rlicense or row.dlicense,
-        # What the resource declares, else a system the columns name themselves ("geo_epgs_23031.x").
-        epsg=declared_utm_epsg(row.conforms_to or []) or _named_epsg(version.geo),
+        # The publisher's choice, what the resource declares, else a system the columns name themselves
+        # ("geo_epgs_23031.x").
+        epsg=row.choice_epsg or declared_utm_epsg(row.conforms_to or []) or _named_epsg(version.geo),
         primary_key=tuple(row.table_key or ()),
     )
 

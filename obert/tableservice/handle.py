@@ -36,6 +36,7 @@ from obert.datastore.features import (
 )
 from obert.datastore.filters import FilterValue, filter_problem
 from obert.datastore.masking import published_profile
+from obert.datastore.pairs import LonLatBox
 from obert.datastore.points import MapPoints, map_points
 from obert.datastore.positions import BBox
 from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, dumps, query_rows
@@ -111,6 +112,9 @@ class TableRef:
     path: Path
     current: bool
     protection: Protection = UNPROTECTED  # small-count protection of statistics about people
+    # Where the rows are, once decided for the map (a publisher's choice, the city's extent; see
+    # tableservice.map_positions); None: found from the table's column names and values alone.
+    geo: GeoInfo | None = None
 
     def profile(self) -> list[dict[str, Any]]:
         """The column profile measured at ingest, less what it measured on hidden small counts."""
@@ -233,33 +237,43 @@ class TableRef:
             fields=fields,
             masked=self.protection.masked(),
             epsg=epsg,
+            geo=self.geo,
         )
 
     def schema(self) -> TableSchema:
         """The version's typed columns."""
         return open_table(self.path).schema
 
-    def positions(self) -> GeoInfo:
-        """Which columns place the rows (a geometry, lon/lat or UTM x/y), if any."""
-        return table_positions(self.path)
+    def positions(self, *, extent: LonLatBox | None = None) -> GeoInfo:
+        """Which columns place the rows (a geometry, lon/lat or UTM x/y), if any: as decided, else as
+        their names and values say (inside the city's `extent` when given)."""
+        return self.geo or table_positions(self.path, extent=extent)
 
     def extent(self, *, epsg: int | None = None) -> Extent:
         """Where (CRS84) and when the rows are; `epsg` is the system of UTM x/y columns when declared."""
-        return table_extent(self.path, epsg=epsg)
+        return table_extent(self.path, epsg=epsg, geo=self.geo)
 
     def features(
         self, query: FeatureQuery, *, epsg: int | None = None, key: tuple[str, ...] = ()
     ) -> FeaturePage:
         """A page of the rows as GeoJSON features (every row, null geometry where it has no position),
         small counts hidden; `key` is the table's recorded primary key (see obert.datastore.features)."""
-        return query_features(self.path, query=query, masked=self.protection.masked(), epsg=epsg, key=key)
+        return query_features(
+            self.path, query=query, masked=self.protection.masked(), epsg=epsg, key=key, geo=self.geo
+        )
 
     def feature(
         self, feature_id: str, *, crs: Crs, epsg: int | None = None, key: tuple[str, ...] = ()
     ) -> FeatureText:
         """One row as a GeoJSON feature: its id is its identifier's value, else its row number from 1."""
         return get_feature(
-            self.path, feature_id=feature_id, crs=crs, masked=self.protection.masked(), epsg=epsg, key=key
+            self.path,
+            feature_id=feature_id,
+            crs=crs,
+            masked=self.protection.masked(),
+            epsg=epsg,
+            key=key,
+            geo=self.geo,
         )
 
     def feature_key(self, key: tuple[str, ...] = ()) -> str | None:

@@ -17,6 +17,7 @@ from obert.datastore.points import MapPoints
 from obert.errors import FieldError, Invalid
 from obert.storage import Store
 from obert.tableservice.handle import TableRef
+from obert.tableservice.map_positions import MapSetup, locate, position_choice
 from obert.tableservice.published import open_version
 
 
@@ -33,22 +34,27 @@ def table_points(
     fields: list[str] | None = None,
     version: int | None = None,
     table: TableRef | None = None,
+    setup: MapSetup | None = None,
 ) -> MapPoints:
     """The rows of resource `ref`'s table that `filters` select, as at most `limit` map features.
 
-    `table` saves opening the version again when the caller already holds it (the resource page)."""
+    `table` saves opening the version again when the caller already holds it (the resource page); `setup`
+    (the city's boundaries and extent) places rows whose columns' names say nothing."""
     if not 0 <= limit <= max_limit:
         raise Invalid(
             "limit out of range", errors=[FieldError("limit", f"must be between 0 and {max_limit}")]
         )
     if table is None:
         table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
+    if table.geo is None:
+        table = locate(table, store=store, data_dir=data_dir, setup=setup or MapSetup((), None))
+    choice = position_choice(store=store, resource_id=table.resource_id)
     return table.points(
         limit=limit,
         filters=filters,
         q=q,
         fields=fields,
-        epsg=declared_epsg(store=store, actor=actor, table=table),
+        epsg=choice.epsg if choice and choice.epsg else declared_epsg(store=store, actor=actor, table=table),
     )
 
 

@@ -12,6 +12,8 @@ from obert.catalog.models import Resource
 from obert.deps import ActorDep, PortalDep
 from obert.errors import NotFound
 from obert.portal import Portal
+from obert.tableservice.boundaries import boundaries_url
+from obert.tableservice.map_positions import MapSetup
 from obert.tableservice.originals import downloads
 from obert.web.face import PAGES
 from obert.web.geojson import FeatureTable, feature_table
@@ -85,6 +87,8 @@ def resource_page(
         features=_features(portal, resource) if has_map else None,
         tile_url=portal.settings.map_tile_url,
         tile_attribution=portal.settings.map_tile_attribution,
+        tile_max_zoom=portal.settings.map_tile_max_zoom,
+        map_boundaries=boundaries_url(MapSetup.of(portal.settings)),
         preview=table_preview(
             portal=portal,
             actor=actor,

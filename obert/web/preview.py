@@ -74,7 +74,7 @@ class Preview:
     spreadsheet_csv: dict[str, str]  # language → the same rows as a CSV for spreadsheets set to it
     snippets: list[Snippet]
     charts: ChartForm
-    map: TableMap | None  # for tables with position columns (GeoJSON uploads draw their own file instead)
+    map: TableMap | None  # its points, or why it has none (GeoJSON uploads draw their own file instead)
 
 
 def table_preview(

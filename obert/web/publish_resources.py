@@ -21,10 +21,12 @@ from obert.errors import Invalid, NotFound, Unauthorized, msg
 from obert.faces import rules
 from obert.jobs import JobState
 from obert.portal import Portal
+from obert.tableservice.map_positions import set_position_choice
 from obert.tableservice.published import TableStatus, table_status
 from obert.types import LANGS
 from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, page, redirect
+from obert.web.publish_positions import position_form, read_choice
 
 router = PAGES.router(include_in_schema=False)
 BASE = "/publish/dataset/{ref}/resource/{res}"
@@ -71,6 +73,7 @@ def _page(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
     template: str = "publish/resource_form.html",
+    position_values: dict[str, str] | None = None,
 ) -> Response:
     table = _status(portal, actor, resource)
     running = bool(table and table.job and table.job.state in ACTIVE)
@@ -87,6 +90,9 @@ def _page(
         running=running,
         refresh_seconds=REFRESH_SECONDS,
         done=request.query_params.get("done"),
+        positions=position_form(
+            portal=portal, actor=actor, resource_id=resource.id, table=table, values=position_values
+        ),
     )
 
 
@@ -119,6 +125,26 @@ def update_resource(
         errors.setdefault("_form", []).append(exc.message)
         return _page(request, portal, actor, dataset, resource, values=values, errors=errors, status=422)
     return redirect(request, BASE.format(ref=dataset.name, res=resource.id) + "?done=saved")
+
+
+@router.post(BASE + "/positions", dependencies=[CsrfDep])
+def choose_positions(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, res: str, form: FormDep
+) -> Response:
+    """Which columns place the rows on the map, and in which system (or: found by names and values)."""
+    _staff(actor)
+    dataset, resource = _load(portal, actor, ref, res)
+    keys = ("position_kind", "position_first", "position_second", "position_epsg")
+    values = {key: str(form.get(key) or "").strip() for key in keys}
+    try:
+        set_position_choice(store=portal.store, actor=actor, ref=resource.id, choice=read_choice(values))
+    except Invalid as exc:
+        errors = {f"position_{k}": v for k, v in errors_by_field(exc.errors).items()}
+        errors.setdefault("_positions", []).append(exc.message)
+        return _page(
+            request, portal, actor, dataset, resource, errors=errors, status=422, position_values=values
+        )
+    return redirect(request, BASE.format(ref=dataset.name, res=resource.id) + "?done=positions")
 
 
 @router.post(BASE + "/upload", dependencies=[CsrfDep])

@@ -25,6 +25,7 @@ class DemoSite:
     plain: str  # resource page path of a CSV table without positions
     accidents: str  # resource page path of the 2014 accidents, positioned by UTM x/y only
     accidents2018: str  # resource page path of the 2018 accidents (9,936 rows, 464 in Gràcia)
+    markets: str  # resource page path of two municipal markets (JSON, positions in geo_epgs_* columns)
 
     def pages(self) -> dict[str, str]:
         """One page of each kind, by name."""
@@ -44,7 +45,9 @@ class DemoSite:
 
 
 def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> DemoSite:
-    settings = Settings(mode="test", data_dir=data_dir, base_url=base_url)
+    settings = Settings(
+        mode="test", data_dir=data_dir, base_url=base_url, map_boundaries="districtes-geojson,barris-geojson"
+    )
     portal = build_portal(settings)
     load_demo(portal)
 
@@ -62,4 +65,5 @@ def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> D
         plain=resource_path("qualitat-aire-detall-bcn", "qualitat-aire-contaminants"),
         accidents=resource_path("accidents-gu-bcn", "accidents-gu-bcn-2014"),
         accidents2018=resource_path("accidents-gu-bcn", "accidents-gu-bcn-2018"),
+        markets=resource_path("mercats-municipals", "mercats-municipals-json"),
     )

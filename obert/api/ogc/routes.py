@@ -26,8 +26,10 @@ from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.i18n import pick
 from obert.portal import Portal
+from obert.tableservice.boundaries import boundaries_url
 from obert.tableservice.geo_tables import GeoTable, geo_tables, open_geo_table
 from obert.tableservice.handle import FeaturePage, FeatureQuery, dumps
+from obert.tableservice.map_positions import MapSetup
 
 SIMPLE_PARAMS = frozenset({"f"})
 ITEM_PARAMS = frozenset({"f", "crs"})
@@ -167,6 +169,8 @@ class _Views:
                 map_src=_map_source(request),
                 tile_url=portal.settings.map_tile_url,
                 tile_attribution=portal.settings.map_tile_attribution,
+                tile_max_zoom=portal.settings.map_tile_max_zoom,
+                map_boundaries=boundaries_url(MapSetup.of(portal.settings)),
                 ogc=docs.PREFIX,
             )
         body = (
@@ -197,6 +201,8 @@ class _Views:
                 map_src=_map_source(request),
                 tile_url=portal.settings.map_tile_url,
                 tile_attribution=portal.settings.map_tile_attribution,
+                tile_max_zoom=portal.settings.map_tile_max_zoom,
+                map_boundaries=boundaries_url(MapSetup.of(portal.settings)),
                 ogc=docs.PREFIX,
             )
         body = feature.json(links=dumps(links).decode())

@@ -12,6 +12,8 @@ from obert.api.v1.datastore import FILTER_HELP, FiltersQuery, TextQuery, Version
 from obert.api.v1.datastore_params import parse_filters, split_list
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice import table_map
+from obert.tableservice.boundaries import PATH, boundary_layers
+from obert.tableservice.map_positions import MapSetup
 
 router = NATIVE.router(prefix="/api/v1", tags=["datastore"])
 
@@ -20,9 +22,10 @@ FEATURES_HELP = (
     "The first rows (in table order, at most the site's cap, 50,000 by default) that have a position "
     "and match the filters, as a GeoJSON FeatureCollection in WGS 84 with a few fields each. "
     "`numberMatched` counts every matching row with a position and `truncated` says whether the cap "
-    "left some out; `rowsWithoutPosition` counts matching rows that have none. Positions come from a "
-    "geometry column, else longitude/latitude, else UTM x/y (ETRS89 / UTM 31N unless the resource "
-    "declares another system in `conforms_to`)." + FILTER_HELP
+    "left some out; `rowsWithoutPosition` counts matching rows that have none. Positions come from the "
+    "columns the publisher chose, else a geometry column, else longitude/latitude, else UTM x/y (ETRS89 / "
+    "UTM 31N unless the resource declares another system in `conforms_to`), found by their names and by "
+    "their values (x/y pairs, and columns inside the city's extent)." + FILTER_HELP
 )
 
 
@@ -60,9 +63,37 @@ def features(
         filters=parse_filters(request.query_params),
         q=q,
         fields=split_list(fields),
+        setup=MapSetup.of(portal.settings),
     )
-    body = found.geojson()
+    return _geojson(request, found.geojson())
+
+
+@router.get(
+    PATH.removeprefix("/api/v1"),
+    summary="The city's own boundaries, the base layer of every map",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+    description=(
+        "The city's boundaries (the published tables the `OBERT_MAP_BOUNDARIES` setting names, such as "
+        "districts and neighbourhoods) as one GeoJSON FeatureCollection in WGS 84, simplified to about "
+        "5 m: each feature's `name`, its `layer` (0 is the coarsest) and the layer's `title` by language. "
+        "Maps draw it beneath their data so that no tile server is needed; empty when none is set."
+    ),
+)
+def boundaries(request: Request, portal: PortalDep, actor: ActorDep) -> Response:
+    body = boundary_layers(
+        store=portal.store,
+        actor=actor,
+        data_dir=portal.settings.data_dir,
+        setup=MapSetup.of(portal.settings),
+    )
+    return _geojson(request, body, cache="public, max-age=300")
+
+
+def _geojson(request: Request, body: bytes, *, cache: str | None = None) -> Response:
     headers = {"Vary": "Accept-Encoding"}
+    if cache:
+        headers["Cache-Control"] = cache
     if len(body) > 1024 and "gzip" in request.headers.get("accept-encoding", ""):
         # Map data compresses about tenfold and a city's table runs to megabytes: worth it even where no
         # proxy in front compresses (level 1: elevenfold on the accident tables, ~25 ms per MB).
