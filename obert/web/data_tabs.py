@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import Request
+from starlette.datastructures import QueryParams
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset, Resource
@@ -14,6 +15,10 @@ from obert.portal import Portal
 from obert.web.preview import Preview, table_preview
 
 TABS = ("table", "chart", "map")
+KEEP_TABLE = (("tab", "table"),)  # the table's own links and forms keep its tab open
+# A chart drawn before the reader asks groups the rows by a column of a few repeated words (a district, a
+# type): more groups than this make a chart nobody reads.
+CHART_GROUPS = range(2, 41)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +50,30 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
             resource=resource,
             path=path,
             params=request.query_params,
-            keep=(("tab", "table"),),
+            keep=KEEP_TABLE,
         )
         if preview is None:
             continue
+        if "chart_by" not in request.query_params and (by := _chart_column(preview)):
+            # The chart tab shows a chart at once; its form still lets the reader draw another.
+            drawn = QueryParams([*request.query_params.multi_items(), ("chart_by", by)])
+            again = table_preview(
+                portal=portal, actor=actor, resource=resource, path=path, params=drawn, keep=KEEP_TABLE
+            )
+            preview = again or preview
         available = ["table", "chart"] + (["map"] if preview.map and preview.map.matched else [])
         params = dict(request.query_params)
         others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("tab", "offset")]
         tabs = [(name, f"{path}?{urlencode([*others, ('tab', name)])}#data-title") for name in available]
         return DataView(resource=resource, preview=preview, tabs=tabs, active=chosen_tab(params, available))
+    return None
+
+
+def _chart_column(preview: Preview) -> str | None:
+    """The first text column whose values repeat in a few groups, by the table's profile."""
+    for column in preview.profile:
+        distinct = column.get("distinct")
+        repeated = isinstance(distinct, int) and distinct in CHART_GROUPS and distinct < preview.row_count
+        if column.get("type") == "text" and repeated:
+            return str(column["name"])
     return None

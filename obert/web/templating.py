@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -59,7 +58,9 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
         dataset, base_url=base_url, lang=lang, links=links
     )
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
-    env.filters["isodate"] = lambda value: _local(value, tz).isoformat() if isinstance(value, datetime) else value
+    env.filters["isodate"] = lambda value: (
+        _local(value, tz).isoformat() if isinstance(value, datetime) else value
+    )
     env.filters["since"] = lambda value: _ago(value, lang)
     # "of <name>" and "a, b and c" with the language's grammar (d'Accidents, "y"/"e"); see i18n.grammar.
     env.filters["of"] = lambda text: of_phrase(str(text), lang)
@@ -90,7 +91,8 @@ def _datetime(value: datetime | None, lang: Lang, tz: ZoneInfo) -> str:
     if value is None:
         return ""
     when = _local(value, tz)
-    return f"{babel_format_date(when, format='long', locale=lang)}, {format_time(when, format='HH:mm', locale=lang)}"
+    day = babel_format_date(when, format="long", locale=lang)
+    return f"{day}, {format_time(when, format='HH:mm', locale=lang)}"
 
 
 def _ago(value: datetime, lang: Lang) -> str:
