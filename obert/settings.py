@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     # other page keeps frame-ancestors 'none'.
     embed_frame_ancestors: str = Field(default="*", pattern=r"^[^;,\r\n]+$")
     default_lang: Literal["ca", "es", "en"] = "ca"
+    # The city's time zone (an IANA name): pages write version times, activity and metadata dates in it.
+    timezone: str = "Europe/Madrid"
     max_upload_bytes: int = 2 * 1024**3
     page_size: int = Field(default=20, ge=1, le=1000)
     http_allowlist: str = ""  # comma-separated hosts or CIDR ranges outbound HTTP may reach
@@ -144,6 +147,15 @@ class Settings(BaseSettings):
     # How long proxies and CDNs may keep a public answer (anonymous reads) before asking again; answers
     # to a named caller are never kept by shared caches.
     http_max_age: int = Field(default=60, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone: write it like 'Europe/Madrid'") from None
+        return value
 
     @field_validator(
         "login_failures", "rate_limit_reads", "rate_limit_writes", "rate_limit_sql", "rate_limit_login"

@@ -23,7 +23,7 @@ from obert.datastore.engine import connect, lock_down, quote_ident, quote_litera
 from obert.datastore.query import dumps, json_value
 from obert.datastore.sandbox import error_header, read_frame, write_frame
 from obert.datastore.schema import row_id_column
-from obert.errors import FieldError, Invalid, ObertError, TooLarge, Unavailable
+from obert.errors import FieldError, Invalid, ObertError, TooLarge, Unavailable, msg
 
 _BATCH = 64  # rows encoded at a time: the most a response can overshoot its byte cap before refusal
 _RETIRE_ABOVE = 256 * 1024**2  # resident memory gained since start after which the worker leaves
@@ -62,7 +62,9 @@ def _check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     with translated(field="sql"):
         statements = con.extract_statements(sql)
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise Invalid("only SELECT queries are allowed", errors=[FieldError("sql", "one SELECT statement")])
+        raise Invalid(
+            msg("only SELECT queries are allowed"), errors=[FieldError("sql", "one SELECT statement")]
+        )
 
 
 def _execute(
@@ -168,7 +170,7 @@ def _answer(out: IO[bytes], job: dict[str, Any], base_resident: int) -> None:
     except ObertError as exc:
         header = error_header(exc)
     except MemoryError:
-        header = error_header(TooLarge("the query needed more memory than allowed"))
+        header = error_header(TooLarge(msg("the query needed more memory than allowed")))
     except Exception:  # one query never ends the worker; the details go to the server's log only
         traceback.print_exc(file=sys.stderr)
         header = error_header(Unavailable("the SQL engine failed"))

@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError
 
 from obert.datastore.sqlfuncs import function_name, is_allowed
-from obert.errors import FieldError, Invalid, TooLarge
+from obert.errors import FieldError, Invalid, Message, TooLarge, msg
 
 MAX_SQL_CHARS = 100_000
 # One value built by repeat/lpad/rpad: enough for any bar, padding or separator.
@@ -33,12 +33,12 @@ MAX_SERIES_ROWS = 1_000_000
 MAX_REPLACEMENT_BYTES = 64
 MAX_BUILDERS = 16
 
-_REFUSED_NODES: dict[type[exp.Expression], str] = {
-    exp.Lambda: "lambda functions are not allowed",
-    exp.Comprehension: "list comprehensions are not allowed",
-    exp.Placeholder: "parameters are not allowed: write the values into the query",
-    exp.Parameter: "parameters are not allowed: write the values into the query",
-    exp.Into: "SELECT … INTO is not allowed",
+_REFUSED_NODES: dict[type[exp.Expression], Message] = {
+    exp.Lambda: msg("lambda functions are not allowed"),
+    exp.Comprehension: msg("list comprehensions are not allowed"),
+    exp.Placeholder: msg("parameters are not allowed: write the values into the query"),
+    exp.Parameter: msg("parameters are not allowed: write the values into the query"),
+    exp.Into: msg("SELECT … INTO is not allowed"),
 }
 # Statements sqlglot can find inside a query (`FROM (DESCRIBE t)`) or on their own.
 _STATEMENTS: tuple[type, ...] = (
@@ -88,7 +88,8 @@ def parse_query(sql: str, *, dialect: str = "duckdb") -> CheckedQuery:
     """Parse one SELECT written in `dialect` and check it; Invalid (or TooLarge) names what is wrong."""
     if len(sql) > MAX_SQL_CHARS:
         raise TooLarge(
-            "the query is too long", errors=[_error(f"at most {MAX_SQL_CHARS} characters are allowed")]
+            msg("the query is too long"),
+            errors=[_error(msg("at most {num} characters are allowed", num=MAX_SQL_CHARS))],
         )
     try:
         tree = _parse_one(sql, dialect)
@@ -100,9 +101,11 @@ def parse_query(sql: str, *, dialect: str = "duckdb") -> CheckedQuery:
             _name_like_postgres(tree)
         text = tree.sql(dialect="duckdb", comments=False, unsupported_level=ErrorLevel.RAISE)
     except RecursionError as exc:
-        raise Invalid("the query is nested too deeply", errors=[_error("nest fewer expressions")]) from exc
+        raise Invalid(
+            msg("the query is nested too deeply"), errors=[_error("nest fewer expressions")]
+        ) from exc
     except SqlglotError as exc:
-        raise Invalid("the query cannot be run here", errors=[_error(str(exc).splitlines()[0])]) from exc
+        raise Invalid(msg("the query cannot be run here"), errors=[_error(str(exc).splitlines()[0])]) from exc
     return CheckedQuery(tree=tree, tables=tables, sql=text)
 
 
@@ -145,22 +148,23 @@ def _parse_one(sql: str, dialect: str) -> exp.Query:
         first = exc.errors[0] if exc.errors else {}
         where = f"line {first.get('line', '?')}, column {first.get('col', '?')}: " if first else ""
         message = str(first.get("description") or exc).splitlines()[0]
-        raise Invalid("the query is not valid SQL", errors=[_error(where + message)]) from exc
+        raise Invalid(msg("the query is not valid SQL"), errors=[_error(where + message)]) from exc
     except TokenError as exc:
-        raise Invalid("the query is not valid SQL", errors=[_error(str(exc).splitlines()[0])]) from exc
+        raise Invalid(msg("the query is not valid SQL"), errors=[_error(str(exc).splitlines()[0])]) from exc
     if len(statements) != 1:
         raise Invalid(
-            "exactly one SQL statement is allowed", errors=[_error(f"found {len(statements)} statements")]
+            msg("exactly one SQL statement is allowed"),
+            errors=[_error(msg("found {num} statements", num=len(statements)))],
         )
     tree = statements[0]
     if not isinstance(tree, exp.Select | exp.SetOperation):
         word = sql.split(None, 1)[0].upper() if sql.strip() else ""
         message = (
-            f"{word} statements are not allowed"
+            msg("{word} statements are not allowed", word=word)
             if isinstance(tree, _STATEMENTS) and word.isalpha()
-            else "a query starts with SELECT, WITH or FROM"
+            else msg("a query starts with SELECT, WITH or FROM")
         )
-        raise Invalid("only SELECT queries are allowed", errors=[_error(message)])
+        raise Invalid(msg("only SELECT queries are allowed"), errors=[_error(message)])
     return tree
 
 
@@ -171,28 +175,30 @@ def _check(tree: exp.Query) -> list[tuple[exp.Expression, exp.Expression]]:
     for node in tree.walk():
         refused = next((m for cls, m in _REFUSED_NODES.items() if isinstance(node, cls)), None)
         if refused is None and isinstance(node, _STATEMENTS) and not isinstance(node, exp.Pivot | exp.Values):
-            refused = "only SELECT queries are allowed"
+            refused = msg("only SELECT queries are allowed")
         if refused:
-            raise Invalid("the query uses something not allowed", errors=[_error(refused)])
+            raise Invalid(msg("the query uses something not allowed"), errors=[_error(refused)])
         method = node.expression if isinstance(node, exp.Dot) else None
         if isinstance(method, exp.Func):
             name = function_name(method)
             raise Invalid(
-                "the query uses something not allowed",
-                errors=[_error(f"write {name}(x, …) instead of x.{name}(…)")],
+                msg("the query uses something not allowed"),
+                errors=[_error(msg("write {name}(x, …) instead of x.{name}(…)", name=name))],
             )
         if isinstance(node, exp.Func):
             if not is_allowed(node):
                 raise Invalid(
-                    "the query uses a function that is not allowed",
-                    errors=[_error(f"function {function_name(node)} is not allowed")],
+                    msg("the query uses a function that is not allowed"),
+                    errors=[_error(msg("function {name} is not allowed", name=function_name(node)))],
                 )
             if _is_builder(node, rewrites):
                 builders.append(node)
     if len(builders) > MAX_BUILDERS:
         raise Invalid(
-            "the query builds too many values",
-            errors=[_error(f"at most {MAX_BUILDERS} calls of repeat, lpad, rpad, range and the like")],
+            msg("the query builds too many values"),
+            errors=[
+                _error(msg("at most {num} calls of repeat, lpad, rpad, range and the like", num=MAX_BUILDERS))
+            ],
         )
     built = {id(b): b for b in builders}
     for builder in builders:
@@ -202,7 +208,7 @@ def _check(tree: exp.Query) -> list[tuple[exp.Expression, exp.Expression]]:
         if outer is not None:
             taker, taken = function_name(built[id(outer)]), function_name(builder)
             raise Invalid(
-                "the query builds a value from a built value",
+                msg("the query builds a value from a built value"),
                 errors=[_error(f"{taker} cannot take the result of {taken}")],
             )
     return rewrites
@@ -243,7 +249,7 @@ def _is_builder(node: exp.Func, rewrites: list[tuple[exp.Expression, exp.Express
 
 def _bound_error(node: exp.Func, message: str) -> Invalid:
     return Invalid(
-        "the query builds a value that could be too large",
+        msg("the query builds a value that could be too large"),
         errors=[_error(f"{function_name(node)}: {message}")],
     )
 
@@ -308,13 +314,15 @@ def _tables(tree: exp.Query) -> frozenset[str]:
         if isinstance(table.this, exp.Func):
             if not isinstance(table.this, exp.GenerateSeries | exp.Unnest):
                 raise Invalid(
-                    "the query uses a function that is not allowed",
-                    errors=[_error(f"table function {function_name(table.this)} is not allowed")],
+                    msg("the query uses a function that is not allowed"),
+                    errors=[
+                        _error(msg("table function {name} is not allowed", name=function_name(table.this)))
+                    ],
                 )
             continue
         if table.args.get("db") or table.args.get("catalog"):
             raise Invalid(
-                "the query names a table that does not exist",
+                msg("the query names a table that does not exist"),
                 errors=[_error(f"no table {table.sql(dialect='duckdb')}; name tables without a schema")],
             )
         name = str(table.name).lower()

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from obert.auth import SYSTEM, Actor
 from obert.catalog.common import validated
-from obert.errors import Conflict, FieldError, Invalid, Unavailable
+from obert.errors import Conflict, FieldError, Invalid, Unavailable, msg
 from obert.harvest import jobs, runs, sources
 from obert.harvest.mapping import masked
 from obert.harvest.models import RunReport, Source, SourceInput, SourceType
@@ -41,7 +41,7 @@ def add_source(
     try:
         config = json.loads(config_json)
     except ValueError as exc:
-        raise Invalid("bad --config", errors=[FieldError("config", f"not JSON: {exc}")]) from None
+        raise Invalid(msg("bad --config"), errors=[FieldError("config", f"not JSON: {exc}")]) from None
     data = validated(
         SourceInput,
         {
@@ -69,7 +69,9 @@ def run_now(*, portal: PortalLike, ref: str, dry_run: bool, show: Callable[[str]
         job_id = jobs.enqueue_run(conn, source_id=source.id)
     job = portal.job_runner(0).run_job(job_id, listener=lambda _d, _t, message: show(message))
     if job is None:
-        raise Conflict(f"a run of '{source.name}' is already in progress (job {job_id})")
+        raise Conflict(
+            msg("a run of '{name}' is already in progress (job {job})", name=source.name, job=job_id)
+        )
     if job.state is not JobState.DONE or not job.result:
         raise Unavailable(f"the run failed: {job.error or 'see the job log'}")
     return runs.get_run(portal.store, source_id=source.id, run_id=str(job.result["run_id"]), limit=50)

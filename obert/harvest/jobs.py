@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from obert.auth import SYSTEM, Actor
-from obert.errors import Forbidden
+from obert.errors import Forbidden, msg
 from obert.harvest.models import Source
 from obert.harvest.runner import HarvestContext, run_harvest
 from obert.harvest.sources import due_sources, get_source
@@ -68,7 +68,7 @@ def request_run(*, store: Store, actor: Actor, ref: str) -> tuple[Source, str]:
     """Queue a run of the source for `actor` (an editor of its organisation); returns it and the job id."""
     source = get_source(store=store, actor=actor, ref=ref)
     if not actor.can_write:
-        raise Forbidden("this token is read-only")
+        raise Forbidden(msg("this token is read-only"))
     with store.begin() as conn:
         job_id = enqueue_run(conn, source_id=source.id, created_by=actor.user_id)
     return source, job_id

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from obert.datastore.engine import quote_ident, quote_literal
-from obert.errors import FieldError, Invalid, TooLarge
+from obert.errors import FieldError, Invalid, TooLarge, msg
 from obert.ingest.infer import Inferred, convert_expr, infer, placeholder_counts
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import ERROR_MARK, check_exact_sql, reading
@@ -82,7 +82,7 @@ def stage_csv(
         cast_errors = [r for r in rejects if r.kind == "CAST"]
         if cast_errors:
             if exact:
-                raise Invalid("a value does not fit its column", errors=[_field(cast_errors[0])])
+                raise Invalid(msg("a value does not fit its column"), errors=[_field(cast_errors[0])])
             # The sample's guess was wrong somewhere further down: check every value this time.
             exact = True
             _, inferred = infer(con, reader.sql(None, pad=True, rejects=f"exact_{attempt}"), names)
@@ -191,9 +191,11 @@ def _rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[_Reject]:
 def _raise_fatal(rejects: list[_Reject]) -> None:
     for r in rejects:
         if r.kind == "LINE SIZE OVER MAXIMUM":
-            raise TooLarge(f"line {r.line} is too long (a value over the size limit)", errors=[_field(r)])
+            raise TooLarge(
+                msg("line {line} is too long (a value over the size limit)", line=r.line), errors=[_field(r)]
+            )
         if r.kind in ("INVALID ENCODING", "INVALID UNICODE"):
-            raise Invalid("the file has bytes that are not valid text", errors=[_field(r)])
+            raise Invalid(msg("the file has bytes that are not valid text"), errors=[_field(r)])
 
 
 def _first_per_line(rejects: list[_Reject], lines: list[int]) -> list[_Reject]:

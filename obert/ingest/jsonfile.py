@@ -10,7 +10,7 @@ import duckdb
 from shapely.errors import GEOSException
 from shapely.geometry import shape
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.stage import Staged
 from obert.ingest.tabular import as_text, flatten, records_to_rows, stage_rows
 
@@ -29,7 +29,7 @@ def load_json(path: Path) -> Any:
             errors=[FieldError(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
         ) from exc
     except UnicodeDecodeError as exc:
-        raise Invalid("the file is not UTF-8 text", errors=[FieldError("file", str(exc))]) from exc
+        raise Invalid(msg("the file is not UTF-8 text"), errors=[FieldError("file", str(exc))]) from exc
     except RecursionError:  # brackets nested thousands deep: bad input, not a crash of the ingest job
         raise Invalid(
             "the file is not valid JSON", errors=[FieldError("file", "nested too deeply")]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
@@ -48,12 +48,12 @@ def sniff(path: Path, *, max_columns: int, sample_bytes: int = SAMPLE_BYTES) -> 
         text = text[: cut + 1]
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise Invalid("the file has no header line", errors=[FieldError("line 1", "empty")])
+        raise Invalid(msg("the file has no header line"), errors=[FieldError("line 1", "empty")])
     delimiter = _delimiter(text)
     try:
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
-        raise Invalid("the header line cannot be read", errors=[FieldError("line 1", str(exc))]) from exc
+        raise Invalid(msg("the header line cannot be read"), errors=[FieldError("line 1", str(exc))]) from exc
     if len(header) > max_columns:
         raise Invalid(
             f"the file has {len(header)} columns, more than the {max_columns} allowed",
@@ -66,7 +66,9 @@ def _encoding(head: bytes) -> tuple[str, str | None]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", "utf-16"
     if b"\x00" in head:
-        raise Invalid("this is not a text file", errors=[FieldError("file", "binary content (NUL bytes)")])
+        raise Invalid(
+            msg("this is not a text file"), errors=[FieldError("file", "binary content (NUL bytes)")]
+        )
     try:
         # final=False: the sample may end in the middle of a multi-byte character.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -75,7 +77,9 @@ def _encoding(head: bytes) -> tuple[str, str | None]:
         pass
     best = from_bytes(head).best()
     if best is None:
-        raise Invalid("the file's text encoding cannot be recognised", errors=[FieldError("file", "binary?")])
+        raise Invalid(
+            msg("the file's text encoding cannot be recognised"), errors=[FieldError("file", "binary?")]
+        )
     name = codecs.lookup(best.encoding).name.replace("-", "_")
     if name in _LATIN:
         # cp1252 puts letters (€, ’, “) where latin-1 has control codes; only then is it not latin-1.

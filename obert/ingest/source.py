@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path
 from typing import Protocol
 
-from obert.errors import FieldError, Invalid, TooLarge
+from obert.errors import FieldError, Invalid, TooLarge, msg
 
 FORMATS = ("csv", "xlsx", "ods", "json", "geojson", "parquet")
 _EXTENSIONS = {
@@ -34,10 +34,10 @@ class _Readable(Protocol):
 def check_size(path: Path, *, max_bytes: int) -> int:
     """The file's size, refusing empty files and files over `max_bytes`."""
     if not path.is_file():
-        raise Invalid("no such file", errors=[FieldError("file", str(path.name))])
+        raise Invalid(msg("no such file"), errors=[FieldError("file", str(path.name))])
     size = path.stat().st_size
     if size == 0:
-        raise Invalid("the file is empty", errors=[FieldError("file", "0 bytes")])
+        raise Invalid(msg("the file is empty"), errors=[FieldError("file", "0 bytes")])
     if size > max_bytes:
         raise TooLarge(
             f"the file is {size} bytes, over the limit of {max_bytes}",
@@ -97,7 +97,7 @@ def decompress(path: Path, *, workdir: Path, max_bytes: int) -> tuple[Path, str]
             return target, Path(member.filename).name
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         target.unlink(missing_ok=True)
-        raise Invalid("the compressed file is damaged", errors=[FieldError("file", str(exc))]) from exc
+        raise Invalid(msg("the compressed file is damaged"), errors=[FieldError("file", str(exc))]) from exc
     except (Invalid, TooLarge):
         target.unlink(missing_ok=True)
         raise
@@ -155,7 +155,9 @@ def _copy_limited(src: _Readable, target: Path, max_bytes: int) -> None:
                 raise _too_large(max_bytes)
             out.write(chunk)
     if written == 0:
-        raise Invalid("the compressed file is empty", errors=[FieldError("file", "0 bytes after expanding")])
+        raise Invalid(
+            msg("the compressed file is empty"), errors=[FieldError("file", "0 bytes after expanding")]
+        )
 
 
 def _too_large(max_bytes: int) -> TooLarge:

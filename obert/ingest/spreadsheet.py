@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 from python_calamine import CalamineError, CalamineWorkbook
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.stage import Staged
 from obert.ingest.tabular import as_text, stage_rows
 from obert.untrusted.sandbox import Limits, run_bounded
@@ -32,7 +32,7 @@ def stage_spreadsheet(
     rows = [[c if c != "" else None for c in row] for row in cells]
     rows = [r for r in rows if any(c is not None for c in r)]
     if not rows:
-        raise Invalid("the sheet is empty", errors=[FieldError("sheet", name)])
+        raise Invalid(msg("the sheet is empty"), errors=[FieldError("sheet", name)])
     used = [i for i in range(max(len(r) for r in rows)) if any(i < len(r) and r[i] is not None for r in rows)]
     rows = [[r[i] if i < len(r) else None for i in used] for r in rows]
     header = [h or "" for h in rows[0]]
@@ -46,9 +46,11 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
         book = CalamineWorkbook.from_path(path)
         names = list(book.sheet_names)
         if not names:
-            raise Invalid("the workbook has no sheets", errors=[FieldError("sheet", "none")])
+            raise Invalid(msg("the workbook has no sheets"), errors=[FieldError("sheet", "none")])
         if sheet is not None and sheet not in names:
-            raise Invalid("no such sheet", errors=[FieldError("sheet", f"{sheet!r} is not one of {names}")])
+            raise Invalid(
+                msg("no such sheet"), errors=[FieldError("sheet", f"{sheet!r} is not one of {names}")]
+            )
         name = sheet or names[0]
         ws = book.get_sheet_by_name(name)
         if ws.width > max_columns:
@@ -59,7 +61,7 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
         cells = [[as_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
         merged = ws.merged_cell_ranges or []
     except CalamineError as exc:
-        raise Invalid("the spreadsheet cannot be read", errors=[FieldError("file", str(exc))]) from exc
+        raise Invalid(msg("the spreadsheet cannot be read"), errors=[FieldError("file", str(exc))]) from exc
     return {"name": name, "cells": cells, "merged": merged}
 
 

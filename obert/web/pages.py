@@ -19,6 +19,7 @@ from obert.search.params import query_from_params, requested_offset
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
 from obert.web.chart_pages import dataset_chart_link
+from obert.web.data_tabs import data_view
 from obert.web.downloads import upload_response
 from obert.web.face import PAGES
 from obert.web.freshness import freshness
@@ -75,6 +76,9 @@ def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str)
         # Relative links for obert's own files, so the page works on any host it is reached by.
         downloads=downloads(store=portal.store, actor=actor, found=dataset.resources, base_url=""),
         **dataset_chart_link(portal=portal, actor=actor, dataset=dataset),
+        data=data_view(portal=portal, actor=actor, dataset=dataset, request=request),
+        tile_url=portal.settings.map_tile_url,
+        tile_attribution=portal.settings.map_tile_attribution,
     )
 
 

@@ -6,7 +6,7 @@ the datastore API, and through ``query_rows``, so sorting and filtering follow t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,7 +44,6 @@ class Column:
     type: str
     numeric: bool
     display: Display  # how its cells are written: quantities with separators; years, codes, positions not
-    sort_link: str  # the page sorted by this column, the other way round when it already is
     sorted: str | None  # "ascending" / "descending" (aria-sort values) when the rows are sorted by it
 
 
@@ -78,17 +77,25 @@ class Preview:
 
 
 def table_preview(
-    *, portal: Portal, actor: Actor, resource: Resource, path: str, params: QueryParams, with_map: bool = True
+    *,
+    portal: Portal,
+    actor: Actor,
+    resource: Resource,
+    path: str,
+    params: QueryParams,
+    with_map: bool = True,
+    keep: tuple[tuple[str, str], ...] = (),
 ) -> Preview | None:
     """The preview of `resource`'s current table, or None when it has no published table. The chart and
-    the map (`with_map`) show the rows the preview's filter selects."""
+    the map (`with_map`) show the rows the preview's filter selects. The preview's links carry `keep`
+    (the dataset page keeps its table tab open with it)."""
     try:
         table = published.open_version(
             store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
         )
     except NotFound:
         return None
-    state = _State.read(params)
+    state = replace(_State.read(params), keep=keep)
     types = _column_types(table)
     conditions, filters = apply_conditions(table, state.conditions, types)
     applied = [c for c in conditions if c.error is None]
@@ -107,10 +114,10 @@ def table_preview(
     # The downloads are of the rows on screen: the same filter and order, every page of them.
     export_query = api_filter_params(filters) | ({"sort": _api_sort(state)} if sort else {})
     suffix = f"?{urlencode(export_query)}" if export_query else ""
-    keep = [(key, value) for key, values in condition_params(applied).items() for value in values]
+    kept_filter = [(key, value) for key, values in condition_params(applied).items() for value in values]
     return Preview(
         version=table.version.number,
-        columns=[_column(f, state, path) for f in page.fields],
+        columns=[_column(f, state) for f in page.fields],
         rows=[[row.get(n) for n in names] for row in page.rows],
         total=total,
         row_count=table.version.row_count,
@@ -130,7 +137,7 @@ def table_preview(
         conditions=conditions,
         applied=applied,
         column_types=types,
-        keep_filter=keep,
+        keep_filter=kept_filter,
         clear_link=state.link(path, conditions=[], offset=0) if conditions else None,
         profile=table.profile(),
         downloads=[(f, f"{api}/export.{f}{suffix}") for f in formats],
@@ -144,7 +151,7 @@ def table_preview(
             page=path,
             params=params,
             filters=filters,
-            keep=keep,
+            keep=kept_filter,
             api_query=api_filter_params(filters),
         ),
         map=table_map(
@@ -171,6 +178,7 @@ class _State:
     chart_by: str | None
     chart_metric: str | None
     chart_series: str | None
+    keep: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def read(cls, params: QueryParams) -> _State:
@@ -199,22 +207,20 @@ class _State:
         }
         state.update(changes)
         conditions: list[Condition] = state.pop("conditions")  # type: ignore[assignment]
-        query: dict[str, Any] = {k: v for k, v in state.items() if v not in (None, "", 0)}
+        query: dict[str, Any] = {k: v for k, v in state.items() if v not in (None, "", 0)} | dict(self.keep)
         if conditions:
             query = condition_params(conditions) | query
         # The fragment brings the visitor back to the table, not to the top of the page.
         return f"{path}?{urlencode(query, doseq=True)}#preview-title" if query else f"{path}#preview-title"
 
 
-def _column(field: Field, state: _State, path: str) -> Column:
+def _column(field: Field, state: _State) -> Column:
     current = state.sort == field.name
-    descending = current and not state.descending
     return Column(
         name=field.name,
         type=field.type,
         numeric=field.type in NUMERIC,
         display=display_of(field.name, field.type),
-        sort_link=state.link(path, sort=field.name, order="desc" if descending else None, offset=0),
         sorted=("descending" if state.descending else "ascending") if current else None,
     )
 

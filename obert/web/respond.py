@@ -23,6 +23,7 @@ def site_context(request: Request) -> dict[str, Any]:
         "here": request.url.path + (f"?{query}" if query else ""),
         "site_name": settings.site_name,
         "logo_url": settings.logo_url,
+        "timezone": settings.timezone,  # dates and times on pages are the city's
     }
 
 

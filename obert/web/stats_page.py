@@ -26,6 +26,7 @@ def stats(request: Request, portal: PortalDep) -> HTMLResponse:
         request=request,
         path=request.url.path,
         site_name=portal.settings.site_name,
+        timezone=portal.settings.timezone,
         vocabulary=vocabulary,
         report=report,
     )

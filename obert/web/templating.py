@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_timedelta
+from babel.dates import format_time, format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -22,10 +23,13 @@ from obert.web.cells import write_cell
 from obert.web.schema_org import json_ld_script_body
 
 TEMPLATES = Path(__file__).parent / "templates"
+CITY_ZONE = "Europe/Madrid"  # the default of Settings.timezone
 
 
 @cache
-def environment(lang: Lang) -> Environment:
+def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
+    """The templates of `lang`, writing dates and times in the time zone `zone` (the city's)."""
+    tz = ZoneInfo(zone)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml"]),
@@ -45,7 +49,8 @@ def environment(lang: Lang) -> Environment:
     )
     env.filters["pick"] = lambda text: pick(text, lang)[0]
     env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
-    env.filters["date"] = lambda value: _date(value, lang)
+    env.filters["date"] = lambda value: _date(value, lang, tz)
+    env.filters["datetime"] = lambda value: _datetime(value, lang, tz)
     env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
     env.filters["cell"] = lambda value, display: write_cell(value, display, lang)
     env.filters["filesize"] = lambda value: _filesize(value, lang)
@@ -53,7 +58,9 @@ def environment(lang: Lang) -> Environment:
         dataset, base_url=base_url, lang=lang, links=links
     )
     env.filters["ago"] = lambda delta: format_timedelta(-delta, add_direction=True, locale=lang)
-    env.filters["isodate"] = lambda value: value.date().isoformat() if isinstance(value, datetime) else value
+    env.filters["isodate"] = lambda value: (
+        _local(value, tz).isoformat() if isinstance(value, datetime) else value
+    )
     env.filters["since"] = lambda value: _ago(value, lang)
     # "of <name>" and "a, b and c" with the language's grammar (d'Accidents, "y"/"e"); see i18n.grammar.
     env.filters["of"] = lambda text: of_phrase(str(text), lang)
@@ -66,15 +73,31 @@ def environment(lang: Lang) -> Environment:
     return env
 
 
-def render(lang: Lang, template: str, **context: Any) -> str:
-    return environment(lang).get_template(template).render(**context)
+def render(lang: Lang, template: str, *, timezone: str = CITY_ZONE, **context: Any) -> str:
+    return environment(lang, timezone).get_template(template).render(**context)
 
 
-def _date(value: datetime | str | None, lang: Lang) -> str:
+def _local(value: datetime, tz: ZoneInfo) -> datetime:
+    """`value` in the city's time zone; obert stores times in UTC, and a time without a zone is UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tz)
+
+
+def _date(value: datetime | date | str | None, lang: Lang, tz: ZoneInfo) -> str:
     if value is None or value == "":
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(when, datetime):
+        when = _local(when, tz)
     return babel_format_date(when, format="long", locale=lang)
+
+
+def _datetime(value: datetime | None, lang: Lang, tz: ZoneInfo) -> str:
+    """A moment as the reader writes it, in the city's time: "6 de desembre de 2026, 18:55"."""
+    if value is None:
+        return ""
+    when = _local(value, tz)
+    day = babel_format_date(when, format="long", locale=lang)
+    return f"{day}, {format_time(when, format='HH:mm', locale=lang)}"
 
 
 def _ago(value: datetime, lang: Lang) -> str:

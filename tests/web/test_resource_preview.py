@@ -42,7 +42,17 @@ def _rows(soup: BeautifulSoup) -> list[list[str]]:
 
 def _column(soup: BeautifulSoup, name: str) -> int:
     heads = [th.get_text(" ", strip=True) for th in soup.select("table.preview thead th")]
-    return next(i for i, h in enumerate(heads) if h.startswith(name + " "))
+    return next(i for i, h in enumerate(heads) if h == name or h.startswith(name + " "))
+
+
+def _submit_sort(client: TestClient, soup: BeautifulSoup, column: str, order: str) -> BeautifulSoup:
+    """The sort form as a browser sends it: its hidden fields, the chosen column and order."""
+    form = soup.select_one("form.sort-form")
+    assert form is not None
+    assert {o["value"] for o in form.select("#sort-column option")} >= {column}
+    fields = [(str(i["name"]), str(i["value"])) for i in form.select("input[type=hidden]")]
+    fields += [("sort", column), ("order", order)]
+    return BeautifulSoup(client.get(PAGE.format(lang="en"), params=fields).text, "html.parser")
 
 
 @pytest.mark.parametrize("lang", ["ca", "es", "en"])
@@ -92,18 +102,27 @@ def test_the_downloads_and_the_rows_snippet_answer(table: TestClient) -> None:
 def test_sorting_by_a_column_reorders_the_rows_both_ways(table: TestClient) -> None:
     soup = _soup(table, "en")
     col = _column(soup, "nom_cabina")
-    link = soup.select("table.preview thead th")[col].a
-    assert link is not None
-    up = BeautifulSoup(table.get(str(link["href"]).split("#")[0]).text, "html.parser")
+    # One sort control before the table: no link in the column titles to tab through.
+    assert not soup.select("table.preview thead a")
+    up = _submit_sort(table, soup, "nom_cabina", "asc")
     names = [r[col] for r in _rows(up)]
     assert names == sorted(names) and names != [r[col] for r in _rows(soup)]
     assert up.select("table.preview thead th")[col]["aria-sort"] == "ascending"
-    again = up.select("table.preview thead th")[col].a
-    down = BeautifulSoup(table.get(str(again["href"]).split("#")[0]).text, "html.parser")  # type: ignore[index]
-    assert [r[col] for r in _rows(down)][:3] == sorted(
-        [r[col] for r in _rows(_soup(table, "en", sort="nom_cabina", order="desc"))], reverse=True
-    )[:3]
+    assert up.select_one("#sort-column option[selected]")["value"] == "nom_cabina"  # type: ignore[index]
+    down = _submit_sort(table, up, "nom_cabina", "desc")
+    backwards = [r[col] for r in _rows(down)]
+    assert backwards == sorted(backwards, reverse=True) and backwards[0] > names[-1]
     assert down.select("table.preview thead th")[col]["aria-sort"] == "descending"
+
+
+def test_sorting_keeps_the_filter(table: TestClient) -> None:
+    soup = _soup(table, "en", column="Nom_districte", value="Sant Marti")
+    col = _column(soup, "nom_cabina")
+    district = _column(soup, "Nom_districte")
+    down = _submit_sort(table, soup, "nom_cabina", "desc")
+    rows = _rows(down)
+    assert rows and all(r[district] == "Sant Marti" for r in rows)
+    assert [r[col] for r in rows] == sorted((r[col] for r in rows), reverse=True)
 
 
 def test_filtering_by_a_column_value_keeps_only_matching_rows(table: TestClient) -> None:

@@ -20,7 +20,7 @@ from obert.api.ckan.params import Params, ParamsDep
 from obert.datastore.filters import Contains, FilterValue
 from obert.datastore.schema import ROW_ID, Field
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Invalid, NotFound
+from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.tableservice import published
 from obert.tableservice.handle import MAX_LIMIT, JSONScalar
 
@@ -156,7 +156,7 @@ def datastore_info(request: Request, portal: PortalDep, actor: ActorDep, params:
     status = published.table_status(store=portal.store, actor=actor, ref=str(ref))
     current = status.state.current
     if current is None:
-        raise NotFound(f"resource '{status.resource.name}' has no datastore table")
+        raise NotFound(msg("resource '{name}' has no datastore table", name=status.resource.name))
     columns = status.profile()
     fields = [
         {
@@ -189,7 +189,9 @@ def _json_param(params: Params, key: str) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise Invalid(f"{key} is not valid JSON", errors=[FieldError(key, "Invalid JSON")]) from None
+            raise Invalid(
+                msg("{key} is not valid JSON", key=key), errors=[FieldError(key, "Invalid JSON")]
+            ) from None
     return value
 
 
@@ -198,7 +200,7 @@ def filters_param(params: Params) -> dict[str, FilterValue]:
     if raw is None or raw == "":
         return {}
     if not isinstance(raw, dict):
-        raise Invalid("filters must be an object", errors=[FieldError("filters", "Not a JSON object")])
+        raise Invalid(msg("filters must be an object"), errors=[FieldError("filters", "Not a JSON object")])
     filters: dict[str, FilterValue] = {}
     for name, value in raw.items():
         if isinstance(value, list) and all(_scalar(v) for v in value):
@@ -232,7 +234,7 @@ def _text_query(params: Params, filters: dict[str, FilterValue]) -> str | None:
             filters[str(name)] = Contains(text)
         return None
     if not isinstance(raw, str):
-        raise Invalid("q must be text or an object", errors=[FieldError("q", "Text or object expected")])
+        raise Invalid(msg("q must be text or an object"), errors=[FieldError("q", "Text or object expected")])
     return raw
 
 
@@ -244,7 +246,9 @@ def _name_list(params: Params, key: str) -> list[str] | None:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
         return raw
-    raise Invalid(f"{key} must be a list of column names", errors=[FieldError(key, "Not a list of names")])
+    raise Invalid(
+        msg("{key} must be a list of column names", key=key), errors=[FieldError(key, "Not a list of names")]
+    )
 
 
 def _sort(params: Params) -> list[tuple[str, bool]] | None:
@@ -255,7 +259,7 @@ def _sort(params: Params) -> list[tuple[str, bool]] | None:
     for key in keys:
         match = _SORT_KEY.match(key)
         if match is None:
-            raise Invalid("bad sort key", errors=[FieldError("sort", f"cannot read {key!r}")])
+            raise Invalid(msg("bad sort key"), errors=[FieldError("sort", f"cannot read {key!r}")])
         name = match.group("quoted") or match.group("bare")
         out.append((name, (match.group("dir") or "asc").lower() == "desc"))
     return out

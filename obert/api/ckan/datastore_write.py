@@ -29,7 +29,7 @@ from obert.catalog.common import validated
 from obert.catalog.models import ResourceInput
 from obert.datastore.rewrite import WriteMethod
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Invalid, ObertError
+from obert.errors import FieldError, Invalid, ObertError, msg
 from obert.portal import Portal
 from obert.tableservice.table_writes import (
     check_key,
@@ -194,7 +194,7 @@ def _new_resource(portal: Portal, actor: Actor, raw: Any) -> str:
         )
     package_id = raw.get("package_id")
     if not package_id:
-        raise Invalid("resource.package_id is missing", errors=[FieldError("resource", "package_id")])
+        raise Invalid(msg("resource.package_id is missing"), errors=[FieldError("resource", "package_id")])
     fields = resource_input(raw, lang=portal.settings.default_lang)
     data = validated(ResourceInput, fields)
     found = resources.create_resource(store=portal.store, actor=actor, dataset_ref=str(package_id), data=data)
@@ -215,7 +215,7 @@ def _field_names(params: Params) -> list[str]:
                 errors=[FieldError("fields", f"{f['id']}: type {f['type']!r} is not a datastore type")],
             )
     if len(set(names)) != len(names):
-        raise Invalid("a field is named twice", errors=[FieldError("fields", "Duplicate field id")])
+        raise Invalid(msg("a field is named twice"), errors=[FieldError("fields", "Duplicate field id")])
     return names
 
 
@@ -225,9 +225,11 @@ def _records(params: Params, names: list[str]) -> list[dict[str, Any]]:
         try:
             raw = json.loads(raw)
         except ValueError:
-            raise Invalid("records is not JSON", errors=[FieldError("records", "Invalid JSON")]) from None
+            raise Invalid(
+                msg("records is not JSON"), errors=[FieldError("records", "Invalid JSON")]
+            ) from None
     if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-        raise Invalid("records must be a list of objects", errors=[FieldError("records", "Not a list")])
+        raise Invalid(msg("records must be a list of objects"), errors=[FieldError("records", "Not a list")])
     known = set(names)
     for i, record in enumerate(raw):
         unknown = [k for k in record if known and k not in known]
@@ -258,7 +260,9 @@ def _primary_key(params: Params) -> tuple[str, ...] | None:
             errors=[FieldError("primary_key", "Not a field name or a list of field names")],
         )
     if len(set(raw)) != len(raw):
-        raise Invalid("a primary key field is named twice", errors=[FieldError("primary_key", "Duplicate")])
+        raise Invalid(
+            msg("a primary key field is named twice"), errors=[FieldError("primary_key", "Duplicate")]
+        )
     return tuple(raw)
 
 

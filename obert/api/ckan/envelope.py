@@ -18,7 +18,10 @@ from obert.errors import (
     RateLimited,
     TooLarge,
     Unauthorized,
+    msg,
 )
+from obert.i18n import localize, negotiate
+from obert.types import Lang
 
 # obert's field names as CKAN clients know them, for the field keys of a Validation Error.
 _CKAN_FIELDS = {
@@ -46,10 +49,13 @@ def success(request: Request, result: Any) -> JSONResponse:
 
 
 def ckan_error_response(request: Request, exc: ObertError) -> JSONResponse:
+    # English unless the client asks for Catalan or Spanish; CKAN's kinds and prefixes ("Not found: ")
+    # stay English, as CKAN clients read them.
+    lang = negotiate(request.headers.get("accept-language"), "en")
     status, kind = _kind(exc)
-    error: dict[str, Any] = {"__type": kind, "message": _message(exc, kind)}
+    error: dict[str, Any] = {"__type": kind, "message": _message(exc, kind, lang)}
     for field_error in exc.errors:
-        error.setdefault(_ckan_field(field_error), []).append(field_error.message)
+        error.setdefault(_ckan_field(field_error), []).append(localize(field_error.message, lang))
     body = {"help": help_url(request, action_name(request)), "success": False, "error": error}
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -72,15 +78,16 @@ def _kind(exc: ObertError) -> tuple[int, str]:
     return exc.status, "Internal Error" if exc.status >= 500 else "Error"
 
 
-def _message(exc: ObertError, kind: str) -> str:
+def _message(exc: ObertError, kind: str, lang: Lang) -> str:
     # CKAN prefixes messages with their kind, and ckanapi strips everything up to the first ": ".
+    text = localize(exc.message, lang)
     if kind == "Not Found Error":
-        return f"Not found: {exc.message}"
+        return f"Not found: {text}"
     if kind == "Authorization Error":
-        return f"Access denied: {exc.message}"
+        return f"Access denied: {text}"
     if kind == "Bad Request":
-        return f"Bad request - {exc.message}"
-    return exc.message
+        return f"Bad request - {text}"
+    return text
 
 
 def _ckan_field(error: FieldError) -> str:
@@ -89,4 +96,4 @@ def _ckan_field(error: FieldError) -> str:
 
 
 def missing(field: str) -> Invalid:
-    return Invalid(f"{field} is missing", errors=[FieldError(field, "Missing value")])
+    return Invalid(msg("{field} is missing", field=field), errors=[FieldError(field, "Missing value")])

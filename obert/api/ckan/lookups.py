@@ -18,7 +18,7 @@ from obert.catalog.licences import ckan_ids, is_open
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, PortalDep
-from obert.errors import NotFound
+from obert.errors import NotFound, msg
 from obert.i18n import pick
 
 router = CKAN.router()
@@ -48,7 +48,7 @@ def tag_show(request: Request, portal: PortalDep, actor: ActorDep, params: Param
     query = BrowseQuery(criterion=Value("tags", name), limit=1000 if with_datasets else 0)
     found = browse_datasets(store=portal.store, actor=actor, query=query)
     if not found.count:
-        raise NotFound(f"no tag '{name}'")
+        raise NotFound(msg("no tag '{name}'", name=name))
     result: dict[str, Any] = {"id": name, "name": name, "display_name": name, "vocabulary_id": None}
     if with_datasets:
         result["packages"] = Packager.load(portal, actor).packages(found.items, found.groups)

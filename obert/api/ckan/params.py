@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 from obert.api.ckan.envelope import missing
-from obert.errors import BadRequest, FieldError, Invalid
+from obert.errors import BadRequest, FieldError, Invalid, msg
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -52,7 +52,9 @@ class Params:
                 f"{key} must be a whole number", errors=[FieldError(key, "Invalid integer")]
             ) from None
         if minimum is not None and number < minimum:
-            raise Invalid(f"{key} is too small", errors=[FieldError(key, f"Must be at least {minimum}")])
+            raise Invalid(
+                msg("{key} is too small", key=key), errors=[FieldError(key, f"Must be at least {minimum}")]
+            )
         return number
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -66,7 +68,9 @@ class Params:
             return True
         if text in _FALSE:
             return False
-        raise Invalid(f"{key} must be true or false", errors=[FieldError(key, "Invalid boolean")])
+        raise Invalid(
+            msg("{key} must be true or false", key=key), errors=[FieldError(key, "Invalid boolean")]
+        )
 
     def string_list(self, key: str) -> list[str]:
         """A list sent as a JSON list, a JSON-encoded list in a string (CKAN's facet.field), or one value."""
@@ -84,7 +88,9 @@ class Params:
             return [value]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        raise Invalid(f"{key} must be a list of strings", errors=[FieldError(key, "Not a list of strings")])
+        raise Invalid(
+            msg("{key} must be a list of strings", key=key), errors=[FieldError(key, "Not a list of strings")]
+        )
 
 
 async def read_params(request: Request) -> Params:

@@ -20,7 +20,7 @@ from obert.auth.members import list_members, remove_member, set_member
 from obert.auth.users import User, actor_for_user, get_user
 from obert.catalog import organizations
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Forbidden, Invalid, Unauthorized
+from obert.errors import FieldError, Forbidden, Invalid, Unauthorized, msg
 from obert.portal import Portal
 
 router = CKAN.router()
@@ -154,10 +154,10 @@ def _only_users(object_type: str | None) -> None:
 
 def _user(portal: Portal, actor: Actor, ref: str | None) -> User:
     if not actor.authenticated:
-        raise Unauthorized("sign in (send your API token) to see accounts")
+        raise Unauthorized(msg("sign in (send your API token) to see accounts"))
     user = get_user(store=portal.store, ref=ref or str(actor.user_id))
     if user.id != actor.user_id and not actor.sysadmin:
-        raise Forbidden("only site administrators see other accounts")
+        raise Forbidden(msg("only site administrators see other accounts"))
     return user
 
 

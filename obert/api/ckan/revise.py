@@ -19,7 +19,7 @@ from obert.catalog import datasets, resources
 from obert.catalog.common import validated
 from obert.catalog.models import ResourceInput
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 
 router = CKAN.router()
 
@@ -54,7 +54,7 @@ def package_revise(request: Request, portal: PortalDep, actor: ActorDep, params:
     update = _dict(params.data.get("update") or {}, "update")
     ref = match.get("id") or match.get("name")
     if not ref:
-        raise Invalid("match needs id or name", errors=[FieldError("match", "Missing id or name")])
+        raise Invalid(msg("match needs id or name"), errors=[FieldError("match", "Missing id or name")])
     unsupported = sorted(k for k in params.data if k.startswith(("filter", "update__")) and k != _EXTEND)
     if unsupported:
         raise Invalid(
@@ -97,7 +97,9 @@ def _dict(value: Any, key: str) -> dict[str, Any]:
         try:
             value = json.loads(value)
         except ValueError:
-            raise Invalid(f"{key} is not JSON", errors=[FieldError(key, "Invalid JSON")]) from None
+            raise Invalid(
+                msg("{key} is not JSON", key=key), errors=[FieldError(key, "Invalid JSON")]
+            ) from None
     if not isinstance(value, dict):
-        raise Invalid(f"{key} must be an object", errors=[FieldError(key, "Missing value")])
+        raise Invalid(msg("{key} must be an object", key=key), errors=[FieldError(key, "Missing value")])
     return value

@@ -13,7 +13,7 @@ from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
 from obert.api.ckan.params import ParamsDep
 from obert.deps import PortalDep
-from obert.errors import BadRequest, NotFound
+from obert.errors import BadRequest, NotFound, msg
 
 router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
@@ -57,7 +57,7 @@ def help_show(request: Request, params: ParamsDep) -> JSONResponse:
         for route in module_router.routes:
             if isinstance(route, APIRoute) and route.path == f"/{name}" and name != "{name}":
                 return success(request, inspect.cleandoc(route.endpoint.__doc__ or name))
-    raise NotFound(f"no action '{name}'")
+    raise NotFound(msg("no action '{name}'", name=name))
 
 
 @router.api_route("/{name}", **ACTION)  # type: ignore[arg-type]

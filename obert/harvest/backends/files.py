@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.mapping import file_format, file_sha256, slugify
 from obert.harvest.models import Failure, LocalFile, Record, Source
@@ -66,7 +66,9 @@ def _grouped(source: Source, urls: list[str], lang: str) -> Record:
 
 def _folder(root: Path, lang: str) -> Iterator[Record | Failure]:
     if not root.is_dir():
-        raise Invalid("no such folder", errors=[FieldError("url", f"{root} is not a folder on the server")])
+        raise Invalid(
+            msg("no such folder"), errors=[FieldError("url", f"{root} is not a folder on the server")]
+        )
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
         relative = path.relative_to(root).as_posix()
         try:

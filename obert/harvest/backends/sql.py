@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from obert.errors import FieldError, Invalid, Unavailable
+from obert.errors import FieldError, Invalid, Unavailable, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.mapping import file_sha256, slugify
 from obert.harvest.models import Failure, LocalFile, Record, Source
@@ -30,11 +30,11 @@ def harvest_sql(source: Source, ctx: FetchContext) -> Iterator[Record | Failure]
     lang = str(source.config.get("language", "ca"))
     fmt = str(source.config.get("format", "csv")).lower()
     if fmt not in ("csv", "parquet"):
-        raise Invalid("bad export format", errors=[FieldError("config.format", "csv or parquet")])
+        raise Invalid(msg("bad export format"), errors=[FieldError("config.format", "csv or parquet")])
     try:
         engine = sa.create_engine(source.url)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise Invalid("bad database URL", errors=[FieldError("url", str(exc)[:200])]) from None
+        raise Invalid(msg("bad database URL"), errors=[FieldError("url", str(exc)[:200])]) from None
     try:
         for name, query, comment in _selections(engine, source.config):
             try:
