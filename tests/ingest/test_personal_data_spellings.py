@@ -64,8 +64,13 @@ def _reveals(body: str, ident: sp.Identifier) -> bool:
     plain = _plain(json.loads(json.dumps(body)))
     digits = "".join(c for c in plain if c.isdigit())
     forms = sp.compact_forms(ident)
+    # Digits run together: a number written in pieces is still there. Not for a number of one repeated
+    # digit ("00000000T"): the zeros of any timestamp in the answer would look like it.
     return any(f in plain or f in plain.replace(" ", "") for f in forms) or (
-        ident.kind != "email" and len(ident.digits) >= 8 and ident.digits in digits
+        ident.kind != "email"
+        and len(ident.digits) >= 8
+        and len(set(ident.digits)) > 1
+        and ident.digits in digits
     )
 
 
