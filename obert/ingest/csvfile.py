@@ -17,7 +17,7 @@ import duckdb
 
 from obert.datastore.engine import quote_ident, quote_literal
 from obert.errors import FieldError, Invalid, TooLarge
-from obert.ingest.infer import Inferred, convert_expr, infer, placeholder_counts
+from obert.ingest.infer import PLACEHOLDERS, Inferred, convert_expr, infer, placeholder_counts
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import ERROR_MARK, check_exact_sql, reading
 from obert.ingest.sniff import Dialect, sniff
@@ -65,7 +65,7 @@ def stage_csv(
         try:
             stats = copy_select(
                 con,
-                f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table)}",
+                f"SELECT {select} FROM {reader.sql(parse, pad=pad, rejects=table, marks=parse is not None)}",
                 tmp=tmp,
                 names=names,
                 types=[i.type for i in inferred],
@@ -135,14 +135,18 @@ class CsvReader:
         self.names = names
         self.max_line_size = max_line_size
 
-    def sql(self, types: list[str] | None, *, pad: bool, rejects: str) -> str:
+    def sql(self, types: list[str] | None, *, pad: bool, rejects: str, marks: bool = False) -> str:
+        """`marks`: the parser itself reads suppression marks (``..``) as NULL, as it does empty fields,
+        which spares a SQL expression over every text value (a tenth of the whole ingest)."""
         types = types or ["VARCHAR"] * len(self.names)
         columns = ", ".join(f"{quote_literal(n)}: '{t}'" for n, t in zip(self.names, types, strict=True))
         encoding = self.dialect.duckdb_encoding or "utf-8"
+        nulls = ", ".join(quote_literal(v) for v in ("", *PLACEHOLDERS)) if marks else "''"
         return (
             f"read_csv({quote_literal(str(self.path))}, header = true, auto_detect = false, "
             f"delim = {quote_literal(self.dialect.delimiter)}, quote = '\"', escape = '\"', "
-            f"encoding = '{encoding}', columns = {{{columns}}}, null_padding = {str(pad).lower()}, "
+            f"encoding = '{encoding}', columns = {{{columns}}}, nullstr = [{nulls}], "
+            f"null_padding = {str(pad).lower()}, "
             f"max_line_size = {self.max_line_size}, store_rejects = true, "
             f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan', rejects_limit = 1000)"
         )
@@ -167,6 +171,9 @@ def _select(names: list[str], inferred: list[Inferred], parse: list[str] | None)
                 exprs.append(f"{check_exact_sql(quote_ident(name), inf.number)} AS {quote_ident(name)}")
             else:
                 exprs.append(quote_ident(name))
+        elif parse is not None and inf.conversion == "text" and not inf.padded:
+            # The parser already read empty fields and suppression marks as NULL (see CsvReader.sql).
+            exprs.append(quote_ident(name))
         else:
             # Trimming every text value costs a fifth of the whole ingest, so the fast mode trims
             # only columns whose sample showed padding; the exact mode trims everything.
