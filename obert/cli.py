@@ -199,7 +199,7 @@ def ingest(
     organization: Annotated[str | None, typer.Option(help="publisher of a new dataset")] = None,
 ) -> None:
     """Publish FILE as a new table version of a dataset's resource, now, and print its report."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from obert.auth import SYSTEM
     from obert.errors import ObertError
@@ -208,7 +208,8 @@ def ingest(
 
     _arrow_without_pandas()
     ingester = build_ingester(_settings())
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    rows = TextColumn("{task.completed:,.0f} rows")
+    columns = (TextColumn("{task.description}"), BarColumn(), rows, TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task(f"ingesting {file.name}", total=None)

@@ -10,6 +10,7 @@ directly.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from obert.ingest.sniff import Dialect, sniff
 from obert.ingest.stage import Staged, copy_select
 
 SAMPLE_ROWS = 20_000
+# A column with at most this many distinct values in the sample is profiled as one with few values.
+FEW_VALUES = 2_000
 # Share of malformed rows (too short or too long) tolerated before the whole file is refused.
 MAX_BAD_ROW_SHARE = 0.01
 _STRUCTURAL = {"MISSING COLUMNS", "TOO MANY COLUMNS", "UNQUOTED VALUE", "INVALID STATE"}
@@ -47,8 +50,12 @@ def stage_csv(
     workdir: Path,
     max_columns: int,
     max_cell_bytes: int,
+    progress: Callable[[int], None] | None = None,
 ) -> Staged:
-    """Write `path` as typed Parquet at `tmp`; the caller profiles and publishes it."""
+    """Write `path` as typed Parquet at `tmp`; the caller profiles and publishes it.
+
+    `progress` is told, while the file is read, about how many rows were read so far.
+    """
     dialect = sniff(path, max_columns=max_columns)
     if dialect.duckdb_encoding is None:
         path = transcode(path, dialect.encoding, workdir / "utf8.csv")
@@ -58,6 +65,7 @@ def stage_csv(
     sample_rows, inferred = infer(con, sample, names, grouped=True)
     exact = sample_rows < SAMPLE_ROWS
     pad, warnings = False, []
+    rows_at = _rows_estimate(path, sample_rows) if progress is not None else None
     for attempt in range(3):
         table = f"rejects_{attempt}"
         parse = None if exact else _parse_types(inferred)
@@ -69,6 +77,8 @@ def stage_csv(
                 tmp=tmp,
                 names=names,
                 types=[i.type for i in inferred],
+                units=units(names, inferred),
+                progress=None if rows_at is None or progress is None else lambda s: progress(rows_at(s)),
             )
         except duckdb.Error as exc:
             if exact or ERROR_MARK not in str(exc):
@@ -123,7 +133,26 @@ def stage_csv(
         warnings=warnings,
         stats=stats,
         readings=[reading(i.number) for i in inferred],
+        units=units(names, inferred),
+        few_values=frozenset(
+            n for n, i in zip(names, inferred, strict=True) if i.distinct is not None and i.distinct <= FEW_VALUES
+        ),
     )
+
+
+def units(names: list[str], inferred: list[Inferred]) -> dict[str, str]:
+    """The unit each number column was written with ('EUR', '%'), kept in the version's metadata."""
+    return {n: i.number.unit for n, i in zip(names, inferred, strict=True) if i.number and i.number.unit}
+
+
+def _rows_estimate(path: Path, sample_rows: int) -> Callable[[float], int]:
+    """Rows read by the time a share of the file is read, from the length of the first megabyte's lines."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    lines = max(1, head.count(b"\n"))
+    total = sample_rows if len(head) >= size else round(size * lines / len(head))
+    return lambda share: min(total, round(share * total))
 
 
 class CsvReader:

@@ -51,15 +51,24 @@ def profile_parquet(
     names: list[str],
     types: list[ColumnType],
     stats: WriteStats | None = None,
+    *,
+    few: frozenset[str] = frozenset(),
 ) -> list[Profile]:
-    """Profile the written file; `stats` (the writer's own counts and ranges) spares recomputing them."""
+    """Profile the written file; `stats` (the writer's own counts and ranges) spares recomputing them.
+
+    Columns named in `few` (few distinct values in the reader's sample) have their values counted
+    exactly by the query that finds their top values, which spares estimating the count apart.
+    """
     src = f"read_parquet({quote_literal(str(path))})"
     known = _known_ranges(names, types, stats)
+    grouped = [i for i, (n, t) in enumerate(zip(names, types, strict=True)) if n in few and t != "geometry"]
+    counted = _grouped_values(con, src, names, types, grouped)
     # One aggregate row: (column, measure) -> value, asking only for what the writer did not record.
     wanted: list[tuple[int, str, str]] = []
     for i, (name, typ) in enumerate(zip(names, types, strict=True)):
         c = quote_ident(name)
-        wanted.append((i, "distinct", f"approx_count_distinct({c})"))
+        if i not in counted:
+            wanted.append((i, "distinct", f"approx_count_distinct({c})"))
         if typ in _NUMERIC:
             wanted.append((i, "minus1", f"count_if({c} = -1)"))
         if typ in ("text", "geometry"):
@@ -72,8 +81,10 @@ def profile_parquet(
     total = int(row[0])
     got: dict[tuple[int, str], Any] = {(w[0], w[1]): v for w, v in zip(wanted, row[1:], strict=True)}
     ranges = _coordinate_ranges(con, src, names, types, total)
-    distinct = [int(got[i, "distinct"] or 0) for i in range(len(names))]
-    tops = _top_values(con, src, names, types, distinct)
+    distinct = [counted[i][0] if i in counted else int(got[i, "distinct"] or 0) for i in range(len(names))]
+    tops = _top_values(con, src, names, types, [0 if i in counted else d for i, d in enumerate(distinct)])
+    for i, (d, top) in counted.items():
+        tops[i] = top if d <= TOP_DISTINCT_LIMIT else []
     out = []
     for i, name in enumerate(names):
         if name in known:
@@ -184,8 +195,9 @@ def _top_values(
     # One UNION ALL query lets DuckDB scan each column once, in parallel; values travel as text
     # and are turned back into numbers below.
     parts = [
-        f"(SELECT {i} AS col, CAST({quote_ident(names[i])} AS VARCHAR) AS v, count(*) AS n FROM {src} "
-        f"WHERE {quote_ident(names[i])} IS NOT NULL GROUP BY 2 ORDER BY n DESC, v LIMIT {TOP_N})"
+        f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n FROM (SELECT {quote_ident(names[i])} AS v, "
+        f"count(*) AS n FROM {src} WHERE {quote_ident(names[i])} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP_N}))"
         for i in wanted
     ]
     for col, value, n in con.execute(" UNION ALL ".join(parts)).fetchall():
@@ -193,6 +205,29 @@ def _top_values(
     for t in tops:
         t.sort(key=lambda tv: -tv.count)
     return tops
+
+
+def _grouped_values(
+    con: duckdb.DuckDBPyConnection, src: str, names: list[str], types: list[ColumnType], wanted: list[int]
+) -> dict[int, tuple[int, list[TopValue]]]:
+    """Exact distinct count and top values of each column in `wanted`, from one GROUP BY per column."""
+    if not wanted:
+        return {}
+    # Values are grouped as they are stored and only the top few are turned into text; the window
+    # counts the groups, that is the column's distinct values.
+    parts = [
+        f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n, d FROM (SELECT {quote_ident(names[i])} AS v, "
+        f"count(*) AS n, count(*) OVER () AS d FROM {src} WHERE {quote_ident(names[i])} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP_N}))"
+        for i in wanted
+    ]
+    out: dict[int, tuple[int, list[TopValue]]] = {i: (0, []) for i in wanted}
+    for col, value, n, d in con.execute(" UNION ALL ".join(parts)).fetchall():
+        i = int(col)
+        out[i] = (int(d), [*out[i][1], TopValue(_typed(str(value), types[i]), int(n))])
+    for _, top in out.values():
+        top.sort(key=lambda tv: -tv.count)
+    return out
 
 
 def _typed(value: str, typ: ColumnType) -> Scalar:
