@@ -245,13 +245,15 @@ def _arrow_without_pandas() -> None:
     The first time any Arrow array is built from Python values, pyarrow imports pandas (0.3 s on a quiet
     machine, over a second on a loaded one) only to check whether the input is a pandas object. The
     personal-data scan builds such arrays and never hands pandas anything, so a one-shot command skips
-    that import: pyarrow tries once, is told there is no pandas, and does not try again.
+    that import: pyarrow tries once, is told there is no pandas, and does not try again. Only when this
+    process is the ``obert`` command itself: a program that runs the command inside it (a test runner)
+    may want pandas with Arrow later.
     """
     import sys
 
     import pyarrow as pa
 
-    if "pandas" in sys.modules:
+    if "pandas" in sys.modules or Path(sys.argv[0]).name not in ("obert", "__main__.py"):
         return
     finder = _NoPandas()
     sys.meta_path.insert(0, finder)

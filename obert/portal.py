@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from obert.harvest.runner import HarvestContext
     from obert.sparql import Endpoint
 
+
 @dataclass(frozen=True, slots=True)
 class Portal:
     settings: Settings

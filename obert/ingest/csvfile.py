@@ -135,7 +135,9 @@ def stage_csv(
         readings=[reading(i.number) for i in inferred],
         units=units(names, inferred),
         few_values=frozenset(
-            n for n, i in zip(names, inferred, strict=True) if i.distinct is not None and i.distinct <= FEW_VALUES
+            n
+            for n, i in zip(names, inferred, strict=True)
+            if i.distinct is not None and i.distinct <= FEW_VALUES
         ),
     )
 

@@ -138,7 +138,6 @@ class NumberFormat:
     reasons: tuple[Reason, ...] = ()
     unit: str | None = None  # what the values were written with and stored without: 'EUR', 'USD', '%'
 
-
     @property
     def plain(self) -> bool:
         """DuckDB's own parser reads these values (no separators to remove, nothing to strip)."""
@@ -245,6 +244,7 @@ def decide_number(stats: dict[str, ShapeStats], *, file_decimal: str | None) -> 
     if comma and dot:
         return None
     reasons: list[Reason] = []
+    thousands: str | None
     if shapes & _SPACED:
         spaced = _spaced(by_shape, comma=comma, file_decimal=file_decimal, reasons=reasons)
         if spaced is None:
@@ -282,7 +282,9 @@ def decide_number(stats: dict[str, ShapeStats], *, file_decimal: str | None) -> 
     if "c" in flags or "u" in flags:
         reasons.append(Reason(_("currency signs were left out")))
     if len(units) == 1:
-        reasons.append(Reason(_("the unit {unit} is kept in the table's description"), {"unit": next(iter(units))}))
+        reasons.append(
+            Reason(_("the unit {unit} is kept in the table's description"), {"unit": next(iter(units))})
+        )
     if scale is not None:
         reasons.append(Reason(_("kept exact with {places} decimal places"), {"places": str(scale)}))
     return NumberFormat(

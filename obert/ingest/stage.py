@@ -105,9 +105,11 @@ def _watching(con: duckdb.DuckDBPyConnection, progress: Callable[[float], None] 
     stop = threading.Event()
 
     def watch() -> None:
+        last = 0.0
         while not stop.wait(WATCH_SECONDS):
             share = con.query_progress()
-            if share >= 0:
+            if share > last:  # -1 before the query starts; said again only when it moved on
+                last = share
                 progress(min(share, 100.0) / 100)
 
     watcher = threading.Thread(target=watch, name="ingest-progress", daemon=True)

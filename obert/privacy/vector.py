@@ -19,7 +19,6 @@ from phonenumbers import PhoneMetadata
 from obert.privacy.checks import DNI_LETTERS
 
 
-
 # Built on first use, not at import: building any array from Python values makes pyarrow import pandas,
 # which importing the portal should not pay for.
 @cache
@@ -130,8 +129,6 @@ def phone_ok(values: pa.Array) -> pa.Array:
 
 def _mod(values: pa.Array, divisor: int) -> pa.Array:
     return pc.subtract(values, pc.multiply(pc.divide(values, divisor), divisor))
-
-
 
 
 def _fold97(remainder: pa.Array, digits: pa.Array) -> pa.Array:
