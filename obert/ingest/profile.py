@@ -202,7 +202,7 @@ def _top_values(
     parts = [
         f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n FROM (SELECT {quote_ident(names[i])} AS v, "
         f"count(*) AS n FROM {src} WHERE {quote_ident(names[i])} IS NOT NULL "
-        f"GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP_N}))"
+        f"GROUP BY 1 ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT {TOP_N}))"
         for i in wanted
     ]
     for col, value, n in con.execute(" UNION ALL ".join(parts)).fetchall():
@@ -227,8 +227,9 @@ def _grouped_values(
     one GROUP BY per column (all in one query)."""
     if not wanted:
         return {}
-    # Values are grouped as they are stored and only the top few are turned into text; windows over the
-    # groups count them (the column's distinct values) and find the -1s and the longest text.
+    # Values are grouped as they are stored and only the groups are turned into text (ties in count are
+    # broken by the text, as before); windows over the groups count them (the column's distinct values)
+    # and find the -1s and the longest text.
     parts = []
     for i in wanted:
         c, typ = quote_ident(names[i]), types[i]
@@ -238,7 +239,7 @@ def _grouped_values(
         parts.append(
             f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n, d, m, l FROM (SELECT v, n, "
             f"count(*) OVER () AS d, {minus1} AS m, {longest} AS l FROM ({groups}) "
-            f"ORDER BY n DESC, v LIMIT {TOP_N}))"
+            f"ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT {TOP_N}))"
         )
     found: dict[int, tuple[int, int, int, list[TopValue]]] = {}
     for col, value, n, d, m, length in con.execute(" UNION ALL ".join(parts)).fetchall():
