@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from obert.demo import FILES
 
 # (Typer itself imports pydantic to read a command's parameters, so it is not listed.)
 HEAVY = ("duckdb", "pyarrow", "sqlalchemy", "fastapi", "uvicorn", "starlette", "obert.portal")
@@ -27,3 +31,27 @@ def test_help_imports_no_heavy_library(args: tuple[str, ...]) -> None:
     assert "typer" in modules
     loaded = sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY)
     assert loaded == []
+
+
+def test_ingest_imports_neither_pandas_nor_the_rest_of_the_portal(tmp_path: Path) -> None:
+    """`obert ingest` builds only the ingester: no harvesters, SPARQL or RDF, and no pandas (which pyarrow
+    would import the first time the personal-data scan builds an array)."""
+    env = {
+        **os.environ,
+        "OBERT_DATA_DIR": str(tmp_path),
+        "OBERT_SECRET_KEY": "a-test-secret-that-is-long-enough",
+    }
+    source = FILES / "qualitat_aire_estacions.csv"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "obert", "ingest", str(source), "--dataset", "estacions"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert "version 1: 55 rows" in done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    # pyarrow's one attempt to import pandas is refused at once: listed, but nothing below it loads.
+    modules = {line.rsplit("|", 1)[1].strip() for line in lines}
+    assert not {m for m in modules if m.startswith("pandas.")}
+    assert not modules & {"obert.sparql", "obert.harvest.runner", "rdflib", "obert.notify.webhooks"}

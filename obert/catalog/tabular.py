@@ -54,7 +54,7 @@ def enqueue_ingest(
     return enqueue(
         conn,
         kind=INGEST_JOB,
-        payload={"resource_id": resource_id, "source": source, "format": format},
+        payload={"resource_id": resource_id, "source": source, "format": format, "sha256": sha256},
         dedupe_key=key[:200],
         created_by=created_by,
         max_attempts=3,

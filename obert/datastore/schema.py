@@ -65,6 +65,8 @@ class GeoInfo:
 class TableSchema:
     fields: list[Field]
     geo: GeoInfo = field(default_factory=GeoInfo)
+    # The unit a number column's values were written with ('EUR' for '€', '%'), by column name.
+    units: dict[str, str] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -79,7 +81,7 @@ class TableSchema:
         """These fields after the row number ROW_ID (unless a column of the table has that name)."""
         if ROW_ID in self.names():
             return self
-        return TableSchema([Field(ROW_ID, "integer"), *self.fields], self.geo)
+        return TableSchema([Field(ROW_ID, "integer"), *self.fields], self.geo, self.units)
 
 
 def row_id_column(names: list[str]) -> str:
@@ -91,10 +93,11 @@ def row_id_column(names: list[str]) -> str:
 def encode_metadata(schema: TableSchema) -> str:
     """The JSON stored under the ``obert`` Parquet metadata key."""
     geo = {k: v for k, v in _geo_dict(schema.geo).items() if v is not None}
-    return json.dumps(
-        {"fields": [{"name": f.name, "type": f.type} for f in schema.fields], "geo": geo},
-        ensure_ascii=False,
-    )
+    fields = [
+        {"name": f.name, "type": f.type, **({"unit": schema.units[f.name]} if f.name in schema.units else {})}
+        for f in schema.fields
+    ]
+    return json.dumps({"fields": fields, "geo": geo}, ensure_ascii=False)
 
 
 def decode_metadata(text: str) -> TableSchema:
@@ -110,7 +113,8 @@ def decode_metadata(text: str) -> TableSchema:
         utm_y=geo_raw.get("utm_y"),
         epsg=int(epsg) if epsg is not None else None,
     )
-    return TableSchema(fields=fields, geo=geo)
+    units = {str(f["name"]): str(f["unit"]) for f in data["fields"] if f.get("unit")}
+    return TableSchema(fields=fields, geo=geo, units=units)
 
 
 def type_from_storage(duckdb_type: str) -> ColumnType:

@@ -74,6 +74,7 @@ class Inferred:
     padded: bool  # some values carry leading/trailing spaces
     placeholders: int  # values that were a suppression mark
     number: NumberFormat | None = None  # how an "integer" or "decimal" column writes its numbers
+    distinct: int | None = None  # distinct values seen (grouped inference only)
 
     @property
     def type(self) -> ColumnType:
@@ -135,7 +136,7 @@ def infer(
     digits, frac = digits_sql("v")
     sql = f"""
     WITH src AS (SELECT {aliases} FROM {source})
-    SELECT col, kind, padded, sum(n), max(d), max(d - f), min(f), max(f), arg_max(v, d) FROM (
+    SELECT col, kind, padded, sum(n), max(d), max(d - f), min(f), max(f), arg_max(v, d), count(*) FROM (
         SELECT *,
             CASE WHEN kind = 'n:int:' THEN length(ltrim(v, '+-'))
                 WHEN starts_with(kind, 'n:') THEN {digits} END AS d,
@@ -149,9 +150,12 @@ def infer(
     counts: list[dict[str, int]] = [{} for _ in columns]
     shapes: list[dict[str, ShapeStats]] = [{} for _ in columns]
     padded = [False] * len(columns)
-    for col, kind, pad, n, d, whole, f_lo, f_hi, example in con.execute(sql).fetchall():
+    distinct = [0] * len(columns)  # grouped: each input row of a group is one distinct raw value
+    for col, kind, pad, n, d, whole, f_lo, f_hi, example, values in con.execute(sql).fetchall():
         i, kind = int(str(col)[1:]), str(kind)
         counts[i][kind] = counts[i].get(kind, 0) + int(n)
+        if kind != "null":
+            distinct[i] += int(values)
         padded[i] = padded[i] or bool(pad)
         if kind.startswith("n:"):
             got = ShapeStats(
@@ -162,9 +166,9 @@ def infer(
     proven = {ambiguity(s) for c, s in zip(counts, shapes, strict=True) if _numeric_only(c)} - {None}
     file_decimal = proven.pop() if len(proven) == 1 else None
     out = []
-    for c, s, p in zip(counts, shapes, padded, strict=True):
+    for c, s, p, d in zip(counts, shapes, padded, distinct, strict=True):
         conversion, number = decide(c, s, file_decimal=file_decimal)
-        out.append(Inferred(conversion, p, c.get("placeholder", 0), number))
+        out.append(Inferred(conversion, p, c.get("placeholder", 0), number, d if grouped else None))
     return rows, out
 
 

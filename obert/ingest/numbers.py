@@ -22,10 +22,15 @@ from obert.types import LANGS
 # A value that is a number with optional decorations: a sign or parentheses, a currency sign before or
 # after, a percent sign after. The body holds digits with '.' and ',' in any order; its shape is
 # classified afterwards.
-_BODY = r"[0-9.,]*[0-9][0-9.,]*"
-_CUR = r"(€|\$|EUR|eur)"
-_INNER = rf"[-+]?\s*({_CUR}\s*)?[-+]?{_BODY}(\s*{_CUR})?(\s*%)?"
-DECORATED_RE = rf"\(\s*{_INNER}\s*\)|{_INNER}"
+# Spaces, no-break spaces and narrow no-break spaces (French- and ISO-style thousands, '12,5 %').
+_SPACES = "\u00a0\u202f"
+_SP = f"[\\s{_SPACES}]"
+# A single space between digits groups thousands ("1 234,56"); the shapes check the groups.
+_BODY = rf"[0-9.,]*[0-9]([0-9.,]|[ {_SPACES}][0-9])*"
+_CUR = r"(€|\$|EUR|eur|USD)"
+_INNER = rf"[-+]?{_SP}*({_CUR}{_SP}*)?[-+]?{_BODY}({_SP}*{_CUR})?({_SP}*%)?"
+# Accounting negatives: "(1.234,50)", the currency sign inside or after the parentheses.
+DECORATED_RE = rf"\({_SP}*{_INNER}{_SP}*\)({_SP}*{_CUR})?|{_INNER}"
 # Body shapes. "3" means a group of exactly three digits after one separator: ambiguous on its own.
 _SHAPES: list[tuple[str, str]] = [
     ("lead0", r"0[0-9].*"),
@@ -38,6 +43,10 @@ _SHAPES: list[tuple[str, str]] = [
     ("en", r"[1-9][0-9]{0,2}(,[0-9]{3})+\.[0-9]+"),
     ("dot", r"[0-9]*\.[0-9]+"),
     ("comma", r"[0-9]*,[0-9]+"),
+    # Thousands grouped by spaces (no-break ones made plain first), then a decimal comma or point.
+    ("sp", r"[1-9][0-9]{0,2}( [0-9]{3})+"),
+    ("spc", r"[1-9][0-9]{0,2}( [0-9]{3})+,[0-9]+"),
+    ("spd", r"[1-9][0-9]{0,2}( [0-9]{3})+\.[0-9]+"),
 ]
 # BIGINT holds 18 digits safely; DECIMAL(18, s) likewise. A DOUBLE holds 15 significant digits exactly,
 # which the fast reading path relies on to check a DECIMAL column without parsing its text.
@@ -45,8 +54,11 @@ MAX_DIGITS = 18
 EXACT_DIGITS = 15
 ERROR_MARK = "obert-number"
 
-_COMMA_DECIMALS = {"comma", "es", "dotk"}  # only possible with ',' as the decimal separator
-_DOT_DECIMALS = {"dot", "en", "commak", "exp"}  # only possible with '.' as the decimal separator
+_COMMA_DECIMALS = {"comma", "es", "dotk", "spc"}  # only possible with ',' as the decimal separator
+_DOT_DECIMALS = {"dot", "en", "commak", "exp", "spd"}  # only possible with '.' as the decimal separator
+_SPACED = {"sp", "spc", "spd"}  # thousands grouped by spaces
+# Currency signs as written -> the unit kept in the version's metadata (ISO 4217 codes).
+_CURRENCIES = (("€", "EUR"), ("EUR", "EUR"), ("eur", "EUR"), ("$", "USD"), ("USD", "USD"))
 
 
 def _(message: str) -> str:
@@ -57,16 +69,18 @@ def _(message: str) -> str:
 def shape_sql(v: str) -> str:
     """SQL classifying the trimmed text `v` (known to match :data:`DECORATED_RE`) as ``n:SHAPE:FLAGS``.
 
-    FLAGS holds ``n`` (negative in parentheses), ``p`` (percent) and ``c`` (currency sign).
+    FLAGS holds ``n`` (negative in parentheses), ``p`` (percent), ``c`` (a euro sign) and ``u`` (a
+    dollar sign).
     """
-    body = f"regexp_extract({v}, '{_BODY}')"
+    body = f"regexp_replace(regexp_extract({v}, '{_BODY}'), '[{_SPACES}]', ' ', 'g')"
     # Whole numbers beyond BIGINT stay text.
     huge = f"WHEN regexp_full_match({body}, '[0-9]+') AND TRY_CAST({body} AS BIGINT) IS NULL THEN 'huge'"
     cases = " ".join([huge] + [f"WHEN regexp_full_match({body}, '{p}') THEN '{name}'" for name, p in _SHAPES])
     flags = (
         f"CASE WHEN starts_with({v}, '(') THEN 'n' ELSE '' END || "
         f"CASE WHEN contains({v}, '%') THEN 'p' ELSE '' END || "
-        f"CASE WHEN regexp_matches({v}, '{_CUR}') THEN 'c' ELSE '' END"
+        f"CASE WHEN regexp_matches({v}, '€|EUR|eur') THEN 'c' ELSE '' END || "
+        f"CASE WHEN regexp_matches({v}, '\\$|USD') THEN 'u' ELSE '' END"
     )
     return f"'n:' || CASE {cases} ELSE 'other' END || ':' || ({flags})"
 
@@ -122,6 +136,7 @@ class NumberFormat:
     scale: int | None = None  # DECIMAL(18, scale) when every value is written with that many decimals
     decorated: bool = False  # some values carry '%', a currency sign or parentheses
     reasons: tuple[Reason, ...] = ()
+    unit: str | None = None  # what the values were written with and stored without: 'EUR', 'USD', '%'
 
     @property
     def plain(self) -> bool:
@@ -137,6 +152,7 @@ class NumberFormat:
     def value_re(self) -> str:
         """A regular expression every value of the column matches (the check of the fast reading path)."""
         d, t = _re_char(self.decimal), _re_char(self.thousands) if self.thousands else None
+        # (values are checked after no-break spaces became plain ones: see convert_sql)
         frac = "" if self.integer else (f"({d}[0-9]{{1,{self.scale}}})?" if self.scale else f"({d}[0-9]+)?")
         whole = "[0-9]+" if t is None else f"([0-9]+|[1-9][0-9]{{0,2}}({t}[0-9]{{3}})+)"
         body = f"{whole}{frac}"
@@ -145,7 +161,7 @@ class NumberFormat:
         if not self.decorated:
             return f"[-+]?{body}"
         inner = rf"[-+]?\s*({_CUR}\s*)?[-+]?{body}(\s*{_CUR})?(\s*%)?"
-        return rf"\(\s*{inner}\s*\)|{inner}"
+        return rf"\(\s*{inner}\s*\)(\s*{_CUR})?|{inner}"
 
     def parse(self, text: str) -> Decimal:
         """The number that `text` is read as (for reports and tests; the ingest does this in SQL)."""
@@ -169,6 +185,8 @@ def _re_char(c: str) -> str:
 def convert_sql(v: str, fmt: NumberFormat) -> str:
     """SQL turning the trimmed text `v` into the column's number, failing loudly on a value that the
     format does not fit (so that a guess made on the first rows is never applied wrongly to a later one)."""
+    if fmt.thousands == " " or fmt.decorated:
+        v = f"regexp_replace({v}, '[{_SPACES}]', ' ', 'g')"
     body = f"regexp_extract({v}, '{_BODY}')" if fmt.decorated else v
     if fmt.thousands:
         body = f"replace({body}, {quote_literal(fmt.thousands)}, '')"
@@ -226,16 +244,24 @@ def decide_number(stats: dict[str, ShapeStats], *, file_decimal: str | None) -> 
     if comma and dot:
         return None
     reasons: list[Reason] = []
-    decimal, thousands = _separators(
-        by_shape, comma=comma, dot=dot, file_decimal=file_decimal, reasons=reasons
-    )
-    if decimal == ",":
-        allowed, fractional = {"int", "comma", "comma3", "es", "dot3", "dotk"}, {"comma", "comma3", "es"}
-        grouped = {"dot3", "dotk", "es"}
+    thousands: str | None
+    if shapes & _SPACED:
+        spaced = _spaced(by_shape, comma=comma, file_decimal=file_decimal, reasons=reasons)
+        if spaced is None:
+            return None
+        decimal, thousands = spaced
+        allowed = {"int", "sp", "spc", "comma"} if decimal == "," else {"int", "sp", "spd", "dot"}
+        fractional, grouped = {"spc", "spd", "comma", "dot"}, set()
     else:
-        allowed = {"int", "dot", "dot3", "en", "exp", "comma3", "commak"}
-        fractional = {"dot", "dot3", "en", "exp"}
-        grouped = {"comma3", "commak", "en"}
+        decimal, thousands = _separators(
+            by_shape, comma=comma, dot=dot, file_decimal=file_decimal, reasons=reasons
+        )
+        if decimal == ",":
+            allowed = {"int", "comma", "comma3", "es", "dot3", "dotk"}
+            fractional, grouped = {"comma", "comma3", "es"}, {"dot3", "dotk", "es"}
+        else:
+            allowed = {"int", "dot", "dot3", "en", "exp", "comma3", "commak"}
+            fractional, grouped = {"dot", "dot3", "en", "exp"}, {"comma3", "commak", "en"}
     if not shapes <= allowed or (shapes & grouped and thousands is None):
         return None
     frac = [by_shape[s] for s in shapes & fractional]
@@ -252,8 +278,13 @@ def decide_number(stats: dict[str, ShapeStats], *, file_decimal: str | None) -> 
         reasons.append(Reason(_("values in parentheses were read as negative numbers")))
     if "p" in flags:
         reasons.append(Reason(_("'%' signs were left out: the numbers are percentages as written")))
-    if "c" in flags:
+    units = {u for f, u in (("c", "EUR"), ("u", "USD"), ("p", "%")) if f in flags}
+    if "c" in flags or "u" in flags:
         reasons.append(Reason(_("currency signs were left out")))
+    if len(units) == 1:
+        reasons.append(
+            Reason(_("the unit {unit} is kept in the table's description"), {"unit": next(iter(units))})
+        )
     if scale is not None:
         reasons.append(Reason(_("kept exact with {places} decimal places"), {"places": str(scale)}))
     return NumberFormat(
@@ -261,9 +292,35 @@ def decide_number(stats: dict[str, ShapeStats], *, file_decimal: str | None) -> 
         thousands=thousands,
         integer=integer,
         scale=scale,
-        decorated=any(c in flags for c in "npc"),
+        decorated=any(c in flags for c in "npcu"),
         reasons=tuple(reasons),
+        unit=units.pop() if len(units) == 1 else None,
     )
+
+
+def _spaced(
+    by_shape: dict[str, ShapeStats], *, comma: bool, file_decimal: str | None, reasons: list[Reason]
+) -> tuple[str, str] | None:
+    """(decimal separator, ' ') of a column that groups thousands with spaces, or None if it mixes."""
+    shapes = set(by_shape)
+    if "spc" in shapes and "spd" in shapes:
+        return None
+    if "spd" in shapes or (not comma and "dot" in shapes):
+        decimal = "."
+    elif "spc" in shapes or comma:
+        decimal = ","
+    else:
+        decimal = file_decimal or ","
+    example = next(by_shape[s].example for s in ("spc", "spd", "sp") if s in by_shape)
+    value = NumberFormat(decimal=decimal, thousands=" ", decorated=True).parse(example)
+    reasons.append(
+        Reason(
+            _("{example} read as {value}: {why}"),
+            {"example": " ".join(example.split()), "value": str(value), "why": "{why}"},
+        )
+    )
+    reasons.append(Reason(_("the column groups thousands with spaces")))
+    return decimal, " "
 
 
 def _separators(

@@ -27,7 +27,7 @@ from obert.ingest.source import check_size, decompress, detect_format, is_compre
 from obert.ingest.spreadsheet import stage_spreadsheet
 from obert.ingest.stage import Staged, publish
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 def ingest_file(
@@ -48,15 +48,16 @@ def ingest_file(
 
     The Parquet file appears at `dest` complete and fsynced, or not at all: on any error nothing is
     left behind and `dest` keeps whatever it held before. Bad input raises ``Invalid`` or ``TooLarge``
-    naming the line, column or JSON path at fault. `progress(done, total)` is called with byte counts
-    at each stage (coarse: the heavy work happens inside DuckDB). A caller that already hashed
+    naming the line, column or JSON path at fault. `progress(rows, total)` is called as rows are
+    read: with no total while a CSV file is read (an estimate from DuckDB's progress through the file,
+    about every second), then with the exact count once the table is written. A caller that already hashed
     `source` passes `sha256`, which spares reading the file once more. With `declared` (a data
     package's Table Schema), a CSV file's columns take the declared types instead of inferred ones.
     """
     started = time.perf_counter()
     size = check_size(source, max_bytes=max_bytes)
     report = progress or (lambda done, total: None)
-    report(0, size)
+    report(0, None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     # The work folder sits next to `dest` so the final rename never crosses file systems.
     with (
@@ -85,9 +86,11 @@ def ingest_file(
                     max_cell_bytes=max_cell_bytes,
                     sheet=sheet,
                     declared=declared,
+                    progress=lambda rows: report(rows, None),
                 )
-                report(size // 2, size)
-                profiles = profile_parquet(con, tmp, staged.names, staged.types, staged.stats)
+                profiles = profile_parquet(
+                    con, tmp, staged.names, staged.types, staged.stats, few=staged.few_values
+                )
         finally:
             con.close()
         _check_cells(staged, profiles, max_cell_bytes)
@@ -96,7 +99,7 @@ def ingest_file(
         # descriptions give it without reading the file again.
         table_sha, table_bytes = sha256_file(tmp), tmp.stat().st_size
         publish(tmp, dest)
-    report(size, size)
+    report(staged.row_count, staged.row_count)
     result = _result(staged, profiles, fmt=fmt, sha=sha, size=size, elapsed=time.perf_counter() - started)
     return dataclasses.replace(result, table_sha256=table_sha, table_bytes=table_bytes)
 
@@ -112,6 +115,7 @@ def _stage(
     max_cell_bytes: int,
     sheet: str | None,
     declared: Declared | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Staged:
     if fmt == "declared-csv" and declared is not None:
         return stage_declared_csv(
@@ -125,7 +129,13 @@ def _stage(
         )
     if fmt == "csv":
         return stage_csv(
-            con, path, tmp=tmp, workdir=workdir, max_columns=max_columns, max_cell_bytes=max_cell_bytes
+            con,
+            path,
+            tmp=tmp,
+            workdir=workdir,
+            max_columns=max_columns,
+            max_cell_bytes=max_cell_bytes,
+            progress=progress,
         )
     if fmt in ("xlsx", "ods"):
         return stage_spreadsheet(con, path, tmp=tmp, max_columns=max_columns, sheet=sheet)
@@ -166,6 +176,7 @@ def _result(
                 top=prof.top,
                 placeholders=placeholders,
                 reading=staged.readings[i] if i < len(staged.readings) else {},
+                unit=staged.units.get(name),
             )
         )
     fields = [Field(c.name, c.type) for c in columns]

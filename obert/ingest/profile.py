@@ -51,19 +51,29 @@ def profile_parquet(
     names: list[str],
     types: list[ColumnType],
     stats: WriteStats | None = None,
+    *,
+    few: frozenset[str] = frozenset(),
 ) -> list[Profile]:
-    """Profile the written file; `stats` (the writer's own counts and ranges) spares recomputing them."""
+    """Profile the written file; `stats` (the writer's own counts and ranges) spares recomputing them.
+
+    Columns named in `few` (few distinct values in the reader's sample) have their values counted
+    exactly by the query that finds their top values, which spares estimating the count apart.
+    """
     src = f"read_parquet({quote_literal(str(path))})"
     known = _known_ranges(names, types, stats)
-    # One aggregate row: (column, measure) -> value, asking only for what the writer did not record.
+    grouped = [i for i, (n, t) in enumerate(zip(names, types, strict=True)) if n in few and t != "geometry"]
+    counted = _grouped_values(con, src, names, types, grouped)
+    # One aggregate row: (column, measure) -> value, asking only for what the writer did not record
+    # and the grouped columns' query did not tell.
     wanted: list[tuple[int, str, str]] = []
     for i, (name, typ) in enumerate(zip(names, types, strict=True)):
         c = quote_ident(name)
-        wanted.append((i, "distinct", f"approx_count_distinct({c})"))
-        if typ in _NUMERIC:
-            wanted.append((i, "minus1", f"count_if({c} = -1)"))
-        if typ in ("text", "geometry"):
-            wanted.append((i, "max_length", f"max(strlen({c}))"))
+        if i not in counted:
+            wanted.append((i, "distinct", f"approx_count_distinct({c})"))
+            if typ in _NUMERIC:
+                wanted.append((i, "minus1", f"count_if({c} = -1)"))
+            if typ in ("text", "geometry"):
+                wanted.append((i, "max_length", f"max(strlen({c}))"))
         if name not in known:
             wanted += [(i, "count", f"count({c})"), (i, "min", f"min({c})"), (i, "max", f"max({c})")]
     exprs = ["count(*)"] + [w[2] for w in wanted]  # count(*) keeps it one row even with no columns
@@ -71,9 +81,15 @@ def profile_parquet(
     assert row is not None
     total = int(row[0])
     got: dict[tuple[int, str], Any] = {(w[0], w[1]): v for w, v in zip(wanted, row[1:], strict=True)}
+    for i, grouped_column in counted.items():
+        got[i, "minus1"], got[i, "max_length"] = grouped_column.minus1, grouped_column.max_length
     ranges = _coordinate_ranges(con, src, names, types, total)
-    distinct = [int(got[i, "distinct"] or 0) for i in range(len(names))]
-    tops = _top_values(con, src, names, types, distinct)
+    distinct = [
+        counted[i].distinct if i in counted else int(got[i, "distinct"] or 0) for i in range(len(names))
+    ]
+    tops = _top_values(con, src, names, types, [0 if i in counted else d for i, d in enumerate(distinct)])
+    for i, grouped_column in counted.items():
+        tops[i] = grouped_column.top if grouped_column.distinct <= TOP_DISTINCT_LIMIT else []
     out = []
     for i, name in enumerate(names):
         if name in known:
@@ -184,8 +200,9 @@ def _top_values(
     # One UNION ALL query lets DuckDB scan each column once, in parallel; values travel as text
     # and are turned back into numbers below.
     parts = [
-        f"(SELECT {i} AS col, CAST({quote_ident(names[i])} AS VARCHAR) AS v, count(*) AS n FROM {src} "
-        f"WHERE {quote_ident(names[i])} IS NOT NULL GROUP BY 2 ORDER BY n DESC, v LIMIT {TOP_N})"
+        f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n FROM (SELECT {quote_ident(names[i])} AS v, "
+        f"count(*) AS n FROM {src} WHERE {quote_ident(names[i])} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT {TOP_N}))"
         for i in wanted
     ]
     for col, value, n in con.execute(" UNION ALL ".join(parts)).fetchall():
@@ -193,6 +210,52 @@ def _top_values(
     for t in tops:
         t.sort(key=lambda tv: -tv.count)
     return tops
+
+
+@dataclass(frozen=True, slots=True)
+class _Grouped:
+    distinct: int
+    top: list[TopValue]
+    minus1: int
+    max_length: int
+
+
+def _grouped_values(
+    con: duckdb.DuckDBPyConnection, src: str, names: list[str], types: list[ColumnType], wanted: list[int]
+) -> dict[int, _Grouped]:
+    """Exact distinct count, top values, ``-1`` count and longest text of each column in `wanted`, from
+    one GROUP BY per column (all in one query)."""
+    if not wanted:
+        return {}
+    # Values are grouped as they are stored and only the groups are turned into text (ties in count are
+    # broken by the text, as before); windows over the groups count them (the column's distinct values)
+    # and find the -1s and the longest text.
+    parts = []
+    for i in wanted:
+        c, typ = quote_ident(names[i]), types[i]
+        minus1 = "sum(n) FILTER (WHERE v = -1) OVER ()" if typ in _NUMERIC else "0"
+        longest = "max(strlen(v)) OVER ()" if typ == "text" else "0"
+        groups = f"SELECT {c} AS v, count(*) AS n FROM {src} WHERE {c} IS NOT NULL GROUP BY 1"
+        parts.append(
+            f"(SELECT {i} AS col, CAST(v AS VARCHAR) AS v, n, d, m, l FROM (SELECT v, n, "
+            f"count(*) OVER () AS d, {minus1} AS m, {longest} AS l FROM ({groups}) "
+            f"ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT {TOP_N}))"
+        )
+    found: dict[int, tuple[int, int, int, list[TopValue]]] = {}
+    for col, value, n, d, m, length in con.execute(" UNION ALL ".join(parts)).fetchall():
+        i = int(col)
+        top = found.get(i, (0, 0, 0, []))[3]
+        found[i] = (
+            int(d),
+            int(m or 0),
+            int(length or 0),
+            [*top, TopValue(_typed(str(value), types[i]), int(n))],
+        )
+    out = {i: _Grouped(0, [], 0, 0) for i in wanted}
+    for i, (d, m, length, top) in found.items():
+        top.sort(key=lambda tv: -tv.count)
+        out[i] = _Grouped(d, top, m, length)
+    return out
 
 
 def _typed(value: str, typ: ColumnType) -> Scalar:

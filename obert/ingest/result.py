@@ -33,6 +33,8 @@ class ColumnInfo:
     # How a number column was read (thousands separators, decimal comma, '%', '€', kept exact), by
     # language; empty for plain columns.
     reading: dict[str, str] = field(default_factory=dict)
+    # The unit the values were written with and stored without: 'EUR' for '€', '%' for percentages.
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,8 @@ from obert.datastore.schema import ColumnType, Field, GeoInfo, TableSchema, enco
 # Small enough that a page of rows decodes little (the first 100 rows of a filter read one group of
 # every column), large enough that counts and aggregates over a million rows stay a few ms.
 ROW_GROUP_SIZE = 32_768
+# How often a long copy reports how far it has read.
+WATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,23 +56,69 @@ class Staged:
     stats: WriteStats | None = None
     # How each number column was read, in ca/es/en, when it was not plain (thousands, '%', exact…).
     readings: list[dict[str, str]] = field(default_factory=list)
+    # The unit a number column's values were written with and stored without ('EUR', '%'), by name.
+    units: dict[str, str] = field(default_factory=dict)
+    # Columns whose sample showed few distinct values: the profile counts their values exactly in the
+    # scan that finds their top values, instead of estimating the count in a scan of its own.
+    few_values: frozenset[str] = frozenset()
 
 
 def copy_select(
-    con: duckdb.DuckDBPyConnection, select: str, *, tmp: Path, names: list[str], types: list[ColumnType]
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    *,
+    tmp: Path,
+    names: list[str],
+    types: list[ColumnType],
+    units: dict[str, str] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> WriteStats:
-    """Run ``COPY (select) TO tmp`` with obert's schema in the file's metadata; the writer's stats."""
+    """Run ``COPY (select) TO tmp`` with obert's schema in the file's metadata; the writer's stats.
+
+    `progress` is told, about every second while the copy runs, the share of its input read so far.
+    """
     geometry = next((n for n, t in zip(names, types, strict=True) if t == "geometry"), None)
     schema = TableSchema(
-        fields=[Field(n, t) for n, t in zip(names, types, strict=True)], geo=GeoInfo(geometry=geometry)
+        fields=[Field(n, t) for n, t in zip(names, types, strict=True)],
+        geo=GeoInfo(geometry=geometry),
+        units=units or {},
     )
     meta = encode_metadata(schema)
-    row = con.execute(
-        f"COPY ({select}) TO {quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION snappy, "
-        f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{obert: {quote_literal(meta)}}}, RETURN_STATS)"
-    ).fetchone()
+    with _watching(con, progress):
+        row = con.execute(
+            f"COPY ({select}) TO {quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION snappy, "
+            f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{obert: {quote_literal(meta)}}}, RETURN_STATS)"
+        ).fetchone()
     assert row is not None
     return _write_stats(row, names)
+
+
+@contextmanager
+def _watching(con: duckdb.DuckDBPyConnection, progress: Callable[[float], None] | None) -> Iterator[None]:
+    """Report DuckDB's own progress of the query run inside, from a thread of its own."""
+    if progress is None:
+        yield
+        return
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET progress_bar_time = 0")
+    stop = threading.Event()
+
+    def watch() -> None:
+        last = 0.0
+        while not stop.wait(WATCH_SECONDS):
+            share = con.query_progress()
+            if share > last:  # -1 before the query starts; said again only when it moved on
+                last = share
+                progress(min(share, 100.0) / 100)
+
+    watcher = threading.Thread(target=watch, name="ingest-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def _write_stats(row: tuple[Any, ...], names: list[str]) -> WriteStats:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 import phonenumbers
 import pyarrow as pa
@@ -17,7 +18,17 @@ from phonenumbers import PhoneMetadata
 
 from obert.privacy.checks import DNI_LETTERS
 
-_LETTERS = pa.array(list(DNI_LETTERS))
+
+# Built on first use, not at import: building any array from Python values makes pyarrow import pandas,
+# which importing the portal should not pay for.
+@cache
+def _letters() -> pa.Array:
+    return pa.array(list(DNI_LETTERS))
+
+
+@cache
+def _alphabet() -> pa.Array:
+    return pa.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
 def per_value(check: Callable[[str], bool]) -> Callable[[pa.Array], pa.Array]:
@@ -40,7 +51,7 @@ def _compact(values: pa.Array) -> pa.Array:
 def _letter_matches(number_text: pa.Array, letter: pa.Array) -> pa.Array:
     number = pc.cast(number_text, pa.int64())
     remainder = pc.subtract(number, pc.multiply(pc.divide(number, 23), 23))
-    return pc.equal(pc.take(_LETTERS, remainder), letter)
+    return pc.equal(pc.take(_letters(), remainder), letter)
 
 
 def dni_ok(values: pa.Array) -> pa.Array:
@@ -120,9 +131,6 @@ def _mod(values: pa.Array, divisor: int) -> pa.Array:
     return pc.subtract(values, pc.multiply(pc.divide(values, divisor), divisor))
 
 
-_ALPHABET = pa.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-
-
 def _fold97(remainder: pa.Array, digits: pa.Array) -> pa.Array:
     """remainder * 10^len(digits) + digits, mod 97, seven digits at a time (64-bit safe)."""
     longest = int(pc.max(pc.utf8_length(digits)).as_py() or 0)
@@ -157,8 +165,8 @@ def iban_ok(values: pa.Array, lengths: dict[str, int], fallback: Callable[[str],
     numeric = pc.and_(ok, pc.invert(lettered))
     safe = pc.if_else(numeric, compact, "AA00000000000")
     account = pc.utf8_slice_codeunits(safe, 4, 64)
-    first = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 0, 1), _ALPHABET), 10)
-    second = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 1, 2), _ALPHABET), 10)
+    first = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 0, 1), _alphabet()), 10)
+    second = pc.add(pc.index_in(pc.utf8_slice_codeunits(safe, 1, 2), _alphabet()), 10)
     tail = pc.add(pc.multiply(pc.add(pc.multiply(pc.cast(first, pa.int64()), 100), second), 100),
                   pc.cast(pc.utf8_slice_codeunits(safe, 2, 4), pa.int64()))  # fmt: skip
     remainder = _fold97(pa.array([0] * len(safe), pa.int64()), account)

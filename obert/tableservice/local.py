@@ -70,7 +70,7 @@ def ingest_local_file(
     else:
         target_id, target_name = target
     with path.open("rb") as stream:
-        resources.attach_upload(
+        attached = resources.attach_upload(
             store=store,
             files=ingester.files,
             actor=actor,
@@ -81,7 +81,12 @@ def ingest_local_file(
             queue_ingest=False,
         )
     outcome = ingester.ingest_resource(
-        resource_id=target_id, format=format, created_by=actor.user_id, progress=progress
+        resource_id=target_id,
+        format=format,
+        created_by=actor.user_id,
+        progress=progress,
+        # Hashed while it was stored: the ingest need not read the file for it again.
+        sha256=(attached.checksum or "").removeprefix("sha256:") or None,
     )
     return LocalIngest(found, target_id, target_name, created, outcome)
 

@@ -100,8 +100,12 @@ class Ingester:
         job_id: str | None = None,
         progress: Progress | None = None,
         declared: Declared | None = None,
+        sha256: str | None = None,
     ) -> IngestOutcome:
         """Ingest the resource's uploaded file (`source` "upload") or download URL ("url").
+
+        `sha256` is the checksum the upload was given while it was stored; it spares reading the file
+        once more when the resource still names that upload's checksum.
 
         Idempotent: a job that already made a version, or a file whose bytes the current version was
         made from, returns that version instead of adding another. Bad input raises ``Invalid`` or
@@ -113,7 +117,11 @@ class Ingester:
                 return IngestOutcome(done, created=False, result=None)
             row = conn.execute(
                 sa.select(
-                    resources.c.id, resources.c.upload, resources.c.download_url, resources.c.state
+                    resources.c.id,
+                    resources.c.upload,
+                    resources.c.download_url,
+                    resources.c.state,
+                    resources.c.checksum,
                 ).where(resources.c.id == resource_id)
             ).first()
             state = table_state(conn, resource_id)
@@ -126,7 +134,8 @@ class Ingester:
             started = time.perf_counter()
             with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as work:
                 path, name = self._fetch(row, source, Path(work), report)
-                sha = sha256_file(path)
+                known = source == "upload" and sha256 is not None and row.checksum == f"sha256:{sha256}"
+                sha = str(sha256) if known else sha256_file(path)
                 read = path.stat().st_size
                 if state.current is not None and state.current.sha256 == sha:
                     self._measure("unchanged")
@@ -282,6 +291,7 @@ class Ingester:
                 created_by=job.created_by,
                 job_id=job.id,
                 progress=lambda done, total, message: ctx.progress(done, total, message),
+                sha256=job.payload.get("sha256"),
             )
             return {
                 "version": outcome.version.number,

@@ -218,3 +218,35 @@ def test_two_runs_of_one_job_at_once_make_one_version(portal: Portal, tmp_path: 
     assert _versions(portal) == [(1, "superseded"), (2, "ready")]
     # The loser's file was removed: one Parquet file per version, nothing for garbage collection.
     assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 2
+
+
+def test_the_uploads_own_checksum_is_trusted_only_while_the_resource_names_it(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The job carries the checksum the upload got while it was stored: the ingest does not read the file
+    for it again, unless the resource's file has been replaced since (then it is hashed, as a URL is)."""
+    import obert.tableservice.service as service
+
+    hashed: list[Path] = []
+    real = service.sha256_file
+    monkeypatch.setattr(service, "sha256_file", lambda p: hashed.append(p) or real(p))
+    resource_id = _resource(portal)
+    _upload(portal, resource_id, STATIONS)
+    runner = JobRunner(portal.store, portal.job_handlers, threads=1, lease_seconds=60)
+    while runner.run_once():
+        pass
+    assert hashed == []
+    version = open_version(
+        store=portal.store, actor=ANONYMOUS, data_dir=portal.settings.data_dir, ref=resource_id
+    ).version
+    assert version.sha256 == real(portal.files.path(owner_id=resource_id, filename=STATIONS.name))
+
+    # A job queued for an earlier upload, run after the file was replaced: its checksum no longer names
+    # the resource's file, so the file is hashed and the version says what it was made from.
+    first_sha = str(list_jobs(portal.store)[-1].payload["sha256"])
+    edited = tmp_path / STATIONS.name
+    edited.write_text("\n".join(STATIONS.read_text(encoding="utf-8").splitlines()[:11]) + "\n")
+    _upload(portal, resource_id, edited)
+    outcome = portal.ingester.ingest_resource(resource_id=resource_id, sha256=first_sha)
+    assert len(hashed) == 1 and outcome.created
+    assert outcome.version.sha256 == real(edited) != first_sha

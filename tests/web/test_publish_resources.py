@@ -9,6 +9,8 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
+from obert.catalog.tabular import INGEST_JOB
+from obert.jobs.queue import claim, heartbeat
 from tests.security.world import World, csrf_of, login
 
 
@@ -72,6 +74,28 @@ def test_a_new_version_is_uploaded_in_place_and_its_progress_shown(world: World,
     done = editor.get(path).text
     assert "Version 2 is published (3 rows)." in done
     assert "http-equiv" not in done, "nothing to wait for: no more refreshing"
+
+
+def test_the_rows_read_so_far_are_shown_while_the_file_is_read(world: World, editor: TestClient) -> None:
+    path = _resource_page(world)
+    page = editor.get(path)
+    editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("inspeccions.csv", io.BytesIO(b"a,b\n1,2\n"), "text/csv")},
+    )
+    # A worker has the job and reports how far the reading got, as an ingest does about every second.
+    job = claim(world.portal.store, worker_id="w", kinds=[INGEST_JOB], lease_seconds=60)
+    assert job is not None
+    progress = {"done": 123456, "total": None, "message": "reading"}
+    heartbeat(world.portal.store, job_id=job.id, worker_id="w", lease_seconds=60, progress=progress)
+    running = editor.get(path).text
+    assert "Reading the file…" in running
+    assert "About 123,456 rows read so far." in running
+    assert '<progress aria-label="Rows read">' in running, "an indeterminate bar: the total is not known yet"
+    assert 'data-refresh="' in running, "the page keeps following the job"
+    catalan = editor.get(path.replace("/en/", "/ca/")).text
+    assert "123.456" in catalan and "files llegides" in catalan
 
 
 def test_what_needs_a_decision_comes_before_the_metadata_form(world: World, editor: TestClient) -> None:
