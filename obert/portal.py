@@ -28,6 +28,7 @@ from obert.sparql import CatalogueGraph, Endpoint
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
+from obert.tableservice.export_cache import EXPORT_CACHE_JOB
 from obert.tableservice.personal_data import PersonalDataGate
 from obert.tableservice.published import QueueHarvestedIngest
 from obert.tableservice.schema_gate import SchemaChangeGate
@@ -107,6 +108,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     handlers: dict[str, JobHandler] = {
         INGEST_JOB: ingester.handler(),
         GARBAGE_JOB: ingester.garbage_handler(),
+        EXPORT_CACHE_JOB: ingester.export_cache_handler(),
         webhooks.KIND: webhooks.delivery_handler(store, http, hooks),
         webhooks.FANOUT_KIND: webhooks.fanout_handler(store, hooks),
         links.KIND: links.check_handler(

@@ -9,7 +9,6 @@ modules of obert.datastore.)
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -41,6 +40,7 @@ from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, 
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import open_table
 from obert.datastore.xlsx import MAX_DATA_ROWS as XLSX_MAX_ROWS
+from obert.tableservice.export_cache import touch
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -85,10 +85,12 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
-    """A whole-version export on disk; `key` names its bytes (an ETag)."""
+    """A whole-version export on disk; `key` names its bytes (an ETag); `written` when this call wrote it
+    into the cache (which may then be over its size)."""
 
     path: Path
     key: str
+    written: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,8 @@ class TableRef:
         """The whole version in `fmt` as a file whose bytes never change, so that it can be served in
         ranges (DuckDB, GDAL) and revalidated: the version's own Parquet file when nothing is hidden, else
         a file written once under `cache_dir`, named by the version, the format and what is hidden.
-        Files in `cache_dir` are derived: deleting them only costs writing them again."""
+        Files in `cache_dir` are derived: deleting them only costs writing them again (see
+        obert.tableservice.export_cache, which keeps the folder under its size)."""
         masked = self.protection.masked()
         if fmt == "parquet" and not masked:
             return ExportFile(self.path, f"{self.version.id}.parquet")
@@ -179,6 +182,7 @@ class TableRef:
         key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
         target = cache_dir / self.version.id[:2] / key
         if target.exists():
+            touch(target)  # the cache's clean-up removes the least recently used first
             return ExportFile(target, key)
         stream = self.export(fmt, epsg=epsg)  # checks the format before a file is begun
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,11 +194,14 @@ class TableRef:
                 out.flush()
                 os.fsync(out.fileno())
             # The first writer wins and its bytes stay: a reader fetching ranges never mixes two writes.
-            with contextlib.suppress(FileExistsError):
+            written = True
+            try:
                 os.link(partial, target)
+            except FileExistsError:
+                written = False
         finally:
             partial.unlink(missing_ok=True)
-        return ExportFile(target, key)
+        return ExportFile(target, key, written)
 
     def points(
         self,

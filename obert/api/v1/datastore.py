@@ -29,6 +29,7 @@ from obert.errors import FieldError, Invalid
 from obert.faces import rules
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
+from obert.tableservice.export_cache import request_clean_up
 from obert.tableservice.handle import (
     FORMATS,
     GEO_FORMATS,
@@ -365,7 +366,9 @@ def export_rows(
     query_free = q is None and fields is None and sort is None and limit is None and spreadsheet is None
     if not filters_ and query_free:
         # The whole version: a file whose bytes never change, served with ranges and validators.
-        whole = table.whole_export(fmt, cache_dir=portal.settings.data_dir / "exports", epsg=epsg)
+        whole = table.whole_export(fmt, cache_dir=portal.settings.exports_dir, epsg=epsg)
+        if whole.written:
+            request_clean_up(store=portal.store)
         return FileResponse(
             whole.path,
             media_type=MEDIA_TYPES[fmt],

@@ -110,7 +110,7 @@ def test_member_create_and_delete_file_datasets(
         logged = conn.execute(
             sa.select(activity.c.action).where(activity.c.object_type == "group").order_by(activity.c.id)
         ).scalars()
-        assert ["add-dataset", "remove-dataset"] == [a for a in logged if a.endswith("-dataset")][-2:]
+        assert [a for a in logged if a.endswith("-dataset")][-2:] == ["add-dataset", "remove-dataset"]
 
 
 def test_groups_in_package_create_update_and_patch(
