@@ -42,10 +42,24 @@ def touch(path: Path) -> None:
         os.utime(path)
 
 
-def request_clean_up(*, store: Store) -> None:
-    """Queue a clean-up of the cache (one at a time): a new file was written and may have filled it."""
+def request_clean_up(*, store: Store, cache_dir: Path, max_bytes: int) -> bool:
+    """After a new file was written: queue a clean-up of the cache (one at a time) when it holds more than
+    `max_bytes` (0: no limit); whether one was queued. Summing the sizes is a walk of one folder, done
+    once per file written (a version, a format), far cheaper than writing the file was."""
+    if not max_bytes or _size(cache_dir) <= max_bytes:
+        return False
     with store.begin() as conn:
         enqueue(conn, kind=EXPORT_CACHE_JOB, payload={}, dedupe_key=EXPORT_CACHE_JOB)
+    return True
+
+
+def _size(cache_dir: Path) -> int:
+    total = 0
+    for folder in cache_dir.iterdir() if cache_dir.is_dir() else ():
+        for item in folder.iterdir() if folder.is_dir() else ():
+            with contextlib.suppress(OSError):
+                total += item.stat().st_size
+    return total
 
 
 def served_version_ids(store: Store) -> set[str]:

@@ -96,8 +96,10 @@ def test_a_new_file_queues_one_clean_up_job_that_keeps_the_limit(settings: Setti
     try:
         export = _export(portal, _table(portal, "mesures"), "csv")
         size = export.path.stat().st_size
-        request_clean_up(store=portal.store)
-        request_clean_up(store=portal.store)  # one queued job is enough
+        cache = portal.settings.exports_dir
+        assert not request_clean_up(store=portal.store, cache_dir=cache, max_bytes=size)  # not over: no job
+        assert request_clean_up(store=portal.store, cache_dir=cache, max_bytes=1)
+        assert request_clean_up(store=portal.store, cache_dir=cache, max_bytes=1)  # one queued job is enough
         with portal.store.read() as conn:
             queued = conn.execute(sa.select(sa.func.count()).where(jobs.c.kind == EXPORT_CACHE_JOB)).scalar()
         assert queued == 1

@@ -368,7 +368,11 @@ def export_rows(
         # The whole version: a file whose bytes never change, served with ranges and validators.
         whole = table.whole_export(fmt, cache_dir=portal.settings.exports_dir, epsg=epsg)
         if whole.written:
-            request_clean_up(store=portal.store)
+            request_clean_up(
+                store=portal.store,
+                cache_dir=portal.settings.exports_dir,
+                max_bytes=portal.settings.export_cache_max_bytes,
+            )
         return FileResponse(
             whole.path,
             media_type=MEDIA_TYPES[fmt],
