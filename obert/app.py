@@ -27,6 +27,7 @@ from obert.api.v1 import datasets as v1_datasets
 from obert.api.v1 import datastore as v1_datastore
 from obert.api.v1 import datastore_map as v1_datastore_map
 from obert.api.v1 import events as v1_events
+from obert.api.v1 import groups as v1_groups
 from obert.api.v1 import harvest as v1_harvest
 from obert.api.v1 import index as v1_index
 from obert.api.v1 import members as v1_members
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         v1_datasets,
         v1_members,
         v1_organizations,
+        v1_groups,
         v1_resources,
         v1_tokens,
         v1_audit,

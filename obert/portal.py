@@ -111,6 +111,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     from obert.jobs.queue import count_active
     from obert.notify import webhooks
     from obert.sparql import CatalogueGraph, Endpoint, snapshot_path
+    from obert.tableservice.export_cache import EXPORT_CACHE_JOB
     from obert.tableservice.published import QueueHarvestedIngest
     from obert.tableservice.service import GARBAGE_JOB
     from obert.watch import links
@@ -128,6 +129,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     handlers: dict[str, JobHandler] = {
         INGEST_JOB: ingester.handler(),
         GARBAGE_JOB: ingester.garbage_handler(),
+        EXPORT_CACHE_JOB: ingester.export_cache_handler(),
         webhooks.KIND: webhooks.delivery_handler(store, http, hooks),
         webhooks.FANOUT_KIND: webhooks.fanout_handler(store, hooks),
         links.KIND: links.check_handler(

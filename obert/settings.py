@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # An original file held for personal data, once a transformed copy of it is published, stays with the
     # dataset's editors this many days and is then deleted (published versions are never deleted).
     held_original_retention_days: int = Field(default=30, ge=0, le=3650)
+    # Whole-version exports are written once and kept under data_dir/exports up to this many bytes (0: no
+    # limit); past it the least recently used go, and those of versions no longer served always go.
+    export_cache_max_bytes: int = Field(default=10 * 1024**3, ge=0)
     # Datastore: the public SQL endpoint's limits, and the largest file an ingest reads (uploads or URLs).
     sql_timeout_seconds: float = Field(default=5.0, gt=0)
     sql_max_rows: int = Field(default=1000, ge=1, le=100_000)
@@ -200,6 +203,11 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Whole-version exports written once (see obert.tableservice.export_cache)."""
+        return self.data_dir / "exports"
 
     @property
     def tables_dir(self) -> Path:

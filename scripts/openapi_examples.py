@@ -223,6 +223,29 @@ def record(rec: Recorder, portal_url: str, settle: Callable[[], None]) -> None:
         path={"ref": "aparcaments"},
         body={"action": "approve", "comment": "Checked with the mobility office."},
     )
+    group = {
+        "name": "transport",
+        "title": {"ca": "Transport", "es": "Transporte", "en": "Transport"},
+    }
+    c("POST", "/api/v1/groups", body=group)
+    c(
+        "PUT",
+        "/api/v1/groups/{ref}",
+        path={"ref": "transport"},
+        body={**group, "description": {"ca": "Com es mou la ciutat."}},
+    )
+    c(
+        "PATCH",
+        "/api/v1/groups/{ref}",
+        path={"ref": "transport"},
+        body={"description": {"en": "How the city moves."}},
+    )
+    in_group = {"ref": "transport", "dataset": "aparcaments"}
+    c("PUT", "/api/v1/groups/{ref}/datasets/{dataset}", path=in_group)
+    c("PUT", "/api/v1/groups/{ref}/datasets/{dataset}", path={**in_group, "dataset": "bicing-estacions"})
+    c("GET", "/api/v1/groups", auth=False)
+    c("GET", "/api/v1/groups/{ref}", path={"ref": "transport"}, auth=False)
+    c("GET", "/api/v1/groups/{ref}/datasets", path={"ref": "transport"}, auth=False)
     c(
         "POST",
         "/api/v1/datasets/{ref}/resources",
@@ -368,6 +391,8 @@ def record(rec: Recorder, portal_url: str, settle: Callable[[], None]) -> None:
     c("DELETE", "/api/v1/tokens/{token_id}", path={"token_id": tokens[0]["id"]})
     c("DELETE", "/api/v1/harvest/sources/{ref}", path={"ref": "amb"})
     c("DELETE", "/api/v1/organizations/{ref}/members/{user}", path={"ref": "mobilitat", "user": "marta"})
+    c("DELETE", "/api/v1/groups/{ref}/datasets/{dataset}", path=in_group)
+    c("DELETE", "/api/v1/groups/{ref}", path={"ref": "transport"})
     c("DELETE", "/api/v1/resources/{ref}", path={"ref": "aparcaments-csv"})
     c("DELETE", "/api/v1/datasets/{ref}", path={"ref": "aparcaments"})
     for harvested in rec.client.get("/api/v1/datasets?organization=mobilitat", headers=rec.admin).json()[

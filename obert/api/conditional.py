@@ -6,6 +6,9 @@ conditional requests (304) and caching rules that proxies and CDNs can follow.
 - A complete answer sent in one piece (every JSON, RDF and page answer) gets a strong ETag, the digest of
   its bytes, unless its route set one (files and exports do, from what identifies their bytes).
 - `If-None-Match` (or, without it, `If-Modified-Since` against the route's `Last-Modified`) answers 304.
+- A route that can tell cheaply whether the caller's copy is current (dataset and resource reads, from
+  obert.catalog.revision) asks `revalidate` first and answers 304 without building its answer; it
+  stamps its full answer with the same validators (`stamped`).
 - Cache-Control, when the route set none: errors and redirects `no-store`; answers that set a cookie
   `private, no-store`; answers to a caller who names themselves (a token, a session cookie) `private,
   no-cache`, since they may hold what only that caller may see; anything else `public, max-age=N`. The
@@ -15,12 +18,15 @@ conditional requests (304) and caching rules that proxies and CDNs can follow.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from obert.catalog.revision import Revision
 from obert.deps import SESSION_COOKIE
 from obert.faces import Face, face_of, route_rules
 
@@ -119,6 +125,32 @@ class HttpSemantics:
             headers["Cache-Control"] = "private, no-cache"
         else:
             headers["Cache-Control"] = f"public, max-age={self.max_age}"
+
+
+def revalidate(request: Request, revision: Revision | None) -> Response | None:
+    """A 304 for a GET (or HEAD) whose validators match `revision`, before anything else is read; None
+    when the answer must be built (then give it `stamped`). Cache-Control and Vary are added around the
+    route, as for any answer: private for a caller who names themselves."""
+    if revision is None or request.method not in ("GET", "HEAD"):
+        return None
+    headers = _validators(revision)
+    if not _not_modified(request.headers, MutableHeaders(headers)):
+        return None
+    return Response(status_code=304, headers=headers)
+
+
+def stamped(response: Response, revision: Revision | None) -> Response:
+    """`response` with `revision`'s ETag and Last-Modified (instead of a digest of its bytes)."""
+    if revision is not None:
+        response.headers.update(_validators(revision))
+    return response
+
+
+def _validators(revision: Revision) -> dict[str, str]:
+    return {
+        "ETag": revision.etag,
+        "Last-Modified": format_datetime(revision.modified.astimezone(UTC), usegmt=True),
+    }
 
 
 def _not_modified(asked: Headers, answer: MutableHeaders) -> bool:

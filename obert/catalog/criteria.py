@@ -39,12 +39,13 @@ _INDEXED = {"tags": "keyword", "res_format": "format", "theme": "theme"}
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """Datasets whose text has every word of `text` (the last one as a prefix with `prefix`), in `fields`
-    only when given."""
+    """Datasets whose text has every word of `text` (the last one as a prefix with `prefix`; all in a
+    row with `phrase`), in `fields` only when given."""
 
     text: str
     fields: tuple[TextField, ...] = ()
     prefix: bool = False
+    phrase: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,12 @@ def condition(conn: Connection, actor: Actor, criterion: Criterion) -> ColumnEle
         return sa.true()  # only stop words ("the"): they are in no index, and rule nothing out
     viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
     found = matching(
-        conn, viewer=viewer, text=criterion.text, prefix_last=criterion.prefix, fields=criterion.fields
+        conn,
+        viewer=viewer,
+        text=criterion.text,
+        prefix_last=criterion.prefix,
+        fields=criterion.fields,
+        phrase=criterion.phrase,
     )
     return datasets.c.id.in_(found)
 

@@ -65,6 +65,7 @@ ALIASES: dict[str, str] = {
     "ogl-uk-3.0": "OGL_3_0",
 }
 _BY_ID = {licence.id: licence for licence in CKAN_LICENCES}
+_BY_CODE = {licence.code: licence for licence in CKAN_LICENCES if licence.code}
 
 
 def licence_code(value: object) -> str | None:
@@ -84,6 +85,18 @@ def licence_code(value: object) -> str | None:
         if licence.code and folded in (licence.title.casefold(), licence.url.casefold()):
             return licence.code
     return ALIASES.get(folded)
+
+
+def ckan_licence(code: str | None) -> CkanLicence | None:
+    """CKAN's default-list entry for obert's licence `code` (None when that list has none)."""
+    return _BY_CODE.get(code) if code else None
+
+
+def ckan_licence_id(code: str) -> str:
+    """The license_id CKAN clients read for obert's licence `code`: CKAN's own id where its default list
+    has the licence (cc-by, odc-odbl, cc-zero...), the EU code otherwise (which license_id accepts too)."""
+    known = _BY_CODE.get(code)
+    return known.id if known else code
 
 
 def ckan_ids(code: str) -> list[str]:

@@ -70,6 +70,15 @@ class OrganizationPatch(Strict):
     image_url: Url | None = None
 
 
+class GroupInput(Strict):
+    """A group: a thematic collection of datasets from any publisher (CKAN's groups)."""
+
+    name: Slug
+    title: RequiredLocalizedText
+    description: LocalizedText = {}
+    image_url: Url | None = None
+
+
 class Organization(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: str

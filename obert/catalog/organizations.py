@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from obert.auth import Actor
+from obert.catalog.access import visible_to
 from obert.catalog.common import (
     check_limit,
     decode_cursor,
@@ -213,3 +214,15 @@ def _to_model(row: Row[Any], dataset_count: int) -> Organization:
         updated_at=row.updated_at,
         dataset_count=dataset_count,
     )
+
+
+def organization_dataset_ids(*, store: Store, actor: Actor, ref: str) -> list[str]:
+    """The ids of the organisation's datasets `actor` may see."""
+    with store.read() as conn:
+        org = _load(conn, ref)
+        rows = conn.execute(
+            sa.select(datasets.c.id)
+            .where(datasets.c.organization_id == org.id, visible_to(actor))
+            .order_by(datasets.c.name)
+        )
+        return [str(r[0]) for r in rows]

@@ -177,3 +177,49 @@ def query_terms(text: str, *, prefix_last: bool = True) -> list[QueryTerm]:
         else:
             terms.append(QueryTerm(word, tuple(sorted({word, *stems}))))
     return terms
+
+
+MAX_PHRASE_VARIANTS = 64  # token sequences OR-ed for one phrase; a longer phrase is checked in pieces
+_PHRASE_PIECE = 3  # words per piece of a phrase too long to spell out whole
+
+
+def phrase_sequences(text: str) -> list[list[tuple[str, ...]]]:
+    """The index terms a quoted phrase is found by: groups that must all match, each a list of token
+    sequences any of which must appear in a row.
+
+    index_terms writes each word as its stem, then the word itself when that differs; stop words leave
+    no term. So in a row a word ends with itself, and the next one starts with its stem in the text's
+    language (which a query does not know: any of the three) or is the word alone. A phrase whose
+    spellings are too many to list is matched as overlapping pieces of a few words each, every piece in a
+    row (a close approximation: the pieces could sit apart)."""
+    found = words(text)[:MAX_QUERY_TERMS]
+    if not found:
+        return []
+    options = _options(found)
+    total = 1
+    for spelled in options:
+        total *= len(spelled)
+    if total <= MAX_PHRASE_VARIANTS or len(found) <= _PHRASE_PIECE:
+        return [_sequences(options)]
+    groups = []
+    for start in range(0, len(found) - 1, _PHRASE_PIECE - 1):
+        piece = found[start : start + _PHRASE_PIECE]
+        groups.append(_sequences(_options(piece)))
+    return groups
+
+
+def _options(found: list[str]) -> list[list[tuple[str, ...]]]:
+    first: list[tuple[str, ...]] = [(found[0],)]
+    return [first, *(_spellings(w) for w in found[1:])]
+
+
+def _spellings(word: str) -> list[tuple[str, ...]]:
+    stems = sorted({stem(word, lang) for lang in STEMMERS} - {word})
+    return [(word,)] + [(s, word) for s in stems]
+
+
+def _sequences(options: list[list[tuple[str, ...]]]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = [()]
+    for spelled in options:
+        out = [done + more for done in out for more in spelled]
+    return list(dict.fromkeys(out))

@@ -46,6 +46,12 @@ class Backend(Protocol):
         """A subquery of (doc_id, rank) for documents matching `terms`; a lower rank is better. Unranked
         (rank 0) is cheaper, for counting. `fields` (of FIELDS) narrows where the words must be."""
 
+    def phrase_hits(
+        self, groups: Sequence[Sequence[tuple[str, ...]]], *, fields: Sequence[str] = ()
+    ) -> Subquery:
+        """(doc_id, rank 0) of the documents holding, for every group, one of its token sequences in a
+        row (obert.i18n.text.phrase_sequences)."""
+
 
 class SQLiteFTS:
     def write(self, conn: Connection, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
@@ -87,6 +93,23 @@ class SQLiteFTS:
         rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0"
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
+            .bindparams(_match(expression))
+            .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
+            .subquery("hits")
+        )
+
+    def phrase_hits(
+        self, groups: Sequence[Sequence[tuple[str, ...]]], *, fields: Sequence[str] = ()
+    ) -> Subquery:
+        # A quoted string of plain tokens is an FTS5 phrase: its tokens must come in a row.
+        expression = " AND ".join(
+            "(" + " OR ".join('"' + " ".join(tokens) + '"' for tokens in group) + ")" for group in groups
+        )
+        columns = _fields(fields, False)
+        if columns:
+            expression = "{" + " ".join(columns) + "} : (" + expression + ")"
+        return (
+            sa.text(f"SELECT rowid AS doc_id, 0 AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
             .bindparams(_match(expression))
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
@@ -167,6 +190,36 @@ class PostgresTSV:
                 f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
             .bindparams(_match(_tsquery(terms, any_term=any_term, titles_only=titles_only, fields=fields)))
+            .columns(
+                sa.column("doc_id", sa.Integer),
+                sa.column("rank", sa.Float),
+                sa.column("state", sa.String),
+                sa.column("visibility", sa.String),
+                sa.column("organization_id", sa.String),
+                sa.column("modified", sa.DateTime(timezone=True)),
+                sa.column("facet_ids", postgresql.ARRAY(sa.BigInteger)),
+            )
+            .subquery("hits")
+        )
+
+    def phrase_hits(
+        self, groups: Sequence[Sequence[tuple[str, ...]]], *, fields: Sequence[str] = ()
+    ) -> Subquery:
+        # <-> is tsquery's "followed by": the same rows in a row as FTS5's phrases.
+        weights = "".join("ABCD"[FIELDS.index(f)] for f in _fields(fields, False))
+        suffix = f":{weights}" if weights else ""
+        expression = " & ".join(
+            "("
+            + " | ".join("(" + " <-> ".join(f"'{t}'{suffix}" for t in tokens) + ")" for tokens in group)
+            + ")"
+            for group in groups
+        )
+        return (
+            sa.text(
+                f"SELECT doc_id, 0 AS rank, {', '.join(_ROW_COLUMNS)} "
+                f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
+            )
+            .bindparams(_match(expression))
             .columns(
                 sa.column("doc_id", sa.Integer),
                 sa.column("rank", sa.Float),

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
-from obert.i18n.text import QueryTerm, query_terms
+from obert.i18n.text import QueryTerm, phrase_sequences, query_terms
 from obert.search import cache
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
 from obert.search.model import Hits, SearchQuery, Viewer
@@ -213,10 +213,18 @@ def matching(
     text: str,
     prefix_last: bool = True,
     fields: Sequence[str] = (),
+    phrase: bool = False,
 ) -> Select[Any]:
     """A SELECT of the ids of the datasets `viewer` may see whose text matches `text` (all words, the
-    last one as a prefix with `prefix_last`; only in `fields` of backends.FIELDS when given): for callers
-    that filter, sort and page in SQL themselves, such as CKAN's package_search."""
+    last one as a prefix with `prefix_last`; with `phrase`, the words in a row; only in `fields` of
+    backends.FIELDS when given): for callers that filter, sort and page in SQL themselves, such as CKAN's
+    package_search."""
+    if phrase:
+        groups = phrase_sequences(text)
+        if not groups:
+            return sa.select(docs.c.dataset_id).where(sa.false())
+        phrased = backend_for(conn).phrase_hits(groups, fields=fields)
+        return _matching([docs.c.dataset_id], viewer, SearchQuery(), phrased)
     terms = query_terms(text, prefix_last=prefix_last)
     if not terms:
         return sa.select(docs.c.dataset_id).where(sa.false())

@@ -9,7 +9,6 @@ modules of obert.datastore.)
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -43,6 +42,7 @@ from obert.datastore.query import MAX_LIMIT, JSONScalar, RowsPage, cached_rows, 
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import open_table
 from obert.datastore.xlsx import MAX_DATA_ROWS as XLSX_MAX_ROWS
+from obert.tableservice.export_cache import touch
 from obert.tableservice.small_counts import UNPROTECTED, Protection
 from obert.tableservice.versions import Version
 
@@ -94,12 +94,14 @@ def exports_dir(data_dir: Path) -> Path:
 @dataclass(frozen=True, slots=True)
 class ExportFile:
     """A whole-version export on disk; `key` names its bytes (an ETag), `sha256` and `size` are theirs
-    (None for a stored version file written before checksums were kept)."""
+    (None for a stored version file written before checksums were kept); `written` when this call wrote
+    it into the cache (which may then be over its size)."""
 
     path: Path
     key: str
     sha256: str | None = None
     size: int | None = None
+    written: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,8 @@ class TableRef:
         `bytes` and `hash`): the version's own Parquet file when nothing is hidden, else a file written
         once under `cache_dir`, named by the version, the format and what is hidden, its digest written
         beside it before the file itself appears. Files in `cache_dir` are derived: deleting them only
-        costs writing them again."""
+        costs writing them again (see obert.tableservice.export_cache, which keeps the folder under its
+        size)."""
         masked = self.protection.masked()
         if fmt == "parquet" and not masked:
             v = self.version
@@ -197,6 +200,9 @@ class TableRef:
         target = cache_dir / self.version.id[:2] / key
         digest_file = target.with_name(f"{key}.sha256")
         if target.exists():
+            # The cache's clean-up removes the least recently used first: the file and its digest.
+            touch(target)
+            touch(digest_file)
             return _with_digest(target, key, digest_file)
         stream = self.export(fmt, epsg=epsg)  # checks the format before a file is begun
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,11 +219,14 @@ class TableRef:
             # An export is the same bytes whoever writes it, so two writers' digests agree.
             _write_digest(digest_file, digest.hexdigest(), size)
             # The first writer wins and its bytes stay: a reader fetching ranges never mixes two writes.
-            with contextlib.suppress(FileExistsError):
+            written = True
+            try:
                 os.link(partial, target)
+            except FileExistsError:
+                written = False
         finally:
             partial.unlink(missing_ok=True)
-        return ExportFile(target, key, digest.hexdigest(), size)
+        return ExportFile(target, key, digest.hexdigest(), size, written)
 
     def points(
         self,

@@ -34,6 +34,7 @@ from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.files import FileStore, safe_filename
 from obert.storage.tables.catalog import resources
+from obert.tableservice.export_cache import CacheCleanUp, clean_export_cache
 from obert.tableservice.gate import Hold, PublicationGate, hold_message
 from obert.tableservice.originals import purge_cleaned_originals
 from obert.tableservice.versions import (
@@ -304,9 +305,9 @@ class Ingester:
         return run
 
     def garbage_handler(self) -> JobHandler:
-        """The job handler for ``datastore-gc``: removes table files no version row names, and the
+        """The job handler for ``datastore-gc``: removes table files no version row names, the
         originals whose personal data a published, transformed copy replaced longer ago than the retention
-        period."""
+        period, and cached exports no longer served or past the cache's size."""
 
         def run(job: Job, ctx: JobContext) -> dict[str, Any]:
             purged = purge_cleaned_originals(
@@ -316,9 +317,31 @@ class Ingester:
                 now=datetime.now(UTC),
                 retention=timedelta(days=self.settings.held_original_retention_days),
             )
-            return {"removed": self.collect_garbage(), "originals_deleted": purged}
+            return {
+                "removed": self.collect_garbage(),
+                "originals_deleted": purged,
+                "exports_removed": self.clean_exports().removed,
+            }
 
         return run
+
+    def export_cache_handler(self) -> JobHandler:
+        """The job handler for ``export-cache``: keeps the whole-version export cache under its size."""
+
+        def run(job: Job, ctx: JobContext) -> dict[str, Any]:
+            done = self.clean_exports()
+            return {"removed": done.removed, "freed_bytes": done.freed_bytes, "kept_bytes": done.kept_bytes}
+
+        return run
+
+    def clean_exports(self) -> CacheCleanUp:
+        """Remove cached exports of versions no longer served, then the least recently used past the
+        size limit (OBERT_EXPORT_CACHE_MAX_BYTES)."""
+        return clean_export_cache(
+            cache_dir=self.settings.exports_dir,
+            store=self.store,
+            max_bytes=self.settings.export_cache_max_bytes,
+        )
 
     def garbage_task(self) -> Periodic:
         """Once a day, queue a garbage collection of the tables folder."""

@@ -14,7 +14,7 @@ from obert.api.ckan.face import CKAN
 from obert.api.ckan.params import ParamsDep
 from obert.api.ckan.present import Packager
 from obert.catalog.criteria import AnyOf, Value, Words
-from obert.catalog.licences import ckan_ids, is_open
+from obert.catalog.licences import ckan_ids, ckan_licence, ckan_licence_id, is_open
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.vocabulary import vocabulary
 from obert.deps import ActorDep, PortalDep
@@ -27,13 +27,19 @@ ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
 @router.api_route("/license_list", **ACTION)  # type: ignore[arg-type]
 def license_list(request: Request, portal: PortalDep) -> JSONResponse:
-    """Return the licences a dataset's license_id may name (the EU licence vocabulary), each with the
-    CKAN ids that mean it (`ckan_ids`; license_id accepts those too)."""
+    """Return the licences a dataset's license_id may name (the EU licence vocabulary): by CKAN's id,
+    title and link where CKAN's default list has the licence, as package_show names it, otherwise by
+    its EU code; `obert_license` is the EU code and `ckan_ids` the CKAN ids license_id accepts for it."""
     lang = portal.settings.default_lang
-    return success(
-        request,
-        [_licence(concept.code, concept.label_in(lang), concept.uri) for concept in vocabulary("licence")],
-    )
+    out = []
+    for concept in vocabulary("licence"):
+        ckan = ckan_licence(concept.code)
+        out.append(
+            _licence(concept.code, ckan.title, ckan.url)
+            if ckan
+            else _licence(concept.code, concept.label_in(lang), concept.uri)
+        )
+    return success(request, out)
 
 
 @router.api_route("/tag_show", **ACTION)  # type: ignore[arg-type]
@@ -105,7 +111,8 @@ def format_autocomplete(
 def _licence(code: str, title: str, url: str) -> dict[str, Any]:
     open_data = is_open(code)
     return {
-        "id": code,
+        "id": ckan_licence_id(code),
+        "obert_license": code,
         "title": title,
         "url": url,
         "ckan_ids": ckan_ids(code),

@@ -12,9 +12,10 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from obert.catalog.licences import licence_code
+from obert.catalog.licences import ckan_licence, ckan_licence_id, is_open, licence_code
 from obert.catalog.models import Dataset, Organization, Resource, State, Visibility
 from obert.catalog.vocabulary import vocabulary
+from obert.errors import FieldError, Invalid, msg
 from obert.i18n import pick
 from obert.tableservice.originals import Download
 
@@ -91,7 +92,7 @@ def resource_dict(
         "state": "active",
         # Whether datastore_search answers for it: CKAN clients look here before asking.
         "datastore_active": datastore_active,
-        "license_id": resource.license,
+        "license_id": ckan_licence_id(resource.license) if resource.license else None,
         "obert_name": resource.name,
     }
 
@@ -108,6 +109,7 @@ def package_dict(
 ) -> dict[str, Any]:
     tags = _tags(dataset.keywords, lang)
     licence = vocabulary("licence").get(dataset.license) if dataset.license else None
+    ckan = ckan_licence(dataset.license)
     contact = dataset.contact_point
     return {
         "id": dataset.id,
@@ -122,12 +124,14 @@ def package_dict(
         "author_email": "",
         "maintainer": contact.name if contact and contact.name else "",
         "maintainer_email": contact.email if contact and contact.email else "",
-        "license_id": dataset.license or "",
-        "license_title": licence.label_in(lang) if licence else "",
-        "license_url": licence.uri if licence else "",
-        "isopen": licence is not None,
+        # CKAN's licence id, title and link where its list has the licence; the EU licence otherwise.
+        "license_id": ckan_licence_id(dataset.license) if dataset.license else "",
+        "license_title": ckan.title if ckan else licence.label_in(lang) if licence else "",
+        "license_url": ckan.url if ckan else licence.uri if licence else "",
+        "isopen": is_open(dataset.license) if dataset.license else False,
+        "obert_license": dataset.license,  # the EU licence vocabulary's code
         "owner_org": dataset.organization.id if dataset.organization else None,
-        "organization": organization_dict(organization, lang) if organization else None,
+        "organization": _embedded(organization_dict(organization, lang)) if organization else None,
         "private": dataset.visibility is Visibility.PRIVATE,
         "state": _ckan_state(dataset.state),
         "type": "dataset",
@@ -141,13 +145,19 @@ def package_dict(
         ],
         "tags": [{"name": t, "display_name": t, "state": "active", "vocabulary_id": None} for t in tags],
         "tags_translated": dataset.keywords,
-        "groups": groups,
+        "groups": [_embedded(g) for g in groups],
         "extras": [{"key": k, "value": v} for k, v in _extras(dataset, lang, base_url).items()],
         # The extras carry these in the default language, as ckanext-dcat does; all languages are here.
         "version_notes_translated": dataset.version_notes,
         "provenance_translated": dataset.provenance,
         "spatial_text_translated": dataset.spatial.label if dataset.spatial else {},
     }
+
+
+def _embedded(group: dict[str, Any]) -> dict[str, Any]:
+    """A publisher or group inside a package dict: without its dataset count, as CKAN's package_show
+    has it, so that a dataset's answer changes only when the dataset, its publisher or groups do."""
+    return {k: v for k, v in group.items() if k != "package_count"}
 
 
 def _tags(keywords: Mapping[str, list[str]], lang: str) -> list[str]:
@@ -278,7 +288,7 @@ def resource_input(resource: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
         "media_type": resource.get("mimetype") or None,
         "byte_size": _int_or_none(resource.get("size")),
         "checksum": checksum if checksum and ":" in str(checksum) else None,
-        "license": resource.get("license_id") or None,
+        "license": licence_code(resource.get("license_id")) or resource.get("license_id") or None,
     }
     if resource.get("url_type") != "upload":
         data["access_url"] = resource.get("url") or None
@@ -294,6 +304,36 @@ def organization_input(org: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
         "image_url": org.get("image_url") or None,
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def group_input(group: Mapping[str, Any], *, lang: str) -> dict[str, Any]:
+    """The GroupInput JSON for a CKAN group dict; CKAN's title is optional, obert's is the name then."""
+    data = organization_input(group, lang=lang)
+    if not data.get("title") and isinstance(data.get("name"), str):
+        data["title"] = {lang: data["name"]}
+    return data
+
+
+def member_refs(items: Any, field: str) -> list[str] | None:
+    """The ids or names in CKAN's lists of member dicts (`groups` of a package, `packages` of a group):
+    [{"name": ...}], [{"id": ...}] or plain strings; None when the list was not sent."""
+    if items is None:
+        return None
+    if isinstance(items, str):
+        text = items.strip()
+        try:
+            items = json.loads(text) if text.startswith("[") else [t for t in text.split(",") if t.strip()]
+        except ValueError:
+            raise Invalid(msg("not a list"), errors=[FieldError(field, msg("give a list"))]) from None
+    if not isinstance(items, list):
+        raise Invalid(msg("not a list"), errors=[FieldError(field, msg("give a list"))])
+    refs = []
+    for item in items:
+        ref = (item.get("id") or item.get("name")) if isinstance(item, dict) else item
+        if not isinstance(ref, str) or not ref.strip():
+            raise Invalid(msg("not a list"), errors=[FieldError(field, msg("give each one's id or name"))])
+        refs.append(ref.strip())
+    return refs
 
 
 def _translated(source: Mapping[str, Any], key: str, lang: str) -> dict[str, str]:

@@ -1,5 +1,4 @@
-"""Organisations and groups: organization_list, organization_show, organization_create/update/patch/
-delete, group_list, group_show."""
+"""Organisations: organization_list, organization_show, organization_create/update/patch/delete."""
 
 from __future__ import annotations
 
@@ -12,10 +11,9 @@ from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import organization_dict, organization_input
 from obert.api.ckan.params import Params, ParamsDep
-from obert.api.ckan.present import Packager, group_dict
+from obert.api.ckan.present import Packager
 from obert.catalog import organizations
 from obert.catalog.common import validated
-from obert.catalog.groups import get_group, list_groups
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.models import OrganizationInput
 from obert.deps import ActorDep, PortalDep
@@ -34,7 +32,7 @@ def organization_list(request: Request, portal: PortalDep, params: ParamsDep) ->
     :param offset: where to start (optional)
     """
     orgs = organizations.list_organizations(store=portal.store, limit=1000).items
-    orgs = _window(orgs, params)
+    orgs = window(orgs, params)
     if params.boolean("all_fields", False):
         lang = portal.settings.default_lang
         return success(request, [organization_dict(o, lang) for o in orgs])
@@ -53,33 +51,7 @@ def organization_show(
     org = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
     result = organization_dict(org, portal.settings.default_lang)
     if params.boolean("include_datasets", False):
-        result["packages"] = _datasets(portal, actor, "organization", org.name)
-    return success(request, result)
-
-
-@router.api_route("/group_list", **ACTION)  # type: ignore[arg-type]
-def group_list(request: Request, portal: PortalDep, params: ParamsDep) -> JSONResponse:
-    """Return the groups.
-
-    :param all_fields: return dicts instead of names (default false)
-    """
-    found = _window(list_groups(store=portal.store), params)
-    if params.boolean("all_fields", False):
-        return success(request, [group_dict(g, portal.settings.default_lang) for g in found])
-    return success(request, [g.name for g in found])
-
-
-@router.api_route("/group_show", **ACTION)  # type: ignore[arg-type]
-def group_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Return a group.
-
-    :param id: its id or name
-    :param include_datasets: include its datasets, up to 1000 (default false)
-    """
-    group = get_group(store=portal.store, ref=str(params.required("id")))
-    result = group_dict(group, portal.settings.default_lang)
-    if params.boolean("include_datasets", False):
-        result["packages"] = _datasets(portal, actor, "groups", group.name)
+        result["packages"] = datasets_of(portal, actor, "organization", org.name)
     return success(request, result)
 
 
@@ -143,13 +115,13 @@ def organization_delete(
     return success(request, None)
 
 
-def _window(items: list[Any], params: Params) -> list[Any]:
+def window(items: list[Any], params: Params) -> list[Any]:
     offset = params.integer("offset", 0, minimum=0)
     limit = params.integer("limit", len(items), minimum=0)
     return items[offset : offset + limit]
 
 
-def _datasets(portal: Portal, actor: Any, facet: str, value: str) -> list[dict[str, Any]]:
+def datasets_of(portal: Portal, actor: Any, facet: str, value: str) -> list[dict[str, Any]]:
     found = browse_datasets(
         store=portal.store,
         actor=actor,

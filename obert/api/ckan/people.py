@@ -1,7 +1,8 @@
 """Accounts and memberships as CKAN names them: user_show, organization_list_for_user, member_list,
-member_create, member_delete. Who may see and change what is decided by obert.auth, as on the native
-API: an account sees itself, organisation managers see and change their members, site administrators
-everything."""
+member_create, member_delete (accounts in organisations, datasets in groups). Who may see and change
+what is decided by obert.auth and the catalogue, as on the native API: an account sees itself,
+organisation managers see and change their members, a dataset's editors file it in groups, site
+administrators everything."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from obert.auth import Actor
 from obert.auth.actor import Role
 from obert.auth.members import list_members, remove_member, set_member
 from obert.auth.users import User, actor_for_user, get_user
-from obert.catalog import organizations
+from obert.catalog import group_datasets, organizations
+from obert.catalog.groups import Group, get_group
+from obert.catalog.models import Organization
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Forbidden, Invalid, Unauthorized, msg
+from obert.errors import FieldError, Forbidden, Invalid, NotFound, Unauthorized, msg
 from obert.portal import Portal
 
 router = CKAN.router()
@@ -76,80 +79,118 @@ def organization_list_for_user(
 
 @router.api_route("/member_list", **ACTION)  # type: ignore[arg-type]
 def member_list(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Return an organisation's members as [id, "user", capacity] (its managers only).
+    """Return the members of an organisation or a group as [id, type, capacity]: its datasets you may
+    see ("package"; capacity "organization" in an organisation, "public" in a group) and an
+    organisation's accounts ("user", with their role: its managers only, so others ask for packages).
 
-    :param id: the organisation's id or name
-    :param object_type: "user" (the only members obert keeps)
-    :param capacity: only members with this role (optional)
+    :param id: the organisation's or group's id or name
+    :param object_type: "package" or "user" (default: both)
+    :param capacity: only members with this capacity (optional)
     """
-    org = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
-    object_type = params.text("object_type") or "user"
-    if object_type != "user":
+    holder = _holder(portal, str(params.required("id")))
+    object_type = params.text("object_type") or None
+    if object_type not in (None, "package", "user"):
         raise Invalid(
-            "unsupported object_type",
-            errors=[FieldError("object_type", "organisations have users as members; see package_search")],
+            "unsupported object_type", errors=[FieldError("object_type", "use 'package' or 'user'")]
         )
+    out: list[list[str]] = []
+    if object_type in (None, "package"):
+        if isinstance(holder, Organization):
+            ids = organizations.organization_dataset_ids(store=portal.store, actor=actor, ref=holder.id)
+            out += [[i, "package", "organization"] for i in ids]
+        else:
+            ids = group_datasets.group_dataset_ids(store=portal.store, actor=actor, ref=holder.id)
+            out += [[i, "package", "public"] for i in ids]
+    if isinstance(holder, Organization) and object_type in (None, "user"):
+        members = list_members(store=portal.store, actor=actor, organization_id=holder.id)
+        out += [[m.user_id, "user", str(m.role)] for m in members]
     capacity = params.text("capacity")
-    members = list_members(store=portal.store, actor=actor, organization_id=org.id)
-    return success(
-        request,
-        [[m.user_id, "user", str(m.role)] for m in members if capacity in (None, "", str(m.role))],
-    )
+    return success(request, [m for m in out if capacity in (None, "", m[2])])
 
 
 @router.api_route("/member_create", **WRITE)  # type: ignore[arg-type]
 def member_create(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Make an account a member of an organisation, or change its role (its managers only).
+    """Make an account a member of an organisation or change its role (its managers only), or file a
+    dataset in a group (the dataset's editors).
 
-    :param id: the organisation's id or name
-    :param object: the account's id or name
-    :param object_type: "user"
-    :param capacity: member, editor or admin
+    :param id: the organisation's or group's id or name
+    :param object: the account's or dataset's id or name
+    :param object_type: "user" (organisations) or "package" (groups)
+    :param capacity: member, editor or admin for an account; "public" for a dataset
     """
-    org = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
-    _only_users(params.text("object_type"))
+    holder = _holder(portal, str(params.required("id")))
+    ref = str(params.required("object"))
+    object_type = _object_type(holder, params.text("object_type"))
     capacity = str(params.required("capacity"))
+    if object_type == "package":
+        added = group_datasets.add_to_group(
+            store=portal.store, actor=actor, group_ref=holder.id, dataset_ref=ref
+        )
+        return success(request, _member(holder.id, "package", added.dataset_id, "public"))
     try:
         role = Role(capacity)
     except ValueError:
         raise Invalid(
             "unknown capacity", errors=[FieldError("capacity", "use member, editor or admin")]
         ) from None
-    member = set_member(
-        store=portal.store,
-        actor=actor,
-        organization_id=org.id,
-        user_ref=str(params.required("object")),
-        role=role,
-    )
-    return success(
-        request,
-        {"group_id": org.id, "table_name": "user", "table_id": member.user_id, "capacity": str(member.role)},
-    )
+    member = set_member(store=portal.store, actor=actor, organization_id=holder.id, user_ref=ref, role=role)
+    return success(request, _member(holder.id, "user", member.user_id, str(member.role)))
 
 
 @router.api_route("/member_delete", **WRITE)  # type: ignore[arg-type]
 def member_delete(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Remove an account from an organisation (its managers only).
+    """Remove an account from an organisation (its managers only), or a dataset from a group (the
+    dataset's editors).
 
-    :param id: the organisation's id or name
-    :param object: the account's id or name
-    :param object_type: "user"
+    :param id: the organisation's or group's id or name
+    :param object: the account's or dataset's id or name
+    :param object_type: "user" (organisations) or "package" (groups)
     """
-    org = organizations.get_organization(store=portal.store, ref=str(params.required("id")))
-    _only_users(params.text("object_type"))
-    remove_member(
-        store=portal.store, actor=actor, organization_id=org.id, user_ref=str(params.required("object"))
-    )
+    holder = _holder(portal, str(params.required("id")))
+    ref = str(params.required("object"))
+    if _object_type(holder, params.text("object_type")) == "package":
+        group_datasets.remove_from_group(
+            store=portal.store, actor=actor, group_ref=holder.id, dataset_ref=ref
+        )
+    else:
+        remove_member(store=portal.store, actor=actor, organization_id=holder.id, user_ref=ref)
     return success(request, None)
 
 
-def _only_users(object_type: str | None) -> None:
-    if object_type not in (None, "", "user"):
+def _holder(portal: Portal, ref: str) -> Organization | Group:
+    """The organisation or group `ref` names: CKAN keeps both in one table and its member actions take
+    either."""
+    try:
+        return organizations.get_organization(store=portal.store, ref=ref)
+    except NotFound:
+        pass
+    try:
+        return get_group(store=portal.store, ref=ref)
+    except NotFound:
+        raise NotFound(f"no organisation or group '{ref}'") from None
+
+
+def _object_type(holder: Organization | Group, object_type: str | None) -> str:
+    wanted = "user" if isinstance(holder, Organization) else "package"
+    if object_type not in (None, "", wanted):
+        where = "organisations have accounts" if wanted == "user" else "groups have datasets"
         raise Invalid(
             "unsupported object_type",
-            errors=[FieldError("object_type", "only accounts ('user') are members of organisations")],
+            errors=[FieldError("object_type", f"use '{wanted}': {where} as members")],
         )
+    return wanted
+
+
+def _member(group_id: str, table: str, table_id: str, capacity: str) -> dict[str, str]:
+    """CKAN's member dict (member_dictize)."""
+    return {
+        "id": f"{group_id}:{table_id}",
+        "group_id": group_id,
+        "table_name": table,
+        "table_id": table_id,
+        "capacity": capacity,
+        "state": "active",
+    }
 
 
 def _user(portal: Portal, actor: Actor, ref: str | None) -> User:

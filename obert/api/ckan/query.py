@@ -1,7 +1,8 @@
 """CKAN's query language: `q` and `fq` in Solr's Lucene syntax, parsed by luqum into the catalogue's
 criteria (obert.catalog.criteria), and `sort` into an order.
 
-What CKAN clients write is served: `field:value`, AND / OR / NOT / `-` / `+`, quotes, groups,
+What CKAN clients write is served: `field:value`, AND / OR / NOT / `-` / `+`, quoted phrases (their
+words in a row, after the site's analysis), groups,
 `field:(a OR b)`, ranges such as `metadata_modified:[2024-01-01T00:00:00Z TO *]`, wildcards (`name:air*`),
 `*:*`. Words without a field must all match, analysed as on the site (case, accents, stems). What has
 no meaning here (fuzzy `~`, boosts `^`, regular expressions, unknown fields) is refused with a
@@ -30,6 +31,7 @@ from obert.catalog.criteria import (
     ValueField,
     Words,
 )
+from obert.catalog.licences import licence_code
 from obert.catalog.listing import OrderKey
 from obert.errors import FieldError, Invalid
 
@@ -160,13 +162,17 @@ class _Reader:
         if field in DATE_FIELDS:
             moment = self._date(value)
             return Dates(DATE_FIELDS[field], moment, moment)
+        if field == "license_id" and not wild:
+            # package_show answers CKAN's licence ids: they filter as the licences they stand for.
+            return Value("license_id", licence_code(value) or value)
         if field in VALUE_FIELDS:
             return Value(VALUE_FIELDS[field], value, pattern=wild)
         if value == "*":
             return Everything()
         fields = TEXT_FIELDS[field or "text"]
         if not wild:
-            return Words(value, fields)
+            # A quoted phrase's words must come in a row, as in Solr; one word is just a word.
+            return Words(value, fields, phrase=phrase and len(value.split()) > 1)
         stem = value[:-1]
         if not value.endswith("*") or "*" in stem or "?" in stem:
             raise _refuse(self.source, f"'{value}': in words, only a trailing * (a prefix) is supported")
@@ -213,6 +219,8 @@ def _merged(parts: list[Criterion]) -> tuple[Criterion, ...]:
             and isinstance(last, Words)
             and not part.prefix
             and not last.prefix
+            and not part.phrase
+            and not last.phrase
             and part.fields == last.fields
         ):
             out[-1] = Words(f"{last.text} {part.text}", part.fields)

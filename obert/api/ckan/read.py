@@ -4,7 +4,7 @@ current_package_list_with_resources, tag_list."""
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
@@ -12,8 +12,10 @@ from obert.api.ckan.mapping import resource_dict
 from obert.api.ckan.params import ParamsDep
 from obert.api.ckan.present import Packager
 from obert.api.ckan.search import DEFAULT_SORT, search_query, search_result
+from obert.api.conditional import revalidate, stamped
 from obert.catalog import datasets, resources
 from obert.catalog.listing import BrowseQuery, browse_datasets
+from obert.catalog.revision import dataset_revision, resource_revision
 from obert.deps import ActorDep, PortalDep
 from obert.tableservice.originals import downloads
 
@@ -22,13 +24,18 @@ ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
 
 
 @router.api_route("/package_show", **ACTION)  # type: ignore[arg-type]
-def package_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+def package_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> Response:
     """Return the metadata of a dataset (package) and its resources.
 
     :param id: the id or name of the dataset
     """
-    found = datasets.get_dataset(store=portal.store, actor=actor, ref=str(params.required("id")))
-    return success(request, Packager.load(portal, actor).package(found))
+    ref = str(params.required("id"))
+    revision = dataset_revision(store=portal.store, actor=actor, ref=ref)
+    unchanged = revalidate(request, revision)
+    if unchanged is not None:
+        return unchanged
+    found = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+    return stamped(success(request, Packager.load(portal, actor).package(found)), revision)
 
 
 @router.api_route("/package_list", **ACTION)  # type: ignore[arg-type]
@@ -93,18 +100,22 @@ def package_search(request: Request, portal: PortalDep, actor: ActorDep, params:
 
 
 @router.api_route("/resource_show", **ACTION)  # type: ignore[arg-type]
-def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
+def resource_show(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> Response:
     """Return the metadata of a resource.
 
     :param id: the id (or obert name) of the resource
     """
-    found = resources.get_resource(store=portal.store, actor=actor, ref=str(params.required("id")))
+    ref = str(params.required("id"))
+    revision = resource_revision(store=portal.store, actor=actor, ref=ref)
+    unchanged = revalidate(request, revision)
+    if unchanged is not None:
+        return unchanged
+    found = resources.get_resource(store=portal.store, actor=actor, ref=ref)
     settings = portal.settings
     link = downloads(store=portal.store, actor=actor, found=[found], base_url=settings.base_url)[found.id]
     active = link.serves_table
-    return success(
-        request, resource_dict(found, link=link, lang=settings.default_lang, datastore_active=active)
-    )
+    answer = resource_dict(found, link=link, lang=settings.default_lang, datastore_active=active)
+    return stamped(success(request, answer), revision)
 
 
 @router.api_route("/tag_list", **ACTION)  # type: ignore[arg-type]

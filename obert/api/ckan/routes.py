@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from obert.api.ckan import datastore, datastore_write, lookups, orgs, people, read, revise, system, write
+from obert.api.ckan import (
+    datastore,
+    datastore_write,
+    groups,
+    lookups,
+    orgs,
+    people,
+    read,
+    revise,
+    system,
+    write,
+)
 from obert.api.ckan.face import CKAN
 
 PREFIXES = ("/api/3/action", "/api/action")
@@ -24,6 +35,7 @@ def mount(app: FastAPI) -> None:
         for module in (
             read,
             orgs,
+            groups,
             people,
             lookups,
             write,

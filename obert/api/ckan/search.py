@@ -8,6 +8,7 @@ from typing import Any, get_args
 from obert.api.ckan import query as lucene
 from obert.api.ckan.params import Params
 from obert.catalog.criteria import AllOf, Criterion
+from obert.catalog.licences import ckan_licence_id
 from obert.catalog.listing import FACETS, BrowseQuery, BrowseResult, Facet
 from obert.errors import FieldError, Invalid
 
@@ -46,7 +47,8 @@ def search_query(params: Params) -> BrowseQuery:
 def search_result(
     query: BrowseQuery, found: BrowseResult, packages: list[dict[str, Any]], *, sort: str
 ) -> dict[str, Any]:
-    facets = {name: dict(found.facets.get(name, [])) for name in query.facets}
+    named = {name: _ckan_names(name, found.facets.get(name, [])) for name in query.facets}
+    facets = {name: dict(items) for name, items in named.items()}
     return {
         "count": found.count,
         "sort": sort,
@@ -54,9 +56,16 @@ def search_result(
         "search_facets": {
             name: {
                 "title": name,
-                "items": [{"name": v, "display_name": v, "count": n} for v, n in found.facets.get(name, [])],
+                "items": [{"name": v, "display_name": v, "count": n} for v, n in named[name]],
             }
             for name in query.facets
         },
         "results": packages,
     }
+
+
+def _ckan_names(facet: str, items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Facet values as package dicts name them: licences by CKAN's ids."""
+    if facet != "license_id":
+        return items
+    return [(ckan_licence_id(value), count) for value, count in items]

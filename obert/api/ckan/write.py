@@ -1,4 +1,5 @@
-"""Write actions: package_create/update/patch/delete and resource_create/update/delete.
+"""Write actions: package_create/update/patch/delete (with the groups a dataset is in) and
+resource_create/update/delete.
 
 Each translates the CKAN dict into obert's input model and calls the same service the native API calls,
 so permissions and validation are the same whichever face a client uses.
@@ -13,12 +14,13 @@ from fastapi.responses import JSONResponse
 
 from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
-from obert.api.ckan.mapping import dataset_input, resource_dict, resource_input
+from obert.api.ckan.mapping import dataset_input, member_refs, resource_dict, resource_input
 from obert.api.ckan.params import Params, ParamsDep
 from obert.api.ckan.present import Packager
 from obert.auth import Actor
 from obert.catalog import datasets, resources
 from obert.catalog.common import validated
+from obert.catalog.group_datasets import check_groups, set_dataset_groups
 from obert.catalog.models import Dataset, DatasetInput, ResourceInput
 from obert.deps import ActorDep, PortalDep
 from obert.errors import FieldError, Invalid, ObertError
@@ -37,15 +39,22 @@ def package_create(request: Request, portal: PortalDep, actor: ActorDep, params:
     :param title: its title (or title_translated, a dict by language)
     :param owner_org: the id or name of its publisher
     :param notes, tags, license_id, url, version, private, extras, resources: (optional)
+    :param groups: the groups it is in, as [{"name": ...}] (optional)
     """
     data = validated(DatasetInput, dataset_input(params.data, lang=portal.settings.default_lang))
+    in_groups = member_refs(params.data.get("groups"), "groups")
+    check_groups(store=portal.store, refs=in_groups or [])
     created = datasets.create_dataset(store=portal.store, actor=actor, data=data)
+    if in_groups:
+        set_dataset_groups(store=portal.store, actor=actor, dataset_ref=created.id, group_refs=in_groups)
+        created = datasets.get_dataset(store=portal.store, actor=actor, ref=created.id)
     return success(request, Packager.load(portal, actor).package(created))
 
 
 @router.api_route("/package_update", **WRITE)  # type: ignore[arg-type]
 def package_update(request: Request, portal: PortalDep, actor: ActorDep, params: ParamsDep) -> JSONResponse:
-    """Replace a dataset's metadata; when `resources` is given, the resources become that list.
+    """Replace a dataset's metadata; when `resources` is given, the resources become that list, and
+    when `groups` is, its groups.
 
     :param id: the id or name of the dataset
     """
@@ -134,6 +143,8 @@ def update_package(portal: Portal, actor: Actor, current: Dataset, body: dict[st
     fields = dataset_input(body, lang=lang)
     wanted = fields.pop("resources", None)
     data = validated(DatasetInput, fields)
+    in_groups = member_refs(body.get("groups"), "groups")
+    check_groups(store=portal.store, refs=in_groups or [])
     # Validate every resource before changing anything, so a bad one leaves the dataset as it was.
     planned: list[tuple[str, ResourceInput]] | None = None
     existing = {r.id for r in current.resources}
@@ -149,6 +160,9 @@ def update_package(portal: Portal, actor: Actor, current: Dataset, body: dict[st
                 errors=[FieldError("resources", f"no resource {unknown[0]} in this dataset")],
             )
     updated = datasets.replace_dataset(store=portal.store, actor=actor, ref=current.id, data=data)
+    if in_groups is not None:
+        set_dataset_groups(store=portal.store, actor=actor, dataset_ref=current.id, group_refs=in_groups)
+        updated = datasets.get_dataset(store=portal.store, actor=actor, ref=current.id)
     if planned is None:
         return updated
     for rid, resource in planned:

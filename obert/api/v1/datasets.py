@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Query, Response
+from fastapi import Body, Query, Request, Response
 
+from obert.api.conditional import revalidate, stamped
 from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import DatasetOut, ListOut
 from obert.catalog import datasets as service
 from obert.catalog.models import DatasetInput, DatasetPatch
+from obert.catalog.revision import dataset_revision
 from obert.deps import ActorDep, PortalDep, WriterDep
 
 router = NATIVE.router(prefix="/api/v1/datasets", tags=["datasets"])
@@ -42,8 +44,16 @@ def create_dataset(portal: PortalDep, actor: WriterDep, data: DatasetInput) -> D
 
 
 @router.get("/{ref}", response_model=DatasetOut)
-def get_dataset(portal: PortalDep, actor: ActorDep, ref: str) -> DatasetOut:
-    """One dataset by id or name, with its resources and their download and API links."""
+def get_dataset(
+    request: Request, response: Response, portal: PortalDep, actor: ActorDep, ref: str
+) -> DatasetOut | Response:
+    """One dataset by id or name, with its resources and their download and API links. Conditional
+    requests (If-None-Match, If-Modified-Since) are answered 304 without reading it."""
+    revision = dataset_revision(store=portal.store, actor=actor, ref=ref)
+    unchanged = revalidate(request, revision)
+    if unchanged is not None:
+        return unchanged
+    stamped(response, revision)
     return present.dataset(portal, actor, service.get_dataset(store=portal.store, actor=actor, ref=ref))
 
 

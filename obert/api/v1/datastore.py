@@ -29,6 +29,7 @@ from obert.errors import FieldError, Invalid
 from obert.faces import rules
 from obert.portal import Portal
 from obert.tableservice import history, published, small_counts, table_map
+from obert.tableservice.export_cache import request_clean_up
 from obert.tableservice.handle import (
     FORMATS,
     GEO_FORMATS,
@@ -37,7 +38,6 @@ from obert.tableservice.handle import (
     SPREADSHEET_CSV,
     TableRef,
     dumps,
-    exports_dir,
 )
 from obert.tableservice.small_counts import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
 from obert.tableservice.versions import Version
@@ -366,7 +366,13 @@ def export_rows(
     query_free = q is None and fields is None and sort is None and limit is None and spreadsheet is None
     if not filters_ and query_free:
         # The whole version: a file whose bytes never change, served with ranges and validators.
-        whole = table.whole_export(fmt, cache_dir=exports_dir(portal.settings.data_dir), epsg=epsg)
+        whole = table.whole_export(fmt, cache_dir=portal.settings.exports_dir, epsg=epsg)
+        if whole.written:
+            request_clean_up(
+                store=portal.store,
+                cache_dir=portal.settings.exports_dir,
+                max_bytes=portal.settings.export_cache_max_bytes,
+            )
         return FileResponse(
             whole.path,
             media_type=MEDIA_TYPES[fmt],

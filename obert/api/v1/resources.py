@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Query, Response, UploadFile
+from fastapi import Body, Query, Request, Response, UploadFile
 
+from obert.api.conditional import revalidate, stamped
 from obert.api.face import NATIVE
 from obert.api.v1 import present
 from obert.api.v1.schemas import ListOut, ResourceCreate, ResourceOut
 from obert.catalog import resources as service
 from obert.catalog.datasets import get_dataset
 from obert.catalog.models import ResourceInput
+from obert.catalog.revision import resource_revision
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.faces import rules
 
@@ -47,8 +49,16 @@ def create_resource(portal: PortalDep, actor: WriterDep, ref: str, data: Resourc
 
 
 @router.get("/resources/{ref}", response_model=ResourceOut)
-def get_resource(portal: PortalDep, actor: ActorDep, ref: str) -> ResourceOut:
-    """One resource by id or name, with its download URL and, for tables, its datastore links."""
+def get_resource(
+    request: Request, response: Response, portal: PortalDep, actor: ActorDep, ref: str
+) -> ResourceOut | Response:
+    """One resource by id or name, with its download URL and, for tables, its datastore links.
+    Conditional requests (If-None-Match, If-Modified-Since) are answered 304 without reading it."""
+    revision = resource_revision(store=portal.store, actor=actor, ref=ref)
+    unchanged = revalidate(request, revision)
+    if unchanged is not None:
+        return unchanged
+    stamped(response, revision)
     return present.resource(portal, actor, service.get_resource(store=portal.store, actor=actor, ref=ref))
 
 

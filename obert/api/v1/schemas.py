@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from obert.catalog.groups import Group
 from obert.catalog.models import Dataset, Organization, Page, Resource, ResourceInput
 from obert.tableservice.originals import Download
 
@@ -42,6 +43,10 @@ class OrganizationOut(Organization):
     url: str
 
 
+class GroupOut(Group):
+    url: str
+
+
 def resource_out(resource: Resource, link: Download) -> ResourceOut:
     data = resource.model_dump()
     if link.withheld is not None:
@@ -60,6 +65,10 @@ def dataset_out(dataset: Dataset, base_url: str, links: Mapping[str, Download]) 
 
 def organization_out(org: Organization, base_url: str) -> OrganizationOut:
     return OrganizationOut(**org.model_dump(), url=f"{base_url.rstrip('/')}/organization/{org.name}")
+
+
+def group_out(group: Group, base_url: str) -> GroupOut:
+    return GroupOut(**group.model_dump(), url=f"{base_url.rstrip('/')}/api/v1/groups/{group.name}")
 
 
 def page_out(page: Page[T]) -> dict[str, object]:

@@ -100,6 +100,7 @@ groups = sa.Table(
     metadata,
     _id(),
     sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("state", sa.String(20), nullable=False, default="active", server_default="active"),
     sa.Column("title", JSONType, nullable=False),
     sa.Column("description", JSONType, nullable=False),
     sa.Column("image_url", sa.Text),

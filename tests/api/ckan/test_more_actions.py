@@ -58,7 +58,11 @@ def test_resource_patch_and_package_revise(admin: ckanapi.RemoteCKAN) -> None:
         license_id="uk-ogl",
         resources=[{"name": "arbres-csv", "url": "https://example.org/arbres.csv", "format": "CSV"}],
     )
-    assert package["license_id"] == "OGL_3_0"  # CKAN's id, read through the one licence table
+    assert package["license_id"] == "uk-ogl"  # CKAN's id, read through the one licence table
+    assert (
+        package["obert_license"] == "OGL_3_0"
+        and package["license_title"] == "UK Open Government Licence (OGL)"
+    )
     rid = package["resources"][0]["id"]
     patched = admin.action.resource_patch(id=rid, description="Un arbre per fila")
     assert (
@@ -100,10 +104,12 @@ def test_datastore_records_delete_keeps_the_table(admin: ckanapi.RemoteCKAN) -> 
 def test_lookups_on_the_demo(ckan_get: ckanapi.RemoteCKAN) -> None:
     licences = {entry["id"]: entry for entry in ckan_get.action.license_list()}
     assert (
-        licences["CC_BY_4_0"]["ckan_ids"] == ["cc-by"]
-        and licences["CC_BY_4_0"]["od_conformance"] == "approved"
+        licences["cc-by"]["obert_license"] == "CC_BY_4_0"
+        and licences["cc-by"]["od_conformance"] == "approved"
     )
-    assert licences["OGL_3_0"]["ckan_ids"] == ["uk-ogl"]
+    assert (
+        licences["uk-ogl"]["ckan_ids"] == ["uk-ogl"] and licences["EUPL_1_2"]["obert_license"] == "EUPL_1_2"
+    )
     used = {p["license_id"] for p in ckan_get.action.package_search(rows=100)["results"]}
     assert used <= set(licences)
     tag = ckan_get.action.tag_show(id="traffic", include_datasets=True)

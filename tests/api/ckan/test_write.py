@@ -54,7 +54,7 @@ def test_package_create_and_show(admin: ckanapi.RemoteCKAN) -> None:
     shown = admin.action.package_show(id=created["id"])
     assert shown == created
     assert shown["title_translated"] == {"ca": "Estacions de Bicing", "es": "Estaciones de Bicing"}
-    assert shown["license_id"] == "CC_BY_4_0" and shown["organization"]["name"] == "bsm"
+    assert shown["license_id"] == "cc-by" and shown["organization"]["name"] == "bsm"
     assert [t["name"] for t in shown["tags"]] == ["bicing", "mobilitat"]
     extras = {e["key"]: e["value"] for e in shown["extras"]}
     assert extras["codi_intern"] == "BSM-17"
