@@ -48,9 +48,9 @@ class SearchResult:
     offset: int
     limit: int
     relaxed: bool = False  # no dataset had every word: these have some of them
-    # Nothing matched the words as typed: these are the matches of this spelling of them instead.
+    # Some words as typed matched nothing: these are the matches of this spelling of them instead.
     corrected: str | None = None
-    suggestion: str | None = None  # a spelling of the words that finds more ("did you mean")
+    typed_count: int = 0  # with `corrected`: how many the words as typed matched
 
     @property
     def next_offset(self) -> int | None:
@@ -79,15 +79,14 @@ def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> Search
     viewer = viewer_for(actor)
     with store.read() as conn:
         hits = find(conn, viewer=viewer, query=query)
-        corrected = suggestion = None
-        # Some word found nothing: perhaps it is misspelt.
+        corrected, typed_count = None, hits.count
+        # Some word found nothing: perhaps it is misspelt ("acidents", or "acidentes Gracia", whose
+        # matches have Gràcia only). Spelt as the index spells it, the search finds more of the words.
         respelt = _respelt(conn, viewer, query.q) if hits.count == 0 or hits.relaxed else None
-        if respelt is not None and hits.count == 0:
+        if respelt is not None:
             fallback = find(conn, viewer=viewer, query=replace(query, q=respelt))
             if fallback.count:
                 hits, corrected = fallback, respelt
-        elif respelt is not None:
-            suggestion = respelt
         found = _load_in_order(conn, actor, hits.dataset_ids)
         publishers = _publisher_titles(conn, [v for v, _ in hits.facets.get("publisher", [])])
     facets = {
@@ -109,7 +108,7 @@ def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> Search
             FacetValue(v, _label(name, v, query.lang, publishers), 0, True) for v in chosen if v not in listed
         )
     return SearchResult(
-        found, hits.count, facets, query.offset, query.limit, hits.relaxed, corrected, suggestion
+        found, hits.count, facets, query.offset, query.limit, hits.relaxed, corrected, typed_count
     )
 
 

@@ -27,7 +27,7 @@ class SearchLinks:
     removals: list[Removal]
     next: str | None
     previous: str | None
-    respelt: str | None = None  # the same search with the words spelt as the result suggests or used
+    respelt: str | None = None  # the same search with the words spelt as the results were found
     fewer_words: list[FewerWords] = field(default_factory=list)  # when nothing matched: one word less
 
 
@@ -42,7 +42,7 @@ def search_links(params: Sequence[tuple[str, str]], result: SearchResult) -> Sea
     ]
     following = result.next_offset
     previous = result.previous_offset
-    words = result.suggestion or result.corrected
+    words = result.corrected
     typed = next((v for k, v in kept if k == "q"), "").split()
     fewer = (
         [FewerWords(" ".join(w for j, w in enumerate(typed) if j != i), "") for i in range(len(typed))]
