@@ -139,17 +139,26 @@ def _bare(conn: sa.Connection, q: str) -> Any:
     if conn.dialect.name == "postgresql":
         vectors = sa.table(TSV_TABLE, sa.column("doc_id"), sa.column(TSV_COLUMN)).alias("v")
         query = " | ".join(f"'{alt}'" for t in terms for alt in t.alternatives)
-        rank = -sa.func.ts_rank_cd(sa.literal_column(_WEIGHTS), vectors.c[TSV_COLUMN], sa.func.to_tsquery("simple", query), 1)
+        rank = -sa.func.ts_rank_cd(
+            sa.literal_column(_WEIGHTS), vectors.c[TSV_COLUMN], sa.func.to_tsquery("simple", query), 1
+        )
         return (
             sa.select(docs.c.dataset_id, rank.label("rank"))
-            .select_from(hits.join(vectors, vectors.c.doc_id == hits.c.doc_id).join(docs, docs.c.doc_id == hits.c.doc_id))
+            .select_from(
+                hits.join(vectors, vectors.c.doc_id == hits.c.doc_id).join(
+                    docs, docs.c.doc_id == hits.c.doc_id
+                )
+            )
             .subquery("bare")
         )
     del hits
     expression = " OR ".join(f'"{alt}"' for t in terms for alt in t.alternatives)
     weights = ", ".join(str(w) for w in WEIGHTS)
     bare = (
-        sa.text(f"SELECT rowid AS doc_id, bm25({FTS_TABLE}, {weights}) AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m")
+        sa.text(
+            f"SELECT rowid AS doc_id, bm25({FTS_TABLE}, {weights}) AS rank "
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+        )
         .bindparams(m=expression)
         .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
         .subquery("fts")
@@ -168,11 +177,14 @@ def generated_queries(store: Store, count: int, seed: int = 0) -> list[dict[str,
 
     rng = random.Random(seed)
     with store.read() as conn:
-        titles = [(name, (title or {}).get("ca", "")) for name, title in conn.execute(
-            sa.select(datasets.c.name, datasets.c.title).where(
-                datasets.c.state == "published", datasets.c.visibility == "public"
+        titles = [
+            (name, (title or {}).get("ca", ""))
+            for name, title in conn.execute(
+                sa.select(datasets.c.name, datasets.c.title).where(
+                    datasets.c.state == "published", datasets.c.visibility == "public"
+                )
             )
-        )]
+        ]
     by_subject: dict[int, list[tuple[str, str]]] = {}
     for name, title in titles:
         for position, subject in enumerate(SUBJECTS):
@@ -184,10 +196,10 @@ def generated_queries(store: Store, count: int, seed: int = 0) -> list[dict[str,
     for n in range(count):
         position, place = rng.randrange(len(SUBJECTS)), rng.choice(PLACES)
         lang = langs[n % 3]
-        relevant = {
-            name: 2 if f" a {place} " in title else 1 for name, title in by_subject.get(position, [])
-        }
-        queries.append({"lang": lang, "q": f"{SUBJECTS[position][langs.index(lang)]} {place}", "relevant": relevant})
+        relevant = {name: 2 if f" a {place} " in title else 1 for name, title in by_subject.get(position, [])}
+        queries.append(
+            {"lang": lang, "q": f"{SUBJECTS[position][langs.index(lang)]} {place}", "relevant": relevant}
+        )
     return queries
 
 
@@ -223,7 +235,8 @@ def demo_portal(url: str, workdir: Path) -> Iterator[Store]:
 def report(label: str, figures: Mapping[str, Any], target: str = "") -> None:
     langs = " ".join(f"{k[4:]} {v:.3f}" for k, v in figures.items() if k.startswith("mrr_"))
     print(
-        f"{label:<44} {figures['queries']:>3} queries  MRR {figures['mrr']:.3f}  nDCG@10 {figures['ndcg']:.3f}"
+        f"{label:<44} {figures['queries']:>3} queries  MRR {figures['mrr']:.3f}  "
+        f"nDCG@10 {figures['ndcg']:.3f}"
         f"  (MRR by language: {langs}){target}"
     )
 
@@ -239,12 +252,16 @@ def main() -> None:
     postgres = os.environ.get("OBERT_TEST_POSTGRES_URL")
     if postgres:
         engines.append(("postgresql", postgres))
-    print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} on {os.cpu_count()} cores")
+    load = " ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"load average: {load} on {os.cpu_count()} cores")
     queries = judged_queries()
     with tempfile.TemporaryDirectory() as tmp:
         for engine, server in engines:
             workdir = Path(tmp) / engine
-            with (postgres_database(server) if server else _sqlite(workdir)) as url, demo_portal(url, workdir) as store:
+            with (
+                postgres_database(server) if server else _sqlite(workdir) as url,
+                demo_portal(url, workdir) as store,
+            ):
                 for name, ranker in (("obert", obert_ranker(store)), ("bare engine", bare_ranker(store))):
                     figures = score(queries, ranker)
                     target = "  target MRR >= 0.9" if name == "obert" else ""

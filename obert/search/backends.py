@@ -249,7 +249,7 @@ class PostgresTSV:
         query = sa.func.to_tsquery("simple", expression)
         vector = f"ranked.{TSV_COLUMN}"
         rank = sa.literal_column(
-            _rank(vector, f"to_tsquery('simple', {_literal(expression)})", terms, any_term=any_term)
+            _rank(vector, f"to_tsquery('simple', {_literal(expression)})", terms, any_term=any_term), sa.Float
         )
         ids = sa.bindparam("ids", list(doc_ids), type_=postgresql.ARRAY(sa.Integer))
         where = [vectors.c.doc_id == sa.func.any(ids)]

@@ -130,7 +130,11 @@ class _Lookup:
         if self.vocabulary is not None:
             docs = self.vocabulary.docs
             near = process.extract(
-                word, self.vocabulary.terms, scorer=Levenshtein.distance, score_cutoff=max_edits(word), limit=None
+                word,
+                self.vocabulary.terms,
+                scorer=Levenshtein.distance,
+                score_cutoff=max_edits(word),
+                limit=None,
             )
             return [(term, docs[term]) for term, _distance, _index in near]
         query = sa.text(

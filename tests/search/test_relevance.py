@@ -80,7 +80,9 @@ def test_more_words_matched_rank_first(portal: Portal) -> None:
         ("qualitat aire grcia", "qualitat aire gracia", {"qualitat-aire-estacions-bcn"}),
     ],
 )
-def test_misspelt_words_are_respelt_from_the_index(demo: Portal, typed: str, respelt: str, first: set[str]) -> None:
+def test_misspelt_words_are_respelt_from_the_index(
+    demo: Portal, typed: str, respelt: str, first: set[str]
+) -> None:
     result = find(demo, typed)
     assert result.corrected == respelt
     assert set(names(result)[: len(first)]) == first
@@ -106,5 +108,7 @@ def test_the_vocabulary_follows_changes(demo: Portal) -> None:
     assert find(demo, "broladors").corrected == "brolladors"
     datasets.patch_dataset(store=demo.store, actor=SYSTEM, ref="fonts", patch={"keywords": {"ca": ["aigua"]}})
     assert find(demo, "broladors").corrected is None
-    datasets.patch_dataset(store=demo.store, actor=SYSTEM, ref="fonts", patch={"keywords": {"ca": ["brolladors"]}})
+    datasets.patch_dataset(
+        store=demo.store, actor=SYSTEM, ref="fonts", patch={"keywords": {"ca": ["brolladors"]}}
+    )
     assert find(demo, "broladors").corrected == "brolladors"

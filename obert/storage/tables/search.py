@@ -33,7 +33,16 @@ VOCAB_TABLE = "search_fts_vocab"
 TERMS_TABLE = "search_terms"
 TERMS_INDEX = "ix_search_terms_trgm"
 BACKEND_SPECIFIC = frozenset(
-    {FTS_TABLE, TSV_TABLE, TSV_INDEX, TSV_COLUMN, LEGACY_TSV_INDEX, FACET_IDS_COLUMN, TERMS_TABLE, TERMS_INDEX}
+    {
+        FTS_TABLE,
+        TSV_TABLE,
+        TSV_INDEX,
+        TSV_COLUMN,
+        LEGACY_TSV_INDEX,
+        FACET_IDS_COLUMN,
+        TERMS_TABLE,
+        TERMS_INDEX,
+    }
 )
 
 
