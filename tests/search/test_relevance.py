@@ -10,7 +10,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from obert.app import create_app
 from obert.auth import ANONYMOUS, SYSTEM, Actor
 from obert.catalog import datasets
 from obert.catalog.discovery import SearchResult, search_datasets
@@ -112,3 +114,11 @@ def test_the_vocabulary_follows_changes(demo: Portal) -> None:
         store=demo.store, actor=SYSTEM, ref="fonts", patch={"keywords": {"ca": ["brolladors"]}}
     )
     assert find(demo, "broladors").corrected == "brolladors"
+
+
+def test_the_api_says_when_it_respelt(demo: Portal) -> None:
+    client = TestClient(create_app(demo.settings, portal=demo))
+    answer = client.get("/api/v1/search", params={"q": "acidents"}).json()
+    assert answer["corrected"] == "accidents"
+    assert {d["name"] for d in answer["data"]} == ACCIDENTS
+    assert client.get("/api/v1/search", params={"q": "accidents"}).json()["corrected"] is None
