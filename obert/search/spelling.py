@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from obert.search import cache
 from obert.storage.tables.search import TERMS_TABLE, VOCAB_TABLE
 
 MIN_WORD = 3  # shorter words are abbreviations and codes: never "corrected"
+STALE_SECONDS = 300  # how long SQLite's vocabulary is kept after the index changes (see _sqlite_vocabulary)
 SIMILAR = 40  # terms PostgreSQL's trigram index offers per word, compared by edit distance here
 _CHUNK = re.compile(r"\S+")
 
@@ -44,7 +46,9 @@ class _Vocabulary:
 
 
 _LOCK = threading.Lock()
-_VOCABULARIES: weakref.WeakKeyDictionary[Engine, tuple[str | None, _Vocabulary]] = weakref.WeakKeyDictionary()
+_VOCABULARIES: weakref.WeakKeyDictionary[Engine, tuple[str | None, float, _Vocabulary]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def max_edits(word: str) -> int:
@@ -171,16 +175,19 @@ def _commonest(candidates: Sequence[tuple[str, int]]) -> str | None:
 
 
 def _sqlite_vocabulary(conn: Connection) -> _Vocabulary:
-    """The FTS5 vocabulary, read again only when the index has changed since (fts5vocab reads the whole
-    index: tens of milliseconds at 100,000 documents)."""
+    """The FTS5 vocabulary, read again when the index has changed since, but at most every STALE_SECONDS:
+    fts5vocab reads the whole index (a tenth of a second at 2,000 documents on a loaded machine), and
+    a harvest changes the index often. Meanwhile a new word may go unoffered; a word gone is never
+    offered, as every suggestion is searched for before it is shown (obert.catalog.discovery)."""
     version = cache.version(conn)
+    now = time.monotonic()
     with _LOCK:
         kept = _VOCABULARIES.get(conn.engine)
-    if kept is not None and kept[0] == version and version is not None:
-        return kept[1]
+    if kept is not None and version is not None and (kept[0] == version or now - kept[1] < STALE_SECONDS):
+        return kept[2]
     rows = conn.execute(sa.text(f"SELECT term, doc FROM {VOCAB_TABLE}"))
     docs = {row[0]: int(row[1]) for row in rows}
     vocabulary = _Vocabulary(docs, sorted(docs))
     with _LOCK:
-        _VOCABULARIES[conn.engine] = (version, vocabulary)
+        _VOCABULARIES[conn.engine] = (version, now, vocabulary)
     return vocabulary
