@@ -51,10 +51,12 @@ def test_judged_queries_find_the_right_dataset_first(demo: Portal) -> None:
 
 def test_the_bare_engine_falls_short_of_it(demo: Portal) -> None:
     # The same scoring on the engine's ranking alone (bm25 / ts_rank_cd over any word) misses the
-    # cases counting words fixes: the test above measures something a ranking can get wrong.
+    # issue's cases: the test above measures something a ranking can get wrong.
     bench = _bench()
-    queries = [q for q in bench.judged_queries() if q["q"] in ("accidents Gràcia", "accidentes Gràcia")]
-    assert bench.score(queries, bench.bare_ranker(demo.store))["mrr"] < 1
+    issue = ("accidents Gràcia", "accidentes Gràcia", "acidents", "bicis", "neighborhoods")
+    queries = [q for q in bench.judged_queries() if q["q"] in issue]
+    assert len(queries) == len(issue)
+    assert bench.score(queries, bench.bare_ranker(demo.store))["mrr"] < 0.9
     assert bench.score(queries, bench.obert_ranker(demo.store))["mrr"] == 1
 
 
