@@ -6,7 +6,7 @@ three agree on matching, ranking and, above all, on who may see what.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,6 +19,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.i18n import pick
 from obert.i18n.text import fold, words
 from obert.search import SearchQuery, Viewer, find, suggest
+from obert.search.spelling import spelling
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets, organizations
 
@@ -47,6 +48,9 @@ class SearchResult:
     offset: int
     limit: int
     relaxed: bool = False  # no dataset had every word: these have some of them
+    # Some words as typed matched nothing: these are the matches of this spelling of them instead.
+    corrected: str | None = None
+    typed_count: int = 0  # with `corrected`: how many the words as typed matched
 
     @property
     def next_offset(self) -> int | None:
@@ -72,8 +76,17 @@ def viewer_for(actor: Actor) -> Viewer:
 
 def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> SearchResult:
     """The datasets matching `query` that `actor` may see, one page of them, with facet counts."""
+    viewer = viewer_for(actor)
     with store.read() as conn:
-        hits = find(conn, viewer=viewer_for(actor), query=query)
+        hits = find(conn, viewer=viewer, query=query)
+        corrected, typed_count = None, hits.count
+        # Some word found nothing: perhaps it is misspelt ("acidents", or "acidentes Gracia", whose
+        # matches have Gràcia only). Spelt as the index spells it, the search finds more of the words.
+        respelt = _respelt(conn, viewer, query.q) if hits.count == 0 or hits.relaxed else None
+        if respelt is not None:
+            fallback = find(conn, viewer=viewer, query=replace(query, q=respelt))
+            if fallback.count:
+                hits, corrected = fallback, respelt
         found = _load_in_order(conn, actor, hits.dataset_ids)
         publishers = _publisher_titles(conn, [v for v, _ in hits.facets.get("publisher", [])])
     facets = {
@@ -94,7 +107,9 @@ def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> Search
         facets.get(name, []).extend(
             FacetValue(v, _label(name, v, query.lang, publishers), 0, True) for v in chosen if v not in listed
         )
-    return SearchResult(found, hits.count, facets, query.offset, query.limit, hits.relaxed)
+    return SearchResult(
+        found, hits.count, facets, query.offset, query.limit, hits.relaxed, corrected, typed_count
+    )
 
 
 def suggest_datasets(
@@ -117,6 +132,22 @@ def suggest_datasets(
     out = [Suggestion(k, "keyword") for k in sorted(keywords, key=fold)[: limit // 2]]
     out += [Suggestion(pick(d.title, lang)[0], "dataset", d.name) for d in found]
     return out[:limit]
+
+
+def _respelt(conn: Connection, viewer: Viewer, text: str) -> str | None:
+    """`text` with its unknown words spelt as the index spells them. The index's vocabulary holds every
+    document's words, private ones too: a new spelling of a word is kept only if it finds a dataset this
+    reader may see."""
+    respelling = spelling(conn, text)
+    if respelling is None:
+        return None
+    keep = []
+    for position, new in enumerate(respelling.replacements):
+        if new is not None and not find(conn, viewer=viewer, query=SearchQuery(q=new + " ", limit=1)).count:
+            keep.append(position)
+    if len(keep) == sum(1 for new in respelling.replacements if new is not None):
+        return None
+    return respelling.text(keep)
 
 
 def _load_in_order(conn: Connection, actor: Actor, ids: list[str]) -> list[Dataset]:

@@ -19,11 +19,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
 from obert.i18n.text import QueryTerm
-from obert.storage.tables.search import CODE_SHIFT, FACET_CODES, FTS_TABLE, TSV_COLUMN, TSV_TABLE
+from obert.storage.tables.search import (
+    CODE_SHIFT,
+    FACET_CODES,
+    FTS_TABLE,
+    TERMS_TABLE,
+    TSV_COLUMN,
+    TSV_TABLE,
+)
 
 # Relative weights of title, keywords, description and other text.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 FIELDS = ("title", "keywords", "description", "other")
+# What a query word found anywhere weighs in a rank against one found in a title or keywords (1): more than
+# all of those together (a query has at most 16 words).
+COVERAGE = 100
 
 
 class Backend(Protocol):
@@ -89,8 +99,7 @@ class SQLiteFTS:
         columns = _fields(fields, titles_only)
         if columns:
             expression = "{" + " ".join(columns) + "} : (" + expression + ")"
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        rank = f"bm25({FTS_TABLE}, {weights})" if ranked else "0"
+        rank = _fts5_rank(terms, any_term=any_term) if ranked else "0"
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
             .bindparams(_match(expression))
@@ -131,6 +140,38 @@ def _fields(fields: Sequence[str], titles_only: bool) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in fields)
 
 
+def _fts5_rank(terms: Sequence[QueryTerm], *, any_term: bool) -> str:
+    """The rank of a match (lower is better): how many of the words it has (when any will do), then how
+    many of them are in its title or keywords, then bm25 with the field weights (see _coverage)."""
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    bm25 = f"bm25({FTS_TABLE}, {weights})"
+
+    def has(expression: str) -> str:
+        # A subquery that does not depend on the row: SQLite lists its rowids once, then looks each up.
+        return f"(rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {_literal(expression)}))"
+
+    anywhere = [has(_fts5_term(t)) for t in terms] if any_term and len(terms) > 1 else []
+    prominent = [has("{title keywords} : " + _fts5_term(t)) for t in terms]
+    return _coverage(anywhere, prominent, bm25)
+
+
+def _coverage(anywhere: Sequence[str], prominent: Sequence[str], relevance: str) -> str:
+    """One rank, lower first, from integer 0/1 expressions: each word matched anywhere counts COVERAGE, each
+    matched in the title or keywords 1, and `relevance` (bm25 or the negated ts_rank_cd: ≤ 0, lower is
+    better) breaks ties, squeezed into (-1, 0] by x / (1 - x) so it never outweighs a word. "accidents
+    Gràcia" thus puts the datasets about accidents (a word of their titles) before one that names Gràcia
+    once in its description, whatever bm25 thinks of the rarer word."""
+    words = " + ".join([f"{COVERAGE} * {e}" for e in anywhere] + list(prominent)) or "0"
+    return f"(({relevance}) / (1.0 - ({relevance})) - ({words}))"
+
+
+def _literal(text: str) -> str:
+    """A match expression as an SQL string literal (quotes doubled). Terms are letters and digits only
+    (obert.i18n.text): the only quotes are the ones the expression builders add."""
+    escaped = text.replace("'", "''")
+    return f"'{escaped}'"
+
+
 def _fts5_term(term: QueryTerm) -> str:
     # Terms are runs of letters and digits (see obert.i18n.text), so quoting them makes each a plain
     # token: nothing a user types can turn into FTS5 operators.
@@ -166,13 +207,32 @@ class PostgresTSV:
                 ),
                 [{"doc_id": doc_id, **dict(zip(FIELDS, texts, strict=True))} for doc_id, texts in rows],
             )
+            # The vocabulary (obert.search.spelling): each term's document count, in term order so that
+            # two writers lock rows in the same order.
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {TERMS_TABLE} (term, docs) SELECT lexeme, count(*) FROM {TSV_TABLE}, "
+                    f"unnest({TSV_COLUMN}) WHERE doc_id = ANY(:ids) GROUP BY lexeme ORDER BY lexeme "
+                    f"ON CONFLICT (term) DO UPDATE SET docs = {TERMS_TABLE}.docs + excluded.docs"
+                ),
+                {"ids": [doc_id for doc_id, _ in rows]},
+            )
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
         if doc_ids:
+            conn.execute(
+                sa.text(
+                    f"UPDATE {TERMS_TABLE} SET docs = {TERMS_TABLE}.docs - gone.n FROM (SELECT lexeme, "
+                    f"count(*) AS n FROM {TSV_TABLE}, unnest({TSV_COLUMN}) WHERE doc_id = ANY(:ids) "
+                    f"GROUP BY lexeme ORDER BY lexeme) AS gone WHERE {TERMS_TABLE}.term = gone.lexeme"
+                ),
+                {"ids": list(doc_ids)},
+            )
             conn.execute(sa.text(f"DELETE FROM {TSV_TABLE} WHERE doc_id = ANY(:ids)"), {"ids": list(doc_ids)})
 
     def clear(self, conn: Connection) -> None:
         conn.execute(sa.text(f"DELETE FROM {TSV_TABLE}"))
+        conn.execute(sa.text(f"DELETE FROM {TERMS_TABLE}"))
 
     def hits(
         self,
@@ -183,7 +243,7 @@ class PostgresTSV:
         ranked: bool = True,
         fields: Sequence[str] = (),
     ) -> Subquery:
-        rank = f"{_rank(TSV_COLUMN)} AS rank" if ranked else "0 AS rank"
+        rank = f"{_rank(TSV_COLUMN, 'query', terms, any_term=any_term)} AS rank" if ranked else "0 AS rank"
         return (
             sa.text(
                 f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)} "
@@ -238,8 +298,12 @@ class PostgresTSV:
         """(doc_id, rank) of these documents, which all match `terms`: only their vectors are read. With
         `titles_only`, of those whose title or keywords match (checked on these vectors only)."""
         vectors = sa.table(TSV_TABLE, sa.column("doc_id", sa.Integer), sa.column(TSV_COLUMN)).alias("ranked")
-        query = sa.func.to_tsquery("simple", _tsquery(terms, any_term=any_term, titles_only=titles_only))
-        rank = -sa.func.ts_rank_cd(sa.literal_column(_WEIGHTS), vectors.c[TSV_COLUMN], query, 1)
+        expression = _tsquery(terms, any_term=any_term, titles_only=titles_only)
+        query = sa.func.to_tsquery("simple", expression)
+        vector = f"ranked.{TSV_COLUMN}"
+        rank = sa.literal_column(
+            _rank(vector, f"to_tsquery('simple', {_literal(expression)})", terms, any_term=any_term), sa.Float
+        )
         ids = sa.bindparam("ids", list(doc_ids), type_=postgresql.ARRAY(sa.Integer))
         where = [vectors.c.doc_id == sa.func.any(ids)]
         if titles_only:
@@ -254,8 +318,17 @@ class PostgresTSV:
 _WEIGHTS = "'{" + ", ".join(str(w / WEIGHTS[0]) for w in reversed(WEIGHTS)) + "}'"
 
 
-def _rank(vector: str) -> str:
-    return f"-ts_rank_cd({_WEIGHTS}, {vector}, query, 1)"
+def _rank(vector: str, query: str, terms: Sequence[QueryTerm], *, any_term: bool) -> str:
+    """As _fts5_rank: words matched (when any will do), then words in the title or keywords (weights A
+    and B), then ts_rank_cd."""
+    relevance = f"-ts_rank_cd({_WEIGHTS}, {vector}, {query}, 1)"
+
+    def has(expression: str) -> str:
+        return f"({vector} @@ to_tsquery('simple', {_literal(expression)}))::int"
+
+    anywhere = [has(_tsquery_term(t, "")) for t in terms] if any_term and len(terms) > 1 else []
+    prominent = [has(_tsquery_term(t, "AB")) for t in terms]
+    return _coverage(anywhere, prominent, relevance)
 
 
 def _tsquery(

@@ -14,7 +14,7 @@ from obert.catalog.discovery import search_datasets
 from obert.deps import ActorDep, PortalDep
 from obert.errors import Forbidden, NotFound
 from obert.faces import rules
-from obert.search import MAX_OFFSET
+from obert.search import MAX_OFFSET, SearchQuery
 from obert.search.params import query_from_params, requested_offset
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
 from obert.watch.freshness import dataset_freshness
@@ -57,7 +57,20 @@ def dataset_list(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLRe
     else:
         query = replace(query, offset=offset)
         result = search_datasets(store=portal.store, actor=actor, query=query)
-    return _page(request, "datasets.html", result=result, query=query, links=search_links(params, result))
+    ways_in = None
+    if result.count == 0 and query.q.strip():
+        # Nothing found: the themes and publishers with the most datasets, as ways in (a browse, whose
+        # counts are cached).
+        browse_query = SearchQuery(facets=("theme", "publisher"), facet_limit=8, limit=1, lang=query.lang)
+        ways_in = search_datasets(store=portal.store, actor=actor, query=browse_query).facets
+    return _page(
+        request,
+        "datasets.html",
+        result=result,
+        query=query,
+        links=search_links(params, result),
+        ways_in=ways_in,
+    )
 
 
 @router.get("/dataset/{ref}", response_class=HTMLResponse)

@@ -84,7 +84,8 @@ def test_index_follows_dataset_changes(portal: Portal) -> None:
     datasets.patch_dataset(
         store=portal.store, actor=SYSTEM, ref="arbres", patch={"title": {"ca": "Palmeres urbanes"}}
     )
-    assert find(portal, "arbrat").count == 0
+    # The old title's word matches nothing (the search may then be respelt to a word the dataset has).
+    assert find(portal, "arbrat").typed_count == 0
     assert names(find(portal, "palmeres")) == {"arbres"}
     datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="arbres", patch={"themes": ["AGRI"]})
     assert counts(find(portal), "theme") == {"AGRI": 1}

@@ -38,6 +38,8 @@ class SearchOut(BaseModel):
     facets: dict[str, list[FacetValueOut]]
     offset: int
     relaxed: bool  # true when no dataset had every word and these have some of them
+    # Set when some words as typed are in no dataset: the results are those of this respelling of them.
+    corrected: str | None = None
     next: str | None
 
 
@@ -76,6 +78,7 @@ def search(
         },
         offset=result.offset,
         relaxed=result.relaxed,
+        corrected=result.corrected,
         next=following,
     )
 

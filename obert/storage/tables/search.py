@@ -27,8 +27,22 @@ LEGACY_TSV_INDEX = "ix_search_documents_tsv"
 # space-separated, kept by a trigger on search_doc_values: what search_tsv.facet_ids is on PostgreSQL
 # (keywords included here), on the row a SQLite match reaches (by rowid).
 FACET_IDS_COLUMN = "facet_ids"
+# The index's vocabulary (0019), for spelling suggestions: SQLite's fts5vocab over FTS_TABLE (a `search_fts_`
+# name), PostgreSQL's table of (term, docs) with a pg_trgm index.
+VOCAB_TABLE = "search_fts_vocab"
+TERMS_TABLE = "search_terms"
+TERMS_INDEX = "ix_search_terms_trgm"
 BACKEND_SPECIFIC = frozenset(
-    {FTS_TABLE, TSV_TABLE, TSV_INDEX, TSV_COLUMN, LEGACY_TSV_INDEX, FACET_IDS_COLUMN}
+    {
+        FTS_TABLE,
+        TSV_TABLE,
+        TSV_INDEX,
+        TSV_COLUMN,
+        LEGACY_TSV_INDEX,
+        FACET_IDS_COLUMN,
+        TERMS_TABLE,
+        TERMS_INDEX,
+    }
 )
 
 
