@@ -5,16 +5,16 @@ PostgreSQL: search_terms, each indexed term with the number of documents that ho
 obert.search.backends.PostgresTSV as it writes and deletes vectors, with a pg_trgm index for similar
 words (pg_trgm is a trusted extension: a database owner may create it).
 
-Revision ID: 0019_find
-Revises: 0018_jobrequest
+Revision ID: 0021_find
+Revises: 0020_ckangroups
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0019_find"
-down_revision = "0018_jobrequest"
+revision = "0021_find"
+down_revision = "0020_ckangroups"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 
 Additive, like every upgrade: groups written by the previous release read as active.
 
-Revision ID: 0019_ckangroups
-Revises: 0018_jobrequest
+Revision ID: 0020_ckangroups
+Revises: 0019_maps
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_ckangroups"
-down_revision = "0018_jobrequest"
+revision = "0020_ckangroups"
+down_revision = "0019_maps"
 branch_labels = None
 depends_on = None
 
