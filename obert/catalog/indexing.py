@@ -29,7 +29,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.search import SearchDocument, clear, remove_documents
 from obert.search.writing import AnalysedDocument, analyse, write_analysed
 from obert.storage import Store
-from obert.storage.tables.catalog import datasets, organizations, resources
+from obert.storage.tables.catalog import dataset_groups, datasets, groups, organizations, resources
 from obert.storage.tables.search import search_documents
 
 # Until the datastore marks which resources it serves as an API, an uploaded table in one of these
@@ -108,6 +108,7 @@ class _Batch:
     datasets: list[tuple[Any, ...]]
     resources: list[tuple[Any, ...]]  # the datasets' live resources, by dataset and position
     publishers: dict[str, Publisher]  # at least the datasets' publishers, by id
+    groups: dict[str, list[str]]  # the names of each dataset's groups, by dataset id (none: absent)
 
 
 def has_api(resources: Iterable[Resource]) -> bool:
@@ -120,6 +121,7 @@ def document_for(
     resources: Sequence[Resource],
     *,
     column_names: Sequence[str] = (),
+    groups: Sequence[str] = (),
 ) -> SearchDocument:
     """The search document of the dataset in `row`; `column_names` are its datastore tables' columns, if
     any."""
@@ -156,6 +158,7 @@ def document_for(
             "format": sorted({r.format for r in resources if r.format}),
             "licence": [row.license] if row.license else [],
             "language": json.loads(row.languages),
+            "group": sorted(groups),
         },
         has_api=has_api(resources),
     )
@@ -177,7 +180,8 @@ def _analyse_batch(batch: _Batch) -> list[AnalysedDocument]:
     for values in batch.datasets:
         row = _DatasetRow._make(values)
         publisher = batch.publishers.get(row.organization_id) if row.organization_id else None
-        documents.append(analyse(document_for(row, publisher, by_dataset.get(row.id, []))))
+        in_groups = batch.groups.get(row.id, [])
+        documents.append(analyse(document_for(row, publisher, by_dataset.get(row.id, []), groups=in_groups)))
     return documents
 
 
@@ -195,7 +199,14 @@ def _read_batch(
     )
     if missing:
         publishers.update(_publishers(conn, missing))
-    return _Batch([tuple(r) for r in rows], [tuple(r) for r in live], publishers)
+    in_groups: dict[str, list[str]] = defaultdict(list)
+    for dataset_id, name in conn.execute(
+        sa.select(dataset_groups.c.dataset_id, groups.c.name)
+        .select_from(dataset_groups.join(groups, groups.c.id == dataset_groups.c.group_id))
+        .where(dataset_groups.c.dataset_id.in_(ids), groups.c.state == "active")
+    ):
+        in_groups[dataset_id].append(name)
+    return _Batch([tuple(r) for r in rows], [tuple(r) for r in live], publishers, dict(in_groups))
 
 
 def _publishers(conn: Connection, ids: Iterable[str]) -> dict[str, Publisher]:

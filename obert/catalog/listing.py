@@ -1,60 +1,57 @@
 """Offset-paged, filtered and faceted dataset listings for the CKAN and DCAT faces.
 
 The native API pages with cursors; CKAN clients and DCAT harvesters page with offsets (`start`,
-`page`), filter on a few fields and ask for facet counts. Filters, counts, facets and the page are SQL
-over the catalogue and the search index's facet rows, so a call costs one page of datasets in Python
-however large the catalogue is; words are matched by the search index, as on the search page.
+`page`), filter on a few fields and ask for facet counts. Filters, counts and the page are SQL over
+the catalogue, so a call costs one page of datasets in Python however large the catalogue is; words are
+matched by the search index, as on the search page, and facets are counted by its facet system
+(obert.search.facets) under its own names (a face maps them to its own: CKAN's `tags` are `keyword`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Select
+from sqlalchemy.sql.selectable import CTE, Select
 
 from obert.auth import Actor
 from obert.catalog.access import NOT_DELETED, visible_to
 from obert.catalog.common import MAX_PAGE
-from obert.catalog.criteria import Criterion, condition, has_value, positive_words
+from obert.catalog.criteria import AllOf, Criterion, ValueField, Words, condition, has_value
 from obert.catalog.groups import group_names_by_dataset
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import FieldError, Invalid
-from obert.search import Viewer, matching, relevance
+from obert.search import FacetRequest, Viewer, count_listed, count_matching, matching, word_hits
 from obert.storage import Store
-from obert.storage.tables.catalog import dataset_groups, datasets, groups, organizations
-from obert.storage.tables.search import search_documents, search_facets
+from obert.storage.tables.catalog import datasets
+from obert.storage.tables.search import FACET_IDS_COLUMN, search_documents
 
-Facet = Literal["organization", "tags", "res_format", "license_id", "groups", "theme"]
-FACETS: tuple[Facet, ...] = ("organization", "tags", "res_format", "license_id", "groups", "theme")
 SortKey = Literal["name", "title", "modified", "created"]
 # What an `order` may name: "score" is relevance to the words of the criterion (best first when
 # descending), ignored without words.
 OrderKey = Literal["id", "name", "title", "modified", "created", "score"]
-
-# CKAN facets kept as rows of the search index: (facet name there, rows per dataset may repeat a value).
-_INDEXED: dict[Facet, str] = {"tags": "keyword", "res_format": "format", "theme": "theme"}
+# SQLite's search_documents.facet_ids (migration 0013), which the shared schema leaves out.
+_FACET_IDS = sa.literal_column(f"{search_documents.name}.{FACET_IDS_COLUMN}", sa.Text)
 
 
 @dataclass(frozen=True, slots=True)
 class BrowseQuery:
     text: str = ""
-    filters: dict[Facet, tuple[str, ...]] = field(default_factory=dict)  # all values must match
+    filters: dict[ValueField, tuple[str, ...]] = field(default_factory=dict)  # all values must match
     offset: int = 0
     limit: int = 10
     sort: SortKey = "name"
     descending: bool = False
-    facets: tuple[Facet, ...] = ()
+    facets: tuple[str, ...] = ()  # facets of the search index (obert.search.INDEX_FACETS) to count
     facet_limit: int = 50
     facet_mincount: int = 1
+    facet_lang: str | None = None  # keywords counted in this language only; None: in any, once each
     modified_since: datetime | None = None
     include_private: bool = True  # what the actor may see anyway; False keeps only public ones
     include_drafts: bool = False  # also drafts, datasets in review and withdrawn ones the actor may see
@@ -66,7 +63,7 @@ class BrowseQuery:
 class BrowseResult:
     items: list[Dataset]
     count: int
-    facets: dict[Facet, list[tuple[str, int]]]
+    facets: dict[str, list[tuple[str, int]]]  # by the index's facet names
     groups: dict[str, list[str]]  # dataset id -> names of its groups
 
 
@@ -76,28 +73,156 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         raise Invalid("bad offset", errors=[FieldError("start", "must not be negative")])
     if not 0 <= query.limit <= MAX_PAGE:
         raise Invalid("bad page size", errors=[FieldError("rows", f"must be between 0 and {MAX_PAGE}")])
+    request = None
+    if query.facets:
+        request = FacetRequest(
+            query.facets, lang=query.facet_lang, limit=query.facet_limit, mincount=query.facet_mincount
+        )
     with store.read() as conn:
-        where = _conditions(conn, actor, query)
-        if query.facets and positive_words(query.criterion):
-            # Words are matched once, not again by the count and each facet's statement.
-            ids = list(conn.execute(sa.select(datasets.c.id).where(*where)).scalars())
-            where, count = [_one_of(conn, ids)], len(ids)
+        matches = _matches(conn, actor, query)
+        if conn.dialect.name == "sqlite" and not _sorted_in_python(query):
+            count, ids, facets = _gathered(conn, query, matches, request)
+            page = _in_order(conn, ids)
         else:
-            count = int(
-                conn.execute(sa.select(sa.func.count()).select_from(datasets).where(*where)).scalar_one()
-            )
-        page = _page(conn, query, where) if query.limit and count > query.offset else []
-        facets = {name: _facet(conn, name, query, where) for name in query.facets}
+            count = int(conn.execute(matches.select([sa.func.count()])).scalar_one())
+            page = _page(conn, query, matches) if query.limit and count > query.offset else []
+            facets = count_matching(conn, request, matches.cte()) if request and count else {}
+        if request and not facets:
+            facets = {name: [] for name in request.names}
         in_groups = group_names_by_dataset(conn, [d.id for d in page])
     return BrowseResult(items=page, count=count, facets=facets, groups={d.id: in_groups[d.id] for d in page})
 
 
-def _one_of(conn: Connection, ids: list[str]) -> ColumnElement[bool]:
-    """datasets.id is one of `ids`, as one parameter (there may be more than SQLite takes)."""
-    if conn.dialect.name == "postgresql":
-        return datasets.c.id == sa.func.any(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.String)))
-    listed = sa.func.json_each(json.dumps(ids)).table_valued("value")
-    return datasets.c.id.in_(sa.select(listed.c.value))
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """The datasets a listing matches, as SQL: the catalogue's rows, with their search documents and
+    their matches of the query's leading words when it has some (matched, and ranked, once)."""
+
+    source: Any  # datasets, or datasets joined to search_documents (and to the word hits)
+    where: list[ColumnElement[bool]]
+    rank: ColumnElement[Any] | None  # the leading words' rank (lower is better), when ranked
+
+    def select(self, columns: Sequence[Any]) -> Select[Any]:
+        return sa.select(*columns).select_from(self.source).where(*self.where)
+
+    def cte(self) -> CTE:
+        """The matching documents' ids (`doc_id`), materialised: counted from, not read again."""
+        matched = self.select([search_documents.c.doc_id]) if self.joined else None
+        if matched is None:
+            ids = self.select([datasets.c.id])
+            matched = sa.select(search_documents.c.doc_id).where(search_documents.c.dataset_id.in_(ids))
+        return matched.cte("matching").prefix_with("MATERIALIZED")
+
+    @property
+    def joined(self) -> bool:
+        return self.source is not datasets
+
+
+def _matches(conn: Connection, actor: Actor, query: BrowseQuery) -> _Matches:
+    lead, rest = _leading_words(query.criterion)
+    where = _conditions(conn, actor, query, rest)
+    ranked = any(key == "score" for key, _ in query.order)
+    hits = (
+        word_hits(conn, text=lead.text, prefix_last=lead.prefix, fields=lead.fields, ranked=ranked)
+        if lead is not None
+        else None
+    )
+    if hits is None:
+        # No leading words, or only stop words ("the"): in no index, they rule nothing out.
+        joined: Any = datasets.join(search_documents, search_documents.c.dataset_id == datasets.c.id)
+        return _Matches(joined if query.facets else datasets, where, None)
+    # From the word matches to their documents (by key) to their datasets (by key): the words are matched
+    # once, for the count, the facets and the page alike.
+    source = hits.join(search_documents, search_documents.c.doc_id == hits.c.doc_id).join(
+        datasets, datasets.c.id == search_documents.c.dataset_id
+    )
+    return _Matches(source, where, hits.c.rank if ranked else None)
+
+
+def _leading_words(criterion: Criterion | None) -> tuple[Words | None, Criterion | None]:
+    """The first `Words` that every match must have (a part of the criterion's top-level "and"), and the
+    rest of the criterion: those words can drive the query, matched and ranked once."""
+    if isinstance(criterion, Words):
+        return criterion, None
+    if not isinstance(criterion, AllOf):
+        return None, criterion
+    parts = list(_conjuncts(criterion))
+    for n, part in enumerate(parts):
+        if isinstance(part, Words):
+            return part, AllOf(tuple(parts[:n] + parts[n + 1 :]))
+    return None, criterion
+
+
+def _conjuncts(criterion: Criterion) -> Iterator[Criterion]:
+    if isinstance(criterion, AllOf):
+        for part in criterion.parts:
+            yield from _conjuncts(part)
+    else:
+        yield criterion
+
+
+def _gathered(
+    conn: Connection, query: BrowseQuery, matches: _Matches, request: FacetRequest | None
+) -> tuple[int, list[str], dict[str, list[tuple[str, int]]]]:
+    """SQLite: one statement finds the matches once and returns their count, every match's facet value
+    ids (search_documents.facet_ids) and the page's dataset ids, in order."""
+    columns: list[Any] = [
+        datasets.c.id.label("id"),
+        datasets.c.name.label("name"),
+        datasets.c.updated_at.label("modified"),
+        datasets.c.created_at.label("created"),
+    ]
+    if request is not None:
+        columns.append(_FACET_IDS.label("facet_ids"))
+    if matches.rank is not None:
+        columns.append(matches.rank.label("rank"))
+    matching = matches.select(columns).cte("matching").prefix_with("MATERIALIZED")
+    listed = sa.func.group_concat(matching.c.facet_ids, " ") if request is not None else sa.null()
+    total = sa.select(sa.null(), sa.func.count(), listed).select_from(matching)
+    order = _order(query, matching)
+    shown = sa.select(matching).order_by(*order).limit(query.limit).offset(query.offset).subquery("shown")
+    position = sa.func.row_number().over(order_by=_order(query, shown))
+    page = sa.select(shown.c.id, position, sa.null()).select_from(shown)
+    rows = conn.execute(sa.union_all(total, page) if query.limit else total).all()
+    count, ids = 0, []
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for dataset_id, n, facet_ids in rows:
+        if dataset_id is None:
+            count = int(n)
+            if request is not None:
+                facets = count_listed(conn, request, facet_ids)
+    ids = [row[0] for row in sorted((r for r in rows if r[0] is not None), key=lambda r: r[1])]
+    return count, ids, facets
+
+
+def _order(query: BrowseQuery, rows: Any) -> list[Any]:
+    """The page's order on `rows`' id, name, modified, created (and rank) columns; ties broken by id."""
+    if not query.order:
+        column = {"modified": rows.c.modified, "created": rows.c.created}.get(query.sort, rows.c.name)
+        return [column.desc(), rows.c.name.desc()] if query.descending else [column, rows.c.name]
+    order: list[Any] = []
+    for key, desc in query.order:
+        if key == "score":
+            if "rank" in rows.c:
+                order.append(rows.c.rank if desc else rows.c.rank.desc())  # bm25 and ts_rank: lower is better
+            continue
+        column = rows.c[key]
+        order.append(column.desc() if desc else column)
+    order.append(rows.c.id)
+    return order
+
+
+def _sorted_in_python(query: BrowseQuery) -> bool:
+    """Titles are language -> text maps, whose first entry names the dataset: sorted in Python."""
+    return query.sort == "title" if not query.order else any(key == "title" for key, _ in query.order)
+
+
+def _in_order(conn: Connection, ids: list[str]) -> list[Dataset]:
+    if not ids:
+        return []
+    rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all()
+    by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datetime | None]:
@@ -111,7 +236,9 @@ def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datet
     return first, last
 
 
-def _conditions(conn: Connection, actor: Actor, query: BrowseQuery) -> list[ColumnElement[bool]]:
+def _conditions(
+    conn: Connection, actor: Actor, query: BrowseQuery, criterion: Criterion | None
+) -> list[ColumnElement[bool]]:
     where = [visible_to(actor)]
     if not query.include_drafts:
         # Withdrawn datasets keep their pages (links to them must not break) but leave the listings.
@@ -129,74 +256,31 @@ def _conditions(conn: Connection, actor: Actor, query: BrowseQuery) -> list[Colu
         where.append(datasets.c.id.in_(matching(conn, viewer=viewer, text=text)))
     for name, wanted in query.filters.items():
         where.extend(has_value(name, value) for value in wanted)
-    if query.criterion is not None:
-        where.append(condition(conn, actor, query.criterion))
+    if criterion is not None:
+        where.append(condition(conn, actor, criterion))
     return where
 
 
-def _page(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[Dataset]:
-    if query.order:
-        return _ordered_page(conn, query, where)
-    if query.sort == "title":
-        ids = _ids_by_title(conn, query, where)
-        if not ids:
-            return []
-        rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all()
-        by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
-        return [by_id[i] for i in ids]
-    column = {"modified": datasets.c.updated_at, "created": datasets.c.created_at}.get(
-        query.sort, datasets.c.name
-    )
-    order = [column.desc(), datasets.c.name.desc()] if query.descending else [column, datasets.c.name]
-    select = sa.select(datasets).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
-    return datasets_from_rows(conn, conn.execute(select).all())
+def _page(conn: Connection, query: BrowseQuery, matches: _Matches) -> list[Dataset]:
+    """One page of the matches, in the query's order (by title in Python; see _sorted_in_python)."""
+    if _sorted_in_python(query):
+        return _in_order(conn, _ids_in_python_order(conn, query, matches))
+    columns: list[Any] = [
+        datasets.c.id.label("id"),
+        datasets.c.name.label("name"),
+        datasets.c.updated_at.label("modified"),
+        datasets.c.created_at.label("created"),
+    ]
+    if matches.rank is not None:
+        columns.append(matches.rank.label("rank"))
+    rows = matches.select(columns).subquery("rows")
+    ordered = sa.select(rows.c.id).order_by(*_order(query, rows)).limit(query.limit).offset(query.offset)
+    return _in_order(conn, list(conn.execute(ordered).scalars()))
 
 
-_ORDER_COLUMNS = {
-    "id": datasets.c.id,
-    "name": datasets.c.name,
-    "modified": datasets.c.updated_at,
-    "created": datasets.c.created_at,
-}
-
-
-def _ordered_page(
-    conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
-) -> list[Dataset]:
-    """A page in the order of `query.order`, ties broken by id so that pages never overlap."""
-    if any(key == "title" for key, _ in query.order):
-        ids = _ids_in_python_order(conn, query, where)
-        rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all() if ids else []
-        by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
-        return [by_id[i] for i in ids]
-    select = sa.select(datasets).where(*where)
-    order: list[Any] = []
-    positive = positive_words(query.criterion)
-    # One group of words (the usual q) must all be there: rank only what has them all.
-    words = " ".join(positive)
-    ranked = relevance(conn, text=words, prefix_last=False, any_term=len(positive) > 1) if words else None
-    for key, desc in query.order:
-        if key == "score":
-            if ranked is None:
-                continue
-            select = select.outerjoin(ranked, ranked.c.dataset_id == datasets.c.id)
-            rank = sa.func.coalesce(ranked.c.rank, 0.0)  # bm25 and ts_rank: lower is better
-            order.append(rank if desc else rank.desc())
-            ranked = None  # joined once
-            continue
-        column = _ORDER_COLUMNS[key]
-        order.append(column.desc() if desc else column)
-    order.append(datasets.c.id)
-    page = select.order_by(*order).limit(query.limit).offset(query.offset)
-    return datasets_from_rows(conn, conn.execute(page).all())
-
-
-def _ids_in_python_order(
-    conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
-) -> list[str]:
-    # Titles are language -> text maps (see _ids_by_title): sorted here, on the narrow columns only.
+def _ids_in_python_order(conn: Connection, query: BrowseQuery, matches: _Matches) -> list[str]:
     columns = [datasets.c.id, datasets.c.title, datasets.c.name, datasets.c.updated_at, datasets.c.created_at]
-    rows = list(conn.execute(sa.select(*columns).where(*where)))
+    rows = list(conn.execute(matches.select(columns)))
     values = {
         "id": lambda r: r.id,
         "name": lambda r: r.name,
@@ -204,57 +288,9 @@ def _ids_in_python_order(
         "created": lambda r: r.created_at,
         "title": lambda r: str(next(iter(r.title.values()), "") if r.title else "").casefold(),
     }
+    order = query.order or ((query.sort, query.descending),)
     rows.sort(key=lambda r: r.id)
-    for key, desc in reversed(query.order):
+    for key, desc in reversed(order):
         if key in values:
             rows.sort(key=values[key], reverse=desc)
     return [row.id for row in rows[query.offset : query.offset + query.limit]]
-
-
-def _ids_by_title(conn: Connection, query: BrowseQuery, where: Sequence[ColumnElement[bool]]) -> list[str]:
-    # A title is a language -> text map whose first entry names the dataset; JSON order is not SQL's to
-    # see on both backends, so only the two narrow columns are fetched and sorted here.
-    rows = list(conn.execute(sa.select(datasets.c.id, datasets.c.title).where(*where)))
-
-    def key(row: Any) -> str:
-        return str(next(iter(row.title.values()), "") if row.title else "").casefold()
-
-    rows.sort(key=key, reverse=query.descending)
-    return [row.id for row in rows[query.offset : query.offset + query.limit]]
-
-
-def _facet(
-    conn: Connection, name: Facet, query: BrowseQuery, where: Sequence[ColumnElement[bool]]
-) -> list[tuple[str, int]]:
-    matched = sa.select(datasets.c.id).where(*where)
-    value: Any
-    if name == "organization":
-        value = organizations.c.name
-        source: Any = datasets.join(organizations, organizations.c.id == datasets.c.organization_id)
-        select = sa.select(value, sa.func.count()).select_from(source).where(*where)
-    elif name == "license_id":
-        value = datasets.c.license
-        select = sa.select(value, sa.func.count()).where(*where, value.is_not(None))
-    elif name == "groups":
-        value = groups.c.name
-        source = dataset_groups.join(groups, groups.c.id == dataset_groups.c.group_id)
-        select = sa.select(value, sa.func.count()).select_from(source)
-        select = select.where(dataset_groups.c.dataset_id.in_(matched))
-    else:
-        # A keyword in three languages is one tag of the dataset: count datasets, not rows.
-        # Starting from the matched documents' ids lets the database read their rows by primary key
-        # (doc_id, facet, …) instead of walking every row of the facet.
-        value = search_facets.c.value
-        count = sa.func.count(sa.distinct(search_facets.c.doc_id))
-        matched_docs = sa.select(search_documents.c.doc_id).where(search_documents.c.dataset_id.in_(matched))
-        select = sa.select(value, count).where(
-            search_facets.c.doc_id.in_(matched_docs), search_facets.c.facet == _INDEXED[name]
-        )
-    return _top(conn, select.group_by(value), query)
-
-
-def _top(conn: Connection, select: Select[Any], query: BrowseQuery) -> list[tuple[str, int]]:
-    counted = select.subquery("counted")
-    value, count = counted.c[0], counted.c[1]
-    top = sa.select(value, count).where(count >= query.facet_mincount).order_by(count.desc(), value)
-    return [(str(v), int(n)) for v, n in conn.execute(top.limit(query.facet_limit))]

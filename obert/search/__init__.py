@@ -4,9 +4,11 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
-from obert.search.index import find, matching, relevance, suggest, visible
+from obert.search.facets import FacetRequest, count_listed, count_matching
+from obert.search.index import find, matching, relevance, suggest, visible, word_hits
 from obert.search.model import (
     FACETS,
+    INDEX_FACETS,
     MAX_OFFSET,
     MAX_QUERY_CHARS,
     SORTS,
@@ -19,14 +21,18 @@ from obert.search.writing import clear, indexed_count, remove_documents, write_d
 
 __all__ = [
     "FACETS",
+    "INDEX_FACETS",
     "MAX_OFFSET",
     "MAX_QUERY_CHARS",
     "SORTS",
+    "FacetRequest",
     "Hits",
     "SearchDocument",
     "SearchQuery",
     "Viewer",
     "clear",
+    "count_listed",
+    "count_matching",
     "find",
     "indexed_count",
     "matching",
@@ -34,5 +40,6 @@ __all__ = [
     "remove_documents",
     "suggest",
     "visible",
+    "word_hits",
     "write_documents",
 ]

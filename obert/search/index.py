@@ -6,13 +6,10 @@ Every function takes the caller's connection, and so reads the catalogue's own t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,6 +18,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subque
 from obert.i18n.text import QueryTerm, phrase_sequences, query_terms
 from obert.search import cache
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
+from obert.search.facets import FacetRequest, count_listed
 from obert.search.model import Hits, SearchQuery, Viewer
 from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
@@ -232,6 +230,19 @@ def matching(
     return _matching([docs.c.dataset_id], viewer, SearchQuery(), hits)
 
 
+def word_hits(
+    conn: Connection, *, text: str, prefix_last: bool = True, fields: Sequence[str] = (), ranked: bool = True
+) -> Subquery | None:
+    """(doc_id, rank) of the documents with every word of `text` (the last one as a prefix with
+    `prefix_last`; only in `fields` when given), a lower rank being better; None when `text` has no words.
+    For callers that join the matches to their own rows and decide visibility there (CKAN's listings):
+    the words are matched and ranked once."""
+    terms = query_terms(text, prefix_last=prefix_last)
+    if not terms:
+        return None
+    return backend_for(conn).hits(terms, any_term=False, titles_only=False, ranked=ranked, fields=fields)
+
+
 def relevance(
     conn: Connection, *, text: str, prefix_last: bool = True, any_term: bool = True
 ) -> Subquery | None:
@@ -388,37 +399,9 @@ def _listed_counts(
 def _value_counts(
     conn: Connection, query: SearchQuery, names: Sequence[str], listed: str | None
 ) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each facet of `names` among the value ids `listed`: the first `facet_limit`
-    of each by count, then by value (keywords in the reader's language only, as _facet_select counts
-    them). Arrow splits, counts and sorts out the ids; only the ids counted are looked up."""
-    result: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
-    if not names or not listed:
-        return result
-    counted = pc.value_counts(pc.split_pattern(pa.array([listed]), " ").flatten())
-    ids = pc.cast(counted.field("values"), pa.int64())
-    codes = pa.array(sorted({facet_code(name) for name in names}), pa.int64())
-    wanted = pc.is_in(pc.shift_right(ids, CODE_SHIFT), value_set=codes)
-    per_id = dict(
-        zip(
-            pc.filter(ids, wanted).to_pylist(),
-            pc.filter(counted.field("counts"), wanted).to_pylist(),
-            strict=True,
-        )
-    )
-    if per_id:
-        # The ids as one JSON parameter: a portal may have more values than SQLite takes parameters.
-        counted_ids = sa.func.json_each(json.dumps(list(per_id))).table_valued("value")
-        known = sa.select(facet_values.c.value_id, facet_values.c.facet, facet_values.c.value).where(
-            facet_values.c.value_id.in_(sa.select(counted_ids.c.value)),
-            facet_values.c.facet.in_(list(names)),
-            sa.or_(facet_values.c.facet != "keyword", facet_values.c.lang == query.lang),
-        )
-        for value_id, facet, value in conn.execute(known):
-            result[facet].append((value, per_id[value_id]))
-    for values in result.values():
-        values.sort(key=lambda pair: (-pair[1], pair[0]))
-        del values[query.facet_limit :]
-    return result
+    """Counts per value of each facet of `names` among the value ids `listed` (keywords in the reader's
+    language only, as _facet_select counts them)."""
+    return count_listed(conn, FacetRequest(names, lang=query.lang, limit=query.facet_limit), listed)
 
 
 def _counts(

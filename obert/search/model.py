@@ -13,12 +13,17 @@ from datetime import datetime
 from obert.errors import FieldError, Invalid, msg
 
 FACETS = ("publisher", "theme", "sector", "format", "licence", "keyword", "language", "has_api")
+# Every facet the index keeps: the search page's, and the catalogue's groups (CKAN's `groups` facet).
+INDEX_FACETS = (*FACETS, "group")
 SORTS = ("relevance", "modified", "name")
 MAX_QUERY_CHARS = 1000  # a search box sentence, with room to spare; more is a mistake or an attack
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000  # deep pages cost the database a full ranking; nobody reads page 500 of results
 MAX_FACET_VALUES = 200
 MAX_FILTER_VALUES = 50
+# The language of a dataset's keywords indexed once each whatever their languages (a keyword facet row
+# per written word), which CKAN's `tags` facet counts; the others are per language, as the site shows them.
+ANY_LANGUAGE = "*"
 HAS_API = "yes"  # the one value of the has_api facet: datasets without an API get no row
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from obert.i18n.text import index_text
 from obert.search import cache
 from obert.search.backends import backend_for
-from obert.search.model import HAS_API, SearchDocument
+from obert.search.model import ANY_LANGUAGE, HAS_API, SearchDocument
 from obert.storage.tables.search import search_doc_values as doc_values
 from obert.storage.tables.search import search_documents as docs
 from obert.storage.tables.search import search_facets as facets
@@ -123,7 +123,9 @@ def _facet_rows(doc: SearchDocument) -> tuple[tuple[str, str, str], ...]:
     for facet, values in doc.facets.items():
         seen.update((facet, v[:_VALUE_CHARS], "") for v in values if v)
     for lang, values in doc.keywords.items():
-        seen.update(("keyword", v.strip()[:_VALUE_CHARS], lang[:8]) for v in values if v.strip())
+        written = {v.strip()[:_VALUE_CHARS] for v in values if v.strip()}
+        seen.update(("keyword", v, lang[:8]) for v in written)
+        seen.update(("keyword", v, ANY_LANGUAGE) for v in written)
     if doc.has_api:
         seen.add(("has_api", HAS_API, ""))
     return tuple(sorted(seen))

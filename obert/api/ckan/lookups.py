@@ -102,9 +102,9 @@ def format_autocomplete(
     """
     text = str(params.required("q")).strip().casefold()
     limit = params.integer("limit", 5, minimum=0)
-    query = BrowseQuery(limit=0, facets=("res_format",), facet_limit=10**6, include_private=False)
+    query = BrowseQuery(limit=0, facets=("format",), facet_limit=10**6, include_private=False)
     found = browse_datasets(store=portal.store, actor=actor, query=query)
-    formats = [value for value, _ in found.facets["res_format"] if text in value.casefold()]
+    formats = [value for value, _ in found.facets["format"] if text in value.casefold()]
     return success(request, [f.lower() for f in formats[:limit]])
 
 

@@ -128,10 +128,10 @@ def tag_list(request: Request, portal: PortalDep, actor: ActorDep, params: Param
     found = browse_datasets(
         store=portal.store,
         actor=actor,
-        query=BrowseQuery(limit=0, facets=("tags",), facet_limit=10**6, include_private=False),
+        query=BrowseQuery(limit=0, facets=("keyword",), facet_limit=10**6, include_private=False),
     )
     needle = (params.text("query") or "").casefold()
-    names = sorted(name for name, _ in found.facets["tags"] if needle in name.casefold())
+    names = sorted(name for name, _ in found.facets["keyword"] if needle in name.casefold())
     if params.boolean("all_fields", False):
         return success(request, [{"name": n, "display_name": n, "vocabulary_id": None} for n in names])
     return success(request, names)

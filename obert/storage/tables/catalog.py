@@ -35,6 +35,7 @@ organizations = sa.Table(
     *_stamps(),
 )
 
+_LISTED = ("updated_at", "created_at", "name")  # the listings' orders, beside what visibility reads
 datasets = sa.Table(
     "datasets",
     metadata,
@@ -68,6 +69,8 @@ datasets = sa.Table(
     sa.Column("created_by", sa.String(36)),
     *_stamps(),
     sa.Index("ix_datasets_updated_at", "updated_at"),
+    # What a listing reads of each dataset its words matched, found by id (migration 0022).
+    sa.Index("ix_datasets_listing", "id", "state", "visibility", "organization_id", *_LISTED),
 )
 
 resources = sa.Table(

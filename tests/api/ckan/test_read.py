@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from obert.catalog.indexing import refresh_index
 from obert.storage.tables.catalog import dataset_groups, datasets, groups
 from tests.api.ckan.conftest import Server
 
@@ -124,6 +125,44 @@ def test_package_search_facets_match_the_real_shape(ckan: ckanapi.RemoteCKAN) ->
     assert {"name": "estadistica", "display_name": "estadistica", "count": 3} in items
 
 
+def test_facets_count_what_the_results_hold(ckan_get: ckanapi.RemoteCKAN) -> None:
+    """Every facet value counts the datasets of the search whose package has it: a tag written alike in
+    several languages counts its dataset once, as the package's `tags` list it once."""
+    fields = ["organization", "tags", "res_format", "license_id", "theme"]
+    for q in ("", "accidents", "qualitat aire"):
+        found = ckan_get.action.package_search(
+            q=q, rows=1000, **{"facet.field": json.dumps(fields), "facet.limit": -1}
+        )
+        packages = found["results"]
+        assert len(packages) == found["count"] > 0
+        held = {
+            "organization": [[p["organization"]["name"]] for p in packages],
+            "tags": [[t["name"] for t in p["tags"]] for p in packages],
+            "res_format": [sorted({r["format"] for r in p["resources"] if r["format"]}) for p in packages],
+        }
+        for name, values in held.items():
+            expected: dict[str, int] = {}
+            for listed in values:
+                for value in set(listed):
+                    expected[value] = expected.get(value, 0) + 1
+            assert found["facets"][name] == expected, (q, name)
+        assert sum(found["facets"]["license_id"].values()) == sum(1 for p in packages if p["license_id"])
+
+
+def test_facets_agree_with_the_search_page(ckan_get: ckanapi.RemoteCKAN, server: Server) -> None:
+    """One facet system: CKAN's organization and res_format facets are the search API's publisher and
+    format facets of the same words."""
+    ours = ckan_get.action.package_search(
+        q="accidents", rows=0, **{"facet.field": '["organization", "res_format"]'}
+    )
+    native = httpx.get(
+        f"{server.url}/api/v1/search", params={"q": "accidents", "facets": "publisher,format"}
+    ).json()
+    assert ours["count"] == native["count"]
+    for ckan_name, name in (("organization", "publisher"), ("res_format", "format")):
+        assert ours["facets"][ckan_name] == {v["value"]: v["count"] for v in native["facets"][name]}
+
+
 def test_package_search_filters_and_text(ckan: ckanapi.RemoteCKAN) -> None:
     found = ckan.action.package_search(fq="organization:guardia-urbana")
     assert {p["name"] for p in found["results"]} == {"accidents-gu-bcn", "accidents-tipus-gu-bcn"}
@@ -181,6 +220,7 @@ def test_groups_from_the_groups_table(server: Server, ckan: ckanapi.RemoteCKAN) 
             sa.select(datasets.c.id).where(datasets.c.name == "bicing-estacions")
         ).scalar_one()
         conn.execute(sa.insert(dataset_groups).values(dataset_id=bicing, group_id="g-mobility"))
+        refresh_index(conn, [bicing])  # what a service changing a dataset's groups does
     assert "mobilitat" in ckan.action.group_list()
     shown = ckan.action.group_show(id="mobilitat", include_datasets=True)
     assert shown["title"] == "Mobilitat" and [p["name"] for p in shown["packages"]] == ["bicing-estacions"]
