@@ -142,13 +142,13 @@ def _matches(conn: Connection, actor: Actor, query: BrowseQuery) -> _Matches:
 def _leading_words(criterion: Criterion | None) -> tuple[Words | None, Criterion | None]:
     """The first `Words` that every match must have (a part of the criterion's top-level "and"), and the
     rest of the criterion: those words can drive the query, matched and ranked once."""
-    if isinstance(criterion, Words):
+    if isinstance(criterion, Words) and not criterion.phrase:
         return criterion, None
     if not isinstance(criterion, AllOf):
         return None, criterion
     parts = list(_conjuncts(criterion))
     for n, part in enumerate(parts):
-        if isinstance(part, Words):
+        if isinstance(part, Words) and not part.phrase:  # (a phrase is matched as a condition)
             return part, AllOf(tuple(parts[:n] + parts[n + 1 :]))
     return None, criterion
 
