@@ -52,9 +52,12 @@ class Backend(Protocol):
         titles_only: bool,
         ranked: bool = True,
         fields: Sequence[str] = (),
+        score_only: bool = False,
     ) -> Subquery:
         """A subquery of (doc_id, rank) for documents matching `terms`; a lower rank is better. Unranked
-        (rank 0) is cheaper, for counting. `fields` (of FIELDS) narrows where the words must be."""
+        (rank 0) is cheaper, for counting. `fields` (of FIELDS) narrows where the words must be. With
+        `score_only`, the rank is the engine's weighted score alone (bm25, ts_rank_cd), without the
+        site's count of words in titles and keywords: cheaper, and what Solr's score is to CKAN clients."""
 
     def phrase_hits(
         self, groups: Sequence[Sequence[tuple[str, ...]]], *, fields: Sequence[str] = ()
@@ -94,12 +97,15 @@ class SQLiteFTS:
         titles_only: bool,
         ranked: bool = True,
         fields: Sequence[str] = (),
+        score_only: bool = False,
     ) -> Subquery:
         expression = (" OR " if any_term else " AND ").join(_fts5_term(t) for t in terms)
         columns = _fields(fields, titles_only)
         if columns:
             expression = "{" + " ".join(columns) + "} : (" + expression + ")"
-        rank = _fts5_rank(terms, any_term=any_term) if ranked else "0"
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        score = f"bm25({FTS_TABLE}, {weights})" if score_only else _fts5_rank(terms, any_term=any_term)
+        rank = score if ranked else "0"
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
             .bindparams(_match(expression))
@@ -242,8 +248,14 @@ class PostgresTSV:
         titles_only: bool,
         ranked: bool = True,
         fields: Sequence[str] = (),
+        score_only: bool = False,
     ) -> Subquery:
-        rank = f"{_rank(TSV_COLUMN, 'query', terms, any_term=any_term)} AS rank" if ranked else "0 AS rank"
+        score = (
+            f"-ts_rank_cd({_WEIGHTS}, {TSV_COLUMN}, query, 1)"
+            if score_only
+            else _rank(TSV_COLUMN, "query", terms, any_term=any_term)
+        )
+        rank = f"{score} AS rank" if ranked else "0 AS rank"
         return (
             sa.text(
                 f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)} "

@@ -236,11 +236,15 @@ def word_hits(
     """(doc_id, rank) of the documents with every word of `text` (the last one as a prefix with
     `prefix_last`; only in `fields` when given), a lower rank being better; None when `text` has no words.
     For callers that join the matches to their own rows and decide visibility there (CKAN's listings):
-    the words are matched and ranked once."""
+    the words are matched and ranked once, by the engine's weighted score alone (as Solr's score ranks
+    CKAN's results), which costs a search of its own per word less than the site's ranking."""
     terms = query_terms(text, prefix_last=prefix_last)
     if not terms:
         return None
-    return backend_for(conn).hits(terms, any_term=False, titles_only=False, ranked=ranked, fields=fields)
+    backend = backend_for(conn)
+    return backend.hits(
+        terms, any_term=False, titles_only=False, ranked=ranked, fields=fields, score_only=True
+    )
 
 
 def relevance(
