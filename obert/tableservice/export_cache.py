@@ -25,6 +25,7 @@ from obert.storage.tables.datastore import resource_versions
 from obert.tableservice.versions import PURGED
 
 EXPORT_CACHE_JOB = "export-cache"
+DIGEST = ".sha256"  # beside each export, its checksum and size (TableRef.whole_export): part of the file
 GRACE_SECONDS = 15 * 60
 _VERSION_ID = 36  # a version's UUID starts every file name: <version id>-<recipe>.<format>
 
@@ -57,6 +58,8 @@ def _size(cache_dir: Path) -> int:
     total = 0
     for folder in cache_dir.iterdir() if cache_dir.is_dir() else ():
         for item in folder.iterdir() if folder.is_dir() else ():
+            if item.name.endswith(DIGEST):
+                continue  # a few bytes, counted with their file
             with contextlib.suppress(OSError):
                 total += item.stat().st_size
     return total
@@ -92,6 +95,11 @@ def clean_export_cache(
     kept: list[tuple[float, int, Path]] = []
     for folder in cache_dir.iterdir():
         for item in folder.iterdir() if folder.is_dir() else ():
+            if item.name.endswith(DIGEST):
+                # A digest goes with its file; one left without it (a removal cut short) goes now.
+                if not item.with_name(item.name.removesuffix(DIGEST)).exists():
+                    _remove(item)
+                continue
             try:
                 stat = item.stat()
             except FileNotFoundError:
@@ -115,8 +123,10 @@ def clean_export_cache(
 
 
 def _remove(path: Path) -> bool:
+    """Remove a cached file (and its digest); whether this call removed it."""
     try:
         path.unlink()
     except FileNotFoundError:
         return False  # another node's clean-up was first
+    path.with_name(path.name + DIGEST).unlink(missing_ok=True)
     return True

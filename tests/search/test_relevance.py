@@ -55,7 +55,7 @@ def test_the_bare_engine_falls_short_of_it(demo: Portal) -> None:
     bench = _bench()
     issue = ("accidents Gràcia", "accidentes Gràcia", "acidents", "bicis", "neighborhoods")
     queries = [q for q in bench.judged_queries() if q["q"] in issue]
-    assert len(queries) == len(issue)
+    assert {q["q"] for q in queries} == set(issue)  # (one is judged in two languages)
     assert bench.score(queries, bench.bare_ranker(demo.store))["mrr"] < 0.9
     assert bench.score(queries, bench.obert_ranker(demo.store))["mrr"] == 1
 

@@ -11,9 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
-from obert.catalog.indexing import refresh_index
 from obert.catalog.models import DatasetInput
-from obert.search import SearchQuery, Viewer, find
+from obert.search import SearchDocument, SearchQuery, Viewer, find, write_documents
 from obert.storage import Store, migrate
 from obert.storage.tables import metadata
 from obert.storage.tables.catalog import datasets as datasets_table
@@ -203,7 +202,19 @@ def _add_trees(store: Store) -> None:
                 updated_at=stamp,
             )
         )
-        refresh_index(conn, ["trees"])
+        # Its search document, as the index of that release held it (the catalogue's indexing reads
+        # columns added since).
+        document = SearchDocument(
+            dataset_id="trees",
+            name="arbres",
+            state="published",
+            visibility="public",
+            organization_id=None,
+            modified=stamp,
+            title={"ca": "Arbrat viari"},
+            facets={"theme": ["ENVI"]},
+        )
+        write_documents(conn, [document])
 
 
 def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:

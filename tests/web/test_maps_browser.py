@@ -117,6 +117,8 @@ def test_the_markets_map_passes_axe_and_a_table_without_positions_says_why(
     axe_page.locator("#map-list summary").click()
     axe_page.locator("#map-list button").first.click()
     axe_page.locator(".leaflet-popup .map-popup").wait_for()
+    # Leaflet fades a popup in: its colours are only its own once the fade is over.
+    axe_page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     problems = [f"{v['id']} — {v['help']}" for v in _axe(axe_page)]
     assert problems == []
     axe_page.goto(f"{base}/ca{site.plain}")
