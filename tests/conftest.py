@@ -18,6 +18,7 @@ from obert.app import create_app
 from obert.auth.users import create_token, create_user
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.demo_copy import DemoTemplates
 
 POSTGRES_URL = os.environ.get("OBERT_TEST_POSTGRES_URL")
 
@@ -54,19 +55,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    templates = DemoTemplates(tmp_path_factory.mktemp("demo-templates"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
-    """Test settings; a module or test changes some with `pytest.mark.settings(name=value, ...)`."""
+    """Test settings; a module or test changes some with `pytest.mark.settings(name=value, ...)`, and gets
+    the demo catalogue already loaded with `pytest.mark.demo` (a copy: see tests/demo_copy.py)."""
     overrides: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("settings"))):
         overrides.update(marker.kwargs)
-    return Settings(
+    made = Settings(
         mode="test",
         data_dir=tmp_path / "data",
         database_url=database_url,
         base_url="http://testserver",
         **overrides,
     )
+    if request.node.get_closest_marker("demo"):
+        request.getfixturevalue("demo_templates").install(made)
+    return made
 
 
 @pytest.fixture

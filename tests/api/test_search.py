@@ -7,16 +7,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from obert.demo import load_demo
 from obert.portal import Portal
+from tests.demo_copy import ensure_demo
 
 
 @pytest.fixture
 def demo_client(client: TestClient, portal: Portal) -> TestClient:
-    load_demo(portal)
+    ensure_demo(portal)
     return client
 
 
+@pytest.mark.demo
 def test_search_answers_datasets_count_facets_and_next(demo_client: TestClient) -> None:
     body = demo_client.get(
         "/api/v1/search", params={"q": "accidents", "facets": "theme,publisher", "limit": 1}
@@ -33,6 +34,7 @@ def test_search_answers_datasets_count_facets_and_next(demo_client: TestClient) 
     assert following["data"][0]["name"] != body["data"][0]["name"]
 
 
+@pytest.mark.demo
 def test_filters_repeat_for_alternatives(demo_client: TestClient) -> None:
     params: list[tuple[str, str]] = [("theme", "TRAN"), ("theme", "ENVI"), ("facets", "theme")]
     either = demo_client.get("/api/v1/search", params=params).json()
@@ -41,6 +43,7 @@ def test_filters_repeat_for_alternatives(demo_client: TestClient) -> None:
     assert both["count"] == 2
 
 
+@pytest.mark.demo
 def test_labels_follow_lang(demo_client: TestClient) -> None:
     english = demo_client.get("/api/v1/search", params={"facets": "theme", "lang": "en"}).json()
     assert "Environment" in {v["label"] for v in english["facets"]["theme"]}
@@ -48,6 +51,7 @@ def test_labels_follow_lang(demo_client: TestClient) -> None:
     assert "Medi ambient" in {v["label"] for v in catalan["facets"]["theme"]}
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -70,6 +74,7 @@ def test_bad_parameters_get_a_422_naming_them(
     assert field in [e["field"] for e in body["errors"]]
 
 
+@pytest.mark.demo
 def test_odd_queries_are_just_words(demo_client: TestClient) -> None:
     for q in ['"aire', "aire*", "NEAR(aire)", "aire:", "-aire", "aire OR renda", "l'aire"]:
         response = demo_client.get("/api/v1/search", params={"q": q})
@@ -93,6 +98,7 @@ def test_private_datasets_stay_out_of_anonymous_search(
     assert client.get("/api/v1/search/suggest", params={"q": "rada"}).json()["data"] == []
 
 
+@pytest.mark.demo
 def test_suggest(demo_client: TestClient) -> None:
     body = demo_client.get("/api/v1/search/suggest", params={"q": "qualitat ai", "lang": "ca"}).json()
     kinds = {s["kind"] for s in body["data"]}

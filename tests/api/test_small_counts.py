@@ -6,10 +6,12 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from obert.demo import FILES, load_demo
+from obert.demo import FILES
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
+from tests.demo_copy import ensure_demo
 
 EDUCATION = FILES / "educacion_sample_2023.csv"
 REF = "padro-taula"
@@ -109,8 +111,9 @@ def test_only_editors_mark_a_table_and_bad_settings_are_named(
     assert agg["suppressed_groups"] >= 0 and all(r["count"] >= 5 for r in agg["data"])
 
 
+@pytest.mark.demo
 def test_the_demo_padro_table_is_served_like_the_census(client: TestClient) -> None:
-    load_demo(portal_of(client))
+    ensure_demo(portal_of(client))
     url = "/api/v1/datastore/pad-niv-educa-sexe-2023"
     assert client.get(url).json()["count_columns"] == ["Valor"]
     values = [r["Valor"] for r in client.get(f"{url}/rows", params={"limit": 1000}).json()["data"]]

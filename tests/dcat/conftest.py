@@ -9,13 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
-from obert.demo import catalog_settings, load_demo
+from obert.demo import catalog_settings
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.demo_copy import DemoTemplates
 
 
 @pytest.fixture
-def demo_portal(tmp_path: Path, database_url: str) -> Iterator[Portal]:
+def demo_portal(tmp_path: Path, database_url: str, demo_templates: DemoTemplates) -> Iterator[Portal]:
     settings = Settings(
         mode="test",
         data_dir=tmp_path / "data",
@@ -23,8 +24,8 @@ def demo_portal(tmp_path: Path, database_url: str) -> Iterator[Portal]:
         base_url="http://testserver",
         **catalog_settings(),
     )
+    demo_templates.install(settings)
     portal = build_portal(settings)
-    load_demo(portal)
     yield portal
     portal.close()
 

@@ -12,16 +12,17 @@ from rdflib import RDF, Graph, URIRef
 from obert.app import create_app
 from obert.dcat.services import HVD_LEGISLATION, OGC_API_BASE
 from obert.dcat.terms import DCAT, DCATAP, DCT
-from obert.demo import catalog_settings, load_demo
+from obert.demo import catalog_settings
 from obert.portal import build_portal
 from obert.settings import Settings
 from tests.dcat.shacl import violations
+from tests.demo_copy import DemoTemplates
 
 MOBILITY = URIRef("http://data.europa.eu/bna/c_b79e35eb")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates) -> Iterator[TestClient]:
     """The demo, loaded once for the module: every test here only reads it."""
     settings = Settings(
         mode="test",
@@ -29,8 +30,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         base_url="http://testserver",
         **catalog_settings(),
     )
+    demo_templates.install(settings)
     portal = build_portal(settings)
-    load_demo(portal)
     yield TestClient(create_app(settings, portal=portal))
     portal.close()
 

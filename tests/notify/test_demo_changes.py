@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from fastapi.testclient import TestClient
 
-from obert.demo import load_demo
 from obert.portal import Portal
+from tests.demo_copy import ensure_demo
 
 A = "{http://www.w3.org/2005/Atom}"
 
@@ -17,8 +18,9 @@ def dataset_names(client: TestClient, url: str) -> set[str]:
     return {e.find(f"{A}link").get("href").rsplit("/", 1)[1] for e in root.findall(f"{A}entry")}
 
 
+@pytest.mark.demo
 def test_the_demo_catalogue_s_feeds_and_freshness(client: TestClient, portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
     assert len(dataset_names(client, "/feeds/datasets.atom")) == 10
     assert dataset_names(client, "/feeds/theme/ENVI.atom") == {
         "qualitat-aire-detall-bcn",

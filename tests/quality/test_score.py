@@ -11,13 +11,13 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput
-from obert.demo import load_demo
 from obert.i18n import translations
 from obert.portal import Portal
 from obert.quality.links import UNCHECKED, KnownStatuses
 from obert.quality.metrics import MAX_BY_DIMENSION, MAX_POINTS, METRICS, Dimension, Rating, rating
 from obert.quality.score import score_dataset
 from tests.conftest import dataset_payload
+from tests.demo_copy import ensure_demo
 
 
 def test_the_methodology_weights() -> None:
@@ -35,8 +35,9 @@ def test_the_methodology_weights() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.demo
 def test_demo_municipal_markets_by_hand(portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
     markets = datasets.get_dataset(store=portal.store, actor=SYSTEM, ref="mercats-municipals")
     score = score_dataset(markets, base_url="http://testserver", links=UNCHECKED)
     # Findability: keywords 30 + themes (ECON) 30 + spatial (Barcelona) 20 + temporal (none given) 0 = 80
@@ -104,8 +105,9 @@ def test_external_links_need_a_link_check(portal: Portal) -> None:
     assert checked.best_distribution == created.resources[0].id
 
 
+@pytest.mark.demo
 def test_quality_api(client: TestClient, portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
     body = client.get("/api/v1/datasets/mercats-municipals/quality?lang=es").json()
     assert body["points"] == 380 and body["max_points"] == 405 and body["rating"] == "excellent"
     assert body["dimensions"]["findability"] == {"points": 80, "max_points": 100}

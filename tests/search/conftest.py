@@ -4,14 +4,15 @@ from typing import Any
 
 import pytest
 
-from obert.demo import demo_catalog, load_demo
+from obert.demo import demo_catalog
 from obert.portal import Portal
+from tests.demo_copy import ensure_demo
 
 
 @pytest.fixture
 def demo(portal: Portal) -> Portal:
-    load_demo(portal)
-    return portal
+    """The portal with the demo catalogue (mark the test `demo` to have it copied in, not loaded)."""
+    return ensure_demo(portal)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def names(result: SearchResult) -> list[str]:
     return [d.name for d in result.datasets]
 
 
+@pytest.mark.demo
 def test_words_find_what_a_person_expects_first(demo: Portal) -> None:
     assert set(names(find(demo, "accidents"))[:2]) == ACCIDENTS
     assert set(names(find(demo, "qualitat aire"))[:2]) == AIR
@@ -36,6 +37,7 @@ def test_words_find_what_a_person_expects_first(demo: Portal) -> None:
     assert names(find(demo, "renda llars"))[0] == "renda-disponible-llars-bcn"
 
 
+@pytest.mark.demo
 def test_stemming_accents_and_case(demo: Portal) -> None:
     assert set(names(find(demo, "accident"))) == ACCIDENTS
     assert set(names(find(demo, "ACCIDENTES"))) == ACCIDENTS
@@ -49,6 +51,7 @@ def test_stemming_accents_and_case(demo: Portal) -> None:
         assert "gracia" in fold(text), dataset.name
 
 
+@pytest.mark.demo
 def test_prefixes_find_words_being_typed(demo: Portal) -> None:
     assert set(names(find(demo, "accid"))) == ACCIDENTS
     assert set(names(find(demo, "qualitat ai"))) >= AIR
@@ -63,6 +66,7 @@ def test_title_outranks_keywords_outranks_description(portal: Portal) -> None:
     assert names(find(portal, "zebra")) == ["in-title", "in-keywords", "in-description"]
 
 
+@pytest.mark.demo
 def test_no_dataset_with_every_word_falls_back_to_any(demo: Portal) -> None:
     result = find(demo, "accidents mercats")
     assert result.relaxed
@@ -71,6 +75,7 @@ def test_no_dataset_with_every_word_falls_back_to_any(demo: Portal) -> None:
     assert find(demo, "xyzzy plugh").count == 0
 
 
+@pytest.mark.demo
 def test_empty_query_lists_everything_newest_first(demo: Portal, catalog: dict[str, Any]) -> None:
     result = find(demo, "", limit=100)
     assert result.count == len(catalog["datasets"])
@@ -82,6 +87,7 @@ def test_empty_query_lists_everything_newest_first(demo: Portal, catalog: dict[s
     assert modified  # ordered by the index's modified column; checked precisely in test_index
 
 
+@pytest.mark.demo
 def test_facet_counts_are_exact(demo: Portal, catalog: dict[str, Any]) -> None:
     entries = catalog["datasets"]
     result = find(demo, facets=("theme", "publisher", "format", "licence", "language", "has_api"))
@@ -102,6 +108,7 @@ def test_facet_counts_are_exact(demo: Portal, catalog: dict[str, Any]) -> None:
     assert "air quality" in keywords and "qualitat de l'aire" not in keywords
 
 
+@pytest.mark.demo
 def test_a_text_search_counts_every_facet_over_its_own_matches(demo: Portal, catalog: dict[str, Any]) -> None:
     # SQLite counts a text search's facets from the ids its matches list, PostgreSQL from their search
     # rows (keywords from search_doc_values): both must give exactly the counts of the datasets found.
@@ -117,6 +124,7 @@ def test_a_text_search_counts_every_facet_over_its_own_matches(demo: Portal, cat
     assert counts["keyword"] == Counter(k for d in entries for k in set(d["keywords"].get("en", [])))
 
 
+@pytest.mark.demo
 def test_filters_and_across_facets_or_within_one(demo: Portal, catalog: dict[str, Any]) -> None:
     entries = catalog["datasets"]
     tran_or_envi = {d["name"] for d in entries if {"TRAN", "ENVI"} & set(d["themes"])}
@@ -134,6 +142,7 @@ def test_filters_and_across_facets_or_within_one(demo: Portal, catalog: dict[str
     assert find(demo, "aire", filters={"publisher": ("guardia-urbana",)}).count == 0
 
 
+@pytest.mark.demo
 def test_pages_cover_every_result_once(demo: Portal) -> None:
     seen: list[str] = []
     offset: int | None = 0
@@ -146,6 +155,7 @@ def test_pages_cover_every_result_once(demo: Portal) -> None:
     assert beyond.datasets == [] and beyond.count == page.count
 
 
+@pytest.mark.demo
 def test_pages_by_relevance_are_the_pages_of_the_whole_ranking(demo: Portal) -> None:
     # SQLite ranks every match and cuts the page from that order (index._gathered); PostgreSQL ranks the
     # most recent matches (index._recent_page), all of them while there are no more than its window.
@@ -187,6 +197,7 @@ def test_postgresql_ranks_the_most_recent_matches_when_too_many_match(
             assert {page.count for page in pages} == {6}
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize(
     "text",
     ['"', "*", "NEAR(aire renda)", "aire:renda", "-aire", "(aire", "l'aire'", "aire AND OR NOT", "^ * { }"],
@@ -196,6 +207,7 @@ def test_query_syntax_is_never_syntax(demo: Portal, text: str) -> None:
     suggest_datasets(store=demo.store, actor=ANONYMOUS, text=text)
 
 
+@pytest.mark.demo
 def test_bad_queries_are_refused_by_name(demo: Portal) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"q": "aire " * 2000}, "q"),
@@ -213,6 +225,7 @@ def test_bad_queries_are_refused_by_name(demo: Portal) -> None:
         assert field in caught.value.errors[0].field
 
 
+@pytest.mark.demo
 def test_suggestions_offer_keywords_and_titles(demo: Portal) -> None:
     found = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="qual")
     assert "qualitat de l'aire" in [s.text for s in found if s.kind == "keyword"]

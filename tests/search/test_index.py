@@ -38,6 +38,7 @@ def counts(result: SearchResult, facet: str) -> dict[str, int]:
     return {v.value: v.count for v in result.facets[facet]}
 
 
+@pytest.mark.demo
 def test_private_and_draft_datasets_only_reach_who_may_see_them(demo: Portal) -> None:
     common = {"organization": "guardia-urbana", "themes": ["TRAN"]}
     add_dataset(demo, "radars-privat", title="Radars de velocitat", visibility="private", **common)
@@ -58,6 +59,7 @@ def test_private_and_draft_datasets_only_reach_who_may_see_them(demo: Portal) ->
     assert counts(find(demo, actor=SYSTEM), "publisher")["bsm"] == counts(everyone, "publisher")["bsm"] + 1
 
 
+@pytest.mark.demo
 def test_search_visibility_agrees_with_catalogue_access(demo: Portal) -> None:
     add_dataset(demo, "p1", title="Privat", visibility="private", organization="guardia-urbana")
     add_dataset(demo, "p2", title="Esborrany", state="draft", organization="bsm")
@@ -161,6 +163,7 @@ def test_a_rolled_back_change_leaves_the_index_as_it_was(portal: Portal) -> None
     assert names(find(portal, "arbrat")) == {"arbres"}
 
 
+@pytest.mark.demo
 def test_reindex_rebuilds_the_same_answers(demo: Portal) -> None:
     add_dataset(demo, "esborrat", title="Radars", organization="bsm")
     datasets.delete_dataset(store=demo.store, actor=SYSTEM, ref="esborrat")
@@ -178,6 +181,7 @@ def test_reindex_rebuilds_the_same_answers(demo: Portal) -> None:
     assert find(demo).facets == browse.facets
 
 
+@pytest.mark.demo
 def test_a_rebuild_indexes_exactly_what_the_changes_indexed(
     demo: Portal, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,6 +40,7 @@ def names(result: SearchResult) -> list[str]:
     return [d.name for d in result.datasets]
 
 
+@pytest.mark.demo
 def test_judged_queries_find_the_right_dataset_first(demo: Portal) -> None:
     bench = _bench()
     queries = bench.judged_queries()
@@ -49,6 +50,7 @@ def test_judged_queries_find_the_right_dataset_first(demo: Portal) -> None:
     assert figures["ndcg"] >= 0.85, figures["misses"]
 
 
+@pytest.mark.demo
 def test_the_bare_engine_falls_short_of_it(demo: Portal) -> None:
     # The same scoring on the engine's ranking alone (bm25 / ts_rank_cd over any word) misses the
     # issue's cases: the test above measures something a ranking can get wrong.
@@ -60,6 +62,7 @@ def test_the_bare_engine_falls_short_of_it(demo: Portal) -> None:
     assert bench.score(queries, bench.obert_ranker(demo.store))["mrr"] == 1
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize("q", ["accidents Gràcia", "accidentes Gracia", "traffic accidents Gràcia"])
 def test_words_matched_in_titles_outrank_a_rare_word_in_a_description(demo: Portal, q: str) -> None:
     result = find(demo, q)
@@ -75,6 +78,7 @@ def test_more_words_matched_rank_first(portal: Portal) -> None:
     assert names(find(portal, "parcs jardins horts cementiris"))[:3] == ["two-words", "no-title", "one-word"]
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize(
     ("typed", "respelt", "first"),
     [
@@ -92,12 +96,14 @@ def test_misspelt_words_are_respelt_from_the_index(
     assert set(names(result)[: len(first)]) == first
 
 
+@pytest.mark.demo
 def test_known_words_and_nonsense_are_not_respelt(demo: Portal) -> None:
     assert find(demo, "accidents").corrected is None
     nothing = find(demo, "xyzzy plugh")
     assert nothing.count == 0 and nothing.corrected is None
 
 
+@pytest.mark.demo
 def test_respelling_never_reveals_a_private_word(demo: Portal) -> None:
     add_dataset(demo, "secret", title="Zorglub", visibility="private", organization="guardia-urbana")
     assert find(demo, "zorglob").corrected is None
@@ -107,6 +113,7 @@ def test_respelling_never_reveals_a_private_word(demo: Portal) -> None:
     assert names(find(demo, "zorglob", actor=SYSTEM)) == ["secret"]
 
 
+@pytest.mark.demo
 def test_the_vocabulary_follows_changes(demo: Portal) -> None:
     add_dataset(demo, "fonts", title="Fonts ornamentals", keywords=["brolladors"])
     assert find(demo, "broladors").corrected == "brolladors"
@@ -118,6 +125,7 @@ def test_the_vocabulary_follows_changes(demo: Portal) -> None:
     assert find(demo, "broladors").corrected == "brolladors"
 
 
+@pytest.mark.demo
 def test_the_api_says_when_it_respelt(demo: Portal) -> None:
     client = TestClient(create_app(demo.settings, portal=demo))
     answer = client.get("/api/v1/search", params={"q": "acidents"}).json()

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from obert.portal import Portal
+from tests.demo_copy import DemoTemplates
 from tests.security.fast_hash import fast_password_hashing
 from tests.security.world import World, build_world
 from tests.web.demo_site import DemoSite, build_demo_site
@@ -49,14 +50,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, DemoSite]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates
+) -> Iterator[tuple[str, DemoSite]]:
     """obert with the demo catalogue, served by uvicorn on a free local port in a thread."""
     for needed in (AXE, LEAFLET):
         if not needed.exists():
             pytest.fail(f"{needed.relative_to(ROOT)} is missing: run `make static` (it runs npm ci) first")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    site = build_demo_site(tmp_path_factory.mktemp("browser"), base_url=base)
+    site = build_demo_site(tmp_path_factory.mktemp("browser"), base_url=base, templates=demo_templates)
     server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,6 +13,7 @@ from obert.catalog import datasets
 from obert.demo import load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
+from tests.demo_copy import DemoTemplates
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,18 @@ class DemoSite:
         }
 
 
-def build_demo_site(data_dir: Path, *, base_url: str = "http://testserver") -> DemoSite:
+def build_demo_site(
+    data_dir: Path, *, base_url: str = "http://testserver", templates: DemoTemplates | None = None
+) -> DemoSite:
+    """The demo served by one app; copied from `templates` when given (a second site costs no new load)."""
     settings = Settings(
         mode="test", data_dir=data_dir, base_url=base_url, map_boundaries="districtes-geojson,barris-geojson"
     )
+    if templates is not None:
+        templates.install(settings)
     portal = build_portal(settings)
-    load_demo(portal)
+    if templates is None:
+        load_demo(portal)
 
     def resource_path(dataset: str, name: str) -> str:
         found = datasets.get_dataset(store=portal.store, actor=SYSTEM, ref=dataset)

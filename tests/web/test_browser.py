@@ -136,12 +136,18 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     return violations
 
 
+# Every kind of page in Catalan; in Spanish and English the pages whose text differs most by language (the
+# others' markup is the same in every language), so the suite keeps its time.
+LIGHTER = ("home", "dataset", "table", "error")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_axe_finds_no_violations(served: tuple[str, DemoSite], axe_page: Page, lang: str) -> None:
     page = axe_page
     base, site = served
     problems = []
-    for name, path in site.pages().items():
+    pages = site.pages()
+    for name, path in pages.items() if lang == "ca" else ((n, pages[n]) for n in LIGHTER):
         page.goto(f"{base}/{lang}{path}")
         if name in ("map", "table", "features"):
             _wait_for_map(page)

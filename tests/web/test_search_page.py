@@ -7,16 +7,17 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from obert.demo import load_demo
 from obert.portal import Portal
+from tests.demo_copy import ensure_demo
 
 
 @pytest.fixture
 def demo_client(client: TestClient, portal: Portal) -> TestClient:
-    load_demo(portal)
+    ensure_demo(portal)
     return client
 
 
+@pytest.mark.demo
 def test_search_page_shows_results_and_facets(demo_client: TestClient) -> None:
     html = demo_client.get("/ca/datasets", params={"q": "accidents"}).text
     assert "2 conjunts de dades" in html
@@ -28,6 +29,7 @@ def test_search_page_shows_results_and_facets(demo_client: TestClient) -> None:
     assert re.search(r"Transport\s*<span class=\"count\">\(2\)</span>", html)
 
 
+@pytest.mark.demo
 def test_ticked_filters_are_checked_and_removable(demo_client: TestClient) -> None:
     html = demo_client.get("/en/datasets", params=[("theme", "ENVI"), ("q", "")]).text
     assert "2 datasets" in html
@@ -38,6 +40,7 @@ def test_ticked_filters_are_checked_and_removable(demo_client: TestClient) -> No
     assert "10 datasets" in everything
 
 
+@pytest.mark.demo
 def test_sort_and_pages(demo_client: TestClient) -> None:
     page = demo_client.get("/en/datasets", params={"sort": "name", "limit": 4}).text
     assert '<option value="name" selected>' in page
@@ -48,6 +51,7 @@ def test_sort_and_pages(demo_client: TestClient) -> None:
     assert "20170706-districtes-barris" in page and "20170706-districtes-barris" not in second
 
 
+@pytest.mark.demo
 def test_bad_search_addresses_get_an_error_page_not_a_crash(demo_client: TestClient) -> None:
     response = demo_client.get("/en/datasets", params={"colour": "red"})
     assert response.status_code == 422

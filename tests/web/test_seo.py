@@ -6,22 +6,24 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
+import pytest
 from fastapi.testclient import TestClient
 
 from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput
-from obert.demo import load_demo
 from obert.portal import Portal
 from tests.conftest import dataset_payload
+from tests.demo_copy import ensure_demo
 
 SCRIPT = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
 
+@pytest.mark.demo
 def test_dataset_page_embeds_schema_org(client: TestClient, portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
     html = client.get("/es/dataset/accidents-gu-bcn").text
     blocks = SCRIPT.findall(html)
     assert len(blocks) == 1
@@ -48,8 +50,9 @@ def test_metadata_cannot_break_out_of_the_script(
     assert json.loads(SCRIPT.findall(html)[0])["name"] == evil
 
 
+@pytest.mark.demo
 def test_sitemap_lists_public_pages_in_every_language(client: TestClient, portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
     hidden = dataset_payload(organization=None, name="amagat", visibility="private")
     datasets.create_dataset(store=portal.store, actor=SYSTEM, data=validated(DatasetInput, hidden))
     response = client.get("/sitemap.xml")

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import dataset_payload
+from tests.demo_copy import DemoTemplates
 from tests.web.demo_site import DemoSite, build_demo_site
 
 LANGS = ("ca", "es", "en")
@@ -49,8 +50,8 @@ KEY_TEXT = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    demo = build_demo_site(tmp_path_factory.mktemp("site"))
+def site(tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates) -> Iterator[DemoSite]:
+    demo = build_demo_site(tmp_path_factory.mktemp("site"), templates=demo_templates)
     yield demo
     demo.portal.close()
 
