@@ -3,11 +3,12 @@ PostgreSQL too, each in a database of its own that is dropped afterwards."""
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -19,6 +20,12 @@ from obert.auth.users import create_token, create_user
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from tests.demo_copy import DemoTemplates
+
+if TYPE_CHECKING:
+    from tests.security.world import World
+
+# What the world of accounts copied into a test's settings is made of (see the `world` fixture).
+WORLD_FACTS = pytest.StashKey[dict[str, Any]]()
 
 POSTGRES_URL = os.environ.get("OBERT_TEST_POSTGRES_URL")
 
@@ -78,7 +85,20 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) 
     )
     if request.node.get_closest_marker("demo"):
         request.getfixturevalue("demo_templates").install(made)
+    elif "world" in request.fixturenames:
+        from tests.security.world import world_facts
+
+        request.node.stash[WORLD_FACTS] = request.getfixturevalue("demo_templates").install(made, world_facts)
     return made
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, client: TestClient, portal: Portal) -> World:
+    """One account per role over a small catalogue (tests/security/world.py), copied in by `settings`."""
+    from tests.security.world import World
+
+    facts = request.node.stash[WORLD_FACTS]
+    return World(client, portal, **copy.deepcopy(facts))
 
 
 @pytest.fixture

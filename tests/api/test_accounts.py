@@ -2,21 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from obert.portal import Portal
 from obert.storage.tables.catalog import activity, api_tokens
 from tests.security.fast_hash import fast_password_hashing
-from tests.security.world import World, build_world
+from tests.security.world import World
 
 __all__ = ["fast_password_hashing"]
-
-
-@pytest.fixture
-def world(client: TestClient, portal: Portal) -> World:
-    return build_world(client, portal)
 
 
 def test_a_token_is_shown_once_and_only_its_hash_is_kept(world: World, portal: Portal) -> None:

@@ -2,21 +2,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
 from obert.catalog.workflow import WorkflowPolicy
 from tests.conftest import dataset_payload
 from tests.security.fast_hash import fast_password_hashing
-from tests.security.world import World, build_world
+from tests.security.world import World
 
 __all__ = ["fast_password_hashing"]
-
-
-@pytest.fixture
-def world(client: TestClient, portal: object) -> World:
-    return build_world(client, portal)  # type: ignore[arg-type]
 
 
 def _move(world: World, role: str, ref: str, action: str, comment: str | None = None) -> object:

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from tests.security.world import World, build_world, csrf_of, login
+from tests.security.world import World, csrf_of, login
 
 ENGLISH = re.compile(
     r"\b(the|should|must|wrong|nothing|least|unknown|please|cannot|your|already|field|required|"
@@ -36,11 +36,6 @@ def english_in(html: str, lang: str) -> list[str]:
         if ENGLISH.search(text):
             found.append(text)
     return found
-
-
-@pytest.fixture
-def world(client: TestClient, portal) -> World:  # type: ignore[no-untyped-def]
-    return build_world(client, portal)
 
 
 def _post(client: TestClient, path: str, data: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from obert.app import create_app
 from obert.auth import Role, Scope
 from obert.auth.users import create_token, create_user, set_membership
 from obert.portal import Portal
@@ -113,6 +114,16 @@ def build_world(client: TestClient, portal: Portal) -> World:
     while runner.run_once():
         pass
     return world
+
+
+WORLD_FIELDS = ("headers", "user_ids", "orgs", "datasets", "uploads", "token_ids")
+
+
+def world_facts(portal: Portal) -> dict[str, Any]:
+    """Build the world in `portal` and keep what every copy of it shares: ids, names and token secrets (the
+    recipe tests/demo_copy.py makes once per process and copies)."""
+    made = build_world(TestClient(create_app(portal.settings, portal=portal)), portal)
+    return {name: getattr(made, name) for name in WORLD_FIELDS}
 
 
 def login(client: TestClient, name: str, password: str = PASSWORD) -> TestClient:

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from obert.portal import Portal
 from tests.demo_copy import DemoTemplates
 from tests.security.fast_hash import fast_password_hashing
-from tests.security.world import World, build_world
 from tests.web.demo_site import DemoSite, build_demo_site
 
 __all__ = ["fast_password_hashing"]
@@ -22,11 +19,6 @@ __all__ = ["fast_password_hashing"]
 ROOT = Path(__file__).parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LEAFLET = ROOT / "obert" / "web" / "static" / "vendor" / "leaflet" / "leaflet.js"
-
-
-@pytest.fixture
-def world(client: TestClient, portal: Portal) -> World:
-    return build_world(client, portal)
 
 
 @pytest.fixture(scope="session")
