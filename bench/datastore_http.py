@@ -5,16 +5,16 @@ usage: PYTHONPATH=. .venv/bin/python bench/datastore_http.py [--rows 1000000] [-
            [--workdir /tmp/obert-bench-http] [--datasette PATH] [--datasette-workers N]
 
 Builds the 1M-row accidents table of bench/ingest.py, ingests it into an obert data dir, serves it with
-`obert serve --workers N` on 127.0.0.1 (no job threads) and drives it with `--clients` concurrent clients in a
-closed loop, every request asking for the first 100 rows of one district (the ten districts in turn) with
-the total count (the cached figure: after the first ten, pages and counts come from obert's caches); then,
-uncached, 100 rows of one neighbourhood at `--offsets` offsets each (73 x 60 = 4,380 pages, none asked
-twice), on a cold server and on a primed one, and DuckDB alone on the same pages. The load generator is
-wrk (C, with a Lua script that rotates the paths) when it is on PATH, else an httpx/asyncio client in
-Python, which costs as much CPU as the server; both peers get the same one. When datasette is given (or on PATH) the same CSV becomes a SQLite table and datasette is measured on the
-same filters and pages in the same run (an index on the two filtered columns; keyset pages, no counts,
-for the uncached pages). Prints p50/p95 latency, requests per second and the server processes' CPU per
-request for each, and the ratio. Nothing leaves 127.0.0.1.
+`obert serve --workers N` on 127.0.0.1 (no job threads) and drives it with `--clients` concurrent clients
+in a closed loop. Cached: every request asks for the first 100 rows of one district (the ten in turn) with
+the total count, so after the first ten, pages and counts come from obert's caches. Uncached: 100 rows of
+one neighbourhood at `--offsets` offsets each (73 x 60 = 4,380 pages, none asked twice), on a cold server
+and on a primed one, and DuckDB alone on the same pages. The load generator is wrk (C, with a Lua script
+that rotates the paths) when it is on PATH, else an httpx/asyncio client in Python, which costs as much
+CPU as the server; both peers get the same one. When datasette is given (or on PATH) the same CSV becomes
+a SQLite table, indexed on the two filtered columns, and datasette serves the same filters and pages in
+the same run (keyset pages without counts for the uncached ones). Prints p50/p95 latency, requests per
+second and the server processes' CPU per request for each, and the ratios. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
