@@ -28,7 +28,7 @@ _FIRST = '"__obert_first_row"'  # where a distinct row first appears, to keep pa
 JSONScalar = str | int | float | bool | None
 
 
-class _Memo:
+class Memo:
     """A small thread-safe LRU of results computed from one version.
 
     A version never changes, so what a query returns can be kept under the file's identity (path,
@@ -60,13 +60,13 @@ class _Memo:
                 self._weight -= dropped
 
 
-_COUNTS = _Memo(4096)
-_PAGES = _Memo(256)
+_COUNTS = Memo(4096)
+_PAGES = Memo(256)
 # Where the rows of a filter are (see _Marks): every matching row's number (4 bytes each below 2^31 rows),
 # or every STEP-th one's when more than ALL_MARKED rows match. The whole is kept under 64 MB a process.
 STEP = 64
 ALL_MARKED = 1_000_000
-_MARKS = _Memo(64 * 1024 * 1024)
+_MARKS = Memo(64 * 1024 * 1024)
 
 
 def dumps(value: object) -> bytes:

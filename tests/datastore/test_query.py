@@ -205,3 +205,17 @@ def test_a_hot_version_answers_the_same_pages_from_memory(
         assert len(hits) == len(asks)
     finally:
         hot.configure(budget_bytes=0)
+
+
+def test_map_points_of_a_version_are_computed_once_per_selection(versions: dict[str, Path]) -> None:
+    # A resource page draws the same thousands of points at every view: they are kept with the version,
+    # apart for each selection, so a filter never gets another filter's points.
+    from obert.datastore.points import map_points
+
+    path = versions["accidents"]
+    first = map_points(path, limit=5000)
+    assert map_points(path, limit=5000) is first  # kept, not recomputed
+    eixample = map_points(path, limit=5000, filters={"Nom_districte": "Eixample"})
+    assert eixample is not first and eixample.rows < first.rows
+    assert all('"Eixample"' in f for f in eixample.features[:50])
+    assert map_points(path, limit=10).features == first.features[:10]
