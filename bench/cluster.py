@@ -57,6 +57,7 @@ class Cluster:
     private_postgres: bool = False
     private_redis: bool = False
     embedded: bool = False
+    web_workers: int = 1  # processes of each `obert serve` (OBERT_WORKERS)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="obert-cluster-")))
     keep: bool = False
     lease_seconds: float = 10.0
@@ -124,7 +125,11 @@ class Cluster:
         threads = "1" if self.embedded else "0"  # scale-out leaves jobs to `obert worker`
         for n in range(self.serve):
             port = spare_port()
-            env = self.env(OBERT_JOB_THREADS=threads, OBERT_BASE_URL=f"http://127.0.0.1:{port}")
+            env = self.env(
+                OBERT_JOB_THREADS=threads,
+                OBERT_BASE_URL=f"http://127.0.0.1:{port}",
+                OBERT_WORKERS=str(self.web_workers),
+            )
             argv = [*OBERT, "serve", "--port", str(port)]
             self.supervisor.add(Proc(f"serve-{n}", argv, env, self.root / f"serve-{n}.log", port=port))
         for n in range(self.workers):
@@ -249,6 +254,9 @@ def _libpq(url: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serve", type=int, default=2, help="web processes")
+    parser.add_argument(
+        "--web-workers", type=int, default=1, help="processes of each `obert serve` (OBERT_WORKERS)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="`obert worker` processes")
     parser.add_argument("--worker-threads", type=int, default=2)
     parser.add_argument("--postgres", help="PostgreSQL server URL (a database is created and dropped)")
@@ -269,6 +277,7 @@ def from_arguments(args: argparse.Namespace, *, embedded: bool = False) -> Clust
             serve=1,
             workers=0,
             embedded=True,
+            web_workers=args.web_workers,
             keep=args.keep,
             lease_seconds=args.lease,
             disk_mib=args.disk_mib,
@@ -276,6 +285,7 @@ def from_arguments(args: argparse.Namespace, *, embedded: bool = False) -> Clust
         )
     return Cluster(
         serve=args.serve,
+        web_workers=args.web_workers,
         workers=args.workers,
         worker_threads=args.worker_threads,
         postgres=args.postgres or os.environ.get("OBERT_TEST_POSTGRES_URL"),

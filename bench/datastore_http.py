@@ -1,17 +1,20 @@
-"""Datastore HTTP benchmark: a filtered page of 100 rows with its total count, over HTTP, 16 clients.
+"""Datastore HTTP benchmark: filtered pages of 100 rows and their count, over HTTP, cached and not.
 
 usage: PYTHONPATH=. .venv/bin/python bench/datastore_http.py [--rows 1000000] [--clients 16]
            [--generator auto|wrk|python] [--duration 15] [--requests 40] [--workers 2]
            [--workdir /tmp/obert-bench-http] [--datasette PATH] [--datasette-workers N]
 
 Builds the 1M-row accidents table of bench/ingest.py, ingests it into an obert data dir, serves it with
-`obert serve --workers N` on 127.0.0.1 (no job threads) and drives it with `--clients` concurrent clients in a
-closed loop, every request asking for the first 100 rows of one district (the ten districts in turn) with
-the total count. The load generator is wrk (C, with a Lua script that rotates the districts) when it is on
-PATH, else an httpx/asyncio client in Python, which costs as much CPU as the server; both peers get the same
-one. When datasette is given (or on PATH) the same CSV becomes a SQLite table and datasette is measured on the
-same filter in the same run. Prints p50/p95 latency, requests per second and the server processes' CPU per
-request for each, and the ratio. Nothing leaves 127.0.0.1.
+`obert serve --workers N` on 127.0.0.1 (no job threads) and drives it with `--clients` concurrent clients
+in a closed loop. Cached: every request asks for the first 100 rows of one district (the ten in turn) with
+the total count, so after the first ten, pages and counts come from obert's caches. Uncached: 100 rows of
+one neighbourhood at `--offsets` offsets each (73 x 60 = 4,380 pages, none asked twice), on a cold server
+and on a primed one, and DuckDB alone on the same pages. The load generator is wrk (C, with a Lua script
+that rotates the paths) when it is on PATH, else an httpx/asyncio client in Python, which costs as much
+CPU as the server; both peers get the same one. When datasette is given (or on PATH) the same CSV becomes
+a SQLite table, indexed on the two filtered columns, and datasette serves the same filters and pages in
+the same run (keyset pages without counts for the uncached ones). Prints p50/p95 latency, requests per
+second and the server processes' CPU per request for each, and the ratios. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import secrets
 import shutil
@@ -239,14 +243,23 @@ def measure(
     env: dict[str, str] | None = None,
     duration: float | None = None,
     code: Path = ROOT,
+    warm: bool = True,
+    prime: list[str] | None = None,
 ) -> Figures:
     # Run from the source tree served: `python -c` puts the working directory first on sys.path.
     proc = subprocess.Popen(cmd, cwd=code, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
     try:
-        wait_up(urls[0], proc, check)
-        for url in urls[:10]:  # warm-up: every district once (and a check of what comes back)
+        wait_up(urls[0] if warm else urls[0].split("?")[0], proc, check if warm else "")
+        for url in urls[:10] if warm else ():  # warm-up: every district once (and a check of the answer)
             wait_up(url, proc, check)
-        time.sleep(2)  # let the other worker processes finish starting
+        time.sleep(2)
+        # A connection each, so that every process gets its share (the kernel spreads connections).
+        with httpx.Client(timeout=120, headers={"Connection": "close"}) as client:
+            for url in prime or ():
+                client.get(url).raise_for_status()
+        time.sleep(
+            5 if prime else 0
+        )  # versions made hot load in the background  # let the other worker processes finish starting
         if args.generator == "wrk":
             return wrk_load(name, urls, args, duration or args.duration, proc.pid)
         return asyncio.run(python_load(name, urls, args.clients, args.requests, check, proc.pid))
@@ -327,9 +340,7 @@ def main() -> None:
         help="also serve obert from this source tree (an older checkout), in the same run: before/after",
     )
     parser.add_argument(
-        "--distinct-pages",
-        action="store_true",
-        help="also measure obert with every request a different page (no page cache hits)",
+        "--offsets", type=int, default=60, help="uncached run: pages per neighbourhood (73 of them)"
     )
     args = parser.parse_args()
     if args.generator == "auto":
@@ -378,14 +389,37 @@ def main() -> None:
             "obert-old", old_serve, district_urls, args, '"count"', env=old_env, code=args.before_code
         )
         print(before.line() + f"  (served from {args.before_code}: 1 process, access log off)")
-    obert = measure("obert", serve, district_urls, args, '"count"', env={**env, "PYTHONPATH": str(ROOT)})
-    print(obert.line() + f"  ({how})")
-    if args.distinct_pages:
-        pages = [f"{district_urls[i % 10]}&offset={100 * (i // 10)}" for i in range(10 * 1000)]
-        uncached = measure("obert*", serve, pages, args, '"count"', env={**env, "PYTHONPATH": str(ROOT)})
-        print(uncached.line() + "  * every request a different page: no page cache hits")
-        if uncached.requests > len(pages):
-            print(f"  (more requests than the {len(pages)} different pages: some were cache hits)")
+    code_env = {**env, "PYTHONPATH": str(ROOT)}
+    obert = measure("obert", serve, district_urls, args, '"count"', env=code_env)
+    print(obert.line() + f"  ({how}) cached: the ten district pages, again and again")
+    pages = uncached_pages(data_dir, args.offsets)
+    print(
+        f"uncached: {len(pages)} different pages ({len({b for b, _, _ in pages})} neighbourhoods x "
+        f"{args.offsets} offsets spread over each one's rows), each asked once, in a shuffled order"
+    )
+    order = list(range(len(pages)))
+    random.Random(22).shuffle(order)
+    page_urls = [
+        f"{base}/api/v1/datastore/accidents/rows?Nom_barri={quote(pages[i][0])}&limit=100&offset={pages[i][1]}"
+        for i in order
+    ]
+    cold = measure("obert*", serve, page_urls, args, '"count"', env=code_env, warm=False)
+    print(cold.line() + f"  ({how}) * uncached, cold: a fresh server")
+    # Each process marks a neighbourhood's rows (and counts them) on its first page there, once per
+    # version and filter, and keeps a version in memory after a few pages (OBERT_DATASTORE_MEMORY_MB).
+    # Priming asks each neighbourhood for one row at a few offsets, so that every process sees it, and
+    # no page of the run.
+    prime = [
+        f"{base}/api/v1/datastore/accidents/rows?Nom_barri={quote(b)}&limit=1&offset={k}"
+        for k in range(2 * args.workers)
+        for b in sorted({b for b, _, _ in pages})
+    ]
+    uncached = measure("obert*", serve, page_urls, args, '"count"', env=code_env, warm=False, prime=prime)
+    print(uncached.line() + f"  ({how}) * uncached pages, each filter's count and marks computed before")
+    for got in (cold, uncached):
+        if got.requests > len(pages):
+            print(f"  (more requests than the {len(pages)} different pages: shorten --duration)")
+    print(f"engine alone, the same pages: {engine_alone(data_dir, [pages[i] for i in order[:300]])}")
 
     if not args.datasette or (args.loader == "sqlite-utils" and not args.sqlite_utils):
         print("datasette: not measured (pass --datasette [and --sqlite-utils], or put them on PATH)")
@@ -395,6 +429,9 @@ def main() -> None:
         started = time.perf_counter()
         load_sqlite(args, csv, db, data_dir)
         print(f"{args.loader} load into SQLite: {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    subprocess.run(["sqlite3", str(db)], input=INDEXES.encode(), check=True)
+    print(f"SQLite indexes on the two filtered columns: {time.perf_counter() - started:.1f} s")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     urls = [
@@ -405,11 +442,83 @@ def main() -> None:
     peer = measure(
         "datasette", cmd, urls, args, "filtered_table_rows_count", duration=args.datasette_duration
     )
-    print(peer.line() + f"  ({peer_how})")
-    print(
-        f"ratio obert / datasette req/s: {obert.rps / peer.rps:.1f}x  (target >= 10x); "
-        f"obert p50 {obert.p50 * 1000:.1f} ms (target <= 20 ms)"
+    print(peer.line() + f"  ({peer_how}) cached figures' workload, with its count")
+    # Datasette pages a rowid table by keyset (`_next` = the rowid before the page; SQLite's rowid is the
+    # file row number + 1); its fast path: no count, no facets, no suggestions.
+    peer_urls = []
+    for i in order:
+        barri, _, before = pages[i]
+        after = "" if before is None else f"&_next={before + 1}"
+        peer_urls.append(
+            f"{base}/accidents/t.json?Nom_barri={quote(barri)}&_size=100&_shape=objects&_nosuggest=1"
+            f"&_nocount=1&_nofacet=1{after}"
+        )
+    peer_uncached = measure(
+        "datasette*", cmd, peer_urls, args, '"rows"', duration=args.datasette_duration, warm=False
     )
+    print(peer_uncached.line() + f"  ({peer_how}) * the same uncached pages, without counts")
+    print(
+        f"ratio obert / datasette req/s, cached: {obert.rps / peer.rps:.1f}x; "
+        f"uncached: {uncached.rps / peer_uncached.rps:.1f}x (cold {cold.rps / peer_uncached.rps:.1f}x) "
+        "(target: uncached >= 300 req/s, p50 <= 40 ms; "
+        f"obert* {uncached.rps:.0f} req/s, p50 {uncached.p50 * 1000:.1f} ms)"
+    )
+
+
+INDEXES = """
+CREATE INDEX IF NOT EXISTS t_barri ON t ("Nom_barri");
+CREATE INDEX IF NOT EXISTS t_districte ON t ("Nom_districte");
+"""
+
+
+def uncached_pages(data_dir: Path, offsets: int) -> list[tuple[str, int, int | None]]:
+    """(neighbourhood, offset, file row number of the match before the page or None) for `offsets` pages
+    of 100 rows spread over each neighbourhood's matches."""
+    import duckdb
+
+    version = next((data_dir / "tables").rglob("*.parquet"))
+    con = duckdb.connect()
+    src = f"read_parquet('{version}', file_row_number = true)"
+    counts = con.execute(f"SELECT Nom_barri, count(*) FROM {src} GROUP BY 1 ORDER BY 1").fetchall()
+    pages = []
+    for barri, count in counts:
+        if barri is None or count < 100:
+            continue
+        last = count - 100
+        wanted = sorted({round(last * k / max(1, offsets - 1)) for k in range(offsets)})
+        numbers = [
+            r[0]
+            for r in con.execute(
+                f"SELECT file_row_number FROM {src} WHERE Nom_barri = ? ORDER BY 1", [barri]
+            ).fetchall()
+        ]
+        pages += [(barri, off, numbers[off - 1] if off else None) for off in wanted]
+    return pages
+
+
+def engine_alone(data_dir: Path, pages: list[tuple[str, int, int | None]]) -> str:
+    """DuckDB alone on the same Parquet file and pages (page + count by LIMIT/OFFSET), one thread of
+    this process, and from an in-memory table: the engine's own cost, for the ratio."""
+    import duckdb
+
+    version = next((data_dir / "tables").rglob("*.parquet"))
+    con = duckdb.connect(config={"threads": "2"})
+    con.execute(f"CREATE VIEW p AS SELECT * FROM read_parquet('{version}')")
+    out = []
+    for name in ("p", "m"):
+        if name == "m":
+            con.execute("CREATE TABLE m AS SELECT * FROM p")
+        times = []
+        for barri, off, _ in pages:
+            started = time.perf_counter()
+            con.execute(
+                f"SELECT * FROM {name} WHERE Nom_barri = ? LIMIT 100 OFFSET ?", [barri, off]
+            ).fetchall()
+            con.execute(f"SELECT count(*) FROM {name} WHERE Nom_barri = ?", [barri]).fetchall()
+            times.append(time.perf_counter() - started)
+        label = "Parquet" if name == "p" else "in-memory table"
+        out.append(f"{label} p50 {statistics.median(times) * 1000:.1f} ms")
+    return ", ".join(out) + f" ({len(pages)} pages, page + count, one client)"
 
 
 if __name__ == "__main__":

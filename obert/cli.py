@@ -173,6 +173,12 @@ def worker(
         err.print("no job kinds are configured")
         raise typer.Exit(1)
     runner = portal.job_runner(threads)
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # A worker has no web face: prometheus_client's own small server gives its metrics one.
+        start_http_server(settings.worker_metrics_port, addr=settings.host, registry=portal.metrics.registry)
+        console.print(f"metrics at http://{settings.host}:{settings.worker_metrics_port}/metrics")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

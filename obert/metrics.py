@@ -12,6 +12,7 @@ and any process's /metrics reports the sum, one view of all of them.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -24,6 +25,10 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 JOB_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
 REFUSALS = frozenset({401, 403, 413, 429, 431})
+
+# Refusals made before any application sees the request (the HTTP protocol's 431 for an oversized head)
+# carry this route label.
+BEFORE_ROUTING = "(before routing)"
 
 QueueCounts = Callable[[], Iterable[tuple[str, str, int]]]  # (kind, state, jobs) of queued/running jobs
 
@@ -46,7 +51,8 @@ class Metrics:
         )
         self.refusals = Counter(
             "obert_http_refusals",
-            "Requests refused: 401 no or bad credentials, 403 forbidden, 413 too large, 429 over budget",
+            "Requests refused: 401 no or bad credentials, 403 forbidden, 413 too large, 429 over budget, "
+            "431 request head too large (before routing)",
             ["status", "route"],
             registry=r,
         )
@@ -104,6 +110,7 @@ class Metrics:
             multiprocess_mode="livesum",
         )
         self._collectors: list[Collector] = []
+        _LIVE[id(self)] = self
 
     def watch_queue(self, counts: QueueCounts) -> None:
         """Report the queue's depth (queued and running jobs by kind), read from the database at scrape."""
@@ -120,6 +127,16 @@ class Metrics:
         for collector in self._collectors:  # the queue is read from the database: once is enough
             combined.register(collector)
         return generate_latest(combined)
+
+
+_LIVE: weakref.WeakValueDictionary[int, Metrics] = weakref.WeakValueDictionary()
+
+
+def count_refused_head() -> None:
+    """Count a request refused by the HTTP protocol before any application saw it (431: the request line
+    and headers too large), in the metrics of every portal of this process (a server has one)."""
+    for metrics in list(_LIVE.values()):
+        metrics.refusals.labels("431", BEFORE_ROUTING).inc()
 
 
 class _QueueCollector(Collector):

@@ -17,6 +17,8 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from obert.metrics import count_refused_head
+
 log = logging.getLogger("obert.serving")
 
 DEFAULT_MAX_HEAD_BYTES = 64 * 1024
@@ -83,3 +85,4 @@ class HeadLimitedHttpTools(HttpToolsProtocol):
         )
         self._refused = True
         self.transport.close()
+        count_refused_head()

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60.0, gt=0)
     # On SIGTERM, jobs in hand get this long to finish; the rest go back to the queue for another worker.
     job_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    # `obert worker` serves its own Prometheus /metrics (jobs, ingests, harvests) on this port, at OBERT_HOST;
+    # none by default.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # The personal-data gate scans tables longer than this on an even sample of this many rows.
     privacy_scan_rows: int = Field(default=200_000, ge=1000)
     # An original file held for personal data, once a transformed copy of it is published, stays with the
@@ -96,6 +99,9 @@ class Settings(BaseSettings):
     sparql_max_bytes: int = Field(default=50_000_000, ge=1000)
     sparql_memory_bytes: int = Field(default=1024**3, ge=64 * 1024**2)
     sparql_concurrency: int = Field(default=2, ge=1, le=64)
+    # Memory each serving process may keep busy table versions in (whole, as Arrow), for pages of filtered
+    # rows taken by row number instead of decoded from Parquet; 0 keeps none (obert.datastore.hot).
+    datastore_memory_mb: int = Field(default=512, ge=0)
 
     # The catalogue as a whole, as DCAT-AP describes it (dcat:Catalog) and harvesters read it.
     catalog_title: dict[str, str] = {

@@ -18,9 +18,9 @@ from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import DEFAULT_UTM_EPSG, Position, utm_to_lonlat, wkt_geometry
 from obert.datastore.masking import Masked, refuse_masked
 from obert.datastore.positions import located_tests, position_columns
-from obert.datastore.query import select_fields
+from obert.datastore.query import Memo, select_fields
 from obert.datastore.schema import GeoInfo, TableSchema
-from obert.datastore.tables import open_table
+from obert.datastore.tables import OpenTable, open_table
 from obert.errors import FieldError, Invalid
 
 MAIN_FIELDS = 6
@@ -62,6 +62,9 @@ class MapPoints:
         return (head[:-1] + ', "features": [' + ",\n".join(self.features) + "]}").encode()
 
 
+_POINTS = Memo(64 * 1024 * 1024)  # characters of GeoJSON features kept, a process
+
+
 def map_geo(path: Path) -> GeoInfo:
     """Where the rows of the table at `path` are, if anywhere."""
     return table_geo(open_table(path))
@@ -98,6 +101,30 @@ def map_points(
     if limit < 0:
         raise Invalid("limit out of range", errors=[FieldError("limit", "must be 0 or more")])
     table = open_table(path)
+    # Every view of a resource page with a map asked for the same thousands of points; a version never
+    # changes, so they are kept under its file's identity and what selected them.
+    key = (*table.key, limit, repr(filters), q, repr(fields), repr(masked), epsg, repr(geo))
+    hit = _POINTS.get(key)
+    if isinstance(hit, MapPoints):
+        return hit
+    found = _map_points(
+        table, limit=limit, filters=filters, q=q, fields=fields, masked=masked, epsg=epsg, geo=geo
+    )
+    _POINTS.put(key, found, weight=sum(len(f) for f in found.features) + 1000)
+    return found
+
+
+def _map_points(
+    table: OpenTable,
+    *,
+    limit: int,
+    filters: dict[str, FilterValue] | None,
+    q: str | None,
+    fields: list[str] | None,
+    masked: Masked | None,
+    epsg: int | None,
+    geo: GeoInfo | None,
+) -> MapPoints:
     geo = geo or table_geo(table)
     if not geo.mappable:
         raise Invalid(

@@ -11,6 +11,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from obert.datastore import hot
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, column_expr, refuse_masked
@@ -23,7 +28,7 @@ _FIRST = '"__obert_first_row"'  # where a distinct row first appears, to keep pa
 JSONScalar = str | int | float | bool | None
 
 
-class _Memo:
+class Memo:
     """A small thread-safe LRU of results computed from one version.
 
     A version never changes, so what a query returns can be kept under the file's identity (path,
@@ -32,26 +37,36 @@ class _Memo:
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self.size = size  # the most the weights of the items may add up to (each weighs 1 by default)
+        self._items: OrderedDict[tuple[object, ...], tuple[object, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...]) -> object | None:
         with self._lock:
             hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
 
-    def put(self, key: tuple[object, ...], value: object) -> None:
+    def put(self, key: tuple[object, ...], value: object, *, weight: int = 1) -> None:
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            self._weight += weight - (old[1] if old else 0)
+            self._items[key] = (value, weight)
+            while self._weight > self.size and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
 
 
-_COUNTS = _Memo(4096)
-_PAGES = _Memo(256)
+_COUNTS = Memo(4096)
+_PAGES = Memo(256)
+# Where the rows of a filter are (see _Marks): every matching row's number (4 bytes each below 2^31 rows),
+# or every STEP-th one's when more than ALL_MARKED rows match. The whole is kept under 64 MB a process.
+STEP = 64
+ALL_MARKED = 1_000_000
+_MARKS = Memo(64 * 1024 * 1024)
 
 
 def dumps(value: object) -> bytes:
@@ -213,12 +228,145 @@ def _rows(
         return None
     with translated():
         if not isinstance(cached, PageRows):
-            raw = table.cursor().execute(sql, [*params, limit, offset]).fetchall()
+            # In file order (no sort, not distinct) a page need not be found by skipping `offset` matches
+            # from the start: the filter's marks say from which row number to read.
             names = [f.name for f in chosen]
-            cached = PageRows([{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw])
+            marks = None if distinct or order else _marks(table, count_key, where, params)
+            rows = None
+            if marks is not None and not masked and not row_ids:
+                rows = _hot_page(table, marks, names, limit, offset)
+            if rows is None:
+                query, args = (sql, [*params, limit, offset])
+                if marks is not None:
+                    query, args = marks.page(cols, where, params, limit, offset)
+                    if not masked and not row_ids:
+                        hot.read_from_disk(table.key, table.path)
+                raw = table.cursor().execute(query, args).fetchall()
+                rows = [{n: json_value(v) for n, v in zip(names, r, strict=False)} for r in raw]
+            cached = PageRows(rows)
             _PAGES.put(page_key, cached)
         total = _count(table, count_key, count_sql, params) if include_total else None
     return RowsPage(fields=chosen, rows=list(cached.rows), total=total, cached=cached)
+
+
+class _Marks:
+    """Where the rows a filter matches are, in a version: the row number of its 0th, step-th, 2·step-th …
+    match (step 1: all of them), and how many match.
+
+    Skipping to the 6,000th match of a filter meant reading the filter column from the start of the file
+    to there on every page; with the marks, a page reads only from the row group of its first row, and a
+    bound on the row number lets DuckDB skip the row groups past its last (file_row_number has statistics
+    in every row group); a hot version (obert.datastore.hot) takes the rows by number from memory.
+    Computed once per version and filter, like the count: versions never change. With no filter the
+    offset is the row number, and nothing is kept.
+    """
+
+    __slots__ = ("numbers", "step", "total")
+
+    def __init__(self, numbers: np.ndarray | None, total: int, step: int = 1) -> None:
+        self.numbers = numbers
+        self.total = total
+        self.step = step
+
+    def page(
+        self, cols: str, where: str, params: list[object], limit: int, offset: int
+    ) -> tuple[str, list[object]]:
+        """The SQL of the page (limit, offset) bounded by row numbers, and its parameters."""
+        if self.numbers is None:
+            sql = f"SELECT {cols} FROM t WHERE file_row_number >= ? AND file_row_number < ?"
+            return sql, [offset, offset + limit]
+        numbers, step = self.numbers, self.step
+        sql = f"SELECT {cols} FROM t WHERE ({where[len('WHERE ') :]}) AND file_row_number >= ?"
+        first = offset // step
+        if first >= len(numbers):  # past the last match
+            return f"{sql} LIMIT 0", [*params, 0]
+        end = -(-(offset + limit) // step)  # the first mark at or after the page's end
+        args = [*params, int(numbers[first])]
+        if end < len(numbers):
+            sql += " AND file_row_number < ?"
+            args.append(int(numbers[end]))
+        return f"{sql} LIMIT ? OFFSET ?", [*args, limit, offset - first * step]
+
+    def rows(self, limit: int, offset: int) -> np.ndarray | None:
+        """The row numbers of the page, if every match is marked."""
+        if self.numbers is None:
+            return np.arange(offset, max(offset, min(offset + limit, self.total)), dtype=np.int64)
+        if self.step != 1:
+            return None
+        return self.numbers[offset : offset + limit]
+
+
+def _marks(table: OpenTable, count_key: tuple[object, ...], where: str, params: list[object]) -> _Marks:
+    if not where:
+        return _Marks(None, _count(table, count_key, "SELECT count(*) FROM t", []))
+    found = _MARKS.get(count_key)
+    if isinstance(found, _Marks):
+        return found
+    # One scan: the row numbers (every STEP-th past ALL_MARKED matches), and how many match (counted
+    # before QUALIFY keeps the marks).
+    got = (
+        table.cursor()
+        .execute(
+            f"SELECT file_row_number, count(*) OVER () AS n FROM t {where} "
+            "QUALIFY (row_number() OVER (ORDER BY file_row_number) - 1) "
+            f"% (CASE WHEN count(*) OVER () > {ALL_MARKED} THEN {STEP} ELSE 1 END) = 0 "
+            "ORDER BY file_row_number",
+            params,
+        )
+        .fetchnumpy()
+    )
+    total = int(np.asarray(got["n"])[0]) if len(got["n"]) else 0
+    numbers = np.asarray(got["file_row_number"], dtype=np.int64)
+    if len(numbers) and numbers[-1] < 2**31:
+        numbers = numbers.astype(np.int32)
+    found = _Marks(numbers, total, STEP if total > ALL_MARKED else 1)
+    _MARKS.put(count_key, found, weight=numbers.nbytes + 100)
+    _COUNTS.put(count_key, total)
+    return found
+
+
+def _plain(typ: pa.DataType) -> bool:
+    """Whether Arrow gives the values of this type as DuckDB does (timestamps with a time zone, for one,
+    it does not: DuckDB gives them in the local zone)."""
+    return bool(
+        pa.types.is_integer(typ)
+        or pa.types.is_floating(typ)
+        or pa.types.is_boolean(typ)
+        or pa.types.is_string(typ)
+        or pa.types.is_large_string(typ)
+        or pa.types.is_date32(typ)
+        or pa.types.is_decimal(typ)
+    )
+
+
+def _hot_page(
+    table: OpenTable, marks: _Marks, names: list[str], limit: int, offset: int
+) -> list[dict[str, JSONScalar]] | None:
+    """The page taken by row number from the version in memory, if it is there and can answer."""
+    data = hot.hot_table(table.key)
+    if data is None or not names:
+        return None
+    numbers = marks.rows(limit, offset)
+    if numbers is None:
+        return None
+    schema = data.schema
+    if any(schema.get_field_index(n) < 0 or not _plain(schema.field(n).type) for n in names):
+        return None
+    picked = data.select(names).take(pa.array(numbers))
+    # JSON's values made by Arrow, column by column, rather than by json_value cell by cell (that cost
+    # two thirds of such a page): NaN and infinities as null, dates as ISO text.
+    columns = []
+    for column in picked.columns:
+        if pa.types.is_floating(column.type):
+            bad = pc.or_(pc.is_nan(column), pc.is_inf(column))
+            column = pc.if_else(bad, pa.scalar(None, column.type), column)
+        elif pa.types.is_date32(column.type):
+            column = column.cast(pa.string())
+        columns.append(column)
+    rows: list[dict[str, JSONScalar]] = pa.table(columns, names=names).to_pylist()
+    if any(pa.types.is_decimal(c.type) for c in columns):
+        rows = [{n: json_value(v) for n, v in r.items()} for r in rows]
+    return rows
 
 
 def _count(table: OpenTable, cache_key: tuple[object, ...], sql: str, params: list[object]) -> int:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -125,3 +128,94 @@ def test_cached_rows_answers_only_from_memory(tmp_path: Path) -> None:
     assert again.rows_json() == page.rows_json()
     with pytest.raises(Invalid):  # the same checks as query_rows
         cached_rows(path, filters={"nope": "a"}, limit=1)
+
+
+def test_filtered_pages_at_any_offset_match_the_rows_in_file_order(tmp_path: Path) -> None:
+    # Pages of a filter are read from the row number where the filter's marks say they start; whatever the
+    # offset and limit (on a mark, beside it, across row groups, past the end), the page must be the same
+    # rows as skipping `offset` matches from the start of the file.
+    path = tmp_path / "marks.parquet"
+    n = 20_000
+    district = [("a", "b", "c", "a", "b", "a", "d")[i % 7] if i % 11 else "e" for i in range(n)]
+    pq.write_table(pa.table({"district": district, "n": list(range(n))}), path, row_group_size=700)
+    for filters in ({"district": "a"}, {"district": ["b", "e"]}, {"n": Range(gte=3_000, lt=17_000)}, {}):
+        expected = query_rows(path, filters=filters, limit=1000, sort=[("n", False)]).total
+        every = [
+            r["n"]
+            for off in range(0, n, 1000)
+            for r in query_rows(path, filters=filters, limit=1000, offset=off, sort=[("n", False)]).rows
+        ]
+        assert len(every) == expected
+        for offset, limit in ((0, 100), (1, 64), (63, 2), (64, 64), (65, 127), (4_321, 100), (5_000, 1000)):
+            page = query_rows(path, filters=filters, limit=limit, offset=offset)
+            assert [r["n"] for r in page.rows] == every[offset : offset + limit], (filters, offset, limit)
+            assert page.total == expected
+        assert query_rows(path, filters=filters, limit=10, offset=len(every)).rows == []
+        assert query_rows(path, filters=filters, limit=10, offset=n + 5).rows == []
+
+
+def test_a_hot_version_answers_the_same_pages_from_memory(
+    versions: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Pages of a version kept in memory (obert.datastore.hot) are taken by row number; every value must come
+    # back as it does from the Parquet file: numbers, text, dates, nulls, in the same order.
+    from obert.datastore import hot
+    from obert.datastore.engine import file_key
+
+    asks: list[tuple[str, dict[str, Any]]] = [
+        ("accidents", {"filters": {"Nom_districte": "Eixample"}, "limit": 100, "offset": 37}),
+        ("accidents", {"filters": {"Numero_victimes": Range(gte=2)}, "limit": 50, "fields": ["Nom_barri"]}),
+        ("accidents", {"q": "gracia", "limit": 20, "offset": 5}),
+        ("accidents", {"limit": 30, "offset": 9_920}),
+        ("education", {"limit": 40, "offset": 3}),
+        ("stations", {"filters": {"Nom_districte": ["Gracia", "Eixample"]}, "limit": 7}),
+    ]
+    odd = tmp_path / "odd.parquet"  # values JSON has no literal for, dates, decimals
+    pq.write_table(
+        pa.table(
+            {
+                "k": ["a", "b", "a", "a", "b", "a"],
+                "x": [1.5, float("nan"), float("inf"), None, -float("inf"), 2.0],
+                "d": [date(2024, 2, 29), None, date(1999, 12, 31), date(2024, 1, 1), None, date(2000, 1, 1)],
+                "m": pa.array([Decimal("1.10"), None, Decimal("-3.25"), Decimal("0"), None, Decimal("7")]),
+            }
+        ),
+        odd,
+    )
+    versions = {**versions, "odd": odd}
+    asks.append(("odd", {"filters": {"k": "a"}, "limit": 3, "offset": 1}))
+    disk = [query_rows(versions[name], **ask) for name, ask in asks]
+    assert disk[-1].rows == [
+        {"k": "a", "x": None, "d": "1999-12-31", "m": -3.25},
+        {"k": "a", "x": None, "d": "2024-01-01", "m": 0.0},
+        {"k": "a", "x": 2.0, "d": "2000-01-01", "m": 7.0},
+    ]
+    hits = []
+    taken = hot.hot_table
+    monkeypatch.setattr(hot, "hot_table", lambda key: hits.append(key) or taken(key))
+    hot.configure(budget_bytes=512 * 1024**2)
+    try:
+        for name in {name for name, _ in asks}:
+            hot._load(file_key(versions[name]), versions[name])
+        for (name, ask), before in zip(asks, disk, strict=True):
+            # one row more: not the page computed before (kept with the version), but the same rows first
+            again = query_rows(versions[name], **{**ask, "limit": ask["limit"] + 1})
+            assert again.rows[: len(before.rows)] == before.rows, (name, ask)
+            assert again.total == before.total
+        assert len(hits) == len(asks)
+    finally:
+        hot.configure(budget_bytes=0)
+
+
+def test_map_points_of_a_version_are_computed_once_per_selection(versions: dict[str, Path]) -> None:
+    # A resource page draws the same thousands of points at every view: they are kept with the version,
+    # apart for each selection, so a filter never gets another filter's points.
+    from obert.datastore.points import map_points
+
+    path = versions["accidents"]
+    first = map_points(path, limit=5000)
+    assert map_points(path, limit=5000) is first  # kept, not recomputed
+    eixample = map_points(path, limit=5000, filters={"Nom_districte": "Eixample"})
+    assert eixample is not first and eixample.rows < first.rows
+    assert all('"Eixample"' in f for f in eixample.features[:50])
+    assert map_points(path, limit=10).features == first.features[:10]

@@ -73,3 +73,31 @@ def test_one_scrape_counts_the_requests_of_every_web_process(tmp_path: Path) -> 
         server.terminate()
         server.wait(30)
     assert scrapes == [float(served)] * len(scrapes), scrapes
+
+
+def test_a_job_worker_serves_its_own_metrics_when_given_a_port(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "OBERT_DATA_DIR": str(tmp_path / "data"),
+        "OBERT_SECRET_KEY": "a-test-secret-that-is-long-enough-for-the-doctor",
+        "OBERT_WORKER_METRICS_PORT": str(port),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [sys.executable, "-c", "from obert.cli import app; app()", "worker", "--threads", "1"]
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                metrics = _get(f"http://127.0.0.1:{port}/metrics").decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and worker.poll() is None, "obert worker did not start"
+                time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    assert "# TYPE obert_jobs_total counter" in metrics
+    assert "# TYPE obert_job_lease_expiries_total counter" in metrics
+    assert "obert_http_requests_total{" not in metrics  # a worker serves no requests of its own

@@ -164,3 +164,17 @@ def test_each_request_of_a_kept_alive_connection_has_the_whole_limit(server: Ser
     with httpx.Client(base_url=server.url, timeout=10) as client:
         codes = [client.get("/api/v1/datasets", headers={"Cookie": cookie}).status_code for _ in range(3)]
     assert codes == [200, 200, 200]
+
+
+def test_refused_heads_are_counted_in_the_metrics(server: Server) -> None:
+    # The application never sees these requests, yet an operator alerting on refusals must.
+    for _ in range(2):
+        answer, _ = _send_head(server.port, b"GET /api/v1/datasets?q=", b"x", LIMIT * 2)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    counted = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("obert_http_refusals_total{") and '"(before routing)"' in line and '"431"' in line
+    ]
+    assert counted and counted[0] >= 2
