@@ -6,6 +6,7 @@ import dataclasses
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TypeAlias
 
 import pyarrow as pa
@@ -69,7 +70,7 @@ def sample_positions(total: int, rows: int | None) -> list[int] | None:
     # million, then sorting them, took a tenth of the whole personal-data scan).
     rng = random.Random(total)
     bounds = [i * total // rows for i in range(rows + 1)]
-    return [lo + int(rng.random() * (hi - lo)) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    return [lo + int(rng.random() * (hi - lo)) for lo, hi in pairwise(bounds)]
 
 
 def sample(table: pa.Table, rows: int | None) -> pa.Table:
