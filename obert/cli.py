@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from obert.auth.actor import Scope
 from obert.auth.limits import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
@@ -21,25 +20,48 @@ from obert.harvest.kinds import SourceType
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from rich.console import Console
 
     from obert.errors import ObertError
     from obert.portal import Portal
     from obert.settings import Settings
     from obert.tableservice.local import LocalIngest
 
-app = typer.Typer(
-    help="obert: a city's open data portal.", no_args_is_help=True, pretty_exceptions_enable=False
-)
-user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+# Help in plain text: Typer's Rich help (Markdown, syntax highlighting, pretty tracebacks) costs more to
+# import than the rest of `obert --help` put together.
+_PLAIN: dict[str, Any] = {"no_args_is_help": True, "rich_markup_mode": None}
+app = typer.Typer(help="obert: a city's open data portal.", pretty_exceptions_enable=False, **_PLAIN)
+user_app = typer.Typer(help="Accounts.", **_PLAIN)
+token_app = typer.Typer(help="API tokens.", **_PLAIN)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-sparql_app = typer.Typer(help="The SPARQL endpoint's graph of the public catalogue.", no_args_is_help=True)
+sparql_app = typer.Typer(help="The SPARQL endpoint's graph of the public catalogue.", **_PLAIN)
 app.add_typer(sparql_app, name="sparql")
-harvest_app = typer.Typer(help="Harvest sources: other portals, files and databases.", no_args_is_help=True)
+harvest_app = typer.Typer(help="Harvest sources: other portals, files and databases.", **_PLAIN)
 app.add_typer(harvest_app, name="harvest")
-console = Console()
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A Rich console made the first time a command prints, so that `--help` does not import Rich."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+console = _LazyConsole()
+err = _LazyConsole(stderr=True)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -217,7 +239,7 @@ def ingest(
     rows = TextColumn("{task.completed:,.0f} rows")
     columns = (TextColumn("{task.description}"), BarColumn(), rows, TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
+        with Progress(*columns, console=console.real, transient=True) as bar:
             task = bar.add_task(f"ingesting {file.name}", total=None)
             done = ingest_local_file(
                 ingester=ingester,

@@ -11,8 +11,21 @@ import pytest
 
 from obert.demo import FILES
 
-# (Typer itself imports pydantic to read a command's parameters, so it is not listed.)
-HEAVY = ("duckdb", "pyarrow", "sqlalchemy", "fastapi", "uvicorn", "starlette", "obert.portal")
+# (Typer itself imports pydantic to read a command's parameters, so it is not listed.) Rich, with the
+# Markdown parser and syntax highlighter its help pages pull in, costs more than all the rest of `--help`:
+# help is plain text and the console is made when a command first prints.
+HEAVY = (
+    "duckdb",
+    "pyarrow",
+    "sqlalchemy",
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "obert.portal",
+    "rich",
+    "markdown_it",
+    "pygments",
+)
 
 
 def _imported(*args: str) -> set[str]:

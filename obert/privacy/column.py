@@ -91,6 +91,10 @@ class Column:
         temporal = pa.types.is_temporal(kind)
         textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
         if pa.types.is_dictionary(kind):
+            if prose is not None and (
+                pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+            ):
+                return cls._from_dictionary(name, array, prose=prose)
             return cls.from_array(name, array.cast(kind.value_type), prose=prose)
         if not (numeric or temporal or textual):
             return None
@@ -125,6 +129,37 @@ class Column:
             temporal=temporal,
             prose=prose,
             counted=counted,
+        )
+
+    @classmethod
+    def _from_dictionary(cls, name: str, array: pa.Array | pa.ChunkedArray, *, prose: bool) -> Column:
+        """A dictionary-encoded text column (as Parquet stores a column of few values), counted by its codes:
+        only the dictionary's values are turned into text, trimmed and normalised, never a row's."""
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        tally = pc.value_counts(array)
+        values = pc.utf8_trim_whitespace(pc.cast(tally.field("values"), pa.string()))
+        keep = pc.and_(pc.is_valid(values), pc.not_equal(values, ""))
+        values, counts = pc.filter(values, keep), pc.filter(tally.field("counts"), keep)
+        if len(values) > 1 and pc.count_distinct(values).as_py() < len(values):
+            # Values that differ only by surrounding spaces are one value once trimmed, as in from_array.
+            merged = (
+                pa.table({"v": values, "n": counts})
+                .group_by("v", use_threads=False)
+                .aggregate([("n", "sum")])
+            )
+            values, counts = merged.column("v").combine_chunks(), merged.column("n_sum").combine_chunks()
+        return cls(
+            name=name,
+            label=display_name(name),
+            distinct=normalise_array(values),
+            counts=counts,
+            scanned=len(array),
+            filled=int(pc.sum(counts).as_py() or 0),
+            numeric=False,
+            temporal=False,
+            prose=prose,
+            counted=True,
         )
 
     def candidates(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int]]:

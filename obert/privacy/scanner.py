@@ -6,6 +6,7 @@ import dataclasses
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TypeAlias
 
 import pyarrow as pa
@@ -64,7 +65,12 @@ def sample_positions(total: int, rows: int | None) -> list[int] | None:
     """The positions of the rows :func:`sample` keeps out of `total` (None: all of them)."""
     if rows is None or total <= rows:
         return None
-    return sorted(random.Random(total).sample(range(total), rows))
+    # One row drawn at random from each of `rows` equal stretches of the table: spread over all of it like
+    # a simple random sample, and drawn in one pass (``random.sample`` of 200,000 positions out of a
+    # million, then sorting them, took a tenth of the whole personal-data scan).
+    rng = random.Random(total)
+    bounds = [i * total // rows for i in range(rows + 1)]
+    return [lo + int(rng.random() * (hi - lo)) for lo, hi in pairwise(bounds)]
 
 
 def sample(table: pa.Table, rows: int | None) -> pa.Table:

@@ -33,20 +33,39 @@ def read_sample(path: Path, rows: int | None) -> tuple[pa.Table, int]:
     Reads one row group at a time and keeps only the chosen rows, so memory stays bounded by the sample
     and one row group however big the table is (reading the whole of a 2 GB table took 4 GB).
     """
-    file = pq.ParquetFile(path)
-    total = file.metadata.num_rows
+    plain = pq.ParquetFile(path)
+    total = plain.metadata.num_rows
     chosen = sample_positions(total, rows)
     if chosen is None:
-        return file.read(), total
+        return plain.read(), total
+    # Columns of few values are read as their dictionary codes and only the chosen rows become text.
+    file = pq.ParquetFile(path, read_dictionary=_dictionary_columns(plain))
+    schema = plain.schema_arrow
     parts, start, i = [], 0, 0
     for group in range(file.num_row_groups):
         end = start + file.metadata.row_group(group).num_rows
         j = bisect.bisect_left(chosen, end, lo=i)
         if j > i:
             picked = pa.array([p - start for p in chosen[i:j]], pa.int64())
-            parts.append(file.read_row_group(group).take(picked))
+            parts.append(file.read_row_group(group).take(picked).cast(schema))
         start, i = end, j
-    return pa.concat_tables(parts).replace_schema_metadata(file.schema_arrow.metadata), total
+    return pa.concat_tables(parts).replace_schema_metadata(schema.metadata), total
+
+
+def _dictionary_columns(file: pq.ParquetFile) -> list[str]:
+    """Text columns that the writer dictionary-encoded in every row group: read as codes, they are counted
+    without turning each row into a string (a column of ten district names, a million times)."""
+    meta, schema = file.metadata, file.schema_arrow
+    if meta.num_columns != len(schema.names):
+        return []  # nested columns: Parquet's leaf columns no longer line up with the table's fields
+    found = []
+    for index, name in enumerate(schema.names):
+        kind = schema.field(name).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        if all(meta.row_group(g).column(index).has_dictionary_page for g in range(meta.num_row_groups)):
+            found.append(name)
+    return found
 
 
 def findings_json(report: ScanReport, decision: GateDecision) -> dict[str, Any]:
@@ -125,10 +144,34 @@ FIRST_ROWS = 32_768
 def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     """The version's columns that can hold an identifier, one column and `BATCH_ROWS` rows at a time,
     so memory stays bounded however long and wide the table is."""
-    file = pq.ParquetFile(path)
-    for name in _searchable(file.schema_arrow):
+    plain = pq.ParquetFile(path)
+    coded = _dictionary_columns(plain)
+    file = pq.ParquetFile(path, read_dictionary=coded)
+    for name in _searchable(plain.schema_arrow):
         if name in columns:
-            yield from _first_split(file.iter_batches(batch_size=BATCH_ROWS, columns=[name]))
+            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=[name])
+            yield from _first_split(_rejoined(batches) if name in coded else batches)
+
+
+def _rejoined(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Pieces of `BATCH_ROWS` rows again: read as codes, a column comes one row group at a time (each
+    group has its own dictionary), and each piece costs the scan a fixed overhead."""
+    held: list[pa.RecordBatch] = []
+    for batch in batches:
+        held.append(batch)
+        if sum(len(b) for b in held) >= BATCH_ROWS:
+            yield _joined(held)
+            held = []
+    if held:
+        yield _joined(held)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    # One dictionary for the piece, then one array of codes.
+    table = pa.Table.from_batches(batches).unify_dictionaries().combine_chunks()
+    return table.to_batches()[0]
 
 
 def _first_split(pieces: Iterable[PieceT]) -> Iterator[PieceT]:
