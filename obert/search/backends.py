@@ -10,7 +10,8 @@ Both receive terms already normalised by obert.i18n.text, and both weight the fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from obert.storage.tables.search import (
     FACET_CODES,
     FTS_TABLE,
     TERMS_TABLE,
+    TERMS_TRIGRAMS,
     TSV_COLUMN,
     TSV_TABLE,
 )
@@ -76,18 +78,37 @@ class SQLiteFTS:
                 ),
                 [{"doc_id": doc_id, **dict(zip(FIELDS, texts, strict=True))} for doc_id, texts in rows],
             )
+            # The vocabulary (obert.search.spelling), as PostgresTSV keeps it; a new term gets its
+            # trigrams from the table's trigger (migration 0023).
+            conn.exec_driver_sql(
+                f"INSERT INTO {TERMS_TABLE} (term, docs) VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+                sorted(_term_documents(texts for _, texts in rows).items()),
+            )
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
         if doc_ids:
+            ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+            stored = conn.execute(
+                sa.text(f"SELECT {', '.join(FIELDS)} FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(ids),
+                {"ids": list(doc_ids)},
+            )
+            gone = _term_documents(tuple(row) for row in stored)
+            if gone:
+                conn.exec_driver_sql(
+                    f"UPDATE {TERMS_TABLE} SET docs = docs - ? WHERE term = ?",
+                    [(n, term) for term, n in sorted(gone.items())],
+                )
             conn.execute(
-                sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)
-                ),
+                sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(ids),
                 {"ids": list(doc_ids)},
             )
 
     def clear(self, conn: Connection) -> None:
         conn.execute(sa.text(f"DELETE FROM {FTS_TABLE}"))
+        # Its trigram index is emptied at once rather than row by row (see migration 0023).
+        conn.execute(sa.text(f"DELETE FROM {TERMS_TABLE}"))
+        conn.execute(sa.text(f"INSERT INTO {TERMS_TRIGRAMS} ({TERMS_TRIGRAMS}) VALUES ('delete-all')"))
 
     def hits(
         self,
@@ -129,6 +150,16 @@ class SQLiteFTS:
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
         )
+
+
+def _term_documents(documents: Iterable[Iterable[str]]) -> Counter[str]:
+    """How many of these documents (each its texts) hold each term. The texts are terms of
+    obert.i18n.text, runs of letters and digits between spaces: FTS5's unicode61 tokenizer makes the same
+    tokens of them."""
+    counts: Counter[str] = Counter()
+    for texts in documents:
+        counts.update(set(" ".join(t for t in texts if t).split()))
+    return counts
 
 
 def _match(expression: str) -> sa.BindParameter[str]:
