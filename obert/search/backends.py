@@ -125,11 +125,13 @@ class SQLiteFTS:
         if columns:
             expression = "{" + " ".join(columns) + "} : (" + expression + ")"
         weights = ", ".join(str(w) for w in WEIGHTS)
-        score = f"bm25({FTS_TABLE}, {weights})" if score_only else _fts5_rank(terms, any_term=any_term)
-        rank = score if ranked else "0"
+        score, words = (
+            (f"bm25({FTS_TABLE}, {weights})", []) if score_only else _fts5_rank(terms, any_term=any_term)
+        )
+        rank, binds = (score, words) if ranked else ("0", [])
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
-            .bindparams(_match(expression))
+            .bindparams(_match(expression), *binds)
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
         )
@@ -177,19 +179,24 @@ def _fields(fields: Sequence[str], titles_only: bool) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in fields)
 
 
-def _fts5_rank(terms: Sequence[QueryTerm], *, any_term: bool) -> str:
+def _fts5_rank(terms: Sequence[QueryTerm], *, any_term: bool) -> tuple[str, list[sa.BindParameter[str]]]:
     """The rank of a match (lower is better): how many of the words it has (when any will do), then how
-    many of them are in its title or keywords, then bm25 with the field weights (see _coverage)."""
+    many of them are in its title or keywords, then bm25 with the field weights (see _coverage); and the
+    parameters it names (the words' match expressions: bound, so that the statement's text, and its
+    compiled form, is the same for every query with as many words)."""
     weights = ", ".join(str(w) for w in WEIGHTS)
     bm25 = f"bm25({FTS_TABLE}, {weights})"
+    binds: list[sa.BindParameter[str]] = []
 
     def has(expression: str) -> str:
         # A subquery that does not depend on the row: SQLite lists its rowids once, then looks each up.
-        return f"(rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {_literal(expression)}))"
+        name = f"word{len(binds)}"
+        binds.append(sa.bindparam(name, expression, unique=True))
+        return f"(rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name}))"
 
     anywhere = [has(_fts5_term(t)) for t in terms] if any_term and len(terms) > 1 else []
     prominent = [has("{title keywords} : " + _fts5_term(t)) for t in terms]
-    return _coverage(anywhere, prominent, bm25)
+    return _coverage(anywhere, prominent, bm25), binds
 
 
 def _coverage(anywhere: Sequence[str], prominent: Sequence[str], relevance: str) -> str:
