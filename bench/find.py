@@ -46,6 +46,7 @@ from obert.search import spelling  # noqa: E402
 from obert.search.backends import FTS_TABLE, WEIGHTS  # noqa: E402
 from obert.settings import Settings  # noqa: E402
 from obert.storage import Store  # noqa: E402
+from obert.storage.tables.search import TERMS_TABLE  # noqa: E402
 
 WEIGHTED = ", ".join(str(w) for w in WEIGHTS)
 
@@ -132,9 +133,11 @@ def main() -> None:
                 ).all()
 
         with store.read() as conn:
+            terms = conn.execute(sa.text(f"SELECT count(*) FROM {TERMS_TABLE}")).scalar_one()
             started = time.perf_counter()
-            terms = len(spelling._sqlite_vocabulary(conn).terms)
-            vocabulary_ms = (time.perf_counter() - started) * 1000
+            for text in misspelt:
+                spelling.spelling(conn, text)
+            spelling_ms = (time.perf_counter() - started) * 1000 / len(misspelt)
         rows = [
             ("search page, every facet", timed(page, texts), timed(bare_search, texts), "p50 <= 20 ms"),
             ("suggestions", timed(suggest, prefixes), timed(bare_suggest, prefixes), "p95 <= 20 ms"),
@@ -143,7 +146,7 @@ def main() -> None:
         portal.close()
     load = " ".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"{size:,} visible datasets, SQLite, {args.queries} queries each; load average {load} on 2 cores")
-    print(f"reading the FTS5 vocabulary ({terms:,} terms, kept 5 min): {vocabulary_ms:.0f} ms")
+    print(f"vocabulary: {terms:,} terms (search_terms); a misspelt word's lookup: {spelling_ms:.1f} ms mean")
     print(f"| {'what':<26} | obert p50 / p95 (ms) | bare FTS5 p50 / p95 (ms) | ratio p50 | target")
     print("|" + "-" * 28 + "|" + "-" * 22 + "|" + "-" * 26 + "|" + "-" * 11 + "|-------")
     for label, (o50, o95), (b50, b95), target in rows:

@@ -48,6 +48,56 @@ def msg(template: str, /, **params: Any) -> Message:
     return Message(template, params)
 
 
+def message_record(text: str | None) -> dict[str, Any] | None:
+    """A `Message` as JSON to store beside its English text ({"id": template, "params": {...}}, a message
+    quoted inside another as a record too), so that it can be given later in a reader's language; None
+    for plain text."""
+    if not isinstance(text, Message):
+        return None
+    params = {
+        key: message_record(value) if isinstance(value, Message) else _json_value(value)
+        for key, value in text.params.items()
+    }
+    return {"id": text.template, "params": params}
+
+
+def _json_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def from_record(english: str | None, record: Any) -> str | None:
+    """The stored text again, as the `Message` `record` describes when it says the same in English (else
+    the English as stored: a record from an older release, or a text that was cut)."""
+    if english is None or not isinstance(record, dict):
+        return english
+    message = _message(record)
+    return message if message is not None and str(message) == english else english
+
+
+def _message(record: Mapping[str, Any]) -> Message | None:
+    template, params = record.get("id"), record.get("params")
+    if not isinstance(template, str) or not isinstance(params, dict):
+        return None
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        values[key] = _message(value) if isinstance(value, dict) else value
+        if values[key] is None and value is not None:
+            return None
+    try:
+        return Message(template, values)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def described(exc: ObertError) -> str:
+    """What went wrong, one line: the error's message, then each field's ("bad input; title.ca: …"), as
+    a `Message` when its parts can be translated."""
+    text: str = exc.message
+    for error in exc.errors:
+        text = msg("{reason}; {field}: {problem}", reason=text, field=error.field, problem=error.message)
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
     """One problem with one input field: `field` is a path such as ``title.ca`` or ``line 12, column 3``."""

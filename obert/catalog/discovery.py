@@ -115,13 +115,20 @@ def search_datasets(*, store: Store, actor: Actor, query: SearchQuery) -> Search
 def suggest_datasets(
     *, store: Store, actor: Actor, text: str, lang: str = "ca", limit: int = 8
 ) -> list[Suggestion]:
-    """What the search box offers while someone types: matching keywords, then dataset titles."""
+    """What the search box offers while someone types: matching keywords, then dataset titles. When
+    nothing starts like the text, what its respelling finds ("acidents": accidents), as a search would."""
     SearchQuery(q=text)  # the same bounds as a search
     typed = words(text)
     if not typed:
         return []
+    viewer = viewer_for(actor)
     with store.read() as conn:
-        ids = suggest(conn, viewer=viewer_for(actor), text=text, limit=limit)
+        ids = suggest(conn, viewer=viewer, text=text, limit=limit)
+        if not ids:
+            respelt = _respelt(conn, viewer, text)
+            if respelt is not None:
+                ids = suggest(conn, viewer=viewer, text=respelt, limit=limit)
+                typed = words(respelt) or typed
         found = _load_in_order(conn, actor, ids)
     last = typed[-1]
     keywords: dict[str, None] = {}

@@ -83,6 +83,11 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         if conn.dialect.name == "sqlite" and not _sorted_in_python(query):
             count, ids, facets = _gathered(conn, query, matches, request)
             page = _in_order(conn, ids)
+        elif query.limit and not _sorted_in_python(query):
+            # PostgreSQL: the count and the page in one statement, the facets in one more.
+            count, ids = _windowed(conn, query, matches)
+            page = _in_order(conn, ids)
+            facets = count_matching(conn, request, matches.cte()) if request and count else {}
         else:
             count = int(conn.execute(matches.select([sa.func.count()])).scalar_one())
             page = _page(conn, query, matches) if query.limit and count > query.offset else []
@@ -195,6 +200,38 @@ def _gathered(
     return count, ids, facets
 
 
+def _windowed(conn: Connection, query: BrowseQuery, matches: _Matches) -> tuple[int, list[str]]:
+    """The number of matches and the page's dataset ids, in order, from one statement: each row of the
+    page carries the count of every match (a window over all of them, taken before the page is cut).
+    Only a page past the last match has no row to carry it, and counts again."""
+    rows = matches.select([*_listing_columns(matches), sa.func.count().over().label("total")]).subquery(
+        "rows"
+    )
+    ordered = (
+        sa.select(rows.c.id, rows.c.total)
+        .order_by(*_order(query, rows))
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    found = conn.execute(ordered).all()
+    if found:
+        return int(found[0].total), [row.id for row in found]
+    return int(conn.execute(matches.select([sa.func.count()])).scalar_one()), []
+
+
+def _listing_columns(matches: _Matches) -> list[Any]:
+    """What a page is ordered by: id, name, modified, created, and the words' rank when ranked."""
+    columns: list[Any] = [
+        datasets.c.id.label("id"),
+        datasets.c.name.label("name"),
+        datasets.c.updated_at.label("modified"),
+        datasets.c.created_at.label("created"),
+    ]
+    if matches.rank is not None:
+        columns.append(matches.rank.label("rank"))
+    return columns
+
+
 def _order(query: BrowseQuery, rows: Any) -> list[Any]:
     """The page's order on `rows`' id, name, modified, created (and rank) columns; ties broken by id."""
     if not query.order:
@@ -265,15 +302,7 @@ def _page(conn: Connection, query: BrowseQuery, matches: _Matches) -> list[Datas
     """One page of the matches, in the query's order (by title in Python; see _sorted_in_python)."""
     if _sorted_in_python(query):
         return _in_order(conn, _ids_in_python_order(conn, query, matches))
-    columns: list[Any] = [
-        datasets.c.id.label("id"),
-        datasets.c.name.label("name"),
-        datasets.c.updated_at.label("modified"),
-        datasets.c.created_at.label("created"),
-    ]
-    if matches.rank is not None:
-        columns.append(matches.rank.label("rank"))
-    rows = matches.select(columns).subquery("rows")
+    rows = matches.select(_listing_columns(matches)).subquery("rows")
     ordered = sa.select(rows.c.id).order_by(*_order(query, rows)).limit(query.limit).offset(query.offset)
     return _in_order(conn, list(conn.execute(ordered).scalars()))
 

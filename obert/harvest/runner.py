@@ -26,7 +26,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets as dataset_service
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, State
-from obert.errors import ObertError
+from obert.errors import ObertError, described, msg
 from obert.harvest import links, persist, runs
 from obert.harvest.backends import backend_for
 from obert.harvest.backends.base import FetchContext
@@ -51,6 +51,7 @@ Progress = Callable[[int, str], None]
 MAX_REMOTE_ID = 500
 _SURROGATES = re.compile("[\ud800-\udfff]")
 CREATE_BATCH = 200  # new datasets written per transaction
+MAX_REASON = 2000  # characters of an item's reason kept
 LIVE = (State.PUBLISHED.value, State.DRAFT.value, State.REVIEW.value)
 
 
@@ -91,7 +92,7 @@ def run_harvest(
     except ObertError as exc:
         item_sink.flush()
         report.state = "failed"
-        report.error = exc.message + "".join(f"; {e.field}: {e.message}" for e in exc.errors)
+        report.error = described(exc)
     else:
         report.state = "done"
     finally:
@@ -183,8 +184,7 @@ class _RunState:
         try:
             return self._apply(record, title)
         except ObertError as exc:
-            reason = exc.message + "".join(f"; {e.field}: {e.message}" for e in exc.errors)
-            return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=reason[:2000])
+            return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=_cut(described(exc)))
 
     def _apply(self, record: Record, title: str | None) -> ItemReport | None:
         digest = content_hash(
@@ -201,7 +201,7 @@ class _RunState:
                 ItemStatus.UNCHANGED,
                 link.dataset_id,
                 title,
-                "deleted in obert: not recreated",
+                msg("deleted in obert: not recreated"),
             )
         back = link is not None and (link.gone or link.state == State.WITHDRAWN.value)
         if link and link.hash == digest and not back:
@@ -213,7 +213,7 @@ class _RunState:
             # Another source writes this dataset; this one only keeps its link (and republishes nothing).
             self._save_link(record, link.dataset_id, digest, owner=False)
             return ItemReport(
-                record.remote_id, ItemStatus.LINKED, link.dataset_id, title, "written by another source"
+                record.remote_id, ItemStatus.LINKED, link.dataset_id, title, msg("written by another source")
             )
         if link:
             if not self.dry_run:
@@ -227,7 +227,7 @@ class _RunState:
                 )
                 self._save_link(record, dataset.id, digest, owner=True)
                 self._ingest(dataset)
-            reason = "back in the source: published again" if back else None
+            reason = msg("back in the source: published again") if back else None
             return ItemReport(record.remote_id, ItemStatus.UPDATED, link.dataset_id, title, reason)
         match = self.index.find(
             identifier=record.identifier,
@@ -242,7 +242,7 @@ class _RunState:
                 ItemStatus.LINKED,
                 match,
                 title,
-                "already in the catalogue: linked, not duplicated",
+                msg("already in the catalogue: linked, not duplicated"),
             )
         if self.dry_run:
             return ItemReport(record.remote_id, ItemStatus.CREATED, None, title)
@@ -299,12 +299,13 @@ class _RunState:
         try:
             return self._create_one(record, data, digest, title)
         except ObertError as exc:
-            reason = exc.message + "".join(f"; {e.field}: {e.message}" for e in exc.errors)
-            return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=reason[:2000])
+            return ItemReport(record.remote_id, ItemStatus.FAILED, title=title, reason=_cut(described(exc)))
 
     def withdraw(self, remote_id: str, link: links.Link) -> ItemReport:
         if self.dry_run:
-            return ItemReport(remote_id, ItemStatus.WITHDRAWN, link.dataset_id, None, "gone from the source")
+            return ItemReport(
+                remote_id, ItemStatus.WITHDRAWN, link.dataset_id, None, msg("gone from the source")
+            )
         with self.ctx.store.begin() as conn:
             links.mark_gone(conn, source_id=self.source.id, remote_id=remote_id)
             others = links.other_live_sources(conn, dataset_id=link.dataset_id, source_id=self.source.id)
@@ -314,15 +315,19 @@ class _RunState:
                 ItemStatus.WITHDRAWN,
                 link.dataset_id,
                 None,
-                "gone from the source; the dataset stays",
+                msg("gone from the source; the dataset stays"),
             )
         try:
             persist.set_state(store=self.ctx.store, dataset_id=link.dataset_id, state=State.WITHDRAWN)
         except ObertError as exc:
             return ItemReport(
-                remote_id, ItemStatus.FAILED, link.dataset_id, None, f"cannot withdraw: {exc.message}"
+                remote_id,
+                ItemStatus.FAILED,
+                link.dataset_id,
+                None,
+                msg("cannot withdraw: {reason}", reason=exc.message),
             )
-        return ItemReport(remote_id, ItemStatus.WITHDRAWN, link.dataset_id, None, "gone from the source")
+        return ItemReport(remote_id, ItemStatus.WITHDRAWN, link.dataset_id, None, msg("gone from the source"))
 
     def _input(self, record: Record, org_id: str | None) -> dict[str, object]:
         extras = dict(record.dataset.get("extras") or {})
@@ -353,6 +358,11 @@ class _RunState:
     def _ingest(self, dataset: Dataset) -> None:
         if self.source.auto_ingest:
             persist.request_ingest(self.ctx.ingest, dataset)
+
+
+def _cut(reason: str) -> str:
+    """A reason short enough to store (a longer one is cut, in English)."""
+    return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON]
 
 
 def _valid_text(entry: Record | Failure) -> Record | Failure:

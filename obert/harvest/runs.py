@@ -7,12 +7,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from obert.errors import NotFound
+from obert.errors import NotFound, from_record, message_record, msg
 from obert.harvest.models import ItemReport, ItemStatus, RunReport
 from obert.storage import Store
 from obert.storage.tables.harvest import harvest_items, harvest_runs, harvest_sources
 
 BATCH = 500
+_INTERRUPTED = msg("interrupted: the worker stopped before the end; the run was started again")
 
 
 def start_run(store: Store, report: RunReport, *, job_id: str | None) -> None:
@@ -28,7 +29,8 @@ def start_run(store: Store, report: RunReport, *, job_id: str | None) -> None:
             )
             .values(
                 state="failed",
-                error="interrupted: the worker stopped before the end; the run was started again",
+                error=str(_INTERRUPTED),
+                error_message=message_record(_INTERRUPTED),
                 finished_at=report.started_at,
             )
         )
@@ -51,7 +53,11 @@ def finish_run(store: Store, report: RunReport, *, source_id: str, cursor: str |
             harvest_runs.update()
             .where(harvest_runs.c.id == report.id)
             .values(
-                state=report.state, counts=report.counts, error=report.error, finished_at=report.finished_at
+                state=report.state,
+                counts=report.counts,
+                error=report.error,
+                error_message=message_record(report.error),
+                finished_at=report.finished_at,
             )
         )
         values: dict[str, Any] = {"last_run_at": report.started_at}
@@ -83,6 +89,7 @@ class ItemSink:
                 "dataset_id": item.dataset_id,
                 "title": item.title,
                 "reason": item.reason,
+                "reason_message": message_record(item.reason),
             }
         )
         if len(self._pending) >= BATCH:
@@ -123,7 +130,13 @@ def get_run(
         order = sa.case((harvest_items.c.status == ItemStatus.UNCHANGED.value, 1), else_=0)
         for item in conn.execute(query.order_by(order, harvest_items.c.id).limit(limit)):
             report.items.append(
-                ItemReport(item.remote_id, ItemStatus(item.status), item.dataset_id, item.title, item.reason)
+                ItemReport(
+                    item.remote_id,
+                    ItemStatus(item.status),
+                    item.dataset_id,
+                    item.title,
+                    from_record(item.reason, item.reason_message),
+                )
             )
     return report
 
@@ -136,7 +149,7 @@ def _report(row: Any) -> RunReport:
         dry_run=row.dry_run,
         state=row.state,
         counts=dict(row.counts or {}),
-        error=row.error,
+        error=from_record(row.error, row.error_message),
         started_at=started,
         finished_at=row.finished_at,
     )

@@ -10,7 +10,8 @@ Both receive terms already normalised by obert.i18n.text, and both weight the fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from obert.storage.tables.search import (
     FACET_CODES,
     FTS_TABLE,
     TERMS_TABLE,
+    TERMS_TRIGRAMS,
     TSV_COLUMN,
     TSV_TABLE,
 )
@@ -76,18 +78,37 @@ class SQLiteFTS:
                 ),
                 [{"doc_id": doc_id, **dict(zip(FIELDS, texts, strict=True))} for doc_id, texts in rows],
             )
+            # The vocabulary (obert.search.spelling), as PostgresTSV keeps it; a new term gets its
+            # trigrams from the table's trigger (migration 0023).
+            conn.exec_driver_sql(
+                f"INSERT INTO {TERMS_TABLE} (term, docs) VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+                sorted(_term_documents(texts for _, texts in rows).items()),
+            )
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
         if doc_ids:
+            ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+            stored = conn.execute(
+                sa.text(f"SELECT {', '.join(FIELDS)} FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(ids),
+                {"ids": list(doc_ids)},
+            )
+            gone = _term_documents(tuple(row) for row in stored)
+            if gone:
+                conn.exec_driver_sql(
+                    f"UPDATE {TERMS_TABLE} SET docs = docs - ? WHERE term = ?",
+                    [(n, term) for term, n in sorted(gone.items())],
+                )
             conn.execute(
-                sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)
-                ),
+                sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(ids),
                 {"ids": list(doc_ids)},
             )
 
     def clear(self, conn: Connection) -> None:
         conn.execute(sa.text(f"DELETE FROM {FTS_TABLE}"))
+        # Its trigram index is emptied at once rather than row by row (see migration 0023).
+        conn.execute(sa.text(f"DELETE FROM {TERMS_TABLE}"))
+        conn.execute(sa.text(f"INSERT INTO {TERMS_TRIGRAMS} ({TERMS_TRIGRAMS}) VALUES ('delete-all')"))
 
     def hits(
         self,
@@ -104,11 +125,13 @@ class SQLiteFTS:
         if columns:
             expression = "{" + " ".join(columns) + "} : (" + expression + ")"
         weights = ", ".join(str(w) for w in WEIGHTS)
-        score = f"bm25({FTS_TABLE}, {weights})" if score_only else _fts5_rank(terms, any_term=any_term)
-        rank = score if ranked else "0"
+        score, words = (
+            (f"bm25({FTS_TABLE}, {weights})", []) if score_only else _fts5_rank(terms, any_term=any_term)
+        )
+        rank, binds = (score, words) if ranked else ("0", [])
         return (
             sa.text(f"SELECT rowid AS doc_id, {rank} AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
-            .bindparams(_match(expression))
+            .bindparams(_match(expression), *binds)
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
         )
@@ -131,6 +154,16 @@ class SQLiteFTS:
         )
 
 
+def _term_documents(documents: Iterable[Iterable[str]]) -> Counter[str]:
+    """How many of these documents (each its texts) hold each term. The texts are terms of
+    obert.i18n.text, runs of letters and digits between spaces: FTS5's unicode61 tokenizer makes the same
+    tokens of them."""
+    counts: Counter[str] = Counter()
+    for texts in documents:
+        counts.update(set(" ".join(t for t in texts if t).split()))
+    return counts
+
+
 def _match(expression: str) -> sa.BindParameter[str]:
     # Unique: one statement may hold several searches (CKAN's `q=air -water`), each with its own words.
     return sa.bindparam("match", expression, unique=True)
@@ -146,19 +179,24 @@ def _fields(fields: Sequence[str], titles_only: bool) -> tuple[str, ...]:
     return tuple(f for f in FIELDS if f in fields)
 
 
-def _fts5_rank(terms: Sequence[QueryTerm], *, any_term: bool) -> str:
+def _fts5_rank(terms: Sequence[QueryTerm], *, any_term: bool) -> tuple[str, list[sa.BindParameter[str]]]:
     """The rank of a match (lower is better): how many of the words it has (when any will do), then how
-    many of them are in its title or keywords, then bm25 with the field weights (see _coverage)."""
+    many of them are in its title or keywords, then bm25 with the field weights (see _coverage); and the
+    parameters it names (the words' match expressions: bound, so that the statement's text, and its
+    compiled form, is the same for every query with as many words)."""
     weights = ", ".join(str(w) for w in WEIGHTS)
     bm25 = f"bm25({FTS_TABLE}, {weights})"
+    binds: list[sa.BindParameter[str]] = []
 
     def has(expression: str) -> str:
         # A subquery that does not depend on the row: SQLite lists its rowids once, then looks each up.
-        return f"(rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {_literal(expression)}))"
+        name = f"word{len(binds)}"
+        binds.append(sa.bindparam(name, expression, unique=True))
+        return f"(rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name}))"
 
     anywhere = [has(_fts5_term(t)) for t in terms] if any_term and len(terms) > 1 else []
     prominent = [has("{title keywords} : " + _fts5_term(t)) for t in terms]
-    return _coverage(anywhere, prominent, bm25)
+    return _coverage(anywhere, prominent, bm25), binds
 
 
 def _coverage(anywhere: Sequence[str], prominent: Sequence[str], relevance: str) -> str:

@@ -4,9 +4,9 @@ A word of a query that no indexed term answers (neither the word nor any of its 
 the closest indexed term: the fewest edits (Levenshtein, at most 1 for words of up to 5 letters and 2
 for longer ones), then the most documents; failing that, the commonest term that starts with one of
 the word's stems ("bicis" stems to "bici": bicing, bicicleta). Both engines choose the same way, from
-the same terms: SQLite lists its FTS5 vocabulary (an fts5vocab table) once per index version and
-rapidfuzz compares; PostgreSQL asks search_terms' pg_trgm index for similar terms, and rapidfuzz
-compares those.
+the same terms, a table of each indexed term and its number of documents (search_terms) kept as the
+index is written: PostgreSQL asks its pg_trgm index for similar terms, SQLite its FTS5 trigram index
+(search_terms_trigrams), and rapidfuzz compares those. Each lookup is a few indexed queries.
 
 The vocabulary holds every indexed document's words, visible or not: callers show a suggestion only
 when searching for it finds something the reader may see (obert.catalog.discovery does).
@@ -14,41 +14,20 @@ when searching for it finds something the reader may see (obert.catalog.discover
 
 from __future__ import annotations
 
-import bisect
 import re
-import threading
-import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from obert.i18n.text import MIN_PREFIX_STEM, STEMMERS, stem, words
-from obert.search import cache
-from obert.storage.tables.search import TERMS_TABLE, VOCAB_TABLE
+from obert.storage.tables.search import TERMS_TABLE, TERMS_TRIGRAMS
 
 MIN_WORD = 3  # shorter words are abbreviations and codes: never "corrected"
-STALE_SECONDS = 300  # how long SQLite's vocabulary is kept after the index changes (see _sqlite_vocabulary)
-SIMILAR = 40  # terms PostgreSQL's trigram index offers per word, compared by edit distance here
+SIMILAR = 40  # terms the trigram index offers per word, compared by edit distance here
 _CHUNK = re.compile(r"\S+")
-
-
-@dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    """SQLite's vocabulary, as read for one index version: term → documents, and the terms sorted."""
-
-    docs: dict[str, int]
-    terms: list[str]
-
-
-_LOCK = threading.Lock()
-_VOCABULARIES: weakref.WeakKeyDictionary[Engine, tuple[str | None, float, _Vocabulary]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def max_edits(word: str) -> int:
@@ -111,14 +90,12 @@ class _Lookup:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
-        self.vocabulary = None if self.postgres else _sqlite_vocabulary(conn)
 
     def known(self, word: str) -> bool:
-        alternatives = _stems(word)
-        if self.vocabulary is not None:
-            return any(self.vocabulary.docs.get(a, 0) > 0 for a in alternatives)
-        query = sa.text(f"SELECT 1 FROM {TERMS_TABLE} WHERE term = ANY(:terms) AND docs > 0 LIMIT 1")
-        return self.conn.execute(query, {"terms": sorted(alternatives)}).first() is not None
+        query = sa.text(f"SELECT 1 FROM {TERMS_TABLE} WHERE term IN :terms AND docs > 0 LIMIT 1").bindparams(
+            sa.bindparam("terms", expanding=True)
+        )
+        return self.conn.execute(query, {"terms": sorted(_stems(word))}).first() is not None
 
     def closest(self, word: str) -> str | None:
         found = _best(word, self._similar(word))
@@ -131,34 +108,45 @@ class _Lookup:
         return None
 
     def _similar(self, word: str) -> list[tuple[str, int]]:
-        if self.vocabulary is not None:
-            docs = self.vocabulary.docs
-            near = process.extract(
-                word,
-                self.vocabulary.terms,
-                scorer=Levenshtein.distance,
-                score_cutoff=max_edits(word),
-                limit=None,
+        if self.postgres:
+            query = sa.text(
+                f"SELECT term, docs FROM {TERMS_TABLE} WHERE term % :word AND docs > 0 "
+                "ORDER BY term <-> :word LIMIT :n"
             )
-            return [(term, docs[term]) for term, _distance, _index in near]
+            return [(row[0], int(row[1])) for row in self.conn.execute(query, {"word": word, "n": SIMILAR})]
+        grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+        if not grams:
+            return []
+        # The terms sharing the most (and the rarest) of the word's trigrams, by FTS5's bm25: what pg_trgm's
+        # similarity is to PostgreSQL. Only lengths within reach of max_edits can be close enough.
+        limit = max_edits(word)
         query = sa.text(
-            f"SELECT term, docs FROM {TERMS_TABLE} WHERE term % :word AND docs > 0 "
-            "ORDER BY term <-> :word LIMIT :n"
+            f"SELECT t.term, t.docs FROM {TERMS_TRIGRAMS} AS g JOIN {TERMS_TABLE} AS t ON t.rowid = g.rowid "
+            f"WHERE {TERMS_TRIGRAMS} MATCH :grams AND t.docs > 0 AND length(t.term) BETWEEN :shortest AND "
+            ":longest ORDER BY g.rank LIMIT :n"
         )
-        return [(row[0], int(row[1])) for row in self.conn.execute(query, {"word": word, "n": SIMILAR})]
+        rows = self.conn.execute(
+            query,
+            {
+                "grams": " OR ".join(f'"{gram}"' for gram in grams),
+                "shortest": len(word) - limit,
+                "longest": len(word) + limit,
+                "n": SIMILAR,
+            },
+        )
+        return [(row[0], int(row[1])) for row in rows]
 
     def _commonest_from(self, prefix: str) -> str | None:
         """The term starting with `prefix` in the most documents (then the shortest)."""
-        if self.vocabulary is not None:
-            terms, docs = self.vocabulary.terms, self.vocabulary.docs
-            start = bisect.bisect_left(terms, prefix)
-            end = bisect.bisect_left(terms, prefix + "\uffff")
-            return _commonest([(t, docs[t]) for t in terms[start:end] if docs[t] > 0])
+        # SQLite: a range of the primary key (its LIKE ignores case, so cannot use the key's index).
+        where = "term LIKE :pattern" if self.postgres else "term >= :prefix AND term < :after"
         query = sa.text(
-            f"SELECT term, docs FROM {TERMS_TABLE} WHERE term LIKE :pattern AND docs > 0 "
+            f"SELECT term, docs FROM {TERMS_TABLE} WHERE {where} AND docs > 0 "
             "ORDER BY docs DESC, length(term), term LIMIT :n"
         )
-        rows = self.conn.execute(query, {"pattern": prefix + "%", "n": SIMILAR})
+        rows = self.conn.execute(
+            query, {"pattern": prefix + "%", "prefix": prefix, "after": prefix + "\U0010ffff", "n": SIMILAR}
+        )
         return _commonest([(row[0], int(row[1])) for row in rows])
 
 
@@ -172,22 +160,3 @@ def _commonest(candidates: Sequence[tuple[str, int]]) -> str | None:
     ]
     ranked = sorted(words, key=lambda pair: (-pair[1], len(pair[0]), pair[0]))
     return ranked[0][0] if ranked else None
-
-
-def _sqlite_vocabulary(conn: Connection) -> _Vocabulary:
-    """The FTS5 vocabulary, read again when the index has changed since, but at most every STALE_SECONDS:
-    fts5vocab reads the whole index (a tenth of a second at 2,000 documents on a loaded machine), and
-    a harvest changes the index often. Meanwhile a new word may go unoffered; a word gone is never
-    offered, as every suggestion is searched for before it is shown (obert.catalog.discovery)."""
-    version = cache.version(conn)
-    now = time.monotonic()
-    with _LOCK:
-        kept = _VOCABULARIES.get(conn.engine)
-    if kept is not None and version is not None and (kept[0] == version or now - kept[1] < STALE_SECONDS):
-        return kept[2]
-    rows = conn.execute(sa.text(f"SELECT term, doc FROM {VOCAB_TABLE}"))
-    docs = {row[0]: int(row[1]) for row in rows}
-    vocabulary = _Vocabulary(docs, sorted(docs))
-    with _LOCK:
-        _VOCABULARIES[conn.engine] = (version, now, vocabulary)
-    return vocabulary

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,7 +51,7 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
     env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
     env.filters["date"] = lambda value: _date(value, lang, tz)
     env.filters["datetime"] = lambda value: _datetime(value, lang, tz)
-    env.filters["number"] = lambda value: format_decimal(value, locale=lang) if value is not None else ""
+    env.filters["number"] = lambda value: _number(value, lang) if value is not None else ""
     env.filters["cell"] = lambda value, display: write_cell(value, display, lang)
     env.filters["filesize"] = lambda value: _filesize(value, lang)
     env.filters["schema_org"] = lambda dataset, base_url, links: json_ld_script_body(
@@ -75,6 +75,13 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
 
 def render(lang: Lang, template: str, *, timezone: str = CITY_ZONE, **context: Any) -> str:
     return environment(lang, timezone).get_template(template).render(**context)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _number(value: Any, lang: Lang) -> str:
+    """A quantity as the reader writes it ("1.234"): remembered, as a page writes the same few counts
+    again and again (a search page has a hundred facet counts, which Babel would format one by one)."""
+    return format_decimal(value, locale=lang)
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:

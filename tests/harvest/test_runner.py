@@ -15,6 +15,7 @@ from obert.harvest import runs
 from obert.harvest.models import RunReport
 from obert.harvest.runner import HarvestContext, run_harvest
 from obert.harvest.sources import get_source
+from obert.i18n import localize
 from obert.portal import Portal
 from obert.storage.tables.catalog import activity, datasets
 from obert.storage.tables.harvest import harvest_items, harvest_runs
@@ -189,3 +190,22 @@ def test_a_run_cut_short_by_a_dead_worker_is_marked_when_the_job_runs_again(
         error = conn.execute(sa.select(harvest_runs.c.error).where(harvest_runs.c.id == dead.id)).scalar()
     assert states == {dead.id: "failed", again.id: "done"}
     assert error is not None and "interrupted" in error
+
+
+def test_stored_reasons_are_given_in_the_readers_language(portal: Portal, hctx: HarvestContext) -> None:
+    ckan = FakeCkan(2)
+    ckan.packages["00000000-0000-4000-8000-000000000001"]["title_translated"] = {"not a language": "x"}
+    with serve(ckan.route) as server:
+        source = add_source(portal, type="ckan", url=server.url)
+        report = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
+    stored = runs.get_run(portal.store, source_id=source.id, run_id=report.id)
+    (failed,) = [i for i in stored.items if i.status.value == "failed"]
+    english = localize(failed.reason or "", "en")
+    assert "'not a language' is not a language code" in english
+    assert "«not a language» no és un codi de llengua" in localize(failed.reason or "", "ca")
+    assert "is not a language code" not in localize(failed.reason or "", "es")
+    with portal.store.read() as conn:  # the English stays in the table, for the API and older readers
+        assert (
+            conn.execute(sa.select(harvest_items.c.reason).where(harvest_items.c.status == "failed")).scalar()
+            == english
+        )

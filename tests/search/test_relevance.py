@@ -10,14 +10,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from obert.app import create_app
 from obert.auth import ANONYMOUS, SYSTEM, Actor
 from obert.catalog import datasets
-from obert.catalog.discovery import SearchResult, search_datasets
+from obert.catalog.discovery import SearchResult, search_datasets, suggest_datasets
 from obert.portal import Portal
 from obert.search import SearchQuery
+from obert.storage.tables.search import TERMS_TABLE
 from tests.search.helpers import add_dataset, member_of
 
 ACCIDENTS = {"accidents-gu-bcn", "accidents-tipus-gu-bcn"}
@@ -132,3 +134,32 @@ def test_the_api_says_when_it_respelt(demo: Portal) -> None:
     assert answer["corrected"] == "accidents"
     assert {d["name"] for d in answer["data"]} == ACCIDENTS
     assert client.get("/api/v1/search", params={"q": "accidents"}).json()["corrected"] is None
+
+
+def test_suggestions_correct_a_misspelt_word(demo: Portal) -> None:
+    client = TestClient(create_app(demo.settings, portal=demo))
+    offered = client.get("/api/v1/search/suggest", params={"q": "acidents"}).json()
+    found = suggest_datasets(store=demo.store, actor=ANONYMOUS, text="acidents")
+    assert {s.name for s in found if s.kind == "dataset"} == ACCIDENTS
+    assert len(offered["data"]) == len(found) > 0
+    assert suggest_datasets(store=demo.store, actor=ANONYMOUS, text="xyzzy") == []
+
+
+def test_the_vocabulary_counts_what_the_index_holds(demo: Portal) -> None:
+    """The vocabulary kept as the index is written, and then as datasets change and go, is what the
+    engine's own index lists: each term with the number of documents that hold it."""
+    add_dataset(demo, "fonts", title="Fonts ornamentals", keywords=["brolladors"])
+    datasets.patch_dataset(store=demo.store, actor=SYSTEM, ref="fonts", patch={"keywords": {"ca": ["aigua"]}})
+    datasets.delete_dataset(store=demo.store, actor=SYSTEM, ref="bicing-estacions")
+    with demo.store.read() as conn:
+        kept = dict(conn.execute(sa.text(f"SELECT term, docs FROM {TERMS_TABLE} WHERE docs > 0")).all())
+        if conn.dialect.name == "sqlite":
+            listed = dict(conn.execute(sa.text("SELECT term, doc FROM search_fts_vocab")).all())
+        else:
+            listed = dict(
+                conn.execute(
+                    sa.text("SELECT lexeme, count(*) FROM search_tsv, unnest(tsv) GROUP BY lexeme")
+                ).all()
+            )
+    assert kept == listed
+    assert "brolladors" not in kept and kept["aigua"] > 0

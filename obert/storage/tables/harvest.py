@@ -36,6 +36,9 @@ harvest_runs = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),  # running, done, failed
     sa.Column("counts", JSONType, nullable=False),
     sa.Column("error", sa.Text),
+    # The error as a message id and its parameters (obert.errors.message_record), to give in each
+    # reader's language; `error` is its English (0023).
+    sa.Column("error_message", JSONType),
     sa.Column("started_at", UTCDateTime(), nullable=False),
     sa.Column("finished_at", UTCDateTime()),
     sa.Index("ix_harvest_runs_source_started", "source_id", "started_at"),
@@ -53,6 +56,7 @@ harvest_items = sa.Table(
     sa.Column("dataset_id", sa.String(36)),
     sa.Column("title", sa.Text),
     sa.Column("reason", sa.Text),
+    sa.Column("reason_message", JSONType),  # as harvest_runs.error_message (0023)
 )
 
 # Which source a dataset came from under which remote id, with the hash of what was last written.

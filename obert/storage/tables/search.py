@@ -27,11 +27,13 @@ LEGACY_TSV_INDEX = "ix_search_documents_tsv"
 # space-separated, kept by a trigger on search_doc_values: what search_tsv.facet_ids is on PostgreSQL
 # (keywords included here), on the row a SQLite match reaches (by rowid).
 FACET_IDS_COLUMN = "facet_ids"
-# The index's vocabulary (0019), for spelling suggestions: SQLite's fts5vocab over FTS_TABLE (a `search_fts_`
-# name), PostgreSQL's table of (term, docs) with a pg_trgm index.
+# The index's vocabulary, for spelling suggestions: a table of (term, docs) on both engines, kept as the
+# index is written, with an index of similar words: pg_trgm's on PostgreSQL (0021), an FTS5 trigram table
+# over it on SQLite (0023, filled by a trigger). SQLite's fts5vocab over FTS_TABLE (0021) is what 0023 read.
 VOCAB_TABLE = "search_fts_vocab"
 TERMS_TABLE = "search_terms"
 TERMS_INDEX = "ix_search_terms_trgm"
+TERMS_TRIGRAMS = "search_terms_trigrams"
 BACKEND_SPECIFIC = frozenset(
     {
         FTS_TABLE,
@@ -42,13 +44,16 @@ BACKEND_SPECIFIC = frozenset(
         FACET_IDS_COLUMN,
         TERMS_TABLE,
         TERMS_INDEX,
+        TERMS_TRIGRAMS,
     }
 )
 
 
 def is_backend_specific(name: str | None) -> bool:
     """True for the search objects only one backend has (FTS5 also makes `search_fts_*` shadow tables)."""
-    return name is not None and (name in BACKEND_SPECIFIC or name.startswith(f"{FTS_TABLE}_"))
+    return name is not None and (
+        name in BACKEND_SPECIFIC or name.startswith((f"{FTS_TABLE}_", f"{TERMS_TRIGRAMS}_"))
+    )
 
 
 search_documents = sa.Table(
