@@ -3,14 +3,17 @@ count and facets of the whole listing, on both engines (PostgreSQL counts and pa
 
 from __future__ import annotations
 
+import pytest
+
 from obert.auth import ANONYMOUS
 from obert.catalog.listing import BrowseQuery, browse_datasets
-from obert.demo import load_demo
 from obert.portal import Portal
+from tests.demo_copy import ensure_demo
 
 
+@pytest.mark.demo
 def test_every_page_carries_the_whole_listings_count_and_facets(portal: Portal) -> None:
-    load_demo(portal)
+    ensure_demo(portal)
 
     def listing(**kwargs: object) -> tuple[int, list[str], dict[str, list[tuple[str, int]]]]:
         query = BrowseQuery(facets=("publisher", "theme"), sort="modified", descending=True, **kwargs)  # type: ignore[arg-type]

@@ -136,6 +136,7 @@ def test_the_api_says_when_it_respelt(demo: Portal) -> None:
     assert client.get("/api/v1/search", params={"q": "accidents"}).json()["corrected"] is None
 
 
+@pytest.mark.demo
 def test_suggestions_correct_a_misspelt_word(demo: Portal) -> None:
     client = TestClient(create_app(demo.settings, portal=demo))
     offered = client.get("/api/v1/search/suggest", params={"q": "acidents"}).json()
@@ -145,6 +146,7 @@ def test_suggestions_correct_a_misspelt_word(demo: Portal) -> None:
     assert suggest_datasets(store=demo.store, actor=ANONYMOUS, text="xyzzy") == []
 
 
+@pytest.mark.demo
 def test_the_vocabulary_counts_what_the_index_holds(demo: Portal) -> None:
     """The vocabulary kept as the index is written, and then as datasets change and go, is what the
     engine's own index lists: each term with the number of documents that hold it."""
