@@ -80,11 +80,13 @@ class SQLiteFTS:
             )
             # The vocabulary (obert.search.spelling), as PostgresTSV keeps it; a new term gets its
             # trigrams from the table's trigger (migration 0023).
-            conn.exec_driver_sql(
-                f"INSERT INTO {TERMS_TABLE} (term, docs) VALUES (?, ?) "
-                "ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
-                sorted(_term_documents(texts for _, texts in rows).items()),
-            )
+            terms = sorted(_term_documents(texts for _, texts in rows).items())
+            if terms:  # documents of no words (a dataset with nothing but a name) add none
+                conn.exec_driver_sql(
+                    f"INSERT INTO {TERMS_TABLE} (term, docs) VALUES (?, ?) "
+                    "ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs",
+                    terms,
+                )
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
         if doc_ids:
