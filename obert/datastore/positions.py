@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from obert.datastore.crs import CRS84, Crs, axis_ordered, epsg_crs, transform
+from obert.datastore.crs import CRS84, Crs, epsg_crs, transform
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.geo import DEFAULT_UTM_EPSG
 from obert.datastore.schema import GeoInfo
@@ -98,8 +98,8 @@ class Located:
                 x = np.where(raw, self.raw_x[points], x)
                 y = np.where(raw, self.raw_y[points], y)
             x, y = np.round(x, crs.digits), np.round(y, crs.digits)
-            for i, px, py in zip(points.tolist(), x.tolist(), y.tolist(), strict=True):
-                a, b = axis_ordered(px, py, crs)
+            first, second = (y, x) if crs.lat_first else (x, y)  # the system's own axis order
+            for i, a, b in zip(points.tolist(), first.tolist(), second.tolist(), strict=True):
                 out[i] = f'{{"type":"Point","coordinates":[{a},{b}]}}'
         shaped = np.flatnonzero(self.shapes != None)  # noqa: E711 - elementwise test of an object array
         if len(shaped):
@@ -167,16 +167,6 @@ def located_from_arrow(table: pa.Table, *, offset: int, epsg: int | None) -> Loc
         *(_floats(c) for c in cols[1:]),
         epsg=epsg,
     )
-
-
-def located_from_rows(rows: list[tuple[object, ...]], *, offset: int, epsg: int | None) -> Located:
-    """`locate` over the five position columns of result rows, starting at column `offset`."""
-    wkt = np.array([r[offset] for r in rows], dtype=object)
-    numbers = [
-        np.array([np.nan if r[offset + i] is None else r[offset + i] for r in rows], dtype=np.float64)
-        for i in range(1, 5)
-    ]
-    return locate(wkt, *numbers, epsg=epsg)
 
 
 def _floats(col: pa.ChunkedArray) -> np.ndarray:
@@ -366,7 +356,6 @@ __all__ = [
     "arrow_table",
     "locate",
     "located_from_arrow",
-    "located_from_rows",
     "located_sql",
     "located_tests",
     "position_columns",
