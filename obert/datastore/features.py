@@ -6,7 +6,9 @@ to version, else its row number in the version (1, 2, 3…), kept for the versio
 obert.datastore.feature_ids). The
 properties are every column but the WKT geometry, with small counts hidden like every other read.
 A page without a box is a plain LIMIT/OFFSET in file order; with a box, the version's position index
-(obert.datastore.positions) names the rows, and the page is read by row number.
+(obert.datastore.positions) names the rows, and the page is read by row number. A small version (at most
+WHOLE_ROWS rows) is read whole on its first page, as the text of each feature in the system asked for,
+and kept in memory: a version never changes, so each later page is a slice of lists joined into the body.
 """
 
 from __future__ import annotations
@@ -88,6 +90,19 @@ class FeatureColumns:
             FeatureText(*parts)
             for parts in zip(self.ids, self.geometries, self.properties, self.id_texts, strict=True)
         ]
+
+    def pick(self, rows: np.ndarray) -> FeatureColumns:
+        """The features at `rows` (row numbers of a whole version, ascending)."""
+        first, last = int(rows[0]), int(rows[-1]) + 1
+        if last - first == len(rows):  # a run: slices
+            part = slice(first, last)
+            return FeatureColumns(
+                self.ids[part], self.id_texts[part], self.geometries[part], self.properties[part]
+            )
+        at = [int(i) for i in rows if i < len(self.ids)]
+        columns = (self.ids, self.id_texts, self.geometries, self.properties)
+        ids, id_texts, geometries, properties = ([column[i] for i in at] for column in columns)
+        return FeatureColumns(ids, id_texts, geometries, properties)  # type: ignore[arg-type]
 
     def json(self) -> str:
         """The features as the items of a JSON array, in one pass (no object per feature)."""
@@ -294,6 +309,24 @@ def _by_row_numbers(
 ) -> FeatureColumns:
     if not len(rows) or rows[0] < 0:
         return _NO_FEATURES
+    whole = _whole_version(table, select, crs, epsg)
+    if whole is not None:  # a small version: its features are text in memory already
+        return whole.pick(rows)
+    return _read_rows(table, select, rows, crs, epsg)
+
+
+def _whole_version(table: OpenTable, select: str, crs: Crs, epsg: int | None) -> FeatureColumns | None:
+    """Every feature of a small version as text (what no request changes), made on its first page and
+    kept while the version is read; None for a version of more than WHOLE_ROWS rows, read page by page."""
+    rows = _memo(_COUNTS, ("count", *table.key, "", *()), lambda: _count(table, "", []))
+    if rows > WHOLE_ROWS:
+        return None
+    key = ("whole", *table.key, select, crs, epsg)
+    every = np.arange(rows, dtype=np.int64)
+    return _memo(_WHOLE, key, lambda: _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES)
+
+
+def _read_rows(table: OpenTable, select: str, rows: np.ndarray, crs: Crs, epsg: int | None) -> FeatureColumns:
     first, last = int(rows[0]), int(rows[-1])
     sql = f"{select} WHERE file_row_number BETWEEN ? AND ?"
     params: list[object] = [first, last]
@@ -366,6 +399,10 @@ _GEO = _Lru(256)
 _EXTENTS = _Lru(1024)
 _COUNTS = _Lru(1024)
 _SELECTS = _Lru(256)
+# Versions of at most WHOLE_ROWS rows keep their features as text (about 0.8 kB a row for the 40-column
+# accidents: some 8 MB a version and system), so that a page is a slice rather than a query.
+WHOLE_ROWS = 20_000
+_WHOLE = _Lru(4)
 _SELECTIONS = _Lru(32)  # row numbers in a box: up to 8 MB each for a million rows
 
 
