@@ -7,8 +7,9 @@ obert.datastore.feature_ids). The
 properties are every column but the WKT geometry, with small counts hidden like every other read.
 A page without a box is a plain LIMIT/OFFSET in file order; with a box, the version's position index
 (obert.datastore.positions) names the rows, and the page is read by row number. A small version (at most
-WHOLE_ROWS rows) is read whole on its first page, as the text of each feature in the system asked for,
-and kept in memory: a version never changes, so each later page is a slice of lists joined into the body.
+WHOLE_ROWS rows) is read whole after its first page, in the background, as the text of each feature in
+the system asked for, and kept in memory: a version never changes, so each later page is a slice of lists
+joined into the body.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -316,14 +318,40 @@ def _by_row_numbers(
 
 
 def _whole_version(table: OpenTable, select: str, crs: Crs, epsg: int | None) -> FeatureColumns | None:
-    """Every feature of a small version as text (what no request changes), made on its first page and
-    kept while the version is read; None for a version of more than WHOLE_ROWS rows, read page by page."""
+    """Every feature of a small version as text (what no request changes), if it is made already; else
+    None, and a version of at most WHOLE_ROWS rows is made in the background, off the request path, so
+    that its first page costs no more than its own rows and the pages after it are slices."""
+    key = ("whole", *table.key, select, crs, epsg)
+    with _WHOLE.lock:
+        if key in _WHOLE.items:
+            _WHOLE.items.move_to_end(key)
+            return _WHOLE.items[key]  # type: ignore[return-value]
+        if key in _FILLING:
+            return None
     rows = _memo(_COUNTS, ("count", *table.key, "", *()), lambda: _count(table, "", []))
     if rows > WHOLE_ROWS:
         return None
-    key = ("whole", *table.key, select, crs, epsg)
-    every = np.arange(rows, dtype=np.int64)
-    return _memo(_WHOLE, key, lambda: _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES)
+    with _WHOLE.lock:
+        if key in _FILLING:
+            return None
+        _FILLING.add(key)
+    _FILLER.submit(_fill_whole, key, table, select, rows, crs, epsg)
+    return None
+
+
+def _fill_whole(
+    key: tuple[object, ...], table: OpenTable, select: str, rows: int, crs: Crs, epsg: int | None
+) -> None:
+    try:
+        every = np.arange(rows, dtype=np.int64)
+        whole = _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES
+        with _WHOLE.lock:
+            _WHOLE.items[key] = whole
+            while len(_WHOLE.items) > _WHOLE.size:
+                _WHOLE.items.popitem(last=False)
+    finally:
+        with _WHOLE.lock:
+            _FILLING.discard(key)
 
 
 def _read_rows(table: OpenTable, select: str, rows: np.ndarray, crs: Crs, epsg: int | None) -> FeatureColumns:
@@ -403,6 +431,8 @@ _SELECTS = _Lru(256)
 # accidents: some 8 MB a version and system), so that a page is a slice rather than a query.
 WHOLE_ROWS = 20_000
 _WHOLE = _Lru(4)
+_FILLING: set[tuple[object, ...]] = set()  # versions being made whole, under _WHOLE.lock
+_FILLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obert-whole-version")  # one at a time
 _SELECTIONS = _Lru(32)  # row numbers in a box: up to 8 MB each for a million rows
 
 
