@@ -159,6 +159,9 @@ def bench_queries(count: int, repeat: int) -> None:
         def current(self) -> Iterator[ox.Store]:
             yield store
 
+        def changes_since(self, generation: int) -> None:
+            return None  # nothing ever changes: a copy is never brought up to date
+
     budget = Budget(seconds=30, max_results=10_000, max_bytes=50_000_000, memory=1024**3)
     endpoint = Endpoint(graph=Fixed(), settings=Settings(mode="test", data_dir=Path(tempfile.mkdtemp())))  # type: ignore[arg-type]
     json_format = SOLUTION_FORMATS[0]

@@ -10,7 +10,7 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
-from obert.datastore.csvout import CsvStyle, csv_stream
+from obert.datastore.csvout import CsvStyle, cell_sql, csv_stream
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import coordinate_candidates, detect_geo, positions
@@ -55,10 +55,13 @@ def export(
     masked: Masked | None = None,
     epsg: int | None = None,
     csv_style: CsvStyle = PLAIN_CSV,
+    geo: GeoInfo | None = None,
 ) -> Iterator[bytes]:
     """The rows of `path` as a byte stream in `fmt`. Arguments are checked before this returns,
     so a bad request raises here and not in the middle of a half-sent download. `epsg` is the system of
-    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``); `csv_style` the separators of a CSV."""
+    UTM x/y columns, for GeoJSON (see ``geo.declared_utm_epsg``); `csv_style` the separators of a CSV;
+    `geo` which columns hold the positions of a geo format, when decided (the publisher's choice), else
+    found from the columns' names and values."""
     if fmt not in FORMATS:
         raise Invalid(
             "unknown export format", errors=[FieldError("format", f"{fmt!r} is not one of {FORMATS}")]
@@ -72,26 +75,27 @@ def export(
     tail = f"{order_by(table.schema, sort or [])}" + (f" LIMIT {int(limit)}" if limit is not None else "")
     if fmt == "parquet" and not masked and not where and fields is None and not sort and limit is None:
         return _file_bytes(path)  # the version itself: already the best Parquet there is
+    placed = geo or GeoInfo()
     if fmt in GEO_FORMATS:
-        geo = table_geo(table)
-        if not geo.mappable:
+        placed = geo or table_geo(table)
+        if not placed.mappable:
             raise Invalid(
                 "this table has no geometry, lon/lat or UTM x/y columns",
                 errors=[FieldError("format", fmt)],
             )
     if fmt == "geoparquet":
-        kept = [f for f in chosen if f.name != geo.geometry]
-        cols = [column_expr(f.name, masked) for f in kept] + position_columns(geo)
+        kept = [f for f in chosen if f.name != placed.geometry]
+        cols = [column_expr(f.name, masked) for f in kept] + position_columns(placed)
         whole = not where and limit is None
-        index = position_index(table, geo, epsg=epsg) if whole else None
+        index = position_index(table, placed, epsg=epsg) if whole else None
         sql = f"SELECT {', '.join(cols)} FROM t {where} {tail}"
         return geoparquet(table, sql, params, kept, epsg=epsg, index=index)
     if fmt == "geojson":
-        spots = (geo.geometry, geo.lon, geo.lat, geo.utm_x, geo.utm_y)
+        spots = (placed.geometry, placed.lon, placed.lat, placed.utm_x, placed.utm_y)
         extra = [f for f in spots if f and f not in {c.name for c in chosen}]
         chosen = chosen + [Field(n, table.schema.type_of(n) or "text") for n in extra]
         sql = _select(chosen, where, tail, masked)
-        return _geojson(table, sql, params, chosen, geo, epsg)
+        return _geojson(table, sql, params, chosen, placed, epsg)
     sql = _select(chosen, where, tail, masked)
     if fmt == "csv":
         return csv_stream(table, sql, params, chosen, csv_style)
@@ -117,6 +121,30 @@ def table_geo(table: OpenTable, *, extent: LonLatBox | None = None) -> GeoInfo:
             if qs is not None and qs[0] is not None:
                 ranges[n] = (float(qs[0]), float(qs[1]))
     return detect_geo(table.schema.fields, ranges, geometry=table.schema.geo.geometry, extent=extent)
+
+
+def csv_texts(path: Path, column: str, values: list[object]) -> list[str]:
+    """How the CSV export writes each of `values` that column `column` of `path` holds (a cell's text, as
+    its type prints it: ``-1``, ``-1.0`` or ``-1.00``), in the order given; values it does not hold are
+    left out."""
+    table = open_table(path)
+    kind = table.schema.type_of(column)
+    if kind is None or not values:
+        return []
+    field = Field(column, kind)
+    text = cell_sql(field, "v", PLAIN_CSV)
+    col = quote_ident(column)
+    out = []
+    for value in values:
+        with translated():
+            row = (
+                table.cursor()
+                .execute(f"SELECT {text} FROM (SELECT {col} AS v FROM t WHERE {col} = ? LIMIT 1)", [value])
+                .fetchone()
+            )
+        if row is not None and row[0] not in (None, ""):
+            out.append(str(row[0]))
+    return out
 
 
 def _select(chosen: list[Field], where: str, tail: str, masked: Masked | None) -> str:
@@ -213,6 +241,7 @@ __all__ = [
     "SPREADSHEET_CSV",
     "CsvStyle",
     "ExportFormat",
+    "csv_texts",
     "export",
     "table_geo",
 ]

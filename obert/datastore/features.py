@@ -6,7 +6,10 @@ to version, else its row number in the version (1, 2, 3…), kept for the versio
 obert.datastore.feature_ids). The
 properties are every column but the WKT geometry, with small counts hidden like every other read.
 A page without a box is a plain LIMIT/OFFSET in file order; with a box, the version's position index
-(obert.datastore.positions) names the rows, and the page is read by row number.
+(obert.datastore.positions) names the rows, and the page is read by row number. A small version (at most
+WHOLE_ROWS rows) is read whole after its first page, in the background, as the text of each feature in
+the system asked for, and kept in memory: a version never changes, so each later page is a slice of lists
+joined into the body.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import pyarrow as pa
 
 from obert.datastore.crs import CRS84, Crs
 from obert.datastore.engine import quote_ident, translated
@@ -30,14 +35,14 @@ from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.masking import Masked, refuse_masked
 from obert.datastore.pairs import LonLatBox
 from obert.datastore.points import property_sql
-from obert.datastore.positions import BBox, located_from_rows, position_columns, position_index
+from obert.datastore.positions import BBox, located_from_arrow, position_columns, position_index
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import OpenTable, open_table
 from obert.datastore.temporal import TimeSpan, temporal_of, time_condition
 from obert.errors import FieldError, Invalid, NotFound
 
 Filters = dict[str, FilterValue]
-_POSITION_OFFSET = 2  # row number, properties, then the five position columns, then the id
+_POSITION_OFFSET = 2  # row number, properties, the five position columns, the id, the id's JSON
 _ID_AT = _POSITION_OFFSET + 5
 _MAX_ROW = 2**53
 
@@ -59,23 +64,77 @@ class FeatureText:
     id: int | str
     geometry: str
     properties: str
+    id_json: str | None = None  # the id as JSON text, when the query made it
 
     def json(self, *, links: str | None = None) -> str:
         tail = f',"links":{links}' if links is not None else ""
+        ident = self.id_json if self.id_json is not None else json.dumps(self.id)
         return (
-            f'{{"type":"Feature","id":{json.dumps(self.id)},"geometry":{self.geometry},'
+            f'{{"type":"Feature","id":{ident},"geometry":{self.geometry},'
             f'"properties":{self.properties}{tail}}}'
         )
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureColumns:
+    """A page's features as columns of JSON text (what one query and one reprojection give)."""
+
+    ids: list[int | str]
+    id_texts: list[str]
+    geometries: list[str]
+    properties: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def texts(self) -> list[FeatureText]:
+        return [
+            FeatureText(*parts)
+            for parts in zip(self.ids, self.geometries, self.properties, self.id_texts, strict=True)
+        ]
+
+    def pick(self, rows: np.ndarray) -> FeatureColumns:
+        """The features at `rows` (row numbers of a whole version, ascending)."""
+        first, last = int(rows[0]), int(rows[-1]) + 1
+        if last - first == len(rows):  # a run: slices
+            part = slice(first, last)
+            return FeatureColumns(
+                self.ids[part], self.id_texts[part], self.geometries[part], self.properties[part]
+            )
+        at = [int(i) for i in rows if i < len(self.ids)]
+        columns = (self.ids, self.id_texts, self.geometries, self.properties)
+        ids, id_texts, geometries, properties = ([column[i] for i in at] for column in columns)
+        return FeatureColumns(ids, id_texts, geometries, properties)  # type: ignore[arg-type]
+
+    def json(self) -> str:
+        """The features as the items of a JSON array, in one pass (no object per feature)."""
+        return ",".join(
+            [
+                f'{{"type":"Feature","id":{i},"geometry":{g},"properties":{p}}}'
+                for i, g, p in zip(self.id_texts, self.geometries, self.properties, strict=True)
+            ]
+        )
+
+
+_NO_FEATURES = FeatureColumns([], [], [], [])
+
+
+@dataclass(frozen=True, slots=True)
 class FeaturePage:
-    features: list[FeatureText]
+    columns: FeatureColumns
     matched: int
 
     @property
     def returned(self) -> int:
-        return len(self.features)
+        return len(self.columns)
+
+    @property
+    def features(self) -> list[FeatureText]:
+        return self.columns.texts()
+
+    def features_json(self) -> str:
+        """The features as the items of a JSON array (``[`` and ``]`` left to the caller)."""
+        return self.columns.json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +194,17 @@ def query_features(
     if query.bbox is None:
         count_key = ("count", *table.key, where, *map(repr, params))
         total = _memo(_COUNTS, count_key, lambda: _count(table, where, params))
-        # The page's row numbers first: DuckDB would build every skipped row's JSON before OFFSET drops it.
-        with translated():
-            found = table.cursor().execute(
-                f"SELECT file_row_number FROM t {where} LIMIT ? OFFSET ?",
-                [*params, query.limit, query.offset],
-            )
-            ids = np.array([r[0] for r in found.fetchall()], dtype=np.int64)
+        if not where:  # every row: the page is a run of row numbers, known without reading the file
+            ids = np.arange(query.offset, min(query.offset + query.limit, total), dtype=np.int64)
+        else:
+            # The page's row numbers first: DuckDB would build every skipped row's JSON before OFFSET
+            # drops it.
+            with translated():
+                found = table.cursor().execute(
+                    f"SELECT file_row_number FROM t {where} LIMIT ? OFFSET ?",
+                    [*params, query.limit, query.offset],
+                )
+                ids = np.asarray(found.fetchnumpy()["file_row_number"], dtype=np.int64)
         return FeaturePage(_by_row_numbers(table, select, ids, query.crs, epsg), total)
     bbox = query.bbox
     box_key = ("bbox", *table.key, epsg, bbox, where, *map(repr, params))
@@ -163,24 +226,23 @@ def get_feature(
     """The feature whose id is `feature_id`: its identifier's value (see obert.datastore.feature_ids),
     else the row's number in the version, from 1."""
     table = open_table(path)
-    column = _id_column(table, masked, key)
-    row = _row_of(table, column, feature_id)
+    row = _row_of(table, _id_columns(table, masked, key), feature_id)
     if row is None:
         raise NotFound(f"no feature '{feature_id}'")
     select = _select(table, geo or table_positions(path), masked, key)
-    found = _by_row_numbers(table, select, np.array([row], dtype=np.int64), crs, epsg)
+    found = _by_row_numbers(table, select, np.array([row], dtype=np.int64), crs, epsg).texts()
     if not found:
         raise NotFound(f"no feature '{feature_id}'")
     return found[0]
 
 
-def _row_of(table: OpenTable, column: str | None, feature_id: str) -> int | None:
+def _row_of(table: OpenTable, columns: tuple[str, ...], feature_id: str) -> int | None:
     """The file row number of the feature `feature_id`, if there is one."""
-    if column is None:
+    if not columns:
         number = _whole(feature_id)
         return number - 1 if number is not None and 1 <= number <= _MAX_ROW else None
     value: object = feature_id
-    if table.schema.type_of(column) == "integer":
+    if len(columns) == 1 and table.schema.type_of(columns[0]) == "integer":
         value = _whole(feature_id)
         if value is None:
             return None
@@ -188,7 +250,7 @@ def _row_of(table: OpenTable, column: str | None, feature_id: str) -> int | None
         found = (
             table.cursor()
             .execute(
-                f"SELECT file_row_number FROM t WHERE {id_sql(table.schema, column)} = ? LIMIT 1", [value]
+                f"SELECT file_row_number FROM t WHERE {id_sql(table.schema, columns)} = ? LIMIT 1", [value]
             )
             .fetchone()
         )
@@ -201,19 +263,30 @@ def _whole(text: str) -> int | None:
     return int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else None
 
 
-def _id_column(table: OpenTable, masked: Masked | None, key: Sequence[str]) -> str | None:
-    column = feature_key(table, declared=key)
-    return None if column is not None and column in (masked or {}) else column
+def _id_columns(table: OpenTable, masked: Masked | None, key: Sequence[str]) -> tuple[str, ...]:
+    """The columns the ids are made of (none: row numbers); never a column whose small counts are hidden."""
+    columns = feature_key(table, declared=key)
+    return () if any(c in (masked or {}) for c in columns) else columns
 
 
 def _select(table: OpenTable, geo: GeoInfo, masked: Masked | None, key: Sequence[str]) -> str:
+    """The page query's columns (built once per version, positions, hidden counts and key)."""
+    recipe = ("select", *table.key, geo, tuple(sorted((masked or {}).items())), tuple(key))
+    return _memo(_SELECTS, recipe, lambda: _select_sql(table, geo, masked, key))
+
+
+def _select_sql(table: OpenTable, geo: GeoInfo, masked: Masked | None, key: Sequence[str]) -> str:
     schema = table.schema
     names = [f.name for f in schema.fields if f.name != geo.geometry]
     pairs = ", ".join(f"{quote_ident(n)} := {_property(schema, n, masked)}" for n in names)
     props = f"to_json(struct_pack({pairs}))" if names else "'{}'"
-    column = _id_column(table, masked, key)
-    ident = id_sql(schema, column) if column else "file_row_number + 1"
-    return f"SELECT file_row_number, {props}, {', '.join(position_columns(geo))}, {ident} FROM t"
+    columns = _id_columns(table, masked, key)
+    ident = id_sql(schema, columns) if columns else "file_row_number + 1"
+    # The id twice: its value (for links) and its JSON text (for the feature), both made by DuckDB.
+    return (
+        f"SELECT file_row_number, {props}, {', '.join(position_columns(geo))}, {ident}, "
+        f"CAST(to_json({ident}) AS VARCHAR) FROM t"
+    )
 
 
 def _property(schema: TableSchema, name: str, masked: Masked | None) -> str:
@@ -222,19 +295,66 @@ def _property(schema: TableSchema, name: str, masked: Masked | None) -> str:
     return property_sql(schema, name, masked)
 
 
-def _features(rows: list[tuple[object, ...]], crs: Crs, epsg: int | None) -> list[FeatureText]:
-    geometries = located_from_rows(rows, offset=_POSITION_OFFSET, epsg=epsg).geometries(crs)
-    return [
-        FeatureText(_id(row[_ID_AT]), geometry or "null", str(row[1] or "{}"))
-        for row, geometry in zip(rows, geometries, strict=True)
-    ]
+def _features(found: pa.Table, crs: Crs, epsg: int | None) -> FeatureColumns:
+    """The features of a page read as Arrow: one pass over whole columns, no dict or tuple per row."""
+    geometries = located_from_arrow(found, offset=_POSITION_OFFSET, epsg=epsg).geometries(crs)
+    return FeatureColumns(
+        [_id(v) for v in found.column(_ID_AT).to_pylist()],
+        found.column(_ID_AT + 1).to_pylist(),
+        [g or "null" for g in geometries],
+        [p or "{}" for p in found.column(1).to_pylist()],
+    )
 
 
 def _by_row_numbers(
     table: OpenTable, select: str, rows: np.ndarray, crs: Crs, epsg: int | None
-) -> list[FeatureText]:
+) -> FeatureColumns:
     if not len(rows) or rows[0] < 0:
-        return []
+        return _NO_FEATURES
+    whole = _whole_version(table, select, crs, epsg)
+    if whole is not None:  # a small version: its features are text in memory already
+        return whole.pick(rows)
+    return _read_rows(table, select, rows, crs, epsg)
+
+
+def _whole_version(table: OpenTable, select: str, crs: Crs, epsg: int | None) -> FeatureColumns | None:
+    """Every feature of a small version as text (what no request changes), if it is made already; else
+    None, and a version of at most WHOLE_ROWS rows is made in the background, off the request path, so
+    that its first page costs no more than its own rows and the pages after it are slices."""
+    key = ("whole", *table.key, select, crs, epsg)
+    with _WHOLE.lock:
+        if key in _WHOLE.items:
+            _WHOLE.items.move_to_end(key)
+            return _WHOLE.items[key]  # type: ignore[return-value]
+        if key in _FILLING:
+            return None
+    rows = _memo(_COUNTS, ("count", *table.key, "", *()), lambda: _count(table, "", []))
+    if rows > WHOLE_ROWS:
+        return None
+    with _WHOLE.lock:
+        if key in _FILLING:
+            return None
+        _FILLING.add(key)
+    _FILLER.submit(_fill_whole, key, table, select, rows, crs, epsg)
+    return None
+
+
+def _fill_whole(
+    key: tuple[object, ...], table: OpenTable, select: str, rows: int, crs: Crs, epsg: int | None
+) -> None:
+    try:
+        every = np.arange(rows, dtype=np.int64)
+        whole = _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES
+        with _WHOLE.lock:
+            _WHOLE.items[key] = whole
+            while len(_WHOLE.items) > _WHOLE.size:
+                _WHOLE.items.popitem(last=False)
+    finally:
+        with _WHOLE.lock:
+            _FILLING.discard(key)
+
+
+def _read_rows(table: OpenTable, select: str, rows: np.ndarray, crs: Crs, epsg: int | None) -> FeatureColumns:
     first, last = int(rows[0]), int(rows[-1])
     sql = f"{select} WHERE file_row_number BETWEEN ? AND ?"
     params: list[object] = [first, last]
@@ -242,7 +362,7 @@ def _by_row_numbers(
         sql += " AND list_contains(?, file_row_number)"
         params.append(rows.tolist())
     with translated():
-        found = table.cursor().execute(sql + " ORDER BY file_row_number", params).fetchall()
+        found = table.cursor().sql(sql + " ORDER BY file_row_number", params=params).to_arrow_table()
     return _features(found, crs, epsg)
 
 
@@ -306,6 +426,13 @@ _T = TypeVar("_T")
 _GEO = _Lru(256)
 _EXTENTS = _Lru(1024)
 _COUNTS = _Lru(1024)
+_SELECTS = _Lru(256)
+# Versions of at most WHOLE_ROWS rows keep their features as text (about 0.8 kB a row for the 40-column
+# accidents: some 8 MB a version and system), so that a page is a slice rather than a query.
+WHOLE_ROWS = 20_000
+_WHOLE = _Lru(4)
+_FILLING: set[tuple[object, ...]] = set()  # versions being made whole, under _WHOLE.lock
+_FILLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obert-whole-version")  # one at a time
 _SELECTIONS = _Lru(32)  # row numbers in a box: up to 8 MB each for a million rows
 
 
@@ -324,6 +451,7 @@ def _memo(cache: _Lru, key: tuple[object, ...], compute: Callable[[], _T]) -> _T
 
 __all__ = [
     "Extent",
+    "FeatureColumns",
     "FeaturePage",
     "FeatureQuery",
     "FeatureText",

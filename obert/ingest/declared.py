@@ -50,6 +50,8 @@ class DeclaredField:
     minimum: str | None = None  # bounds, as text in the field's own type (constraints.minimum/maximum)
     maximum: str | None = None
     pattern: str | None = None  # a regular expression the whole text must match (constraints.pattern)
+    # The field's own missing values (Data Package v2), which replace the resource's; None: the resource's.
+    missing_values: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,10 @@ class Declared:
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def missing_of(self, f: DeclaredField) -> tuple[str, ...]:
+        """The texts that are a missing value in field `f`: its own list, else the resource's."""
+        return f.missing_values if f.missing_values is not None else self.missing_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +199,7 @@ def _checks(declared: Declared, names: list[str]) -> list[str]:
     """One query per rule, each answering (pos, field index, value, kind) for the rows that break it."""
     checks = []
     for i, (f, col) in enumerate(zip(declared.fields, names, strict=True)):
-        v = _value_sql(f, col, declared.missing_values)
+        v = _value_sql(f, col, declared.missing_of(f))
         bad = f"({v}) IS NOT NULL AND ({_typed_sql(f, f'({v})')}) IS NULL"
         checks.append(
             f"SELECT pos, {i} AS fi, {quote_ident(col)} AS value, 'type' AS kind FROM src WHERE {bad}"
@@ -262,7 +268,7 @@ def stage_declared_csv(
     )
     exprs = []
     for f, col in zip(declared.fields, names, strict=True):
-        v = f"({_value_sql(f, col, declared.missing_values)})"
+        v = f"({_value_sql(f, col, declared.missing_of(f))})"
         typed = _typed_sql(f, v)
         # A value that does not fit fails the whole write rather than becoming NULL unseen.
         exprs.append(

@@ -18,7 +18,13 @@ from obert.catalog.models import Dataset
 from obert.errors import NotFound
 from obert.i18n import pick
 from obert.interchange.tables import PublishedTable, published_tables
-from obert.interchange.tableschema import MISSING_VALUES, field_out, licence_out
+from obert.interchange.tableschema import (
+    MISSING_VALUES,
+    field_out,
+    licence_out,
+    missing_markers,
+    with_missing,
+)
 from obert.storage import Store
 from obert.tableservice.handle import exports_dir
 
@@ -118,7 +124,12 @@ def _resource(item: PublishedTable, base: str, lang: str, cache_dir: Path) -> di
     # The path's bytes: the version's whole CSV export, a file written once, its size and digest with it.
     export = table.whole_export("csv", cache_dir=cache_dir)
     version = table.version.number
-    fields = [field_out(c) for c in table.version.report.get("columns", [])]
+    fields = [
+        with_missing(
+            field_out(c), table.csv_texts(c["name"], markers) if (markers := missing_markers(c)) else []
+        )
+        for c in table.version.report.get("columns", [])
+    ]
     schema: dict[str, Any] = {"fields": fields, "missingValues": list(MISSING_VALUES)}
     if item.primary_key:
         schema["primaryKey"] = list(item.primary_key)

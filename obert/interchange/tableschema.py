@@ -17,6 +17,7 @@ from obert.catalog.vocabulary import vocabulary
 from obert.datastore.schema import ColumnType
 from obert.errors import FieldError, Invalid, msg
 from obert.ingest.declared import Declared, DeclaredField
+from obert.ingest.profile import UNKNOWN_WORDS
 
 OBERT_TYPE = "obert:type"  # field property: the obert type, where the Table Schema type says less
 MISSING_VALUES = ("",)
@@ -76,6 +77,27 @@ def field_out(column: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def missing_markers(column: Mapping[str, Any]) -> list[object]:
+    """The values a column of a version's report keeps that mean "unknown", counted at ingest: Barcelona's
+    ``-1`` in a number column, words such as ``Desconegut`` in a text column (the statistical ``..``
+    became an empty cell, which the resource's missing values already name)."""
+    kind = column.get("type")
+    placeholders = column.get("placeholders") or {}
+    markers: list[object] = []
+    if placeholders.get("-1") and kind in ("integer", "decimal"):
+        markers.append(-1)
+    if placeholders.get("unknown") and kind == "text":
+        words = [t.get("value") for t in column.get("top") or [] if isinstance(t, Mapping)]
+        markers += sorted({w for w in words if isinstance(w, str) and w.lower() in UNKNOWN_WORDS})
+    return markers
+
+
+def with_missing(field: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    """`field` with its own missing values (Data Package v2, replacing the resource's) when its column
+    keeps markers of unknown values, as its CSV writes them (`texts`)."""
+    return {**field, "missingValues": [*MISSING_VALUES, *texts]} if texts else field
+
+
 def licence_out(code: str | None) -> dict[str, str] | None:
     """The Data Package licence of an EU licence code."""
     if not code:
@@ -113,12 +135,7 @@ def declared_schema(schema: Any, *, where: str, delimiter: str | None = None) ->
         raise Invalid(
             "a resource has no usable schema", errors=[FieldError(f"{where}.schema", "needs fields")]
         )
-    missing = schema.get("missingValues", list(MISSING_VALUES))
-    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-        raise Invalid(
-            "missingValues must be a list of strings",
-            errors=[FieldError(f"{where}.schema.missingValues", "a list of strings")],
-        )
+    missing = _missing_values(schema.get("missingValues", list(MISSING_VALUES)), where=f"{where}.schema")
     keys = schema.get("primaryKey") or []
     keys = [keys] if isinstance(keys, str) else keys
     fields = []
@@ -132,6 +149,16 @@ def declared_schema(schema: Any, *, where: str, delimiter: str | None = None) ->
                 errors=[FieldError(f"{where}.schema.primaryKey", str(name))],
             )
     return Declared(tuple(fields), tuple(missing), delimiter, tuple(keys))
+
+
+def _missing_values(value: Any, *, where: str) -> list[str]:
+    """A `missingValues` list (of a schema or of one field): strings only."""
+    if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+        raise Invalid(
+            "missingValues must be a list of strings",
+            errors=[FieldError(f"{where}.missingValues", "a list of strings")],
+        )
+    return value
 
 
 def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
@@ -155,6 +182,8 @@ def _declared_field(raw: Any, *, where: str, key: list[str]) -> DeclaredField:
     for prop, attr in (("trueValues", "true_values"), ("falseValues", "false_values")):
         if isinstance(raw.get(prop), list):
             extra[attr] = tuple(str(v) for v in raw[prop])
+    if "missingValues" in raw:  # Data Package v2: the field's own, instead of the resource's
+        extra["missing_values"] = tuple(_missing_values(raw["missingValues"], where=where))
     if kind in ("integer", "decimal"):
         extra |= _number_chars(raw, where=where, kind=kind)
     extra |= _rules(constraints, kind=kind, where=f"{where}.constraints")

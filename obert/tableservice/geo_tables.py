@@ -51,12 +51,9 @@ class GeoTable:
 
     @property
     def storage_crs(self) -> Crs:
-        geo = self.table.version.geo or {}
-        if self.table.geo is not None:  # the publisher's choice
-            chosen = self.table.geo
-            geo = {"utm_x": chosen.utm_x, "lon": chosen.lon, "geometry": chosen.geometry, "epsg": chosen.epsg}
-        utm_only = bool(geo.get("utm_x")) and not geo.get("lon") and not geo.get("geometry")
-        return storage_crs(has_utm_only=utm_only, epsg=self.epsg or geo.get("epsg"))
+        geo = self.table.positions()  # the publisher's choice, else what the columns say today
+        utm_only = geo.has_utm and not geo.has_lonlat and not geo.geometry
+        return storage_crs(has_utm_only=utm_only, epsg=self.epsg or geo.epsg)
 
     @property
     def crs(self) -> list[Crs]:
@@ -72,7 +69,8 @@ def geo_tables(*, store: Store, actor: Actor, data_dir: Path) -> list[GeoTable]:
     )
     with store.read() as conn:
         rows = conn.execute(query).all()
-    return [_geo_table(row, data_dir) for row in rows if _located(row)]
+    found = (_geo_table(row, data_dir) for row in rows)
+    return [geo for geo in found if geo.table.positions().mappable]
 
 
 def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> GeoTable:
@@ -83,18 +81,12 @@ def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> G
     query = _select(actor).where(sa.or_(resources.c.id == ref, resources.c.name == ref))
     with store.read() as conn:
         row = conn.execute(query).first()
-    if row is None or not _located(row):
+    if row is None:
         raise NotFound(f"no collection '{ref}'")
-    return _geo_table(row, data_dir)
-
-
-def _located(row: Any) -> bool:
-    if row.choice_kind is not None:  # the publisher chose the columns
-        return True
-    geo = row.geo or {}
-    return bool(
-        geo.get("geometry") or (geo.get("lon") and geo.get("lat")) or (geo.get("utm_x") and geo.get("utm_y"))
-    )
+    geo = _geo_table(row, data_dir)
+    if not geo.table.positions().mappable:
+        raise NotFound(f"no collection '{ref}'")
+    return geo
 
 
 def _select(actor: Actor) -> sa.Select[Any]:
@@ -139,6 +131,9 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
     if row.choice_kind is not None:
         chosen = PositionChoice(row.choice_kind, row.choice_first, row.choice_second, row.choice_epsg).geo()
     table = TableRef(row.rid, row.rname, version, data_dir / version.path, True, protection, chosen)
+    # Positions are read as the items read them (TableRef.positions: the publisher's choice, else the
+    # table's columns as judged today), never from what was stored when the version was ingested.
+    positions = table.positions()
     return GeoTable(
         table=table,
         title=row.rtitle or row.dtitle,
@@ -149,13 +144,12 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
         license=row.rlicense or row.dlicense,
         # The publisher's choice, what the resource declares, else a system the columns name themselves
         # ("geo_epgs_23031.x").
-        epsg=row.choice_epsg or declared_utm_epsg(row.conforms_to or []) or _named_epsg(version.geo),
+        epsg=row.choice_epsg or declared_utm_epsg(row.conforms_to or []) or _named_epsg(positions.epsg),
         primary_key=tuple(row.table_key or ()),
     )
 
 
-def _named_epsg(geo: dict[str, Any] | None) -> int | None:
-    code = (geo or {}).get("epsg")
+def _named_epsg(code: int | None) -> int | None:
     return int(code) if code and code != DEFAULT_UTM_EPSG else None
 
 

@@ -20,7 +20,15 @@ from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.crs import Crs
-from obert.datastore.export import FORMATS, GEO_FORMATS, PLAIN_CSV, SPREADSHEET_CSV, CsvStyle, export
+from obert.datastore.export import (
+    FORMATS,
+    GEO_FORMATS,
+    PLAIN_CSV,
+    SPREADSHEET_CSV,
+    CsvStyle,
+    csv_texts,
+    export,
+)
 from obert.datastore.feature_ids import feature_key
 from obert.datastore.features import (
     Extent,
@@ -181,6 +189,7 @@ class TableRef:
             masked=self.protection.masked(),
             epsg=epsg,
             csv_style=csv_style,
+            geo=self.geo,
         )
 
     def whole_export(self, fmt: str, *, cache_dir: Path, epsg: int | None = None) -> ExportFile:
@@ -195,7 +204,12 @@ class TableRef:
         if fmt == "parquet" and not masked:
             v = self.version
             return ExportFile(self.path, f"{v.id}.parquet", v.file_sha256, v.file_bytes)
-        recipe = json.dumps([self.version.id, fmt, sorted(masked.items()), epsg])
+        placed = None
+        if fmt in GEO_FORMATS and self.geo is not None:  # the publisher's choice of position columns
+            placed = [self.geo.geometry, self.geo.lon, self.geo.lat, self.geo.utm_x, self.geo.utm_y]
+        recipe = json.dumps(
+            [self.version.id, fmt, sorted(masked.items()), epsg, *([placed] if placed else [])]
+        )
         key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
         target = cache_dir / self.version.id[:2] / key
         digest_file = target.with_name(f"{key}.sha256")
@@ -249,6 +263,10 @@ class TableRef:
             geo=self.geo,
         )
 
+    def csv_texts(self, column: str, values: list[object]) -> list[str]:
+        """How the CSV export writes those of `values` that `column` holds (see export.csv_texts)."""
+        return csv_texts(self.path, column, values)
+
     def schema(self) -> TableSchema:
         """The version's typed columns."""
         return open_table(self.path).schema
@@ -285,10 +303,10 @@ class TableRef:
             geo=self.geo,
         )
 
-    def feature_key(self, key: tuple[str, ...] = ()) -> str | None:
-        """The column whose values are the features' ids (None: row numbers); see feature_ids."""
-        column = feature_key(open_table(self.path), declared=key)
-        return None if column is not None and column in (self.protection.masked() or {}) else column
+    def feature_key(self, key: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The columns whose values make the features' ids (none: row numbers); see feature_ids."""
+        columns = feature_key(open_table(self.path), declared=key)
+        return () if any(c in (self.protection.masked() or {}) for c in columns) else columns
 
 
 def _with_digest(target: Path, key: str, digest_file: Path) -> ExportFile:

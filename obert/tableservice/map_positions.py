@@ -99,14 +99,22 @@ def position_choice(*, store: Store, resource_id: str) -> PositionChoice | None:
     return PositionChoice(row.kind, row.first, row.second, row.epsg)
 
 
-def locate(table: TableRef, *, store: Store, data_dir: Path, setup: MapSetup) -> TableRef:
-    """`table` with its rows' positions decided: the publisher's choice if any, else found in the city."""
+def chosen(table: TableRef, *, store: Store) -> TableRef | None:
+    """`table` with the publisher's choice of position columns, if one was made and its columns are in
+    this version; else None."""
     choice = position_choice(store=store, resource_id=table.resource_id)
     if choice is not None:
-        chosen = choice.geo()
+        geo = choice.geo()
         names = set(table.schema().names())
-        if {n for n in (chosen.geometry, chosen.lon, chosen.lat, chosen.utm_x, chosen.utm_y) if n} <= names:
-            return replace(table, geo=chosen)
+        if {n for n in (geo.geometry, geo.lon, geo.lat, geo.utm_x, geo.utm_y) if n} <= names:
+            return replace(table, geo=geo)
+    return None
+
+
+def locate(table: TableRef, *, store: Store, data_dir: Path, setup: MapSetup) -> TableRef:
+    """`table` with its rows' positions decided: the publisher's choice if any, else found in the city."""
+    if (picked := chosen(table, store=store)) is not None:
+        return picked
     extent = city_extent(store=store, data_dir=data_dir, setup=setup)
     geo = table.positions(extent=extent)
     if not geo.mappable and extent is not None:  # a table of another place keeps its named columns

@@ -17,7 +17,7 @@ from obert.datastore.points import MapPoints
 from obert.errors import FieldError, Invalid
 from obert.storage import Store
 from obert.tableservice.handle import TableRef
-from obert.tableservice.map_positions import MapSetup, locate, position_choice
+from obert.tableservice.map_positions import MapSetup, chosen, locate, position_choice
 from obert.tableservice.published import open_version
 
 
@@ -56,6 +56,16 @@ def table_points(
         fields=fields,
         epsg=choice.epsg if choice and choice.epsg else declared_epsg(store=store, actor=actor, table=table),
     )
+
+
+def export_positions(*, store: Store, actor: Actor, table: TableRef) -> tuple[TableRef, int | None]:
+    """`table` placed for a geo export as the OGC API places it: the publisher's choice of columns and
+    system when there is one, else its columns as their names and values say; and the UTM system of its
+    x/y columns (the chosen one, else the one its resource declares)."""
+    picked = chosen(table, store=store)
+    if picked is not None and picked.geo is not None and picked.geo.epsg:
+        return picked, picked.geo.epsg
+    return picked or table, declared_epsg(store=store, actor=actor, table=table)
 
 
 def declared_epsg(*, store: Store, actor: Actor, table: TableRef) -> int | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from obert.datastore import features
 from obert.datastore.crs import CRS84, UTM31N, WGS84
 from obert.datastore.features import FeatureQuery, TimeSpan, query_features, table_extent
 from obert.datastore.positions import BBox
@@ -71,3 +72,22 @@ def test_shapes_meet_a_box_by_intersection(versions: dict[str, Path]) -> None:
     inside = BBox.from_axes([2.1600, 41.4000, 2.1601, 41.4001], CRS84)
     found = query_features(barris, query=FeatureQuery(bbox=inside, limit=10), masked=None, epsg=None)
     assert found.matched == 1 and '"Polygon"' in found.features[0].geometry
+
+
+def test_a_small_version_reads_the_same_before_and_after_it_is_kept_whole(tmp_path: Path) -> None:
+    # The first page is read on its own; the version is then made whole off the request path, and every
+    # later page is a slice of it: the reader sees the same features either way, a missing position
+    # (Montjuic's latitude) as a null geometry.
+    rows = "".join(f"Estacio {i},2.1{i:03d},41.3{i:03d}\n" for i in range(40))
+    path = make_version(tmp_path, "many", "Estacio,Longitud,Latitud\n" + rows + "Montjuic,2.15,\n")
+
+    def page(offset: int) -> str:
+        found = query_features(path, query=FeatureQuery(limit=7, offset=offset), masked=None, epsg=None)
+        return found.features_json()
+
+    before = [page(offset) for offset in range(0, 42, 7)]
+    features._FILLER.submit(lambda: None).result()  # the one filler has made the version whole
+    assert features._WHOLE.items, "a small version is kept whole once its first page is served"
+    assert [page(offset) for offset in range(0, 42, 7)] == before
+    assert '"geometry":null' in before[-1] and "Montjuic" in before[-1]
+    assert before[0].count('"type":"Feature"') == 7

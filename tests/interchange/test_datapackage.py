@@ -42,6 +42,21 @@ def test_codes_stay_strings_for_frictionless_and_pandas(live: Live) -> None:
     assert frame["CODI_PROVINCIA"].iloc[0] == "08" and frame["ESTACIO"].iloc[0] == "043"
 
 
+def test_a_columns_unknown_markers_are_its_own_missing_values(live: Live) -> None:
+    """The 2010 accidents keep Barcelona's -1 for an unknown position and "Desconegut" for an unknown cause:
+    their fields name them as missing values (Data Package v2), so Frictionless reads them as missing."""
+    url = f"{live.url}/dataset/accidents-gu-bcn/datapackage.json"
+    resource = next(r for r in httpx.get(url).json()["resources"] if r["name"] == "accidents-gu-bcn-2010")
+    marked = {f["name"]: f["missingValues"] for f in resource["schema"]["fields"] if "missingValues" in f}
+    cause = next(name for name, values in marked.items() if "Desconegut" in values)
+    utm = [name for name in marked if name.startswith("Coordenada UTM")]
+    assert all(marked[name] == ["", "-1.00"] for name in utm)  # as the CSV writes them: kept exact
+    assert utm and all(values[0] == "" for values in marked.values())
+    rows = frictionless.Package(url).get_resource("accidents-gu-bcn-2010").read_rows(size=3000)
+    assert any(r[cause] is None for r in rows) and all(r[cause] != "Desconegut" for r in rows)
+    assert all(r[name] is None or r[name] > 0 for r in rows for name in utm)
+
+
 def test_package_names_licence_sources_contributors_and_languages(live: Live) -> None:
     en = live.get("/api/v1/datasets/qualitat-aire-estacions-bcn/datapackage.json?lang=en").json()
     ca = live.get(

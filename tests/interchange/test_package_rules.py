@@ -69,6 +69,26 @@ def test_numbers_booleans_and_missing_values_as_the_package_writes_them(live: Li
     assert rows[1]["import"] is None and rows[1]["dia"] is None and rows[1]["obert"] is False
 
 
+def test_a_fields_own_missing_values_replace_the_resources(live: Live) -> None:
+    schema = {
+        "fields": [
+            {"name": "codi", "type": "string"},
+            {"name": "import", "type": "number", "missingValues": ["", "n/d"]},  # Data Package v2
+            {"name": "nota", "type": "string"},
+        ],
+        "missingValues": ["", "-"],
+    }
+    csv = b"codi;import;nota\nAB01;n/d;-\nAB02;7;n/d\n"
+    response = _upload(live, _package("buits-propis", csv, schema), name="buits-propis")
+    assert response.status_code == 201, response.text
+    rows = live.get("/api/v1/datastore/buits-propis/rows").json()["data"]
+    assert [(r["import"], r["nota"]) for r in rows] == [(None, None), (7, "n/d")]
+    # "-" is missing for the resource's other fields, not in `import`, whose list replaces the resource's.
+    broken = b"codi;import;nota\nAB01;-;x\n"
+    refused = _upload(live, _package("buits-trencats", broken, schema), name="buits-trencats")
+    assert refused.status_code == 422 and "import" in refused.json()["errors"][0]["field"]
+
+
 def test_constraints_are_reported_cell_by_cell_in_the_readers_language(live: Live) -> None:
     csv = (
         "codi;districte;import;persones;obert;dia\n"

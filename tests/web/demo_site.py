@@ -41,6 +41,7 @@ class DemoSite:
             "theme": "/theme/TRAN",
             "about": "/about",
             "features": "/api/ogc/collections/qualitat-aire-estacions/items?f=html&limit=20",  # OGC API page
+            "queryables": "/api/ogc/collections/qualitat-aire-estacions/queryables?f=html",  # OGC API too
             "error": "/dataset/no-such-dataset",
         }
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 
+import pyarrow.parquet as pq
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from tests.security.world import World, csrf_of, login
@@ -50,6 +52,8 @@ def test_a_publisher_chooses_the_position_columns_and_every_map_follows(
     resource, name, path = _upload(world)
     features = f"/api/v1/datastore/{resource}/features"
     assert world.client.get(features).status_code == 422  # no column says it is a position
+    geojson = f"/api/v1/datastore/{resource}/export.geojson"
+    assert world.client.get(geojson).status_code == 422  # nor is there a geo export
     page = editor.get(path)
     assert "Positions on the map" in page.text and "No column places the rows" in page.text
     token = csrf_of(page.text)
@@ -89,6 +93,17 @@ def test_a_publisher_chooses_the_position_columns_and_every_map_follows(
     assert items.status_code == 200 and items.json()["numberMatched"] == 2
     reader = world.client.get(f"/en/dataset/ds-public/resource/{resource}")
     assert 'id="map"' in reader.text and "2 rows have a position." in reader.text
+    # The geo exports place the rows as chosen too: the whole table and a query of it.
+    for path_ in (geojson, f"{geojson}?limit=1"):
+        exported = world.client.get(path_)
+        assert exported.status_code == 200, exported.text
+        lon, lat = exported.json()["features"][0]["geometry"]["coordinates"]
+        assert 2.16 < lon < 2.18 and 41.37 < lat < 41.39
+    table = pq.read_table(
+        io.BytesIO(world.client.get(f"/api/v1/datastore/{resource}/export.geoparquet").content)
+    )
+    boqueria = shapely.from_wkb(table.column("geometry")[0].as_py())
+    assert 2.16 < boqueria.x < 2.18 and 41.37 < boqueria.y < 41.39
 
     forgotten = editor.post(
         f"{path}/positions", data={"position_kind": "auto", "csrf_token": token}, follow_redirects=False

@@ -41,6 +41,11 @@ KEY_TEXT = {
         "en": "Accessibility statement",
     },
     "features": {"ca": "<h1>Elements de ", "es": "<h1>Elementos de ", "en": "<h1>Features of "},
+    "queryables": {
+        "ca": "<h1>Camps filtrables: ",
+        "es": "<h1>Campos filtrables: ",
+        "en": "<h1>Queryables: ",
+    },
     "error": {
         "ca": "No s'ha trobat la pàgina",
         "es": "No se ha encontrado la página",

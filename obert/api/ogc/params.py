@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 
 from obert.datastore.crs import CRS84, Crs, parse_crs
 from obert.datastore.filters import FilterValue
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.tableservice.handle import BBox, TimeSpan
 
 DEFAULT_LIMIT = 10
@@ -39,7 +39,7 @@ def output_format(params: QueryParams, accept: str) -> str:
     f = params.get("f")
     if f is not None:
         if f not in FORMATS:
-            raise Invalid("unknown format", errors=[FieldError("f", f"use one of {', '.join(FORMATS)}")])
+            raise Invalid(msg("unknown format"), errors=[FieldError("f", f"use one of {', '.join(FORMATS)}")])
         return f
     html = _quality(accept, "text/html")
     json = max(_quality(accept, t) for t in ("application/json", "application/geo+json"))

@@ -23,7 +23,7 @@ from obert.api.ogc.openapi import openapi
 from obert.api.ogc.queryables import queryables
 from obert.auth import Actor
 from obert.deps import ActorDep, PortalDep
-from obert.errors import FieldError, Invalid, NotFound, msg
+from obert.errors import NotFound
 from obert.i18n import pick
 from obert.portal import Portal
 from obert.tableservice.boundaries import boundaries_url
@@ -119,14 +119,22 @@ class _Views:
     def queryables(
         self, request: Request, portal: PortalDep, actor: ActorDep, collection_id: str
     ) -> Response:
-        p.refuse_unknown(request.query_params, SIMPLE_PARAMS)
-        if request.query_params.get("f", "json") != "json":
-            raise Invalid(
-                msg("unknown format"), errors=[FieldError("f", msg("queryables are given as JSON only"))]
-            )
+        fmt = _format(request, SIMPLE_PARAMS)
         lang = _lang(request)
-        doc = queryables(_urls(portal), _open(portal, actor, collection_id), lang=lang)
-        headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+        urls = _urls(portal)
+        geo = _open(portal, actor, collection_id)
+        doc = queryables(urls, geo, lang=lang)
+        if fmt == "html":
+            return self.html(
+                request,
+                "ogc/queryables.html",
+                doc=doc,
+                collection=geo.name,
+                title=pick(geo.title, lang)[0] or pick(geo.dataset_title, lang)[0] or geo.name,
+                links=docs.twins(urls.queryables(geo.name), fmt, docs.SCHEMA),
+                ogc=docs.PREFIX,
+            )
+        headers = {"Content-Language": lang, "Vary": "Accept, Accept-Language"}
         return Response(dumps(doc), media_type=docs.SCHEMA, headers=headers)
 
     def items(self, request: Request, portal: PortalDep, actor: ActorDep, collection_id: str) -> Response:
@@ -173,9 +181,7 @@ class _Views:
                 map_boundaries=boundaries_url(MapSetup.of(portal.settings)),
                 ogc=docs.PREFIX,
             )
-        body = (
-            dumps(head)[:-1] + b',"features":[' + ",".join(f.json() for f in page.features).encode() + b"]}"
-        )
+        body = dumps(head)[:-1] + b',"features":[' + page.features_json().encode() + b"]}"
         return Response(body, media_type=docs.GEOJSON, headers=headers)
 
     def item(

@@ -356,9 +356,9 @@ def export_rows(
         )
     table = _open(portal, actor, resource, version)
     filters_ = parse_filters(request.query_params)
-    epsg = (
-        table_map.declared_epsg(store=portal.store, actor=actor, table=table) if fmt in GEO_FORMATS else None
-    )
+    epsg = None
+    if fmt in GEO_FORMATS:  # the positions the publisher chose, as the map and the OGC API place them
+        table, epsg = table_map.export_positions(store=portal.store, actor=actor, table=table)
     # GeoParquet is Parquet: readers (GDAL, GeoPandas, DuckDB) go by the .parquet suffix.
     suffix = "geo.parquet" if fmt == "geoparquet" else fmt
     filename = f"{table.resource_name}-v{table.version.number}.{suffix}"

@@ -204,6 +204,7 @@ def test_html_pages_in_three_languages(served: Served, lang: str, collections: s
         "/collections",
         f"/collections/{ACCIDENTS}",
         f"/collections/{ACCIDENTS}/items/3",
+        f"/collections/{ACCIDENTS}/queryables",
     ):
         response = httpx_raw(f"{served.url}/{lang}/api/ogc{path}", headers=html)
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")

@@ -91,6 +91,14 @@ def test_queryables_are_linked_and_leave_out_what_cannot_be_filtered(served: Ser
     assert "Codi_districte" not in protected and "Nom_districte" in protected
     assert served.get("/collections/estacions-privades-taula/queryables").status_code == 404
     assert served.get(f"/collections/{ACCIDENTS}/queryables", f="xml").status_code == 400
+    # As a page too, by `f` or by a browser's Accept: each queryable with its type, and the JSON beside it.
+    page = served.get(f"/collections/{ACCIDENTS}/queryables", f="html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<code>?Nom_districte=…</code>" in page.text and 'type="application/schema+json"' in page.text
+    browser = served.get(
+        "/collections/estacions-protegides-taula/queryables", headers={"Accept": "text/html"}
+    )
+    assert "?Nom_districte=" in browser.text and "?Codi_districte=" not in browser.text
 
 
 @pytest.mark.parametrize(
