@@ -5,7 +5,8 @@ turns a whole batch of rows into ``<row>`` XML in its vectorised engine, and Pyt
 into a zip stream written as it goes (no seek, no temporary file), so memory stays that of one batch
 whatever the number of rows. (DuckDB's own excel extension is built for an older DuckDB than obert runs,
 and the Rust writers on PyPI are young one-person bindings; the sheet format needed here is small:
-inline strings, numbers and booleans, no styles.)
+inline strings, numbers, booleans, and dates as Excel writes them: a number of days since 1899-12-30
+shown through a date format, so that a spreadsheet sorts, filters and computes with them.)
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     "</Types>"
 )
 _RELS = (
@@ -54,8 +57,31 @@ _WORKBOOK_RELS = (
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" '
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/></Relationships>'
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+    'Target="styles.xml"/></Relationships>'
 )
+# Cell formats: 0 the default, 1 a date, 2 a date and time; written year first (ISO 8601), as the CSV and
+# JSON exports write them, whatever the reader's regional settings (Excel's built-in date format 14 is
+# shown as m/d/yyyy or d/m/yyyy depending on them).
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_DATE_STYLE = {"date": 1, "datetime": 2}
 _SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -103,6 +129,35 @@ def cell_sql(field: Field, expr: str) -> str:
     text = f"CAST({expr} AS VARCHAR)"
     if field.type == "datetime":
         text = f"strftime({expr}, '%Y-%m-%dT%H:%M:%S')"
+    string = _string_sql(text)
+    if field.type in _DATE_STYLE:
+        return _date_sql(field, expr, string)
+    return string
+
+
+def _date_sql(field: Field, expr: str, string: str) -> str:
+    """A date or a timestamp as Excel's serial number with a date format; as text where Excel has no
+    date for it (before 1900, after 9999, infinities)."""
+    day = f"CAST({expr} AS DATE)"
+    # Excel counts 1900-02-29, a day that never was (Lotus 1-2-3's bug, kept for compatibility): from
+    # 1900-03-01 on, serials are days since 1899-12-30; before it, one fewer.
+    bug = f"CASE WHEN {day} < DATE '1900-03-01' THEN 1 ELSE 0 END"
+    days = f"date_diff('day', DATE '1899-12-30', {day}) - {bug}"
+    if field.type == "date":
+        serial = f"CAST({days} AS VARCHAR)"
+    else:
+        # The time of day as a fraction of a day, computed from whole microseconds.
+        micros = f"(epoch_us({expr}) - epoch_us(date_trunc('day', {expr})))"
+        serial = f"CAST(({days}) + {micros} / 86400000000.0 AS VARCHAR)"
+    style = _DATE_STYLE[field.type]
+    return (
+        f"CASE WHEN {expr} IS NULL THEN '<c/>' "
+        f"WHEN NOT isfinite({expr}) OR {day} < DATE '1900-01-01' OR {day} > DATE '9999-12-31' THEN {string} "
+        f"ELSE '<c s=\"{style}\"><v>' || {serial} || '</v></c>' END"
+    )
+
+
+def _string_sql(text: str) -> str:
     escaped = (
         f"replace(replace(replace(regexp_replace({text}, '{_CONTROL}', '', 'g'), '&', '&amp;'), "
         "'<', '&lt;'), '>', '&gt;')"
@@ -144,6 +199,7 @@ def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[F
         book.writestr("_rels/.rels", _RELS)
         book.writestr("xl/workbook.xml", _WORKBOOK)
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        book.writestr("xl/styles.xml", _STYLES)
         yield sink.drain()
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             header = "".join(f"{_STRING_OPEN}{escape(_clean(f.name))}</t></is></c>" for f in chosen)
