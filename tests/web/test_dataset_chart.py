@@ -261,3 +261,26 @@ def test_the_charts_numbers_for_spreadsheets_follow_the_readers_settings(client:
     english = client.get(str(link["href"]).replace("spreadsheet=ca", "spreadsheet=en"))
     assert english.content.startswith("\ufeff".encode()) and b"," in english.content.splitlines()[1]
     assert client.get(str(link["href"]).replace("spreadsheet=ca", "spreadsheet=fr")).status_code == 422
+
+
+def test_a_column_numbered_in_some_years_and_named_in_others_is_charted_as_text(
+    client: TestClient,
+) -> None:
+    # The weekday: 1-7 in 2010 and 2014 ("Dia de setmana"), "Dl", "Dm"… in 2018 ("Dia_setmana").
+    soup = _soup(client, "en", {"chart_by": "Dia de setmana", "chart_metric": "count"})
+    assert "Dia de setmana" in [o.get_text() for o in soup.select("#chart-by option")]
+    counts = {row[0]: int(row[1].replace(",", "")) for row in _table(soup)[1:]}
+    con = duckdb.connect()
+    expected: dict[str, int] = {}
+    for name, delim, encoding, column in [
+        ("ACCIDENTS_GU_BCN_2010.csv", ",", "latin-1", "Dia de setmana"),
+        ("ACCIDENTS_GU_BCN_2014.csv", ";", "latin-1", "Dia de setmana"),
+        ("2018_accidents_gu_bcn.csv", ",", "utf-8", "Dia_setmana"),
+    ]:
+        source = f"read_csv('{FILES / name}', delim='{delim}', encoding='{encoding}', header=true)"
+        for value, n in con.execute(
+            f'SELECT trim(CAST("{column}" AS VARCHAR)), count(*) FROM {source} GROUP BY 1'
+        ).fetchall():
+            expected[value] = expected.get(value, 0) + n
+    assert counts == expected
+    assert {"1", "7", "Dl", "Dg"} <= set(counts) and sum(counts.values()) == 9056 + 9680 + 9936
