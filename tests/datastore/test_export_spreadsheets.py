@@ -173,3 +173,10 @@ def test_csv_quotes_what_needs_quoting_and_reads_back(tmp_path: Path, style: str
         ['say "hi" then go', f"-2{decimal}0", "False", "2024-03-01T00:00:00.250000"],
         ["", "", "", ""],
     ]
+
+
+def test_xlsx_of_a_real_table_has_its_reference_dates_as_dates(versions: dict[str, Path]) -> None:
+    rows = _openpyxl(_bytes(versions["education"], "xlsx", filters={"Codi_Districte": 1}, limit=20))
+    column = [c.value for c in rows[0]].index("Data_Referencia")
+    days = [r[column] for r in rows[1:]]
+    assert len(days) == 20 and all(c.is_date and c.value == datetime(2023, 1, 1) for c in days)
