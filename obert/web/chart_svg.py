@@ -80,7 +80,7 @@ def chart_svg(chart: ChartData, *, words: SvgWords, lang: Lang) -> bytes:
         dots_size=3,
     )
     graph.x_labels = labels
-    for name, series in zip(words.series, chart.series, strict=True):
+    for name, series in zip(words.series, chart.series, strict=False):
         graph.add(name, list(series.values))
     graph.add_xml_filter(_Accessible(words.title, _description(chart, words, number)))
     out: bytes = graph.render()
@@ -100,7 +100,7 @@ def _formatter(lang: Lang) -> Callable[[float | int | None], str]:
 
 def _description(chart: ChartData, words: SvgWords, number: Callable[[float | int | None], str]) -> str:
     parts = []
-    for name, series in zip(words.series, chart.series, strict=True):
+    for name, series in zip(words.series, chart.series, strict=False):
         figures = "; ".join(
             f"{'—' if label is None else label}: {number(value)}"
             for label, value in zip(chart.labels, series.values, strict=True)

@@ -284,3 +284,10 @@ def test_a_column_numbered_in_some_years_and_named_in_others_is_charted_as_text(
             expected[value] = expected.get(value, 0) + n
     assert counts == expected
     assert {"1", "7", "Dl", "Dg"} <= set(counts) and sum(counts.values()) == 9056 + 9680 + 9936
+
+
+def test_an_svg_of_no_row_says_so(client: TestClient, served: tuple[str, DemoSite]) -> None:
+    params = {"column": "Nom_districte", "op": "contains", "value": "zzzz", "chart_by": "Nom_districte"}
+    root = _svg(client, f"/en{served[1].accidents2018}/chart.svg?{urlencode(params)}")
+    assert "No row to chart." in {t.text for t in root.iter(f"{SVG}text")}
+    assert root[1].text == "No row to chart."
