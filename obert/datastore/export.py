@@ -28,6 +28,9 @@ from obert.errors import FieldError, Invalid
 ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet"]
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet")
 GEO_FORMATS = frozenset({"geojson", "geoparquet"})  # only for tables with positions
+# A format whose writer changed what it writes, and since when: part of a cached whole export's name, so
+# that a file written before the change is written again rather than served (2: XLSX dates are dates).
+WRITER_REVISIONS: dict[str, int] = {"xlsx": 2}
 _BATCH = 10_000
 _ROW_GROUP = 122_880  # rows per Parquet row group, as DuckDB writes them
 
@@ -221,6 +224,7 @@ __all__ = [
     "GEO_FORMATS",
     "PLAIN_CSV",
     "SPREADSHEET_CSV",
+    "WRITER_REVISIONS",
     "CsvStyle",
     "ExportFormat",
     "export",

@@ -20,7 +20,15 @@ from typing import Any, TypedDict, Unpack
 
 from obert.datastore.aggregate import AggregateResult, aggregate
 from obert.datastore.crs import Crs
-from obert.datastore.export import FORMATS, GEO_FORMATS, PLAIN_CSV, SPREADSHEET_CSV, CsvStyle, export
+from obert.datastore.export import (
+    FORMATS,
+    GEO_FORMATS,
+    PLAIN_CSV,
+    SPREADSHEET_CSV,
+    WRITER_REVISIONS,
+    CsvStyle,
+    export,
+)
 from obert.datastore.feature_ids import feature_key
 from obert.datastore.features import (
     Extent,
@@ -195,7 +203,8 @@ class TableRef:
         if fmt == "parquet" and not masked:
             v = self.version
             return ExportFile(self.path, f"{v.id}.parquet", v.file_sha256, v.file_bytes)
-        recipe = json.dumps([self.version.id, fmt, sorted(masked.items()), epsg])
+        revision = [WRITER_REVISIONS[fmt]] if fmt in WRITER_REVISIONS else []  # other names unchanged
+        recipe = json.dumps([self.version.id, fmt, sorted(masked.items()), epsg, *revision])
         key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
         target = cache_dir / self.version.id[:2] / key
         digest_file = target.with_name(f"{key}.sha256")
