@@ -124,6 +124,10 @@ def test_the_embeddable_page_may_be_framed_and_no_other(client: TestClient) -> N
     page = BeautifulSoup(embed.text, "html.parser")
     assert page.select_one("header") is None and page.select_one("table.chart-data") is not None
     assert page.select_one("a[href='/en/dataset/accidents-gu-bcn']") is not None
+    # The embed offers the image and the numbers too.
+    svg = page.select_one(".chart-links a[href*='chart.svg']")
+    assert svg is not None and _svg(client, str(svg["href"]))[0].text == "Víctimes by any"
+    assert page.select_one(".chart-links a[href*='spreadsheet=en']") is not None
     whole = client.get(CHART.format(lang="en"), params=VICTIMS)
     assert "frame-ancestors 'none'" in whole.headers["content-security-policy"]
     assert whole.headers["x-frame-options"] == "DENY"
