@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
+import pyarrow as pa
+
 from obert.datastore.engine import translated
 from obert.datastore.schema import Field
 from obert.datastore.tables import OpenTable
@@ -90,6 +92,8 @@ _STRING_OPEN = '<c t="inlineStr"><is><t xml:space="preserve">'
 _SHEET_TAIL = "</sheetData></worksheet>"
 # Characters XML 1.0 forbids; a cell holding one would make the whole file unreadable.
 _CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"
+# Those and the characters XML escapes.
+_SPECIAL = "[&<>\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"
 
 
 class _Sink(io.RawIOBase):
@@ -162,7 +166,9 @@ def _string_sql(text: str) -> str:
         f"replace(replace(replace(regexp_replace({text}, '{_CONTROL}', '', 'g'), '&', '&amp;'), "
         "'<', '&lt;'), '>', '&gt;')"
     )
-    return f"coalesce('{_STRING_OPEN}' || {escaped} || '</t></is></c>', '<c/>')"
+    # Most text needs no escaping: one pass that finds none costs half the four passes that escape.
+    safe = f"CASE WHEN regexp_matches({text}, '{_SPECIAL}') THEN {escaped} ELSE {text} END"
+    return f"coalesce('{_STRING_OPEN}' || {safe} || '</t></is></c>', '<c/>')"
 
 
 def check_fits(table: OpenTable, sql: str, params: list[object]) -> None:
@@ -188,10 +194,12 @@ def check_fits(table: OpenTable, sql: str, params: list[object]) -> None:
 
 def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[Field]) -> Iterator[bytes]:
     """`sql`'s rows (the columns `chosen`, in order) as an XLSX workbook of one sheet, streamed."""
-    cells = " || ".join(cell_sql(f, f"s.{_ident(i)}") for i, f in enumerate(chosen)) or "''"
+    cells = "".join(f"{cell_sql(f, f's.{_ident(i)}')}, " for i, f in enumerate(chosen))
     renamed = ", ".join(_ident(i) for i in range(len(chosen)))
-    # Columns are renamed to c0, c1… so that their (user-given) names never enter the SQL twice.
-    row_sql = f"SELECT {cells} FROM ({sql}) AS s({renamed})"
+    # Columns are renamed to c0, c1… so that their (user-given) names never enter the SQL twice. Rows and
+    # cells carry no reference (`r`, optional): each follows the one before it. One `concat` of every cell
+    # copies a row once; a chain of `||` copied it once per cell (3× the CPU, 80 MB more memory at 10k rows).
+    row_sql = f"SELECT concat('<row>', {cells}'</row>') FROM ({sql}) AS s({renamed})"
     sink = _Sink()
     # The sheet's size is unknown until its end and may pass 2 GiB, so its zip entry has ZIP64 sizes.
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
@@ -203,25 +211,43 @@ def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[F
         yield sink.drain()
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             header = "".join(f"{_STRING_OPEN}{escape(_clean(f.name))}</t></is></c>" for f in chosen)
-            sheet.write(f'{_SHEET_HEAD}<row r="1">{header}</row>'.encode())
-            number = 1
-            cur = table.cursor()
-            with translated():
-                cur.execute(row_sql, params)
-            while True:
-                with translated():
-                    batch = cur.fetchmany(_BATCH)
-                if not batch:
-                    break
-                parts = []
-                for (xml,) in batch:
-                    number += 1
-                    parts.append(f'<row r="{number}">{xml}</row>')
-                sheet.write("".join(parts).encode())
+            sheet.write(f"{_SHEET_HEAD}<row>{header}</row>".encode())
+            # A batch's rows are the bytes of its Arrow string column laid end to end: no Python per row.
+            for rows in _row_batches(table, row_sql, params):
+                sheet.write(_joined(rows))
                 if sink.size >= _FLUSH:
                     yield sink.drain()
             sheet.write(_SHEET_TAIL.encode())
     yield sink.drain()
+
+
+def _row_batches(table: OpenTable, row_sql: str, params: list[object]) -> Iterator[pa.Array]:
+    """The one column of `row_sql` in Arrow batches, streamed by DuckDB's relation API: a DB-API result
+    (`execute`, then `fetchmany`) holds every row's XML before the first batch comes out."""
+    with translated():
+        reader = table.cursor().sql(row_sql, params=params or None).to_arrow_reader(_BATCH)
+    while True:
+        with translated():
+            batch = next(reader, None)
+        if batch is None:
+            return
+        yield batch.column(0)
+
+
+def _joined(column: pa.Array) -> memoryview:
+    """The values of a string column without nulls, one after the other, as the bytes Arrow holds."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())  # a string view, say: copied into one buffer
+    if column.null_count:  # never, as each row is built with coalesce; kept safe all the same
+        column = column.fill_null("")
+    width = 8 if pa.types.is_large_string(column.type) else 4
+    _validity, offsets, data = column.buffers()
+    if data is None or len(column) == 0:
+        return memoryview(b"")
+    first, last = column.offset * width, (column.offset + len(column)) * width
+    start = int.from_bytes(memoryview(offsets)[first : first + width], "little", signed=True)
+    end = int.from_bytes(memoryview(offsets)[last : last + width], "little", signed=True)
+    return memoryview(data)[start:end]
 
 
 def _ident(i: int) -> str:

@@ -180,3 +180,17 @@ def test_xlsx_of_a_real_table_has_its_reference_dates_as_dates(versions: dict[st
     column = [c.value for c in rows[0]].index("Data_Referencia")
     days = [r[column] for r in rows[1:]]
     assert len(days) == 20 and all(c.is_date and c.value == datetime(2023, 1, 1) for c in days)
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string", "string_view"])
+def test_xlsx_batches_are_written_as_the_rows_they_hold(kind: str) -> None:
+    # The sheet takes a batch's rows from Arrow's buffers; a batch cut out of a larger one (an offset)
+    # or held as string views must give exactly its own rows, in order.
+    import pyarrow as pa
+
+    rows = pa.array(
+        ["<row>a</row>", "<row>bé</row>", "", "<row>ç</row>", "<row>d</row>"], type=getattr(pa, kind)()
+    )
+    assert bytes(xlsx._joined(rows)) == "<row>a</row><row>bé</row><row>ç</row><row>d</row>".encode()
+    assert bytes(xlsx._joined(rows.slice(1, 3))) == "<row>bé</row><row>ç</row>".encode()
+    assert bytes(xlsx._joined(rows.slice(5, 0))) == b""
