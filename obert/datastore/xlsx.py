@@ -213,15 +213,15 @@ def xlsx_stream(table: OpenTable, sql: str, params: list[object], chosen: list[F
             header = "".join(f"{_STRING_OPEN}{escape(_clean(f.name))}</t></is></c>" for f in chosen)
             sheet.write(f"{_SHEET_HEAD}<row>{header}</row>".encode())
             # A batch's rows are the bytes of its Arrow string column laid end to end: no Python per row.
-            for rows in _row_batches(table, row_sql, params):
-                sheet.write(_joined(rows))
+            for rows in string_batches(table, row_sql, params):
+                sheet.write(joined_bytes(rows))
                 if sink.size >= _FLUSH:
                     yield sink.drain()
             sheet.write(_SHEET_TAIL.encode())
     yield sink.drain()
 
 
-def _row_batches(table: OpenTable, row_sql: str, params: list[object]) -> Iterator[pa.Array]:
+def string_batches(table: OpenTable, row_sql: str, params: list[object]) -> Iterator[pa.Array]:
     """The one column of `row_sql` in Arrow batches, streamed by DuckDB's relation API: a DB-API result
     (`execute`, then `fetchmany`) holds every row's XML before the first batch comes out."""
     with translated():
@@ -234,7 +234,7 @@ def _row_batches(table: OpenTable, row_sql: str, params: list[object]) -> Iterat
         yield batch.column(0)
 
 
-def _joined(column: pa.Array) -> memoryview:
+def joined_bytes(column: pa.Array) -> memoryview:
     """The values of a string column without nulls, one after the other, as the bytes Arrow holds."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.large_string())  # a string view, say: copied into one buffer

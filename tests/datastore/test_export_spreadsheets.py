@@ -191,6 +191,6 @@ def test_xlsx_batches_are_written_as_the_rows_they_hold(kind: str) -> None:
     rows = pa.array(
         ["<row>a</row>", "<row>bé</row>", "", "<row>ç</row>", "<row>d</row>"], type=getattr(pa, kind)()
     )
-    assert bytes(xlsx._joined(rows)) == "<row>a</row><row>bé</row><row>ç</row><row>d</row>".encode()
-    assert bytes(xlsx._joined(rows.slice(1, 3))) == "<row>bé</row><row>ç</row>".encode()
-    assert bytes(xlsx._joined(rows.slice(5, 0))) == b""
+    assert bytes(xlsx.joined_bytes(rows)) == "<row>a</row><row>bé</row><row>ç</row><row>d</row>".encode()
+    assert bytes(xlsx.joined_bytes(rows.slice(1, 3))) == "<row>bé</row><row>ç</row>".encode()
+    assert bytes(xlsx.joined_bytes(rows.slice(5, 0))) == b""
