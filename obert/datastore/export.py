@@ -29,8 +29,9 @@ ExportFormat = Literal["csv", "json", "jsonl", "parquet", "xlsx", "geojson", "ge
 FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "parquet", "xlsx", "geojson", "geoparquet")
 GEO_FORMATS = frozenset({"geojson", "geoparquet"})  # only for tables with positions
 # A format whose writer changed what it writes, and since when: part of a cached whole export's name, so
-# that a file written before the change is written again rather than served (2: XLSX dates are dates).
-WRITER_REVISIONS: dict[str, int] = {"xlsx": 2}
+# that a file written before the change is written again rather than served (2: XLSX dates are dates;
+# 3: rows without references, other bytes for the same cells, as every writer must write the same bytes).
+WRITER_REVISIONS: dict[str, int] = {"xlsx": 3}
 _BATCH = 10_000
 _ROW_GROUP = 122_880  # rows per Parquet row group, as DuckDB writes them
 
