@@ -5,6 +5,8 @@ apply as they do to the rows.
 Columns of different tables are the same column when their names are the same words once accents, case,
 spaces, underscores and small words ("de", "of") are folded ("Número de víctimes", "Numero_victimes"),
 or when each table has exactly one column of that meaning among years and months ("NK Any", "Any").
+Where their types differ (the weekday is a number in 2010 and 2014 and a name in 2018) their values are
+compared as text.
 Measures are counts of rows, and sums and means of quantities only (obert.datastore.meaning): never of
 codes, years, identifiers or coordinates.
 """
@@ -149,7 +151,7 @@ def chart_choices(tables: Sequence[TableRef]) -> Choices:
     single = len(tables) == 1
     shared: list[Column] = []
     if per_table:
-        for name, (meaning, type_) in per_table[0].items():
+        for name, (meaning, _type) in per_table[0].items():
             key = fold(name)
             found: dict[str, tuple[str, Meaning, str]] = {}
             for table, columns in zip(tables, per_table, strict=True):
@@ -162,7 +164,7 @@ def chart_choices(tables: Sequence[TableRef]) -> Choices:
                 continue
             meanings = {m for _n, m, _t in found.values()}
             types = {t for _n, _m, t in found.values()}
-            if len(types) > 1 and not types <= set(_NUMERIC):
+            if "geometry" in types and len(types) > 1:
                 continue
             label = name if single else _written([n for n, _m, _t in found.values()])
             shared.append(
@@ -170,7 +172,7 @@ def chart_choices(tables: Sequence[TableRef]) -> Choices:
                     key=name if single else label,
                     label=label,
                     meaning=meaning if len(meanings) == 1 else "text",
-                    type=type_ if len(types) == 1 else "decimal",
+                    type=_common_type(types),
                     names={rid: n for rid, (n, _m, _t) in found.items()},
                 )
             )
@@ -186,6 +188,14 @@ def chart_choices(tables: Sequence[TableRef]) -> Choices:
         if c.meaning == "quantity" and c.type in _NUMERIC:
             measures += [Measure(f"sum:{c.key}", "sum", c), Measure(f"avg:{c.key}", "avg", c)]
     return Choices(axes=axes, series=series, measures=measures)
+
+
+def _common_type(types: set[str]) -> str:
+    # Numbers of two kinds are decimals; anything else that differs (a weekday numbered in one year and
+    # named in another) is compared as text, as each table writes it.
+    if len(types) == 1:
+        return next(iter(types))
+    return "decimal" if types <= set(_NUMERIC) else "text"
 
 
 def _columns(table: TableRef) -> dict[str, tuple[Meaning, str]]:
@@ -228,8 +238,8 @@ def chart_data(
         weight = result.fields[len(dict.fromkeys(keys)) + 1].name if chosen.func == "avg" else None
         empty = result.hidden_field(column)
         for row in result.rows:
-            label = _label(axis, [row[c.names[rid]] for c in axis.columns])
-            key = (label, row[split.names[rid]] if split else None)
+            label = _label(axis, [_as(c, row[c.names[rid]]) for c in axis.columns])
+            key = (label, _as(split, row[split.names[rid]]) if split else None)
             got = row[value]
             if empty:
                 hidden[label] = hidden.get(label, 0) + int(row[empty] or 0)
@@ -246,14 +256,30 @@ def chart_data(
     return _shape(axis, chosen, split, cells, hidden, min_count if any(hidden.values()) else None, names)
 
 
+def _as(column: Column, value: Any) -> Any:
+    """`value` as the chart's column holds it: text where the tables' types differ (5 and "Dv")."""
+    if column.type != "text" or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _label(axis: Axis, values: list[Any]) -> JSONScalar:
     if len(axis.columns) == 2:
-        year, month = values
-        if isinstance(year, int | float) and isinstance(month, int | float):
-            return f"{int(year):04d}-{int(month):02d}"
-        return None
+        year, month = (_whole(v) for v in values)
+        return None if year is None or month is None else f"{year:04d}-{month:02d}"
     value = values[0]
     return int(value) if axis.columns[0].meaning == "year" and isinstance(value, float) else value
+
+
+def _whole(value: Any) -> int | None:
+    # A year or a month, as a number or as text where one table holds it as text.
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _shape(

@@ -25,6 +25,7 @@ from obert.datastore.export import (
     GEO_FORMATS,
     PLAIN_CSV,
     SPREADSHEET_CSV,
+    WRITER_REVISIONS,
     CsvStyle,
     csv_texts,
     export,
@@ -207,8 +208,9 @@ class TableRef:
         placed = None
         if fmt in GEO_FORMATS and self.geo is not None:  # the publisher's choice of position columns
             placed = [self.geo.geometry, self.geo.lon, self.geo.lat, self.geo.utm_x, self.geo.utm_y]
+        revision = [WRITER_REVISIONS[fmt]] if fmt in WRITER_REVISIONS else []  # other names unchanged
         recipe = json.dumps(
-            [self.version.id, fmt, sorted(masked.items()), epsg, *([placed] if placed else [])]
+            [self.version.id, fmt, sorted(masked.items()), epsg, *([placed] if placed else []), *revision]
         )
         key = f"{self.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.{fmt}"
         target = cache_dir / self.version.id[:2] / key

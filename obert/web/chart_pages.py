@@ -1,4 +1,4 @@
-"""A dataset's chart across its resources, and every chart's embeddable page and CSV.
+"""A dataset's chart across its resources, and every chart's embeddable page, CSV and SVG image.
 
 A dataset whose resources share columns (one file per year) gets one chart of them all: each resource's
 published table is read through its handle (obert.tableservice.charts), so visibility, holds and
@@ -14,17 +14,21 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from obert.auth import ANONYMOUS, Actor
 from obert.catalog import datasets
 from obert.catalog.models import Dataset, Resource
 from obert.deps import ActorDep, PortalDep
-from obert.errors import NotFound, msg
+from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.faces import content_security_policy
+from obert.i18n import translations
 from obert.portal import Portal
 from obert.tableservice import published
-from obert.tableservice.charts import chart_choices, dataset_tables
-from obert.types import Lang
+from obert.tableservice.charts import ChartData, chart_choices, dataset_tables
+from obert.tableservice.handle import PLAIN_CSV, SPREADSHEET_CSV
+from obert.types import LANGS, Lang
+from obert.web.chart_svg import SvgWords, chart_svg
 from obert.web.charts import ChartForm, chart_csv, chart_form
 from obert.web.face import PAGES
 from obert.web.respond import page
@@ -128,6 +132,12 @@ def dataset_chart_csv(request: Request, portal: PortalDep, actor: ActorDep, ref:
     return _csv(request, _dataset_form(request, portal, actor, dataset), dataset.name)
 
 
+@router.get("/dataset/{ref}/chart.svg")
+def dataset_chart_svg(request: Request, portal: PortalDep, actor: ActorDep, ref: str) -> Response:
+    dataset = datasets.get_dataset(store=portal.store, actor=actor, ref=ref)
+    return _svg(request, _dataset_form(request, portal, actor, dataset), dataset.name)
+
+
 @router.get("/dataset/{ref}/resource/{resource_ref}/chart/embed", response_class=HTMLResponse)
 def resource_chart_embed(request: Request, portal: PortalDep, ref: str, resource_ref: str) -> HTMLResponse:
     dataset, resource, form = _resource_form(request, portal, ANONYMOUS, ref, resource_ref)
@@ -143,6 +153,14 @@ def resource_chart_csv(
 ) -> Response:
     _dataset, resource, form = _resource_form(request, portal, actor, ref, resource_ref)
     return _csv(request, form, resource.name)
+
+
+@router.get("/dataset/{ref}/resource/{resource_ref}/chart.svg")
+def resource_chart_svg(
+    request: Request, portal: PortalDep, actor: ActorDep, ref: str, resource_ref: str
+) -> Response:
+    _dataset, resource, form = _resource_form(request, portal, actor, ref, resource_ref)
+    return _svg(request, form, resource.name)
 
 
 def _embed(
@@ -168,18 +186,54 @@ def _embed(
     return response
 
 
-def _csv(request: Request, form: ChartForm, name: str) -> Response:
+def _words(request: Request, form: ChartForm) -> tuple[ChartData, Any, list[str]]:
+    """The chart, the words its page uses for it (chart/_macros.html) and a name per series."""
     chart = form.chart
     if chart is None:
         raise NotFound(msg("no chart: choose a column to group by (chart_by)"))
     words: Any = environment(_lang(request)).get_template("chart/_macros.html").module
     if chart.series_by:
-        series = [str(words.series_name(s)) for s in chart.series]
+        series = [_plain(words.series_name(s)) for s in chart.series]
     else:
-        series = [str(words.measure_label(chart.measure))]
-    body = chart_csv(chart, headers=[str(words.axis_label(chart.axis)), *series])
+        series = [_plain(words.measure_label(chart.measure))]
+    return chart, words, series
+
+
+def _plain(markup: Any) -> str:
+    # The macros write HTML ("d&#39;Accidents"); a CSV cell or an SVG text is plain text.
+    return str(Markup(markup).striptags())
+
+
+def _csv(request: Request, form: ChartForm, name: str) -> Response:
+    chart, words, series = _words(request, form)
+    wanted = request.query_params.get("spreadsheet")
+    if wanted is not None and wanted not in LANGS:
+        raise Invalid(
+            msg("unknown spreadsheet language"),
+            errors=[FieldError("spreadsheet", msg("one of {choices}", choices=", ".join(LANGS)))],
+        )
+    style = SPREADSHEET_CSV[wanted] if wanted else PLAIN_CSV
+    body = chart_csv(chart, headers=[_plain(words.axis_label(chart.axis)), *series], style=style)
+    suffix = f"-{wanted}" if wanted else ""
     return Response(
         body.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}-chart.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-chart{suffix}.csv"'},
+    )
+
+
+def _svg(request: Request, form: ChartForm, name: str) -> Response:
+    chart, words, series = _words(request, form)
+    lang = _lang(request)
+    said = SvgWords(
+        title=_plain(words.chart_title(chart)),
+        axis=_plain(words.axis_label(chart.axis)),
+        measure=_plain(words.measure_label(chart.measure)),
+        series=series,
+        no_data=translations(lang).gettext("No row to chart."),
+    )
+    return Response(
+        chart_svg(chart, words=said, lang=lang),
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}-chart.svg"'},
     )

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from obert.tableservice.charts import ChartData, Choices, chart_choices, chart_data
-from obert.tableservice.handle import JSONScalar, TableRef
+from obert.tableservice.handle import PLAIN_CSV, CsvStyle, JSONScalar, TableRef
 
 MAX_BARS = 30
 PARAMS = ("chart_by", "chart_metric", "chart_series")
@@ -30,6 +30,7 @@ class ChartLinks:
     share: str  # this page with this chart drawn
     embed: str  # the chart alone, to put in an iframe
     csv: str  # the chart's numbers
+    svg: str  # the chart as a vector image
     api: str | None  # the aggregate endpoint giving one table's numbers
 
 
@@ -68,7 +69,8 @@ def chart_form(
     """The chart form over `tables` and, when a column is chosen, its chart of the rows `filters` select
     (`keep`: the same filter as the page's parameters, kept by the links; `api_query`: as the aggregate
     endpoint at `api` reads it). `share` is the page that
-    draws the chart; `base` + "/embed" and `base` + ".csv" its embeddable page and its numbers."""
+    draws the chart; `base` + "/embed", `base` + ".csv" and `base` + ".svg" its embeddable page, its
+    numbers and its image."""
     choices = choices or chart_choices(tables)
     by = params.get("chart_by") or None
     metric = params.get("chart_metric") or "count"
@@ -85,6 +87,7 @@ def chart_form(
             share=f"{share}?{own}#chart-title",
             embed=f"{base}/embed?{own}",
             csv=f"{base}.csv?{own}",
+            svg=f"{base}.svg?{own}",
             api=_api_source(api, chart, api_query or {})
             if api and not series and len(chart.axis.columns) == 1
             else None,
@@ -133,15 +136,25 @@ def chart_json(chart: ChartData) -> dict[str, Any]:
     }
 
 
-def chart_csv(chart: ChartData, *, headers: list[str]) -> str:
+def chart_csv(chart: ChartData, *, headers: list[str], style: CsvStyle = PLAIN_CSV) -> str:
     """The chart's numbers as CSV: a row per group, a column per series (`headers`: the group column's
-    name, then a name per series)."""
+    name, then a name per series), with the separators of `style` (the table exports' spreadsheet CSV:
+    a byte-order mark, and ";" with a decimal comma for Catalan and Spanish settings)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    if style.bom:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
     writer.writerow(headers)
-    for row in chart.rows():
-        writer.writerow(["" if v is None else v for v in row])
+    for label, *values in chart.rows():
+        writer.writerow(["" if label is None else label, *(_figure(v, style.decimal) for v in values)])
     return out.getvalue()
+
+
+def _figure(value: JSONScalar, decimal: str) -> JSONScalar:
+    # Groups are written as they are (a year stays 2018); a mean's decimal mark is the reader's.
+    if isinstance(value, float) and decimal != ".":
+        return repr(value).replace(".", decimal)
+    return "" if value is None else value
 
 
 def _text(value: JSONScalar) -> str | None:

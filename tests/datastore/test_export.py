@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
+from obert.datastore import export as export_module
 from obert.datastore.export import export
+from obert.datastore.filters import Range
 from obert.errors import Invalid
 
 
@@ -41,6 +43,27 @@ def test_parquet_whole_file_and_filtered(versions: dict[str, Path]) -> None:
     assert whole == versions["accidents"].read_bytes()
     part = pq.read_table(io.BytesIO(_bytes(versions["accidents"], "parquet", filters={"Codi_districte": 2})))
     assert part.num_rows == 2947 and part.schema.field("Codi_districte").type == "int64"
+
+
+def test_filtered_parquet_streams_in_row_groups_and_keeps_every_row(
+    versions: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export_module, "_ROW_GROUP", 1_000)  # DuckDB's 122,880 rows, scaled down
+    chunks = list(export(versions["accidents"], "parquet", filters={"Numero_victimes": Range(gte=1)}))
+    assert len(chunks) > 5  # sent as it is written, a row group at a time, not in one piece at the end
+    got = pq.ParquetFile(io.BytesIO(b"".join(chunks)))
+    sizes = [got.metadata.row_group(i).num_rows for i in range(got.metadata.num_row_groups)]
+    assert all(n >= 1_000 for n in sizes[:-1]) and len(sizes) == sum(sizes) // 1_000 + (
+        sum(sizes) % 1_000 > 0
+    )
+    whole = pq.read_table(versions["accidents"])
+    kept = [r for r in whole.to_pylist() if (r["Numero_victimes"] or 0) >= 1]
+    assert got.read().to_pylist() == kept and 9_000 < len(kept) < 9_936
+
+
+def test_an_empty_filtered_parquet_is_a_valid_file_with_the_columns(versions: dict[str, Path]) -> None:
+    empty = pq.read_table(io.BytesIO(_bytes(versions["accidents"], "parquet", filters={"Any": 1900})))
+    assert empty.num_rows == 0 and "Numero_victimes" in empty.schema.names
 
 
 def test_xlsx(versions: dict[str, Path], tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ within the grace period (a reader may be fetching it in ranges)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -112,3 +114,21 @@ def test_a_new_file_queues_one_clean_up_job_that_keeps_the_limit(settings: Setti
         assert [j.result for j in done] == [{"removed": 1, "freed_bytes": size, "kept_bytes": 0}]
     finally:
         portal.close()
+
+
+def test_an_xlsx_cached_before_its_dates_were_dates_is_written_again(portal: Portal) -> None:
+    resource_id = _table(portal, "estacions-xlsx")
+    table = open_version(store=portal.store, actor=SYSTEM, data_dir=portal.settings.data_dir, ref=resource_id)
+    # The name the file had when XLSX dates were text: a recipe without a writer revision.
+    recipe = json.dumps([table.version.id, "xlsx", [], None])
+    old = f"{table.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.xlsx"
+    stale = portal.settings.exports_dir / table.version.id[:2] / old
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"an old workbook")
+    fresh = _export(portal, resource_id, "xlsx")
+    assert fresh.written and fresh.path != stale and fresh.path.read_bytes().startswith(b"PK")
+    # Formats whose writer did not change keep their names, and their files.
+    csv_recipe = json.dumps([table.version.id, "csv", [], None])
+    assert _export(portal, resource_id, "csv").path.name.startswith(
+        f"{table.version.id}-{hashlib.sha256(csv_recipe.encode()).hexdigest()[:16]}"
+    )

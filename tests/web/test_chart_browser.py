@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from defusedxml import ElementTree as DefusedET
 from playwright.sync_api import Browser, Frame, Page
 
 from tests.web.conftest import AXE, ROOT, _free_port
@@ -69,6 +70,17 @@ def test_victims_per_year_across_the_accident_years_in_catalan(
         with page.expect_download() as png:
             page.get_by_role("button", name="Desa el gràfic com a imatge (PNG)").click()
         assert png.value.suggested_filename == "chart.png"
+        if width > 1000:
+            # The vector image and the spreadsheet CSV, drawn on the server from the same numbers.
+            with page.expect_download() as svg:
+                page.get_by_role("link", name="El gràfic com a imatge (SVG)").click()
+            assert svg.value.suggested_filename == "accidents-gu-bcn-chart.svg"
+            root = DefusedET.parse(svg.value.path()).getroot()
+            assert root.findtext("{http://www.w3.org/2000/svg}title") == "Víctimes per any"
+            with page.expect_download() as sheet:
+                page.get_by_role("link", name="Les xifres del gràfic (CSV per a fulls de càlcul)").click()
+            lines = Path(sheet.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+            assert lines[0] == "Any;Suma de Número de víctimes" and len(lines) == 4
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"dataset-chart-ca-{width}.png"), full_page=True)
         context.close()

@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import duckdb
 import pytest
 from bs4 import BeautifulSoup
+from defusedxml import ElementTree as DefusedET
 from fastapi.testclient import TestClient
 
 from tests.web.demo_site import DemoSite
@@ -121,6 +124,10 @@ def test_the_embeddable_page_may_be_framed_and_no_other(client: TestClient) -> N
     page = BeautifulSoup(embed.text, "html.parser")
     assert page.select_one("header") is None and page.select_one("table.chart-data") is not None
     assert page.select_one("a[href='/en/dataset/accidents-gu-bcn']") is not None
+    # The embed offers the image and the numbers too.
+    svg = page.select_one(".chart-links a[href*='chart.svg']")
+    assert svg is not None and _svg(client, str(svg["href"]))[0].text == "Víctimes by any"
+    assert page.select_one(".chart-links a[href*='spreadsheet=en']") is not None
     whole = client.get(CHART.format(lang="en"), params=VICTIMS)
     assert "frame-ancestors 'none'" in whole.headers["content-security-policy"]
     assert whole.headers["x-frame-options"] == "DENY"
@@ -186,3 +193,105 @@ def test_with_series_the_largest_group_is_told_by_its_total(
     first, *values = rows[1]
     total = sum(int(v.replace(",", "")) for v in values)
     assert f"The largest is {first} ({total:,})." in page.select_one("#chart-summary").get_text()  # type: ignore[union-attr]
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(client: TestClient, href: str) -> ElementTree.Element:
+    response = client.get(href)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert b"<script" not in response.content  # a picture, not a program
+    return DefusedET.fromstring(response.content)
+
+
+def test_the_chart_as_an_svg_image_has_a_point_per_year(client: TestClient) -> None:
+    soup = _soup(client, "ca", VICTIMS)
+    link = soup.select_one(".chart-links a[href*='chart.svg']")
+    assert link is not None and link.get_text(strip=True) == "El gràfic com a imatge (SVG)"
+    root = _svg(client, str(link["href"]))
+    # Named for assistive technology: its title, and every figure as text.
+    assert root.get("role") == "img"
+    title, desc = root[0], root[1]
+    assert (title.tag, desc.tag) == (f"{SVG}title", f"{SVG}desc")
+    assert title.text == "Víctimes per any" and root.get("aria-labelledby") == title.get("id")
+    assert desc.text is not None and "2010: 10.843; 2014: 11.431; 2018: 11.898" in desc.text
+    # A line over time: a point per year, each carrying its figure in Catalan, the highest drawn highest.
+    points = [
+        (float(str(c.get("cy"))), c) for c in root.iter(f"{SVG}circle") if "dot" in (c.get("class") or "")
+    ]
+    assert len(points) == 3
+    figures = [v.text for g in root.iter(f"{SVG}g") for v in g if v.get("class") == "value"]
+    assert figures == ["10.843", "11.431", "11.898"] and victims_by_year() == {
+        "2010": 10_843,
+        "2014": 11_431,
+        "2018": 11_898,
+    }
+    heights = [cy for cy, _c in points]
+    assert heights == sorted(heights, reverse=True)  # SVG's y grows downwards
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"Víctimes per any", "Any", "Suma de Número de víctimes", "2010", "2014", "2018"} <= texts
+
+
+def test_an_svg_bar_chart_with_series_has_a_bar_per_cell(
+    client: TestClient, served: tuple[str, DemoSite]
+) -> None:
+    site = served[1]
+    params = {"chart_by": "Nom_districte", "chart_metric": "count", "chart_series": "Descripcio_torn"}
+    root = _svg(client, f"/en{site.accidents2018}/chart.svg?{urlencode(params)}")
+    bars = [r for r in root.iter(f"{SVG}rect") if "rect" in (r.get("class") or "").split()]
+    page = BeautifulSoup(client.get(f"/en{site.accidents2018}", params=params).text, "html.parser")
+    rows = _table(page)
+    cells = [v for row in rows[1:] for v in row[1:] if v not in ("0", "—")]
+    assert len(bars) == len(cells) and len(rows) == 11  # ten districts (and those with no district)
+    legend = {t.text for t in root.iter(f"{SVG}text")}
+    assert set(rows[0][1:]) <= legend  # one legend entry per series: morning, afternoon, night
+    assert root[0].text == page.select_one("#chart-name").get_text()  # type: ignore[union-attr]
+
+
+def test_the_charts_numbers_for_spreadsheets_follow_the_readers_settings(client: TestClient) -> None:
+    soup = _soup(client, "ca", {"chart_by": "Any", "chart_metric": "avg:Número de víctimes"})
+    link = soup.select_one(".chart-links a[href*='spreadsheet=ca']")
+    assert link is not None
+    response = client.get(str(link["href"]))
+    assert response.status_code == 200 and response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Any", "Mitjana de Número de víctimes"]
+    means = {r[0]: float(r[1].replace(",", ".")) for r in rows[1:]}
+    assert all("," in r[1] for r in rows[1:]) and all(1 < m < 2 for m in means.values())
+    plain = list(csv.reader(io.StringIO(client.get(str(link["href"]).replace("&spreadsheet=ca", "")).text)))
+    assert {r[0]: float(r[1]) for r in plain[1:]} == means
+    english = client.get(str(link["href"]).replace("spreadsheet=ca", "spreadsheet=en"))
+    assert english.content.startswith("\ufeff".encode()) and b"," in english.content.splitlines()[1]
+    assert client.get(str(link["href"]).replace("spreadsheet=ca", "spreadsheet=fr")).status_code == 422
+
+
+def test_a_column_numbered_in_some_years_and_named_in_others_is_charted_as_text(
+    client: TestClient,
+) -> None:
+    # The weekday: 1-7 in 2010 and 2014 ("Dia de setmana"), "Dl", "Dm"… in 2018 ("Dia_setmana").
+    soup = _soup(client, "en", {"chart_by": "Dia de setmana", "chart_metric": "count"})
+    assert "Dia de setmana" in [o.get_text() for o in soup.select("#chart-by option")]
+    counts = {row[0]: int(row[1].replace(",", "")) for row in _table(soup)[1:]}
+    con = duckdb.connect()
+    expected: dict[str, int] = {}
+    for name, delim, encoding, column in [
+        ("ACCIDENTS_GU_BCN_2010.csv", ",", "latin-1", "Dia de setmana"),
+        ("ACCIDENTS_GU_BCN_2014.csv", ";", "latin-1", "Dia de setmana"),
+        ("2018_accidents_gu_bcn.csv", ",", "utf-8", "Dia_setmana"),
+    ]:
+        source = f"read_csv('{FILES / name}', delim='{delim}', encoding='{encoding}', header=true)"
+        for value, n in con.execute(
+            f'SELECT trim(CAST("{column}" AS VARCHAR)), count(*) FROM {source} GROUP BY 1'
+        ).fetchall():
+            expected[value] = expected.get(value, 0) + n
+    assert counts == expected
+    assert {"1", "7", "Dl", "Dg"} <= set(counts) and sum(counts.values()) == 9056 + 9680 + 9936
+
+
+def test_an_svg_of_no_row_says_so(client: TestClient, served: tuple[str, DemoSite]) -> None:
+    params = {"column": "Nom_districte", "op": "contains", "value": "zzzz", "chart_by": "Nom_districte"}
+    root = _svg(client, f"/en{served[1].accidents2018}/chart.svg?{urlencode(params)}")
+    assert "No row to chart." in {t.text for t in root.iter(f"{SVG}text")}
+    assert root[1].text == "No row to chart."
