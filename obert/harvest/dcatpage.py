@@ -70,7 +70,7 @@ def read_page(
     content: bytes, content_type: str, url: str, lang: str, contexts: dict[str, bytes]
 ) -> dict[str, Any]:
     """The page's datasets as `{"items": [...], "next": url | None}`, each item `{"record": {...}}` or
-    `{"failure": {"remote_id", "reason"}}`; `{"need": [url, ...]}` when a JSON-LD page names remote
+    `{"failure": {"remote_id", "error"}}`; `{"need": [url, ...]}` when a JSON-LD page names remote
     contexts that `contexts` lacks (the caller fetches them through the guard and asks again)."""
     try:
         graph = read_graph(content, content_type=content_type, url=url, contexts=contexts, kind="a DCAT")
@@ -82,7 +82,7 @@ def read_page(
         try:
             record = map_dataset(graph, node, lang=lang)
         except (ValueError, TypeError, KeyError) as exc:
-            items.append({"failure": {"remote_id": str(node), "reason": f"cannot read the dataset: {exc}"}})
+            items.append({"failure": {"remote_id": str(node), "error": str(exc)}})
             continue
         items.append(
             {

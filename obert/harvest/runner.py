@@ -26,7 +26,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets as dataset_service
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, State
-from obert.errors import ObertError, described, msg
+from obert.errors import Message, ObertError, described, msg
 from obert.harvest import links, persist, runs
 from obert.harvest.backends import backend_for
 from obert.harvest.backends.base import FetchContext
@@ -380,6 +380,8 @@ def _valid_text(entry: Record | Failure) -> Record | Failure:
 
 
 def _text(value: Any) -> Any:
+    if isinstance(value, Message):  # a reason to give in the reader's language: its parameters cleaned
+        return Message(value.template, _text(dict(value.params)))
     if isinstance(value, str):
         return _SURROGATES.sub("\ufffd", value)
     if isinstance(value, dict):

@@ -209,3 +209,18 @@ def test_stored_reasons_are_given_in_the_readers_language(portal: Portal, hctx: 
             conn.execute(sa.select(harvest_items.c.reason).where(harvest_items.c.status == "failed")).scalar()
             == english
         )
+
+
+def test_a_package_the_source_cannot_read_is_reported_in_the_readers_language(
+    portal: Portal, hctx: HarvestContext
+) -> None:
+    ckan = FakeCkan(2)
+    ckan.packages["00000000-0000-4000-8000-000000000000"]["tags"] = 5  # not a list of tags
+    with serve(ckan.route) as server:
+        source = add_source(portal, type="ckan", url=server.url)
+        report = run_harvest(ctx=hctx, source=get_source(store=portal.store, actor=SYSTEM, ref="src"))
+    stored = runs.get_run(portal.store, source_id=source.id, run_id=report.id)
+    (failed,) = [i for i in stored.items if i.status.value == "failed"]
+    assert localize(failed.reason or "", "en").startswith("cannot read the package: ")
+    assert localize(failed.reason or "", "ca").startswith("no es pot llegir el paquet: ")
+    assert localize(failed.reason or "", "es").startswith("no se puede leer el paquete: ")

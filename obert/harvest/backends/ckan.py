@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.mapping import (
     code_in,
@@ -92,7 +92,7 @@ def harvest_ckan(source: Source, ctx: FetchContext) -> Iterator[Record | Failure
     for package in _packages(api, fq, rows, ctx):
         remote_id = str(package.get("id") or package.get("name") or "")
         if not remote_id:
-            yield Failure("?", "a package without an id")
+            yield Failure("?", msg("a package without an id"))
             continue
         modified = str(package.get("metadata_modified") or "")
         newest = max(newest, _solr_stamp(modified)) if modified else newest
@@ -101,7 +101,7 @@ def harvest_ckan(source: Source, ctx: FetchContext) -> Iterator[Record | Failure
                 package, site=site, lang=lang, map_orgs=source.config.get("map_organizations", True)
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            yield Failure(remote_id, f"cannot read the package: {exc}")
+            yield Failure(remote_id, msg("cannot read the package: {error}", error=str(exc)))
     ctx.listing.cursor = newest or None
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from obert.errors import FieldError, Forbidden, Invalid, ObertError, TooLarge, Unavailable
+from obert.errors import FieldError, Forbidden, Invalid, ObertError, TooLarge, Unavailable, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.dcatpage import read_page
 from obert.harvest.models import Failure, Record, Source
@@ -43,7 +43,9 @@ def harvest_dcat(source: Source, ctx: FetchContext) -> Iterator[Record | Failure
             if "record" in item:
                 yield Record(**item["record"])
             else:
-                yield Failure(**item["failure"])
+                failed = item["failure"]
+                reason = msg("cannot read the dataset: {error}", error=failed["error"])
+                yield Failure(failed["remote_id"], reason)
         url = page["next"]
 
 

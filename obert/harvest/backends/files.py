@@ -74,7 +74,7 @@ def _folder(root: Path, lang: str) -> Iterator[Record | Failure]:
         try:
             digest = file_sha256(path)
         except OSError as exc:
-            yield Failure(relative, f"cannot read the file: {exc.strerror}")
+            yield Failure(relative, msg("cannot read the file: {error}", error=str(exc.strerror)))
             continue
         label = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
         dataset = {

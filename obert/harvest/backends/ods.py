@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.mapping import (
     http_url,
@@ -45,7 +45,7 @@ def harvest_ods(source: Source, ctx: FetchContext) -> Iterator[Record | Failure]
             try:
                 yield map_dataset(entry, site=site, lang=lang)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                yield Failure(remote, f"cannot read the dataset: {exc}")
+                yield Failure(remote, msg("cannot read the dataset: {error}", error=str(exc)))
         offset += len(results)
         if not results or offset >= int(body.get("total_count") or 0):
             return

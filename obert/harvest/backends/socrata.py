@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.harvest.backends.base import FetchContext
 from obert.harvest.mapping import (
     http_url,
@@ -43,7 +43,7 @@ def harvest_socrata(source: Source, ctx: FetchContext) -> Iterator[Record | Fail
             try:
                 yield map_entry(entry, site=site, lang=lang)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                yield Failure(remote, f"cannot read the entry: {exc}")
+                yield Failure(remote, msg("cannot read the entry: {error}", error=str(exc)))
         offset += len(results)
         if not results or offset >= int(body.get("resultSetSize") or 0):
             return

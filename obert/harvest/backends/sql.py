@@ -40,7 +40,8 @@ def harvest_sql(source: Source, ctx: FetchContext) -> Iterator[Record | Failure]
             try:
                 path = _export(engine, query, ctx.work_dir / f"{slugify(name)}.{fmt}", fmt, source.config)
             except SQLAlchemyError as exc:
-                yield Failure(name, f"cannot read it: {str(exc.orig if hasattr(exc, 'orig') else exc)[:300]}")
+                error = str(exc.orig if hasattr(exc, "orig") else exc)[:300]
+                yield Failure(name, msg("cannot read it: {error}", error=error))
                 continue
             yield _record(source, name, comment, path, fmt, lang)
     except SQLAlchemyError as exc:
