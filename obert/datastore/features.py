@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +31,7 @@ from obert.datastore.export import table_geo
 from obert.datastore.feature_ids import feature_key, id_sql
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.masking import Masked, refuse_masked
+from obert.datastore.memo import Memo
 from obert.datastore.pairs import LonLatBox
 from obert.datastore.points import property_sql
 from obert.datastore.positions import BBox, located_from_arrow, position_columns, position_index
@@ -149,7 +148,7 @@ class Extent:
 def table_positions(path: Path, *, extent: LonLatBox | None = None) -> GeoInfo:
     """Where the rows of the table at `path` are (computed once per version and city extent)."""
     table = open_table(path)
-    return _memo(_GEO, ("geo", *table.key, extent), lambda: table_geo(table, extent=extent))
+    return _GEO.cached(("geo", *table.key, extent), lambda: table_geo(table, extent=extent))
 
 
 def table_extent(path: Path, *, epsg: int | None, geo: GeoInfo | None = None) -> Extent:
@@ -170,7 +169,7 @@ def table_extent(path: Path, *, epsg: int | None, geo: GeoInfo | None = None) ->
                 interval = (_iso(row[0]), _iso(row[1]))
         return Extent(box, temporal.label if temporal else None, interval)
 
-    return _memo(_EXTENTS, ("extent", *table.key, epsg, geo), measure)
+    return _EXTENTS.cached(("extent", *table.key, epsg, geo), measure)
 
 
 def query_features(
@@ -193,7 +192,7 @@ def query_features(
     select = _select(table, geo, masked, key)
     if query.bbox is None:
         count_key = ("count", *table.key, where, *map(repr, params))
-        total = _memo(_COUNTS, count_key, lambda: _count(table, where, params))
+        total = _COUNTS.cached(count_key, lambda: _count(table, where, params))
         if not where:  # every row: the page is a run of row numbers, known without reading the file
             ids = np.arange(query.offset, min(query.offset + query.limit, total), dtype=np.int64)
         else:
@@ -208,7 +207,7 @@ def query_features(
         return FeaturePage(_by_row_numbers(table, select, ids, query.crs, epsg), total)
     bbox = query.bbox
     box_key = ("bbox", *table.key, epsg, bbox, where, *map(repr, params))
-    ids = _memo(_SELECTIONS, box_key, lambda: _in_box(table, geo, bbox, where, params, epsg=epsg))
+    ids = _SELECTIONS.cached(box_key, lambda: _in_box(table, geo, bbox, where, params, epsg=epsg))
     page = ids[query.offset : query.offset + query.limit]
     return FeaturePage(_by_row_numbers(table, select, page, query.crs, epsg), len(ids))
 
@@ -272,7 +271,7 @@ def _id_columns(table: OpenTable, masked: Masked | None, key: Sequence[str]) -> 
 def _select(table: OpenTable, geo: GeoInfo, masked: Masked | None, key: Sequence[str]) -> str:
     """The page query's columns (built once per version, positions, hidden counts and key)."""
     recipe = ("select", *table.key, geo, tuple(sorted((masked or {}).items())), tuple(key))
-    return _memo(_SELECTS, recipe, lambda: _select_sql(table, geo, masked, key))
+    return _SELECTS.cached(recipe, lambda: _select_sql(table, geo, masked, key))
 
 
 def _select_sql(table: OpenTable, geo: GeoInfo, masked: Masked | None, key: Sequence[str]) -> str:
@@ -322,16 +321,13 @@ def _whole_version(table: OpenTable, select: str, crs: Crs, epsg: int | None) ->
     None, and a version of at most WHOLE_ROWS rows is made in the background, off the request path, so
     that its first page costs no more than its own rows and the pages after it are slices."""
     key = ("whole", *table.key, select, crs, epsg)
-    with _WHOLE.lock:
-        if key in _WHOLE.items:
-            _WHOLE.items.move_to_end(key)
-            return _WHOLE.items[key]  # type: ignore[return-value]
-        if key in _FILLING:
-            return None
-    rows = _memo(_COUNTS, ("count", *table.key, "", *()), lambda: _count(table, "", []))
+    made = _WHOLE.get(key)
+    if isinstance(made, FeatureColumns):
+        return made
+    rows = _COUNTS.cached(("count", *table.key, "", *()), lambda: _count(table, "", []))
     if rows > WHOLE_ROWS:
         return None
-    with _WHOLE.lock:
+    with _FILLING_LOCK:
         if key in _FILLING:
             return None
         _FILLING.add(key)
@@ -345,12 +341,9 @@ def _fill_whole(
     try:
         every = np.arange(rows, dtype=np.int64)
         whole = _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES
-        with _WHOLE.lock:
-            _WHOLE.items[key] = whole
-            while len(_WHOLE.items) > _WHOLE.size:
-                _WHOLE.items.popitem(last=False)
+        _WHOLE.put(key, whole)
     finally:
-        with _WHOLE.lock:
+        with _FILLING_LOCK:
             _FILLING.discard(key)
 
 
@@ -413,40 +406,18 @@ def _iso(value: object) -> str:
     return str(value)
 
 
-class _Lru:
-    """A small thread-safe LRU of what was computed from one immutable version."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[object, ...], object] = OrderedDict()
-        self.lock = threading.Lock()
-
-
-_T = TypeVar("_T")
-_GEO = _Lru(256)
-_EXTENTS = _Lru(1024)
-_COUNTS = _Lru(1024)
-_SELECTS = _Lru(256)
+_GEO = Memo(256)
+_EXTENTS = Memo(1024)
+_COUNTS = Memo(1024)
+_SELECTS = Memo(256)
 # Versions of at most WHOLE_ROWS rows keep their features as text (about 0.8 kB a row for the 40-column
 # accidents: some 8 MB a version and system), so that a page is a slice rather than a query.
 WHOLE_ROWS = 20_000
-_WHOLE = _Lru(4)
-_FILLING: set[tuple[object, ...]] = set()  # versions being made whole, under _WHOLE.lock
+_WHOLE = Memo(4)
+_FILLING: set[tuple[object, ...]] = set()  # versions being made whole
+_FILLING_LOCK = threading.Lock()
 _FILLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obert-whole-version")  # one at a time
-_SELECTIONS = _Lru(32)  # row numbers in a box: up to 8 MB each for a million rows
-
-
-def _memo(cache: _Lru, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
-    with cache.lock:
-        if key in cache.items:
-            cache.items.move_to_end(key)
-            return cache.items[key]  # type: ignore[return-value]
-    value = compute()
-    with cache.lock:
-        cache.items[key] = value
-        while len(cache.items) > cache.size:
-            cache.items.popitem(last=False)
-    return value
+_SELECTIONS = Memo(32)  # row numbers in a box: up to 8 MB each for a million rows
 
 
 __all__ = [

@@ -17,8 +17,9 @@ from obert.datastore.export import table_geo
 from obert.datastore.filters import FilterValue, where_clause
 from obert.datastore.geo import DEFAULT_UTM_EPSG, Position, utm_to_lonlat, wkt_geometry
 from obert.datastore.masking import Masked, refuse_masked
+from obert.datastore.memo import Memo
 from obert.datastore.positions import located_tests, position_columns
-from obert.datastore.query import Memo, select_fields
+from obert.datastore.query import select_fields
 from obert.datastore.schema import GeoInfo, TableSchema
 from obert.datastore.tables import OpenTable, open_table
 from obert.errors import FieldError, Invalid

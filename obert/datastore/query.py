@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -19,6 +17,7 @@ from obert.datastore import hot
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, column_expr, refuse_masked
+from obert.datastore.memo import Memo
 from obert.datastore.schema import Field, TableSchema
 from obert.datastore.tables import OpenTable, cached_table, open_table
 from obert.errors import FieldError, Invalid, msg
@@ -26,38 +25,6 @@ from obert.errors import FieldError, Invalid, msg
 MAX_LIMIT = 1000
 _FIRST = '"__obert_first_row"'  # where a distinct row first appears, to keep pages in file order
 JSONScalar = str | int | float | bool | None
-
-
-class Memo:
-    """A small thread-safe LRU of results computed from one version.
-
-    A version never changes, so what a query returns can be kept under the file's identity (path,
-    mtime, size) and never go stale. On a big table, counting the rows a filter matches and decoding a
-    row group for the first page are most of a request's cost; popular pages come back from here.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size  # the most the weights of the items may add up to (each weighs 1 by default)
-        self._items: OrderedDict[tuple[object, ...], tuple[object, int]] = OrderedDict()
-        self._weight = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> object | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None:
-                return None
-            self._items.move_to_end(key)
-            return hit[0]
-
-    def put(self, key: tuple[object, ...], value: object, *, weight: int = 1) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            self._weight += weight - (old[1] if old else 0)
-            self._items[key] = (value, weight)
-            while self._weight > self.size and self._items:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self._weight -= dropped
 
 
 _COUNTS = Memo(4096)
