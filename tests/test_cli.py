@@ -94,7 +94,7 @@ def test_reindex_rebuilds_and_reports(env: Path) -> None:
 def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import obert.cli
+    import obert.cli.serving
 
     calls: list[tuple[object, dict[str, object]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
@@ -107,13 +107,13 @@ def test_serve_with_workers_migrates_once_and_lets_each_process_build_its_app(
     assert result.exit_code == 0, result.output
     assert "budgets apart" in result.output  # no Redis: each process counts its own
     (target, options) = calls[0]
-    assert target == "obert.cli:web_app"
+    assert target == "obert.cli.serving:web_app"
     assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8123
     assert options["access_log"] is False and options["log_config"] is None  # obert logs requests itself
     assert options["http"] == "obert.serving:HeadLimitedHttpTools"
     assert (env / "obert.db").exists()  # migrated before the workers start
     assert list(metrics_dir.iterdir()) == []  # one metrics view across the processes, started afresh
-    web = obert.cli.web_app()  # what each worker process runs, from the same environment
+    web = obert.cli.serving.web_app()  # what each worker process runs, from the same environment
     assert web.state.portal.settings.data_dir == env
     web.state.portal.close()
 
