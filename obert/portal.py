@@ -104,7 +104,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     # Imported here, not at the top, so that commands needing only part of the portal (`obert ingest`,
     # through build_ingester) do not pay for importing the rest.
     from obert.catalog.tabular import INGEST_JOB
-    from obert.datastore import hot
+    from obert.datastore import resident
     from obert.dcat.context import CatalogInfo
     from obert.harvest.jobs import KIND as HARVEST
     from obert.harvest.jobs import harvest_handler
@@ -117,7 +117,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
     from obert.tableservice.service import GARBAGE_JOB
     from obert.watch import links
 
-    hot.configure(budget_bytes=settings.datastore_memory_mb * 1024 * 1024)
+    resident.configure(budget_bytes=settings.datastore_memory_mb * 1024 * 1024)
     metrics = Metrics()
     ingester = build_ingester(settings, run_migrations=run_migrations, metrics=metrics)
     store, files, http = ingester.store, ingester.files, ingester.http

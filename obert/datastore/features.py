@@ -8,16 +8,14 @@ properties are every column but the WKT geometry, with small counts hidden like 
 A page without a box is a plain LIMIT/OFFSET in file order; with a box, the version's position index
 (obert.datastore.positions) names the rows, and the page is read by row number. A small version (at most
 WHOLE_ROWS rows) is read whole after its first page, in the background, as the text of each feature in
-the system asked for, and kept in memory: a version never changes, so each later page is a slice of lists
-joined into the body.
+the system asked for, and kept in memory within the process's budget (obert.datastore.resident): a
+version never changes, so each later page is a slice of lists joined into the body.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from obert.datastore import resident
 from obert.datastore.crs import CRS84, Crs
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.export import table_geo
@@ -104,6 +103,11 @@ class FeatureColumns:
         columns = (self.ids, self.id_texts, self.geometries, self.properties)
         ids, id_texts, geometries, properties = ([column[i] for i in at] for column in columns)
         return FeatureColumns(ids, id_texts, geometries, properties)  # type: ignore[arg-type]
+
+    def nbytes(self) -> int:
+        """About what the features take in memory: their texts, and a Python object's overhead for each."""
+        texts = (self.id_texts, self.geometries, self.properties)
+        return sum(sum(map(len, column)) for column in texts) + 4 * 56 * len(self.ids)
 
     def json(self) -> str:
         """The features as the items of a JSON array, in one pass (no object per feature)."""
@@ -318,33 +322,25 @@ def _by_row_numbers(
 
 def _whole_version(table: OpenTable, select: str, crs: Crs, epsg: int | None) -> FeatureColumns | None:
     """Every feature of a small version as text (what no request changes), if it is made already; else
-    None, and a version of at most WHOLE_ROWS rows is made in the background, off the request path, so
-    that its first page costs no more than its own rows and the pages after it are slices."""
-    key = ("whole", *table.key, select, crs, epsg)
-    made = _WHOLE.get(key)
+    None, and a version of at most WHOLE_ROWS rows is made in the background (obert.datastore.resident),
+    off the request path, so that its first page costs no more than its own rows and the pages after it
+    are slices."""
+    key = ("features", *table.key, select, crs, epsg)
+    made = resident.kept(key)
     if isinstance(made, FeatureColumns):
         return made
     rows = _COUNTS.cached(("count", *table.key, "", *()), lambda: _count(table, "", []))
-    if rows > WHOLE_ROWS:
-        return None
-    with _FILLING_LOCK:
-        if key in _FILLING:
-            return None
-        _FILLING.add(key)
-    _FILLER.submit(_fill_whole, key, table, select, rows, crs, epsg)
+    if rows <= WHOLE_ROWS:
+        resident.make_in_background(key, lambda: _every_feature(table, select, rows, crs, epsg))
     return None
 
 
-def _fill_whole(
-    key: tuple[object, ...], table: OpenTable, select: str, rows: int, crs: Crs, epsg: int | None
-) -> None:
-    try:
-        every = np.arange(rows, dtype=np.int64)
-        whole = _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES
-        _WHOLE.put(key, whole)
-    finally:
-        with _FILLING_LOCK:
-            _FILLING.discard(key)
+def _every_feature(
+    table: OpenTable, select: str, rows: int, crs: Crs, epsg: int | None
+) -> tuple[FeatureColumns, int]:
+    every = np.arange(rows, dtype=np.int64)
+    whole = _read_rows(table, select, every, crs, epsg) if rows else _NO_FEATURES
+    return whole, whole.nbytes()
 
 
 def _read_rows(table: OpenTable, select: str, rows: np.ndarray, crs: Crs, epsg: int | None) -> FeatureColumns:
@@ -413,10 +409,6 @@ _SELECTS = Memo(256)
 # Versions of at most WHOLE_ROWS rows keep their features as text (about 0.8 kB a row for the 40-column
 # accidents: some 8 MB a version and system), so that a page is a slice rather than a query.
 WHOLE_ROWS = 20_000
-_WHOLE = Memo(4)
-_FILLING: set[tuple[object, ...]] = set()  # versions being made whole
-_FILLING_LOCK = threading.Lock()
-_FILLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="obert-whole-version")  # one at a time
 _SELECTIONS = Memo(32)  # row numbers in a box: up to 8 MB each for a million rows
 
 

@@ -29,6 +29,17 @@ class Memo:
         with self._lock:
             return len(self._items)
 
+    @property
+    def weight(self) -> int:
+        with self._lock:
+            return self._weight
+
+    def resize(self, size: int) -> None:
+        """Change the most the weights may add up to, dropping the least recently used items over it."""
+        with self._lock:
+            self.size = size
+            self._shrink()
+
     def get(self, key: tuple[object, ...]) -> object | None:
         with self._lock:
             hit = self._items.get(key)
@@ -42,9 +53,12 @@ class Memo:
             old = self._items.pop(key, None)
             self._weight += weight - (old[1] if old else 0)
             self._items[key] = (value, weight)
-            while self._weight > self.size and self._items:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self._weight -= dropped
+            self._shrink()
+
+    def _shrink(self) -> None:
+        while self._weight > self.size and self._items:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._weight -= dropped
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
         """The value kept under `key` (None included), else `compute()`'s, kept."""

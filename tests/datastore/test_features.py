@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obert.datastore import features
+from obert.datastore import resident
 from obert.datastore.crs import CRS84, UTM31N, WGS84
 from obert.datastore.features import FeatureQuery, TimeSpan, query_features, table_extent
 from obert.datastore.positions import BBox
@@ -85,9 +85,13 @@ def test_a_small_version_reads_the_same_before_and_after_it_is_kept_whole(tmp_pa
         found = query_features(path, query=FeatureQuery(limit=7, offset=offset), masked=None, epsg=None)
         return found.features_json()
 
-    before = [page(offset) for offset in range(0, 42, 7)]
-    features._FILLER.submit(lambda: None).result()  # the one filler has made the version whole
-    assert len(features._WHOLE) > 0, "a small version is kept whole once its first page is served"
-    assert [page(offset) for offset in range(0, 42, 7)] == before
+    resident.configure(budget_bytes=64 * 1024**2)
+    try:
+        before = [page(offset) for offset in range(0, 42, 7)]
+        resident.settle()  # the background thread has made the version whole
+        assert resident.in_memory_bytes() > 0, "a small version is kept whole once its first page is served"
+        assert [page(offset) for offset in range(0, 42, 7)] == before
+    finally:
+        resident.configure(budget_bytes=0)
     assert '"geometry":null' in before[-1] and "Montjuic" in before[-1]
     assert before[0].count('"type":"Feature"') == 7
