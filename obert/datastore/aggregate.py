@@ -39,6 +39,7 @@ from typing import Literal, get_args
 from obert.datastore.engine import quote_ident, translated
 from obert.datastore.filters import FilterValue, check_column, where_clause
 from obert.datastore.masking import Masked, published_source, refuse_masked
+from obert.datastore.memo import Memo
 from obert.datastore.query import JSONScalar, json_value
 from obert.datastore.schema import ColumnType, Field, TableSchema
 from obert.datastore.tables import open_table
@@ -48,6 +49,7 @@ Func = Literal["count", "sum", "avg", "min", "max"]
 FUNCS: tuple[str, ...] = get_args(Func)
 MAX_GROUPS = 10_000
 HIDDEN = "hidden_"  # prefix of the per-group number of empty cells of a masked column
+_RESULTS = Memo(200_000)  # results kept per version and statement, weighed by their groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,22 +110,32 @@ def aggregate(
     floor = min_group_size if min_group_size and not masked else None
     having = "HAVING count(*) >= ?" if floor else ""
     order = f"ORDER BY {', '.join(keys)} NULLS LAST" if keys else ""
-    cur = table.cursor()
-    with translated():
-        raw = cur.execute(
-            f"SELECT {', '.join(exprs)} FROM {source} {where} {group} {having} {order} LIMIT ?",
-            [*params, *([floor] if floor else []), limit],
-        ).fetchall()
-        suppressed = 0
-        if floor:
-            row = cur.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM t {where} {group} HAVING count(*) < ?)",
-                [*params, floor],
-            ).fetchone()
-            suppressed = int(row[0]) if row else 0
-    names = [f.name for f in fields]
-    rows = [{n: json_value(v) for n, v in zip(names, r, strict=True)} for r in raw]
-    return AggregateResult(fields=fields, rows=rows, suppressed_groups=suppressed)
+    sql = f"SELECT {', '.join(exprs)} FROM {source} {where} {group} {having} {order} LIMIT ?"
+    args = [*params, *([floor] if floor else []), limit]
+
+    def compute() -> AggregateResult:
+        cur = table.cursor()
+        with translated():
+            raw = cur.execute(sql, args).fetchall()
+            suppressed = 0
+            if floor:
+                row = cur.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM t {where} {group} HAVING count(*) < ?)",
+                    [*params, floor],
+                ).fetchone()
+                suppressed = int(row[0]) if row else 0
+        names = [f.name for f in fields]
+        rows = [{n: json_value(v) for n, v in zip(names, r, strict=True)} for r in raw]
+        return AggregateResult(fields=fields, rows=rows, suppressed_groups=suppressed)
+
+    # A version never changes: the same statement (masking and floor are in its text and arguments) over
+    # the same file gives the same groups, so charts and repeated API calls do not scan it again.
+    key = (*table.key, sql, *(repr(a) for a in args))
+    found = _RESULTS.get(key)
+    if not isinstance(found, AggregateResult):
+        found = compute()
+        _RESULTS.put(key, found, weight=len(found.rows) + 1)
+    return found
 
 
 def _metric(func: str, column: str, schema: TableSchema, i: int) -> tuple[str, str, ColumnType]:

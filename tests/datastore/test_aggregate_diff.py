@@ -38,6 +38,27 @@ def test_small_groups_are_suppressed(versions: dict[str, Path]) -> None:
     assert kept.suppressed_groups == len(every.rows) - len(kept.rows) > 0
 
 
+def test_a_version_is_grouped_once_per_statement_and_never_answers_another(
+    versions: dict[str, Path], tmp_path: Path
+) -> None:
+    # A dataset page charts the same groups at every view: they are kept with the version. Another
+    # filter, floor or mask is another statement; another version is another file.
+    path = versions["accidents"]
+    by_district = aggregate(path, group_by=["Nom_districte"], metrics=[("count", "*")])
+    assert aggregate(path, group_by=["Nom_districte"], metrics=[("count", "*")]) is by_district
+    eixample = aggregate(
+        path, group_by=["Nom_districte"], metrics=[("count", "*")], filters={"Nom_districte": "Eixample"}
+    )
+    assert [r["Nom_districte"] for r in eixample.rows] == ["Eixample"]
+    floored = aggregate(path, group_by=["Nom_districte"], metrics=[("count", "*")], min_group_size=1000)
+    assert floored is not by_district and len(floored.rows) < len(by_district.rows)
+    counts = make_version(tmp_path, "counts", "barri,persones\nA,3\nB,12\n")
+    masked = aggregate(counts, group_by=["barri"], metrics=[("sum", "persones")], masked={"persones": 5})
+    plain = aggregate(counts, group_by=["barri"], metrics=[("sum", "persones")])
+    assert [r["sum_persones"] for r in plain.rows] == [3, 12]
+    assert [r["sum_persones"] for r in masked.rows] == [None, 12]  # the small count stays hidden
+
+
 def test_bad_metric(versions: dict[str, Path]) -> None:
     with pytest.raises(Invalid):
         aggregate(versions["accidents"], group_by=[], metrics=[("sum", "Nom_districte")])
