@@ -125,6 +125,17 @@ def _by_relevance(
 ) -> Ints:
     """The page's positions in the order of backends._fts5_rank, then newest, then name."""
     doc_ids = snapshot.doc_ids[positions]
+    wanted = query.offset + query.limit
+    if not relaxed:
+        # Usually enough matches have every word in the title or keywords to fill the page: one list of
+        # those tells them apart from the rest, who cannot reach it, without a list per word.
+        every = _within(
+            doc_ids, backend.rowids(conn, backend.expression(terms, any_term=False, prominent=True))
+        )
+        if int(every.sum()) >= wanted:
+            return _ranked(
+                snapshot, query, positions, every * len(terms), scores, conn, backend, terms, relaxed
+            )
     words = np.zeros(len(positions), dtype=np.int64)
     for term in terms:
         if relaxed and len(terms) > 1:
@@ -134,10 +145,27 @@ def _by_relevance(
         words += _within(
             doc_ids, backend.rowids(conn, backend.expression([term], any_term=False, prominent=True))
         )
+    return _ranked(snapshot, query, positions, words, scores, conn, backend, terms, relaxed)
+
+
+def _ranked(
+    snapshot: Snapshot,
+    query: SearchQuery,
+    positions: Ints,
+    words: Ints,
+    scores: Floats | None,
+    conn: Connection,
+    backend: SQLiteFTS,
+    terms: Sequence[QueryTerm],
+    relaxed: bool,
+) -> Ints:
+    """The page of `positions` by rank, from each one's count of `words` (backends._coverage's) and bm25
+    (`scores`, by position; asked for here when None)."""
     # bm25 is squeezed into (-1, 0] in the rank, so a match with fewer words never comes before one with
     # more: only the matches of the best counts, as many as fill the page, can be on it, and only those
     # are scored when the matches are not scored yet (a search relaxed to any word: most have one).
     wanted = query.offset + query.limit
+    doc_ids = snapshot.doc_ids[positions]
     if len(positions) > wanted:
         least = np.partition(words, len(words) - wanted)[len(words) - wanted]
         best = words >= least
