@@ -161,11 +161,17 @@ class SQLiteFTS:
         return np.sort(np.fromstring(listed, dtype=np.int64, sep=" "))
 
     def scored(
-        self, conn: Connection, expression: str, doc_ids: npt.NDArray[np.int64] | None = None
+        self,
+        conn: Connection,
+        expression: str,
+        doc_ids: npt.NDArray[np.int64] | None = None,
+        *,
+        best: int = 0,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The doc ids matching `expression` (of `doc_ids` only, when given), ascending, and the bm25 of
         each with the field weights (lower is better). With `doc_ids`, only those are scored; bm25's
-        statistics are the whole index's all the same."""
+        statistics are the whole index's all the same. With `best`, only that many of the best are
+        returned (all are scored, but none other is read out)."""
         weights = ", ".join(str(w) for w in WEIGHTS)
         statement = f"SELECT rowid, bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
         parameters: tuple[str, ...] = (expression,)
@@ -173,6 +179,8 @@ class SQLiteFTS:
             # `+rowid`: a filter on each match, not a new FTS5 query per listed rowid.
             statement += " AND +rowid IN (SELECT value FROM json_each(?))"
             parameters += ("[" + ",".join(map(str, doc_ids.tolist())) + "]",)
+        if best:
+            statement += f" ORDER BY 2 LIMIT {int(best)}"
         # The driver's own rows (floats as stored: a text would round them), without SQLAlchemy's Row
         # objects, which cost more than the query for thousands of matches.
         rows = _driver(conn).execute(statement, parameters).fetchall()

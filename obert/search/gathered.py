@@ -21,6 +21,8 @@ from obert.search.model import Hits, SearchQuery, Viewer
 from obert.search.snapshot import Flags, Floats, Ints, Snapshot
 
 KEYWORD = "keyword"
+# Suggestions: how many of the best matches by bm25 are read first (most are visible to anyone).
+SUGGEST_WINDOW = 64
 
 
 def find(
@@ -88,14 +90,41 @@ def suggest(
     """What obert.search.index.suggest answers, from `snapshot`: the datasets with every word in the
     title or keywords, by the same rank. Each match has each word there, so its rank is bm25 squeezed
     less the number of words, as backends._fts5_rank would write it; then newest, then name."""
-    doc_ids, score = backend.scored(conn, backend.expression(terms, any_term=False, prominent=True))
+    expression = backend.expression(terms, any_term=False, prominent=True)
+    # The best by bm25 first: enough of them are usually visible, and the rest cannot come before them.
+    doc_ids, score = backend.scored(conn, expression, best=SUGGEST_WINDOW)
+    positions, complete = _suggested(snapshot, viewer, terms, doc_ids, score, limit)
+    if len(doc_ids) == SUGGEST_WINDOW and not complete:  # there are more, and they could come first
+        doc_ids, score = backend.scored(conn, expression)
+        positions, _ = _suggested(snapshot, viewer, terms, doc_ids, score, limit)
+    return [snapshot.dataset_ids[i] for i in positions.tolist()]
+
+
+def _suggested(
+    snapshot: Snapshot, viewer: Viewer, terms: Sequence[QueryTerm], doc_ids: Ints, score: Floats, limit: int
+) -> tuple[Ints, bool]:
+    """The positions of the first `limit` visible of these matches by rank, newest, name, and whether
+    no match past the worst of these could come before them."""
     places = snapshot.locate(doc_ids)
     shown = places >= 0
     shown[shown] = snapshot.visible(viewer)[places[shown]]
-    positions, score = places[shown], score[shown]
-    rank = score / (1.0 - score) - float(len(terms))
+    positions, visible_score = places[shown], score[shown]
+    rank = _squeezed(visible_score) - float(len(terms))
     order = np.lexsort((snapshot.recency[positions], rank))[:limit]
-    return [snapshot.dataset_ids[i] for i in positions[order].tolist()]
+    if not len(score):
+        return positions[order], True
+    # Rows not listed have a bm25 no better than the worst listed; a margin covers the rounding of the
+    # rank's arithmetic (it is monotonic only up to an ulp).
+    worst = float(_squeezed(np.array([score.max()]))[0]) - float(len(terms))
+    margin = 1e-9 * (1.0 + abs(worst))
+    complete = len(order) == limit and float(rank[order[-1]]) < worst - margin
+    return positions[order], complete
+
+
+def _squeezed(score: Floats) -> Floats:
+    """bm25 squeezed into (-1, 0] as backends._coverage does, in the same double arithmetic."""
+    squeezed: Floats = score / (1.0 - score)
+    return squeezed
 
 
 def _all(mask: Flags, others: Iterable[Flags]) -> Flags:
@@ -177,7 +206,7 @@ def _ranked(
     else:
         score = scores[positions]
     # The rank as _coverage writes it in SQL, in the same double arithmetic, so ties fall alike.
-    rank = score / (1.0 - score) - words.astype(np.float64)
+    rank = _squeezed(score) - words.astype(np.float64)
     order = np.lexsort((snapshot.recency[positions], rank))
     return positions[order][query.offset : wanted]
 
