@@ -151,6 +151,16 @@ def main() -> None:
             ("suggestions", timed(suggest, prefixes), timed(bare_suggest, prefixes), "p95 <= 20 ms"),
             ("misspelt word, respelt", timed(page, misspelt), timed(bare_search, misspelt), ""),
         ]
+        # The same pages from the SQL statements alone, as before the snapshot (and as while one is read).
+        current = snapshot.current
+        snapshot.current = lambda conn: None  # type: ignore[assignment]
+        try:
+            rows += [
+                ("page, SQL path (no snapshot)", timed(page, texts), timed(bare_search, texts), ""),
+                ("suggestions, SQL path", timed(suggest, prefixes), timed(bare_suggest, prefixes), ""),
+            ]
+        finally:
+            snapshot.current = current  # type: ignore[assignment]
         portal.close()
     load = " ".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"{size:,} visible datasets, SQLite, {args.queries} queries each; load average {load} on 2 cores")
