@@ -176,14 +176,22 @@ def test_a_large_index_is_read_in_the_background_and_sql_answers_meanwhile(
     with portal.store.read() as conn:
         assert snapshot.current(conn) is None  # not read in the request: SQL answers it
     assert _names(_find(portal.store, "arbrat")) == ["arbres"]
-    for _ in range(200):
-        with portal.store.read() as conn:
-            if snapshot.current(conn) is not None:
-                break
-        time.sleep(0.01)
-    else:
-        pytest.fail("the snapshot was never read")
+    _wait_for_snapshot(portal.store)
     add_dataset(portal, "fonts", title="Arbrat de fonts")
     with portal.store.read() as conn:
         assert snapshot.current(conn) is None  # the kept one is of an older version
     assert sorted(_names(_find(portal.store, "arbrat"))) == ["arbres", "fonts"]
+    # A new one is read (after a pause proportionate to the last read), and answers the same.
+    kept = _wait_for_snapshot(portal.store)
+    assert len(kept) == 2
+    assert sorted(_names(_find(portal.store, "arbrat"))) == ["arbres", "fonts"]
+
+
+def _wait_for_snapshot(store: Store) -> snapshot.Snapshot:
+    for _ in range(500):
+        with store.read() as conn:
+            kept = snapshot.current(conn)
+        if kept is not None:
+            return kept
+        time.sleep(0.01)
+    pytest.fail("the snapshot was never read")
