@@ -16,6 +16,7 @@ until a new snapshot is read (in the background for a large index), searches go 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -31,9 +32,9 @@ from obert.search.model import ANY_LANGUAGE, Viewer
 from obert.storage.tables.search import FACET_IDS_COLUMN, search_values
 from obert.storage.tables.search import search_documents as docs
 
-# Below this many documents a snapshot is read in the searching request itself (a few milliseconds);
-# above, in a thread of its own, while the request searches in SQL.
-INLINE_DOCUMENTS = 20_000
+# Up to this many documents a snapshot is read in the searching request itself (tens of milliseconds;
+# 100,000 take 2-4 s); above, in a thread of its own, while the request searches in SQL.
+INLINE_DOCUMENTS = 2_000
 READ_PAUSE = 4  # after a read in the background, no other for four times as long
 
 KEYWORD = "keyword"
@@ -138,6 +139,7 @@ class _Kept:
         self.next_read = 0.0  # time.monotonic() before which no read starts (see _read_later)
 
 
+_log = logging.getLogger(__name__)
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, _Kept] = weakref.WeakKeyDictionary()
 _GUARD = threading.Lock()
 
@@ -202,6 +204,8 @@ def _read_later(engine: Engine, kept: _Kept) -> None:
                 fresh = read(conn)
             with kept.lock:
                 kept.snapshot = fresh
+        except Exception:  # the engine disposed of, the database gone: SQL answers, as without one
+            _log.warning("the search index snapshot could not be read", exc_info=True)
         finally:
             with kept.lock:
                 kept.reading = False
