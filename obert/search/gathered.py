@@ -1,11 +1,12 @@
-"""SQLite: a search answered from FTS5's rowids and the index snapshot (obert.search.snapshot).
+"""SQLite: a search answered from FTS5 and the index snapshot (obert.search.snapshot).
 
-FTS5 lists the doc ids matching the words (no row read, nothing scored); numpy applies visibility and
-filters, counts, and counts facet values over the matches' slices of the snapshot. The page by relevance
-is the order of obert.search.backends._fts5_rank (words matched, then words in the title or keywords,
-then bm25, then newest, then name), found without scoring every match: each word's matches in the
-title or keywords are listed (rowids again) and counted in numpy, and bm25 is asked for only of the
-matches that can reach the page, those of the best counts.
+FTS5 lists the doc ids matching the words (with their bm25 in the same pass when the page is by
+relevance); numpy applies visibility and filters, counts them, and counts facet values over the
+matches' slices of the snapshot. The page by relevance is the order of obert.search.backends._fts5_rank
+(words matched, then words in the title or keywords, then bm25, then newest, then name), in the same
+double arithmetic: the matches with every word in the title or keywords are one more FTS5 list (a list
+per word only when they do not fill the page), counted in numpy. A search relaxed to any word scores
+only the matches of the best counts, which can reach the page (most matches of any word have one).
 """
 
 from __future__ import annotations
