@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
@@ -138,6 +140,54 @@ class SQLiteFTS:
             .subquery("hits")
         )
 
+    def expression(self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False) -> str:
+        """The FTS5 match expression of `terms` (every one, or any with `any_term`; with `prominent`, in
+        the title or keywords only): what `hits` matches."""
+        expression = (" OR " if any_term else " AND ").join(_fts5_term(t) for t in terms)
+        return "{title keywords} : (" + expression + ")" if prominent else expression
+
+    def rowids(self, conn: Connection, expression: str) -> npt.NDArray[np.int64]:
+        """The doc ids matching `expression`, ascending: FTS5's posting lists only, no row is read."""
+        # One text rather than a row per match: numpy reads the numbers at C speed.
+        listed = (
+            _driver(conn)
+            .execute(
+                f"SELECT group_concat(rowid, ' ') FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expression,)
+            )
+            .fetchone()[0]
+        )
+        if not listed:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.fromstring(listed, dtype=np.int64, sep=" "))
+
+    def scored(
+        self,
+        conn: Connection,
+        expression: str,
+        doc_ids: npt.NDArray[np.int64] | None = None,
+        *,
+        best: int = 0,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The doc ids matching `expression` (of `doc_ids` only, when given), ascending, and the bm25 of
+        each with the field weights (lower is better). With `doc_ids`, only those are scored; bm25's
+        statistics are the whole index's all the same. With `best`, only that many of the best are
+        returned (all are scored, but none other is read out)."""
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        statement = f"SELECT rowid, bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+        parameters: tuple[str, ...] = (expression,)
+        if doc_ids is not None:
+            # `+rowid`: a filter on each match, not a new FTS5 query per listed rowid.
+            statement += " AND +rowid IN (SELECT value FROM json_each(?))"
+            parameters += ("[" + ",".join(map(str, doc_ids.tolist())) + "]",)
+        if best:
+            statement += f" ORDER BY 2 LIMIT {int(best)}"
+        # The driver's own rows (floats as stored: a text would round them), without SQLAlchemy's Row
+        # objects, which cost more than the query for thousands of matches.
+        rows = _driver(conn).execute(statement, parameters).fetchall()
+        found = np.array(rows, dtype=np.float64).reshape(-1, 2)
+        order = np.argsort(found[:, 0], kind="stable")
+        return found[order, 0].astype(np.int64), found[order, 1]
+
     def phrase_hits(
         self, groups: Sequence[Sequence[tuple[str, ...]]], *, fields: Sequence[str] = ()
     ) -> Subquery:
@@ -154,6 +204,11 @@ class SQLiteFTS:
             .columns(sa.column("doc_id", sa.Integer), sa.column("rank", sa.Float))
             .subquery("hits")
         )
+
+
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under `conn` (in its transaction)."""
+    return conn.connection.driver_connection
 
 
 def _term_documents(documents: Iterable[Iterable[str]]) -> Counter[str]:

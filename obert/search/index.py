@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from obert.i18n.text import QueryTerm, phrase_sequences, query_terms
-from obert.search import cache
+from obert.search import cache, gathered, snapshot
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
 from obert.search.facets import FacetRequest, count_listed
 from obert.search.model import Hits, SearchQuery, Viewer
@@ -86,9 +86,13 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
 def _gathered(
     conn: Connection, backend: SQLiteFTS, viewer: Viewer, query: SearchQuery, terms: Sequence[QueryTerm]
 ) -> Hits:
-    """SQLite: one statement (_gathering) finds the visible, filtered matches, ranks them once (bm25, in
+    """SQLite: from the index's snapshot (obert.search.gathered) when there is one of this version; else
+    one statement (_gathering) finds the visible, filtered matches, ranks them once (bm25, in
     FTS5) and returns their count, the page and every match's facet value ids, read with the
     search_documents row that visibility needs anyway: no match's facet rows are looked up."""
+    kept = snapshot.current(conn)
+    if kept is not None:
+        return gathered.find(conn, backend=backend, snapshot=kept, viewer=viewer, query=query, terms=terms)
     relevance = query.effective_sort == "relevance"
     count, listed, page = 0, None, []
     for relaxed in (False, True) if len(terms) > 1 else (False,):
@@ -270,6 +274,8 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
     if not terms:
         return []
     backend = backend_for(conn)
+    if isinstance(backend, SQLiteFTS) and (kept := snapshot.current(conn)) is not None:
+        return gathered.suggest(conn, backend=backend, snapshot=kept, viewer=viewer, terms=terms, limit=limit)
     if isinstance(backend, PostgresTSV):
         # Matching words of the title and keywords only makes PostgreSQL read the vector of every
         # document with the words anywhere (seconds for "tra" at a million): it reads those of the
