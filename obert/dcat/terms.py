@@ -30,6 +30,9 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+# The standards obert's own descriptions of a dataset for tools follow (its Data Package and Croissant).
+TABULAR_DATA_PACKAGE = "https://specs.frictionlessdata.io/tabular-data-package/"
+CROISSANT = "http://mlcommons.org/croissant/1.0"
 
 PREFIXES = {
     "dcat": DCAT,

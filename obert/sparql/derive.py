@@ -28,7 +28,7 @@ from obert.tableservice.originals import downloads
 Subject = ox.NamedNode | ox.BlankNode
 # The shape of the derived graph: raised whenever derivation changes what it states, so that snapshots
 # made by an older obert are not loaded by a newer one (they are built again instead).
-SHAPE = 2
+SHAPE = 3  # 3: the Data Package and Croissant pages carry dct:conformsTo, not dct:format
 
 
 @dataclass(frozen=True, slots=True)
