@@ -8,11 +8,14 @@ placed in its scheme) in the graph itself.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from obert.catalog.vocabulary import NAMES, vocabulary
+
+_Triple = tuple[URIRef, URIRef, Node]
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -30,6 +33,9 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+# The standards obert's own descriptions of a dataset for tools follow (its Data Package and Croissant).
+TABULAR_DATA_PACKAGE = "https://specs.frictionlessdata.io/tabular-data-package/"
+CROISSANT = "http://mlcommons.org/croissant/1.0"
 
 PREFIXES = {
     "dcat": DCAT,
@@ -86,27 +92,55 @@ def new_graph() -> Graph:
 
 def concept(graph: Graph, vocab: str, code: str, rdf_type: URIRef | None = None) -> URIRef | None:
     """The IRI of `code` in vocabulary `vocab`, stated as a skos:Concept of its scheme (with labels)."""
-    found = vocabulary(vocab).get(code)
+    found = _concept(vocab, code, rdf_type)
     if found is None:
         return None
-    node = URIRef(found.uri)
-    graph.add((node, RDF.type, SKOS.Concept))
-    graph.add((node, SKOS.inScheme, concept_scheme(graph, vocabulary(vocab).scheme)))
-    for lang, text in found.label.items():
-        graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
-    if rdf_type is not None:
-        graph.add((node, RDF.type, rdf_type))
+    node, triples = found
+    for triple in triples:
+        graph.add(triple)
     return node
 
 
 def concept_scheme(graph: Graph, iri: str) -> URIRef:
     """A skos:ConceptScheme with its title, taken from the shipped vocabulary when obert knows it."""
+    for triple in _scheme(iri):
+        graph.add(triple)
+    return URIRef(iri)
+
+
+# The shipped vocabularies never change while obert runs, so each concept's and scheme's statements are
+# made once (bounded by the vocabularies' size) rather than for every dataset that links to them.
+@cache
+def _concept(vocab: str, code: str, rdf_type: URIRef | None) -> tuple[URIRef, tuple[_Triple, ...]] | None:
+    found = vocabulary(vocab).get(code)
+    if found is None:
+        return None
+    node = URIRef(found.uri)
+    scheme = vocabulary(vocab).scheme
+    triples: list[_Triple] = [
+        (node, RDF.type, SKOS.Concept),
+        *_scheme(scheme),
+        (node, SKOS.inScheme, URIRef(scheme)),
+    ]
+    triples += [(node, SKOS.prefLabel, Literal(text, lang=lang)) for lang, text in found.label.items()]
+    if rdf_type is not None:
+        triples.append((node, RDF.type, rdf_type))
+    return node, tuple(triples)
+
+
+@cache
+def _scheme(iri: str) -> tuple[_Triple, ...]:
     node = URIRef(iri)
-    graph.add((node, RDF.type, SKOS.ConceptScheme))
+    triples: list[_Triple] = [(node, RDF.type, SKOS.ConceptScheme)]
     for name in NAMES:
         if vocabulary(name).scheme.rstrip("/") == iri.rstrip("/"):
-            localized(graph, node, DCT.title, dict(vocabulary(name).title))
-    return node
+            title = vocabulary(name).title
+            triples += [
+                (node, DCT.title, Literal(text, lang=lang or None))
+                for lang, text in sorted(title.items())
+                if text
+            ]
+    return tuple(triples)
 
 
 def typed(graph: Graph, iri: str, *rdf_types: URIRef) -> URIRef:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from obert.auth import Actor
+from obert.dcat.terms import CROISSANT
 from obert.i18n import pick
 from obert.interchange.datapackage import pick_list
 from obert.interchange.tables import PublishedTable, published_tables
@@ -21,7 +22,7 @@ from obert.interchange.tableschema import licence_out
 from obert.storage import Store
 from obert.tableservice.version_file import version_file
 
-CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
+CONFORMS_TO = CROISSANT
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 PARQUET = "application/x-parquet"
 DATA_TYPES = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -26,9 +27,10 @@ from obert.storage import Store
 from obert.tableservice.originals import downloads
 
 Subject = ox.NamedNode | ox.BlankNode
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # The shape of the derived graph: raised whenever derivation changes what it states, so that snapshots
 # made by an older obert are not loaded by a newer one (they are built again instead).
-SHAPE = 2
+SHAPE = 3  # 3: the Data Package and Croissant pages carry dct:conformsTo, not dct:format
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +56,11 @@ def derive(
         for rid, link in downloads(store=store, actor=ANONYMOUS, found=every, base_url=info.base_url).items()
     }
     context = GraphContext(catalog=info, publishers=publishers, links=links)
-    return [_one(item, context) for item in found]
+    terms: dict[Node, Term] = {}  # the datasets of a batch share most IRIs: each converted once
+    return [_one(item, context, terms) for item in found]
 
 
-def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
+def _one(dataset: Dataset, context: GraphContext, terms: dict[Node, Term]) -> DatasetQuads:
     # No prefixes: they only matter to a serialisation, and binding them costs more than the dataset. A
     # store without contexts: reading the triples back from the default one costs half the derivation.
     graph = Graph(store="SimpleMemory", bind_namespaces="none")
@@ -72,11 +75,12 @@ def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
             # statement from every such dataset, which a union of graphs would count once per dataset.
             # Here the dataset and its distributions say it, and the service's servesDataset links them.
             continue
+        subject, predicate, value = _node(s, terms), _predicate(p), _term(o, terms)
         if s in owned or o == node:  # a service's servesDataset of this dataset belongs to the dataset
-            own.append(ox.Quad(_subject(s), ox.NamedNode(str(p)), _object(o), name))
+            own.append(ox.Quad(subject, predicate, value, name))
         else:
-            subject = ox.NamedNode(str(s))
-            shared[subject].append(ox.Quad(subject, ox.NamedNode(str(p)), _object(o), subject))
+            assert isinstance(subject, ox.NamedNode)  # blank nodes are all the dataset's own
+            shared[subject].append(ox.Quad(subject, predicate, value, subject))
     return DatasetQuads(name, own, dict(shared))
 
 
@@ -89,17 +93,31 @@ def _owned(graph: Graph, node: URIRef) -> set[Node]:
     return owned
 
 
-def _subject(term: Node) -> Subject:
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
+def _term(term: Node, terms: dict[Node, Term]) -> Term:
+    found = terms.get(term)
+    if found is None:
+        found = terms[term] = _convert(term)
+    return found
+
+
+def _node(term: Node, terms: dict[Node, Term]) -> Subject:
+    found = _term(term, terms)
+    assert not isinstance(found, ox.Literal)  # rdflib refuses a literal subject or predicate
+    return found
+
+
+@cache  # the DCAT builder's few dozen properties
+def _predicate(term: Node) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
 
-def _object(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _convert(term: Node) -> Term:
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
-    return _subject(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    return ox.NamedNode(str(term))

@@ -41,7 +41,7 @@ ORDER BY DESC(?datasets)""",
         _("Distributions per format"),
         PREFIXES
         + """SELECT ?format (COUNT(?distribution) AS ?distributions)
-WHERE { ?distribution a dcat:Distribution ; dct:format ?format }
+WHERE { ?distribution dct:format ?format }
 GROUP BY ?format
 ORDER BY DESC(?distributions)""",
     ),

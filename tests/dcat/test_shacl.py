@@ -11,7 +11,7 @@ from rdflib import RDF, Graph, URIRef
 
 from obert.app import create_app
 from obert.dcat.services import HVD_LEGISLATION, OGC_API_BASE
-from obert.dcat.terms import DCAT, DCATAP, DCT
+from obert.dcat.terms import CROISSANT, DCAT, DCATAP, DCT, FOAF, TABULAR_DATA_PACKAGE
 from obert.demo import catalog_settings
 from obert.portal import build_portal
 from obert.settings import Settings
@@ -102,3 +102,19 @@ def test_the_hvd_shapes_catch_a_missing_category(demo: TestClient) -> None:
 def test_a_dataset_that_is_not_high_value_says_nothing_of_it(demo: TestClient) -> None:
     graph = _graph(demo, "/dataset/pad-dimensions.ttl")
     assert not set(graph.triples((None, DCATAP.hvdCategory, None)))
+
+
+@pytest.mark.parametrize("profile", ["dcat-ap", "dcat-ap-es"])
+def test_only_distributions_have_a_format(demo: TestClient, profile: str) -> None:
+    """The Data Package and Croissant pages say which standard they follow; a format is a distribution's
+    alone, so counting formats counts distributions (the SPARQL page's example relies on it)."""
+    graph = _graph(demo, f"/catalog.ttl?profile={profile}")
+    with_format = set(graph.subjects(DCT["format"], None))
+    assert with_format and with_format == set(graph.subjects(RDF.type, DCAT.Distribution))
+    expected = {"datapackage.json": URIRef(TABULAR_DATA_PACKAGE), "croissant.json": URIRef(CROISSANT)}
+    datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
+    pages = {page for dataset in datasets for page in graph.objects(dataset, FOAF.page)}
+    assert len(pages) == 2 * len(datasets)  # every demo dataset has resources to describe
+    for page in pages:
+        assert set(graph.objects(page, DCT.conformsTo)) == {expected[str(page).rsplit("/", 1)[1]]}
+    assert (URIRef(CROISSANT), RDF.type, DCT.Standard) in graph

@@ -16,9 +16,9 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.models import DatasetInput
 from obert.dcat.services import HVD_LEGISLATION
-from obert.dcat.terms import DCAT, DCATAP
+from obert.dcat.terms import CROISSANT, DCAT, DCATAP, TABULAR_DATA_PACKAGE
 from obert.sparql import EXAMPLES
-from obert.sparql.examples import BY_KEY
+from obert.sparql.examples import BY_KEY, PREFIXES
 from tests.conftest import dataset_payload
 from tests.dcat.shacl import violations
 from tests.sparql.conftest import Server
@@ -52,6 +52,35 @@ def test_distributions_per_format_in_csv_and_xml(server: Server) -> None:
     document = _client(server, "distributions-per-format", XML).queryAndConvert()  # a DOM
     values = [node.firstChild.data for node in document.getElementsByTagName("literal")]
     assert sorted(int(v) for v in values) == sorted(expected.values())
+
+
+def test_the_per_format_example_counts_distributions_and_nothing_else(server: Server) -> None:
+    """Its one pattern counts what the same pattern joined to the type dcat:Distribution counts: in the
+    graph only distributions have a format (the Data Package and Croissant pages have a dct:conformsTo)."""
+    typed = BY_KEY["distributions-per-format"].query.replace(
+        "?distribution dct:format", "?distribution a dcat:Distribution ; dct:format"
+    )
+    assert typed != BY_KEY["distributions-per-format"].query
+
+    def counts(query: str) -> dict[str, int]:
+        client = SPARQLWrapper(server.endpoint)
+        client.setQuery(query)
+        client.setReturnFormat(JSON)
+        rows = client.queryAndConvert()["results"]["bindings"]
+        return {b["format"]["value"]: int(b["distributions"]["value"]) for b in rows}
+
+    assert counts(BY_KEY["distributions-per-format"].query) == counts(typed)
+    pages = f"""{PREFIXES}SELECT ?standard (COUNT(?page) AS ?pages)
+WHERE {{ ?dataset foaf:page ?page . ?page dct:conformsTo ?standard }} GROUP BY ?standard"""
+    client = SPARQLWrapper(server.endpoint)
+    client.setQuery(pages)
+    client.setReturnFormat(JSON)
+    found = {
+        b["standard"]["value"]: int(b["pages"]["value"])
+        for b in client.queryAndConvert()["results"]["bindings"]
+    }
+    with_resources = sum(1 for d in DEMO["datasets"] if d["resources"])
+    assert found == {TABULAR_DATA_PACKAGE: with_resources, CROISSANT: with_resources}
 
 
 @pytest.mark.parametrize("example", [e.key for e in EXAMPLES if "CONSTRUCT" not in e.query])

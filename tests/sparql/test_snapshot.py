@@ -98,6 +98,32 @@ def test_a_snapshot_of_another_catalogue_is_not_loaded(
     assert graph.size > 0
 
 
+def test_a_snapshot_of_an_older_shape_is_built_again(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot an older obert wrote (its pages still had a dct:format, which the per-format example
+    would count) is not loaded: the graph is derived again, in the shape of this obert."""
+    _create(
+        portal, "one", resources=[{"name": "data", "format": "CSV", "download_url": "http://e.org/a.csv"}]
+    )
+    monkeypatch.setattr(snapshots, "SHAPE", snapshots.SHAPE - 1)
+    _graph(portal).rebuild(write_snapshot=True)
+    monkeypatch.undo()
+    path = snapshot_path(portal.settings.data_dir)
+    # The old shape, as such a snapshot holds it: a page with a format.
+    page = "<http://testserver/dataset/one/datapackage.json>"
+    with path.open("a") as out:
+        out.write(f'{page} <http://purl.org/dc/terms/format> "application/json" {page} .\n')
+    info = CatalogInfo.from_settings(portal.settings)
+    assert snapshots.load(path, store=portal.store, info=info) is None
+    graph = _graph(portal)
+    graph.sync()
+    with graph.current() as store:
+        formats = store.query(
+            "SELECT ?s { ?s <http://purl.org/dc/terms/format> ?f }", use_default_graph_as_union=True
+        )
+        subjects = {s["s"].value for s in formats}  # type: ignore[index, union-attr]
+    assert len(subjects) == 1 and "/resource/" in next(iter(subjects))
+
+
 def test_obert_sparql_rebuild_has_running_processes_load_its_snapshot(
     portal: Portal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
