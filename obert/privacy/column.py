@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from obert.privacy.kinds import SEVERITY, Finding, Kind, Reason
 from obert.privacy.masking import mask
-from obert.privacy.normalise import normalise_array
+from obert.privacy.normalise import NEEDS_NORMALISING, normalise_array
 from obert.privacy.spans import display_name
 
 
@@ -81,11 +81,21 @@ class Column:
 
     @classmethod
     def from_array(
-        cls, name: str, array: pa.Array | pa.ChunkedArray, *, prose: bool | None = None
+        cls,
+        name: str,
+        array: pa.Array | pa.ChunkedArray,
+        *,
+        prose: bool | None = None,
+        only: str | None = None,
     ) -> Column | None:
         """Prepare `array`; None for what no detector reads: floats, booleans, binary, and integers too
         small to be a phone or card number. Text is normalised (see `normalise`) before anything reads
-        it. `prose` says whether the column reads as running text when a sample already decided it."""
+        it. `prose` says whether the column reads as running text when a sample already decided it.
+
+        `only` (an RE2 pattern): keep in `distinct` only the values matching it or changed by normalising,
+        for a caller that reads nothing else (the pass over every cell looks only for identifier shapes);
+        `scanned` and `filled` still count every cell. A column of a million unique codes is then counted
+        and normalised in the few values that matter."""
         kind = array.type
         numeric = pa.types.is_integer(kind) or pa.types.is_decimal(kind)
         temporal = pa.types.is_temporal(kind)
@@ -95,7 +105,7 @@ class Column:
                 pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
             ):
                 return cls._from_dictionary(name, array, prose=prose)
-            return cls.from_array(name, array.cast(kind.value_type), prose=prose)
+            return cls.from_array(name, array.cast(kind.value_type), prose=prose, only=only)
         if not (numeric or temporal or textual):
             return None
         if pa.types.is_integer(kind) and len(array) and _max_abs(array) < SMALLEST_IDENTIFIER:
@@ -107,7 +117,9 @@ class Column:
             text = text.combine_chunks()
         if prose is None:
             prose = bool(len(text)) and _is_prose(text)
-        counted = not _mostly_distinct(text)
+        counted, filled = not _mostly_distinct(text), len(text)
+        if only is not None and len(text):
+            text = pc.filter(text, pc.match_substring_regex(text, f"{only}|{NEEDS_NORMALISING}"))
         if counted:
             tally = pc.value_counts(text)
             distinct, counts = tally.field("values"), tally.field("counts")
@@ -124,7 +136,7 @@ class Column:
             distinct=distinct,
             counts=counts,
             scanned=scanned,
-            filled=len(text),
+            filled=filled,
             numeric=numeric,
             temporal=temporal,
             prose=prose,
