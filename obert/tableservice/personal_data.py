@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -42,7 +42,7 @@ def read_sample(path: Path, rows: int | None, *, scanned_only: bool = False) -> 
     if chosen is None:
         return plain.read(), total
     # Columns of few values are read as their dictionary codes and only the chosen rows become text.
-    file = pq.ParquetFile(path, read_dictionary=_dictionary_columns(plain))
+    file = pq.ParquetFile(path, read_dictionary=_dictionary_columns(plain), metadata=plain.metadata)
     schema = plain.schema_arrow
     # Columns the scan never reads a value of are not read at all: they come back empty (nulls).
     unread = set(_unscannable(plain)) if scanned_only else set()
@@ -51,9 +51,9 @@ def read_sample(path: Path, rows: int | None, *, scanned_only: bool = False) -> 
     parts, start, i = [], 0, 0
     for group in range(file.num_row_groups):
         end = start + file.metadata.row_group(group).num_rows
-        j = bisect.bisect_left(chosen, end, lo=i)
+        j = int(np.searchsorted(chosen, end))
         if j > i:
-            picked = pa.array([p - start for p in chosen[i:j]], pa.int64())
+            picked = pa.array(chosen[i:j] - start)
             parts.append(file.read_row_group(group, columns=wanted).take(picked).cast(plain_wanted))
         start, i = end, j
     read = pa.concat_tables(parts)
@@ -186,7 +186,7 @@ def _pieces(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     so memory stays bounded however long and wide the table is."""
     plain = pq.ParquetFile(path)
     coded = _dictionary_columns(plain)
-    file = pq.ParquetFile(path, read_dictionary=coded)
+    file = pq.ParquetFile(path, read_dictionary=coded, metadata=plain.metadata)
     unread = set(_unscannable(plain))
     for name in _searchable(plain.schema_arrow):
         if name in columns and name not in unread:
