@@ -6,10 +6,9 @@ import dataclasses
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import TypeAlias
 
-import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -66,25 +65,16 @@ def as_table(columns: TableLike) -> pa.Table:
     return pa.table(arrays)
 
 
-def sample_positions(total: int, rows: int | None) -> npt.NDArray[np.int64] | None:
-    """The positions of the rows :func:`sample` keeps out of `total` (None: all of them), in order."""
+def sample_positions(total: int, rows: int | None) -> list[int] | None:
+    """The positions of the rows :func:`sample` keeps out of `total` (None: all of them)."""
     if rows is None or total <= rows:
         return None
     # One row drawn at random from each of `rows` equal stretches of the table: spread over all of it like
     # a simple random sample, and drawn in one pass (``random.sample`` of 200,000 positions out of a
-    # million, then sorting them, took a tenth of the whole personal-data scan). The draws are Python's
-    # ``random.Random(total)``'s, made by numpy from the same Mersenne Twister state: the same rows as
-    # drawing them one by one in Python, in a tenth of the time.
-    _, state, _ = random.Random(total).getstate()
-    generator = np.random.RandomState()
-    generator.set_state(("MT19937", np.array(state[:-1], dtype=np.uint32), state[-1], 0, 0.0))
-    draws = generator.random_sample(rows)
-    if rows * total < 2**62:
-        bounds = np.arange(rows + 1, dtype=np.int64) * total // rows
-    else:  # past 64-bit arithmetic: the stretches' bounds one by one
-        bounds = np.array([i * total // rows for i in range(rows + 1)], dtype=np.int64)
-    low, high = bounds[:-1], bounds[1:]
-    return low + (draws * (high - low)).astype(np.int64)
+    # million, then sorting them, took a tenth of the whole personal-data scan).
+    rng = random.Random(total)
+    bounds = [i * total // rows for i in range(rows + 1)]
+    return [lo + int(rng.random() * (hi - lo)) for lo, hi in pairwise(bounds)]
 
 
 def sample(table: pa.Table, rows: int | None) -> pa.Table:

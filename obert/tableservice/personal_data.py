@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -18,7 +20,6 @@ from obert.ingest.result import IngestResult
 from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, suggest_plan
 from obert.privacy.column import SMALLEST_IDENTIFIER
 from obert.privacy.plans import plan_to_json
-from obert.privacy.scanner import sample_positions
 from obert.tableservice.gate import PERSONAL_DATA, Hold
 
 PieceT = TypeVar("PieceT", pa.Table, pa.RecordBatch)
@@ -39,7 +40,7 @@ def read_sample(path: Path, rows: int | None, *, scanned_only: bool = False) -> 
     """
     plain = pq.ParquetFile(path)
     total = plain.metadata.num_rows
-    chosen = sample_positions(total, rows)
+    chosen = sample_rows(total, rows)
     if chosen is None:
         return plain.read(), total
     # Columns of few values are read as their dictionary codes and only the chosen rows become text.
@@ -64,6 +65,25 @@ def read_sample(path: Path, rows: int | None, *, scanned_only: bool = False) -> 
     columns = [empty[name] if name in unread else read.column(name) for name in schema.names]
     fields = [as_read.field(name) for name in schema.names]
     return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=schema.metadata)), total
+
+
+def sample_rows(total: int, rows: int | None) -> npt.NDArray[np.int64] | None:
+    """The positions obert.privacy.scanner.sample_positions gives, drawn by numpy: one row from each of
+    `rows` equal stretches of the table, by Python's ``random.Random(total)``'s draws, made from the same
+    Mersenne Twister state (the same rows, in a tenth of the time; the privacy package itself stays free
+    of numpy)."""
+    if rows is None or total <= rows:
+        return None
+    _, state, _ = random.Random(total).getstate()
+    generator = np.random.RandomState()
+    generator.set_state(("MT19937", np.array(state[:-1], dtype=np.uint32), state[-1], 0, 0.0))
+    draws = generator.random_sample(rows)
+    if rows * total < 2**62:
+        bounds = np.arange(rows + 1, dtype=np.int64) * total // rows
+    else:  # past 64-bit arithmetic: the stretches' bounds one by one
+        bounds = np.array([i * total // rows for i in range(rows + 1)], dtype=np.int64)
+    low, high = bounds[:-1], bounds[1:]
+    return low + (draws * (high - low)).astype(np.int64)
 
 
 def _unscannable(file: pq.ParquetFile) -> list[str]:
