@@ -50,6 +50,7 @@ from pathlib import Path
 
 import duckdb
 import psycopg
+import pyarrow as pa
 
 from obert.ingest import ingest_file
 from obert.ingest.source import sha256_file
@@ -251,11 +252,16 @@ def main() -> None:
         "--memory-rows", default="", help="comma-separated sizes to measure peak memory on (default --rows)"
     )
     args = parser.parse_args()
+    # The allocator obert's own processes give Arrow (obert.cli.common.arrow_allocator), so that the gate
+    # measured in this process runs as it does in a worker or in `obert ingest`.
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
     args.workdir.mkdir(parents=True, exist_ok=True)
     csv = args.workdir / f"accidents_{args.rows}.csv"
     if not csv.exists():
         make_csv(csv, args.rows)
     print(f"file: {csv} ({csv.stat().st_size / 1e6:.1f} MB, {args.rows} rows)")
+    load = Path("/proc/loadavg").read_text().strip()
+    print(f"load average: {load}; arrow allocator: {pa.default_memory_pool().backend_name}")
     pg = None if args.no_postgres else postgres_url()
     beside = Path(sys.executable).parent / "sqlite-utils"  # the venv's, when it is not on PATH
     found = shutil.which("sqlite-utils") or (str(beside) if beside.exists() else None)
@@ -331,6 +337,7 @@ def main() -> None:
         print(f"{'ratio obert / sqlite-utils':<28}: {o / s:.3f}")
     else:
         print("sqlite-utils insert: skipped (command not found; pip install -e '.[bench]')")
+    print(f"load average at the end: {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

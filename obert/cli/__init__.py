@@ -19,7 +19,7 @@ from collections.abc import Callable
 import typer
 
 from obert.cli import accounts, admin, harvesting, ingesting, serving
-from obert.cli.common import PLAIN
+from obert.cli.common import PLAIN, arrow_allocator
 
 COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("serve", serving.serve),
@@ -37,6 +37,14 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
 app = typer.Typer(help="obert: a city's open data portal.", pretty_exceptions_enable=False, **PLAIN)
 for name, command in COMMANDS:
     app.command(name)(command)
+
+
+@app.callback()
+def _process() -> None:
+    # Runs before every command (not for --help).
+    arrow_allocator()
+
+
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(admin.sparql_app, name="sparql")

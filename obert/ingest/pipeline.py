@@ -76,6 +76,8 @@ def ingest_file(
         try:
             with _duckdb_errors():
                 con.execute(f"SET temp_directory = {quote_literal(str(workdir / 'spill'))}")
+                # The profile asks the written file a few queries; its footer is read once for them all.
+                con.execute("SET parquet_metadata_cache = true")
                 staged = _stage(
                     fmt if declared is None or fmt != "csv" else "declared-csv",
                     con,

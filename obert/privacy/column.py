@@ -7,6 +7,7 @@ Regular-expression prefilters run inside Arrow (RE2, vectorised) so Python only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 
 from obert.privacy.kinds import SEVERITY, Finding, Kind, Reason
 from obert.privacy.masking import mask
-from obert.privacy.normalise import normalise_array
+from obert.privacy.normalise import NEEDS_NORMALISING, normalise_array
 from obert.privacy.spans import display_name
 
 
@@ -46,22 +47,38 @@ def _max_abs(array: pa.Array | pa.ChunkedArray) -> int:
 _PROBE = 2_000
 
 
-def _mostly_distinct(text: pa.Array) -> bool:
-    """Whether an evenly spread probe of the column is nearly all distinct values (counting them would
-    cost more than it saves; a street-name column with a few thousand names is still worth counting)."""
-    if len(text) <= _PROBE:
-        return False
-    step = len(text) // _PROBE
-    probe = text.take(pa.array(range(0, step * _PROBE, step), pa.int64()))
+def _probe(size: int) -> pa.Array | None:
+    """Evenly spread positions of a column of `size` values to tell whether it is mostly distinct."""
+    if size <= _PROBE:
+        return None
+    step = size // _PROBE
+    return pa.array(range(0, step * _PROBE, step), pa.int64())
+
+
+def _nearly_all_distinct(probe: pa.Array) -> bool:
     return int(pc.count_distinct(probe).as_py()) > _PROBE * 9 // 10
 
 
-def _is_prose(text: pa.Array) -> bool:
-    length = pc.approximate_median(pc.utf8_length(text)).as_py() or 0.0
+def _mostly_distinct(text: pa.Array) -> bool:
+    """Whether an evenly spread probe of the column is nearly all distinct values (counting them would
+    cost more than it saves; a street-name column with a few thousand names is still worth counting)."""
+    at = _probe(len(text))
+    return at is not None and _nearly_all_distinct(text.take(at))
+
+
+def _reads_as_prose(lengths: pa.Array, words: Callable[[], pa.Array]) -> bool:
+    """From the values' lengths and (asked only for long values) their counts of spaces between words."""
+    length = pc.approximate_median(lengths).as_py() or 0.0
     if length < PROSE_MEDIAN_LENGTH:
         return False
-    words = pc.approximate_median(pc.count_substring_regex(text, r"\s+")).as_py() or 0.0
-    return float(words) + 1 >= PROSE_MEDIAN_WORDS
+    return float(pc.approximate_median(words()).as_py() or 0.0) + 1 >= PROSE_MEDIAN_WORDS
+
+
+def _is_prose(text: pa.Array) -> bool:
+    return _reads_as_prose(pc.utf8_length(text), lambda: pc.count_substring_regex(text, _SPACES))
+
+
+_SPACES = r"\s+"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,21 +98,32 @@ class Column:
 
     @classmethod
     def from_array(
-        cls, name: str, array: pa.Array | pa.ChunkedArray, *, prose: bool | None = None
+        cls,
+        name: str,
+        array: pa.Array | pa.ChunkedArray,
+        *,
+        prose: bool | None = None,
+        only: str | None = None,
     ) -> Column | None:
         """Prepare `array`; None for what no detector reads: floats, booleans, binary, and integers too
         small to be a phone or card number. Text is normalised (see `normalise`) before anything reads
-        it. `prose` says whether the column reads as running text when a sample already decided it."""
+        it. `prose` says whether the column reads as running text when a sample already decided it.
+
+        `only` (an RE2 pattern): keep in `distinct` only the values matching it or changed by normalising,
+        for a caller that reads nothing else (the pass over every cell looks only for identifier shapes);
+        `scanned` and `filled` still count every cell. A column of a million unique codes is then counted
+        and normalised in the few values that matter."""
         kind = array.type
         numeric = pa.types.is_integer(kind) or pa.types.is_decimal(kind)
         temporal = pa.types.is_temporal(kind)
         textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
         if pa.types.is_dictionary(kind):
-            if prose is not None and (
-                pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
-            ):
-                return cls._from_dictionary(name, array, prose=prose)
-            return cls.from_array(name, array.cast(kind.value_type), prose=prose)
+            if pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type):
+                if prose is not None:
+                    return cls._from_dictionary(name, array, prose=prose)
+                if only is None:
+                    return cls._from_coded(name, array)
+            return cls.from_array(name, array.cast(kind.value_type), prose=prose, only=only)
         if not (numeric or temporal or textual):
             return None
         if pa.types.is_integer(kind) and len(array) and _max_abs(array) < SMALLEST_IDENTIFIER:
@@ -107,7 +135,9 @@ class Column:
             text = text.combine_chunks()
         if prose is None:
             prose = bool(len(text)) and _is_prose(text)
-        counted = not _mostly_distinct(text)
+        counted, filled = not _mostly_distinct(text), len(text)
+        if only is not None and len(text):
+            text = pc.filter(text, pc.match_substring_regex(text, f"{only}|{NEEDS_NORMALISING}"))
         if counted:
             tally = pc.value_counts(text)
             distinct, counts = tally.field("values"), tally.field("counts")
@@ -124,9 +154,51 @@ class Column:
             distinct=distinct,
             counts=counts,
             scanned=scanned,
-            filled=len(text),
+            filled=filled,
             numeric=numeric,
             temporal=temporal,
+            prose=prose,
+            counted=counted,
+        )
+
+    @classmethod
+    def _from_coded(cls, name: str, array: pa.Array | pa.ChunkedArray) -> Column:
+        """A dictionary-encoded text column judged on its own (whether it reads as prose is decided here, as
+        on a sample), prepared exactly as `from_array` prepares its text: the same values, counts, order
+        and judgements. Only the dictionary is trimmed and measured; rows stay codes, and a row's text is
+        made only where every row must be kept (a column of mostly distinct values)."""
+        coded = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        values = pc.utf8_trim_whitespace(pc.cast(coded.dictionary, pa.string()))
+        usable = pc.and_(pc.is_valid(values), pc.not_equal(values, ""))
+        codes = pc.filter(coded.indices, pc.fill_null(pc.take(usable, coded.indices), False))
+        prose = bool(len(codes)) and _reads_as_prose(
+            pc.take(pc.utf8_length(values), codes),
+            lambda: pc.take(pc.count_substring_regex(values, _SPACES), codes),
+        )
+        at = _probe(len(codes))
+        counted = at is None or not _nearly_all_distinct(pc.take(values, codes.take(at)))
+        if counted:
+            tally = pc.value_counts(codes)  # codes in the order they first appear, as text would be
+            distinct, counts = pc.take(values, tally.field("values")), tally.field("counts")
+            if len(distinct) > 1 and pc.count_distinct(distinct).as_py() < len(distinct):
+                # Codes of values that differ only by surrounding spaces: one value, where it first appears.
+                merged: dict[str, int] = {}
+                for value, count in zip(distinct.to_pylist(), counts.to_pylist(), strict=True):
+                    merged[value] = merged.get(value, 0) + count
+                distinct = pa.array(list(merged), pa.string())
+                counts = pa.array(list(merged.values()), pa.int64())
+        else:
+            distinct = pc.take(values, codes)
+            counts = pc.cast(pc.is_valid(distinct), pa.int64())
+        return cls(
+            name=name,
+            label=display_name(name),
+            distinct=normalise_array(distinct),
+            counts=counts,
+            scanned=len(coded),
+            filled=len(codes),
+            numeric=False,
+            temporal=False,
             prose=prose,
             counted=counted,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from obert.privacy.column import Column, Options
-from obert.privacy.identifiers import ANY_IDENTIFIER
+from obert.privacy.identifiers import without_identifier_shapes
 from obert.privacy.kinds import Kind
 from obert.privacy.lexicon import PHONE_HINTS, has_hint
 from obert.privacy.masking import mask
@@ -40,7 +40,7 @@ def _candidates(
         return []
     narrowed = column.narrowed(pattern)
     if not whole_too:
-        narrowed = narrowed.without(ANY_IDENTIFIER)
+        narrowed = without_identifier_shapes(narrowed)
     if not len(narrowed.distinct):
         return []
     if not narrowed.counted:

@@ -132,6 +132,28 @@ ANY_IDENTIFIER = "|".join(
     f"(?:{p})" for p in (DNI_PATTERN, NIE_PATTERN, CIF_PATTERN, IBAN_PATTERN, EMAIL_PATTERN, CARD_PATTERN,
                          PHONE_PATTERN)
 )  # fmt: skip
+# The same shapes with the e-mail's reduced to its "@": a value matching none of these matches none of the
+# shapes. RE2 takes 3 ms to compile the e-mail's Unicode letter classes, and the scan asks once for every
+# piece of every column (a tenth of the whole scan of a million rows), while most columns have no value
+# of any shape; this pattern compiles in a twentieth of that.
+ANY_ASCII_SHAPE = "|".join(
+    f"(?:{p})"
+    for p in (DNI_PATTERN, NIE_PATTERN, CIF_PATTERN, IBAN_PATTERN, "@", CARD_PATTERN, PHONE_PATTERN)
+)
+
+
+def identifier_shaped(column: Column) -> Column:
+    """`column` narrowed to the distinct values of one of the identifier shapes (ANY_IDENTIFIER)."""
+    maybe = column.narrowed(ANY_ASCII_SHAPE)
+    return maybe.narrowed(ANY_IDENTIFIER) if len(maybe.distinct) else maybe
+
+
+def without_identifier_shapes(column: Column) -> Column:
+    """`column` without the distinct values of one of the identifier shapes (ANY_IDENTIFIER)."""
+    if not len(column.match(ANY_ASCII_SHAPE)[0]):
+        return column
+    return column.without(ANY_IDENTIFIER)
+
 
 IDENTIFIER_DETECTORS: tuple[Callable[[Column, Options], Tally | None], ...] = (
     detect_dni,

@@ -15,11 +15,11 @@ import pyarrow.compute as pc
 from obert.errors import FieldError, Invalid
 from obert.privacy.column import Column, Options
 from obert.privacy.freetext import embedded_tallies, free_text_tally
-from obert.privacy.identifiers import ANY_IDENTIFIER, IDENTIFIER_DETECTORS
+from obert.privacy.identifiers import ANY_ASCII_SHAPE, IDENTIFIER_DETECTORS, identifier_shaped
 from obert.privacy.kinds import SEVERITY, Finding, ScanReport
 from obert.privacy.masking import mask
 from obert.privacy.people import detect_address, detect_birth_date, detect_person_name
-from obert.privacy.spans import display_name, header_spans
+from obert.privacy.spans import PREFILTER, display_name, header_spans
 from obert.privacy.tally import ColumnTally
 
 Detector = Callable[[Column, Options], "Finding | None"]
@@ -32,6 +32,10 @@ ONE = {
     "card": "a payment card number",
 }
 TableLike: TypeAlias = Mapping[str, Sequence[object]] | pa.Table
+
+# What the pass over every cell reads of a column (see add_identifiers): values with an identifier's shape
+# whole, and values that may hold one inside (the span prefilters); the rest of a piece is only counted.
+_WORTH_READING = f"{ANY_ASCII_SHAPE}|{PREFILTER}"
 
 # Judgement-based detectors, which need every value (identifier detectors only see candidates).
 DETECTORS: tuple[Detector, ...] = (
@@ -148,7 +152,7 @@ def scan_table(
         for top in batch.column_names:
             for name, array in leaves(top, batch.column(top)):
                 tally = tallies.setdefault(name, ColumnTally(label=display_name(name)))
-                column = Column.from_array(name, array, prose=tally.prose)
+                column = Column.from_array(name, array, prose=tally.prose, only=_WORTH_READING)
                 if column is not None and column.filled:
                     add_identifiers(tally, column, options)
     findings = header_findings(list(tallies), options)
@@ -172,7 +176,7 @@ def add_identifiers(tally: ColumnTally, column: Column, options: Options) -> Non
     tally.scanned += column.scanned
     settled = tally.skipping()
     tally.free.merge(free_text_tally(column, options, skip=settled), options)
-    shaped = column.narrowed(ANY_IDENTIFIER)
+    shaped = identifier_shaped(column)
     if len(shaped.distinct):
         for detect in IDENTIFIER_DETECTORS:
             if (found := detect(shaped, options)) is not None:
