@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.i18n.text import index_text
-from obert.search import cache
+from obert.search import cache, counts
 from obert.search.backends import backend_for
 from obert.search.model import ANY_LANGUAGE, HAS_API, SearchDocument
 from obert.storage.tables.search import search_doc_values as doc_values
@@ -69,6 +69,7 @@ def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument], *, r
     # Facets first: PostgreSQL's text rows take their facet value ids from them (see backends).
     _insert_facets(conn, [(i, *row) for i, d in zip(doc_ids, documents, strict=True) for row in d.facets])
     backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
+    counts.adjust(conn, doc_ids, sign=1)
     cache.changed(conn)
 
 
@@ -93,6 +94,7 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
     doc_ids = list(conn.execute(sa.select(docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))).scalars())
     if not doc_ids:
         return
+    counts.adjust(conn, doc_ids, sign=-1)  # while their rows and values still say what they counted
     backend_for(conn).delete(conn, doc_ids)
     conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))
     conn.execute(docs.delete().where(docs.c.doc_id.in_(doc_ids)))
@@ -102,6 +104,7 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
 def clear(conn: Connection) -> None:
     """Empty the index (before a rebuild)."""
     backend_for(conn).clear(conn)
+    counts.clear(conn)
     conn.execute(doc_values.delete())  # at once, rather than by each document's ON DELETE CASCADE
     conn.execute(facets.delete())
     conn.execute(docs.delete())

@@ -132,6 +132,22 @@ search_doc_values = sa.Table(
     sqlite_with_rowid=False,
 )
 
+# Facet counts of the whole catalogue, kept exact by the index's writes in their own transactions
+# (obert.search.counts, migration 0024): for every value id, how many documents have it, and for every pair
+# of a filter value (a value id below the keywords', or 0 for no filter) and a value below the keywords',
+# how many have both; value id 0 counts the documents themselves. `public` counts the published public
+# documents (what anybody may see), `live` every one not deleted (what an administrator sees): browsing
+# without words and with at most one filter value reads its counts here instead of counting every match.
+search_counts = sa.Table(
+    "search_counts",
+    metadata,
+    sa.Column("filter_id", _ValueId, primary_key=True, autoincrement=False),
+    sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
+    sa.Column("public", sa.Integer, nullable=False),
+    sa.Column("live", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # One row (id 1) whose version changes with every change of the index, in the same transaction: answers
 # cached under a version (obert.search.cache) are right for as long as it stays the same.
 search_state = sa.Table(
