@@ -53,6 +53,27 @@ ON CONFLICT (filter_id, value_id) DO UPDATE SET
 """
 
 
+# PostgreSQL: the same from search_tsv's rows, which carry state, visibility and the ids below the
+# keywords (facet_ids): pairs unnested per document rather than joined (a third of the time).
+FILL_POSTGRES = f"""
+WITH counted AS (
+    SELECT doc_id, facet_ids, CASE WHEN state = 'published' AND visibility = 'public' THEN 1 ELSE 0 END AS pub
+    FROM search_tsv WHERE doc_id >= :low AND doc_id < :high AND state <> 'deleted'
+),
+pairs AS (
+    SELECT 0::bigint AS filter_id, v.value_id, c.pub FROM counted c JOIN search_doc_values v USING (doc_id)
+    UNION ALL SELECT 0, 0, pub FROM counted
+    UNION ALL SELECT f, 0, pub FROM counted, unnest(facet_ids) AS f
+    UNION ALL SELECT f, v, pub FROM counted, unnest(facet_ids) AS f, unnest(facet_ids) AS v
+)
+INSERT INTO search_counts (filter_id, value_id, public, live)
+SELECT filter_id, value_id, sum(pub), count(*) FROM pairs
+GROUP BY filter_id, value_id
+ON CONFLICT (filter_id, value_id) DO UPDATE SET
+    public = search_counts.public + excluded.public, live = search_counts.live + excluded.live
+"""
+
+
 def upgrade() -> None:
     op.create_table(
         "search_counts",
@@ -71,7 +92,8 @@ def upgrade() -> None:
         op.execute("ANALYZE search_facets")
     last = bind.execute(sa.text("SELECT max(doc_id) FROM search_documents")).scalar()
     for low in range(0, int(last or 0) + 1, STEP):
-        bind.execute(sa.text(FILL), {"low": low, "high": low + STEP})
+        fill = FILL_POSTGRES if bind.dialect.name == "postgresql" else FILL
+        bind.execute(sa.text(fill), {"low": low, "high": low + STEP})
     if bind.dialect.name == "postgresql":
         op.execute("ANALYZE search_counts")
 
