@@ -49,9 +49,13 @@ def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> No
     write_analysed(conn, [analyse(d) for d in documents])
 
 
-def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument], *, replace: bool = True) -> None:
+def write_analysed(
+    conn: Connection, documents: Sequence[AnalysedDocument], *, replace: bool = True, counted: bool = True
+) -> None:
     """Store analysed documents, replacing what was indexed for the same datasets (without `replace`, the
-    caller knows there is nothing to replace: a rebuild, into an index it has just emptied)."""
+    caller knows there is nothing to replace: a rebuild, into an index it has just emptied). Without
+    `counted`, the caller counts them in the facet counts itself, before its transaction ends
+    (counts.recount, as a rebuild does)."""
     if not documents:
         return
     dataset_ids = [d.dataset_id for d in documents]
@@ -69,7 +73,8 @@ def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument], *, r
     # Facets first: PostgreSQL's text rows take their facet value ids from them (see backends).
     _insert_facets(conn, [(i, *row) for i, d in zip(doc_ids, documents, strict=True) for row in d.facets])
     backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
-    counts.adjust(conn, doc_ids, sign=1)
+    if counted:
+        counts.adjust(conn, doc_ids, sign=1)
     cache.changed(conn)
 
 
@@ -109,6 +114,11 @@ def clear(conn: Connection) -> None:
     conn.execute(facets.delete())
     conn.execute(docs.delete())
     cache.changed(conn)
+
+
+def recount(conn: Connection) -> None:
+    """Count every indexed document in the facet counts afresh (after writes made uncounted)."""
+    counts.recount(conn)
 
 
 def indexed_count(conn: Connection) -> int:
