@@ -20,6 +20,9 @@ FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), r
 TSV_TABLE = "search_tsv"
 TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_tsv_tsv"
+# The published public rows, newest first (0024): the most recent matches of a common word or prefix (a
+# search's ranked window, the type-ahead's) are found by walking it, not by reading every match.
+TSV_RECENT_INDEX = "ix_search_tsv_recent"
 # 0005 kept the vectors on search_documents (column `tsv`, GIN index below); 0010 emptied that column and
 # left it for old processes during the upgrade. A later release drops both.
 LEGACY_TSV_INDEX = "ix_search_documents_tsv"
@@ -39,6 +42,7 @@ BACKEND_SPECIFIC = frozenset(
         FTS_TABLE,
         TSV_TABLE,
         TSV_INDEX,
+        TSV_RECENT_INDEX,
         TSV_COLUMN,
         LEGACY_TSV_INDEX,
         FACET_IDS_COLUMN,

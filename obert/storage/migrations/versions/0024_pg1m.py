@@ -7,7 +7,8 @@ search_counts: (filter_id, value_id) → documents with both, published and publ
 deleted (`live`); filter 0 is no filter, value 0 the documents themselves; filters are values below the
 keywords' code (9 << 32, as in 0012). Filled here from the index as it stands, in ranges of documents
 (one statement over a million documents groups ~90 million pairs at once). On PostgreSQL, statistics of
-search_facets' facet and value columns together (see FACET_STATISTICS).
+search_facets' facet and value columns together (see FACET_STATISTICS), and an index of search_tsv's
+published public rows by date (RECENT_INDEX).
 
 Revision ID: 0024_pg1m
 Revises: 0023_find23
@@ -33,6 +34,11 @@ PUBLIC_INDEXES = {"ix_datasets_public_name": ["name"], "ix_datasets_public_modif
 # that 12,000 have at 100,000: it then sorts all of them for a page instead of walking the date index
 # (104 ms against 5.7 ms for a browse's page of one theme).
 FACET_STATISTICS = "st_search_facets_facet_value"
+# PostgreSQL: search_tsv's published public rows, newest first. The most recent matches of a common prefix
+# ("tr" is in 68 % of the documents at a million) were found by testing every row's vector and sorting
+# them (1.9 s for the type-ahead's window of 1,000); walking this index finds them in 10 ms. Rare words
+# still start from the vectors' GIN index (the planner weighs the two).
+RECENT_INDEX = "ix_search_tsv_recent"
 
 FILL = f"""
 WITH counted AS (
@@ -88,6 +94,10 @@ def upgrade() -> None:
         op.create_index(name, "datasets", columns, postgresql_where=PUBLIC, sqlite_where=PUBLIC)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
+        op.execute(
+            f"CREATE INDEX {RECENT_INDEX} ON search_tsv (modified DESC, doc_id) "
+            "WHERE state = 'published' AND visibility = 'public'"
+        )
         op.execute(f"CREATE STATISTICS {FACET_STATISTICS} (mcv, dependencies) ON facet, value FROM search_facets")
         op.execute("ANALYZE search_facets")
     last = bind.execute(sa.text("SELECT max(doc_id) FROM search_documents")).scalar()
@@ -101,6 +111,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP STATISTICS {FACET_STATISTICS}")
+        op.execute(f"DROP INDEX {RECENT_INDEX}")
     for name in PUBLIC_INDEXES:
         op.drop_index(name, table_name="datasets")
     op.drop_table("search_counts")
