@@ -10,6 +10,10 @@ keywords' code (9 << 32, as in 0012). Filled here from the index as it stands, i
 search_facets' facet and value columns together (see FACET_STATISTICS), and an index of search_tsv's
 published public rows by date (RECENT_INDEX).
 
+Processes of the previous release write the index without adjusting search_counts: stop them before
+this migration runs (or run `obert reindex` after), or the counts of what they write during the upgrade
+are missing.
+
 Revision ID: 0024_pg1m
 Revises: 0023_find23
 """
