@@ -111,6 +111,27 @@ def adjust(conn: Connection, doc_ids: Sequence[int], *, sign: Literal[1, -1]) ->
     conn.execute(_statement(conn, chosen), {"ids": ids, "sign": sign})
 
 
+def take_turn(conn: Connection) -> None:
+    """Wait for the other writers of the index (PostgreSQL), before this transaction touches any row
+    they share: every counted write adjusts the row of all documents (0, 0) and search_terms' rows of
+    common words, and two writers taking those in different orders (one counting out an old version
+    first, the other writing words first) would deadlock. Taking the row of all documents first puts
+    them in one order; they already waited on each other for it."""
+    if conn.dialect.name == "postgresql":
+        # The row is made when missing (a new index): otherwise the first writers would find none to wait on.
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {search_counts.name} (filter_id, value_id, public, live) VALUES (0, 0, 0, 0) "
+                "ON CONFLICT (filter_id, value_id) DO NOTHING"
+            )
+        )
+        conn.execute(
+            sa.select(search_counts.c.filter_id)
+            .where(search_counts.c.filter_id == 0, search_counts.c.value_id == 0)
+            .with_for_update()
+        )
+
+
 def recount(conn: Connection) -> None:
     """Count every indexed document afresh (a rebuild writes its batches uncounted, then counts once:
     the sums of whole ranges of documents cost a fraction of adding each batch's to the rows)."""

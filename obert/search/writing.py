@@ -59,6 +59,8 @@ def write_analysed(
     if not documents:
         return
     dataset_ids = [d.dataset_id for d in documents]
+    if counted:
+        counts.take_turn(conn)
     if replace:
         remove_documents(conn, dataset_ids)
     columns = ("dataset_id", "name", "state", "visibility", "organization_id", "modified")
@@ -99,6 +101,7 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
     doc_ids = list(conn.execute(sa.select(docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))).scalars())
     if not doc_ids:
         return
+    counts.take_turn(conn)
     counts.adjust(conn, doc_ids, sign=-1)  # while their rows and values still say what they counted
     backend_for(conn).delete(conn, doc_ids)
     conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))

@@ -3,6 +3,7 @@ seen: browsing without words reads them instead of counting the documents."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,3 +135,23 @@ def test_several_values_or_keywords_under_a_filter_are_counted_from_the_document
     assert values(browse(portal, filters={"theme": ["HEAL"]}), "keyword") == {"verd": 1, "salut": 1}
     both = browse(portal, filters={"theme": ["HEAL"], "publisher": ["parcs"]})
     assert both.count == 2
+
+
+def test_kept_counts_stay_exact_when_datasets_are_written_at_once(portal: Portal) -> None:
+    """Writers in several threads (several transactions at once, on PostgreSQL each its own connection)
+    adjust the same rows: none of their additions is lost."""
+    make_org(portal, "parcs", "Parcs i Jardins")
+
+    def write(worker: int) -> None:
+        for n in range(6):
+            add_dataset(portal, f"dades-{worker}-{n}", title="Dades", organization="parcs", themes=["ENVI"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    assert browse(portal).count == 24
+    environment = browse(portal, facets=NO_KEYWORDS, filters={"theme": ["ENVI"]})
+    assert values(environment, "publisher") == {"parcs": 24}
+    kept = kept_rows(portal)
+    with portal.store.begin() as conn:
+        kept_counts.recount(conn)
+    assert kept_rows(portal) == kept
