@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from bench.search import PLACES, SUBJECTS, database, generate, vacuum
 from obert.api.ckan.params import Params
+from obert.api.ckan.read import TAG_LIST_QUERY, package_names, recent_packages_query
 from obert.api.ckan.search import search_query
 from obert.auth import ANONYMOUS
 from obert.catalog.indexing import rebuild_index
@@ -39,7 +40,7 @@ from obert.catalog.listing import browse_datasets
 from obert.i18n.text import query_terms
 from obert.search.backends import _fts5_term, _tsquery
 from obert.storage import Store, migrate
-from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_TABLE
+from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_TABLE, search_facets
 
 FACETS = json.dumps(["organization", "res_format", "tags"])
 
@@ -73,6 +74,48 @@ def bare(store: Store, text: str) -> int:
         return len(conn.execute(sql, {"m": match}).all())
 
 
+# The listings, as their actions ask them (package dicts and HTTP left out), and bare queries of the same
+# rows: the page straight from the datasets table in its order (no count), and for tag_list every public
+# keyword counted by a GROUP BY over the facet rows (what a search engine's facet of the whole catalogue is).
+PUBLIC = "state = 'published' AND visibility = 'public'"
+
+
+def package_list(store: Store, offset: str) -> int:
+    return len(package_names(store, ANONYMOUS, Params({"offset": int(offset), "limit": 1000})))
+
+
+def bare_package_list(store: Store, offset: str) -> int:
+    sql = f"SELECT name FROM datasets WHERE {PUBLIC} ORDER BY name LIMIT 1000 OFFSET :offset"
+    with store.read() as conn:
+        return len(conn.execute(sa.text(sql), {"offset": int(offset)}).all())
+
+
+def recent(store: Store, _: str) -> int:
+    query = recent_packages_query(Params({}))
+    return len(browse_datasets(store=store, actor=ANONYMOUS, query=query).items)
+
+
+def bare_recent(store: Store, _: str) -> int:
+    sql = f"SELECT id FROM datasets WHERE {PUBLIC} ORDER BY updated_at DESC, name DESC LIMIT 10"
+    with store.read() as conn:
+        return len(conn.execute(sa.text(sql)).all())
+
+
+def tag_list(store: Store, _: str) -> int:
+    return len(browse_datasets(store=store, actor=ANONYMOUS, query=TAG_LIST_QUERY).facets["keyword"])
+
+
+def bare_tag_list(store: Store, _: str) -> int:
+    public = PUBLIC.replace(" AND ", " AND d.")
+    sql = (
+        f"SELECT f.value, count(*) FROM {search_facets.name} f "
+        "JOIN search_documents d ON d.doc_id = f.doc_id "
+        f"WHERE f.facet = 'keyword' AND f.lang = '*' AND d.{public} GROUP BY f.value"
+    )
+    with store.read() as conn:
+        return len(conn.execute(sa.text(sql)).all())
+
+
 def timed(run: Callable[[Store, str], int], store: Store, texts: list[str]) -> list[tuple[float, float]]:
     """(wall, CPU) seconds of each text, after a few to warm what a running server has warm."""
     for text in texts[:3]:
@@ -85,30 +128,57 @@ def timed(run: Callable[[Store, str], int], store: Store, texts: list[str]) -> l
     return out
 
 
-def report(size: int, store: Store, queries: int) -> None:
+def interleaved(
+    ours: Callable[[Store, str], int], theirs: Callable[[Store, str], int], store: Store, texts: list[str]
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Rounds of ten of each in turn, so that the machine's load falls on both alike."""
+    our_times: list[tuple[float, float]] = []
+    bare_times: list[tuple[float, float]] = []
+    for start in range(0, len(texts), 10):
+        chunk = texts[start : start + 10]
+        bare_times += timed(theirs, store, chunk)
+        our_times += timed(ours, store, chunk)
+    return our_times, bare_times
+
+
+def p(times: list[tuple[float, float]], which: int, q: float) -> float:
+    ordered = sorted(t[which] for t in times)
+    return ordered[int(q * (len(ordered) - 1))] * 1000
+
+
+def line(
+    label: str, ours: list[tuple[float, float]], bare_label: str, theirs: list[tuple[float, float]]
+) -> str:
+    return (
+        f"  {label:<40} p50 {p(ours, 0, 0.5):8.1f} ms p95 {p(ours, 0, 0.95):8.1f} ms (CPU p50 "
+        f"{p(ours, 1, 0.5):6.1f} ms); bare {bare_label} p50 {p(theirs, 0, 0.5):8.2f} ms p95 "
+        f"{p(theirs, 0, 0.95):8.2f} ms (CPU p50 {p(theirs, 1, 0.5):6.2f} ms); ratio p50 "
+        f"×{p(ours, 0, 0.5) / p(theirs, 0, 0.5):.1f} wall, "
+        f"×{p(ours, 1, 0.5) / max(p(theirs, 1, 0.5), 1e-6):.1f} CPU"
+    )
+
+
+def report(size: int, store: Store, queries: int, *, lists: bool = True) -> None:
     rng = random.Random(size)
     texts = [words(rng) for _ in range(queries)]
-    # Interleaved rounds, so that the machine's load falls on both alike.
-    ckan_times: list[tuple[float, float]] = []
-    bare_times: list[tuple[float, float]] = []
-    for start in range(0, queries, 10):
-        chunk = texts[start : start + 10]
-        bare_times += timed(bare, store, chunk)
-        ckan_times += timed(ckan, store, chunk)
-
-    def p(times: list[tuple[float, float]], which: int, q: float) -> float:
-        ordered = sorted(t[which] for t in times)
-        return ordered[int(q * (len(ordered) - 1))] * 1000
-
     engine = "FTS5" if store.backend == "sqlite" else "tsvector"
-    print(
-        f"{store.backend} {size:>9,} datasets, {queries} queries, load {os.getloadavg()[0]:.1f}: "
-        f"package_search (3 facets) p50 {p(ckan_times, 0, 0.5):.1f} ms p95 {p(ckan_times, 0, 0.95):.1f} ms "
-        f"(CPU p50 {p(ckan_times, 1, 0.5):.1f} ms); bare {engine} p50 {p(bare_times, 0, 0.5):.2f} ms "
-        f"p95 {p(bare_times, 0, 0.95):.2f} ms (CPU p50 {p(bare_times, 1, 0.5):.2f} ms); ratio p50 "
-        f"×{p(ckan_times, 0, 0.5) / p(bare_times, 0, 0.5):.1f} wall, "
-        f"×{p(ckan_times, 1, 0.5) / p(bare_times, 1, 0.5):.1f} CPU"
-    )
+    print(f"{store.backend} {size:>9,} datasets, {queries} queries each, load {os.getloadavg()}")
+    ours, theirs = interleaved(ckan, bare, store, texts)
+    print(line("package_search (3 facets)", ours, engine, theirs))
+    if lists:
+        with store.read() as conn:
+            public = int(conn.execute(sa.text(f"SELECT count(*) FROM datasets WHERE {PUBLIC}")).scalar_one())
+        first = ["0"] * queries
+        pages = [str(rng.randrange(max(public // 1000, 1)) * 1000) for _ in range(queries)]
+        for label, ours_run, theirs_run, args in (
+            ("package_list (1000, first page)", package_list, bare_package_list, first),
+            ("package_list (1000, a random page)", package_list, bare_package_list, pages),
+            ("current_package_list_with_resources", recent, bare_recent, first),
+            ("tag_list", tag_list, bare_tag_list, first[: max(queries // 4, 10)]),
+        ):
+            ours, theirs = interleaved(ours_run, theirs_run, store, args)
+            print(line(label, ours, "SQL", theirs))
+    print(f"  load after: {os.getloadavg()}")
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from obert.catalog.models import State
 from obert.catalog.vocabulary import vocabulary
 from obert.search import SearchDocument, clear, remove_documents
-from obert.search.writing import AnalysedDocument, analyse, write_analysed
+from obert.search.writing import AnalysedDocument, analyse, recount, write_analysed
 from obert.storage import Store
 from obert.storage.tables.catalog import dataset_groups, datasets, groups, organizations, resources
 from obert.storage.tables.search import search_documents
@@ -259,8 +259,9 @@ def rebuild_index(*, store: Store, workers: int = 0) -> int:
     with store.begin() as conn:
         clear(conn)
         for documents in _analysed(_batches(conn), workers):
-            write_analysed(conn, documents, replace=False)
+            write_analysed(conn, documents, replace=False, counted=False)
             indexed += len(documents)
+        recount(conn)  # the facet counts of every document at once, in the same transaction
     return indexed
 
 

@@ -22,12 +22,20 @@ from sqlalchemy.sql.selectable import CTE, Select
 from obert.auth import Actor
 from obert.catalog.access import NOT_DELETED, visible_to
 from obert.catalog.common import MAX_PAGE
-from obert.catalog.criteria import AllOf, Criterion, ValueField, Words, condition, has_value
+from obert.catalog.criteria import AllOf, Criterion, Everything, ValueField, Words, condition, has_value
 from obert.catalog.groups import group_names_by_dataset
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import FieldError, Invalid
-from obert.search import FacetRequest, Viewer, count_listed, count_matching, matching, word_hits
+from obert.search import (
+    FacetRequest,
+    Viewer,
+    count_listed,
+    count_matching,
+    matching,
+    public_catalogue,
+    word_hits,
+)
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
 from obert.storage.tables.search import FACET_IDS_COLUMN, search_documents
@@ -80,7 +88,13 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         )
     with store.read() as conn:
         matches = _matches(conn, actor, query)
-        if conn.dialect.name == "sqlite" and not _sorted_in_python(query):
+        if _whole_public(actor, query):
+            # Every published public dataset, whoever asks: the index keeps their number and facet
+            # counts (obert.search.counts), and the page is the first rows of an index in its order.
+            count, facets = public_catalogue(conn, request)
+            listed = _Matches(datasets, matches.where, None)
+            page = _page(conn, query, listed) if query.limit and count > query.offset else []
+        elif conn.dialect.name == "sqlite" and not _sorted_in_python(query):
             count, ids, facets = _gathered(conn, query, matches, request)
             page = _in_order(conn, ids)
         elif query.limit and not _sorted_in_python(query):
@@ -96,6 +110,21 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
             facets = {name: [] for name in request.names}
         in_groups = group_names_by_dataset(conn, [d.id for d in page])
     return BrowseResult(items=page, count=count, facets=facets, groups={d.id: in_groups[d.id] for d in page})
+
+
+def _whole_public(actor: Actor, query: BrowseQuery) -> bool:
+    """Whether `query` lists every published public dataset (no words, filters or dates), which is all
+    that an actor with no organisation's roles may see (obert.catalog.access.visible_to)."""
+    text = query.text.strip()
+    only_public = not query.include_private or not (actor.sysadmin or actor.roles)
+    return (
+        text in ("", "*:*")
+        and not query.filters
+        and query.modified_since is None
+        and only_public
+        and not query.include_drafts
+        and all(isinstance(part, Everything) for part in _conjuncts(query.criterion))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +187,9 @@ def _leading_words(criterion: Criterion | None) -> tuple[Words | None, Criterion
     return None, criterion
 
 
-def _conjuncts(criterion: Criterion) -> Iterator[Criterion]:
+def _conjuncts(criterion: Criterion | None) -> Iterator[Criterion]:
+    if criterion is None:
+        return
     if isinstance(criterion, AllOf):
         for part in criterion.parts:
             yield from _conjuncts(part)
@@ -260,6 +291,28 @@ def _in_order(conn: Connection, ids: list[str]) -> list[Dataset]:
     rows = conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all()
     by_id = {d.id: d for d in datasets_from_rows(conn, rows)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def public_names(*, store: Store, actor: Actor, offset: int = 0, limit: int = 1000) -> list[str]:
+    """Names of the published public datasets, by name, one page of them: the page is read from the
+    names' index alone, without loading the datasets (CKAN's package_list)."""
+    if offset < 0:
+        raise Invalid("bad offset", errors=[FieldError("offset", "must not be negative")])
+    if not 0 <= limit <= MAX_PAGE:
+        raise Invalid("bad page size", errors=[FieldError("limit", f"must be between 0 and {MAX_PAGE}")])
+    select = (
+        sa.select(datasets.c.name)
+        .where(
+            visible_to(actor),
+            datasets.c.state == State.PUBLISHED.value,
+            datasets.c.visibility == Visibility.PUBLIC.value,
+        )
+        .order_by(datasets.c.name)
+        .offset(offset)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return list(conn.execute(select).scalars())
 
 
 def catalog_dates(*, store: Store, actor: Actor) -> tuple[datetime | None, datetime | None]:

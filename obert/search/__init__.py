@@ -4,6 +4,7 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
+from obert.search.counts import public_catalogue
 from obert.search.facets import FacetRequest, count_listed, count_matching
 from obert.search.index import find, matching, relevance, suggest, visible, word_hits
 from obert.search.model import (
@@ -36,6 +37,7 @@ __all__ = [
     "find",
     "indexed_count",
     "matching",
+    "public_catalogue",
     "relevance",
     "remove_documents",
     "suggest",

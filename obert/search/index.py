@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subquery
 
 from obert.i18n.text import QueryTerm, phrase_sequences, query_terms
-from obert.search import cache, gathered, snapshot
+from obert.search import cache, counts, gathered, snapshot
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
 from obert.search.facets import FacetRequest, count_listed
 from obert.search.model import Hits, SearchQuery, Viewer
@@ -201,11 +201,32 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     )
     answer = cache.lookup(conn, key) if version else None
     if answer is None:
-        count, facet_counts, _ = _counts(conn, viewer, query, None)
-        answer = count, facet_counts
+        kept = _kept_question(viewer, query)
+        if kept is not None:
+            answer = counts.read(conn, kept)
+        else:
+            count, facet_counts, _ = _counts(conn, viewer, query, None)
+            answer = count, facet_counts
         if version:
             cache.keep(conn, key, answer)
     return answer
+
+
+def _kept_question(viewer: Viewer, query: SearchQuery) -> counts.Question | None:
+    """The question of a browse that the kept counts (obert.search.counts) answer, if they can: what
+    an anonymous visitor or an administrator sees, with at most one filter value."""
+    if viewer.sysadmin:
+        column: counts.Column = "live"
+    elif not viewer.organization_ids:
+        column = "public"
+    else:
+        return None
+    able, chosen = counts.answerable(query.filters, query.facets)
+    if not able:
+        return None
+    return counts.Question(
+        column, tuple(query.facets), lang=query.lang, limit=query.facet_limit, chosen=chosen
+    )
 
 
 def matching(

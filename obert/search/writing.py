@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.i18n.text import index_text
-from obert.search import cache
+from obert.search import cache, counts
 from obert.search.backends import backend_for
 from obert.search.model import ANY_LANGUAGE, HAS_API, SearchDocument
 from obert.storage.tables.search import search_doc_values as doc_values
@@ -49,12 +49,18 @@ def write_documents(conn: Connection, documents: Sequence[SearchDocument]) -> No
     write_analysed(conn, [analyse(d) for d in documents])
 
 
-def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument], *, replace: bool = True) -> None:
+def write_analysed(
+    conn: Connection, documents: Sequence[AnalysedDocument], *, replace: bool = True, counted: bool = True
+) -> None:
     """Store analysed documents, replacing what was indexed for the same datasets (without `replace`, the
-    caller knows there is nothing to replace: a rebuild, into an index it has just emptied)."""
+    caller knows there is nothing to replace: a rebuild, into an index it has just emptied). Without
+    `counted`, the caller counts them in the facet counts itself, before its transaction ends
+    (counts.recount, as a rebuild does)."""
     if not documents:
         return
     dataset_ids = [d.dataset_id for d in documents]
+    if counted:
+        counts.take_turn(conn)
     if replace:
         remove_documents(conn, dataset_ids)
     columns = ("dataset_id", "name", "state", "visibility", "organization_id", "modified")
@@ -69,6 +75,8 @@ def write_analysed(conn: Connection, documents: Sequence[AnalysedDocument], *, r
     # Facets first: PostgreSQL's text rows take their facet value ids from them (see backends).
     _insert_facets(conn, [(i, *row) for i, d in zip(doc_ids, documents, strict=True) for row in d.facets])
     backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
+    if counted:
+        counts.adjust(conn, doc_ids, sign=1)
     cache.changed(conn)
 
 
@@ -93,6 +101,8 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
     doc_ids = list(conn.execute(sa.select(docs.c.doc_id).where(docs.c.dataset_id.in_(dataset_ids))).scalars())
     if not doc_ids:
         return
+    counts.take_turn(conn)
+    counts.adjust(conn, doc_ids, sign=-1)  # while their rows and values still say what they counted
     backend_for(conn).delete(conn, doc_ids)
     conn.execute(facets.delete().where(facets.c.doc_id.in_(doc_ids)))
     conn.execute(docs.delete().where(docs.c.doc_id.in_(doc_ids)))
@@ -102,10 +112,16 @@ def remove_documents(conn: Connection, dataset_ids: Sequence[str]) -> None:
 def clear(conn: Connection) -> None:
     """Empty the index (before a rebuild)."""
     backend_for(conn).clear(conn)
+    counts.clear(conn)
     conn.execute(doc_values.delete())  # at once, rather than by each document's ON DELETE CASCADE
     conn.execute(facets.delete())
     conn.execute(docs.delete())
     cache.changed(conn)
+
+
+def recount(conn: Connection) -> None:
+    """Count every indexed document in the facet counts afresh (after writes made uncounted)."""
+    counts.recount(conn)
 
 
 def indexed_count(conn: Connection) -> int:

@@ -12,7 +12,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput
-from obert.search import SearchDocument, SearchQuery, Viewer, find, write_documents
+from obert.search import SearchDocument, SearchQuery, Viewer, counts, find, write_documents
 from obert.storage import Store, migrate
 from obert.storage.tables import metadata
 from obert.storage.tables.catalog import datasets as datasets_table
@@ -177,6 +177,14 @@ def test_sqlite_documents_list_their_facet_values_however_they_were_written(data
     store.dispose()
 
 
+# Tables today's index writer fills that an older release's schema may lack, as stand-ins.
+STAND_INS = {
+    "search_terms": "(term TEXT PRIMARY KEY, docs INTEGER NOT NULL)",
+    "search_counts": "(filter_id BIGINT, value_id BIGINT, public INTEGER, live INTEGER, "
+    "PRIMARY KEY (filter_id, value_id))",
+}
+
+
 def _add_trees(store: Store) -> None:
     # Written as a release of 0012's time wrote it: the datasets table has since gained columns.
     stamp = datetime.now(UTC)
@@ -214,14 +222,16 @@ def _add_trees(store: Store) -> None:
             title={"ca": "Arbrat viari"},
             facets={"theme": ["ENVI"]},
         )
-        # That release kept no vocabulary table on SQLite, which today's writer fills: a stand-in takes its
-        # rows and goes (0023 lists the index's terms when it makes the table).
-        stand_in = conn.dialect.name == "sqlite"
-        if stand_in:
-            conn.execute(sa.text("CREATE TABLE search_terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL)"))
+        # That release kept no vocabulary table on SQLite and no facet counts, which today's writer fills:
+        # stand-ins take their rows and go (0023 lists the index's terms when it makes the table, 0024
+        # counts the index's documents when it makes search_counts).
+        missing = [t for t in STAND_INS if not sa.inspect(conn).has_table(t)]
+        stand_ins = [t for t in missing if t != "search_terms" or conn.dialect.name == "sqlite"]
+        for table in stand_ins:
+            conn.execute(sa.text(f"CREATE TABLE {table} {STAND_INS[table]}"))
         write_documents(conn, [document])
-        if stand_in:
-            conn.execute(sa.text("DROP TABLE search_terms"))
+        for table in stand_ins:
+            conn.execute(sa.text(f"DROP TABLE {table}"))
 
 
 def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
@@ -247,3 +257,23 @@ def _write_facets(conn: sa.Connection, rows: list[tuple[object, ...]]) -> None:
         sa.text("INSERT INTO search_facets (doc_id, facet, value, lang) VALUES (:d, :f, :v, :l)"),
         [{"d": d, "f": f, "v": v, "l": lang} for d, f, v, lang in rows],
     )
+
+
+def test_0024_counts_the_documents_indexed_before_it(database_url: str) -> None:
+    """search_counts starts from the index as it stands: a browse of the catalogue after the upgrade
+    counts the dataset indexed before it, with the rows today's writer keeps for it."""
+    store = Store(database_url)
+    migrate.upgrade(store, "0023_find23")
+    _add_trees(store)
+    migrate.upgrade(store)
+    kept = "SELECT filter_id, value_id, public, live FROM search_counts WHERE live <> 0"
+    with store.begin() as conn:
+        browsed = find(conn, viewer=Viewer(), query=SearchQuery(facets=("theme",)))
+        assert browsed.count == 1 and browsed.facets["theme"] == [("ENVI", 1)]
+        upgraded = set(conn.execute(sa.text(kept)).all())
+        conn.execute(sa.text("DELETE FROM search_counts"))
+        doc_id = conn.execute(sa.text("SELECT doc_id FROM search_documents")).scalar_one()
+        counts.adjust(conn, [doc_id], sign=1)
+        assert set(conn.execute(sa.text(kept)).all()) == upgraded
+        conn.rollback()
+    store.dispose()

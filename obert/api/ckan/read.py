@@ -9,18 +9,22 @@ from fastapi.responses import JSONResponse, Response
 from obert.api.ckan.envelope import success
 from obert.api.ckan.face import CKAN
 from obert.api.ckan.mapping import resource_dict
-from obert.api.ckan.params import ParamsDep
+from obert.api.ckan.params import Params, ParamsDep
 from obert.api.ckan.present import Packager
 from obert.api.ckan.search import DEFAULT_SORT, search_query, search_result
 from obert.api.conditional import revalidate, stamped
+from obert.auth import Actor
 from obert.catalog import datasets, resources
-from obert.catalog.listing import BrowseQuery, browse_datasets
+from obert.catalog.listing import BrowseQuery, browse_datasets, public_names
 from obert.catalog.revision import dataset_revision, resource_revision
 from obert.deps import ActorDep, PortalDep
+from obert.storage import Store
 from obert.tableservice.originals import downloads
 
 router = CKAN.router()
 ACTION = {"methods": ["GET", "POST"], "include_in_schema": False}
+# Every keyword of the public datasets, each once whatever its languages, with its count.
+TAG_LIST_QUERY = BrowseQuery(limit=0, facets=("keyword",), facet_limit=10**6, include_private=False)
 
 
 @router.api_route("/package_show", **ACTION)  # type: ignore[arg-type]
@@ -45,12 +49,13 @@ def package_list(request: Request, portal: PortalDep, actor: ActorDep, params: P
     :param limit: how many to return (optional)
     :param offset: where to start (optional)
     """
+    return success(request, package_names(portal.store, actor, params))
+
+
+def package_names(store: Store, actor: Actor, params: Params) -> list[str]:
     limit = params.integer("limit", 1000, minimum=0)
     offset = params.integer("offset", 0, minimum=0)
-    found = browse_datasets(
-        store=portal.store, actor=actor, query=BrowseQuery(offset=offset, limit=limit, include_private=False)
-    )
-    return success(request, [d.name for d in found.items])
+    return public_names(store=store, actor=actor, offset=offset, limit=limit)
 
 
 @router.api_route("/current_package_list_with_resources", **ACTION)  # type: ignore[arg-type]
@@ -62,15 +67,18 @@ def current_package_list_with_resources(
     :param limit: how many to return (default 10)
     :param offset: where to start (default 0)
     """
-    query = BrowseQuery(
+    found = browse_datasets(store=portal.store, actor=actor, query=recent_packages_query(params))
+    return success(request, Packager.load(portal, actor).packages(found.items, found.groups))
+
+
+def recent_packages_query(params: Params) -> BrowseQuery:
+    return BrowseQuery(
         offset=params.integer("offset", 0, minimum=0),
         limit=params.integer("limit", 10, minimum=0),
         sort="modified",
         descending=True,
         include_private=False,
     )
-    found = browse_datasets(store=portal.store, actor=actor, query=query)
-    return success(request, Packager.load(portal, actor).packages(found.items, found.groups))
 
 
 @router.api_route("/package_search", **ACTION)  # type: ignore[arg-type]
@@ -125,11 +133,7 @@ def tag_list(request: Request, portal: PortalDep, actor: ActorDep, params: Param
     :param query: only tags containing this text (optional)
     :param all_fields: return dicts instead of names (default false)
     """
-    found = browse_datasets(
-        store=portal.store,
-        actor=actor,
-        query=BrowseQuery(limit=0, facets=("keyword",), facet_limit=10**6, include_private=False),
-    )
+    found = browse_datasets(store=portal.store, actor=actor, query=TAG_LIST_QUERY)
     needle = (params.text("query") or "").casefold()
     names = sorted(name for name, _ in found.facets["keyword"] if needle in name.casefold())
     if params.boolean("all_fields", False):

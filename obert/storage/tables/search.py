@@ -20,6 +20,9 @@ FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), r
 TSV_TABLE = "search_tsv"
 TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_tsv_tsv"
+# The published public rows, newest first (0024): the most recent matches of a common word or prefix (a
+# search's ranked window, the type-ahead's) are found by walking it, not by reading every match.
+TSV_RECENT_INDEX = "ix_search_tsv_recent"
 # 0005 kept the vectors on search_documents (column `tsv`, GIN index below); 0010 emptied that column and
 # left it for old processes during the upgrade. A later release drops both.
 LEGACY_TSV_INDEX = "ix_search_documents_tsv"
@@ -39,6 +42,7 @@ BACKEND_SPECIFIC = frozenset(
         FTS_TABLE,
         TSV_TABLE,
         TSV_INDEX,
+        TSV_RECENT_INDEX,
         TSV_COLUMN,
         LEGACY_TSV_INDEX,
         FACET_IDS_COLUMN,
@@ -129,6 +133,22 @@ search_doc_values = sa.Table(
         autoincrement=False,
     ),
     sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+# Facet counts of the whole catalogue, kept exact by the index's writes in their own transactions
+# (obert.search.counts, migration 0024): for every value id, how many documents have it, and for every pair
+# of a filter value (a value id below the keywords', or 0 for no filter) and a value below the keywords',
+# how many have both; value id 0 counts the documents themselves. `public` counts the published public
+# documents (what anybody may see), `live` every one not deleted (what an administrator sees): browsing
+# without words and with at most one filter value reads its counts here instead of counting every match.
+search_counts = sa.Table(
+    "search_counts",
+    metadata,
+    sa.Column("filter_id", _ValueId, primary_key=True, autoincrement=False),
+    sa.Column("value_id", _ValueId, primary_key=True, autoincrement=False),
+    sa.Column("public", sa.Integer, nullable=False),
+    sa.Column("live", sa.Integer, nullable=False),
     sqlite_with_rowid=False,
 )
 
