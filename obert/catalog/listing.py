@@ -32,6 +32,7 @@ from obert.search import (
     Viewer,
     count_listed,
     count_matching,
+    counts_usable,
     matching,
     public_catalogue,
     word_hits,
@@ -88,7 +89,7 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         )
     with store.read() as conn:
         matches = _matches(conn, actor, query)
-        if _whole_public(actor, query):
+        if _whole_public(actor, query) and counts_usable(conn):
             # Every published public dataset, whoever asks: the index keeps their number and facet
             # counts (obert.search.counts), and the page is the first rows of an index in its order.
             count, facets = public_catalogue(conn, request)

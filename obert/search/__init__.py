@@ -5,6 +5,7 @@ transaction's connection; search never imports the catalogue.
 """
 
 from obert.search.counts import public_catalogue
+from obert.search.counts import usable as counts_usable
 from obert.search.facets import FacetRequest, count_listed, count_matching
 from obert.search.index import find, matching, relevance, suggest, visible, word_hits
 from obert.search.model import (
@@ -34,6 +35,7 @@ __all__ = [
     "clear",
     "count_listed",
     "count_matching",
+    "counts_usable",
     "find",
     "indexed_count",
     "matching",

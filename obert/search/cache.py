@@ -54,9 +54,28 @@ def version(conn: Connection) -> str | None:
     return conn.execute(sa.select(search_state.c.version).where(search_state.c.id == 1)).scalar()
 
 
-def changed(conn: Connection) -> None:
-    """Mark the index changed: answers cached so far stop being found once this transaction commits."""
-    conn.execute(search_state.update().where(search_state.c.id == 1).values(version=uuid.uuid4().hex))
+def changed(conn: Connection, *, counted: bool = True) -> None:
+    """Mark the index changed: answers cached so far stop being found once this transaction commits.
+
+    With `counted`, the change kept the facet counts (obert.search.counts) in step: if they agreed with
+    the index before it, they still do. Without, they no longer do, until `counts_made`."""
+    new = uuid.uuid4().hex
+    state = search_state.c
+    still = sa.case((sa.and_(sa.literal(counted), state.counted == state.version), new), else_=state.counted)
+    conn.execute(search_state.update().where(state.id == 1).values(version=new, counted=still))
+
+
+def counts_made(conn: Connection) -> None:
+    """The facet counts agree with the index as this transaction leaves it (they were made afresh)."""
+    state = search_state.c
+    conn.execute(search_state.update().where(state.id == 1).values(counted=state.version))
+
+
+def counts_agree(conn: Connection) -> bool:
+    """Whether the facet counts agree with the index as `conn`'s transaction sees it."""
+    state = search_state.c
+    row = conn.execute(sa.select(state.version, state.counted).where(state.id == 1)).first()
+    return row is not None and row.counted == row.version
 
 
 def lookup(conn: Connection, key: Hashable) -> Answer | None:

@@ -24,6 +24,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from obert.search import cache
 from obert.search.facets import FacetRequest
 from obert.search.model import ANY_LANGUAGE
 from obert.storage.tables.search import (
@@ -226,6 +227,14 @@ def _values(conn: Connection, question: Question, name: str, filter_id: int) -> 
         .limit(question.limit)
     )
     return [(str(value), int(n)) for value, n in conn.execute(select)]
+
+
+def usable(conn: Connection) -> bool:
+    """Whether the counts agree with the index as `conn`'s transaction sees it. They do unless a writer
+    that does not keep them (a process of a release before 0024, during an upgrade) wrote the index since
+    they were last made; then every count is taken from the documents until `obert reindex` makes them
+    again."""
+    return cache.counts_agree(conn)
 
 
 def public_catalogue(conn: Connection, request: FacetRequest | None) -> tuple[int, Counts]:

@@ -201,7 +201,7 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     )
     answer = cache.lookup(conn, key) if version else None
     if answer is None:
-        kept = _kept_question(viewer, query)
+        kept = _kept_question(viewer, query) if counts.usable(conn) else None
         if kept is not None:
             answer = counts.read(conn, kept)
         else:

@@ -77,7 +77,7 @@ def write_analysed(
     backend_for(conn).write(conn, [(i, d.texts) for i, d in zip(doc_ids, documents, strict=True)])
     if counted:
         counts.adjust(conn, doc_ids, sign=1)
-    cache.changed(conn)
+    cache.changed(conn, counted=counted)
 
 
 def _insert_facets(conn: Connection, rows: Sequence[tuple[int, str, str, str]]) -> None:
@@ -117,11 +117,13 @@ def clear(conn: Connection) -> None:
     conn.execute(facets.delete())
     conn.execute(docs.delete())
     cache.changed(conn)
+    cache.counts_made(conn)  # no document, no count: they agree, whatever they said before
 
 
 def recount(conn: Connection) -> None:
     """Count every indexed document in the facet counts afresh (after writes made uncounted)."""
     counts.recount(conn)
+    cache.counts_made(conn)
 
 
 def indexed_count(conn: Connection) -> int:

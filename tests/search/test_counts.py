@@ -155,3 +155,40 @@ def test_kept_counts_stay_exact_when_datasets_are_written_at_once(portal: Portal
     with portal.store.begin() as conn:
         kept_counts.recount(conn)
     assert kept_rows(portal) == kept
+
+
+def test_counts_a_writer_did_not_keep_are_not_read_until_the_index_is_rebuilt(
+    portal: Portal, monkeypatch: Any
+) -> None:
+    """During an upgrade, processes of the release before the kept counts still write the index and
+    leave the counts behind: browsing then counts the documents, even after this release writes again,
+    until `obert reindex` makes the counts afresh."""
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat", organization="parcs", themes=["ENVI"])
+    with portal.store.read() as conn:
+        assert kept_counts.usable(conn)
+    # A writer of the earlier release: the index changes, the counts stay as they were.
+    with monkeypatch.context() as old:
+        old.setattr(kept_counts, "adjust", lambda *args, **kwargs: None)
+        old.setattr(kept_counts, "take_turn", lambda conn: None)
+        old.setattr(
+            search_cache,
+            "changed",
+            lambda conn, **kw: conn.execute(
+                sa.text("UPDATE search_state SET version = 'written-by-an-earlier-release' WHERE id = 1")
+            ),
+        )
+        add_dataset(portal, "fonts", title="Fonts", organization="parcs", themes=["ENVI", "HEAL"])
+    with portal.store.read() as conn:
+        assert not kept_counts.usable(conn)
+    assert browse(portal).count == 2 and values(browse(portal), "theme") == {"ENVI": 2, "HEAL": 1}
+    add_dataset(portal, "bancs", title="Bancs", organization="parcs", themes=["HEAL"])  # this release again
+    with portal.store.read() as conn:
+        assert not kept_counts.usable(conn)  # still missing "fonts"
+    assert values(browse(portal), "theme") == {"ENVI": 2, "HEAL": 2}
+    assert browse(portal, facets=NO_KEYWORDS, filters={"theme": ["HEAL"]}).count == 2
+    rebuild_index(store=portal.store)
+    with portal.store.read() as conn:
+        assert kept_counts.usable(conn)
+    assert values(browse(portal), "theme") == {"ENVI": 2, "HEAL": 2}
+    assert_same_as_counted(portal)

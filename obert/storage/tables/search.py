@@ -159,4 +159,9 @@ search_state = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.String(32), nullable=False),
+    # The version at which search_counts last agreed with the index (0024): every writer of this release
+    # moves it with the version; a writer that does not keep the counts (a process of an earlier release,
+    # during an upgrade) leaves it behind, and the counts are then not read until they are made again
+    # (`obert reindex`): see obert.search.counts.valid.
+    sa.Column("counted", sa.String(32), nullable=True),
 )

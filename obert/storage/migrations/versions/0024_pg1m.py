@@ -10,9 +10,12 @@ keywords' code (9 << 32, as in 0012). Filled here from the index as it stands, i
 search_facets' facet and value columns together (see FACET_STATISTICS), and an index of search_tsv's
 published public rows by date (RECENT_INDEX).
 
-Processes of the previous release write the index without adjusting search_counts: stop them before
-this migration runs (or run `obert reindex` after), or the counts of what they write during the upgrade
-are missing.
+Processes of the previous release write the index without adjusting search_counts. search_state.counted
+says up to which version of the index the counts agree with it: this release's writers move it with the
+version, earlier ones leave it behind, and counts left behind are never read (browsing counts from the
+documents, as before) until `obert reindex` makes them again. So the upgrade may run while the previous
+release serves, as every migration before it; run `obert reindex` once the old processes are gone if any
+of them wrote meanwhile (`obert doctor` does not check it).
 
 Revision ID: 0024_pg1m
 Revises: 0023_find23
@@ -85,6 +88,7 @@ ON CONFLICT (filter_id, value_id) DO UPDATE SET
 
 
 def upgrade() -> None:
+    op.add_column("search_state", sa.Column("counted", sa.String(length=32), nullable=True))
     op.create_table(
         "search_counts",
         sa.Column("filter_id", _ValueId, nullable=False, autoincrement=False),
@@ -110,6 +114,7 @@ def upgrade() -> None:
         bind.execute(sa.text(fill), {"low": low, "high": low + STEP})
     if bind.dialect.name == "postgresql":
         op.execute("ANALYZE search_counts")
+    bind.execute(sa.text("UPDATE search_state SET counted = version"))  # filled from the index as it is
 
 
 def downgrade() -> None:
@@ -119,3 +124,5 @@ def downgrade() -> None:
     for name in PUBLIC_INDEXES:
         op.drop_index(name, table_name="datasets")
     op.drop_table("search_counts")
+    with op.batch_alter_table("search_state") as table:
+        table.drop_column("counted")
