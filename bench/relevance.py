@@ -204,8 +204,9 @@ def generated_queries(store: Store, count: int, seed: int = 0) -> list[dict[str,
 
 
 @contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    name = f"obert_relevance_{uuid.uuid4().hex[:8]}"
+def postgres_database(server: str, prefix: str = "obert_relevance") -> Iterator[str]:
+    """A database of its own on PostgreSQL server `server`, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(libpq, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
