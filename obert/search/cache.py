@@ -71,11 +71,14 @@ def counts_made(conn: Connection) -> None:
     conn.execute(search_state.update().where(state.id == 1).values(counted=state.version))
 
 
-def counts_agree(conn: Connection) -> bool:
-    """Whether the facet counts agree with the index as `conn`'s transaction sees it."""
+def state(conn: Connection) -> tuple[str | None, bool]:
+    """The index's current version (None where it has none yet), and whether the facet counts agree
+    with the index as `conn`'s transaction sees it: one read for both."""
     state = search_state.c
     row = conn.execute(sa.select(state.version, state.counted).where(state.id == 1)).first()
-    return row is not None and row.counted == row.version
+    if row is None:
+        return None, False
+    return row.version, row.counted == row.version
 
 
 def lookup(conn: Connection, key: Hashable) -> Answer | None:

@@ -234,7 +234,7 @@ def usable(conn: Connection) -> bool:
     that does not keep them (a process of a release before 0024, during an upgrade) wrote the index since
     they were last made; then every count is taken from the documents until `obert reindex` makes them
     again."""
-    return cache.counts_agree(conn)
+    return cache.state(conn)[1]
 
 
 def public_catalogue(conn: Connection, request: FacetRequest | None) -> tuple[int, Counts]:

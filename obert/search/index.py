@@ -189,7 +189,7 @@ def _browse(conn: Connection, viewer: Viewer, query: SearchQuery) -> Hits:
 def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cache.Answer:
     # Without words, the same few questions (everything, one theme, one publisher) come again and again,
     # and each costs a pass over a large share of the catalogue: their counts are cached (see cache).
-    version = cache.version(conn)
+    version, agree = cache.state(conn)
     key = (
         version,
         viewer.sysadmin,
@@ -201,7 +201,7 @@ def _browse_counts(conn: Connection, viewer: Viewer, query: SearchQuery) -> cach
     )
     answer = cache.lookup(conn, key) if version else None
     if answer is None:
-        kept = _kept_question(viewer, query) if counts.usable(conn) else None
+        kept = _kept_question(viewer, query) if agree else None
         if kept is not None:
             answer = counts.read(conn, kept)
         else:
