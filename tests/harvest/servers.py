@@ -60,6 +60,7 @@ class FakeCkan:
     def __init__(self, count: int, *, resources: int = 2) -> None:
         self.base = datetime(2024, 1, 1, tzinfo=UTC)
         self.packages: dict[str, dict[str, Any]] = {}
+        self._ordered: list[dict[str, Any]] | None = None  # sorted once per change, not once per page
         self.clock = 0
         for n in range(count):
             self.add(n, resources=resources)
@@ -70,6 +71,7 @@ class FakeCkan:
 
     def add(self, n: int, *, resources: int = 2) -> None:
         pid = f"00000000-0000-4000-8000-{n:012d}"
+        self._ordered = None
         self.packages[pid] = {
             "id": pid,
             "name": f"generated-{n}",
@@ -91,14 +93,18 @@ class FakeCkan:
         pkg = self.packages[f"00000000-0000-4000-8000-{n:012d}"]
         pkg["title"] = title
         pkg["metadata_modified"] = self._stamp()
+        self._ordered = None
 
     def remove(self, n: int) -> None:
         del self.packages[f"00000000-0000-4000-8000-{n:012d}"]
+        self._ordered = None
 
     def route(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if path != "/api/3/action/package_search":
             return json_body({"success": False, "error": {"message": "Not found"}}, 404)
-        packages = sorted(self.packages.values(), key=lambda p: (p["metadata_modified"], p["id"]))
+        if self._ordered is None:
+            self._ordered = sorted(self.packages.values(), key=lambda p: (p["metadata_modified"], p["id"]))
+        packages = self._ordered
         fq = query.get("fq", "")
         if "metadata_modified:[" in fq:
             since = fq.split("metadata_modified:[", 1)[1].split(" TO", 1)[0].rstrip("Z")
