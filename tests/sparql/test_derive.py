@@ -85,8 +85,9 @@ def _without_service_marks(graph: Graph) -> Graph:
 
 
 def _differences(left: Graph, right: Graph) -> str:
-    a, b = to_isomorphic(left), to_isomorphic(right)
-    named, other = _named(a), _named(b)
+    a: set[Any] = set(to_isomorphic(left))
+    b: set[Any] = set(to_isomorphic(right))
+    named, other = _named(left), _named(right)
     if named != other:
         a, b = named, other  # the differences without blank nodes, which say more
     only_left = sorted(str(t) for t in a - b)[:5]
