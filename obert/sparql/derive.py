@@ -18,6 +18,7 @@ from functools import cache
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
+from sqlalchemy.engine import Connection
 
 from obert.auth import ANONYMOUS
 from obert.catalog.models import Dataset, Organization
@@ -25,7 +26,7 @@ from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
 from obert.dcat.dataset import add_dataset
 from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile
 from obert.storage import Store
-from obert.tableservice.originals import downloads
+from obert.tableservice.originals import downloads, downloads_in
 
 Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -48,13 +49,23 @@ def graph_name(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
 
 
 def derive(
-    found: Sequence[Dataset], *, store: Store, info: CatalogInfo, publishers: dict[str, Organization]
+    found: Sequence[Dataset],
+    *,
+    store: Store,
+    info: CatalogInfo,
+    publishers: dict[str, Organization],
+    conn: Connection | None = None,
 ) -> list[DatasetQuads]:
-    """The quads of `found` (public datasets) as an anonymous reader sees them."""
+    """The quads of `found` (public datasets) as an anonymous reader sees them; with `conn`, their
+    download links are read in that transaction (the one `found` was read in)."""
     every = [r for item in found for r in item.resources]
+    if conn is not None:
+        given = downloads_in(conn, actor=ANONYMOUS, found=every, base_url=info.base_url)
+    else:
+        given = downloads(store=store, actor=ANONYMOUS, found=every, base_url=info.base_url)
     links = {
         rid: DistributionLink(link.url, link.original, link.format, link.serves_table, link.positions)
-        for rid, link in downloads(store=store, actor=ANONYMOUS, found=every, base_url=info.base_url).items()
+        for rid, link in given.items()
     }
     context = GraphContext(catalog=info, publishers=publishers, links=links)
     terms: dict[Node, Term] = {}  # the datasets of a batch share most IRIs: each converted once

@@ -369,12 +369,12 @@ class CatalogueGraph:
                     sa.select(datasets).where(datasets.c.id.in_(chunk), visible_to(ANONYMOUS))
                 ).all()
                 found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
+                derived = derive(found, store=self._store, info=self._info, publishers=publishers, conn=conn)
             names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
             # The HVD categories these datasets had and have: the services' marks of those may change.
             touched = marks.categories_in(self._graph, names)
             for name in names:
                 self._graph.clear_graph(name)
-            derived = derive(found, store=self._store, info=self._info, publishers=publishers)
             changed |= {*names, *self._apply(self._graph, derived)}
             touched |= marks.categories_in(self._graph, names)
             if touched:

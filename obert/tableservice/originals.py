@@ -183,11 +183,20 @@ def downloads(*, store: Store, actor: Actor, found: Sequence[Resource], base_url
     if not found:
         return {}
     with store.read() as conn:
-        versions = _versions(conn, [r.id for r in found], current=True).all()
-        states = _states(found, versions)
-        # Whose editor the caller is only matters to a caller who edits somewhere (not to anonymous).
-        edits_some = actor.sysadmin or any(role in (Role.ADMIN, Role.EDITOR) for role in actor.roles.values())
-        organizations = _organizations(conn, {r.dataset_id for r in found}) if edits_some else {}
+        return downloads_in(conn, actor=actor, found=found, base_url=base_url)
+
+
+def downloads_in(
+    conn: Connection, *, actor: Actor, found: Sequence[Resource], base_url: str
+) -> dict[str, Download]:
+    """:func:`downloads` in a transaction the caller holds (read with the resources themselves)."""
+    if not found:
+        return {}
+    versions = _versions(conn, [r.id for r in found], current=True).all()
+    states = _states(found, versions)
+    # Whose editor the caller is only matters to a caller who edits somewhere (not to anonymous).
+    edits_some = actor.sysadmin or any(role in (Role.ADMIN, Role.EDITOR) for role in actor.roles.values())
+    organizations = _organizations(conn, {r.dataset_id for r in found}) if edits_some else {}
     served = [row for row in versions if row.current]
     serving = {row.resource_id for row in served}
     positioned = {row.resource_id for row in served if _has_positions(row.geo)}
