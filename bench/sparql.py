@@ -13,7 +13,9 @@ in step adds to a catalogue write, each beside its bare equivalent in the same r
    Bare: the patch. In step: the patch and then the graph's catch-up for it (which, in obert, happens at
    the next query rather than in the write), timed apart from it in wall and CPU time against the
    10 % target; then 10 and 100 writes caught up by one query. Also the catch-up with nothing to
-   apply, which every query pays. `--database-url` runs this part on PostgreSQL.
+   apply, which every query pays. Then a write as a user makes it, a PATCH through the API of the app
+   (in process, the test client's side counted in the CPU), beside the catch-up it causes.
+   `--database-url` runs this part on PostgreSQL.
 3. Rebuild rate: `CatalogueGraph.rebuild` over the same catalogue, datasets per second through the real
    DCAT builder (what `obert sparql rebuild` and a process's first query cost, extrapolated to N).
 4. Start-up (`--startup N`, 0 to skip): a catalogue of N datasets made by obert's services (kept in
