@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +48,10 @@ def resource_from_row(row: Row[Any], dataset_name: str) -> Resource:
     )
 
 
-def datasets_from_rows(conn: Connection, rows: Sequence[Row[Any]]) -> list[Dataset]:
+def datasets_from_rows(
+    conn: Connection, rows: Sequence[Row[Any]], *, known: Mapping[str, OrganizationRef] | None = None
+) -> list[Dataset]:
+    """The datasets of `rows` with their live resources; organisations in `known` are not read again."""
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -60,8 +63,10 @@ def datasets_from_rows(conn: Connection, rows: Sequence[Row[Any]]) -> list[Datas
         .order_by(resources.c.position)
     ):
         by_dataset[res.dataset_id].append(resource_from_row(res, names[res.dataset_id]))
-    org_ids = {r.organization_id for r in rows if r.organization_id}
-    orgs = (
+    known = known or {}
+    org_ids = {r.organization_id for r in rows if r.organization_id and r.organization_id not in known}
+    orgs = {org_id: known[org_id] for r in rows if (org_id := r.organization_id) and org_id in known}
+    orgs |= (
         {
             o.id: OrganizationRef(id=o.id, name=o.name, title=o.title)
             for o in conn.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
 
 from obert.catalog.models import Dataset, Resource
 from obert.catalog.vocabulary import file_type_for, vocabulary
@@ -21,6 +21,7 @@ from obert.dcat.terms import (
     TABULAR_DATA_PACKAGE,
     VCARD,
     Profile,
+    Triples,
     concept,
     date_literal,
     labelled_node,
@@ -35,7 +36,7 @@ _SPDX_HTTPS = "https://spdx.org/rdf/terms#checksumAlgorithm_"
 _CHECKSUM_ALGORITHMS = ("sha256", "sha1")
 
 
-def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profile: Profile) -> URIRef:
+def add_dataset(graph: Triples, dataset: Dataset, *, context: GraphContext, profile: Profile) -> URIRef:
     """Add `dataset` to `graph` and return its IRI."""
     info = context.catalog
     node = URIRef(info.dataset_uri(dataset.id))
@@ -93,7 +94,7 @@ def add_dataset(graph: Graph, dataset: Dataset, *, context: GraphContext, profil
     return node
 
 
-def _described_for_tools(graph: Graph, node: URIRef, dataset: Dataset, context: GraphContext) -> None:
+def _described_for_tools(graph: Triples, node: URIRef, dataset: Dataset, context: GraphContext) -> None:
     """The dataset's Frictionless Data Package and Croissant descriptions, as pages about it (foaf:page),
     each saying which standard it follows (dct:conformsTo), as DCAT-AP describes a document.
 
@@ -110,7 +111,7 @@ def _described_for_tools(graph: Graph, node: URIRef, dataset: Dataset, context: 
 
 
 def _access_services(
-    graph: Graph,
+    graph: Triples,
     dataset_node: URIRef,
     distribution: URIRef,
     dataset: Dataset,
@@ -151,7 +152,7 @@ def publisher_uri(dataset: Dataset, context: GraphContext, profile: Profile) -> 
     return f"{context.catalog.base_url}/organization/{dataset.organization.id}"
 
 
-def _publisher(graph: Graph, dataset: Dataset, context: GraphContext, profile: Profile) -> URIRef:
+def _publisher(graph: Triples, dataset: Dataset, context: GraphContext, profile: Profile) -> URIRef:
     uri = publisher_uri(dataset, context, profile)
     node = typed(graph, uri, FOAF.Agent, FOAF.Organization)
     org = context.publishers.get(dataset.organization.id) if dataset.organization else None
@@ -166,7 +167,7 @@ def _publisher(graph: Graph, dataset: Dataset, context: GraphContext, profile: P
     return node
 
 
-def _dates(graph: Graph, node: URIRef, dataset: Dataset) -> None:
+def _dates(graph: Triples, node: URIRef, dataset: Dataset) -> None:
     # Without declared dates, the record's own creation and change times are the best knowledge there is
     # (CKAN reports metadata_created/metadata_modified the same way).
     issued = dataset.issued or dataset.created_at.isoformat()
@@ -175,7 +176,7 @@ def _dates(graph: Graph, node: URIRef, dataset: Dataset) -> None:
     graph.add((node, DCT.modified, date_literal(modified)))
 
 
-def _temporal(graph: Graph, node: URIRef, dataset: Dataset) -> None:
+def _temporal(graph: Triples, node: URIRef, dataset: Dataset) -> None:
     if not dataset.temporal or not (dataset.temporal.start or dataset.temporal.end):
         return
     period = BNode()
@@ -187,7 +188,7 @@ def _temporal(graph: Graph, node: URIRef, dataset: Dataset) -> None:
     graph.add((node, DCT.temporal, period))
 
 
-def _spatial(graph: Graph, node: URIRef, dataset: Dataset, profile: Profile) -> None:
+def _spatial(graph: Triples, node: URIRef, dataset: Dataset, profile: Profile) -> None:
     spatial = dataset.spatial
     if not spatial:
         return
@@ -210,13 +211,13 @@ def _spatial(graph: Graph, node: URIRef, dataset: Dataset, profile: Profile) -> 
         graph.add((node, DCT.spatial, labelled_node(graph, DCT.Location, spatial.label)))
 
 
-def location_iri(graph: Graph, iri: str, profile: Profile) -> URIRef:
+def location_iri(graph: Triples, iri: str, profile: Profile) -> URIRef:
     """A place named by an IRI. DCAT-AP wants it typed dct:Location; DCAT-AP-ES asks every dct:Location
     for a geometry and checks its own territory IRIs by their form instead, so there it stays untyped."""
     return typed(graph, iri) if profile is Profile.DCAT_AP_ES else typed(graph, iri, DCT.Location)
 
 
-def _contact(graph: Graph, node: URIRef, dataset: Dataset, profile: Profile) -> None:
+def _contact(graph: Triples, node: URIRef, dataset: Dataset, profile: Profile) -> None:
     contact = dataset.contact_point
     if not contact or not (contact.name or contact.email or contact.url):
         return
@@ -236,7 +237,7 @@ def _contact(graph: Graph, node: URIRef, dataset: Dataset, profile: Profile) -> 
 
 
 def _distribution(
-    graph: Graph, dataset: Dataset, resource: Resource, context: GraphContext, profile: Profile
+    graph: Triples, dataset: Dataset, resource: Resource, context: GraphContext, profile: Profile
 ) -> URIRef:
     info = context.catalog
     node = URIRef(info.distribution_uri(dataset.id, resource.id))

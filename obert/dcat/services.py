@@ -14,11 +14,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 
 from obert.catalog.vocabulary import vocabulary
 from obert.dcat.context import CatalogInfo
-from obert.dcat.terms import DCAT, DCATAP, DCT, ELI, FOAF, VCARD, Profile, concept, localized, typed
+from obert.dcat.terms import (
+    DCAT,
+    DCATAP,
+    DCT,
+    ELI,
+    FOAF,
+    VCARD,
+    Profile,
+    Triples,
+    concept,
+    localized,
+    typed,
+)
 
 HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 # Where OGC API Features is mounted; its landing page is this path, its OpenAPI document `<path>/api`.
@@ -117,7 +129,7 @@ def service_uri(info: CatalogInfo, key: ServiceKey) -> str:
     return f"{info.base_url}/catalog/service/{key.value}"
 
 
-def add_service(graph: Graph, key: ServiceKey, *, info: CatalogInfo, profile: Profile) -> URIRef:
+def add_service(graph: Triples, key: ServiceKey, *, info: CatalogInfo, profile: Profile) -> URIRef:
     """The service's own description (the same wherever it appears); returns its IRI."""
     spec = SERVICES[key]
     node = URIRef(service_uri(info, key))
@@ -142,7 +154,7 @@ def add_service(graph: Graph, key: ServiceKey, *, info: CatalogInfo, profile: Pr
     return node
 
 
-def _contact(graph: Graph, info: CatalogInfo, profile: Profile) -> URIRef:
+def _contact(graph: Triples, info: CatalogInfo, profile: Profile) -> URIRef:
     # The catalogue's publisher answers for its APIs; its card is a node of its own so that every
     # service shares it.
     card = URIRef(f"{info.base_url}/catalog#contact")
@@ -154,7 +166,7 @@ def _contact(graph: Graph, info: CatalogInfo, profile: Profile) -> URIRef:
     return card
 
 
-def mark_hvd(graph: Graph, node: URIRef, categories: Iterable[str]) -> None:
+def mark_hvd(graph: Triples, node: URIRef, categories: Iterable[str]) -> None:
     """State that `node` (a dataset, distribution or service) is part of a High-Value Dataset of these
     categories; nothing when there are none."""
     codes = list(categories)

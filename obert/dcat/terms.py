@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from typing import Protocol
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
@@ -55,6 +56,13 @@ PREFIXES = {
 }
 
 
+class Triples(Protocol):
+    """Where the DCAT builder states its triples: an rdflib Graph for the published documents, or the
+    SPARQL graph's plain collector (one builder, so the two cannot say different things)."""
+
+    def add(self, triple: tuple[Node, Node, Node], /) -> object: ...
+
+
 class Profile(StrEnum):
     """The application profiles obert speaks: SEMIC DCAT-AP, and Spain's profile for datos.gob.es."""
 
@@ -90,7 +98,7 @@ def new_graph() -> Graph:
     return graph
 
 
-def concept(graph: Graph, vocab: str, code: str, rdf_type: URIRef | None = None) -> URIRef | None:
+def concept(graph: Triples, vocab: str, code: str, rdf_type: URIRef | None = None) -> URIRef | None:
     """The IRI of `code` in vocabulary `vocab`, stated as a skos:Concept of its scheme (with labels)."""
     found = _concept(vocab, code, rdf_type)
     if found is None:
@@ -101,7 +109,7 @@ def concept(graph: Graph, vocab: str, code: str, rdf_type: URIRef | None = None)
     return node
 
 
-def concept_scheme(graph: Graph, iri: str) -> URIRef:
+def concept_scheme(graph: Triples, iri: str) -> URIRef:
     """A skos:ConceptScheme with its title, taken from the shipped vocabulary when obert knows it."""
     for triple in _scheme(iri):
         graph.add(triple)
@@ -143,14 +151,14 @@ def _scheme(iri: str) -> tuple[_Triple, ...]:
     return tuple(triples)
 
 
-def typed(graph: Graph, iri: str, *rdf_types: URIRef) -> URIRef:
+def typed(graph: Triples, iri: str, *rdf_types: URIRef) -> URIRef:
     node = URIRef(iri)
     for rdf_type in rdf_types:
         graph.add((node, RDF.type, rdf_type))
     return node
 
 
-def localized(graph: Graph, subject: Node, predicate: URIRef, text: dict[str, str]) -> None:
+def localized(graph: Triples, subject: Node, predicate: URIRef, text: dict[str, str]) -> None:
     for lang, value in sorted(text.items()):
         if value:
             graph.add((subject, predicate, Literal(value, lang=lang or None)))
@@ -163,7 +171,7 @@ def date_literal(value: str) -> Literal:
     return Literal(value, datatype=XSD.dateTime)
 
 
-def labelled_node(graph: Graph, rdf_type: URIRef, text: dict[str, str]) -> BNode:
+def labelled_node(graph: Triples, rdf_type: URIRef, text: dict[str, str]) -> BNode:
     node = BNode()
     graph.add((node, RDF.type, rdf_type))
     localized(graph, node, RDFS.label, text)

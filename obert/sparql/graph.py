@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from obert.auth import ANONYMOUS
 from obert.auth.audit import append
 from obert.catalog.access import visible_to
-from obert.catalog.models import Organization
+from obert.catalog.models import Organization, OrganizationRef
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
@@ -368,13 +368,13 @@ class CatalogueGraph:
                 rows = conn.execute(
                     sa.select(datasets).where(datasets.c.id.in_(chunk), visible_to(ANONYMOUS))
                 ).all()
-                found = datasets_from_rows(conn, rows)
+                found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
+                derived = derive(found, store=self._store, info=self._info, publishers=publishers, conn=conn)
             names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
             # The HVD categories these datasets had and have: the services' marks of those may change.
             touched = marks.categories_in(self._graph, names)
             for name in names:
                 self._graph.clear_graph(name)
-            derived = derive(found, store=self._store, info=self._info, publishers=publishers)
             changed |= {*names, *self._apply(self._graph, derived)}
             touched |= marks.categories_in(self._graph, names)
             if touched:
@@ -439,6 +439,15 @@ def request_rebuild(*, store: Store, actor_id: str | None = None, covered: int |
             object_id="graph",
             after={"covered": covered} if covered is not None else None,
         )
+
+
+def _refs(rows: Sequence[Any], publishers: dict[str, Organization]) -> dict[str, OrganizationRef]:
+    """The organisations of `rows` that the publishers read already hold (not read again)."""
+    return {
+        o.id: OrganizationRef(id=o.id, name=o.name, title=o.title)
+        for o in (publishers.get(row.organization_id) for row in rows if row.organization_id)
+        if o is not None
+    }
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

@@ -83,21 +83,37 @@ def original_states(conn: Connection, found: Sequence[Resource]) -> dict[str, Or
     ids = [r.id for r in found if r.upload or r.download_url]
     if not ids:
         return {r.id: OriginalState(Original.PUBLIC) for r in found}
+    return _states(found, _versions(conn, ids).all())
+
+
+def _versions(conn: Connection, ids: Sequence[str], *, current: bool = False) -> sa.Result[Any]:
+    """The versions of these resources in order; with `current`, also whether each is the one its
+    resource's table serves now, and its positions (one query where `downloads` would need two)."""
     held_report = sa.case((resource_versions.c.state == HELD, resource_versions.c.report), else_=sa.null())
-    rows = conn.execute(
-        sa.select(
-            resource_versions.c.id,
-            resource_versions.c.resource_id,
-            resource_versions.c.number,
-            resource_versions.c.state,
-            resource_versions.c.sha256,
-            resource_versions.c.derived_from,
-            resource_versions.c.created_at,
-            held_report.label("report"),
-        )
-        .where(resource_versions.c.resource_id.in_(ids))
-        .order_by(resource_versions.c.number)
-    ).all()
+    columns = [
+        resource_versions.c.id,
+        resource_versions.c.resource_id,
+        resource_versions.c.number,
+        resource_versions.c.state,
+        resource_versions.c.sha256,
+        resource_versions.c.derived_from,
+        resource_versions.c.created_at,
+        held_report.label("report"),
+    ]
+    query = sa.select(*columns)
+    if current:
+        served = datastore_tables.c.resource_id.is_not(None)
+        query = sa.select(
+            *columns,
+            served.label("current"),
+            sa.case((served, resource_versions.c.geo), else_=sa.null()).label("geo"),
+        ).outerjoin(datastore_tables, datastore_tables.c.current_version_id == resource_versions.c.id)
+    return conn.execute(
+        query.where(resource_versions.c.resource_id.in_(ids)).order_by(resource_versions.c.number)
+    )
+
+
+def _states(found: Sequence[Resource], rows: Iterable[Any]) -> dict[str, OriginalState]:
     by_resource: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_resource[row.resource_id].append(row)
@@ -167,13 +183,21 @@ def downloads(*, store: Store, actor: Actor, found: Sequence[Resource], base_url
     if not found:
         return {}
     with store.read() as conn:
-        states = original_states(conn, found)
-        organizations = _organizations(conn, {r.dataset_id for r in found})
-        served = conn.execute(
-            sa.select(datastore_tables.c.resource_id, resource_versions.c.geo)
-            .join(resource_versions, resource_versions.c.id == datastore_tables.c.current_version_id)
-            .where(datastore_tables.c.resource_id.in_([r.id for r in found]))
-        ).all()
+        return downloads_in(conn, actor=actor, found=found, base_url=base_url)
+
+
+def downloads_in(
+    conn: Connection, *, actor: Actor, found: Sequence[Resource], base_url: str
+) -> dict[str, Download]:
+    """:func:`downloads` in a transaction the caller holds (read with the resources themselves)."""
+    if not found:
+        return {}
+    versions = _versions(conn, [r.id for r in found], current=True).all()
+    states = _states(found, versions)
+    # Whose editor the caller is only matters to a caller who edits somewhere (not to anonymous).
+    edits_some = actor.sysadmin or any(role in (Role.ADMIN, Role.EDITOR) for role in actor.roles.values())
+    organizations = _organizations(conn, {r.dataset_id for r in found}) if edits_some else {}
+    served = [row for row in versions if row.current]
     serving = {row.resource_id for row in served}
     positioned = {row.resource_id for row in served if _has_positions(row.geo)}
     base = base_url.rstrip("/")
