@@ -34,7 +34,7 @@ def small_file_connection(memory_limit: str) -> duckdb.DuckDBPyConnection:
         if instance is None:
             for stale in [k for k in _instances if k[0] != key[0]]:
                 del _instances[stale]  # the parent's, inherited by a fork: never used here
-            instance = connect(memory_limit=memory_limit)
+            instance = connect(memory_limit=memory_limit, threads=1)
             instance.execute("SET temp_directory = ''")
             _instances[key] = instance
         return instance.cursor()
