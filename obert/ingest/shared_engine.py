@@ -4,7 +4,8 @@ Starting a DuckDB instance costs 15–30 ms of CPU, more than reading a file of 
 does. Small files are therefore read through a connection of their own (`cursor()`: its own session,
 temporary views and registered tables, dropped when it closes) on an instance that the process keeps.
 What the connections share is global to the instance: the memory limit, which then bounds the small
-ingests of the process together, and the spill directory, which is off (a small file never needs one).
+ingests of the process together, the spill directory, which is off (a small file never needs one), and
+one thread (a query over a few hundred rows costs more to schedule on several than to run on one).
 Nothing an ingest reads or writes is kept in the instance: the staged Parquet file is written to the
 ingest's own work folder, and the Parquet metadata cache stays off here so that no footer outlives its
 ingest. A forked child does not inherit its parent's instance.
