@@ -61,6 +61,25 @@ def tree_cpu_seconds(roots: list[int]) -> float:
     return total
 
 
+def named_cpu_seconds(word: str) -> float:
+    """CPU seconds of the live processes whose command line holds `word` (PostgreSQL names each
+    backend's database in its title, so the backends serving one database can be told apart)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if word.encode() not in (entry / "cmdline").read_bytes():
+                continue
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(v) for v in fields[11:13]) / tick
+    return total
+
+
 @dataclass
 class Proc:
     name: str

@@ -36,7 +36,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cluster import Cluster, _libpq, add_arguments, from_arguments
-from cluster_procs import Proc, rss_bytes, tree_cpu_seconds
+from cluster_procs import Proc, named_cpu_seconds, rss_bytes, tree_cpu_seconds
 from load_mix import MIX, READS, Balancer, Client, Ledger, Sample, drive, verify
 
 P99_BUDGET = 0.5
@@ -165,7 +165,8 @@ async def sweep(cluster: Cluster, ledger: Ledger, levels: list[int], seconds: fl
             f"  {clients:>3} clients: {figures['rps']:>7} req/s  p50 {figures['p50_ms']} ms  "
             f"p95 {figures['p95_ms']} ms  p99 {figures['p99_ms']} ms  errors {figures['errors']}  "
             f"CPU/request: web {per_request['web']} ms, workers {per_request['workers']} ms, "
-            f"load generator {per_request['generator']} ms  (load {_loadavg()})",
+            f"postgres {per_request['postgres']} ms, load generator {per_request['generator']} ms  "
+            f"(load {_loadavg()})",
             flush=True,
         )
         for example in figures["error_examples"]:
@@ -184,6 +185,9 @@ def _cpu(cluster: Cluster) -> dict[str, float]:
         "web": tree_cpu_seconds([p.pid for p in cluster.web if p.pid]),
         "workers": tree_cpu_seconds([p.pid for p in cluster.job_workers if p.pid]),
         "generator": time.process_time(),
+        # The PostgreSQL backends serving this run's database (they share the machine's cores too); a
+        # backend that ends within a level takes its share with it.
+        "postgres": named_cpu_seconds(cluster.database_name) if cluster.database_name else 0.0,
     }
 
 
