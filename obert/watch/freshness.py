@@ -136,6 +136,12 @@ def dataset_freshness(*, store: Store, actor: Actor, ref: str, now: datetime | N
         return freshness(conn, load_dataset(conn, actor, ref), now=now)
 
 
+def loaded_freshness(*, store: Store, dataset: Dataset, now: datetime | None = None) -> Freshness:
+    """The freshness of `dataset`, which the caller has already loaded for its reader (and so may see)."""
+    with store.read() as conn:
+        return freshness(conn, dataset, now=now)
+
+
 def list_freshness(
     *,
     store: Store,
