@@ -6,6 +6,7 @@ decided once, in obert.datastore.meaning, which the charts read too (they add up
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -34,6 +35,7 @@ def display_for(meaning: Meaning) -> Display:
     return "plain" if meaning in LABELS else "text"
 
 
+@lru_cache(maxsize=8192)
 def display_of(name: str, type_: str) -> Display:
     """How the cells of a column called `name`, of type `type_`, are written."""
     meaning = meaning_of(name, type_)
@@ -48,8 +50,8 @@ def write_cell(value: object, display: Display, lang: str) -> str:
     """`value` as the page shows it in `lang`."""
     if value is None:
         return ""
-    if display in ("quantity", "money") and type(value) in _NUMBERS:
-        return _number(type(value), str(value), display == "money", lang)
+    if display in ("quantity", "money") and (kind := _KINDS.get(type(value))) is not None:
+        return _number(kind, str(value), display == "money", lang)
     if (
         display in ("quantity", "money")
         and isinstance(value, int | float | Decimal)
@@ -64,14 +66,15 @@ def write_cell(value: object, display: Display, lang: str) -> str:
     return str(value)
 
 
-_NUMBERS = frozenset({int, float, Decimal})
+_KINDS: dict[type, str] = {int: "int", float: "float", Decimal: "Decimal"}
+_READ: dict[str, Callable[[str], int | float | Decimal]] = {"int": int, "float": float, "Decimal": Decimal}
 
 
 @lru_cache(maxsize=8192)
-def _number(kind: type, text: str, money: bool, lang: str) -> str:
+def _number(kind: str, text: str, money: bool, lang: str) -> str:
     # A preview writes a few hundred numbers, mostly the same small counts again: Babel's formatting is
     # remembered by the value's exact text (-0.0 is not 0, nor 1.50 1.5) and type, never by equality.
-    return _format_number(kind(text), money, lang)
+    return _format_number(_READ[kind](text), money, lang)
 
 
 def _format_number(value: int | float | Decimal, money: bool, lang: str) -> str:
