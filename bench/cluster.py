@@ -109,6 +109,11 @@ class Cluster:
         return env
 
     @property
+    def database_name(self) -> str | None:
+        """The run's own PostgreSQL database (scale-out), None in the embedded mode."""
+        return self._database
+
+    @property
     def redis_url(self) -> str | None:
         return self.rd.url if self.rd else self.redis
 

@@ -32,6 +32,54 @@ def rss_bytes(pid: int) -> int | None:
     return None
 
 
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU seconds of the processes `roots` and all their descendants alive now (with what
+    their children that ended were reaped with), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+        cpu[pid] = (utime + stime + cutime + cstime) / tick
+    wanted = set(roots)
+    total = 0.0
+    for pid in cpu:
+        up = pid
+        while up and up not in wanted:
+            up = parent.get(up, 0)
+        if up:
+            total += cpu[pid]
+    return total
+
+
+def named_cpu_seconds(word: str) -> float:
+    """CPU seconds of the live processes whose command line holds `word` (PostgreSQL names each
+    backend's database in its title, so the backends serving one database can be told apart)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if word.encode() not in (entry / "cmdline").read_bytes():
+                continue
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(v) for v in fields[11:13]) / tick
+    return total
+
+
 @dataclass
 class Proc:
     name: str

@@ -36,7 +36,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cluster import Cluster, _libpq, add_arguments, from_arguments
-from cluster_procs import Proc, rss_bytes
+from cluster_procs import Proc, named_cpu_seconds, rss_bytes, tree_cpu_seconds
 from load_mix import MIX, READS, Balancer, Client, Ledger, Sample, drive, verify
 
 P99_BUDGET = 0.5
@@ -154,12 +154,19 @@ async def sweep(cluster: Cluster, ledger: Ledger, levels: list[int], seconds: fl
     results = []
     best: dict[str, Any] | None = None
     for n, clients in enumerate(levels):
+        cpu = _cpu(cluster)
         samples, took = await run_level(cluster, ledger, clients, seconds, seed=n)
+        used = {k: v - cpu[k] for k, v in _cpu(cluster).items()}
         figures = {"clients": clients, **summarise(samples, took)}
+        per_request = {k: round(v * 1000 / max(1, len(samples)), 1) for k, v in used.items()}
+        figures["cpu_ms_per_request"] = per_request
         results.append(figures)
         print(
             f"  {clients:>3} clients: {figures['rps']:>7} req/s  p50 {figures['p50_ms']} ms  "
-            f"p95 {figures['p95_ms']} ms  p99 {figures['p99_ms']} ms  errors {figures['errors']}",
+            f"p95 {figures['p95_ms']} ms  p99 {figures['p99_ms']} ms  errors {figures['errors']}  "
+            f"CPU/request: web {per_request['web']} ms, workers {per_request['workers']} ms, "
+            f"postgres {per_request['postgres']} ms, load generator {per_request['generator']} ms  "
+            f"(load {_loadavg()})",
             flush=True,
         )
         for example in figures["error_examples"]:
@@ -169,6 +176,25 @@ async def sweep(cluster: Cluster, ledger: Ledger, levels: list[int], seconds: fl
         if best is None or figures["rps"] > best["rps"]:
             best = figures
     return {"levels": results, "sustained": best}
+
+
+def _cpu(cluster: Cluster) -> dict[str, float]:
+    """CPU seconds used so far by the web processes (and their children), the worker processes, and
+    this load generator (server CPU per request is steadier under a busy machine than throughput)."""
+    return {
+        "web": tree_cpu_seconds([p.pid for p in cluster.web if p.pid]),
+        "workers": tree_cpu_seconds([p.pid for p in cluster.job_workers if p.pid]),
+        "generator": time.process_time(),
+        # The PostgreSQL backends serving this run's database (they share the machine's cores too); a
+        # backend that ends within a level takes its share with it.
+        "postgres": named_cpu_seconds(cluster.database_name) if cluster.database_name else 0.0,
+    }
+
+
+def _loadavg() -> str:
+    with contextlib.suppress(OSError):
+        return Path("/proc/loadavg").read_text().split()[0]
+    return "?"
 
 
 def inject(cluster: Cluster, fault: str, ledger: Ledger, hold: float) -> dict[str, Any]:

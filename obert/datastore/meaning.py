@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Literal
 
 Meaning = Literal["quantity", "year", "month", "period", "code", "identifier", "coordinate", "date", "text"]
@@ -45,9 +46,15 @@ _UNIQUE_FROM = 20
 def words(name: str) -> list[str]:
     """The words of a column's name, lower-case and without accents, camelCase split: "Número de
     víctimes" and "Numero_victimes" give [numero, de, victimes] and [numero, victimes]."""
+    return list(_words(name))
+
+
+@lru_cache(maxsize=8192)
+def _words(name: str) -> tuple[str, ...]:
+    # Pages ask for the same columns' words at every view (chart choices compare every pair of names).
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
     folded = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode().lower()
-    return [w for w in re.split(r"[^a-z0-9]+", folded) if w]
+    return tuple(w for w in re.split(r"[^a-z0-9]+", folded) if w)
 
 
 def meaning_of(

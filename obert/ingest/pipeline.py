@@ -23,6 +23,7 @@ from obert.ingest.jsonfile import stage_geojson, stage_json
 from obert.ingest.parquetfile import stage_parquet
 from obert.ingest.profile import Profile, profile_parquet
 from obert.ingest.result import ColumnInfo, IngestResult
+from obert.ingest.shared_engine import SMALL_FILE_BYTES, small_file_connection
 from obert.ingest.source import check_size, decompress, detect_format, is_compressed, read_head, sha256_file
 from obert.ingest.spreadsheet import stage_spreadsheet
 from obert.ingest.stage import Staged, publish
@@ -68,16 +69,21 @@ def ingest_file(
         # hashlib releases the GIL on large buffers, so the checksum costs little wall time here.
         digest = pool.submit(sha256_file, source) if sha256 is None else None
         path, name = source, source.name
-        if is_compressed(read_head(source, 8), source):
+        compressed = is_compressed(read_head(source, 8), source)
+        if compressed:
             path, name = decompress(source, workdir=workdir, max_bytes=max_bytes)
         fmt = detect_format(path, name=name, hint=format)
         tmp = workdir / "table.parquet"
-        con = connect(memory_limit=memory_limit)
+        # A small file is read in moments: a DuckDB instance of its own would cost more than the reading,
+        # and telling its progress would too.
+        small = not compressed and size <= SMALL_FILE_BYTES
+        con = small_file_connection(memory_limit) if small else connect(memory_limit=memory_limit)
         try:
             with _duckdb_errors():
-                con.execute(f"SET temp_directory = {quote_literal(str(workdir / 'spill'))}")
-                # The profile asks the written file a few queries; its footer is read once for them all.
-                con.execute("SET parquet_metadata_cache = true")
+                if not small:
+                    con.execute(f"SET temp_directory = {quote_literal(str(workdir / 'spill'))}")
+                    # The profile asks the written file a few queries; its footer is read once for them.
+                    con.execute("SET parquet_metadata_cache = true")
                 staged = _stage(
                     fmt if declared is None or fmt != "csv" else "declared-csv",
                     con,
@@ -88,7 +94,7 @@ def ingest_file(
                     max_cell_bytes=max_cell_bytes,
                     sheet=sheet,
                     declared=declared,
-                    progress=lambda rows: report(rows, None),
+                    progress=None if small else lambda rows: report(rows, None),
                 )
                 profiles = profile_parquet(
                     con, tmp, staged.names, staged.types, staged.stats, few=staged.few_values

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -135,6 +136,7 @@ class ChartData:
         return [[label, *(s.values[i] for s in self.series)] for i, label in enumerate(self.labels)]
 
 
+@lru_cache(maxsize=8192)
 def fold(name: str) -> str:
     """The name two tables' columns share when they are the same: "numero victimes"."""
     return " ".join(w for w in words(name) if w not in _SMALL_WORDS)

@@ -90,10 +90,14 @@ def city_extent(*, store: Store, data_dir: Path, setup: MapSetup) -> LonLatBox |
     )
 
 
+# Built once: each page with a map asks it, and building the statement costs more than running it.
+_CHOICE = sa.select(map_positions).where(map_positions.c.resource_id == sa.bindparam("resource_id"))
+
+
 def position_choice(*, store: Store, resource_id: str) -> PositionChoice | None:
     """The publisher's choice for resource `resource_id`, if one was made."""
     with store.read() as conn:
-        row = conn.execute(sa.select(map_positions).where(map_positions.c.resource_id == resource_id)).first()
+        row = conn.execute(_CHOICE, {"resource_id": resource_id}).first()
     if row is None:
         return None
     return PositionChoice(row.kind, row.first, row.second, row.epsg)

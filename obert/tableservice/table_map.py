@@ -48,14 +48,16 @@ def table_points(
         table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
     if table.geo is None:
         table = locate(table, store=store, data_dir=data_dir, setup=setup or MapSetup((), None))
+    return table.points(limit=limit, filters=filters, q=q, fields=fields, epsg=_utm_epsg(store, actor, table))
+
+
+def _utm_epsg(store: Store, actor: Actor, table: TableRef) -> int | None:
+    """The system of the table's UTM x/y columns: the publisher's choice, else what the resource declares;
+    None when no x/y columns place the rows (then no system is needed, nor looked up)."""
+    if table.geo is not None and not (table.geo.utm_x and table.geo.utm_y):
+        return None
     choice = position_choice(store=store, resource_id=table.resource_id)
-    return table.points(
-        limit=limit,
-        filters=filters,
-        q=q,
-        fields=fields,
-        epsg=choice.epsg if choice and choice.epsg else declared_epsg(store=store, actor=actor, table=table),
-    )
+    return choice.epsg if choice and choice.epsg else declared_epsg(store=store, actor=actor, table=table)
 
 
 def export_positions(*, store: Store, actor: Actor, table: TableRef) -> tuple[TableRef, int | None]:

@@ -74,18 +74,20 @@ def grace(interval: timedelta) -> timedelta:
     return interval * GRACE_RATIO + GRACE_FIXED
 
 
+# Built once: every dataset page asks it, and building the statement costs more than running it.
+_LAST_UPLOAD = sa.select(sa.func.max(activity.c.at)).where(
+    activity.c.object_type == "resource",
+    activity.c.action == "upload",
+    activity.c.object_id.in_(sa.bindparam("ids", expanding=True)),
+)
+
+
 def last_upload(conn: Connection, dataset: Dataset) -> datetime | None:
     """The last moment a file was uploaded to one of the dataset's resources."""
     resource_ids = [r.id for r in dataset.resources]
     if not resource_ids:
         return None
-    moment: datetime | None = conn.execute(
-        sa.select(sa.func.max(activity.c.at)).where(
-            activity.c.object_type == "resource",
-            activity.c.action == "upload",
-            activity.c.object_id.in_(resource_ids),
-        )
-    ).scalar()
+    moment: datetime | None = conn.execute(_LAST_UPLOAD, {"ids": resource_ids}).scalar()
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
@@ -134,6 +136,12 @@ def _parse(value: str | None) -> datetime | None:
 def dataset_freshness(*, store: Store, actor: Actor, ref: str, now: datetime | None = None) -> Freshness:
     with store.read() as conn:
         return freshness(conn, load_dataset(conn, actor, ref), now=now)
+
+
+def loaded_freshness(*, store: Store, dataset: Dataset, now: datetime | None = None) -> Freshness:
+    """The freshness of `dataset`, which the caller has already loaded for its reader (and so may see)."""
+    with store.read() as conn:
+        return freshness(conn, dataset, now=now)
 
 
 def list_freshness(

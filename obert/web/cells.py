@@ -6,8 +6,10 @@ decided once, in obert.datastore.meaning, which the charts read too (they add up
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from babel.dates import format_date, format_datetime
@@ -33,6 +35,7 @@ def display_for(meaning: Meaning) -> Display:
     return "plain" if meaning in LABELS else "text"
 
 
+@lru_cache(maxsize=8192)
 def display_of(name: str, type_: str) -> Display:
     """How the cells of a column called `name`, of type `type_`, are written."""
     meaning = meaning_of(name, type_)
@@ -47,16 +50,37 @@ def write_cell(value: object, display: Display, lang: str) -> str:
     """`value` as the page shows it in `lang`."""
     if value is None:
         return ""
-    if display == "quantity" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(format_decimal(value, locale=lang))
-    if display == "money" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(format_decimal(value, format="#,##0.00", locale=lang, decimal_quantization=True))
+    if display in ("quantity", "money") and (kind := _KINDS.get(type(value))) is not None:
+        return _number(kind, str(value), display == "money", lang)
+    if (
+        display in ("quantity", "money")
+        and isinstance(value, int | float | Decimal)
+        and not isinstance(value, bool)
+    ):
+        return _format_number(value, display == "money", lang)
     if display in ("date", "datetime"):
         return _when(value, display, lang)
     if display == "coordinate" and isinstance(value, int | float | Decimal):
         # Every decimal the data has (a longitude cut to 3 decimals is 100 m off), no thousands separator.
         return str(value).replace(".", get_decimal_symbol(lang))
     return str(value)
+
+
+_KINDS: dict[type, str] = {int: "int", float: "float", Decimal: "Decimal"}
+_READ: dict[str, Callable[[str], int | float | Decimal]] = {"int": int, "float": float, "Decimal": Decimal}
+
+
+@lru_cache(maxsize=8192)
+def _number(kind: str, text: str, money: bool, lang: str) -> str:
+    # A preview writes a few hundred numbers, mostly the same small counts again: Babel's formatting is
+    # remembered by the value's exact text (-0.0 is not 0, nor 1.50 1.5) and type, never by equality.
+    return _format_number(_READ[kind](text), money, lang)
+
+
+def _format_number(value: int | float | Decimal, money: bool, lang: str) -> str:
+    if money:
+        return str(format_decimal(value, format="#,##0.00", locale=lang, decimal_quantization=True))
+    return str(format_decimal(value, locale=lang))
 
 
 def _when(value: object, display: Display, lang: str) -> str:

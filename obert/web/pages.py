@@ -17,7 +17,7 @@ from obert.faces import rules
 from obert.search import MAX_OFFSET, SearchQuery
 from obert.search.params import query_from_params, requested_offset
 from obert.tableservice.originals import downloads, original_allowed, withheld_message
-from obert.watch.freshness import dataset_freshness
+from obert.watch.freshness import loaded_freshness
 from obert.web.chart_pages import dataset_chart_link
 from obert.web.data_tabs import data_view
 from obert.web.downloads import upload_response
@@ -83,7 +83,7 @@ def dataset_page(request: Request, portal: PortalDep, actor: ActorDep, ref: str)
         "dataset.html",
         dataset=dataset,
         base_url=portal.settings.base_url,
-        fresh=freshness(dataset_freshness(store=portal.store, actor=actor, ref=dataset.id, now=now), now=now),
+        fresh=freshness(loaded_freshness(store=portal.store, dataset=dataset, now=now), now=now),
         api_url=api_url,
         api_snippets=json_snippets(api_url),
         # Relative links for obert's own files, so the page works on any host it is reached by.

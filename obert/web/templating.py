@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time, format_timedelta
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from obert.catalog.vocabulary import vocabulary
@@ -40,6 +42,7 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
         finalize=lambda value: localize(value, lang) if isinstance(value, Message) else value,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["gettext"] = env.globals["_"] = _remembered(env.globals["gettext"])  # type: ignore[arg-type]
     env.globals.update(
         lang=lang,
         langs=LANGS,
@@ -71,6 +74,30 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
     env.filters["lower_first"] = lower_first
     env.filters["upper_first"] = upper_first
     return env
+
+
+# Texts without placeholders whose translation is kept per language (the templates' own, a few hundred).
+GETTEXT_KEPT = 4096
+
+
+def _remembered(gettext: Callable[..., str]) -> Callable[..., str]:
+    """Jinja's gettext, remembering the answer for a text without placeholders: a page asks for a
+    hundred such texts and Jinja makes each a Markup and formats it every time."""
+    kept: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def remembered(context: Context, text: str, /, **variables: Any) -> str:
+        if variables:
+            return gettext(context, text, **variables)
+        key = (text, context.eval_ctx.autoescape)
+        answer = kept.get(key)
+        if answer is None:
+            answer = gettext(context, text)
+            if len(kept) < GETTEXT_KEPT:
+                kept[key] = answer
+        return answer
+
+    return remembered
 
 
 def render(lang: Lang, template: str, *, timezone: str = CITY_ZONE, **context: Any) -> str:

@@ -102,3 +102,16 @@ def test_times_on_pages_are_the_citys() -> None:
     assert environment("en", "UTC").filters["datetime"](summer) == "July 1, 2026, 22:30"
     winter = datetime(2026, 12, 6, 16, 55)  # stored without a zone: UTC
     assert environment("es", "Europe/Madrid").filters["datetime"](winter) == "6 de diciembre de 2026, 17:55"
+
+
+def test_numbers_are_written_by_their_exact_value_not_an_equal_one() -> None:
+    # Formatting is remembered; values that compare equal but are written differently stay apart.
+    assert write_cell(0.0, "quantity", "en") == "0"
+    assert write_cell(-0.0, "quantity", "en") == "-0"
+    assert write_cell(1, "quantity", "ca") == "1"
+    assert write_cell(True, "quantity", "ca") == "True"
+    assert write_cell(1234.5, "quantity", "ca") == "1.234,5"
+    assert write_cell(1234.5, "quantity", "en") == "1,234.5"
+    assert write_cell(Decimal("1234.50"), "money", "en") == "1,234.50"
+    assert write_cell(Decimal("1234.5"), "quantity", "en") == "1,234.5"
+    assert write_cell(12345678901234567890, "quantity", "en") == "12,345,678,901,234,567,890"
