@@ -178,12 +178,7 @@ def read(conn: Connection, doc_ids: Ints) -> Postings | None:
     weight_parts: list[npt.NDArray[np.float32]] = []
     prominent_parts: list[npt.NDArray[np.float32]] = []
     kept = np.zeros(len(terms), dtype=np.int64)
-    ends = np.cumsum(tokens)
-    start = 0
-    while start < len(terms):
-        # A range of terms with about _CHUNK tokens at a time: memory stays small at any size.
-        stop = max(start + 1, int(np.searchsorted(ends, ends[start] - tokens[start] + _CHUNK, "right")))
-        stop = min(stop, len(terms))
+    for start, stop in _runs(held, tokens):
         text = driver.execute(
             f"SELECT group_concat(doc * 4 + {_COLUMN_NUMBER}, ' ') FROM temp.{_INSTANCES} "
             "WHERE term >= ? AND term <= ?",
@@ -193,7 +188,7 @@ def read(conn: Connection, doc_ids: Ints) -> Postings | None:
         counts = tokens[start:stop]
         if len(codes) != int(counts.sum()):
             return None
-        term = np.repeat(np.arange(start, stop, dtype=np.int64), counts)
+        term = np.repeat(np.arange(stop - start, dtype=np.int64), counts)
         owner = codes >> 2
         places = np.minimum(np.searchsorted(doc_ids, owner), n - 1)
         if not np.array_equal(doc_ids[places], owner):
@@ -203,21 +198,22 @@ def read(conn: Connection, doc_ids: Ints) -> Postings | None:
         new = np.ones(len(codes), dtype=np.bool_)
         new[1:] = (term[1:] != term[:-1]) | (places[1:] != places[:-1])
         firsts = np.flatnonzero(new)
-        posting_terms = term[firsts]
-        if not np.array_equal(
-            np.bincount(posting_terms - start, minlength=stop - start), documents[start:stop]
-        ):
+        kept[start:stop] = np.bincount(term[firsts], minlength=stop - start)
+        if not np.array_equal(kept[start:stop], documents[start:stop]):
             return None  # the tokens are not in term and document order
-        keep = held[posting_terms]
         if len(firsts):
-            weights = np.add.reduceat(weight_of[columns], firsts)[keep]
-            upper = np.add.reduceat(prominent_of[columns], firsts)[keep]
-            places_parts.append(places[firsts][keep].astype(np.int32))
-            weight_parts.append(weights.astype(np.float32))  # small whole numbers: exact
-            prominent_parts.append(upper.astype(np.float32))
-            kept[start:stop] = np.bincount(posting_terms[keep] - start, minlength=stop - start)
-        start = stop
-    if not np.array_equal(per_document, counted.sum(axis=1)):
+            # Small whole numbers, summed and stored exactly.
+            places_parts.append(places[firsts].astype(np.int32))
+            weight_parts.append(np.add.reduceat(weight_of[columns], firsts).astype(np.float32))
+            prominent_parts.append(np.add.reduceat(prominent_of[columns], firsts).astype(np.float32))
+    # The tokens of the terms not held are not read: each document has at least the ones read, and with
+    # the others there are as many as FTS5 counts in all.
+    lengths = counted.sum(axis=1)
+    if not np.all(per_document <= lengths) or int(per_document.sum()) + int(tokens[~held].sum()) != sum(
+        averages[1:]
+    ):
+        return None
+    if held.all() and not np.array_equal(per_document, lengths):
         return None
     offsets = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(kept, out=offsets[1:])
@@ -228,10 +224,28 @@ def read(conn: Connection, doc_ids: Ints) -> Postings | None:
         places=np.concatenate(places_parts) if places_parts else np.zeros(0, dtype=np.int32),
         weights=np.concatenate(weight_parts) if weight_parts else np.zeros(0, dtype=np.float32),
         prominent=np.concatenate(prominent_parts) if prominent_parts else np.zeros(0, dtype=np.float32),
-        lengths=counted.sum(axis=1).astype(np.float64),
+        lengths=lengths.astype(np.float64),
         rows=n,
         average=float(sum(averages[1:])) / float(n),
     )
+
+
+def _runs(held: Flags, tokens: Ints) -> list[tuple[int, int]]:
+    """Ranges [start, stop) of held terms, each of about _CHUNK tokens at most (or of one term), that
+    together cover every held term: the terms read with one statement each."""
+    runs: list[tuple[int, int]] = []
+    start, total = -1, 0
+    for i, (is_held, count) in enumerate(zip(held.tolist(), tokens.tolist(), strict=True)):
+        if start >= 0 and (not is_held or total + count > _CHUNK):
+            runs.append((start, i))
+            start = -1
+        if is_held:
+            if start < 0:
+                start, total = i, 0
+            total += count
+    if start >= 0:
+        runs.append((start, len(held)))
+    return runs
 
 
 def _column_sizes(sizes: Sequence[tuple[int, bytes]], ids: Ints) -> npt.NDArray[np.int64] | None:

@@ -66,10 +66,10 @@ def test_bm25_from_the_postings_is_fts5s_to_the_bit(demo: Portal) -> None:
 def test_a_word_in_most_documents_is_asked_of_fts5(portal: Portal) -> None:
     _sqlite(portal)
     for name, title in (
-        ("a", "Arbrat viari"),
-        ("b", "Arbrat de fonts"),
-        ("c", "Arbrat fruiter"),
-        ("d", "Fonts"),
+        ("aa", "Arbrat viari"),
+        ("bb", "Arbrat de fonts"),
+        ("cc", "Arbrat fruiter"),
+        ("dd", "Fonts"),
     ):
         add_dataset(portal, name, title=title)
     backend = SQLiteFTS()
