@@ -81,6 +81,9 @@ def test_a_word_in_most_documents_is_asked_of_fts5(portal: Portal) -> None:
         assert isinstance(gathered.words_for(conn, backend, kept, rare), gathered.Held)
         mixed = query_terms("arbrat viari", prefix_last=False)
         assert isinstance(gathered.words_for(conn, backend, kept, mixed), gathered.Engine)
+        # A prefix is every term starting with it: one of them not held, and FTS5 answers.
+        assert isinstance(gathered.words_for(conn, backend, kept, query_terms("arb")), gathered.Engine)
+        assert isinstance(gathered.words_for(conn, backend, kept, query_terms("via")), gathered.Held)
     found = search_datasets(store=portal.store, actor=ANONYMOUS, query=SearchQuery(q="arbrat", facets=FACETS))
     assert sorted(d.name for d in found.datasets) == ["aa", "bb", "cc"]
     found = search_datasets(store=portal.store, actor=ANONYMOUS, query=SearchQuery(q="viari"))
