@@ -1,17 +1,20 @@
-"""SQLite: a search answered from FTS5 and the index snapshot (obert.search.snapshot).
+"""SQLite: a search answered from the index snapshot (obert.search.snapshot), with FTS5 or without it.
 
-FTS5 lists the doc ids matching the words (with their bm25 in the same pass when the page is by
-relevance); numpy applies visibility and filters, counts them, and counts facet values over the
-matches' slices of the snapshot. The page by relevance is the order of obert.search.backends._fts5_rank
-(words matched, then words in the title or keywords, then bm25, then newest, then name), in the same
-double arithmetic: the matches with every word in the title or keywords are one more FTS5 list (a list
-per word only when they do not fill the page), counted in numpy. A search relaxed to any word scores
-only the matches of the best counts, which can reach the page (most matches of any word have one).
+The matches of the words, and their bm25 when the page is by relevance, come from the snapshot's postings
+(obert.search.postings: numpy over each word's documents, FTS5's bm25 to the bit) when it has them, else
+from FTS5 (the doc ids matching, with their bm25 in the same pass); numpy applies visibility and
+filters, counts them, and counts facet values over the matches' slices of the snapshot. The page by
+relevance is the order of obert.search.backends._fts5_rank (words matched, then words in the title or
+keywords, then bm25, then newest, then name), in the same double arithmetic: the matches with every word
+in the title or keywords are one more list (a list per word only when they do not fill the page). A
+search relaxed to any word scores only the matches of the best counts, which can reach the page (most
+matches of any word have one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -19,11 +22,97 @@ from sqlalchemy.engine import Connection
 from obert.i18n.text import QueryTerm
 from obert.search.backends import COVERAGE, SQLiteFTS
 from obert.search.model import Hits, SearchQuery, Viewer
+from obert.search.postings import Phrase, Postings, query_phrases
 from obert.search.snapshot import Flags, Floats, Ints, Snapshot
 
 KEYWORD = "keyword"
 # Suggestions: how many of the best matches by bm25 are read first (most are visible to anyone).
 SUGGEST_WINDOW = 64
+
+
+class Words(Protocol):
+    """Where a search's words are looked up: snapshot positions (ascending) of the documents matching
+    them, and FTS5's bm25 of those."""
+
+    def listed(self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False) -> Ints:
+        """The documents with every term (any, with `any_term`; in the title or keywords, with
+        `prominent`)."""
+
+    def scored(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False, of: Ints | None = None
+    ) -> tuple[Ints, Floats]:
+        """listed()'s documents (of those at `of` only, which all match, when given) and the bm25 of
+        each, with the field weights."""
+
+
+class Engine:
+    """The words looked up in FTS5, for a snapshot without postings."""
+
+    def __init__(self, conn: Connection, backend: SQLiteFTS, snapshot: Snapshot) -> None:
+        self.conn, self.backend, self.snapshot = conn, backend, snapshot
+
+    def listed(self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False) -> Ints:
+        expression = self.backend.expression(terms, any_term=any_term, prominent=prominent)
+        places = self.snapshot.locate(self.backend.rowids(self.conn, expression))
+        return places[places >= 0]
+
+    def scored(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False, of: Ints | None = None
+    ) -> tuple[Ints, Floats]:
+        expression = self.backend.expression(terms, any_term=any_term, prominent=prominent)
+        doc_ids = None if of is None else self.snapshot.doc_ids[of]
+        found_ids, score = self.backend.scored(self.conn, expression, doc_ids)
+        places = self.snapshot.locate(found_ids)
+        known = places >= 0
+        return places[known], score[known]
+
+
+class Held:
+    """The words looked up in the snapshot's postings: nothing asked of the database."""
+
+    def __init__(self, postings: Postings, phrases: Mapping[QueryTerm, list[Phrase]]) -> None:
+        self.postings = postings
+        self._phrases = phrases
+
+    def phrases(self, term: QueryTerm) -> list[Phrase]:
+        return self._phrases[term]
+
+    def listed(self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False) -> Ints:
+        combined: Flags | None = None
+        for term in terms:
+            holds = np.zeros(self.postings.documents, dtype=np.bool_)
+            for phrase in self.phrases(term):
+                holds[phrase.places[phrase.prominent > 0] if prominent else phrase.places] = True
+            if combined is None:
+                combined = holds
+            elif any_term:
+                combined |= holds
+            else:
+                combined &= holds
+        if combined is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(combined)
+
+    def scored(
+        self, terms: Sequence[QueryTerm], *, any_term: bool, prominent: bool = False, of: Ints | None = None
+    ) -> tuple[Ints, Floats]:
+        places = self.listed(terms, any_term=any_term, prominent=prominent) if of is None else of
+        # FTS5's phrases in the match expression's order: each word's alternatives, then its prefix.
+        phrases = [phrase for term in terms for phrase in self.phrases(term)]
+        return places, self.postings.bm25(phrases, prominent=prominent)[places]
+
+
+def words_for(conn: Connection, backend: SQLiteFTS, snapshot: Snapshot, terms: Sequence[QueryTerm]) -> Words:
+    """The snapshot's postings when it has every term's, else FTS5."""
+    if snapshot.postings is not None:
+        phrases: dict[QueryTerm, list[Phrase]] = {}
+        for term in terms:
+            found = query_phrases(snapshot.postings, term)
+            if found is None:  # a term in most documents, not held
+                return Engine(conn, backend, snapshot)
+            phrases[term] = found
+        return Held(snapshot.postings, phrases)
+    return Engine(conn, backend, snapshot)
 
 
 def find(
@@ -36,6 +125,7 @@ def find(
     terms: Sequence[QueryTerm],
 ) -> Hits:
     """What obert.search.index.find answers for a search with words, from `snapshot`."""
+    words = words_for(conn, backend, snapshot, terms)
     seen = snapshot.visible(viewer)
     filters = {
         facet: snapshot.holding(facet, set(chosen)) for facet, chosen in query.filters.items() if chosen
@@ -47,21 +137,18 @@ def find(
     scores: Floats | None = None
     for relaxed in (False, True) if len(terms) > 1 else (False,):
         # Nobody wrote every word: rather than nothing, show what has some of them, best first.
-        expression = backend.expression(terms, any_term=relaxed)
         if relevance and not relaxed:
             # Most matches of every word have them all in the title or keywords (87% for "accidents
             # Sagrera" at 100k), so nearly all would be scored anyway: scored in the same pass.
-            doc_ids, found = backend.scored(conn, expression)
+            places, found = words.scored(terms, any_term=False)
         else:
-            doc_ids, found = backend.rowids(conn, expression), None
-        places = snapshot.locate(doc_ids)
-        known = places >= 0
+            places, found = words.listed(terms, any_term=relaxed), None
         matched = np.zeros(len(snapshot), dtype=np.bool_)
-        matched[places[known]] = True
+        matched[places] = True
         scores = None
         if found is not None:
             scores = np.zeros(len(snapshot), dtype=np.float64)
-            scores[places[known]] = found[known]
+            scores[places] = found
         shown = matched & allowed
         count = int(np.count_nonzero(shown))
         if count:
@@ -70,7 +157,7 @@ def find(
     if count > query.offset:
         positions = np.flatnonzero(shown)
         if relevance:
-            chosen = _by_relevance(conn, backend, snapshot, query, terms, relaxed, positions, scores)
+            chosen = _by_relevance(words, snapshot, query, terms, relaxed, positions, scores)
         else:
             order = snapshot.recency if query.effective_sort == "modified" else snapshot.alphabetical
             chosen = _first(positions, order[positions], query.offset + query.limit)[query.offset :]
@@ -91,22 +178,26 @@ def suggest(
     """What obert.search.index.suggest answers, from `snapshot`: the datasets with every word in the
     title or keywords, by the same rank. Each match has each word there, so its rank is bm25 squeezed
     less the number of words, as backends._fts5_rank would write it; then newest, then name."""
+    words = words_for(conn, backend, snapshot, terms)
+    if isinstance(words, Held):
+        places, score = words.scored(terms, any_term=False, prominent=True)
+        positions, _ = _suggested(snapshot, viewer, terms, places, score, limit)
+        return [snapshot.dataset_ids[i] for i in positions.tolist()]
     expression = backend.expression(terms, any_term=False, prominent=True)
     # The best by bm25 first: enough of them are usually visible, and the rest cannot come before them.
     doc_ids, score = backend.scored(conn, expression, best=SUGGEST_WINDOW)
-    positions, complete = _suggested(snapshot, viewer, terms, doc_ids, score, limit)
+    positions, complete = _suggested(snapshot, viewer, terms, snapshot.locate(doc_ids), score, limit)
     if len(doc_ids) == SUGGEST_WINDOW and not complete:  # there are more, and they could come first
         doc_ids, score = backend.scored(conn, expression)
-        positions, _ = _suggested(snapshot, viewer, terms, doc_ids, score, limit)
+        positions, _ = _suggested(snapshot, viewer, terms, snapshot.locate(doc_ids), score, limit)
     return [snapshot.dataset_ids[i] for i in positions.tolist()]
 
 
 def _suggested(
-    snapshot: Snapshot, viewer: Viewer, terms: Sequence[QueryTerm], doc_ids: Ints, score: Floats, limit: int
+    snapshot: Snapshot, viewer: Viewer, terms: Sequence[QueryTerm], places: Ints, score: Floats, limit: int
 ) -> tuple[Ints, bool]:
-    """The positions of the first `limit` visible of these matches by rank, newest, name, and whether
-    no match past the worst of these could come before them."""
-    places = snapshot.locate(doc_ids)
+    """The positions of the first `limit` visible of these matches (-1: a document the snapshot has not)
+    by rank, newest, name, and whether no match past the worst of these could come before them."""
     shown = places >= 0
     shown[shown] = snapshot.visible(viewer)[places[shown]]
     positions, visible_score = places[shown], score[shown]
@@ -144,8 +235,7 @@ def _first(positions: Ints, keys: Ints, k: int) -> Ints:
 
 
 def _by_relevance(
-    conn: Connection,
-    backend: SQLiteFTS,
+    words: Words,
     snapshot: Snapshot,
     query: SearchQuery,
     terms: Sequence[QueryTerm],
@@ -154,70 +244,59 @@ def _by_relevance(
     scores: Floats | None,
 ) -> Ints:
     """The page's positions in the order of backends._fts5_rank, then newest, then name."""
-    doc_ids = snapshot.doc_ids[positions]
     wanted = query.offset + query.limit
     if not relaxed:
         # Usually enough matches have every word in the title or keywords to fill the page: one list of
         # those tells them apart from the rest, who cannot reach it, without a list per word.
-        every = _within(
-            doc_ids, backend.rowids(conn, backend.expression(terms, any_term=False, prominent=True))
-        )
+        every = _within(positions, words.listed(terms, any_term=False, prominent=True))
         if int(every.sum()) >= wanted:
-            return _ranked(
-                snapshot, query, positions, every * len(terms), scores, conn, backend, terms, relaxed
-            )
-    words = np.zeros(len(positions), dtype=np.int64)
+            return _ranked(words, snapshot, query, positions, every * len(terms), scores, terms, relaxed)
+    counted = np.zeros(len(positions), dtype=np.int64)
     for term in terms:
         if relaxed and len(terms) > 1:
-            words += COVERAGE * _within(
-                doc_ids, backend.rowids(conn, backend.expression([term], any_term=False))
-            )
-        words += _within(
-            doc_ids, backend.rowids(conn, backend.expression([term], any_term=False, prominent=True))
-        )
-    return _ranked(snapshot, query, positions, words, scores, conn, backend, terms, relaxed)
+            counted += COVERAGE * _within(positions, words.listed([term], any_term=False))
+        counted += _within(positions, words.listed([term], any_term=False, prominent=True))
+    return _ranked(words, snapshot, query, positions, counted, scores, terms, relaxed)
 
 
 def _ranked(
+    words: Words,
     snapshot: Snapshot,
     query: SearchQuery,
     positions: Ints,
-    words: Ints,
+    counted: Ints,
     scores: Floats | None,
-    conn: Connection,
-    backend: SQLiteFTS,
     terms: Sequence[QueryTerm],
     relaxed: bool,
 ) -> Ints:
-    """The page of `positions` by rank, from each one's count of `words` (backends._coverage's) and bm25
+    """The page of `positions` by rank, from each one's count of words (backends._coverage's) and bm25
     (`scores`, by position; asked for here when None)."""
     # bm25 is squeezed into (-1, 0] in the rank, so a match with fewer words never comes before one with
     # more: only the matches of the best counts, as many as fill the page, can be on it, and only those
     # are scored when the matches are not scored yet (a search relaxed to any word: most have one).
     wanted = query.offset + query.limit
-    doc_ids = snapshot.doc_ids[positions]
     if len(positions) > wanted:
-        least = np.partition(words, len(words) - wanted)[len(words) - wanted]
-        best = words >= least
-        positions, doc_ids, words = positions[best], doc_ids[best], words[best]
+        least = np.partition(counted, len(counted) - wanted)[len(counted) - wanted]
+        best = counted >= least
+        positions, counted = positions[best], counted[best]
     if scores is None:
-        scored_ids, score = backend.scored(conn, backend.expression(terms, any_term=relaxed), doc_ids)
-        if not np.array_equal(scored_ids, doc_ids):
+        scored, score = words.scored(terms, any_term=relaxed, of=positions)
+        if not np.array_equal(scored, positions):
             raise RuntimeError("the index changed within a read transaction")
     else:
         score = scores[positions]
     # The rank as _coverage writes it in SQL, in the same double arithmetic, so ties fall alike.
-    rank = _squeezed(score) - words.astype(np.float64)
+    rank = _squeezed(score) - counted.astype(np.float64)
     order = np.lexsort((snapshot.recency[positions], rank))
     return positions[order][query.offset : wanted]
 
 
-def _within(doc_ids: Ints, listed: Ints) -> Ints:
-    """1 for each of `doc_ids` that is in `listed` (ascending), else 0."""
+def _within(positions: Ints, listed: Ints) -> Ints:
+    """1 for each of `positions` that is in `listed` (ascending), else 0."""
     if not len(listed):
-        return np.zeros(len(doc_ids), dtype=np.int64)
-    found = np.minimum(np.searchsorted(listed, doc_ids), len(listed) - 1)
-    within: Ints = (listed[found] == doc_ids).astype(np.int64)
+        return np.zeros(len(positions), dtype=np.int64)
+    found = np.minimum(np.searchsorted(listed, positions), len(listed) - 1)
+    within: Ints = (listed[found] == positions).astype(np.int64)
     return within
 
 

@@ -29,12 +29,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from obert.search import cache
 from obert.search.model import ANY_LANGUAGE, Viewer
+from obert.search.postings import Postings
+from obert.search.postings import read as read_postings
 from obert.storage.tables.search import FACET_IDS_COLUMN, search_values
 from obert.storage.tables.search import search_documents as docs
 
 # Up to this many documents a snapshot is read in the searching request itself (tens of milliseconds;
 # 100,000 take 2-4 s); above, in a thread of its own, while the request searches in SQL.
 INLINE_DOCUMENTS = 2_000
+# Up to this many, the postings (obert.search.postings) too; above, they are read in the background with
+# the rest (after the rest is in use) for an index above INLINE_DOCUMENTS, and not at all between the two
+# (FTS5 answers quickly there).
+INLINE_POSTINGS = 500
 READ_PAUSE = 4  # after a read in the background, no other for four times as long
 
 KEYWORD = "keyword"
@@ -60,6 +66,7 @@ class Snapshot:
     holder_offsets: Ints  # value v's documents are holders[holder_offsets[v]:holder_offsets[v + 1]]
     holders: Ints
     names: list[tuple[str, str, str]]  # (facet, value, lang) of each value number
+    postings: Postings | None = None  # each term's documents (None: FTS5 lists them)
     _members: dict[tuple[str, str | None], Ints] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -166,7 +173,7 @@ def current(conn: Connection) -> Snapshot | None:
     if size < 0:
         size = kept.size = int(conn.execute(sa.select(sa.func.count()).select_from(docs)).scalar_one())
     if size <= INLINE_DOCUMENTS:
-        fresh = read(conn)
+        fresh = read(conn, postings=size <= INLINE_POSTINGS)
         with kept.lock:
             kept.snapshot = fresh
         return fresh
@@ -201,9 +208,13 @@ def _read_later(engine: Engine, kept: _Kept) -> None:
         try:
             # A read transaction of its own (obert.storage.db: BEGIN without the write lock).
             with engine.connect().execution_options(obert_read_only=True) as conn, conn.begin():
-                fresh = read(conn)
-            with kept.lock:
-                kept.snapshot = fresh
+                fresh = read(conn, postings=False)
+                with kept.lock:
+                    kept.snapshot = fresh
+                if fresh is not None:
+                    # Searches use the rest meanwhile, and the postings from their next one on; read in
+                    # the same transaction, they are of the same version.
+                    fresh.postings = read_postings(conn, fresh.doc_ids)
         except Exception:  # the engine disposed of, the database gone: SQL answers, as without one
             _log.warning("the search index snapshot could not be read", exc_info=True)
         finally:
@@ -217,8 +228,9 @@ def _read_later(engine: Engine, kept: _Kept) -> None:
     threading.Thread(target=run, name="obert-search-snapshot", daemon=True).start()
 
 
-def read(conn: Connection) -> Snapshot | None:
-    """The snapshot of the index as `conn`'s transaction sees it (None where the index has no version)."""
+def read(conn: Connection, *, postings: bool = True) -> Snapshot | None:
+    """The snapshot of the index as `conn`'s transaction sees it (None where the index has no version),
+    with its postings unless `postings` is false."""
     version = cache.version(conn)
     if version is None:
         return None
@@ -308,6 +320,7 @@ def read(conn: Connection) -> Snapshot | None:
         holder_offsets=holder_offsets,
         holders=holders,
         names=names,
+        postings=read_postings(conn, doc_ids) if postings else None,
     )
 
 

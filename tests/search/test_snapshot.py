@@ -31,7 +31,8 @@ def _both(
     store: Store, viewer: Viewer, query: SearchQuery, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Hits, Hits]:
     with store.read() as conn:
-        assert snapshot.current(conn) is not None  # a small index: read in the request
+        kept_snapshot = snapshot.current(conn)  # a small index: read in the request
+        assert kept_snapshot is not None and kept_snapshot.postings is not None  # FTS5 is not asked
         kept = find(conn, viewer=viewer, query=query)
     with monkeypatch.context() as patched:
         patched.setattr(snapshot, "current", lambda conn: None)
@@ -96,7 +97,8 @@ def test_suggestions_from_the_snapshot_are_sqls(demo: Portal, monkeypatch: pytes
     for window, limit, text, viewer in cases:
         monkeypatch.setattr(gathered, "SUGGEST_WINDOW", window)
         with demo.store.read() as conn:
-            assert snapshot.current(conn) is not None
+            kept_snapshot = snapshot.current(conn)
+            assert kept_snapshot is not None and kept_snapshot.postings is not None
             kept = suggest(conn, viewer=viewer, text=text, limit=limit)
         with monkeypatch.context() as patched:
             patched.setattr(snapshot, "current", lambda conn: None)
