@@ -4,6 +4,8 @@
     PYTHONPATH=. .venv/bin/python bench/load.py --mode scale-out --serve 2 --workers 2 \
         --postgres postgresql+psycopg://root@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0 \
         [--private-postgres] [--private-redis] [--fault kill-web,kill-worker,restart-postgres,restart-redis]
+    PYTHONPATH=. .venv/bin/python bench/load.py --mode both --rounds 2 --light --serve 1 --web-workers 2 \
+        --workers 1 --postgres … --redis …   # embedded and scale-out alternated, then side by side
 
 Starts obert (bench/cluster.py), then a concurrency sweep: each level runs closed-loop clients for `--step`
 seconds over the request mix of bench/load_mix.py, and the highest throughput whose p99 stays under 500 ms
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import re
 import statistics
@@ -373,7 +376,8 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--mode", choices=["embedded", "scale-out"], default="embedded")
+    parser.add_argument("--mode", choices=["embedded", "scale-out", "both"], default="embedded")
+    parser.add_argument("--rounds", type=int, default=1, help="with --mode both: alternate this many times")
     add_arguments(parser)
     parser.add_argument("--levels", default="2,4,8,16,32", help="client counts to sweep")
     parser.add_argument("--step", type=float, default=20.0, help="seconds per level")
@@ -394,15 +398,47 @@ def main() -> None:
     args = parser.parse_args()
     command = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", " ".join(sys.argv))  # no passwords in logs
     print(f"$ PYTHONPATH=. python {command}", flush=True)
-    started = time.monotonic()
-    with from_arguments(args, embedded=args.mode == "embedded") as cluster:
-        print(
-            f"started and seeded in {time.monotonic() - started:.0f} s (data in {cluster.root})", flush=True
-        )
-        report = asyncio.run(main_async(args, cluster))
-    print_report(report)
+    modes = ["embedded", "scale-out"] * args.rounds if args.mode == "both" else [args.mode]
+    reports = [run_mode(args, mode) for mode in modes]
+    if args.mode == "both":
+        compare(reports)
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        body = reports if args.mode == "both" else reports[0]
+        args.json.write_text(json.dumps(body, indent=2, ensure_ascii=False))
+
+
+def run_mode(args: argparse.Namespace, mode: str) -> dict[str, Any]:
+    """One mode's sweep (and soak, faults) on a cluster of its own, its report printed."""
+    started = time.monotonic()
+    with from_arguments(args, embedded=mode == "embedded") as cluster:
+        print(
+            f"{mode}: started and seeded in {time.monotonic() - started:.0f} s (data in {cluster.root})",
+            flush=True,
+        )
+        report = asyncio.run(main_async(argparse.Namespace(**{**vars(args), "mode": mode}), cluster))
+    print_report(report)
+    return report
+
+
+def compare(reports: list[dict[str, Any]]) -> None:
+    """Both modes side by side, in the order they ran (alternated, so a machine's drift hits both),
+    against #22's targets: embedded >= 150 req/s at p99 < 500 ms; scale-out not slower on one machine."""
+    print(f"\nboth modes (load average {' '.join(f'{n:.1f}' for n in os.getloadavg())})")
+    best: dict[str, list[float]] = {"embedded": [], "scale-out": []}
+    for report in reports:
+        sustained = report["sweep"]["sustained"]
+        rps = float(sustained["rps"]) if sustained else 0.0
+        best[report["mode"]].append(rps)
+        where = f"at {sustained['clients']} clients, p99 {sustained['p99_ms']} ms" if sustained else "none"
+        print(f"  {report['mode']:<10} sustained {rps:7.1f} req/s  ({where})")
+    embedded, scaled = statistics.median(best["embedded"]), statistics.median(best["scale-out"])
+    print(
+        f"  embedded median {embedded:.1f} req/s (target >= 150: {'met' if embedded >= 150 else 'not met'})"
+    )
+    if embedded:
+        ratio = scaled / embedded
+        verdict = "not slower" if ratio >= 1 else "slower"
+        print(f"  scale-out / embedded {ratio:.2f} ({verdict}; target: not slower on one machine)")
 
 
 if __name__ == "__main__":
