@@ -313,20 +313,9 @@ def bench_writes(catalogue: int, writes: int, database_url: str | None = None) -
             patch={"title": {"en": f"Dataset {i}, edited {rng.random():.6f}"}},
         )
 
-    for _ in range(3):  # warm both paths
-        write()
-        graph.sync()
-    # Each write, then the catch-up the next query pays for it, timed apart (wall and this process's CPU).
-    write_wall: list[float] = []
-    write_cpu: list[float] = []
-    catch_wall: list[float] = []
-    catch_cpu: list[float] = []
-    for _ in range(writes):
-        write_wall += timed(write, 1, cpu=write_cpu)
-        catch_wall += timed(graph.sync, 1, cpu=catch_cpu)
+    w, w_cpu, c, c_cpu = _writes_caught_up(write, graph, writes)
     idle_cpu: list[float] = []
     idle = timed(graph.sync, writes, cpu=idle_cpu)
-    w, w_cpu, c, c_cpu = p50(write_wall), p50(write_cpu), p50(catch_wall), p50(catch_cpu)
     met = "met" if c_cpu <= WRITE_TARGET * w_cpu and c <= WRITE_TARGET * w else "NOT met"
     print(
         f"catalogue write p50 {w:6.1f} ms, CPU {w_cpu:5.1f} ms (its path is the same with the graph) | "
@@ -356,6 +345,24 @@ def bench_writes(catalogue: int, writes: int, database_url: str | None = None) -
     portal.close()
 
 
+def _writes_caught_up(
+    write: Callable[[], None], graph: CatalogueGraph, writes: int
+) -> tuple[float, float, float, float]:
+    """Medians of `writes` writes and of the catch-up the next query pays for each, timed apart: the
+    write's wall and CPU (this process's), the catch-up's wall and CPU, in ms. Both paths warmed first."""
+    for _ in range(3):
+        write()
+        graph.sync()
+    write_wall: list[float] = []
+    write_cpu: list[float] = []
+    catch_wall: list[float] = []
+    catch_cpu: list[float] = []
+    for _ in range(writes):
+        write_wall += timed(write, 1, cpu=write_cpu)
+        catch_wall += timed(graph.sync, 1, cpu=catch_cpu)
+    return p50(write_wall), p50(write_cpu), p50(catch_wall), p50(catch_cpu)
+
+
 def bench_http_writes(
     settings: Settings, portal: Portal, graph: CatalogueGraph, catalogue: int, writes: int, rng: random.Random
 ) -> None:
@@ -377,17 +384,7 @@ def bench_http_writes(
         response = client.patch(f"/api/v1/datasets/dataset-{i:06d}", content=body, headers=headers)
         assert response.status_code == 200, response.text
 
-    for _ in range(3):
-        write()
-        graph.sync()
-    write_wall: list[float] = []
-    write_cpu: list[float] = []
-    catch_wall: list[float] = []
-    catch_cpu: list[float] = []
-    for _ in range(writes):
-        write_wall += timed(write, 1, cpu=write_cpu)
-        catch_wall += timed(graph.sync, 1, cpu=catch_cpu)
-    w, w_cpu, c, c_cpu = p50(write_wall), p50(write_cpu), p50(catch_wall), p50(catch_cpu)
+    w, w_cpu, c, c_cpu = _writes_caught_up(write, graph, writes)
     met = "met" if c_cpu <= WRITE_TARGET * w_cpu and c <= WRITE_TARGET * w else "NOT met"
     print(
         f"HTTP PATCH of a dataset p50 {w:6.1f} ms, CPU {w_cpu:5.1f} ms | its catch-up p50 {c:5.1f} ms "
