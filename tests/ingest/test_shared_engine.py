@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -71,3 +72,24 @@ def test_concurrent_small_ingests_each_get_their_own_rows(tmp_path: Path) -> Non
         results = list(pool.map(one, range(12)))
     for n, rows in enumerate(results):
         assert rows == [(i, n) for i in range(n + 1)]
+
+
+def test_a_forked_child_ingests_on_an_instance_of_its_own(tmp_path: Path) -> None:
+    # The parent's instance, copied by the fork, must be neither used nor torn down in the child: DuckDB
+    # crashed the child doing either (the crash-safety test forks children that ingest).
+    first = _csv(tmp_path / "parent.csv", "id", ["1", "2"])
+    assert ingest_file(first, dest=tmp_path / "parent.parquet", max_bytes=1_000_000).row_count == 2
+    pid = os.fork()
+    if pid == 0:  # the child: report by exit code only, and leave without Python's teardown
+        code = 1
+        try:
+            src = _csv(tmp_path / "child.csv", "id,name", ["1,a", "2,b", "3,c"])
+            result = ingest_file(src, dest=tmp_path / "child.parquet", max_bytes=1_000_000)
+            code = 0 if result.row_count == 3 and shared_engine._inherited else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert _rows(tmp_path / "child.parquet") == [(1, "a"), (2, "b"), (3, "c")]
+    again = _csv(tmp_path / "again.csv", "id", ["7"])  # the parent's instance still serves the parent
+    assert ingest_file(again, dest=tmp_path / "again.parquet", max_bytes=1_000_000).row_count == 1
