@@ -146,12 +146,20 @@ def _state(resource: Resource, versions: list[Any]) -> OriginalState:
     return OriginalState(Original.HELD, held_for, None, latest.id)
 
 
+_EDITING = (Role.ADMIN, Role.EDITOR)
+
+
 def edits(actor: Actor, organization_id: str | None) -> bool:
     """Whether `actor` is one of the editors of an organisation's datasets (a read token included:
     downloading is reading)."""
     if actor.sysadmin:
         return True
-    return organization_id is not None and actor.roles.get(organization_id) in (Role.ADMIN, Role.EDITOR)
+    return organization_id is not None and actor.roles.get(organization_id) in _EDITING
+
+
+def edits_somewhere(actor: Actor) -> bool:
+    """Whether `edits` can be true for `actor` for any organisation (never for anonymous)."""
+    return actor.sysadmin or any(role in _EDITING for role in actor.roles.values())
 
 
 def original_allowed(*, store: Store, actor: Actor, resource: Resource) -> OriginalState | None:
@@ -195,8 +203,7 @@ def downloads_in(
     versions = _versions(conn, [r.id for r in found], current=True).all()
     states = _states(found, versions)
     # Whose editor the caller is only matters to a caller who edits somewhere (not to anonymous).
-    edits_some = actor.sysadmin or any(role in (Role.ADMIN, Role.EDITOR) for role in actor.roles.values())
-    organizations = _organizations(conn, {r.dataset_id for r in found}) if edits_some else {}
+    organizations = _organizations(conn, {r.dataset_id for r in found}) if edits_somewhere(actor) else {}
     served = [row for row in versions if row.current]
     serving = {row.resource_id for row in served}
     positioned = {row.resource_id for row in served if _has_positions(row.geo)}
