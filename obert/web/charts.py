@@ -100,17 +100,19 @@ def resource_chart_form(
     table: TableRef,
     api: str,
     page: str,
+    table_page: str,
     params: QueryParams,
     filters: dict[str, Any] | None = None,
     keep: list[tuple[str, str]] | None = None,
     api_query: dict[str, str] | None = None,
 ) -> ChartForm:
-    """The resource page's chart form over its one table (`page`: the resource page's path)."""
+    """The chart form over one table (`page`: the page that draws it; `table_page`: the table's resource
+    page, under which its embed, CSV and image are served)."""
     return chart_form(
         tables=[table],
         params=params,
         share=page,
-        base=f"{page}/chart",
+        base=f"{table_page}/chart",
         filters=filters,
         keep=keep,
         api=api,

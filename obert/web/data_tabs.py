@@ -42,8 +42,10 @@ def chosen_tab(params: dict[str, str], available: list[str]) -> str:
 def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Request) -> DataView | None:
     """The dataset page's data tabs, or None when none of its resources has a published table."""
     lang = getattr(request.state, "lang", None)
-    path = f"/{lang}{request.url.path}" if lang else request.url.path
+    prefix = f"/{lang}" if lang else ""
+    path = f"{prefix}{request.url.path}"
     for resource in dataset.resources:
+        table_path = f"{prefix}/dataset/{dataset.name}/resource/{resource.id}"
         preview = table_preview(
             portal=portal,
             actor=actor,
@@ -51,6 +53,7 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
             path=path,
             params=request.query_params,
             keep=KEEP_TABLE,
+            table_path=table_path,
         )
         if preview is None:
             continue
@@ -58,7 +61,13 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
             # The chart tab shows a chart at once; its form still lets the reader draw another.
             drawn = QueryParams([*request.query_params.multi_items(), ("chart_by", by)])
             again = table_preview(
-                portal=portal, actor=actor, resource=resource, path=path, params=drawn, keep=KEEP_TABLE
+                portal=portal,
+                actor=actor,
+                resource=resource,
+                path=path,
+                params=drawn,
+                keep=KEEP_TABLE,
+                table_path=table_path,
             )
             preview = again or preview
         available = ["table", "chart"] + (["map"] if preview.map and preview.map.matched else [])

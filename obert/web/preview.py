@@ -85,10 +85,12 @@ def table_preview(
     params: QueryParams,
     with_map: bool = True,
     keep: tuple[tuple[str, str], ...] = (),
+    table_path: str | None = None,
 ) -> Preview | None:
     """The preview of `resource`'s current table, or None when it has no published table. The chart and
     the map (`with_map`) show the rows the preview's filter selects. The preview's links carry `keep`
-    (the dataset page keeps its table tab open with it)."""
+    (the dataset page keeps its table tab open with it). `table_path` is the resource page when the
+    preview is drawn elsewhere (`path`): the chart's embed, CSV and image are the table's own."""
     try:
         table = published.open_version(
             store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
@@ -149,6 +151,7 @@ def table_preview(
             table=table,
             api=api,
             page=path,
+            table_page=table_path or path,
             params=params,
             filters=filters,
             keep=kept_filter,

@@ -295,3 +295,23 @@ def test_an_svg_of_no_row_says_so(client: TestClient, served: tuple[str, DemoSit
     root = _svg(client, f"/en{served[1].accidents2018}/chart.svg?{urlencode(params)}")
     assert "No row to chart." in {t.text for t in root.iter(f"{SVG}text")}
     assert root[1].text == "No row to chart."
+
+
+@pytest.mark.parametrize("name", ["bicing-estacions", "accidents-gu-bcn", "qualitat-aire-detall-bcn"])
+def test_the_dataset_pages_chart_links_serve_the_chart_it_shows(client: TestClient, name: str) -> None:
+    # The dataset page draws the chart of its first table; its embed, CSV and SVG links must give that
+    # chart (the table's own), not the chart across the dataset's tables, which may not exist.
+    page = BeautifulSoup(client.get(f"/en/dataset/{name}", params={"tab": "chart"}).text, "html.parser")
+    shown = _table(page)
+    links = {
+        kind: page.select_one(f"a[href*='/chart{suffix}?']")
+        for kind, suffix in (("embed", "/embed"), ("csv", ".csv"), ("svg", ".svg"))
+    }
+    assert all(links.values()), links
+    for kind, link in links.items():
+        href = str(link["href"])  # type: ignore[index]
+        assert "/resource/" in href, href
+        response = client.get(href)
+        assert response.status_code == 200, (kind, href, response.text[:300])
+    embedded = BeautifulSoup(client.get(str(links["embed"]["href"])).text, "html.parser")  # type: ignore[index]
+    assert _table(embedded) == shown
