@@ -113,6 +113,8 @@ def load(path: Path, *, store: Store, info: CatalogInfo, at_least: int = 0) -> t
             graph = ox.Store()
             # Our own file, written by `dump`: no need to check every IRI again.
             graph.bulk_extend(ox.parse(source, ox.RdfFormat.N_QUADS, lenient=True))
+    except FileNotFoundError:
+        return None  # none written yet: a new data directory
     except (OSError, SyntaxError, ValueError) as exc:
         log.warning("the SPARQL snapshot %s could not be read: %s", path, exc)
         return None
