@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from obert.auth import Actor
+from obert.auth import Actor, audit
 from obert.auth.actor import Role
 from obert.catalog.models import Resource
 from obert.catalog.rows import resource_from_row
@@ -41,7 +41,8 @@ from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.tableservice.gate import PERSONAL_DATA
-from obert.tableservice.versions import HELD, PURGED, READY, SUPERSEDED
+from obert.tableservice.announce import OBJECT_TYPE
+from obert.tableservice.versions import HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +299,15 @@ def _purge(
         ).scalar()
         conn.execute(
             resource_versions.update().where(resource_versions.c.id == version_id).values(state=PURGED)
+        )
+        # Logged in the same transaction, like every change to what a resource's link may be.
+        audit.append(
+            conn,
+            actor_id=None,
+            action=PURGE_ACTION,
+            object_type=OBJECT_TYPE,
+            object_id=resource.id,
+            before={"version_id": version_id},
         )
     if resource.upload:
         files.delete(owner_id=resource.id, filename=resource.upload)
