@@ -157,3 +157,37 @@ def test_a_held_version_withdraws_the_original_from_the_graph_at_once(portal: Po
     assert remote not in _downloads(graph) and export in _downloads(graph)
     _patch(portal, dataset_id, title={"en": "Remote file, again", "ca": "Fitxer remot, de nou"})
     assert remote not in _downloads(graph) and export in _downloads(graph)
+
+
+def test_a_change_to_a_dataset_alone_reads_no_versions_and_a_resource_change_does(portal: Portal) -> None:
+    graph = _graph(portal)
+    dataset_id = _create(
+        portal,
+        "links-kept",
+        resources=[{"name": "kept-file", "format": "CSV", "download_url": "https://example.org/kept.csv"}],
+    )
+    graph.sync()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(portal.store.engine, "before_cursor_execute", seen)
+    try:
+        _patch(portal, dataset_id, title={"en": "Links kept", "ca": "Enllaços"})
+        statements.clear()
+        assert _titles(graph, dataset_id) == {"Links kept"}
+        assert not [s for s in statements if "resource_versions" in s]
+        assert "https://example.org/kept.csv" in _downloads(graph)
+        resources.patch_resource(
+            store=portal.store,
+            actor=SYSTEM,
+            ref="kept-file",
+            patch={"download_url": "https://example.org/b.csv"},
+        )
+        statements.clear()
+        found = _downloads(graph)
+        assert [s for s in statements if "resource_versions" in s]
+        assert "https://example.org/b.csv" in found and "https://example.org/kept.csv" not in found
+    finally:
+        sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
