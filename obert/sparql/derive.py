@@ -135,8 +135,7 @@ def derive(
         if known is not None:
             known.keep(by_id[rid], link)
     context = GraphContext(catalog=info, publishers=publishers, links=links)
-    terms: dict[Node, Term] = {}  # the datasets of a batch share most IRIs: each converted once
-    return [_one(item, context, terms) for item in found]
+    return [_one(item, context) for item in found]
 
 
 class _Collected(list[tuple[Node, Node, Node]]):
@@ -147,13 +146,13 @@ class _Collected(list[tuple[Node, Node, Node]]):
         self.append(triple)
 
 
-def _one(dataset: Dataset, context: GraphContext, terms: dict[Node, Term]) -> DatasetQuads:
+def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
     triples = _Collected()
     node = add_dataset(triples, dataset, context=context, profile=Profile.DCAT_AP)
     name = graph_name(context.catalog, dataset.id)
     # Converted first, and told apart as pyoxigraph terms, whose comparisons cost a fraction of rdflib's.
-    subject = _node(node, terms)
-    converted = [(_node(s, terms), _predicate(p), _term(o, terms)) for s, p, o in triples]
+    subject = _node(node)
+    converted = [(_node(s), _predicate(p), _term(o)) for s, p, o in triples]
     owned = _owned(converted, subject)
     own: list[ox.Quad] = []
     shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
@@ -196,7 +195,7 @@ _IRIS: dict[Node, ox.NamedNode] = {}
 _MOST_IRIS = 20_000
 
 
-def _term(term: Node, terms: dict[Node, Term]) -> Term:
+def _term(term: Node) -> Term:
     if type(term) is URIRef:
         iri = _IRIS.get(term)
         if iri is None:
@@ -204,14 +203,13 @@ def _term(term: Node, terms: dict[Node, Term]) -> Term:
                 _IRIS.clear()
             iri = _IRIS[term] = ox.NamedNode(str(term))
         return iri
-    found = terms.get(term)
-    if found is None:
-        found = terms[term] = _convert(term)
-    return found
+    # Literals and blank nodes are converted each time: hashing an rdflib literal to find it again costs
+    # about what converting it does, and a blank node's label makes the same pyoxigraph node every time.
+    return _convert(term)
 
 
-def _node(term: Node, terms: dict[Node, Term]) -> Subject:
-    return cast(Subject, _term(term, terms))  # rdflib refuses a literal subject or predicate
+def _node(term: Node) -> Subject:
+    return cast(Subject, _term(term))  # rdflib refuses a literal subject or predicate
 
 
 @cache  # the DCAT builder's few dozen properties
@@ -224,7 +222,7 @@ def _convert(term: Node) -> Term:
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term), datatype=cast(ox.NamedNode, _term(term.datatype)))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))

@@ -113,7 +113,7 @@ def _versions_query(*, current: bool) -> sa.Select[Any]:
             served.label("current"),
             sa.case((served, resource_versions.c.geo), else_=sa.null()).label("geo"),
         ).outerjoin(datastore_tables, datastore_tables.c.current_version_id == resource_versions.c.id)
-    ids = sa.bindparam("ids", expanding=True)
+    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
     return query.where(resource_versions.c.resource_id.in_(ids)).order_by(resource_versions.c.number)
 
 
