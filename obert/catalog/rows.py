@@ -20,6 +20,12 @@ from obert.catalog.models import (
 from obert.storage.tables.catalog import organizations, resources
 
 LIVE_RESOURCE = resources.c.state == "active"
+# Made once: building the statement cost about what running it does for a few datasets.
+_LIVE_RESOURCES_OF = (
+    sa.select(resources)
+    .where(resources.c.dataset_id.in_(sa.bindparam("ids", expanding=True)), LIVE_RESOURCE)
+    .order_by(resources.c.position)
+)
 
 
 def resource_from_row(row: Row[Any], dataset_name: str) -> Resource:
@@ -57,11 +63,7 @@ def datasets_from_rows(
     ids = [r.id for r in rows]
     names = {r.id: r.name for r in rows}
     by_dataset: dict[str, list[Resource]] = defaultdict(list)
-    for res in conn.execute(
-        sa.select(resources)
-        .where(resources.c.dataset_id.in_(ids), LIVE_RESOURCE)
-        .order_by(resources.c.position)
-    ):
+    for res in conn.execute(_LIVE_RESOURCES_OF, {"ids": ids}):
         by_dataset[res.dataset_id].append(resource_from_row(res, names[res.dataset_id]))
     known = known or {}
     org_ids = {r.organization_id for r in rows if r.organization_id and r.organization_id not in known}

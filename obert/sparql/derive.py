@@ -11,9 +11,10 @@ of graphs count each once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -21,12 +22,12 @@ from rdflib.term import Node
 from sqlalchemy.engine import Connection
 
 from obert.auth import ANONYMOUS
-from obert.catalog.models import Dataset, Organization
+from obert.catalog.models import Dataset, Organization, Resource
 from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
 from obert.dcat.dataset import add_dataset
 from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile
 from obert.storage import Store
-from obert.tableservice.originals import downloads, downloads_in
+from obert.tableservice.originals import Download, downloads, downloads_in
 
 Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -48,6 +49,53 @@ def graph_name(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
     return ox.NamedNode(info.dataset_uri(dataset_id))
 
 
+class KnownLinks:
+    """The download link an anonymous reader is given for each resource derived lately, kept between
+    catch-ups so that a change to a dataset alone does not read its resources' versions again.
+
+    An entry holds only until a row of the activity log names its resource: every change to what a
+    resource's link may be (a version published, held or purged, a table dropped, the resource edited)
+    appends a `resource` or `resource_version` row in its own transaction, and the graph forgets the
+    resource's link when it reads that row, before it derives anything (so a held or withdrawn original
+    is never linked from a link kept from before). The resource's own fields the link is made of are
+    the entry's key besides, so an edit of them is a miss whatever the log says."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._links: dict[str, tuple[tuple[str | None, ...], DistributionLink]] = {}
+        self._size = size  # a few hundred bytes each; the oldest go first
+
+    def get(self, resource: Resource) -> DistributionLink | None:
+        found = self._links.get(resource.id)
+        if found is None or found[0] != _link_key(resource):
+            return None
+        return found[1]
+
+    def keep(self, resource: Resource, link: DistributionLink) -> None:
+        self._links.pop(resource.id, None)
+        self._links[resource.id] = (_link_key(resource), link)
+        while len(self._links) > self._size:
+            del self._links[next(iter(self._links))]
+
+    def forget(self, resource_ids: Iterable[str]) -> None:
+        for rid in resource_ids:
+            self._links.pop(rid, None)
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+
+def _link_key(resource: Resource) -> tuple[str | None, ...]:
+    # What `tableservice.originals.downloads` reads of the resource itself (the rest is its versions').
+    return (
+        resource.dataset_name,
+        resource.upload,
+        resource.checksum,
+        resource.download_url,
+        resource.access_url,
+        resource.format,
+    )
+
+
 def derive(
     found: Sequence[Dataset],
     *,
@@ -55,21 +103,39 @@ def derive(
     info: CatalogInfo,
     publishers: dict[str, Organization],
     conn: Connection | None = None,
+    known: KnownLinks | None = None,
 ) -> list[DatasetQuads]:
     """The quads of `found` (public datasets) as an anonymous reader sees them; with `conn`, their
-    download links are read in that transaction (the one `found` was read in)."""
+    download links are read in that transaction (the one `found` was read in); with `known`, the links
+    it holds are used and those read are kept in it."""
     every = [r for item in found for r in item.resources]
-    if conn is not None:
-        given = downloads_in(conn, actor=ANONYMOUS, found=every, base_url=info.base_url)
+    links: dict[str, DistributionLink] = {}
+    missing = every
+    if known is not None:
+        missing = []
+        for resource in every:
+            link = known.get(resource)
+            if link is None:
+                missing.append(resource)
+            else:
+                links[resource.id] = link
+    given: dict[str, Download]
+    if not missing:
+        given = {}
+    elif conn is not None:
+        given = downloads_in(conn, actor=ANONYMOUS, found=missing, base_url=info.base_url)
     else:
-        given = downloads(store=store, actor=ANONYMOUS, found=every, base_url=info.base_url)
-    links = {
-        rid: DistributionLink(link.url, link.original, link.format, link.serves_table, link.positions)
-        for rid, link in given.items()
-    }
+        given = downloads(store=store, actor=ANONYMOUS, found=missing, base_url=info.base_url)
+    by_id = {r.id: r for r in missing}
+    for rid, download in given.items():
+        link = DistributionLink(
+            download.url, download.original, download.format, download.serves_table, download.positions
+        )
+        links[rid] = link
+        if known is not None:
+            known.keep(by_id[rid], link)
     context = GraphContext(catalog=info, publishers=publishers, links=links)
-    terms: dict[Node, Term] = {}  # the datasets of a batch share most IRIs: each converted once
-    return [_one(item, context, terms) for item in found]
+    return [_one(item, context) for item in found]
 
 
 class _Collected(list[tuple[Node, Node, Node]]):
@@ -80,42 +146,45 @@ class _Collected(list[tuple[Node, Node, Node]]):
         self.append(triple)
 
 
-def _one(dataset: Dataset, context: GraphContext, terms: dict[Node, Term]) -> DatasetQuads:
+def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
     triples = _Collected()
     node = add_dataset(triples, dataset, context=context, profile=Profile.DCAT_AP)
     name = graph_name(context.catalog, dataset.id)
-    owned = _owned(triples, node)
+    # Converted first, and told apart as pyoxigraph terms, whose comparisons cost a fraction of rdflib's.
+    subject = _node(node)
+    converted = [(_node(s), _predicate(p), _term(o)) for s, p, o in triples]
+    owned = _owned(converted, subject)
     own: list[ox.Quad] = []
     shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
-    for s, p, o in triples:
-        if s not in owned and p in _SERVICE_MARKS:
+    for s, p, o in converted:
+        mine = s in owned
+        if not mine and p in _SERVICE_MARKS:
             # A service is part of a High-Value Dataset through each HVD dataset it serves: the same
             # statement from every such dataset, which a union of graphs would count once per dataset.
             # Here the dataset and its distributions say it, and the service's servesDataset links them.
             continue
-        subject, predicate, value = _node(s, terms), _predicate(p), _term(o, terms)
-        if s in owned or o == node:  # a service's servesDataset of this dataset belongs to the dataset
-            own.append(ox.Quad(subject, predicate, value, name))
+        if mine or o == subject:  # a service's servesDataset of this dataset belongs to the dataset
+            own.append(ox.Quad(s, p, o, name))
         else:
-            assert isinstance(subject, ox.NamedNode)  # blank nodes are all the dataset's own
-            shared[subject].append(ox.Quad(subject, predicate, value, subject))
+            assert isinstance(s, ox.NamedNode)  # blank nodes are all the dataset's own
+            shared[s].append(ox.Quad(s, p, o, s))
     return DatasetQuads(name, own, dict(shared))
 
 
-_SERVICE_MARKS = frozenset({DCATAP.hvdCategory, DCATAP.applicableLegislation})
+_SERVICE_MARKS = frozenset(ox.NamedNode(str(p)) for p in (DCATAP.hvdCategory, DCATAP.applicableLegislation))
 
 
 # The subjects a dataset links to that are its alone: its distributions, and its Data Package and Croissant
 # pages (whose IRIs hold its name, so they must leave the graph with it).
-_OWN_LINKS = frozenset({DCAT.distribution, FOAF.page})
+_OWN_LINKS = frozenset(ox.NamedNode(str(p)) for p in (DCAT.distribution, FOAF.page))
 
 
-def _owned(triples: Sequence[tuple[Node, Node, Node]], node: URIRef) -> set[Node]:
-    owned: set[Node] = {node}
-    for s, p, o in triples:
-        if isinstance(s, BNode):
+def _owned(converted: Sequence[tuple[Subject, ox.NamedNode, Term]], subject: Subject) -> set[Term]:
+    owned: set[Term] = {subject}
+    for s, p, o in converted:
+        if type(s) is ox.BlankNode:
             owned.add(s)
-        elif s == node and p in _OWN_LINKS:
+        elif p in _OWN_LINKS and s == subject:
             owned.add(o)
     return owned
 
@@ -126,7 +195,7 @@ _IRIS: dict[Node, ox.NamedNode] = {}
 _MOST_IRIS = 20_000
 
 
-def _term(term: Node, terms: dict[Node, Term]) -> Term:
+def _term(term: Node) -> Term:
     if type(term) is URIRef:
         iri = _IRIS.get(term)
         if iri is None:
@@ -134,16 +203,13 @@ def _term(term: Node, terms: dict[Node, Term]) -> Term:
                 _IRIS.clear()
             iri = _IRIS[term] = ox.NamedNode(str(term))
         return iri
-    found = terms.get(term)
-    if found is None:
-        found = terms[term] = _convert(term)
-    return found
+    # Literals and blank nodes are converted each time: hashing an rdflib literal to find it again costs
+    # about what converting it does, and a blank node's label makes the same pyoxigraph node every time.
+    return _convert(term)
 
 
-def _node(term: Node, terms: dict[Node, Term]) -> Subject:
-    found = _term(term, terms)
-    assert not isinstance(found, ox.Literal)  # rdflib refuses a literal subject or predicate
-    return found
+def _node(term: Node) -> Subject:
+    return cast(Subject, _term(term))  # rdflib refuses a literal subject or predicate
 
 
 @cache  # the DCAT builder's few dozen properties
@@ -156,7 +222,7 @@ def _convert(term: Node) -> Term:
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term), datatype=cast(ox.NamedNode, _term(term.datatype)))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))

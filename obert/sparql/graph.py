@@ -37,6 +37,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from obert.auth import ANONYMOUS
 from obert.auth.audit import append
@@ -47,7 +48,7 @@ from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
 from obert.errors import ObertError, Unavailable, msg
 from obert.sparql import marks, snapshot
-from obert.sparql.derive import DatasetQuads, derive, graph_name
+from obert.sparql.derive import DatasetQuads, KnownLinks, derive, graph_name
 from obert.storage import Store
 from obert.storage.tables.catalog import activity, datasets, resources
 
@@ -67,6 +68,20 @@ JOURNAL = 64  # generations whose changed named graphs are remembered, for the w
 # would eat into the query's time budget.
 MOST_CHANGES = 2000
 log = logging.getLogger(__name__)
+
+# The catch-up's statements, made once (building a statement costs about what running it does here).
+_LOG_AFTER = (
+    sa.select(activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
+    .where(activity.c.id > sa.bindparam("after"))
+    .order_by(activity.c.id)
+    .limit(LOG_BATCH)
+)
+_PUBLIC_DATASETS = sa.select(datasets).where(
+    datasets.c.id.in_(sa.bindparam("ids", expanding=True)), visible_to(ANONYMOUS)
+)
+_DATASETS_OF_RESOURCES = sa.select(resources.c.dataset_id).where(
+    resources.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 @dataclass(slots=True)
@@ -116,6 +131,7 @@ class CatalogueGraph:
         self.generation = 0
         # The named graphs each recent generation changed (a swapped-in graph starts the journal anew).
         self._journal: dict[int, set[ox.NamedNode]] = {}
+        self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -141,12 +157,17 @@ class CatalogueGraph:
         if self._graph is None:
             self._first_build()
         with self._lock:
-            rows, position = self._read_log()
-            asked = self._covered(
-                [r.id for r in rows if r.object_type == REBUILD_OBJECT and r.action == REBUILD_ACTION]
-            )
-            if not asked or max(asked) <= self._base:
-                return self._catch_up(rows, position)
+            # The log and the datasets it names are read in one transaction: one round trip fewer, and
+            # the datasets as they stood when the log was read.
+            with self._store.read() as conn:
+                rows, position = self._read_log(conn)
+                asked = self._covered(conn, [r.id for r in rows if _asks_rebuild(r)])
+                if not asked or max(asked) <= self._base:
+                    report = self._catch_up(conn, rows, position)
+                    if report is not None:
+                        return report
+            if not asked or max(asked) <= self._base:  # too many datasets to derive again: rebuilt
+                return self.rebuild()
             self._position = position  # the other threads stop seeing the request
         return self.renew(at_least=max(asked))
 
@@ -176,8 +197,12 @@ class CatalogueGraph:
             graph = ox.Store()
             count = 0
             publishers = self._read_publishers()
+            links = KnownLinks()  # the new graph's: the catch-ups after the swap start from them
             for batch in self._public_batches():
-                self._apply(graph, derive(batch, store=self._store, info=self._info, publishers=publishers))
+                derived = derive(
+                    batch, store=self._store, info=self._info, publishers=publishers, known=links
+                )
+                self._apply(graph, derived)
                 count += len(batch)
             marks.refresh(graph, self._info, marks.every_category(graph))
             if write_snapshot and self._snapshot is not None:
@@ -192,7 +217,7 @@ class CatalogueGraph:
                 snapshot.write(self._snapshot, graph, tag)
             with self._lock:
                 # Changes logged after the position were perhaps applied to the old graph: read again.
-                self._swap(graph, position, top)
+                self._swap(graph, position, top, links)
                 self._publisher_cache = publishers
             self._ready.set()
             return SyncReport(True, count)
@@ -209,12 +234,15 @@ class CatalogueGraph:
             return False
         graph, tag = loaded
         with self._lock:
-            self._swap(graph, _Position(tag.floor, set(tag.seen)), tag.top)
+            self._swap(graph, _Position(tag.floor, set(tag.seen)), tag.top, KnownLinks())
             self._publisher_cache = None
         self._loaded_datasets = tag.datasets
         return True
 
-    def _swap(self, graph: ox.Store, position: _Position, base: int) -> None:
+    def _swap(self, graph: ox.Store, position: _Position, base: int, links: KnownLinks) -> None:
+        # The links come with the graph they were read for: the log after `position` is read again, and
+        # forgets whichever of them it names.
+        self._links = links
         self._graph = graph
         self._position = position
         self._base = base
@@ -276,7 +304,9 @@ class CatalogueGraph:
         with self._lock:
             return len(self._graph) if self._graph is not None else 0
 
-    def _catch_up(self, rows: list[Any], position: _Position) -> SyncReport:
+    def _catch_up(self, conn: Connection, rows: list[Any], position: _Position) -> SyncReport | None:
+        """Derive again the datasets `rows` name (read with `conn`); None when they are so many that
+        the caller should rebuild the graph instead."""
         changed: set[str] = set()
         organizations: set[str] = set()
         resource_ids: set[str] = set()
@@ -289,12 +319,14 @@ class CatalogueGraph:
                 organizations.add(row.object_id)
         if organizations:
             self._publisher_cache = None
-        changed |= self._datasets_of(resource_ids, organizations)
+        # Before anything is derived: a link kept from before a change to its resource is never used.
+        self._links.forget(resource_ids)
+        changed |= self._datasets_of(conn, resource_ids, organizations)
         if len(changed) > REBUILD_THRESHOLD:
             self._position = position
-            return self.rebuild()
+            return None
         if changed:
-            touched = self._refresh(sorted(changed))
+            touched = self._refresh(conn, sorted(changed))
             self.generation += 1
             self._journal[self.generation] = touched
             self._journal.pop(self.generation - JOURNAL, None)
@@ -302,21 +334,18 @@ class CatalogueGraph:
         self._position = position
         return SyncReport(False, len(changed))
 
-    def _read_log(self) -> tuple[list[Any], _Position]:
+    def _read_log(self, conn: Connection) -> tuple[list[Any], _Position]:
         """The activity rows not applied yet, and the position past them."""
         old = self._position
         now = time.monotonic()
         seen = set(old.seen)
         gaps = {gap: since for gap, since in old.gaps.items() if now - since <= GAP_SECONDS}
         seen |= old.gaps.keys() - gaps.keys()  # given up on: counted as applied, so the floor moves on
-        columns = (activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
         new: list[Any] = []
         highest = max([old.floor, *seen])
         after = old.floor
         while True:
-            with self._store.read() as conn:
-                query = sa.select(*columns).where(activity.c.id > after).order_by(activity.c.id)
-                rows = conn.execute(query.limit(LOG_BATCH)).all()
+            rows = conn.execute(_LOG_AFTER, {"after": after}).all()
             new += [row for row in rows if row.id not in seen]
             if rows:
                 highest = max(highest, rows[-1].id)
@@ -332,44 +361,40 @@ class CatalogueGraph:
         floor = min(gaps) - 1 if gaps else highest
         return new, _Position(floor, {i for i in seen if i > floor}, gaps)
 
-    def _covered(self, requests: list[int]) -> list[int]:
+    def _covered(self, conn: Connection, requests: list[int]) -> list[int]:
         """The log positions these rebuild requests ask a graph to cover: each one's snapshot's, else its
         own id (read here, not with the log: the other rows' after-images are large)."""
         if not requests:
             return []
-        with self._store.read() as conn:
-            rows = conn.execute(sa.select(activity.c.id, activity.c.after).where(activity.c.id.in_(requests)))
-            found = []
-            for row in rows:
-                covered = row.after.get("covered") if isinstance(row.after, dict) else None
-                found.append(covered if isinstance(covered, int) else int(row.id))
+        rows = conn.execute(sa.select(activity.c.id, activity.c.after).where(activity.c.id.in_(requests)))
+        found = []
+        for row in rows:
+            covered = row.after.get("covered") if isinstance(row.after, dict) else None
+            found.append(covered if isinstance(covered, int) else int(row.id))
         return found
 
-    def _datasets_of(self, resource_ids: set[str], organizations: set[str]) -> set[str]:
+    def _datasets_of(self, conn: Connection, resource_ids: set[str], organizations: set[str]) -> set[str]:
         if not resource_ids and not organizations:
             return set()
         found: set[str] = set()
-        with self._store.read() as conn:
-            for chunk in _chunks(sorted(resource_ids)):
-                query = sa.select(resources.c.dataset_id).where(resources.c.id.in_(chunk))
-                found |= set(conn.execute(query).scalars())
-            for chunk in _chunks(sorted(organizations)):
-                query = sa.select(datasets.c.id).where(datasets.c.organization_id.in_(chunk))
-                found |= set(conn.execute(query).scalars())
+        for chunk in _chunks(sorted(resource_ids)):
+            found |= set(conn.execute(_DATASETS_OF_RESOURCES, {"ids": list(chunk)}).scalars())
+        for chunk in _chunks(sorted(organizations)):
+            query = sa.select(datasets.c.id).where(datasets.c.organization_id.in_(chunk))
+            found |= set(conn.execute(query).scalars())
         return found
 
-    def _refresh(self, ids: Sequence[str]) -> set[ox.NamedNode]:
-        """Derive these datasets again; returns the named graphs that changed."""
+    def _refresh(self, conn: Connection, ids: Sequence[str]) -> set[ox.NamedNode]:
+        """Derive these datasets again (read with `conn`); returns the named graphs that changed."""
         assert self._graph is not None
         publishers = self._publishers()
         changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
-            with self._store.read() as conn:
-                rows = conn.execute(
-                    sa.select(datasets).where(datasets.c.id.in_(chunk), visible_to(ANONYMOUS))
-                ).all()
-                found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
-                derived = derive(found, store=self._store, info=self._info, publishers=publishers, conn=conn)
+            rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
+            found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
+            derived = derive(
+                found, store=self._store, info=self._info, publishers=publishers, conn=conn, known=self._links
+            )
             names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
             # The HVD categories these datasets had and have: the services' marks of those may change.
             touched = marks.categories_in(self._graph, names)
@@ -425,6 +450,10 @@ class CatalogueGraph:
                     graph.extend(quads)
                     replaced.add(subject)
         return replaced
+
+
+def _asks_rebuild(row: Any) -> bool:
+    return bool(row.object_type == REBUILD_OBJECT and row.action == REBUILD_ACTION)
 
 
 def request_rebuild(*, store: Store, actor_id: str | None = None, covered: int | None = None) -> None:

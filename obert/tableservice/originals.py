@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from obert.auth import Actor
+from obert.auth import Actor, audit
 from obert.auth.actor import Role
 from obert.catalog.models import Resource
 from obert.catalog.rows import resource_from_row
@@ -40,8 +40,9 @@ from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.tableservice.announce import OBJECT_TYPE
 from obert.tableservice.gate import PERSONAL_DATA
-from obert.tableservice.versions import HELD, PURGED, READY, SUPERSEDED
+from obert.tableservice.versions import HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,10 @@ def original_states(conn: Connection, found: Sequence[Resource]) -> dict[str, Or
 def _versions(conn: Connection, ids: Sequence[str], *, current: bool = False) -> sa.Result[Any]:
     """The versions of these resources in order; with `current`, also whether each is the one its
     resource's table serves now, and its positions (one query where `downloads` would need two)."""
+    return conn.execute(_CURRENT_VERSIONS if current else _VERSIONS, {"ids": list(ids)})
+
+
+def _versions_query(*, current: bool) -> sa.Select[Any]:
     held_report = sa.case((resource_versions.c.state == HELD, resource_versions.c.report), else_=sa.null())
     columns = [
         resource_versions.c.id,
@@ -108,9 +113,13 @@ def _versions(conn: Connection, ids: Sequence[str], *, current: bool = False) ->
             served.label("current"),
             sa.case((served, resource_versions.c.geo), else_=sa.null()).label("geo"),
         ).outerjoin(datastore_tables, datastore_tables.c.current_version_id == resource_versions.c.id)
-    return conn.execute(
-        query.where(resource_versions.c.resource_id.in_(ids)).order_by(resource_versions.c.number)
-    )
+    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+    return query.where(resource_versions.c.resource_id.in_(ids)).order_by(resource_versions.c.number)
+
+
+# Made once: building them cost about what running them does for a few resources.
+_VERSIONS = _versions_query(current=False)
+_CURRENT_VERSIONS = _versions_query(current=True)
 
 
 def _states(found: Sequence[Resource], rows: Iterable[Any]) -> dict[str, OriginalState]:
@@ -298,6 +307,15 @@ def _purge(
         ).scalar()
         conn.execute(
             resource_versions.update().where(resource_versions.c.id == version_id).values(state=PURGED)
+        )
+        # Logged in the same transaction, like every change to what a resource's link may be.
+        audit.append(
+            conn,
+            actor_id=None,
+            action=PURGE_ACTION,
+            object_type=OBJECT_TYPE,
+            object_id=resource.id,
+            before={"version_id": version_id},
         )
     if resource.upload:
         files.delete(owner_id=resource.id, filename=resource.upload)

@@ -19,7 +19,7 @@ from obert.errors import Conflict
 from obert.ingest.result import IngestResult
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
-from obert.tableservice.announce import announce
+from obert.tableservice.announce import OBJECT_TYPE, announce
 from obert.tableservice.gate import PERSONAL_DATA, Hold
 from obert.tableservice.schema_diff import columns_of
 
@@ -28,6 +28,9 @@ SUPERSEDED = "superseded"
 HELD = "held"  # written, but kept from publication by a gate until someone clears each of its holds
 PURGED = "purged"  # was held; its file was deleted once a cleaned copy had been published for long enough
 UNPUBLISHED = (HELD, PURGED)  # states nobody may read a table of
+# The activity rows (object type `resource_version`) of a version kept held and of a held one purged.
+HOLD_ACTION = "hold"
+PURGE_ACTION = "purge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,19 @@ def commit_version(
         )
         if not holds:
             _publish(conn, version_id, actor_id=created_by, now=now)
+        else:
+            # Logged too, though nothing is published: a version held back can withdraw the file it was
+            # read from (see tableservice.originals), and whatever follows the log (the SPARQL graph's
+            # download links) must hear of that in this same transaction.
+            audit.append(
+                conn,
+                at=now,
+                actor_id=created_by,
+                action=HOLD_ACTION,
+                object_type=OBJECT_TYPE,
+                object_id=resource_id,
+                after={"version": number, "holds": report["holds"]},
+            )
         made = _version(conn, sa.select(resource_versions).where(resource_versions.c.id == version_id))
     assert made is not None  # inserted just above, in the same transaction
     return made

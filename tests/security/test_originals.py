@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from obert.storage.tables.catalog import activity
 from obert.tableservice.originals import purge_cleaned_originals
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
 
@@ -143,6 +145,20 @@ def test_a_cleaned_original_is_deleted_after_its_retention_period(
     assert [v["number"] for v in public] == [2]
     edited = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()["data"]
     assert [(v["number"], v["state"]) for v in edited] == [(2, "ready"), (1, "purged")]
+    # The hold and the purge are logged against the resource, as whatever follows the log must hear of
+    # a change to the link the original may have (the SPARQL graph keeps links between changes).
+    resource_id = client.get(f"/api/v1/resources/{RESOURCE}", headers=admin).json()["id"]
+    with portal.store.read() as conn:
+        logged = conn.execute(
+            sa.select(activity.c.object_type, activity.c.action)
+            .where(activity.c.object_id == resource_id)
+            .order_by(activity.c.id)
+        ).all()
+    assert [tuple(row) for row in logged if row.object_type == "resource_version"] == [
+        ("resource_version", "hold"),
+        ("resource_version", "create"),
+        ("resource_version", "purge"),
+    ]
 
 
 def test_an_override_publishes_the_original(

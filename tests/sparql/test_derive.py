@@ -26,6 +26,7 @@ from obert.demo import catalog_settings, load_demo
 from obert.portal import Portal, build_portal
 from obert.settings import Settings
 from obert.sparql import CatalogueGraph
+from obert.sparql.derive import KnownLinks
 from obert.storage.tables.catalog import datasets as datasets_table
 from obert.tableservice.originals import downloads
 from tests.conftest import dataset_payload
@@ -163,3 +164,23 @@ def test_each_change_caught_up_is_the_published_dcat(demo: Portal) -> None:
     assert not _subjects(derived, hvd) and not _subjects(derived, plain)
     with graph.current() as store:
         assert not store.query('ASK { ?r ?p "No file"@en }', use_default_graph_as_union=True)
+
+
+def test_a_kept_link_holds_only_for_the_resource_as_it_was_until_forgotten(demo: Portal) -> None:
+    with demo.store.read() as conn:
+        rows = conn.execute(sa.select(datasets_table).where(visible_to(ANONYMOUS))).all()
+        resource = next(r for item in datasets_from_rows(conn, rows) for r in item.resources)
+    known = KnownLinks(size=2)
+    link = DistributionLink("https://example.org/a.csv", True, "CSV", False, False)
+    known.keep(resource, link)
+    assert known.get(resource) == link
+    # Another file, a renamed dataset (an upload's link holds its name), another format: not this link.
+    changes = ({"download_url": "https://example.org/b.csv"}, {"dataset_name": "renamed"}, {"format": "X"})
+    for change in changes:
+        assert known.get(resource.model_copy(update=change)) is None
+    known.forget([resource.id])
+    assert known.get(resource) is None
+    known.keep(resource, link)
+    for n in range(2):
+        known.keep(resource.model_copy(update={"id": f"other-{n}"}), link)
+    assert len(known) == 2 and known.get(resource) is None  # the oldest went first

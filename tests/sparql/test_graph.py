@@ -13,10 +13,14 @@ from obert.auth import SYSTEM
 from obert.auth.audit import append
 from obert.catalog import datasets, resources, workflow
 from obert.catalog.models import DatasetInput, ResourceInput
+from obert.datastore.schema import GeoInfo
 from obert.dcat.context import CatalogInfo
+from obert.ingest.result import IngestResult
 from obert.portal import Portal
 from obert.sparql import CatalogueGraph, request_rebuild
 from obert.storage.tables.catalog import datasets as datasets_table
+from obert.tableservice.gate import PERSONAL_DATA, Hold
+from obert.tableservice.versions import commit_version, new_version_id
 from tests.conftest import dataset_payload
 
 
@@ -98,3 +102,92 @@ def test_a_change_that_commits_after_a_later_one_is_not_missed(portal: Portal) -
         assert _titles(graph, fast) == {"Traffic accidents 2018"}
         assert _titles(graph, slow) == {"Traffic accidents 2018"}
     assert _titles(graph, slow) == {"Committed late"}
+
+
+def _downloads(graph: CatalogueGraph) -> set[str]:
+    query = "SELECT ?u { ?d <http://www.w3.org/ns/dcat#downloadURL> ?u }"
+    with graph.current() as store:
+        return {solution["u"].value for solution in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
+
+
+def _commit(portal: Portal, resource_id: str, *, sha: str, held: bool) -> None:
+    result = IngestResult(
+        row_count=1,
+        columns=[],
+        format="csv",
+        encoding="utf-8",
+        delimiter=",",
+        geo=GeoInfo(),
+        sha256=sha,
+        byte_size=10,
+        elapsed_s=0.0,
+    )
+    holds = [Hold(PERSONAL_DATA, "personal data", {"columns": []})] if held else []
+    commit_version(
+        portal.store,
+        version_id=new_version_id(),
+        resource_id=resource_id,
+        result=result,
+        source_name="remote.csv",
+        created_by=None,
+        job_id=None,
+        holds=holds,
+    )
+
+
+def test_a_held_version_withdraws_the_original_from_the_graph_at_once(portal: Portal) -> None:
+    # A remote file whose table was published: the graph links the file itself. Read again, it now holds
+    # personal data and its version is held: from the next query on, the graph links the published table
+    # only, whatever else changes (a cached link must not outlive the original's withdrawal).
+    graph = _graph(portal)
+    dataset_id = _create(portal, "remote-file", resources=[])
+    remote = "https://example.org/remote.csv"
+    resource = resources.create_resource(
+        store=portal.store,
+        actor=SYSTEM,
+        dataset_ref=dataset_id,
+        data=ResourceInput(name="remote", title={"en": "Remote"}, format="CSV", download_url=remote),
+    )
+    _commit(portal, resource.id, sha="a" * 64, held=False)
+    assert remote in _downloads(graph)
+    _patch(portal, dataset_id, title={"en": "Remote file", "ca": "Fitxer remot"})
+    assert remote in _downloads(graph)
+    _commit(portal, resource.id, sha="b" * 64, held=True)
+    export = f"http://testserver/api/v1/datastore/{resource.id}/export.csv"
+    assert remote not in _downloads(graph) and export in _downloads(graph)
+    _patch(portal, dataset_id, title={"en": "Remote file, again", "ca": "Fitxer remot, de nou"})
+    assert remote not in _downloads(graph) and export in _downloads(graph)
+
+
+def test_a_change_to_a_dataset_alone_reads_no_versions_and_a_resource_change_does(portal: Portal) -> None:
+    graph = _graph(portal)
+    dataset_id = _create(
+        portal,
+        "links-kept",
+        resources=[{"name": "kept-file", "format": "CSV", "download_url": "https://example.org/kept.csv"}],
+    )
+    graph.sync()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(portal.store.engine, "before_cursor_execute", seen)
+    try:
+        _patch(portal, dataset_id, title={"en": "Links kept", "ca": "Enllaços"})
+        statements.clear()
+        assert _titles(graph, dataset_id) == {"Links kept"}
+        assert not [s for s in statements if "resource_versions" in s]
+        assert "https://example.org/kept.csv" in _downloads(graph)
+        resources.patch_resource(
+            store=portal.store,
+            actor=SYSTEM,
+            ref="kept-file",
+            patch={"download_url": "https://example.org/b.csv"},
+        )
+        statements.clear()
+        found = _downloads(graph)
+        assert [s for s in statements if "resource_versions" in s]
+        assert "https://example.org/b.csv" in found and "https://example.org/kept.csv" not in found
+    finally:
+        sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
