@@ -135,6 +135,16 @@ def get_dataset(*, store: Store, actor: Actor, ref: str) -> Dataset:
         return load_dataset(conn, actor, ref)
 
 
+def count_datasets(*, store: Store, actor: Actor) -> int:
+    """How many datasets `actor` may see (what `list_datasets(...).count` says, without loading one)."""
+    with store.read() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(datasets).where(visible_to(actor))
+            ).scalar_one()
+        )
+
+
 def list_datasets(
     *,
     store: Store,

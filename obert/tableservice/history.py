@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from obert.auth import SYSTEM, Actor
 from obert.catalog.access import load_dataset
-from obert.catalog.models import Resource
+from obert.catalog.models import Dataset, Resource
 from obert.catalog.resources import get_resource
 from obert.storage import Store
 from obert.storage.tables.catalog import users
@@ -54,15 +54,29 @@ def version_history(*, store: Store, actor: Actor, ref: str) -> History:
     """The versions of resource `ref` that `actor` may see, newest first."""
     resource = get_resource(store=store, actor=actor, ref=ref)
     with store.read() as conn:
-        found = list_versions(conn, resource.id)
         dataset = load_dataset(conn, actor, resource.dataset_id)
+    return history_of(store=store, actor=actor, resource=resource, dataset=dataset)
+
+
+def history_of(*, store: Store, actor: Actor, resource: Resource, dataset: Dataset) -> History:
+    """The versions of `resource` (of `dataset`, both as loaded for `actor`, which decided that the
+    actor may see them) that `actor` may see, newest first: a page that has loaded both already does not
+    load them again."""
+    if resource.dataset_id != dataset.id:
+        raise ValueError("the resource is not of this dataset")
+    with store.read() as conn:
+        found = list_versions(conn, resource.id)
         ids = {v.created_by for v in found if v.created_by and v.created_by != SYSTEM.user_id}
-        names = {
-            r.id: r.fullname or r.name
-            for r in conn.execute(
-                sa.select(users.c.id, users.c.name, users.c.fullname).where(users.c.id.in_(ids))
-            )
-        }
+        names = (
+            {
+                r.id: r.fullname or r.name
+                for r in conn.execute(
+                    sa.select(users.c.id, users.c.name, users.c.fullname).where(users.c.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
     editor = actor.can_edit_in(dataset.organization.id if dataset.organization else None)
     harvest = dataset.extras.get("harvest_source")
     # A purged version's file is gone: listed to editors for its history, never compared.

@@ -61,7 +61,9 @@ def resource_page(
     download_url = f"{base}{local}" if local else link.url
     own_file = link.original and resource.upload is not None
     has_map = own_file and (resource.format or "").upper() in MAP_FORMATS
-    versions = version_history(portal=portal, actor=actor, resource=resource, params=request.query_params)
+    versions = version_history(
+        portal=portal, actor=actor, dataset=dataset, resource=resource, params=request.query_params
+    )
     return page(
         request,
         "resource.html",

@@ -4,10 +4,10 @@ JavaScript (each tab is a link to the page with `?tab=`; tabs.js turns them into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from starlette.datastructures import QueryParams
 
 from obert.auth import Actor
 from obert.catalog.models import Dataset, Resource
@@ -46,6 +46,8 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
     path = f"{prefix}{request.url.path}"
     for resource in dataset.resources:
         table_path = f"{prefix}/dataset/{dataset.name}/resource/{resource.id}"
+        # The chart tab shows a chart at once (by a column the profile suggests); its form still lets
+        # the reader draw another.
         preview = table_preview(
             portal=portal,
             actor=actor,
@@ -54,22 +56,10 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
             params=request.query_params,
             keep=KEEP_TABLE,
             table_path=table_path,
+            chart_by=_chart_column,
         )
         if preview is None:
             continue
-        if "chart_by" not in request.query_params and (by := _chart_column(preview)):
-            # The chart tab shows a chart at once; its form still lets the reader draw another.
-            drawn = QueryParams([*request.query_params.multi_items(), ("chart_by", by)])
-            again = table_preview(
-                portal=portal,
-                actor=actor,
-                resource=resource,
-                path=path,
-                params=drawn,
-                keep=KEEP_TABLE,
-                table_path=table_path,
-            )
-            preview = again or preview
         available = ["table", "chart"] + (["map"] if preview.map and preview.map.matched else [])
         params = dict(request.query_params)
         others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("tab", "offset")]
@@ -78,11 +68,11 @@ def data_view(*, portal: Portal, actor: Actor, dataset: Dataset, request: Reques
     return None
 
 
-def _chart_column(preview: Preview) -> str | None:
+def _chart_column(profile: list[dict[str, Any]], row_count: int) -> str | None:
     """The first text column whose values repeat in a few groups, by the table's profile."""
-    for column in preview.profile:
+    for column in profile:
         distinct = column.get("distinct")
-        repeated = isinstance(distinct, int) and distinct in CHART_GROUPS and distinct < preview.row_count
+        repeated = isinstance(distinct, int) and distinct in CHART_GROUPS and distinct < row_count
         if column.get("type") == "text" and repeated:
             return str(column["name"])
     return None

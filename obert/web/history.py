@@ -12,7 +12,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from obert.auth import Actor
-from obert.catalog.models import Resource
+from obert.catalog.models import Dataset, Resource
 from obert.errors import Invalid, NotFound
 from obert.portal import Portal
 from obert.tableservice import history, published
@@ -52,11 +52,12 @@ class HistoryView:
 
 
 def version_history(
-    *, portal: Portal, actor: Actor, resource: Resource, params: QueryParams
+    *, portal: Portal, actor: Actor, dataset: Dataset, resource: Resource, params: QueryParams
 ) -> HistoryView | None:
     """The history of `resource`'s table and, when the form asked for one, the differences between two
-    of its versions; None when the resource has no version the caller may see."""
-    found = history.version_history(store=portal.store, actor=actor, ref=resource.id)
+    of its versions; None when the resource has no version the caller may see. `dataset` and `resource`
+    are as the page loaded them for `actor`."""
+    found = history.history_of(store=portal.store, actor=actor, resource=resource, dataset=dataset)
     if not found.entries:
         return None
     choices = [e.version.number for e in found.entries if e.state != "held"]

@@ -6,6 +6,7 @@ the datastore API, and through ``query_rows``, so sorting and filtering follow t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -74,6 +75,10 @@ class Preview:
     snippets: list[Snippet]
     charts: ChartForm
     map: TableMap | None  # its points, or why it has none (GeoJSON uploads draw their own file instead)
+    # What the preview's own fragment (resource/_preview.html) is a function of: the version's id (its
+    # rows never change), the small counts it hides, and everything asked of it. Pages keep the fragment
+    # rendered under it; access was decided by opening the version, before any fragment is looked up.
+    key: tuple[Any, ...] = ()
 
 
 def table_preview(
@@ -86,17 +91,24 @@ def table_preview(
     with_map: bool = True,
     keep: tuple[tuple[str, str], ...] = (),
     table_path: str | None = None,
+    chart_by: Callable[[list[dict[str, Any]], int], str | None] | None = None,
 ) -> Preview | None:
     """The preview of `resource`'s current table, or None when it has no published table. The chart and
     the map (`with_map`) show the rows the preview's filter selects. The preview's links carry `keep`
     (the dataset page keeps its table tab open with it). `table_path` is the resource page when the
-    preview is drawn elsewhere (`path`): the chart's embed, CSV and image are the table's own."""
+    preview is drawn elsewhere (`path`): the chart's embed, CSV and image are the table's own. When the
+    reader has not drawn a chart, `chart_by(profile, row_count)` may choose a column to draw one by at
+    once (the same preview as if the query had asked for `chart_by`, made with one opening of the table
+    and one read of its rows)."""
     try:
         table = published.open_version(
             store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
         )
     except NotFound:
         return None
+    asked = "chart_by" in params
+    if chart_by and not asked and (drawn := chart_by(table.profile(), table.version.row_count)):
+        params = QueryParams([*params.multi_items(), ("chart_by", drawn)])
     state = replace(_State.read(params), keep=keep)
     types = _column_types(table)
     conditions, filters = apply_conditions(table, state.conditions, types)
@@ -117,6 +129,16 @@ def table_preview(
     export_query = api_filter_params(filters) | ({"sort": _api_sort(state)} if sort else {})
     suffix = f"?{urlencode(export_query)}" if export_query else ""
     kept_filter = [(key, value) for key, values in condition_params(applied).items() for value in values]
+    masked = tuple(sorted(table.protection.masked().items()))
+    key = (
+        table.version.id,
+        masked,
+        path,
+        table_path,
+        tuple(params.multi_items()),
+        keep,
+        portal.settings.base_url,
+    )
     return Preview(
         version=table.version.number,
         columns=[_column(f, state) for f in page.fields],
@@ -167,6 +189,7 @@ def table_preview(
         )
         if with_map
         else None,
+        key=key,
     )
 
 

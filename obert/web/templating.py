@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -36,6 +38,9 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        # The templates ship with obert and change only with a new release (a new process): no stat of
+        # each template file at each use.
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
         # Every message a template prints (errors from services, pydantic's included) in the page's language.
@@ -49,6 +54,7 @@ def environment(lang: Lang, zone: str = CITY_ZONE) -> Environment:
         language_names=LANGUAGE_NAMES,
         href=lambda path: f"/{lang}{path}",
         vocabulary=vocabulary,
+        kept_fragment=_kept_fragment(env, lang, zone),
     )
     env.filters["pick"] = lambda text: pick(text, lang)[0]
     env.filters["pick_lang"] = lambda text: pick(text, lang)[1]
@@ -98,6 +104,39 @@ def _remembered(gettext: Callable[..., str]) -> Callable[..., str]:
         return answer
 
     return remembered
+
+
+# Rendered fragments kept by the process (a table preview is ~40 kB of HTML; a hundred cost a few MB).
+FRAGMENTS_KEPT = 128
+_fragments: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_fragments_lock = threading.Lock()
+
+
+def _kept_fragment(env: Environment, lang: Lang, zone: str) -> Callable[..., Markup]:
+    """`kept_fragment(template, key, **context)`: `template` rendered with `context`, kept under `key`,
+    the language and the time zone, and rendered again only when that combination is new. `key` must
+    determine everything the fragment shows from `context` (a table version's id, never a name that could
+    point at another version later); an empty key keeps nothing. The page decides who may see the
+    content before it asks for the fragment."""
+
+    def kept_fragment(template: str, key: tuple[Any, ...], /, **context: Any) -> Markup:
+        if not key:
+            return Markup(env.get_template(template).render(**context))
+        full = (lang, zone, template, key)
+        with _fragments_lock:
+            found = _fragments.get(full)
+            if found is not None:
+                _fragments.move_to_end(full)
+                return found
+        # Rendered outside the lock: two threads may render the same fragment once each, never wait.
+        html = Markup(env.get_template(template).render(**context))
+        with _fragments_lock:
+            _fragments[full] = html
+            while len(_fragments) > FRAGMENTS_KEPT:
+                _fragments.popitem(last=False)
+        return html
+
+    return kept_fragment
 
 
 def render(lang: Lang, template: str, *, timezone: str = CITY_ZONE, **context: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from obert.catalog import rows as catalog_rows
 from tests.conftest import dataset_payload
 
 LANG_TEXT = {"ca": "Conjunts de dades", "es": "Conjuntos de datos", "en": "Datasets"}
@@ -93,3 +94,23 @@ def test_api_docs_are_served_locally(client: TestClient) -> None:
     html = client.get("/api/docs/reference").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_home_page_counts_the_datasets_the_reader_may_see_without_loading_one(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, visibility in (("open-one", "public"), ("open-two", "public"), ("private-one", "private")):
+        payload = dataset_payload(name=name, visibility=visibility, title={"en": name})
+        assert client.post("/api/v1/datasets", json=payload, headers=admin).status_code == 201
+    loaded: list[int] = []
+    datasets_from_rows = catalog_rows.datasets_from_rows
+
+    def counting(conn: Any, found: Any) -> Any:
+        loaded.append(len(found))
+        return datasets_from_rows(conn, found)
+
+    for module in ("obert.catalog.datasets", "obert.catalog.browse"):
+        monkeypatch.setattr(f"{module}.datasets_from_rows", counting)
+    assert ": 2 datasets from" in client.get("/en/").text
+    assert ": 3 datasets from" in client.get("/en/", headers=admin).text
+    assert loaded == [2, 3]  # the latest datasets only: the count loads none

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
 from obert.demo import FILES
+from obert.tableservice import history
 from tests.api.datastore_helpers import make_dataset, portal_of, run_jobs, upload
 
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -174,3 +175,22 @@ def test_the_comparison_form_works_without_javascript_and_passes_axe(
         audited.close()
         server.should_exit = True
         thread.join(timeout=5)
+
+
+def test_the_page_lists_the_versions_without_loading_its_resource_again(
+    versions: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[str] = []
+    get_resource = history.get_resource
+
+    def counting(**kwargs: Any) -> Any:
+        loaded.append(kwargs["ref"])
+        return get_resource(**kwargs)
+
+    monkeypatch.setattr(history, "get_resource", counting)
+    soup = BeautifulSoup(versions.get(PAGE.format(lang="en")).text, "html.parser")
+    assert "Version history" in soup.get_text()
+    assert loaded == []  # the page hands over the dataset and resource it loaded for the same reader
+    # The API still finds the resource by its name, for the same list.
+    listed = versions.get("/api/v1/datastore/contaminants-taula/versions")
+    assert listed.status_code == 200 and loaded
