@@ -6,13 +6,15 @@ three agree on matching, ranking and, above all, on who may see what.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from obert.auth import Actor
 from obert.catalog.access import visible_to
@@ -33,6 +35,12 @@ _VOCABULARIES = {
     "format": "file-type",
     "language": "language",
 }
+
+
+# Publishers' titles by name, kept per engine (database) for one index version: (version, titles).
+Titles = dict[str, dict[str, str]]
+_TITLES: weakref.WeakKeyDictionary[Engine, tuple[str, Titles]] = weakref.WeakKeyDictionary()
+_TITLES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +117,7 @@ def _search(
             if fallback.count:
                 hits, corrected = fallback, respelt
         found = load(conn, actor, hits.dataset_ids)
-        publishers = _publisher_titles(conn, [v for v, _ in hits.facets.get("publisher", [])])
+        publishers = _publisher_titles(conn, [v for v, _ in hits.facets.get("publisher", [])], hits.version)
     facets = {
         name: [
             FacetValue(
@@ -232,13 +240,28 @@ def _cards_in_order(conn: Connection, actor: Actor, ids: list[str]) -> list[Data
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _publisher_titles(conn: Connection, names: list[str]) -> dict[str, dict[str, str]]:
+def _publisher_titles(conn: Connection, names: list[str], version: str | None) -> dict[str, dict[str, str]]:
+    """The titles of these publishers (by name). Kept per index version (see obert.search.cache): a
+    publisher's new name or title re-indexes its datasets (indexing.refresh_organization), and one without
+    datasets is in no facet."""
     if not names:
         return {}
-    rows = conn.execute(
-        sa.select(organizations.c.name, organizations.c.title).where(organizations.c.name.in_(names))
-    )
-    return {row.name: row.title for row in rows}
+    kept: dict[str, dict[str, str]] = {}
+    if version is not None:
+        with _TITLES_LOCK:
+            known = _TITLES.get(conn.engine)
+            if known is not None and known[0] == version:
+                kept = known[1]
+            else:
+                _TITLES[conn.engine] = (version, kept)
+    missing = [name for name in names if name not in kept]
+    if missing:
+        rows = conn.execute(
+            sa.select(organizations.c.name, organizations.c.title).where(organizations.c.name.in_(missing))
+        )
+        found = {row.name: row.title for row in rows}
+        kept.update(found)
+    return {name: kept[name] for name in names if name in kept}
 
 
 def _label(facet: str, value: str, lang: str, publishers: dict[str, dict[str, str]]) -> str:

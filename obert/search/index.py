@@ -7,7 +7,7 @@ Every function takes the caller's connection, and so reads the catalogue's own t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from operator import itemgetter
 from typing import Any, cast
 
@@ -60,7 +60,7 @@ def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
     key = None if version is None else ("find", version, viewer, _key(query))
     if key is not None and (kept := cache.found(conn, key)) is not None:
         return cast(Hits, kept)
-    hits = _find_words(conn, viewer, query, terms)
+    hits = replace(_find_words(conn, viewer, query, terms), version=version)
     if key is not None:
         cache.keep_found(conn, key, hits)
     return hits

@@ -4,7 +4,7 @@ it was (its version) and only to a reader who may see the same datasets."""
 from __future__ import annotations
 
 from obert.auth import ANONYMOUS, SYSTEM, Actor
-from obert.catalog import datasets
+from obert.catalog import datasets, organizations
 from obert.catalog.discovery import search_datasets
 from obert.portal import Portal
 from obert.search import SearchQuery, find
@@ -77,3 +77,21 @@ def test_a_kept_answer_is_only_for_readers_who_see_the_same(portal: Portal) -> N
             assert sorted(d.name for d in result.datasets) == names
             assert result.count == len(names)
             assert [(v.value, v.count) for v in result.facets["publisher"]] == [("parcs", len(names))]
+
+
+def test_a_publishers_new_title_is_on_the_next_search(portal: Portal) -> None:
+    make_org(portal, "parcs", "Parcs i Jardins")
+    add_dataset(portal, "arbres", title="Arbrat viari", organization="parcs")
+    second = Store(portal.store.url)
+    try:
+        for store in (portal.store, second):
+            found = search_datasets(store=store, actor=ANONYMOUS, query=QUERY)
+            assert [v.label for v in found.facets["publisher"]] == ["Parcs i Jardins"]
+        organizations.patch_organization(
+            store=portal.store, actor=SYSTEM, ref="parcs", patch={"title": {"ca": "Parcs de Barcelona"}}
+        )
+        for store in (portal.store, second):
+            found = search_datasets(store=store, actor=ANONYMOUS, query=QUERY)
+            assert [v.label for v in found.facets["publisher"]] == ["Parcs de Barcelona"]
+    finally:
+        second.dispose()
