@@ -6,6 +6,7 @@ patch); domain models are frozen snapshots of what is stored. Output shapes belo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -283,6 +284,11 @@ class Dataset(BaseModel):
     def is_public(self) -> bool:
         return self.state is State.PUBLISHED and self.visibility is Visibility.PUBLIC
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats of its resources, as a list of datasets shows them (see distinct_formats)."""
+        return distinct_formats(r.format for r in self.resources)
+
     def as_input(self) -> dict[str, Any]:
         """This dataset as the JSON of a DatasetInput: the base a merge patch applies to."""
         data = self.model_dump(
@@ -290,6 +296,29 @@ class Dataset(BaseModel):
         )
         data["organization"] = self.organization.id if self.organization else None
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetCard:
+    """What a list of datasets shows of each one (the search page's results): read without the rest of
+    the dataset, whose resources and metadata a card does not show."""
+
+    id: str
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    organization: OrganizationRef | None
+    formats: tuple[str, ...]  # distinct_formats of its live resources, in their order
+
+
+def distinct_formats(formats: Iterable[str | None]) -> tuple[str, ...]:
+    """Each format once, in order of first appearance, the same in any case ("CSV", "csv"): the first
+    spelling stays. Empty ones are left out."""
+    seen: dict[str, str] = {}
+    for fmt in formats:
+        if fmt:
+            seen.setdefault(fmt.lower(), fmt)
+    return tuple(seen.values())
 
 
 T = TypeVar("T")

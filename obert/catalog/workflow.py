@@ -22,6 +22,7 @@ from obert.auth import Actor
 from obert.auth.audit import append
 from obert.catalog.access import load_dataset, require_editor, require_writer
 from obert.catalog.common import now
+from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Dataset, State
 from obert.errors import Conflict, FieldError, Forbidden, Invalid, Unauthorized, msg
 from obert.storage import Store
@@ -146,6 +147,9 @@ def transition(
         conn.execute(
             datasets.update().where(datasets.c.id == before.id).values(state=target.value, updated_at=now())
         )
+        # Who may find it changes with its state: the index (its counts and facets too) follows in the
+        # same transaction, as for any other change of a dataset.
+        refresh_index(conn, [before.id])
         after = load_dataset(conn, actor, before.id)
         append(
             conn,

@@ -6,9 +6,10 @@ Every function takes the caller's connection, and so reads the catalogue's own t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields, replace
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -47,10 +48,38 @@ def visible(viewer: Viewer, rows: FromClause = docs) -> ColumnElement[bool]:
 
 
 def find(conn: Connection, *, viewer: Viewer, query: SearchQuery) -> Hits:
-    """One page of the datasets matching `query` that `viewer` may see, with the total and facet counts."""
+    """One page of the datasets matching `query` that `viewer` may see, with the total and facet counts.
+
+    The answer is shared with later callers (kept, see cache): do not change it."""
     terms = query_terms(query.q)
     if not terms:
         return _browse(conn, viewer, query)
+    # The same search again under the same index version (a facet ticked and unticked, a reader going
+    # back, a popular search) is the kept answer: keyed by the version and by what the reader may see.
+    version = cache.version(conn)
+    key = None if version is None else ("find", version, viewer, _key(query))
+    if key is not None and (kept := cache.found(conn, key)) is not None:
+        return cast(Hits, kept)
+    hits = replace(_find_words(conn, viewer, query, terms), version=version)
+    if key is not None:
+        cache.keep_found(conn, key, hits)
+    return hits
+
+
+def _key(query: SearchQuery) -> tuple[Any, ...]:
+    """Every part of `query`, hashable (filters as sorted tuples)."""
+    parts = []
+    for part in fields(query):
+        value = getattr(query, part.name)
+        if isinstance(value, Mapping):
+            value = tuple(sorted((name, tuple(values)) for name, values in value.items()))
+        elif isinstance(value, list | tuple):
+            value = tuple(value)
+        parts.append(value)
+    return tuple(parts)
+
+
+def _find_words(conn: Connection, viewer: Viewer, query: SearchQuery, terms: Sequence[QueryTerm]) -> Hits:
     backend = backend_for(conn)
     if isinstance(backend, SQLiteFTS):
         return _gathered(conn, backend, viewer, query, terms)

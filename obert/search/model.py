@@ -142,3 +142,5 @@ class Hits:
     count: int
     facets: dict[str, list[tuple[str, int]]]
     relaxed: bool = False  # no dataset had every word, so these match any of them
+    # The index version this answer is of (obert.search.cache), where the answer says; None for none.
+    version: str | None = None

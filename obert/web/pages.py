@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from obert.catalog import browse, datasets, organizations, resources
-from obert.catalog.discovery import search_datasets
+from obert.catalog.discovery import search_dataset_cards
 from obert.deps import ActorDep, PortalDep
 from obert.errors import Forbidden, NotFound
 from obert.faces import rules
@@ -52,17 +52,17 @@ def dataset_list(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLRe
     offset = requested_offset(params, limit=query.limit)
     if offset > MAX_OFFSET:
         # Past the last page a reader finds an empty page (with the totals and a way back), not an error.
-        first = search_datasets(store=portal.store, actor=actor, query=query)
+        first = search_dataset_cards(store=portal.store, actor=actor, query=query)
         result = replace(first, datasets=[], offset=offset)
     else:
         query = replace(query, offset=offset)
-        result = search_datasets(store=portal.store, actor=actor, query=query)
+        result = search_dataset_cards(store=portal.store, actor=actor, query=query)
     ways_in = None
     if result.count == 0 and query.q.strip():
         # Nothing found: the themes and publishers with the most datasets, as ways in (a browse, whose
         # counts are cached).
         browse_query = SearchQuery(facets=("theme", "publisher"), facet_limit=8, limit=1, lang=query.lang)
-        ways_in = search_datasets(store=portal.store, actor=actor, query=browse_query).facets
+        ways_in = search_dataset_cards(store=portal.store, actor=actor, query=browse_query).facets
     return _page(
         request,
         "datasets.html",

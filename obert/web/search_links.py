@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from obert.catalog.discovery import SearchResult
@@ -31,7 +32,7 @@ class SearchLinks:
     fewer_words: list[FewerWords] = field(default_factory=list)  # when nothing matched: one word less
 
 
-def search_links(params: Sequence[tuple[str, str]], result: SearchResult) -> SearchLinks:
+def search_links(params: Sequence[tuple[str, str]], result: SearchResult[Any]) -> SearchLinks:
     """Query strings (after "?") for the links around a page of search results."""
     kept = [(k, v) for k, v in params if k != "offset" and v.strip()]
     labels = {(name, v.value): v.label for name, values in result.facets.items() for v in values}

@@ -14,7 +14,7 @@ from obert.auth import ANONYMOUS, SYSTEM, Actor
 from obert.catalog import datasets
 from obert.catalog.discovery import SearchResult, search_datasets
 from obert.portal import Portal
-from obert.search import SearchQuery, find, gathered, snapshot, suggest
+from obert.search import SearchQuery, cache, find, gathered, snapshot, suggest
 from obert.search.model import FACETS, Hits, Viewer
 from obert.storage import Store
 from tests.search.helpers import add_dataset, make_org, member_of
@@ -30,10 +30,12 @@ def _sqlite(portal: Portal) -> None:
 def _both(
     store: Store, viewer: Viewer, query: SearchQuery, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Hits, Hits]:
+    cache.forget(store.engine)  # each answered afresh, not the other's kept answer
     with store.read() as conn:
         kept_snapshot = snapshot.current(conn)  # a small index: read in the request
         assert kept_snapshot is not None and kept_snapshot.postings is not None  # FTS5 is not asked
         kept = find(conn, viewer=viewer, query=query)
+    cache.forget(store.engine)
     with monkeypatch.context() as patched:
         patched.setattr(snapshot, "current", lambda conn: None)
         with store.read() as conn:
