@@ -361,10 +361,12 @@ def _common(conn: Connection, viewer: Viewer, terms: Sequence[QueryTerm]) -> boo
         exact = f"term = ANY(:alternatives{n})"
         params[f"alternatives{n}"] = list(term.alternatives)
         if term.prefix:
-            # Terms are letters and digits (obert.i18n.text): every one starting with the prefix sorts
-            # between it and it followed by the highest character.
-            exact += f" OR (term >= :prefix{n} AND term < :prefix{n} || chr(1114111))"
+            # Terms starting with the prefix sort from it up to the prefix with its last letter's next
+            # (exactly in the "C" order of PostgreSQL's default for obert; near enough for an estimate in
+            # a language's order).
+            exact += f" OR (term >= :prefix{n} AND term < :above{n})"
             params[f"prefix{n}"] = term.prefix
+            params[f"above{n}"] = term.prefix[:-1] + chr(ord(term.prefix[-1]) + 1)
         bounds.append(f"(SELECT coalesce(sum(docs), 0) FROM {TERMS_TABLE} WHERE {exact})")
     statement = (
         f"SELECT least({', '.join(bounds)}), "
