@@ -10,6 +10,7 @@ matched by the search index, as on the search page, and facets are counted by it
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -36,6 +37,7 @@ from obert.search import (
     matching,
     public_catalogue,
     word_hits,
+    words_from_the_index,
 )
 from obert.storage import Store
 from obert.storage.tables.catalog import datasets
@@ -100,13 +102,15 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
             page = _in_order(conn, ids)
         elif query.limit and not _sorted_in_python(query):
             # PostgreSQL: the count and the page in one statement, the facets in one more.
-            count, ids = _windowed(conn, query, matches)
+            with _words_first(conn, matches):
+                count, ids = _windowed(conn, query, matches)
+                facets = count_matching(conn, request, matches.cte()) if request and count else {}
             page = _in_order(conn, ids)
-            facets = count_matching(conn, request, matches.cte()) if request and count else {}
         else:
-            count = int(conn.execute(matches.select([sa.func.count()])).scalar_one())
-            page = _page(conn, query, matches) if query.limit and count > query.offset else []
-            facets = count_matching(conn, request, matches.cte()) if request and count else {}
+            with _words_first(conn, matches):
+                count = int(conn.execute(matches.select([sa.func.count()])).scalar_one())
+                page = _page(conn, query, matches) if query.limit and count > query.offset else []
+                facets = count_matching(conn, request, matches.cte()) if request and count else {}
         if request and not facets:
             facets = {name: [] for name in request.names}
         in_groups = group_names_by_dataset(conn, [d.id for d in page])
@@ -136,6 +140,7 @@ class _Matches:
     source: Any  # datasets, or datasets joined to search_documents (and to the word hits)
     where: list[ColumnElement[bool]]
     rank: ColumnElement[Any] | None  # the leading words' rank (lower is better), when ranked
+    worded: bool = False  # matched by words in the search index (the leading ones)
 
     def select(self, columns: Sequence[Any]) -> Select[Any]:
         return sa.select(*columns).select_from(self.source).where(*self.where)
@@ -171,7 +176,13 @@ def _matches(conn: Connection, actor: Actor, query: BrowseQuery) -> _Matches:
     source = hits.join(search_documents, search_documents.c.doc_id == hits.c.doc_id).join(
         datasets, datasets.c.id == search_documents.c.dataset_id
     )
-    return _Matches(source, where, hits.c.rank if ranked else None)
+    return _Matches(source, where, hits.c.rank if ranked else None, worded=True)
+
+
+def _words_first(conn: Connection, matches: _Matches) -> AbstractContextManager[None]:
+    """Statements of a listing matched by words find them through the search index (see
+    obert.search.words_from_the_index); others are planned as usual."""
+    return words_from_the_index(conn) if matches.worded else nullcontext()
 
 
 def _leading_words(criterion: Criterion | None) -> tuple[Words | None, Criterion | None]:

@@ -4,6 +4,7 @@ Below obert.catalog: the catalogue builds `SearchDocument`s and calls `write_doc
 transaction's connection; search never imports the catalogue.
 """
 
+from obert.search.backends import words_from_the_index
 from obert.search.counts import public_catalogue
 from obert.search.counts import usable as counts_usable
 from obert.search.facets import FacetRequest, count_listed, count_matching
@@ -45,5 +46,6 @@ __all__ = [
     "suggest",
     "visible",
     "word_hits",
+    "words_from_the_index",
     "write_documents",
 ]

@@ -113,17 +113,26 @@ def count_matching(conn: Connection, request: FacetRequest, matching: CTE) -> Co
             .where(*wanted)
         )
     pair = pairs.subquery("pairs")
-    named = pair.join(facet_values, facet_values.c.value_id == pair.c.value_id)
-    count = sa.func.count().label("n")
+    # Counted by value id first (integers, hashed), then only the values counted are named: naming every
+    # match's rows and grouping by name sorted ~90,000 rows for 7,500 matches (on disk, at work_mem's
+    # default), a third of package_search's time. A value id is one (facet, value, language), so the
+    # counts are the same. (Counts under `mincount` come last by count: _top drops them, after the first
+    # `limit`, with the same outcome as before them. A filter on the count here made PostgreSQL expect one
+    # value and compare every counted id with every name.)
+    per_id = (
+        sa.select(pair.c.value_id, sa.func.count().label("n")).group_by(pair.c.value_id).subquery("per_id")
+    )
+    # Each counted id named by its key (lateral, as above: PostgreSQL expects one counted id, and would
+    # compare every id with every name of these facets).
+    name = sa.select(facet_values.c.facet, facet_values.c.value).where(
+        facet_values.c.value_id == per_id.c.value_id,
+        facet_values.c.facet.in_(list(request.names)),
+        sa.or_(facet_values.c.facet != KEYWORD, facet_values.c.lang == request.keyword_lang),
+    )
+    named = name.offset(0).lateral("named") if conn.dialect.name == "postgresql" else name.lateral("named")
     per_value = (
-        sa.select(facet_values.c.facet, facet_values.c.value, count)
-        .select_from(named)
-        .where(
-            facet_values.c.facet.in_(list(request.names)),
-            sa.or_(facet_values.c.facet != KEYWORD, facet_values.c.lang == request.keyword_lang),
-        )
-        .group_by(facet_values.c.facet, facet_values.c.value)
-        .having(count >= max(request.mincount, 1))
+        sa.select(named.c.facet, named.c.value, per_id.c.n)
+        .select_from(per_id.join(named, sa.true()))
         .subquery("per_value")
     )
     position = sa.func.row_number().over(

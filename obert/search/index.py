@@ -21,7 +21,7 @@ from obert.search import cache, counts, gathered, snapshot
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
 from obert.search.facets import FacetRequest, count_listed
 from obert.search.model import Hits, SearchQuery, Viewer
-from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, facet_code
+from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, TERMS_TABLE, TSV_TABLE, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
 from obert.storage.tables.search import search_documents as docs
 from obert.storage.tables.search import search_facets as facets
@@ -31,6 +31,8 @@ from obert.storage.tables.search import search_values as facet_values
 # most recently modified ones are, and come first by relevance; the rest follow, newest first (see
 # _recent_page).
 RANK_WINDOW = 1000
+# The type-ahead ranks this many of the most recently modified documents whose title or keywords match.
+SUGGEST_WINDOW = 1000
 # SQLite's search_documents.facet_ids (migration 0013), which the shared schema leaves out.
 _FACET_IDS = sa.literal_column(f"{docs.name}.{FACET_IDS_COLUMN}", sa.Text)
 
@@ -327,14 +329,8 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
     if isinstance(backend, SQLiteFTS) and (kept := snapshot.current(conn)) is not None:
         return gathered.suggest(conn, backend=backend, snapshot=kept, viewer=viewer, terms=terms, limit=limit)
     if isinstance(backend, PostgresTSV):
-        # Matching words of the title and keywords only makes PostgreSQL read the vector of every
-        # document with the words anywhere (seconds for "tra" at a million): it reads those of the
-        # RANK_WINDOW most recent of them only, found from the matches' rows.
-        anywhere = backend.hits(terms, any_term=False, titles_only=False, ranked=False)
-        recent = _recent(conn, viewer, SearchQuery(), anywhere, RANK_WINDOW)
-        hits = backend.ranks(terms, any_term=False, doc_ids=recent, titles_only=True)
-    else:
-        hits = backend.hits(terms, any_term=False, titles_only=True)
+        return _suggest_titled(conn, backend, viewer, terms, limit)
+    hits = backend.hits(terms, any_term=False, titles_only=True)
     query = (
         sa.select(docs.c.dataset_id)
         .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
@@ -343,6 +339,70 @@ def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> l
         .limit(limit)
     )
     return list(conn.execute(query).scalars())
+
+
+def _suggest_titled(
+    conn: Connection, backend: PostgresTSV, viewer: Viewer, terms: Sequence[QueryTerm], limit: int
+) -> list[str]:
+    """PostgreSQL's type-ahead: of the SUGGEST_WINDOW most recently modified visible documents whose title
+    or keywords hold the words, the best `limit` by rank, then date, then name. Documents are tested and
+    ranked on their rows' own title vectors (migration 0025), never on their whole vectors, which are out
+    of line and compressed (a TOAST read each: 1,000 of them cost ~100 ms at a million documents)."""
+    walk = _common(conn, viewer, terms)
+    titled = backend.titled(terms, through_vectors=not walk)
+    window = (
+        sa.select(titled.c.doc_id, titled.c.modified, titled.c.titles)
+        .where(visible(viewer, titled))
+        .order_by(*_recent_order(titled))
+        .limit(SUGGEST_WINDOW)
+        .subquery("candidates")
+    )
+    rank = sa.literal_column(backend.title_rank(f"{window.name}.titles", terms), sa.Float)
+    # The best by rank and date, ties at the last place included, are all that names can order: only
+    # those are looked up in search_documents.
+    best = (
+        sa.select(window.c.doc_id, window.c.modified, rank.label("rank"))
+        .order_by(rank, window.c.modified.desc())
+        .fetch(limit, with_ties=True)
+        .subquery("best")
+    )
+    query = (
+        sa.select(docs.c.dataset_id)
+        .select_from(best.join(docs, docs.c.doc_id == best.c.doc_id))
+        .order_by(best.c.rank, best.c.modified.desc(), docs.c.name)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _common(conn: Connection, viewer: Viewer, terms: Sequence[QueryTerm]) -> bool:
+    """Whether the type-ahead should walk the newest public rows testing each (the words are common)
+    rather than start from the documents with the words (GIN): the vocabulary's document counts
+    (search_terms) bound how many documents have them all, M of N; a walk reads about N / M rows per
+    match it keeps, the index M rows, so it walks when M * M > SUGGEST_WINDOW * N (twice, as about half of
+    the documents with a word have it in their title or keywords). Only anonymous visitors' rows have an
+    index to walk (published and public, newest first: migration 0024)."""
+    if viewer.sysadmin or viewer.organization_ids:
+        return False
+    bounds = []
+    params: dict[str, Any] = {}
+    for n, term in enumerate(terms):
+        exact = f"term = ANY(:alternatives{n})"
+        params[f"alternatives{n}"] = list(term.alternatives)
+        if term.prefix:
+            # Terms starting with the prefix sort from it up to the prefix with its last letter's next
+            # (exactly in the "C" order of PostgreSQL's default for obert; near enough for an estimate in
+            # a language's order).
+            exact += f" OR (term >= :prefix{n} AND term < :above{n})"
+            params[f"prefix{n}"] = term.prefix
+            params[f"above{n}"] = term.prefix[:-1] + chr(ord(term.prefix[-1]) + 1)
+        bounds.append(f"(SELECT coalesce(sum(docs), 0) FROM {TERMS_TABLE} WHERE {exact})")
+    statement = (
+        f"SELECT least({', '.join(bounds)}), "
+        f"(SELECT reltuples FROM pg_class WHERE oid = '{TSV_TABLE}'::regclass)"
+    )
+    most, total = conn.execute(sa.text(statement), params).one()
+    return float(most) * float(most) > 2 * SUGGEST_WINDOW * max(float(total), 1.0)
 
 
 def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool) -> Subquery | None:

@@ -4,10 +4,12 @@ count and facets of the whole listing, on both engines (PostgreSQL counts and pa
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from obert.auth import ANONYMOUS
 from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.portal import Portal
+from obert.search import words_from_the_index
 from tests.demo_copy import ensure_demo
 
 
@@ -29,3 +31,37 @@ def test_every_page_carries_the_whole_listings_count_and_facets(portal: Portal) 
         past = listing(text=words, offset=count + 5, limit=3)
         assert past[0] == count and past[1] == []
         assert listing(text=words, limit=0)[0] == count
+
+
+@pytest.mark.demo
+def test_facets_of_words_are_counted_exactly_with_limit_and_mincount(portal: Portal) -> None:
+    """Facet counts of a listing with words (counted by value id, then named) equal counting the listed
+    datasets one by one; `limit` keeps the most counted, `mincount` drops the rarer ones."""
+    ensure_demo(portal)
+    query = BrowseQuery(text="dades", facets=("publisher", "format", "keyword"), limit=1000, facet_limit=1000)
+    found = browse_datasets(store=portal.store, actor=ANONYMOUS, query=query)
+    assert found.count == len(found.items) > 2
+    expected: dict[str, int] = {}
+    for dataset in found.items:
+        for word in {k for words in dataset.keywords.values() for k in words}:
+            expected[word] = expected.get(word, 0) + 1
+    assert dict(found.facets["keyword"]) == expected
+    top = browse_datasets(
+        store=portal.store,
+        actor=ANONYMOUS,
+        query=BrowseQuery(text="dades", facets=("keyword",), facet_limit=3, facet_mincount=2, limit=1),
+    )
+    ranked = sorted(((w, n) for w, n in expected.items() if n >= 2), key=lambda pair: (-pair[1], pair[0]))
+    assert top.facets["keyword"] == ranked[:3]
+
+
+@pytest.mark.postgres
+def test_words_are_found_through_the_index_within_the_block_only(portal: Portal) -> None:
+    if portal.store.backend != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    with portal.store.read() as conn:
+        setting = sa.text("SELECT current_setting('enable_seqscan'), current_setting('random_page_cost')")
+        before = tuple(conn.execute(setting).one())
+        with words_from_the_index(conn):
+            assert tuple(conn.execute(setting).one()) == ("off", "1.1")
+        assert tuple(conn.execute(setting).one()) == before == ("on", "4")

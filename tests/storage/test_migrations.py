@@ -12,7 +12,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput
-from obert.search import SearchDocument, SearchQuery, Viewer, counts, find, write_documents
+from obert.search import SearchDocument, SearchQuery, Viewer, counts, find, suggest, write_documents
 from obert.storage import Store, migrate
 from obert.storage.tables import metadata
 from obert.storage.tables.catalog import datasets as datasets_table
@@ -185,6 +185,23 @@ STAND_INS = {
 }
 
 
+def test_0025_gives_rows_indexed_before_it_their_title_vectors(database_url: str) -> None:
+    """PostgreSQL: rows indexed before 0025 get the A and B positions of their vectors as their title
+    vectors, and the type-ahead finds them by their titles."""
+    store = Store(database_url)
+    if store.backend != "postgresql":
+        pytest.skip("PostgreSQL's title vectors")
+    migrate.upgrade(store, "0024_pg1m")
+    _add_trees(store)
+    migrate.upgrade(store)
+    with store.read() as conn:
+        pairs = f"SELECT titles::text, ts_filter({TSV_COLUMN}, '{{a,b}}')::text FROM {TSV_TABLE}"
+        rows = conn.execute(sa.text(pairs)).all()
+        assert len(rows) == 1 and rows[0][0] == rows[0][1] and "arbrat" in rows[0][0]
+        assert suggest(conn, viewer=Viewer(), text="arb") == ["trees"]
+    store.dispose()
+
+
 def _add_trees(store: Store) -> None:
     # Written as a release of 0012's time wrote it: the datasets table has since gained columns.
     stamp = datetime.now(UTC)
@@ -232,11 +249,18 @@ def _add_trees(store: Store) -> None:
         marker = "counted" not in {c["name"] for c in sa.inspect(conn).get_columns("search_state")}
         if marker:  # 0024's mark of the version the counts agree with
             conn.execute(sa.text("ALTER TABLE search_state ADD COLUMN counted VARCHAR(32)"))
+        titles = conn.dialect.name == "postgresql" and "titles" not in {
+            c["name"] for c in sa.inspect(conn).get_columns(TSV_TABLE)
+        }
+        if titles:  # 0025's title vectors, which today's writer fills
+            conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} ADD COLUMN titles tsvector"))
         write_documents(conn, [document])
         for table in stand_ins:
             conn.execute(sa.text(f"DROP TABLE {table}"))
         if marker:
             conn.execute(sa.text("ALTER TABLE search_state DROP COLUMN counted"))
+        if titles:
+            conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} DROP COLUMN titles"))
 
 
 def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:

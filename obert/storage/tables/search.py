@@ -19,6 +19,9 @@ FTS_TABLE = "search_fts"  # SQLite: fts5(title, keywords, description, other), r
 # few that are ranked have their vectors read (see obert.search.backends).
 TSV_TABLE = "search_tsv"
 TSV_COLUMN = "tsv"
+# The A and B positions of TSV_COLUMN (title and keywords), kept in the row (0025): the type-ahead's test
+# and rank, without reading the whole vector.
+TITLES_COLUMN = "titles"
 TSV_INDEX = "ix_search_tsv_tsv"
 # The published public rows, newest first (0024): the most recent matches of a common word or prefix (a
 # search's ranked window, the type-ahead's) are found by walking it, not by reading every match.
@@ -44,6 +47,7 @@ BACKEND_SPECIFIC = frozenset(
         TSV_INDEX,
         TSV_RECENT_INDEX,
         TSV_COLUMN,
+        TITLES_COLUMN,
         LEGACY_TSV_INDEX,
         FACET_IDS_COLUMN,
         TERMS_TABLE,
