@@ -141,16 +141,40 @@ def _error(message: str) -> FieldError:
     return FieldError("sql", message)
 
 
+# sqlglot's descriptions of what it could not parse (English, naming its own classes), as the reader is
+# told them; any other says only where.
+_PARSE_PROBLEMS = (
+    ("Expecting )", msg("a parenthesis is not closed")),
+    ("Expected table name", msg("a table name is missing")),
+    ("Required keyword", msg("an expression is incomplete")),
+    ("Invalid expression / Unexpected token", msg("unexpected word")),
+)
+
+
+def _where(exc: ParseError) -> Message:
+    """What the parser stumbled on and where, in words the reader's language has."""
+    first = exc.errors[0] if exc.errors else {}
+    description = str(first.get("description") or "")
+    what = next((said for start, said in _PARSE_PROBLEMS if description.startswith(start)), None)
+    text = str(first.get("highlight") or "")[:40]
+    line, column = first.get("line", "?"), first.get("col", "?")
+    if what is None:
+        return msg("near “{text}”, line {line}, column {column}", text=text, line=line, column=column)
+    return msg(
+        "{what}, near “{text}”, line {line}, column {column}", what=what, text=text, line=line, column=column
+    )
+
+
 def _parse_one(sql: str, dialect: str) -> exp.Query:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE) if s]
     except ParseError as exc:
-        first = exc.errors[0] if exc.errors else {}
-        where = f"line {first.get('line', '?')}, column {first.get('col', '?')}: " if first else ""
-        message = str(first.get("description") or exc).splitlines()[0]
-        raise Invalid(msg("the query is not valid SQL"), errors=[_error(where + message)]) from exc
+        raise Invalid(msg("the query is not valid SQL"), errors=[_error(_where(exc))]) from exc
     except TokenError as exc:
-        raise Invalid(msg("the query is not valid SQL"), errors=[_error(str(exc).splitlines()[0])]) from exc
+        raise Invalid(
+            msg("the query is not valid SQL"),
+            errors=[_error(msg("a quoted text or name is not closed, or a character is not allowed"))],
+        ) from exc
     if len(statements) != 1:
         raise Invalid(
             msg("exactly one SQL statement is allowed"),

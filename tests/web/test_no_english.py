@@ -200,3 +200,22 @@ def test_ckan_and_sql_errors_speak_the_clients_language(
     assert sql["error"]["sql"] == [why]  # the field's detail too
     plain = visitor.get("/api/3/action/package_show", params={"id": "nope"}).json()
     assert plain["error"]["message"] == "Not found: no dataset 'nope'"  # no header: CKAN's English
+
+
+@pytest.mark.parametrize(
+    ("lang", "why"),
+    [
+        ("ca", "falta tancar un parèntesi, a prop de «FROM», línia 1, columna 14"),
+        ("es", "falta cerrar un paréntesis, cerca de «FROM», línea 1, columna 14"),
+        ("en", "a parenthesis is not closed, near “FROM”, line 1, column 14"),
+    ],
+)
+def test_sql_that_does_not_parse_is_told_in_the_clients_language(
+    visitor: TestClient, lang: str, why: str
+) -> None:
+    answer = visitor.get(
+        "/api/3/action/datastore_search_sql",
+        params={"sql": "SELECT (1 FROM qualitat_aire_estacions"},
+        headers={"Accept-Language": lang},
+    ).json()
+    assert answer["success"] is False and answer["error"]["sql"] == [why], answer
