@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
@@ -18,15 +17,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from obert.auth import Actor
 from obert.catalog.access import visible_to
-from obert.catalog.models import Dataset, DatasetCard, OrganizationRef, distinct_formats
-from obert.catalog.rows import LIVE_RESOURCE, datasets_from_rows
+from obert.catalog.models import Dataset, DatasetCard
+from obert.catalog.rows import CARD_COLUMNS, cards_from_rows, datasets_from_rows
 from obert.catalog.vocabulary import vocabulary
 from obert.i18n import pick
 from obert.i18n.text import fold, words
 from obert.search import SearchQuery, Viewer, find, suggest
 from obert.search.spelling import spelling
 from obert.storage import Store
-from obert.storage.tables.catalog import datasets, organizations, resources
+from obert.storage.tables.catalog import datasets, organizations
 
 _VOCABULARIES = {
     "theme": "data-theme",
@@ -199,44 +198,8 @@ def _cards_in_order(conn: Connection, actor: Actor, ids: list[str]) -> list[Data
     """_load_in_order's datasets as cards: the same visibility check, a few columns of each."""
     if not ids:
         return []
-    org = organizations.c
-    rows = conn.execute(
-        sa.select(
-            datasets.c.id,
-            datasets.c.name,
-            datasets.c.title,
-            datasets.c.description,
-            datasets.c.organization_id,
-            org.name.label("organization_name"),
-            org.title.label("organization_title"),
-        )
-        .select_from(datasets.outerjoin(organizations, org.id == datasets.c.organization_id))
-        .where(datasets.c.id.in_(ids), visible_to(actor))
-    ).all()
-    if not rows:
-        return []
-    formats: dict[str, list[str | None]] = defaultdict(list)
-    for dataset_id, fmt in conn.execute(
-        sa.select(resources.c.dataset_id, resources.c.format)
-        .where(resources.c.dataset_id.in_([r.id for r in rows]), LIVE_RESOURCE)
-        .order_by(resources.c.position)
-    ):
-        formats[dataset_id].append(fmt)
-    by_id = {
-        r.id: DatasetCard(
-            id=r.id,
-            name=r.name,
-            title=r.title,
-            description=r.description,
-            organization=(
-                OrganizationRef(id=r.organization_id, name=r.organization_name, title=r.organization_title)
-                if r.organization_id and r.organization_name is not None
-                else None
-            ),
-            formats=distinct_formats(formats.get(r.id, ())),
-        )
-        for r in rows
-    }
+    rows = conn.execute(CARD_COLUMNS.where(datasets.c.id.in_(ids), visible_to(actor))).all()
+    by_id = {c.id: c for c in cards_from_rows(conn, rows)}
     return [by_id[i] for i in ids if i in by_id]
 
 

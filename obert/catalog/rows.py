@@ -12,12 +12,14 @@ from sqlalchemy.engine import Connection, Row
 from obert.catalog.fields import ContactPoint, Spatial, Temporal
 from obert.catalog.models import (
     Dataset,
+    DatasetCard,
     OrganizationRef,
     Resource,
     State,
     Visibility,
+    distinct_formats,
 )
-from obert.storage.tables.catalog import organizations, resources
+from obert.storage.tables.catalog import datasets, organizations, resources
 
 LIVE_RESOURCE = resources.c.state == "active"
 # Made once: building the statement cost about what running it does for a few datasets.
@@ -26,6 +28,47 @@ _LIVE_RESOURCES_OF = (
     .where(resources.c.dataset_id.in_(sa.bindparam("ids", expanding=True)), LIVE_RESOURCE)
     .order_by(resources.c.position)
 )
+
+
+# What a DatasetCard shows of a dataset and of its publisher; a caller adds its where (visible_to!) and order.
+CARD_COLUMNS = sa.select(
+    datasets.c.id,
+    datasets.c.name,
+    datasets.c.title,
+    datasets.c.description,
+    datasets.c.organization_id,
+    organizations.c.name.label("organization_name"),
+    organizations.c.title.label("organization_title"),
+).select_from(datasets.outerjoin(organizations, organizations.c.id == datasets.c.organization_id))
+_LIVE_FORMATS_OF = (
+    sa.select(resources.c.dataset_id, resources.c.format)
+    .where(resources.c.dataset_id.in_(sa.bindparam("ids", expanding=True)), LIVE_RESOURCE)
+    .order_by(resources.c.position)
+)
+
+
+def cards_from_rows(conn: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[DatasetCard]:
+    """The cards of `rows` (read with CARD_COLUMNS), in their order, with their live resources' formats."""
+    if not rows:
+        return []
+    formats: dict[str, list[str | None]] = defaultdict(list)
+    for dataset_id, fmt in conn.execute(_LIVE_FORMATS_OF, {"ids": [r.id for r in rows]}):
+        formats[dataset_id].append(fmt)
+    return [
+        DatasetCard(
+            id=r.id,
+            name=r.name,
+            title=r.title,
+            description=r.description,
+            organization=(
+                OrganizationRef(id=r.organization_id, name=r.organization_name, title=r.organization_title)
+                if r.organization_id and r.organization_name is not None
+                else None
+            ),
+            formats=distinct_formats(formats.get(r.id, ())),
+        )
+        for r in rows
+    ]
 
 
 def resource_from_row(row: Row[Any], dataset_name: str) -> Resource:

@@ -37,7 +37,7 @@ def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, portal: PortalDep, actor: ActorDep) -> HTMLResponse:
     total = datasets.count_datasets(store=portal.store, actor=actor)
-    latest = browse.latest_datasets(store=portal.store, actor=actor, limit=6)
+    latest = browse.latest_dataset_cards(store=portal.store, actor=actor, limit=6)
     themes = browse.theme_counts(store=portal.store, actor=actor)
     orgs = organizations.list_organizations(store=portal.store, limit=50)
     return _page(request, "home.html", total=total, latest=latest, themes=themes, organizations=orgs)

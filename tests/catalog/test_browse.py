@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from obert.auth import ANONYMOUS, SYSTEM
-from obert.catalog import browse, datasets, organizations
+from obert.catalog import browse, datasets, organizations, resources
 from obert.catalog.common import validated
-from obert.catalog.models import DatasetInput, OrganizationInput
+from obert.catalog.models import DatasetInput, OrganizationInput, ResourceInput
 from obert.errors import NotFound
 from obert.portal import Portal
 from tests.conftest import dataset_payload, organization_payload
@@ -74,3 +74,26 @@ def test_latest_datasets_come_most_recent_first(catalogue: Portal) -> None:
     assert "hidden-transport" not in [
         d.name for d in browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS)
     ]
+
+
+def test_latest_dataset_cards_are_the_latest_datasets_as_cards(catalogue: Portal) -> None:
+    _add(catalogue, name="draft-one", state="draft")
+    _add(catalogue, name="deleted-one")
+    datasets.delete_dataset(store=catalogue.store, actor=SYSTEM, ref="deleted-one")
+    for fmt in ("CSV", "csv", "JSON"):
+        data = validated(ResourceInput, {"title": {"ca": fmt}, "format": fmt})
+        resources.create_resource(store=catalogue.store, actor=SYSTEM, dataset_ref="bicing", data=data)
+    datasets.patch_dataset(store=catalogue.store, actor=SYSTEM, ref="bicing", patch={"version": "2"})
+    for actor in (ANONYMOUS, SYSTEM):
+        whole = browse.latest_datasets(store=catalogue.store, actor=actor)
+        cards = browse.latest_dataset_cards(store=catalogue.store, actor=actor)
+        assert [(c.id, c.name, c.title, c.description, c.organization, c.formats) for c in cards] == [
+            (d.id, d.name, d.title, d.description, d.organization, d.formats) for d in whole
+        ]
+        assert cards[0].name == "bicing"
+        assert cards[0].formats == ("CSV", "JSON")
+    shown = [c.name for c in browse.latest_dataset_cards(store=catalogue.store, actor=ANONYMOUS)]
+    assert not {"hidden-transport", "draft-one", "deleted-one"} & set(shown)
+    every = [c.name for c in browse.latest_dataset_cards(store=catalogue.store, actor=SYSTEM, limit=10)]
+    assert {"hidden-transport", "draft-one"} <= set(every) and "deleted-one" not in every
+    assert len(browse.latest_dataset_cards(store=catalogue.store, actor=SYSTEM, limit=2)) == 2

@@ -113,4 +113,25 @@ def test_the_home_page_counts_the_datasets_the_reader_may_see_without_loading_on
         monkeypatch.setattr(f"{module}.datasets_from_rows", counting)
     assert ": 2 datasets from" in client.get("/en/").text
     assert ": 3 datasets from" in client.get("/en/", headers=admin).text
-    assert loaded == [2, 3]  # the latest datasets only: the count loads none
+    assert loaded == []  # the count loads none, and the latest datasets are read as cards
+
+
+def test_the_home_page_shows_anonymous_readers_no_private_draft_or_deleted_dataset(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    for name, extra in (
+        ("open-one", {}),
+        ("private-one", {"visibility": "private"}),
+        ("draft-one", {"state": "draft"}),
+        ("deleted-one", {}),
+    ):
+        payload = dataset_payload(name=name, title={"en": f"Title of {name}"}, **extra)
+        assert client.post("/api/v1/datasets", json=payload, headers=admin).status_code == 201
+    assert client.delete("/api/v1/datasets/deleted-one", headers=admin).status_code == 204
+    anonymous = client.get("/en/").text
+    assert "Title of open-one" in anonymous
+    for hidden in ("private-one", "draft-one", "deleted-one"):
+        assert f"Title of {hidden}" not in anonymous
+    sysadmin = client.get("/en/", headers=admin).text
+    assert "Title of private-one" in sysadmin and "Title of draft-one" in sysadmin
+    assert "Title of deleted-one" not in sysadmin
