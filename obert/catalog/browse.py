@@ -10,8 +10,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from obert.auth import Actor
 from obert.catalog.access import visible_to
 from obert.catalog.common import check_limit
-from obert.catalog.models import Dataset, DatasetCard
-from obert.catalog.rows import CARD_COLUMNS, cards_from_rows, datasets_from_rows
+from obert.catalog.models import DatasetCard
+from obert.catalog.rows import CARD_COLUMNS, cards_from_rows
 from obert.catalog.vocabulary import vocabulary
 from obert.errors import NotFound
 from obert.storage import Store
@@ -45,21 +45,9 @@ def theme_counts(*, store: Store, actor: Actor) -> dict[str, int]:
     return dict(counts)
 
 
-def latest_datasets(*, store: Store, actor: Actor, limit: int = 6) -> list[Dataset]:
-    """The datasets `actor` may see, most recently changed first."""
-    check_limit(limit)
-    with store.read() as conn:
-        rows = conn.execute(
-            sa.select(datasets)
-            .where(visible_to(actor))
-            .order_by(datasets.c.updated_at.desc(), datasets.c.name)
-            .limit(limit)
-        ).all()
-        return datasets_from_rows(conn, rows)
-
-
 def latest_dataset_cards(*, store: Store, actor: Actor, limit: int = 6) -> list[DatasetCard]:
-    """latest_datasets as cards (the home page's): without the metadata and resources a card does not show."""
+    """The datasets `actor` may see, most recently changed first, as the home page shows them: cards, without
+    the metadata and resources a card does not show."""
     check_limit(limit)
     with store.read() as conn:
         rows = conn.execute(

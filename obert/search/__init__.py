@@ -8,7 +8,7 @@ from obert.search.backends import words_from_the_index
 from obert.search.counts import public_catalogue
 from obert.search.counts import usable as counts_usable
 from obert.search.facets import FacetRequest, count_listed, count_matching
-from obert.search.index import find, matching, relevance, suggest, visible, word_hits
+from obert.search.index import find, matching, relevance, visible, word_hits
 from obert.search.model import (
     FACETS,
     INDEX_FACETS,
@@ -20,6 +20,7 @@ from obert.search.model import (
     SearchQuery,
     Viewer,
 )
+from obert.search.typeahead import suggest
 from obert.search.writing import clear, indexed_count, remove_documents, write_documents
 
 __all__ = [

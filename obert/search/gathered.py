@@ -175,7 +175,7 @@ def suggest(
     terms: Sequence[QueryTerm],
     limit: int,
 ) -> list[str]:
-    """What obert.search.index.suggest answers, from `snapshot`: the datasets with every word in the
+    """What obert.search.typeahead.suggest answers, from `snapshot`: the datasets with every word in the
     title or keywords, by the same rank. Each match has each word there, so its rank is bm25 squeezed
     less the number of words, as backends._fts5_rank would write it; then newest, then name."""
     words = words_for(conn, backend, snapshot, terms)

@@ -1,5 +1,5 @@
-"""Querying the search index: finding, counting and facetting the datasets a viewer may see, and
-suggestions for the search box (obert.search.writing keeps the index).
+"""Querying the search index: finding, counting and facetting the datasets a viewer may see
+(obert.search.typeahead suggests for the search box; obert.search.writing keeps the index).
 
 Every function takes the caller's connection, and so reads the catalogue's own transaction.
 """
@@ -21,7 +21,7 @@ from obert.search import cache, counts, gathered, snapshot
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
 from obert.search.facets import FacetRequest, count_listed
 from obert.search.model import Hits, SearchQuery, Viewer
-from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, TERMS_TABLE, TSV_TABLE, facet_code
+from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
 from obert.storage.tables.search import search_documents as docs
 from obert.storage.tables.search import search_facets as facets
@@ -31,8 +31,6 @@ from obert.storage.tables.search import search_values as facet_values
 # most recently modified ones are, and come first by relevance; the rest follow, newest first (see
 # _recent_page).
 RANK_WINDOW = 1000
-# The type-ahead ranks this many of the most recently modified documents whose title or keywords match.
-SUGGEST_WINDOW = 1000
 # SQLite's search_documents.facet_ids (migration 0013), which the shared schema leaves out.
 _FACET_IDS = sa.literal_column(f"{docs.name}.{FACET_IDS_COLUMN}", sa.Text)
 
@@ -165,10 +163,10 @@ def _gathering(viewer: Viewer, query: SearchQuery, hits: Subquery) -> CompoundSe
 def _recent(conn: Connection, viewer: Viewer, query: SearchQuery, hits: Subquery, window: int) -> list[int]:
     """The `window` most recently modified of the visible, filtered matches (doc ids)."""
     select = _matching([hits.c.doc_id], viewer, query, hits, docs_columns=False)
-    return list(conn.execute(select.order_by(*_recent_order(hits)).limit(window)).scalars())
+    return list(conn.execute(select.order_by(*recent_order(hits)).limit(window)).scalars())
 
 
-def _recent_order(rows: FromClause) -> tuple[Any, ...]:
+def recent_order(rows: FromClause) -> tuple[Any, ...]:
     return (rows.c.modified.desc(), rows.c.doc_id)
 
 
@@ -318,91 +316,6 @@ def relevance(
         .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
         .subquery("relevance")
     )
-
-
-def suggest(conn: Connection, *, viewer: Viewer, text: str, limit: int = 8) -> list[str]:
-    """Ids of the datasets whose title or keywords start like `text` (the search box's type-ahead)."""
-    terms = query_terms(text)
-    if not terms:
-        return []
-    backend = backend_for(conn)
-    if isinstance(backend, SQLiteFTS) and (kept := snapshot.current(conn)) is not None:
-        return gathered.suggest(conn, backend=backend, snapshot=kept, viewer=viewer, terms=terms, limit=limit)
-    if isinstance(backend, PostgresTSV):
-        return _suggest_titled(conn, backend, viewer, terms, limit)
-    hits = backend.hits(terms, any_term=False, titles_only=True)
-    query = (
-        sa.select(docs.c.dataset_id)
-        .select_from(docs.join(hits, hits.c.doc_id == docs.c.doc_id))
-        .where(visible(viewer))
-        .order_by(hits.c.rank, docs.c.modified.desc(), docs.c.name)
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
-
-
-def _suggest_titled(
-    conn: Connection, backend: PostgresTSV, viewer: Viewer, terms: Sequence[QueryTerm], limit: int
-) -> list[str]:
-    """PostgreSQL's type-ahead: of the SUGGEST_WINDOW most recently modified visible documents whose title
-    or keywords hold the words, the best `limit` by rank, then date, then name. Documents are tested and
-    ranked on their rows' own title vectors (migration 0025), never on their whole vectors, which are out
-    of line and compressed (a TOAST read each: 1,000 of them cost ~100 ms at a million documents)."""
-    walk = _common(conn, viewer, terms)
-    titled = backend.titled(terms, through_vectors=not walk)
-    window = (
-        sa.select(titled.c.doc_id, titled.c.modified, titled.c.titles)
-        .where(visible(viewer, titled))
-        .order_by(*_recent_order(titled))
-        .limit(SUGGEST_WINDOW)
-        .subquery("candidates")
-    )
-    rank = sa.literal_column(backend.title_rank(f"{window.name}.titles", terms), sa.Float)
-    # The best by rank and date, ties at the last place included, are all that names can order: only
-    # those are looked up in search_documents.
-    best = (
-        sa.select(window.c.doc_id, window.c.modified, rank.label("rank"))
-        .order_by(rank, window.c.modified.desc())
-        .fetch(limit, with_ties=True)
-        .subquery("best")
-    )
-    query = (
-        sa.select(docs.c.dataset_id)
-        .select_from(best.join(docs, docs.c.doc_id == best.c.doc_id))
-        .order_by(best.c.rank, best.c.modified.desc(), docs.c.name)
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
-
-
-def _common(conn: Connection, viewer: Viewer, terms: Sequence[QueryTerm]) -> bool:
-    """Whether the type-ahead should walk the newest public rows testing each (the words are common)
-    rather than start from the documents with the words (GIN): the vocabulary's document counts
-    (search_terms) bound how many documents have them all, M of N; a walk reads about N / M rows per
-    match it keeps, the index M rows, so it walks when M * M > SUGGEST_WINDOW * N (twice, as about half of
-    the documents with a word have it in their title or keywords). Only anonymous visitors' rows have an
-    index to walk (published and public, newest first: migration 0024)."""
-    if viewer.sysadmin or viewer.organization_ids:
-        return False
-    bounds = []
-    params: dict[str, Any] = {}
-    for n, term in enumerate(terms):
-        exact = f"term = ANY(:alternatives{n})"
-        params[f"alternatives{n}"] = list(term.alternatives)
-        if term.prefix:
-            # Terms starting with the prefix sort from it up to the prefix with its last letter's next
-            # (exactly in the "C" order of PostgreSQL's default for obert; near enough for an estimate in
-            # a language's order).
-            exact += f" OR (term >= :prefix{n} AND term < :above{n})"
-            params[f"prefix{n}"] = term.prefix
-            params[f"above{n}"] = term.prefix[:-1] + chr(ord(term.prefix[-1]) + 1)
-        bounds.append(f"(SELECT coalesce(sum(docs), 0) FROM {TERMS_TABLE} WHERE {exact})")
-    statement = (
-        f"SELECT least({', '.join(bounds)}), "
-        f"(SELECT reltuples FROM pg_class WHERE oid = '{TSV_TABLE}'::regclass)"
-    )
-    most, total = conn.execute(sa.text(statement), params).one()
-    return float(most) * float(most) > 2 * SUGGEST_WINDOW * max(float(total), 1.0)
 
 
 def _hits(conn: Connection, terms: Sequence[QueryTerm], *, any_term: bool, ranked: bool) -> Subquery | None:
@@ -648,6 +561,6 @@ def _facet_select(
     ).select_from(matching)
     if not windowed:
         return sa.union_all(select, total), False
-    recent = sa.select(matching.c.doc_id).order_by(*_recent_order(matching)).limit(window).subquery("recent")
+    recent = sa.select(matching.c.doc_id).order_by(*recent_order(matching)).limit(window).subquery("recent")
     listed = sa.select(sa.null(), sa.null(), recent.c.doc_id, sa.literal(1)).select_from(recent)
     return sa.union_all(select, total, listed), True

@@ -69,14 +69,14 @@ def test_theme_counts_only_count_what_the_reader_may_see(catalogue: Portal) -> N
 
 def test_latest_datasets_come_most_recent_first(catalogue: Portal) -> None:
     datasets.patch_dataset(store=catalogue.store, actor=SYSTEM, ref="accidents", patch={"version": "2"})
-    latest = browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS, limit=2)
+    latest = browse.latest_dataset_cards(store=catalogue.store, actor=ANONYMOUS, limit=2)
     assert next(d.name for d in latest) == "accidents"
     assert "hidden-transport" not in [
-        d.name for d in browse.latest_datasets(store=catalogue.store, actor=ANONYMOUS)
+        d.name for d in browse.latest_dataset_cards(store=catalogue.store, actor=ANONYMOUS)
     ]
 
 
-def test_latest_dataset_cards_are_the_latest_datasets_as_cards(catalogue: Portal) -> None:
+def test_latest_dataset_cards_say_what_the_whole_datasets_say(catalogue: Portal) -> None:
     _add(catalogue, name="draft-one", state="draft")
     _add(catalogue, name="deleted-one")
     datasets.delete_dataset(store=catalogue.store, actor=SYSTEM, ref="deleted-one")
@@ -85,8 +85,8 @@ def test_latest_dataset_cards_are_the_latest_datasets_as_cards(catalogue: Portal
         resources.create_resource(store=catalogue.store, actor=SYSTEM, dataset_ref="bicing", data=data)
     datasets.patch_dataset(store=catalogue.store, actor=SYSTEM, ref="bicing", patch={"version": "2"})
     for actor in (ANONYMOUS, SYSTEM):
-        whole = browse.latest_datasets(store=catalogue.store, actor=actor)
         cards = browse.latest_dataset_cards(store=catalogue.store, actor=actor)
+        whole = [datasets.get_dataset(store=catalogue.store, actor=actor, ref=c.id) for c in cards]
         assert [(c.id, c.name, c.title, c.description, c.organization, c.formats) for c in cards] == [
             (d.id, d.name, d.title, d.description, d.organization, d.formats) for d in whole
         ]

@@ -12,7 +12,7 @@ from obert.auth import SYSTEM
 from obert.catalog import datasets
 from obert.catalog.indexing import rebuild_index
 from obert.portal import Portal
-from obert.search import Viewer, index, suggest
+from obert.search import Viewer, suggest, typeahead
 from obert.storage.tables.search import TITLES_COLUMN, TSV_COLUMN, TSV_TABLE
 from tests.search.helpers import add_dataset, make_org
 
@@ -102,10 +102,10 @@ def test_walking_the_newest_rows_or_starting_from_the_words_agree(
     add_dataset(portal, "esborrany", title="Arbres esborrany", organization="parcs", state="draft")
     expected = offered(portal, "arbr")
     assert len(expected) == 8 and "privat" not in expected and "esborrany" not in expected
-    monkeypatch.setattr(index, "SUGGEST_WINDOW", 5)
+    monkeypatch.setattr(typeahead, "SUGGEST_WINDOW", 5)
     answers = []
     for walk in (True, False):
-        monkeypatch.setattr(index, "_common", lambda conn, viewer, terms, walk=walk: walk)
+        monkeypatch.setattr(typeahead, "_common", lambda conn, viewer, terms, walk=walk: walk)
         answers.append(offered(portal, "arbr"))
     # Within a window of the five newest visible ones, the best of those by rank, date and name.
     assert answers[0] == answers[1]

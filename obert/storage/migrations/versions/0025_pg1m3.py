@@ -2,7 +2,7 @@
 A and B positions), in the row, so that the type-ahead tests and ranks a document without reading its
 whole vector out of TOAST.
 
-The type-ahead (obert.search.index.suggest) walked the newest published rows testing every whole vector
+The type-ahead (obert.search.typeahead.suggest) walked the newest published rows testing every whole vector
 for the typed words (each a TOAST read and a decompression), then ranked its window of 1,000 matches on
 their whole vectors again: p95 148 ms at a million datasets. `titles` is what `ts_filter(tsv, '{a,b}')`
 gives, written by the index writer in the same INSERT as the vector (obert.search.backends.PostgresTSV),
