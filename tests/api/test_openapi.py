@@ -86,7 +86,14 @@ def test_the_api_index_links_to_docs_openapi_ckan_and_dcat(client: TestClient) -
     assert links["openapi"] == "http://testserver/api/v1/openapi.json"
     assert links["ckan"] == "http://testserver/api/3/action/"
     assert links["dcat"]["turtle"] == "http://testserver/catalog.ttl"
-    for url in (links["openapi"], links["dcat"]["turtle"], links["ckan_status"]):
+    sparql_ask = links["sparql"] + "?query=ASK%20%7B%7D"
+    for url in (
+        links["openapi"],
+        links["dcat"]["turtle"],
+        links["ckan_status"],
+        links["ogc_features"],
+        sparql_ask,
+    ):
         assert client.get(url.removeprefix("http://testserver")).status_code == 200
 
 

@@ -13,7 +13,8 @@ router = NATIVE.router(tags=["index"])
 @router.get("/api/v1")
 def api_index(portal: PortalDep) -> dict[str, Any]:
     """Links to the API's documentation and OpenAPI document, the CKAN Action API, the DCAT-AP catalogue,
-    the change feeds and the operational endpoints, as absolute URLs of this portal."""
+    OGC API Features, the SPARQL endpoint, the change feeds and the operational endpoints, as absolute URLs
+    of this portal."""
     base = portal.settings.base_url.rstrip("/")
     return {
         "name": portal.settings.site_name,
@@ -31,6 +32,8 @@ def api_index(portal: PortalDep) -> dict[str, Any]:
                 "rdf_xml": f"{base}/catalog.rdf",
                 "json_ld": f"{base}/catalog.jsonld",
             },
+            "ogc_features": f"{base}/api/ogc",
+            "sparql": f"{base}/sparql",
             "feeds": f"{base}/feeds/datasets.atom",
             "health": f"{base}/health/ready",
             "metrics": f"{base}/metrics",
