@@ -116,7 +116,7 @@ def _load(workdir: Path, points: int) -> tuple[Path, Path]:
         pass
     print(f"generated and ingested {points:,} points in {time.perf_counter() - started:.1f} s")
     paths = tuple(
-        open_version(store=portal.store, actor=SYSTEM, data_dir=settings.data_dir, ref=ref).path
+        open_version(store=portal.store, actor=SYSTEM, tables=portal.tables, ref=ref).path
         for ref in (ACCIDENTS, POINTS)
     )
     portal.close()

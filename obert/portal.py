@@ -19,6 +19,7 @@ from obert.settings import Settings
 from obert.stats.counter import UsageCounter
 from obert.storage import Store, migrate
 from obert.storage.files import FileStore
+from obert.storage.tablestore import TableStore
 from obert.tableservice.service import Ingester
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Portal:
     settings: Settings
     store: Store
     files: FileStore
+    tables: TableStore
     metrics: Metrics
     http: HttpClient
     ingester: Ingester
@@ -94,9 +96,12 @@ def build_ingester(
         migrate.upgrade(store)
         ensure_index(store=store, workers=settings.index_workers)  # a database from before search: once
     files = FileStore(settings.files_dir)
+    tables = TableStore(settings.data_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
     gates = (PersonalDataGate(sample_rows=settings.privacy_scan_rows), SchemaChangeGate(store))
-    return Ingester(settings=settings, store=store, files=files, http=http, gates=gates, metrics=metrics)
+    return Ingester(
+        settings=settings, store=store, files=files, tables=tables, http=http, gates=gates, metrics=metrics
+    )
 
 
 def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
@@ -142,6 +147,7 @@ def build_portal(settings: Settings, *, run_migrations: bool = True) -> Portal:
         settings=settings,
         store=store,
         files=files,
+        tables=ingester.tables,
         metrics=metrics,
         http=http,
         ingester=ingester,

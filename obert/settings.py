@@ -210,16 +210,6 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 
-    @property
-    def exports_dir(self) -> Path:
-        """Whole-version exports written once (see obert.tableservice.export_cache)."""
-        return self.data_dir / "exports"
-
-    @property
-    def tables_dir(self) -> Path:
-        """Parquet table versions, as ``tables/<resource_id>/<version_id>.parquet``."""
-        return self.data_dir / "tables"
-
 
 def _luminance(colour: str) -> float:
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]

@@ -63,7 +63,7 @@ def _describe(
     body = describe(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         base_url=portal.settings.base_url,
         ref=ref,
         lang=_lang(request, lang),
@@ -126,8 +126,8 @@ def upload_package(
     breaks its schema (types, `required`, `unique`, `enum`, `minimum`/`maximum`, `pattern`) is refused
     (422), listing each cell at fault (resource, row, field, value) in the request's language; nothing
     is created or changed then."""
-    portal.settings.tables_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".upload-", dir=portal.settings.tables_dir) as work:
+    portal.tables.tables_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".upload-", dir=portal.tables.tables_dir) as work:
         target = Path(work) / "package.zip"
         with target.open("wb") as out:
             shutil.copyfileobj(file.file, out)

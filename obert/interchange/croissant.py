@@ -9,7 +9,6 @@ that export's: the hidden small counts never leave obert, whichever door a reade
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from obert.interchange.datapackage import pick_list
 from obert.interchange.tables import PublishedTable, published_tables
 from obert.interchange.tableschema import licence_out
 from obert.storage import Store
+from obert.storage.tablestore import TableStore
 from obert.tableservice.version_file import version_file
 
 CONFORMS_TO = CROISSANT
@@ -79,11 +79,11 @@ def context(lang: str) -> dict[str, Any]:
 
 
 def croissant(
-    *, store: Store, actor: Actor, data_dir: Path, base_url: str, ref: str, lang: str
+    *, store: Store, actor: Actor, tables: TableStore, base_url: str, ref: str, lang: str
 ) -> dict[str, Any]:
     """The Croissant document of dataset `ref` as `actor` may read it."""
     base = base_url.rstrip("/")
-    dataset, tables = published_tables(store=store, actor=actor, data_dir=data_dir, ref=ref)
+    dataset, readable = published_tables(store=store, actor=actor, tables=tables, ref=ref)
     page = f"{base}/dataset/{dataset.name}"
     title = pick(dataset.title, lang)[0] or dataset.name
     out: dict[str, Any] = {
@@ -115,8 +115,8 @@ def croissant(
             "url": f"{base}/organization/{org.name}",
         }
     out["citeAs"] = f"{title}. {out.get('creator', {}).get('name', '')}. {page}".replace(". . ", ". ")
-    out["distribution"] = [_file_object(store, base, t) for t in tables]
-    out["recordSet"] = [_record_set(t, lang) for t in tables]
+    out["distribution"] = [_file_object(store, base, t) for t in readable]
+    out["recordSet"] = [_record_set(t, lang) for t in readable]
     return out
 
 

@@ -26,19 +26,19 @@ from obert.interchange.tableschema import (
     with_missing,
 )
 from obert.storage import Store
-from obert.tableservice.handle import exports_dir
+from obert.storage.tablestore import TableStore
 
 PROFILE = "tabular-data-package"
 I18N = "obert:i18n"
 
 
 def data_package(
-    *, store: Store, actor: Actor, data_dir: Path, base_url: str, ref: str, lang: str
+    *, store: Store, actor: Actor, tables: TableStore, base_url: str, ref: str, lang: str
 ) -> dict[str, Any]:
     """The Data Package descriptor of dataset `ref` as `actor` may read it."""
     base = base_url.rstrip("/")
-    dataset, tables = published_tables(store=store, actor=actor, data_dir=data_dir, ref=ref)
-    if not tables:
+    dataset, readable = published_tables(store=store, actor=actor, tables=tables, ref=ref)
+    if not readable:
         # A tabular data package holds at least one table.
         raise NotFound(f"dataset '{dataset.name}' has no published table to describe")
     page = f"{base}/dataset/{dataset.name}"
@@ -65,7 +65,7 @@ def data_package(
     if contributors := _contributors(dataset, base, lang):
         out["contributors"] = contributors
     out[I18N] = _translations(dataset)
-    out["resources"] = [_resource(t, base, lang, exports_dir(data_dir)) for t in tables]
+    out["resources"] = [_resource(t, base, lang, tables.exports_dir) for t in readable]
     return out
 
 

@@ -60,8 +60,8 @@ def import_package(
     add it to that existing dataset: each table becomes a new version of the dataset's resource of the
     same name, and a table whose name the dataset lacks becomes a new resource of it."""
     settings = ingester.settings
-    settings.tables_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".package-", dir=settings.tables_dir) as work:
+    ingester.tables.tables_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".package-", dir=ingester.tables.tables_dir) as work:
         workdir = Path(work)
         if zip_path is not None:
             package = read_zip(zip_path, workdir=workdir, max_bytes=settings.ingest_max_bytes)

@@ -12,7 +12,6 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -21,6 +20,7 @@ from obert.auth import Actor
 from obert.catalog.resources import get_resource
 from obert.errors import NotFound
 from obert.storage import Store
+from obert.storage.tablestore import TableStore
 from obert.tableservice.handle import FeatureQuery, TableRef
 from obert.tableservice.map_positions import MapSetup
 from obert.tableservice.published import open_version
@@ -41,23 +41,23 @@ def boundaries_url(setup: MapSetup) -> str | None:
     return PATH if setup.boundaries else None
 
 
-def boundary_layers(*, store: Store, actor: Actor, data_dir: Path, setup: MapSetup) -> bytes:
+def boundary_layers(*, store: Store, actor: Actor, tables: TableStore, setup: MapSetup) -> bytes:
     """The boundaries as one GeoJSON FeatureCollection: each feature's ``name``, its ``layer`` (0 is the
     coarsest) and the layer's ``title`` by language. Boundaries `actor` may not read are left out."""
-    tables: list[tuple[TableRef, dict[str, str]]] = []
+    layers: list[tuple[TableRef, dict[str, str]]] = []
     for ref in setup.boundaries:
         try:
-            table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref)
+            table = open_version(store=store, actor=actor, tables=tables, ref=ref)
             title = get_resource(store=store, actor=actor, ref=ref).title
         except NotFound:
             continue
-        tables.append((table, dict(title)))
-    key = tuple(t.version.id for t, _ in tables)
+        layers.append((table, dict(title)))
+    key = tuple(t.version.id for t, _ in layers)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    features = [f for i, (t, title) in enumerate(tables) for f in _layer(t, i, title)]
+    features = [f for i, (t, title) in enumerate(layers) for f in _layer(t, i, title)]
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
     with _lock:
         _cache[key] = body

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 from obert.auth import Actor
@@ -24,6 +23,7 @@ from obert.catalog.models import Dataset
 from obert.datastore.meaning import TIME, Meaning, meaning_of, words
 from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.storage import Store
+from obert.storage.tablestore import TableStore
 from obert.tableservice import published
 from obert.tableservice.handle import Filters, JSONScalar, TableRef
 
@@ -356,17 +356,15 @@ def _none(measure: Measure) -> int | None:
     return 0 if measure.func == "count" else None
 
 
-def dataset_tables(*, store: Store, actor: Actor, data_dir: Path, dataset: Dataset) -> list[TableRef]:
+def dataset_tables(*, store: Store, actor: Actor, tables: TableStore, dataset: Dataset) -> list[TableRef]:
     """The published table of each of `dataset`'s resources that `actor` may read (resources without a
     table, or whose table is held back, are left out), MAX_TABLES at most."""
-    tables: list[TableRef] = []
+    found: list[TableRef] = []
     for resource in dataset.resources:
-        if len(tables) == MAX_TABLES:
+        if len(found) == MAX_TABLES:
             break
         try:
-            tables.append(
-                published.open_version(store=store, actor=actor, data_dir=data_dir, ref=resource.id)
-            )
+            found.append(published.open_version(store=store, actor=actor, tables=tables, ref=resource.id))
         except NotFound:
             continue
-    return tables
+    return found

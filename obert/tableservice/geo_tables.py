@@ -8,7 +8,6 @@ dataset's metadata and the UTM system its resource declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.map_positions import map_positions
 from obert.storage.tables.small_counts import small_count_rules
+from obert.storage.tablestore import TableStore
 from obert.tableservice.handle import TableRef
 from obert.tableservice.map_positions import PositionChoice
 from obert.tableservice.small_counts import UNPROTECTED, Protection
@@ -60,7 +60,7 @@ class GeoTable:
         return served_crs(self.storage_crs)
 
 
-def geo_tables(*, store: Store, actor: Actor, data_dir: Path) -> list[GeoTable]:
+def geo_tables(*, store: Store, actor: Actor, tables: TableStore) -> list[GeoTable]:
     """Every current table with positions that `actor` may read, by dataset and resource order."""
     query = (
         _select(actor)
@@ -69,11 +69,11 @@ def geo_tables(*, store: Store, actor: Actor, data_dir: Path) -> list[GeoTable]:
     )
     with store.read() as conn:
         rows = conn.execute(query).all()
-    found = (_geo_table(row, data_dir) for row in rows)
+    found = (_geo_table(row, tables) for row in rows)
     return [geo for geo in found if geo.table.positions().mappable]
 
 
-def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> GeoTable:
+def open_geo_table(*, store: Store, actor: Actor, tables: TableStore, ref: str) -> GeoTable:
     """The current table of resource `ref` (id or name), if `actor` may read it and it has positions.
 
     One query, under the same rule as ``published.open_version``: a table nobody may see is as unknown as
@@ -83,7 +83,7 @@ def open_geo_table(*, store: Store, actor: Actor, data_dir: Path, ref: str) -> G
         row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no collection '{ref}'")
-    geo = _geo_table(row, data_dir)
+    geo = _geo_table(row, tables)
     if not geo.table.positions().mappable:
         raise NotFound(f"no collection '{ref}'")
     return geo
@@ -122,7 +122,7 @@ def _select(actor: Actor) -> sa.Select[Any]:
     )
 
 
-def _geo_table(row: Any, data_dir: Path) -> GeoTable:
+def _geo_table(row: Any, tables: TableStore) -> GeoTable:
     version = version_from_row(row, report={})
     protection = UNPROTECTED
     if row.protect_min is not None:
@@ -130,7 +130,7 @@ def _geo_table(row: Any, data_dir: Path) -> GeoTable:
     chosen = None
     if row.choice_kind is not None:
         chosen = PositionChoice(row.choice_kind, row.choice_first, row.choice_second, row.choice_epsg).geo()
-    table = TableRef(row.rid, row.rname, version, data_dir / version.path, True, protection, chosen)
+    table = TableRef(row.rid, row.rname, version, tables.file(version.path), True, protection, chosen)
     # Positions are read as the items read them (TableRef.positions: the publisher's choice, else the
     # table's columns as judged today), never from what was stored when the version was ingested.
     positions = table.positions()

@@ -91,13 +91,7 @@ __all__ = [
     "TableRef",
     "TimeSpan",
     "dumps",
-    "exports_dir",
 ]
-
-
-def exports_dir(data_dir: Path) -> Path:
-    """Where whole-version exports are kept (derived files: see TableRef.whole_export)."""
-    return data_dir / "exports"
 
 
 @dataclass(frozen=True, slots=True)

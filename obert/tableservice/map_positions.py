@@ -8,7 +8,6 @@ cannot disagree about which columns are positions.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from obert.errors import FieldError, Invalid, NotFound, msg
 from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.tables.map_positions import map_positions
+from obert.storage.tablestore import TableStore
 from obert.tableservice.handle import TableRef
 from obert.tableservice.published import open_version
 from obert.tableservice.versions import table_state
@@ -67,14 +67,14 @@ class PositionChoice:
         return GeoInfo(utm_x=self.first, utm_y=self.second, epsg=self.epsg)
 
 
-def city_extent(*, store: Store, data_dir: Path, setup: MapSetup) -> LonLatBox | None:
+def city_extent(*, store: Store, tables: TableStore, setup: MapSetup) -> LonLatBox | None:
     """The city's extent: the setting, else the box around its boundaries' published tables."""
     if setup.extent is not None:
         return setup.extent
     boxes = []
     for ref in setup.boundaries:
         try:
-            table = open_version(store=store, actor=SYSTEM, data_dir=data_dir, ref=ref)
+            table = open_version(store=store, actor=SYSTEM, tables=tables, ref=ref)
         except NotFound:
             continue
         box = table.extent().bbox
@@ -115,11 +115,11 @@ def chosen(table: TableRef, *, store: Store) -> TableRef | None:
     return None
 
 
-def locate(table: TableRef, *, store: Store, data_dir: Path, setup: MapSetup) -> TableRef:
+def locate(table: TableRef, *, store: Store, tables: TableStore, setup: MapSetup) -> TableRef:
     """`table` with its rows' positions decided: the publisher's choice if any, else found in the city."""
     if (picked := chosen(table, store=store)) is not None:
         return picked
-    extent = city_extent(store=store, data_dir=data_dir, setup=setup)
+    extent = city_extent(store=store, tables=tables, setup=setup)
     geo = table.positions(extent=extent)
     if not geo.mappable and extent is not None:  # a table of another place keeps its named columns
         geo = table.positions()

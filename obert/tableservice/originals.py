@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tablestore import TableStore
 from obert.tableservice.announce import OBJECT_TYPE
 from obert.tableservice.gate import PERSONAL_DATA
 from obert.tableservice.versions import HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
@@ -266,7 +267,7 @@ def _organizations(conn: Connection, dataset_ids: Iterable[str]) -> dict[str, st
 
 
 def purge_cleaned_originals(
-    *, store: Store, files: FileStore, data_dir: Path, now: datetime, retention: timedelta
+    *, store: Store, files: FileStore, tables: TableStore, now: datetime, retention: timedelta
 ) -> int:
     """Delete the original files (and the held versions read from them) whose personal data a published,
     transformed copy replaced more than `retention` ago; returns how many originals went.
@@ -293,13 +294,13 @@ def purge_cleaned_originals(
         if now - state.cleaned_at < retention:
             continue
         removed += _purge(
-            store=store, files=files, data_dir=data_dir, resource=resource, version_id=state.held_version_id
+            store=store, files=files, tables=tables, resource=resource, version_id=state.held_version_id
         )
     return removed
 
 
 def _purge(
-    *, store: Store, files: FileStore, data_dir: Path, resource: Resource, version_id: str | None
+    *, store: Store, files: FileStore, tables: TableStore, resource: Resource, version_id: str | None
 ) -> int:
     with store.begin() as conn:
         path = conn.execute(
@@ -320,6 +321,6 @@ def _purge(
     if resource.upload:
         files.delete(owner_id=resource.id, filename=resource.upload)
     if path:
-        (data_dir / str(path)).unlink(missing_ok=True)
+        (tables.file(str(path))).unlink(missing_ok=True)
     log.info("deleted the original of resource %s after its retention period", resource.id)
     return 1

@@ -31,6 +31,7 @@ from obert.storage.tables.catalog import datasets, resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.jobs import jobs
 from obert.storage.tables.small_counts import small_count_rules
+from obert.storage.tablestore import TableStore
 from obert.tableservice.handle import TableRef
 from obert.tableservice.small_counts import UNPROTECTED, Protection, protection_of
 from obert.tableservice.versions import UNPUBLISHED, TableState, table_state, version_from_row
@@ -71,7 +72,7 @@ def open_version(
     *,
     store: Store,
     actor: Actor,
-    data_dir: Path,
+    tables: TableStore,
     ref: str,
     version: int | None = None,
     details: bool = True,
@@ -98,7 +99,7 @@ def open_version(
     if row.protect_min is not None:
         protection = Protection(True, int(row.protect_min), tuple(row.protect_columns))
     current = chosen.id == row.current_version_id
-    return TableRef(row.rid, row.rname, chosen, data_dir / chosen.path, current, protection)
+    return TableRef(row.rid, row.rname, chosen, tables.file(chosen.path), current, protection)
 
 
 # Building this statement costs SQLAlchemy more than running it. Its shape depends only on whether a
@@ -202,14 +203,21 @@ def latest_ingests(*, store: Store, actor: Actor, dataset: Dataset) -> dict[str,
 
 
 def diff_versions(
-    *, store: Store, actor: Actor, data_dir: Path, ref: str, old: int, new: int, key: list[str] | None = None
+    *,
+    store: Store,
+    actor: Actor,
+    tables: TableStore,
+    ref: str,
+    old: int,
+    new: int,
+    key: list[str] | None = None,
 ) -> DiffResult:
     """What changed from version `old` to version `new` of the table `ref` (both published, now or before).
 
     A table of statistics about people is refused: a diff's row samples would show the counts its rows
     and exports hide."""
-    before = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=old, details=False)
-    after = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=new, details=False)
+    before = open_version(store=store, actor=actor, tables=tables, ref=ref, version=old, details=False)
+    after = open_version(store=store, actor=actor, tables=tables, ref=ref, version=new, details=False)
     if after.protection.statistics_about_people:
         raise Invalid(
             msg("statistics about people cannot be diffed"),
@@ -227,7 +235,7 @@ def sql_name(resource_name: str) -> str:
     return resource_name.replace("-", "_")
 
 
-def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[str, Path]:
+def sql_tables(*, store: Store, actor: Actor, tables: TableStore, sql: str) -> dict[str, Path]:
     """The current versions of the tables `sql` names, keyed by SQL name.
 
     A name that belongs to a table the caller may not see is refused as unknown, exactly like a name
@@ -254,7 +262,7 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
     )
     with store.read() as conn:
         rows = conn.execute(base).all()
-    tables: dict[str, Path] = {}
+    found: dict[str, Path] = {}
     for row in rows:
         name = sql_name(row.name)
         if name not in words:
@@ -269,13 +277,13 @@ def sql_tables(*, store: Store, actor: Actor, data_dir: Path, sql: str) -> dict[
                     FieldError("sql", msg("{name} hides small counts: use its rows or aggregate", name=name))
                 ],
             )
-        tables[name] = data_dir / row.path
-    if not tables:
+        found[name] = tables.file(row.path)
+    if not found:
         raise Invalid(
             msg("the query names no published table"),
             errors=[FieldError("sql", msg("use resource names (hyphens as underscores) as table names"))],
         )
-    return tables
+    return found
 
 
 def query_sql(
@@ -283,6 +291,7 @@ def query_sql(
     store: Store,
     actor: Actor,
     settings: Settings,
+    tables: TableStore,
     sql: str,
     dialect: str = "duckdb",
     row_ids: bool = False,
@@ -291,10 +300,10 @@ def query_sql(
     time, row and byte budgets of `settings` (see obert.datastore.sql). `dialect` is the SQL it is
     written in (sqlglot's name: "postgres" for CKAN clients); with `row_ids` each table starts with
     its row number (CKAN's `_id`)."""
-    tables = sql_tables(store=store, actor=actor, data_dir=settings.data_dir, sql=sql)
+    found = sql_tables(store=store, actor=actor, tables=tables, sql=sql)
     return run_sql(
         sql,
-        tables=tables,
+        tables=found,
         timeout_s=settings.sql_timeout_seconds,
         max_rows=settings.sql_max_rows,
         max_bytes=settings.sql_max_bytes,

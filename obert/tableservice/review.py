@@ -51,8 +51,8 @@ def publish_with_plan(
     held = _held(ingester=ingester, actor=actor, ref=ref, number=number)
     steps = plan_from_json(plan)
     salt = salt_for(ingester.settings.secret_key.get_secret_value(), held.resource_id)
-    table = apply_transforms(read_version(ingester.settings.data_dir / held.version.path), steps, salt=salt)
-    folder = ingester.settings.tables_dir / held.resource_id
+    table = apply_transforms(read_version(ingester.tables.file(held.version.path)), steps, salt=salt)
+    folder = ingester.tables.folder(held.resource_id)
     with tempfile.TemporaryDirectory(prefix=".transform-", dir=folder) as work:
         source = Path(work) / f"{Path(held.version.source_name or 'table').stem}.parquet"
         pq.write_table(table, source)
@@ -88,7 +88,7 @@ def publish_with_overrides(
     gate = ingester.gate_of(PersonalDataGate)
     if gate is None:
         raise Conflict(msg("no personal-data gate is configured"))
-    report, decision = gate.decide(read_version(ingester.settings.data_dir / held.version.path), given)
+    report, decision = gate.decide(read_version(ingester.tables.file(held.version.path)), given)
     if not decision.allowed:
         raise Invalid(
             msg("every blocking finding needs an override"),

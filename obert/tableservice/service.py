@@ -34,6 +34,7 @@ from obert.settings import Settings
 from obert.storage import Store
 from obert.storage.files import FileStore, safe_filename
 from obert.storage.tables.catalog import resources
+from obert.storage.tablestore import TableStore
 from obert.tableservice.export_cache import CacheCleanUp, clean_export_cache
 from obert.tableservice.gate import Hold, PublicationGate, hold_message
 from obert.tableservice.originals import purge_cleaned_originals
@@ -45,7 +46,6 @@ from obert.tableservice.versions import (
     referenced_paths,
     table_state,
     version_by_job,
-    version_path,
 )
 
 Progress = Callable[[int, int | None, str], None]
@@ -82,6 +82,7 @@ class Ingester:
     settings: Settings
     store: Store
     files: FileStore
+    tables: TableStore
     http: HttpClient
     # Each may hold a new version back for its own reason (personal data, changed columns); all run.
     gates: tuple[PublicationGate, ...] = ()
@@ -130,7 +131,7 @@ class Ingester:
             raise NotFound(f"no resource '{resource_id}'")
         try:
             # Downloads land next to the versions (same volume, collected as garbage after a crash).
-            folder = self.settings.tables_dir / resource_id
+            folder = self.tables.folder(resource_id)
             folder.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
             with tempfile.TemporaryDirectory(prefix=".fetch-", dir=folder) as work:
@@ -227,7 +228,7 @@ class Ingester:
         declared: Declared | None = None,
     ) -> IngestOutcome:
         version_id = new_version_id()
-        dest = self.settings.data_dir / version_path(resource_id, version_id)
+        dest = self.tables.version_file(resource_id, version_id)
         result = ingest_file(
             path,
             dest=dest,
@@ -313,7 +314,7 @@ class Ingester:
             purged = purge_cleaned_originals(
                 store=self.store,
                 files=self.files,
-                data_dir=self.settings.data_dir,
+                tables=self.tables,
                 now=datetime.now(UTC),
                 retention=timedelta(days=self.settings.held_original_retention_days),
             )
@@ -338,7 +339,7 @@ class Ingester:
         """Remove cached exports of versions no longer served, then the least recently used past the
         size limit (OBERT_EXPORT_CACHE_MAX_BYTES)."""
         return clean_export_cache(
-            cache_dir=self.settings.exports_dir,
+            cache_dir=self.tables.exports_dir,
             store=self.store,
             max_bytes=self.settings.export_cache_max_bytes,
         )
@@ -356,7 +357,7 @@ class Ingester:
 
         Only things older than `grace_seconds` go: a younger file may belong to an ingest about to commit.
         """
-        root = self.settings.tables_dir
+        root = self.tables.tables_dir
         if not root.is_dir():
             return 0
         keep = referenced_paths(self.store)

@@ -7,8 +7,6 @@ resource declares (``conforms_to``), since the file itself cannot say.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from obert.auth import Actor
 from obert.catalog.resources import get_resource
 from obert.datastore.filters import FilterValue
@@ -16,6 +14,7 @@ from obert.datastore.geo import declared_utm_epsg
 from obert.datastore.points import MapPoints
 from obert.errors import FieldError, Invalid
 from obert.storage import Store
+from obert.storage.tablestore import TableStore
 from obert.tableservice.handle import TableRef
 from obert.tableservice.map_positions import MapSetup, chosen, locate, position_choice
 from obert.tableservice.published import open_version
@@ -25,7 +24,7 @@ def table_points(
     *,
     store: Store,
     actor: Actor,
-    data_dir: Path,
+    tables: TableStore,
     ref: str,
     limit: int,
     max_limit: int,
@@ -45,9 +44,9 @@ def table_points(
             "limit out of range", errors=[FieldError("limit", f"must be between 0 and {max_limit}")]
         )
     if table is None:
-        table = open_version(store=store, actor=actor, data_dir=data_dir, ref=ref, version=version)
+        table = open_version(store=store, actor=actor, tables=tables, ref=ref, version=version)
     if table.geo is None:
-        table = locate(table, store=store, data_dir=data_dir, setup=setup or MapSetup((), None))
+        table = locate(table, store=store, tables=tables, setup=setup or MapSetup((), None))
     return table.points(limit=limit, filters=filters, q=q, fields=fields, epsg=_utm_epsg(store, actor, table))
 
 

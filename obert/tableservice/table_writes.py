@@ -128,7 +128,7 @@ def _text(value: Scalar) -> str:
 def _editable(ingester: Ingester, actor: Actor, ref: str) -> TableRef:
     """The current version of `ref`, if `actor` may see it and edit its dataset."""
     store = ingester.store
-    table = open_version(store=store, actor=actor, data_dir=ingester.settings.data_dir, ref=ref)
+    table = open_version(store=store, actor=actor, tables=ingester.tables, ref=ref)
     resource = get_resource(store=store, actor=actor, ref=table.resource_id)
     with store.read() as conn:
         require_editor(actor, load_dataset(conn, actor, resource.dataset_id))
@@ -138,10 +138,9 @@ def _editable(ingester: Ingester, actor: Actor, ref: str) -> TableRef:
 def _rewrite(
     ingester: Ingester, actor: Actor, ref: str, write: Callable[[TableRef, Path], int]
 ) -> TableWrite:
-    settings = ingester.settings
     table = _editable(ingester, actor, ref)
     # Next to the versions, like the ingest's own downloads (same volume, collected after a crash).
-    folder = settings.tables_dir / table.resource_id
+    folder = ingester.tables.folder(table.resource_id)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".rewrite-", dir=folder) as work:
         target = Path(work) / f"{table.resource_name}.parquet"

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from obert.errors import Conflict
 from obert.ingest.result import IngestResult
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
+from obert.storage.tablestore import TableStore
 from obert.tableservice.announce import OBJECT_TYPE, announce
 from obert.tableservice.gate import PERSONAL_DATA, Hold
 from obert.tableservice.schema_diff import columns_of
@@ -62,10 +62,6 @@ class TableState:
     last_error: str | None
     last_job_id: str | None
     primary_key: tuple[str, ...] = ()  # the columns that identify a row (datastore_create's primary_key)
-
-
-def version_path(resource_id: str, version_id: str) -> str:
-    return f"tables/{resource_id}/{version_id}.parquet"
 
 
 def new_version_id() -> str:
@@ -119,7 +115,7 @@ def commit_version(
                 resource_id=resource_id,
                 number=number,
                 state=HELD,
-                path=version_path(resource_id, version_id),
+                path=TableStore.stored_path(resource_id, version_id),
                 source_name=source_name,
                 sha256=result.sha256,
                 byte_size=result.byte_size,
@@ -317,10 +313,6 @@ def list_versions(conn: Connection, resource_id: str) -> list[Version]:
 def referenced_paths(store: Store) -> set[str]:
     with store.read() as conn:
         return {str(p) for p in conn.execute(sa.select(resource_versions.c.path)).scalars()}
-
-
-def absolute(data_dir: Path, version: Version) -> Path:
-    return data_dir / version.path
 
 
 def _point(

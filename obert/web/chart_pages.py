@@ -44,9 +44,7 @@ def _lang(request: Request) -> Lang:
 
 
 def _dataset_form(request: Request, portal: Portal, actor: Actor, dataset: Dataset) -> ChartForm:
-    tables = dataset_tables(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, dataset=dataset
-    )
+    tables = dataset_tables(store=portal.store, actor=actor, tables=portal.tables, dataset=dataset)
     if len(tables) < 2:
         raise NotFound(msg("dataset '{name}' has no tables that share columns", name=dataset.name))
     path = f"/{_lang(request)}/dataset/{dataset.name}/chart"
@@ -60,9 +58,7 @@ def _resource_form(
     resource = next((r for r in dataset.resources if resource_ref in (r.id, r.name)), None)
     if resource is None:
         raise NotFound(msg("no resource '{ref}'", ref=resource_ref))
-    table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
-    )
+    table = published.open_version(store=portal.store, actor=actor, tables=portal.tables, ref=resource.id)
     types = {c["name"]: c["type"] for c in table.version.report.get("columns", [])}
     conditions, filters = apply_conditions(table, read_conditions(request.query_params), types)
     applied = [c for c in conditions if c.error is None]
@@ -87,9 +83,7 @@ def dataset_chart_link(*, portal: Portal, actor: Actor, dataset: Dataset) -> dic
     or more of its tables share a column to group by; a year when they share one."""
     if sum(1 for r in dataset.resources if r.format) < 2:
         return {"chart_link": None, "chart_tables": 0}
-    tables = dataset_tables(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, dataset=dataset
-    )
+    tables = dataset_tables(store=portal.store, actor=actor, tables=portal.tables, dataset=dataset)
     axes = chart_choices(tables).axes if len(tables) > 1 else []
     if not axes:
         return {"chart_link": None, "chart_tables": 0}

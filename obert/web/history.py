@@ -88,7 +88,7 @@ def version_history(
         result = published.diff_versions(
             store=portal.store,
             actor=actor,
-            data_dir=portal.settings.data_dir,
+            tables=portal.tables,
             ref=resource.id,
             old=old,
             new=new,

@@ -101,9 +101,7 @@ def table_preview(
     once (the same preview as if the query had asked for `chart_by`, made with one opening of the table
     and one read of its rows)."""
     try:
-        table = published.open_version(
-            store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource.id
-        )
+        table = published.open_version(store=portal.store, actor=actor, tables=portal.tables, ref=resource.id)
     except NotFound:
         return None
     asked = "chart_by" in params

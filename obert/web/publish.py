@@ -138,8 +138,8 @@ def package_upload(
 
 
 def _work_dir(portal: Portal) -> Path:
-    portal.settings.tables_dir.mkdir(parents=True, exist_ok=True)
-    return portal.settings.tables_dir
+    portal.tables.tables_dir.mkdir(parents=True, exist_ok=True)
+    return portal.tables.tables_dir
 
 
 def _package_page(

@@ -49,13 +49,11 @@ def position_form(
     if table is None or table.state.current is None:
         return None
     try:
-        ref = published.open_version(
-            store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=resource_id
-        )
+        ref = published.open_version(store=portal.store, actor=actor, tables=portal.tables, ref=resource_id)
     except NotFound:
         return None
     setup = MapSetup.of(portal.settings)
-    geo = locate(ref, store=portal.store, data_dir=portal.settings.data_dir, setup=setup).geo
+    geo = locate(ref, store=portal.store, tables=portal.tables, setup=setup).geo
     choice = position_choice(store=portal.store, resource_id=resource_id)
     found = [
         (what, column)

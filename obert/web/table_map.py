@@ -55,7 +55,7 @@ def table_map(
     """The map of `table` under `filters` (`query` is the same filter as API parameters); when no column
     places its rows, a map that is not `located`, for the page to say why."""
     setup = MapSetup.of(portal.settings)
-    table = locate(table, store=portal.store, data_dir=portal.settings.data_dir, setup=setup)
+    table = locate(table, store=portal.store, tables=portal.tables, setup=setup)
     suffix = f"?{urlencode(query)}" if query else ""
     if table.geo is None or not table.geo.mappable:
         return TableMap("", "", 0, 0, 0, False, located=False)
@@ -63,7 +63,7 @@ def table_map(
     counts = table_points(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         ref=table.resource_id,
         table=table,
         limit=0,

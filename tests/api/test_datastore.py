@@ -225,8 +225,8 @@ def test_each_broken_file_fails_its_job_saying_where_and_v1_stays_served(
         assert info["job"]["state"] == "failed" and where in info["job"]["error"], (name, info["job"])
         assert where in info["last_error"] and info["version"] == 1, name
         assert client.get(f"/api/v1/datastore/{ref}/rows", params={"limit": 0}).json()["count"] == 55
-    assert not [p for p in portal.settings.tables_dir.rglob("*") if p.is_file() and p.suffix != ".parquet"]
-    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 1
+    assert not [p for p in portal.tables.tables_dir.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    assert len(list(portal.tables.tables_dir.rglob("*.parquet"))) == 1
 
 
 def test_the_openapi_document_describes_the_datastore(client: TestClient) -> None:

@@ -40,7 +40,7 @@ def test_ingest_creates_the_dataset_and_publishes_at_once(env: Path, tmp_path: P
     assert third.exit_code == 0 and "version 2: 10 rows" in third.output
 
     portal = build_portal(Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough"))  # type: ignore[arg-type]
-    table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=env, ref="estacions-1")
+    table = open_version(store=portal.store, actor=ANONYMOUS, tables=portal.tables, ref="estacions-1")
     assert table.version.number == 2 and table.version.row_count == 10 and table.path.is_file()
     portal.close()
 
@@ -66,6 +66,6 @@ def test_a_file_without_a_column_is_held_and_the_cli_says_why(env: Path, tmp_pat
     assert "published version 2" not in said
 
     portal = build_portal(Settings(data_dir=env, secret_key="a-test-secret-that-is-long-enough"))  # type: ignore[arg-type]
-    table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=env, ref="contaminants-1")
+    table = open_version(store=portal.store, actor=ANONYMOUS, tables=portal.tables, ref="contaminants-1")
     assert table.version.number == 1  # still served until an editor accepts the change
     portal.close()

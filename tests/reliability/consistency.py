@@ -24,6 +24,7 @@ from obert.settings import Settings
 from obert.storage.tables.catalog import resources
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tables.harvest import harvest_runs
+from obert.storage.tablestore import TableStore
 
 
 @dataclass
@@ -76,13 +77,14 @@ def check_data_dir(settings: Settings, *, start_app: bool = True, seen: set[str]
             what = f"version {v.number} of {v.resource_id}"
             full = seen is None or v.id not in seen
             if (
-                _check_file(settings.data_dir / v.path, v.row_count, what, verdict, full=full)
+                _check_file(TableStore(settings.data_dir).file(v.path), v.row_count, what, verdict, full=full)
                 and seen is not None
             ):
                 seen.add(v.id)
         named = {v.path for v in versions}
-        if settings.tables_dir.is_dir():
-            for folder in settings.tables_dir.iterdir():
+        versions_dir = TableStore(settings.data_dir).tables_dir
+        if versions_dir.is_dir():
+            for folder in versions_dir.iterdir():
                 for item in folder.iterdir() if folder.is_dir() else ():
                     verdict.orphans += f"tables/{folder.name}/{item.name}" not in named
         ready: dict[str, list[str]] = {}

@@ -127,13 +127,13 @@ def test_a_cleaned_original_is_deleted_after_its_retention_period(
     plan = [{"op": "drop", "column": "dni"}, {"op": "drop", "column": "iban"}]
     client.post(f"/api/v1/datastore/{RESOURCE}/versions/1/transform", json={"plan": plan}, headers=admin)
     portal = portal_of(client)
-    keep = {"store": portal.store, "files": portal.files, "data_dir": portal.settings.data_dir}
+    keep = {"store": portal.store, "files": portal.files, "tables": portal.tables}
     now = datetime.now(UTC)
     assert purge_cleaned_originals(**keep, now=now, retention=timedelta(days=30)) == 0
     assert purge_cleaned_originals(**keep, now=now + timedelta(days=31), retention=timedelta(days=30)) == 1
     assert client.get(original, headers=admin).status_code == 403  # gone, for editors too
     assert not list((portal.settings.files_dir).rglob("persones.csv"))
-    held = list((portal.settings.tables_dir).rglob("*.parquet"))
+    held = list((portal.tables.tables_dir).rglob("*.parquet"))
     assert len(held) == 1  # only the published, cleaned version is left
     editor_url = client.get(f"/api/v1/resources/{RESOURCE}", headers=admin).json()["url"]
     assert editor_url.endswith("/export.csv")

@@ -49,8 +49,8 @@ def _table(portal: Portal, name: str) -> str:
 
 
 def _export(portal: Portal, resource_id: str, fmt: str) -> ExportFile:
-    table = open_version(store=portal.store, actor=SYSTEM, data_dir=portal.settings.data_dir, ref=resource_id)
-    return table.whole_export(fmt, cache_dir=portal.settings.exports_dir)
+    table = open_version(store=portal.store, actor=SYSTEM, tables=portal.tables, ref=resource_id)
+    return table.whole_export(fmt, cache_dir=portal.tables.exports_dir)
 
 
 def _used(path: Path, at: float) -> None:
@@ -68,7 +68,7 @@ def test_least_recently_used_files_go_first_and_recent_ones_never(portal: Portal
     assert not again.written and again.path == files[0].path and again.path.stat().st_mtime > past + 5 * HOUR
     _used(again.path, past + 3 * HOUR)
     sizes = {f.path: f.path.stat().st_size for f in files}
-    cache = portal.settings.exports_dir
+    cache = portal.tables.exports_dir
     limit = sizes[files[0].path] + sizes[files[2].path]
     done = clean_export_cache(cache_dir=cache, store=portal.store, max_bytes=limit)
     assert (done.removed, done.freed_bytes, done.kept_bytes) == (1, sizes[files[1].path], limit)
@@ -89,7 +89,7 @@ def test_files_of_versions_no_longer_served_go_whatever_the_size(portal: Portal)
     resources.delete_resource(store=portal.store, actor=SYSTEM, ref=gone_id)
     for path in (kept.path, gone.path, leftover):
         _used(path, time.time() - HOUR)
-    done = clean_export_cache(cache_dir=portal.settings.exports_dir, store=portal.store, max_bytes=0)
+    done = clean_export_cache(cache_dir=portal.tables.exports_dir, store=portal.store, max_bytes=0)
     assert done.removed == 2 and kept.path.exists() and not gone.path.exists() and not leftover.exists()
 
 
@@ -98,7 +98,7 @@ def test_a_new_file_queues_one_clean_up_job_that_keeps_the_limit(settings: Setti
     try:
         export = _export(portal, _table(portal, "mesures"), "csv")
         size = export.path.stat().st_size
-        cache = portal.settings.exports_dir
+        cache = portal.tables.exports_dir
         assert not request_clean_up(store=portal.store, cache_dir=cache, max_bytes=size)  # not over: no job
         assert request_clean_up(store=portal.store, cache_dir=cache, max_bytes=1)
         assert request_clean_up(store=portal.store, cache_dir=cache, max_bytes=1)  # one queued job is enough
@@ -118,11 +118,11 @@ def test_a_new_file_queues_one_clean_up_job_that_keeps_the_limit(settings: Setti
 
 def test_an_xlsx_cached_before_its_dates_were_dates_is_written_again(portal: Portal) -> None:
     resource_id = _table(portal, "estacions-xlsx")
-    table = open_version(store=portal.store, actor=SYSTEM, data_dir=portal.settings.data_dir, ref=resource_id)
+    table = open_version(store=portal.store, actor=SYSTEM, tables=portal.tables, ref=resource_id)
     # The name the file had when XLSX dates were text: a recipe without a writer revision.
     recipe = json.dumps([table.version.id, "xlsx", [], None])
     old = f"{table.version.id}-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}.xlsx"
-    stale = portal.settings.exports_dir / table.version.id[:2] / old
+    stale = portal.tables.exports_dir / table.version.id[:2] / old
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"an old workbook")
     fresh = _export(portal, resource_id, "xlsx")

@@ -69,7 +69,7 @@ def test_the_same_job_or_the_same_bytes_never_make_a_second_version(portal: Port
     assert first.created and not again.created and not same_bytes.created
     assert again.version.id == first.version.id == same_bytes.version.id
     assert _versions(portal) == [(1, "ready")]
-    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 1
+    assert len(list(portal.tables.tables_dir.rglob("*.parquet"))) == 1
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_resource_with_a_download_url_is_fetched_by_the_job(settings: Settings
             store=portal.store, actor=SYSTEM, dataset_ref="remot", data=data, ingest=True
         )
         assert portal.job_runner(1).run_once()
-        table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=settings.data_dir, ref="remota")
+        table = open_version(store=portal.store, actor=ANONYMOUS, tables=portal.tables, ref="remota")
         assert table.version.row_count == 55 and table.version.source_name == "estacions.csv"
 
         missing = validated(ResourceInput, {"name": "perduda", "download_url": f"{file_server}/nope.csv"})
@@ -174,7 +174,7 @@ def test_a_worker_killed_mid_ingest_loses_nothing_and_serves_no_half_file(
     assert job.state is JobState.DONE and job.attempts == 2
     assert _versions(portal) == [(1, "ready")]
     portal.ingester.collect_garbage(grace_seconds=0)
-    table = open_version(store=portal.store, actor=ANONYMOUS, data_dir=settings.data_dir, ref="taula")
+    table = open_version(store=portal.store, actor=ANONYMOUS, tables=portal.tables, ref="taula")
     assert [p.name for p in table.path.parent.iterdir()] == [table.path.name]
     assert query_rows(table.path, limit=1).total == 400_000
 
@@ -183,13 +183,13 @@ def test_garbage_collection_removes_only_old_files_no_row_names(portal: Portal) 
     resource_id = _resource(portal)
     _upload(portal, resource_id, STATIONS)
     served = portal.ingester.ingest_resource(resource_id=resource_id).version
-    folder = portal.settings.tables_dir / resource_id
+    folder = portal.tables.tables_dir / resource_id
     old_orphan, young_orphan, old_work = folder / "dead.parquet", folder / "new.parquet", folder / ".x.work"
     old_orphan.write_bytes(b"PAR1")
     young_orphan.write_bytes(b"PAR1")
     old_work.mkdir()
     long_ago = time.time() - 3 * 24 * 3600
-    for path in (old_orphan, old_work, portal.settings.data_dir / served.path):
+    for path in (old_orphan, old_work, portal.tables.file(served.path)):
         os.utime(path, (long_ago, long_ago))
     assert portal.ingester.collect_garbage() == 2
     assert sorted(p.name for p in folder.iterdir()) == sorted([f"{served.id}.parquet", "new.parquet"])
@@ -217,7 +217,7 @@ def test_two_runs_of_one_job_at_once_make_one_version(portal: Portal, tmp_path: 
     assert not outcome.created and outcome.version.number == 2 and outcome.version.row_count == 10
     assert _versions(portal) == [(1, "superseded"), (2, "ready")]
     # The loser's file was removed: one Parquet file per version, nothing for garbage collection.
-    assert len(list(portal.settings.tables_dir.rglob("*.parquet"))) == 2
+    assert len(list(portal.tables.tables_dir.rglob("*.parquet"))) == 2
 
 
 def test_the_uploads_own_checksum_is_trusted_only_while_the_resource_names_it(
@@ -236,9 +236,7 @@ def test_the_uploads_own_checksum_is_trusted_only_while_the_resource_names_it(
     while runner.run_once():
         pass
     assert hashed == []
-    version = open_version(
-        store=portal.store, actor=ANONYMOUS, data_dir=portal.settings.data_dir, ref=resource_id
-    ).version
+    version = open_version(store=portal.store, actor=ANONYMOUS, tables=portal.tables, ref=resource_id).version
     assert version.sha256 == real(portal.files.path(owner_id=resource_id, filename=STATIONS.name))
 
     # A job queued for an earlier upload, run after the file was replaced: its checksum no longer names

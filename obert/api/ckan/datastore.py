@@ -92,7 +92,7 @@ def datastore_search(request: Request, portal: PortalDep, actor: ActorDep, param
     offset = params.integer("offset", 0, minimum=0)
     distinct = params.boolean("distinct", False)
     table = published.open_version(
-        store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref, details=False
+        store=portal.store, actor=actor, tables=portal.tables, ref=ref, details=False
     )
     page = table.rows(
         filters=filters,
@@ -136,6 +136,7 @@ def datastore_search_sql(
         store=portal.store,
         actor=actor,
         settings=portal.settings,
+        tables=portal.tables,
         sql=rewritten,
         dialect="postgres",
         row_ids=True,
@@ -302,7 +303,7 @@ def _resolve_quoted_tables(portal: Any, actor: Any, sql: str) -> str:
             table = published.open_version(
                 store=portal.store,
                 actor=actor,
-                data_dir=portal.settings.data_dir,
+                tables=portal.tables,
                 ref=match.group(1),
                 details=False,
             )

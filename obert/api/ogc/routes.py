@@ -232,11 +232,11 @@ def _urls(portal: Portal) -> docs.Urls:
 
 
 def _tables(portal: Portal, actor: Actor) -> list[GeoTable]:
-    return geo_tables(store=portal.store, actor=actor, data_dir=portal.settings.data_dir)
+    return geo_tables(store=portal.store, actor=actor, tables=portal.tables)
 
 
 def _open(portal: Portal, actor: Actor, ref: str) -> GeoTable:
-    return open_geo_table(store=portal.store, actor=actor, data_dir=portal.settings.data_dir, ref=ref)
+    return open_geo_table(store=portal.store, actor=actor, tables=portal.tables, ref=ref)
 
 
 def _json(doc: dict[str, Any], *, lang: str | None = None) -> Response:

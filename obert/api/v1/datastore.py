@@ -117,7 +117,9 @@ def sql_post(
 
 
 def _sql(portal: Any, actor: Any, sql: str) -> JSONResponse:
-    page = published.query_sql(store=portal.store, actor=actor, settings=portal.settings, sql=sql)
+    page = published.query_sql(
+        store=portal.store, actor=actor, settings=portal.settings, tables=portal.tables, sql=sql
+    )
     return JSONResponse(
         {
             "fields": _fields(page.fields),
@@ -366,11 +368,11 @@ def export_rows(
     query_free = q is None and fields is None and sort is None and limit is None and spreadsheet is None
     if not filters_ and query_free:
         # The whole version: a file whose bytes never change, served with ranges and validators.
-        whole = table.whole_export(fmt, cache_dir=portal.settings.exports_dir, epsg=epsg)
+        whole = table.whole_export(fmt, cache_dir=portal.tables.exports_dir, epsg=epsg)
         if whole.written:
             request_clean_up(
                 store=portal.store,
-                cache_dir=portal.settings.exports_dir,
+                cache_dir=portal.tables.exports_dir,
                 max_bytes=portal.settings.export_cache_max_bytes,
             )
         return FileResponse(
@@ -438,7 +440,7 @@ def diff_versions(
     result = published.diff_versions(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         ref=resource,
         old=from_,
         new=to,
@@ -490,7 +492,7 @@ def _open(
     return published.open_version(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         ref=resource,
         version=version,
         details=details,

@@ -55,7 +55,7 @@ def features(
     found = table_map.table_points(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         ref=resource,
         version=version,
         limit=cap if limit is None else limit,
@@ -84,7 +84,7 @@ def boundaries(request: Request, portal: PortalDep, actor: ActorDep) -> Response
     body = boundary_layers(
         store=portal.store,
         actor=actor,
-        data_dir=portal.settings.data_dir,
+        tables=portal.tables,
         setup=MapSetup.of(portal.settings),
     )
     return _geojson(request, body, cache="public, max-age=300")
