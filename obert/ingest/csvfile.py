@@ -102,7 +102,12 @@ def stage_csv(
             rows = stats.rows
             if len(bad_lines) > MAX_BAD_ROW_SHARE * (rows + len(bad_lines)):
                 raise Invalid(
-                    f"{len(bad_lines)} of {rows + len(bad_lines)} rows do not have {len(names)} fields",
+                    msg(
+                        "{bad} of {rows} rows do not have {fields} fields",
+                        bad=len(bad_lines),
+                        rows=rows + len(bad_lines),
+                        fields=len(names),
+                    ),
                     errors=[_field(r) for r in _first_per_line(rejects, bad_lines[:5])],
                 )
             short = sorted({r.line for r in rejects if r.kind == "MISSING COLUMNS"})
@@ -266,7 +271,7 @@ def transcode(path: Path, encoding: str, target: Path) -> Path:
             except UnicodeDecodeError as exc:
                 where = line + chunk[: exc.start].count(b"\n")
                 raise Invalid(
-                    f"the file is not valid {encoding} text",
+                    msg("the file is not valid {encoding} text", encoding=encoding),
                     errors=[FieldError(f"line {where}", str(exc.reason))],
                 ) from exc
             out.write(text)

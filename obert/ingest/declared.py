@@ -19,7 +19,7 @@ import duckdb
 
 from obert.datastore.engine import connect, quote_ident, quote_literal
 from obert.datastore.schema import ColumnType
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.csvfile import CsvReader, transcode
 from obert.ingest.names import clean_names
 from obert.ingest.sniff import Dialect, sniff
@@ -145,7 +145,7 @@ def _reader(
     header = [h.replace("\ufeff", "").strip() for h in dialect.header]
     if header != declared.names():
         raise Invalid(
-            "the file's header does not match its schema's fields",
+            msg("the file's header does not match its schema's fields"),
             errors=[FieldError("row 1", f"header {header}, schema {declared.names()}")],
         )
     names = clean_names(declared.names())
@@ -178,7 +178,7 @@ def mismatches(
             ).fetchall()
         except duckdb.Error as exc:
             raise Invalid(
-                "the file cannot be read", errors=[FieldError("file", str(exc).splitlines()[0])]
+                msg("the file cannot be read"), errors=[FieldError("file", str(exc).splitlines()[0])]
             ) from exc
     finally:
         con.close()

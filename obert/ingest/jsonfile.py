@@ -25,14 +25,14 @@ def load_json(path: Path) -> Any:
             return json.load(f)
     except json.JSONDecodeError as exc:
         raise Invalid(
-            "the file is not valid JSON",
+            msg("the file is not valid JSON"),
             errors=[FieldError(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
         ) from exc
     except UnicodeDecodeError as exc:
         raise Invalid(msg("the file is not UTF-8 text"), errors=[FieldError("file", str(exc))]) from exc
     except RecursionError:  # brackets nested thousands deep: bad input, not a crash of the ingest job
         raise Invalid(
-            "the file is not valid JSON", errors=[FieldError("file", "nested too deeply")]
+            msg("the file is not valid JSON"), errors=[FieldError("file", "nested too deeply")]
         ) from None
 
 
@@ -42,7 +42,8 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_col
     for i, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise Invalid(
-                "every record must be a JSON object", errors=[FieldError(f"{where}[{i}]", type(rec).__name__)]
+                msg("every record must be a JSON object"),
+                errors=[FieldError(f"{where}[{i}]", type(rec).__name__)],
             )
         flat.append(flatten(rec))
     header, rows = records_to_rows(flat)
@@ -58,7 +59,8 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         or not isinstance(doc.get("features"), list)
     ):
         raise Invalid(
-            "not a GeoJSON FeatureCollection", errors=[FieldError("$.type", "expected FeatureCollection")]
+            msg("not a GeoJSON FeatureCollection"),
+            errors=[FieldError("$.type", "expected FeatureCollection")],
         )
     flat: list[dict[str, object]] = []
     points: list[tuple[float, float] | None] = []
@@ -66,12 +68,12 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         where = f"$.features[{i}]"
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise Invalid(
-                "a feature is not a GeoJSON Feature", errors=[FieldError(where, "expected type Feature")]
+                msg("a feature is not a GeoJSON Feature"), errors=[FieldError(where, "expected type Feature")]
             )
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             raise Invalid(
-                "feature properties must be an object",
+                msg("feature properties must be an object"),
                 errors=[FieldError(f"{where}.properties", "not an object")],
             )
         geom = feature.get("geometry")
@@ -98,7 +100,7 @@ def _records(doc: Any, where: str) -> tuple[list[Any], str]:
                 return _records(doc[key], f"{where}.{key}")
         return [doc], where  # a single object is a one-row table
     raise Invalid(
-        "the JSON must be an array of records or an object wrapping one",
+        msg("the JSON must be an array of records or an object wrapping one"),
         errors=[FieldError(where, type(doc).__name__)],
     )
 
@@ -108,14 +110,14 @@ def _geometry(geom: Any, where: str) -> tuple[str | None, tuple[float, float] | 
         return None, None
     if not isinstance(geom, dict) or "type" not in geom:
         raise Invalid(
-            "a feature's geometry is not GeoJSON",
+            msg("a feature's geometry is not GeoJSON"),
             errors=[FieldError(where, "expected an object with a type")],
         )
     try:
         g = shape(geom)
     except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise Invalid(
-            "a feature's geometry is not valid GeoJSON",
+            msg("a feature's geometry is not valid GeoJSON"),
             errors=[FieldError(where, str(exc) or type(exc).__name__)],
         ) from exc
     point = (g.x, g.y) if g.geom_type == "Point" and not g.is_empty else None

@@ -8,7 +8,7 @@ import duckdb
 
 from obert.datastore.engine import quote_ident, quote_literal
 from obert.datastore.schema import STORAGE_TYPES, type_from_storage
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.names import clean_names
 from obert.ingest.stage import Staged, copy_select
 
@@ -19,11 +19,16 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except duckdb.Error as exc:
         raise Invalid(
-            "the file is not a readable Parquet file", errors=[FieldError("file", str(exc).splitlines()[0])]
+            msg("the file is not a readable Parquet file"),
+            errors=[FieldError("file", str(exc).splitlines()[0])],
         ) from exc
     if len(described) > max_columns:
         raise Invalid(
-            f"the table has {len(described)} columns, more than the {max_columns} allowed",
+            msg(
+                "the table has {count} columns, more than the {limit} allowed",
+                count=len(described),
+                limit=max_columns,
+            ),
             errors=[FieldError("header", f"{len(described)} columns > {max_columns}")],
         )
     originals = [str(r[0]) for r in described]

@@ -15,7 +15,7 @@ import duckdb
 from obert.datastore.engine import connect, quote_literal
 from obert.datastore.geo import detect_geo
 from obert.datastore.schema import Field
-from obert.errors import FieldError, Invalid, ObertError, TooLarge
+from obert.errors import FieldError, Invalid, ObertError, TooLarge, msg
 from obert.ingest.csvfile import stage_csv
 from obert.ingest.declared import Declared, stage_declared_csv
 from obert.ingest.infer import PLACEHOLDERS
@@ -158,7 +158,7 @@ def _check_cells(staged: Staged, profiles: list[Profile], max_cell_bytes: int) -
     for name, prof in zip(staged.names, profiles, strict=True):
         if prof.max_length > max_cell_bytes:
             raise TooLarge(
-                f"column {name} holds a value of {prof.max_length} characters",
+                msg("column {name} holds a value of {length} characters", name=name, length=prof.max_length),
                 errors=[FieldError(f"column {name}", f"a value is longer than {max_cell_bytes} bytes")],
             )
 
@@ -220,10 +220,10 @@ def _duckdb_errors() -> Iterator[None]:
         raise
     except duckdb.OutOfMemoryException as exc:
         raise TooLarge(
-            "the file needs more memory than allowed to read",
+            msg("the file needs more memory than allowed to read"),
             errors=[FieldError("file", str(exc).splitlines()[0])],
         ) from exc
     except duckdb.Error as exc:
         raise Invalid(
-            "the file cannot be read", errors=[FieldError("file", str(exc).splitlines()[0])]
+            msg("the file cannot be read"), errors=[FieldError("file", str(exc).splitlines()[0])]
         ) from exc

@@ -47,7 +47,7 @@ def sniff(path: Path, *, max_columns: int, sample_bytes: int = SAMPLE_BYTES) -> 
         cut = text.rfind("\n")
         if cut < 0:
             raise Invalid(
-                "the header line is too long",
+                msg("the header line is too long"),
                 errors=[FieldError("line 1", f"no line end in the first {sample_bytes} bytes")],
             )
         text = text[: cut + 1]
@@ -61,7 +61,11 @@ def sniff(path: Path, *, max_columns: int, sample_bytes: int = SAMPLE_BYTES) -> 
         raise Invalid(msg("the header line cannot be read"), errors=[FieldError("line 1", str(exc))]) from exc
     if len(header) > max_columns:
         raise Invalid(
-            f"the file has {len(header)} columns, more than the {max_columns} allowed",
+            msg(
+                "the file has {count} columns, more than the {limit} allowed",
+                count=len(header),
+                limit=max_columns,
+            ),
             errors=[FieldError("line 1", f"{len(header)} columns > {max_columns}")],
         )
     return Dialect(encoding=encoding, duckdb_encoding=duck, delimiter=delimiter, header=header, sample=text)
@@ -119,7 +123,7 @@ def _decode(head: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         line = head[: exc.start].count(b"\n") + 1
         raise Invalid(
-            f"the file is not valid {encoding} text",
+            msg("the file is not valid {encoding} text", encoding=encoding),
             errors=[FieldError(f"line {line}", f"undecodable byte at offset {exc.start}")],
         ) from exc
 

@@ -40,7 +40,7 @@ def check_size(path: Path, *, max_bytes: int) -> int:
         raise Invalid(msg("the file is empty"), errors=[FieldError("file", "0 bytes")])
     if size > max_bytes:
         raise TooLarge(
-            f"the file is {size} bytes, over the limit of {max_bytes}",
+            msg("the file is {size} bytes, over the limit of {limit}", size=size, limit=max_bytes),
             errors=[FieldError("file", f"{size} bytes > {max_bytes}")],
         )
     return size
@@ -86,7 +86,7 @@ def decompress(path: Path, *, workdir: Path, max_bytes: int) -> tuple[Path, str]
             ]
             if len(members) != 1:
                 raise Invalid(
-                    "a zip upload must contain exactly one file",
+                    msg("a zip upload must contain exactly one file"),
                     errors=[FieldError("file", f"{len(members)} files in the archive")],
                 )
             member = members[0]
@@ -110,7 +110,7 @@ def detect_format(path: Path, *, name: str, hint: str | None) -> str:
         fmt = {"tsv": "csv", "txt": "csv", "xlsm": "xlsx"}.get(fmt, fmt)
         if fmt not in FORMATS:
             raise Invalid(
-                "unsupported format", errors=[FieldError("format", f"{hint!r} is not one of {FORMATS}")]
+                msg("unsupported format"), errors=[FieldError("format", f"{hint!r} is not one of {FORMATS}")]
             )
         return fmt
     head = read_head(path, 4096)

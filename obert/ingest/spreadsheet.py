@@ -55,7 +55,11 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
         ws = book.get_sheet_by_name(name)
         if ws.width > max_columns:
             raise Invalid(
-                f"the sheet has {ws.width} columns, more than the {max_columns} allowed",
+                msg(
+                    "the sheet has {count} columns, more than the {limit} allowed",
+                    count=ws.width,
+                    limit=max_columns,
+                ),
                 errors=[FieldError("header", f"{ws.width} columns > {max_columns}")],
             )
         cells = [[as_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]

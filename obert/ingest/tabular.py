@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from obert.errors import FieldError, Invalid
+from obert.errors import FieldError, Invalid, msg
 from obert.ingest.infer import Conversion, Inferred, convert_expr, infer
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import reading
@@ -57,7 +57,11 @@ def stage_rows(
     """Infer and write a table given as text cells; `forced` fixes the conversion of some columns."""
     if len(header) > max_columns:
         raise Invalid(
-            f"the table has {len(header)} columns, more than the {max_columns} allowed",
+            msg(
+                "the table has {count} columns, more than the {limit} allowed",
+                count=len(header),
+                limit=max_columns,
+            ),
             errors=[FieldError("header", f"{len(header)} columns > {max_columns}")],
         )
     names = clean_names(header)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from obert.errors import NotFound
+from obert.errors import NotFound, from_record, message_record
 from obert.jobs.messages import one_line
 from obert.requestctx import current_request_id
 from obert.storage import Store
@@ -200,7 +200,8 @@ def release(store: Store, *, job_id: str, worker_id: str) -> bool:
 
 
 def fail(store: Store, *, job_id: str, worker_id: str, error: str, retry: bool = True) -> bool:
-    """Record a failure: the job is queued again after a back-off, or fails for good after its last try."""
+    """Record a failure: the job is queued again after a back-off, or fails for good after its last try.
+    An `error` that is a translatable `Message` is kept so too, to be given in each reader's language."""
     now = _now()
     with store.begin() as conn:
         row = conn.execute(
@@ -217,6 +218,7 @@ def fail(store: Store, *, job_id: str, worker_id: str, error: str, retry: bool =
             .values(
                 state=JobState.FAILED.value if final else JobState.QUEUED.value,
                 error=error[:4000],
+                error_message=message_record(error) if len(error) <= 4000 else None,
                 run_after=now if final else now + timedelta(seconds=delay),
                 lease_owner=None,
                 lease_expires=None,
@@ -262,6 +264,15 @@ def _load(conn: Connection, job_id: str) -> Job:
     return job_from_row(row)
 
 
+def _error(row: Row[Any]) -> str | None:
+    """The stored error as people see it (obert.jobs.messages.one_line), as a `Message` where one was kept
+    and still says the same."""
+    if not row.error:
+        return None
+    shown = one_line(row.error)
+    return from_record(shown, row.error_message) if shown == row.error else shown
+
+
 def job_from_row(row: Row[Any]) -> Job:
     return Job(
         id=row.id,
@@ -276,7 +287,7 @@ def job_from_row(row: Row[Any]) -> Job:
         dedupe_key=row.dedupe_key,
         progress=row.progress,
         result=row.result,
-        error=one_line(row.error) if row.error else None,
+        error=_error(row),
         created_by=row.created_by,
         request_id=row.request_id,
         created_at=row.created_at,

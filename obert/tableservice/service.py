@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.catalog.tabular import INGEST_JOB
-from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError
+from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError, msg
 from obert.http import HttpClient
 from obert.ingest.declared import Declared
 from obert.ingest.pipeline import ingest_file
@@ -197,10 +197,14 @@ class Ingester:
     def _fetch(self, row: Any, source: str, work: Path, report: Progress) -> tuple[Path, str]:
         if source == "upload":
             if not row.upload:
-                raise Invalid("the resource has no uploaded file", errors=[FieldError("upload", "missing")])
+                raise Invalid(
+                    msg("the resource has no uploaded file"), errors=[FieldError("upload", "missing")]
+                )
             return self.files.path(owner_id=str(row.id), filename=row.upload), str(row.upload)
         if source != "url" or not row.download_url:
-            raise Invalid("the resource has no download URL", errors=[FieldError("download_url", "missing")])
+            raise Invalid(
+                msg("the resource has no download URL"), errors=[FieldError("download_url", "missing")]
+            )
         name = PurePosixPath(urlsplit(row.download_url).path).name or "download"
         # Keep the URL's file name: its extension tells the format when the bytes do not.
         target = work / safe_filename(name)
@@ -208,7 +212,7 @@ class Ingester:
         response = self.http.download(row.download_url, target, max_bytes=self.settings.ingest_max_bytes)
         if response.status >= 400:
             raise Invalid(
-                f"the download URL answered HTTP {response.status}",
+                msg("the download URL answered HTTP {status}", status=response.status),
                 errors=[FieldError("download_url", row.download_url)],
             )
         return target, name
@@ -301,6 +305,8 @@ class Ingester:
                 "rows": outcome.version.row_count,
                 "created": outcome.created,
                 "held": outcome.held_message,
+                # Why, as keys the pages say in the reader's language ("held" is English, for the API).
+                "held_reasons": [h.reason for h in outcome.holds],
             }
 
         return run

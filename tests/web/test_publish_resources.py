@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from obert.catalog.tabular import INGEST_JOB
 from obert.jobs.queue import claim, heartbeat
 from tests.security.world import World, csrf_of, login
+from tests.web.test_no_english import _english_on
 
 
 @pytest.fixture
@@ -150,3 +151,25 @@ def test_a_resource_is_deleted_only_after_confirming(world: World, editor: TestC
 def test_only_editors_of_the_dataset_manage_its_resources(world: World) -> None:
     outsider = login(TestClient(world.client.app), "other-admin")
     assert outsider.get(_resource_page(world)).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("lang", ["ca", "es"])
+def test_what_became_of_an_upload_is_told_in_the_pages_language(
+    world: World, editor: TestClient, lang: str
+) -> None:
+    path = _resource_page(world).replace("/en/", f"/{lang}/")
+
+    def upload(name: str, body: bytes) -> str:
+        page = editor.get(path)
+        token = {"csrf_token": csrf_of(page.text)}
+        editor.post(f"{path}/upload", data=token, files={"file": (name, io.BytesIO(body))})
+        _run_jobs(world)
+        return editor.get(path).text
+
+    failed = upload("inspeccions.json", b'{"a": [1, ')
+    assert "not valid JSON" not in failed and _english_on(failed, lang) == []
+    assert {"ca": "no és JSON vàlid", "es": "no es JSON válido"}[lang] in failed
+
+    held = upload("inspeccions.csv", b"x,y\n1,2\n")
+    assert "held back" not in held and "renamed" not in held and _english_on(held, lang) == []
+    assert {"ca": "columnes", "es": "columnas"}[lang] in held

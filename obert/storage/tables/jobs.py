@@ -25,6 +25,9 @@ jobs = sa.Table(
     sa.Column("progress", JSONType),
     sa.Column("result", JSONType),
     sa.Column("error", sa.Text),
+    # The error as a message id and its parameters (obert.errors.message_record), to give in each
+    # reader's language; `error` is its English (0026).
+    sa.Column("error_message", JSONType),
     sa.Column("created_by", sa.String(36)),
     sa.Column("request_id", sa.String(64)),  # the request that queued it, for the logs
     sa.Column("created_at", UTCDateTime(), nullable=False),
