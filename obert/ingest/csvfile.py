@@ -64,7 +64,8 @@ def stage_csv(
     sample = f"(SELECT * FROM {reader.sql(None, pad=True, rejects='sample_rejects')} LIMIT {SAMPLE_ROWS})"
     sample_rows, inferred = infer(con, sample, names, grouped=True)
     exact = sample_rows < SAMPLE_ROWS
-    pad, warnings = False, []
+    pad = False
+    warnings: list[str] = []
     rows_at = _rows_estimate(path, sample_rows) if progress is not None else None
     for attempt in range(3):
         table = f"rejects_{attempt}"
@@ -112,16 +113,28 @@ def stage_csv(
                 )
             short = sorted({r.line for r in rejects if r.kind == "MISSING COLUMNS"})
             if short:
+                shown = {"count": len(short), "fields": len(names), "lines": _lines(short)}
                 warnings.append(
-                    f"{len(short)} rows had fewer than {len(names)} fields and were padded with empty "
-                    f"values ({_lines(short)})"
+                    msg(
+                        "{count} rows had fewer than {fields} fields and were padded with empty values "
+                        "({lines})",
+                        **shown,
+                    )
+                    if len(short) > 1
+                    else msg(
+                        "{count} row had fewer than {fields} fields and was padded with empty values "
+                        "({lines})",
+                        **shown,
+                    )
                 )
             pad = True  # few enough: read again, padding short rows with NULL
             continue
         if bad_lines:
+            shown = {"count": len(bad_lines), "fields": len(names), "lines": _lines(bad_lines)}
             warnings.append(
-                f"{len(bad_lines)} rows with more than {len(names)} fields were left out "
-                f"({_lines(bad_lines)})"
+                msg("{count} rows with more than {fields} fields were left out ({lines})", **shown)
+                if len(bad_lines) > 1
+                else msg("{count} row with more than {fields} fields was left out ({lines})", **shown)
             )
         break
     counts = [i.placeholders for i in inferred]
@@ -250,8 +263,8 @@ def _first_per_line(rejects: list[_Reject], lines: list[int]) -> list[_Reject]:
 
 
 def _lines(lines: list[int]) -> str:
-    shown = ", ".join(f"line {n}" for n in lines[:10])
-    return shown + (", …" if len(lines) > 10 else "")
+    shown = ", ".join(str(n) for n in lines[:10]) + (", …" if len(lines) > 10 else "")
+    return msg("line {numbers}", numbers=shown) if len(lines) == 1 else msg("lines {numbers}", numbers=shown)
 
 
 def _field(r: _Reject) -> FieldError:

@@ -195,7 +195,11 @@ def _result(
     warnings = list(staged.warnings)
     suppressed = sum(staged.placeholders)
     if suppressed:
-        warnings.append(f"{suppressed} suppressed values ('..') were stored as empty (NULL)")
+        warnings.append(
+            msg("{count} suppressed values ('..') were stored as empty (NULL)", count=suppressed)
+            if suppressed > 1
+            else msg("{count} suppressed value ('..') was stored as empty (NULL)", count=suppressed)
+        )
     return IngestResult(
         row_count=staged.row_count,
         columns=columns,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from obert.auth import audit
-from obert.errors import Conflict
+from obert.errors import Conflict, from_record, message_record
 from obert.ingest.result import IngestResult
 from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
@@ -71,7 +71,17 @@ def new_version_id() -> str:
 def report_json(result: IngestResult) -> dict[str, Any]:
     """The ingest result as JSON (non-finite numbers, which JSON cannot hold, become null)."""
     data: dict[str, Any] = _finite(dataclasses.asdict(result))
+    # Each warning as a message id and parameters too, to be given in each reader's language.
+    data["warning_messages"] = [message_record(w) for w in result.warnings]
     return data
+
+
+def report_warnings(report: dict[str, Any]) -> list[str]:
+    """What the ingest noted about a version's file (rows padded or left out, suppressed values), as
+    `Message`s where the report kept them."""
+    records = report.get("warning_messages") or []
+    warnings = report.get("warnings") or []
+    return [from_record(w, records[i] if i < len(records) else None) or w for i, w in enumerate(warnings)]
 
 
 def commit_version(

@@ -23,6 +23,7 @@ from obert.jobs import JobState
 from obert.portal import Portal
 from obert.tableservice.map_positions import set_position_choice
 from obert.tableservice.published import TableStatus, table_status
+from obert.tableservice.versions import report_warnings
 from obert.types import LANGS
 from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, page, redirect
@@ -87,6 +88,7 @@ def _page(
         values=values if values is not None else _values(resource),
         errors=errors or {},
         table=table,
+        notes=report_warnings(table.state.current.report) if table and table.state.current else [],
         running=running,
         refresh_seconds=REFRESH_SECONDS,
         done=request.query_params.get("done"),

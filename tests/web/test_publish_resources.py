@@ -4,6 +4,7 @@ confirming."""
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -173,3 +174,27 @@ def test_what_became_of_an_upload_is_told_in_the_pages_language(
     held = upload("inspeccions.csv", b"x,y\n1,2\n")
     assert "held back" not in held and "renamed" not in held and _english_on(held, lang) == []
     assert {"ca": "columnes", "es": "columnas"}[lang] in held
+
+
+@pytest.mark.parametrize("lang", ["ca", "en"])
+def test_rows_padded_or_left_out_are_told_to_the_publisher(
+    world: World, editor: TestClient, lang: str
+) -> None:
+    path = _resource_page(world).replace("/en/", f"/{lang}/")
+    page = editor.get(path)
+    rows = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(300)) + b"7\n8,9,10\n"
+    editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("inspeccions.csv", io.BytesIO(rows))},
+    )
+    _run_jobs(world)
+    done = html.unescape(editor.get(path).text)
+    told = {
+        "en": ("1 row had fewer than 2 fields and was padded with empty values (line 302)",
+               "1 row with more than 2 fields was left out (line 303)"),
+        "ca": ("1 fila tenia menys de 2 camps i s'ha completat amb valors buits (línia 302)",
+               "1 fila amb més de 2 camps no s'ha desat (línia 303)"),
+    }[lang]  # fmt: skip
+    assert all(t in done for t in told), done[done.find("ingest-status") :][:1500]
+    assert _english_on(done, lang) == [] if lang != "en" else True
