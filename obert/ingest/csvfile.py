@@ -268,8 +268,19 @@ def _lines(lines: list[int]) -> str:
 
 
 def _field(r: _Reject) -> FieldError:
-    where = f"line {r.line}" + (f", column {r.column}" if r.column else "")
-    return FieldError(where, r.message)
+    if r.column:
+        where = msg("line {line}, column {column}", line=r.line, column=r.column)
+    else:
+        where = msg("line {line}", line=r.line)
+    return FieldError(where, _PROBLEMS.get(r.kind, r.message))
+
+
+# The commonest of DuckDB's rejects, said in the reader's language rather than in DuckDB's words.
+_PROBLEMS = {
+    "MISSING COLUMNS": msg("fewer fields than the header"),
+    "TOO MANY COLUMNS": msg("more fields than the header"),
+    "UNQUOTED VALUE": msg("a quote inside a value that is not quoted"),
+}
 
 
 def transcode(path: Path, encoding: str, target: Path) -> Path:
@@ -285,7 +296,7 @@ def transcode(path: Path, encoding: str, target: Path) -> Path:
                 where = line + chunk[: exc.start].count(b"\n")
                 raise Invalid(
                     msg("the file is not valid {encoding} text", encoding=encoding),
-                    errors=[FieldError(f"line {where}", str(exc.reason))],
+                    errors=[FieldError(msg("line {line}", line=where), str(exc.reason))],
                 ) from exc
             out.write(text)
             line += chunk.count(b"\n")

@@ -26,7 +26,9 @@ def load_json(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         raise Invalid(
             msg("the file is not valid JSON"),
-            errors=[FieldError(f"line {exc.lineno}, column {exc.colno}", exc.msg)],
+            errors=[
+                FieldError(msg("line {line}, column {column}", line=exc.lineno, column=exc.colno), exc.msg)
+            ],
         ) from exc
     except UnicodeDecodeError as exc:
         raise Invalid(msg("the file is not UTF-8 text"), errors=[FieldError("file", str(exc))]) from exc

@@ -124,7 +124,7 @@ def _decode(head: bytes, encoding: str) -> str:
         line = head[: exc.start].count(b"\n") + 1
         raise Invalid(
             msg("the file is not valid {encoding} text", encoding=encoding),
-            errors=[FieldError(f"line {line}", f"undecodable byte at offset {exc.start}")],
+            errors=[FieldError(msg("line {line}", line=line), f"undecodable byte at offset {exc.start}")],
         ) from exc
 
 
