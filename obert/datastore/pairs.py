@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-
 Range = tuple[float, float]
 LonLatBox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
 
