@@ -15,8 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pyproj import Transformer
-
 Range = tuple[float, float]
 LonLatBox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
 
@@ -154,6 +152,8 @@ def _inside(
 @lru_cache(maxsize=32)
 def utm_extent(extent: LonLatBox, code: int | None) -> tuple[Range, Range]:
     """The eastings and northings that `extent` covers in UTM system `code`, with a margin."""
+    from pyproj import Transformer  # here: only tables with UTM-like columns need it (see geo._to_wgs84)
+
     to_utm = Transformer.from_crs(4326, code or 25831, always_xy=True)
     lons = [extent[0], extent[2], extent[0], extent[2]]
     lats = [extent[1], extent[1], extent[3], extent[3]]

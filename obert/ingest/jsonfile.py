@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from shapely.errors import GEOSException
-from shapely.geometry import shape
 
 from obert.errors import FieldError, Invalid, msg
 from obert.ingest.stage import Staged
@@ -115,6 +113,11 @@ def _geometry(geom: Any, where: str) -> tuple[str | None, tuple[float, float] | 
             msg("a feature's geometry is not GeoJSON"),
             errors=[FieldError(where, "expected an object with a type")],
         )
+    # shapely is imported here, not with the module: only GeoJSON files need it, and every ingest
+    # imports this module.
+    from shapely.errors import GEOSException
+    from shapely.geometry import shape
+
     try:
         g = shape(geom)
     except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

@@ -63,7 +63,7 @@ def ingest_file(
     # The work folder sits next to `dest` so the final rename never crosses file systems.
     with (
         tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as work,
-        ThreadPoolExecutor(1) as pool,
+        ThreadPoolExecutor(2) as pool,
     ):
         workdir = Path(work)
         # hashlib releases the GIL on large buffers, so the checksum costs little wall time here.
@@ -96,6 +96,9 @@ def ingest_file(
                     declared=declared,
                     progress=None if small else lambda rows: report(rows, None),
                 )
+                # The file's own checksum, taken while the profile reads it: Croissant and Data Package
+                # descriptions give it without reading the file again.
+                table_digest = pool.submit(sha256_file, tmp)
                 profiles = profile_parquet(
                     con, tmp, staged.names, staged.types, staged.stats, few=staged.few_values
                 )
@@ -103,9 +106,7 @@ def ingest_file(
             con.close()
         _check_cells(staged, profiles, max_cell_bytes)
         sha = digest.result() if digest is not None else str(sha256)
-        # The file's own checksum, known now that it is written: Croissant and Data Package
-        # descriptions give it without reading the file again.
-        table_sha, table_bytes = sha256_file(tmp), tmp.stat().st_size
+        table_sha, table_bytes = table_digest.result(), tmp.stat().st_size
         publish(tmp, dest)
     report(staged.row_count, staged.row_count)
     result = _result(staged, profiles, fmt=fmt, sha=sha, size=size, elapsed=time.perf_counter() - started)

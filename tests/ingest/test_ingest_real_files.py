@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,8 +46,12 @@ def test_shape_and_parquet_agree(name: str, tmp_path: Path) -> None:
     assert (result.row_count, len(result.columns)) == EXPECTED[name]
     con = duckdb.connect()
     assert con.execute(f"SELECT count(*) FROM '{tmp_path / 'v1.parquet'}'").fetchone() == (result.row_count,)
-    assert len(result.sha256) == 64
+    assert result.sha256 == hashlib.sha256((FILES / name).read_bytes()).hexdigest()
     assert result.byte_size == (FILES / name).stat().st_size
+    # The table's checksum, taken while the profile read the file, is the published file's.
+    published = (tmp_path / "v1.parquet").read_bytes()
+    assert result.table_sha256 == hashlib.sha256(published).hexdigest()
+    assert result.table_bytes == len(published)
     assert [p.name for p in tmp_path.iterdir()] == ["v1.parquet"]  # no temp files left behind
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -306,4 +307,35 @@ def test_0024_counts_the_documents_indexed_before_it(database_url: str) -> None:
         counts.adjust(conn, [doc_id], sign=1)
         assert set(conn.execute(sa.text(kept)).all()) == upgraded
         conn.rollback()
+    store.dispose()
+
+
+def test_the_head_read_from_file_names_is_alembics() -> None:
+    """`upgrade` skips Alembic when the database is at the head the files name: they must agree."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    for rev in script.walk_revisions():
+        assert rev.path is not None and Path(rev.path).stem == rev.revision, "name a file after its revision"
+    assert migrate.newest_file_revision() == migrate.head_revision()
+
+
+def test_upgrade_at_head_does_not_run_alembic(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    store = Store(database_url)
+    migrate.upgrade(store, "0024_pg1m")
+    ran: list[str] = []
+    real = command.upgrade
+
+    def counted(cfg: Config, rev: str) -> None:
+        ran.append(rev)
+        real(cfg, rev)
+
+    monkeypatch.setattr(command, "upgrade", counted)
+    migrate.upgrade(store)  # one revision behind: Alembic runs
+    assert ran == ["head"] and migrate.current_revision(store) == migrate.head_revision()
+    migrate.upgrade(store)  # at head: nothing to run, Alembic not asked
+    assert ran == ["head"]
     store.dispose()
