@@ -1,17 +1,17 @@
 """The catalogue's public datasets as RDF quads for the SPARQL store, made by the DCAT-AP graph builder.
 
-Each dataset's own statements (the dataset, its distributions, its Data Package and Croissant pages,
-their blank nodes and the services' `servesDataset` of it) go into a named graph of their own, so
-changing or removing the dataset replaces exactly them. What datasets share (concepts, schemes,
-publishers, licences, the services' descriptions) goes into one named graph per subject, replaced
-whenever a dataset states it again: the same triple is never in two graphs, so queries over the union
-of graphs count each once.
-"""
+Each dataset's own statements (the dataset, its Data Package and Croissant pages, their blank nodes) go
+into a named graph of their own, and its distributions' (the distributions, their blank nodes and the
+services' `servesDataset` of the dataset) into a second one (`#distributions`), so changing or removing
+the dataset replaces exactly them, and a change to the dataset's own fields replaces only the first.
+What datasets share (concepts, schemes, publishers, licences, the services' descriptions) goes into one
+named graph per subject, replaced whenever a dataset states it again: the same triple is never in two
+graphs, so queries over the union of graphs count each once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import cast
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from obert.auth import ANONYMOUS
 from obert.catalog.models import Dataset, Organization, Resource
 from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
-from obert.dcat.dataset import add_dataset
+from obert.dcat.dataset import add_dataset_fields, add_distributions, distribution_inputs
 from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile
 from obert.storage import Store
 from obert.tableservice.originals import Download, downloads, downloads_in
@@ -33,20 +33,62 @@ Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # The shape of the derived graph: raised whenever derivation changes what it states, so that snapshots
 # made by an older obert are not loaded by a newer one (they are built again instead).
-SHAPE = 4  # 4: the Data Package and Croissant pages are in their dataset's graph (3: dct:conformsTo)
+SHAPE = 5  # 5: distributions in a graph of their own (4: the tools' pages in the dataset's graph)
 
 
 @dataclass(frozen=True, slots=True)
 class DatasetQuads:
-    """One dataset's statements: its own named graph, and the shared subjects it states."""
+    """One dataset's statements: its own named graph, its distributions' (None: they are kept as they
+    are, not derived again), and the shared subjects it states."""
 
     graph: ox.NamedNode
     own: list[ox.Quad]
+    distributions: list[ox.Quad] | None
     shared: dict[ox.NamedNode, list[ox.Quad]]
 
 
 def graph_name(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
     return ox.NamedNode(info.dataset_uri(dataset_id))
+
+
+def distributions_graph(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
+    """The named graph of a dataset's distributions (and the services' `servesDataset` of it), apart from
+    the dataset's own fields, so a change to either part leaves the other as it is."""
+    return ox.NamedNode(info.dataset_uri(dataset_id) + "#distributions")
+
+
+class KnownDistributions:
+    """For each dataset derived lately, what its distributions' statements read of it
+    (`dcat.dataset.distribution_inputs`), so that a change to the dataset's own fields keeps the
+    distributions in the graph rather than reading its resources and deriving them again.
+
+    A dataset's distributions are kept only while no row of the activity log names one of its resources
+    (every change to a resource or its versions appends one, in its own transaction; the graph forgets
+    the dataset here when it reads such a row, before it derives anything), and while these inputs are
+    the same (a rename, a new licence, rights or HVD categories derive them again)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._inputs: dict[str, tuple[object, ...]] = {}
+        self._size = size  # a small tuple each; the oldest go first
+
+    def unchanged(self, dataset: Dataset) -> bool:
+        return self._inputs.get(dataset.id) == distribution_inputs(dataset)
+
+    def keep(self, dataset: Dataset) -> None:
+        self._inputs.pop(dataset.id, None)
+        self._inputs[dataset.id] = distribution_inputs(dataset)
+        while len(self._inputs) > self._size:
+            del self._inputs[next(iter(self._inputs))]
+
+    def forget(self, dataset_ids: Iterable[str]) -> None:
+        for did in dataset_ids:
+            self._inputs.pop(did, None)
+
+    def __contains__(self, dataset_id: object) -> bool:
+        return dataset_id in self._inputs
+
+    def __len__(self) -> int:
+        return len(self._inputs)
 
 
 class KnownLinks:
@@ -104,11 +146,16 @@ def derive(
     publishers: dict[str, Organization],
     conn: Connection | None = None,
     known: KnownLinks | None = None,
+    kept: Mapping[str, bool] | None = None,
+    distributed: KnownDistributions | None = None,
 ) -> list[DatasetQuads]:
     """The quads of `found` (public datasets) as an anonymous reader sees them; with `conn`, their
     download links are read in that transaction (the one `found` was read in); with `known`, the links
-    it holds are used and those read are kept in it."""
-    every = [r for item in found for r in item.resources]
+    it holds are used and those read are kept in it. The datasets in `kept` (read without their
+    resources) keep their distributions as they are; each says whether it has any. With `distributed`,
+    the inputs of the distributions derived here are kept in it."""
+    kept = kept or {}
+    every = [r for item in found if item.id not in kept for r in item.resources]
     links: dict[str, DistributionLink] = {}
     missing = every
     if known is not None:
@@ -135,7 +182,12 @@ def derive(
         if known is not None:
             known.keep(by_id[rid], link)
     context = GraphContext(catalog=info, publishers=publishers, links=links)
-    return [_one(item, context) for item in found]
+    out = []
+    for item in found:
+        out.append(_one(item, context, kept.get(item.id)))
+        if distributed is not None and item.id not in kept:
+            distributed.keep(item)
+    return out
 
 
 class _Collected(list[tuple[Node, Node, Node]]):
@@ -146,16 +198,35 @@ class _Collected(list[tuple[Node, Node, Node]]):
         self.append(triple)
 
 
-def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
-    triples = _Collected()
-    node = add_dataset(triples, dataset, context=context, profile=Profile.DCAT_AP)
+def _one(dataset: Dataset, context: GraphContext, has_distributions: bool | None) -> DatasetQuads:
+    fields = _Collected()
+    node = add_dataset_fields(
+        fields, dataset, context=context, profile=Profile.DCAT_AP, has_distributions=has_distributions
+    )
     name = graph_name(context.catalog, dataset.id)
+    shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
     # Converted first, and told apart as pyoxigraph terms, whose comparisons cost a fraction of rdflib's.
     subject = _node(node)
+    own = _split(fields, subject, name, shared)
+    distributions = None
+    if has_distributions is None:  # derived again
+        parts = _Collected()
+        add_distributions(parts, node, dataset, context=context, profile=Profile.DCAT_AP)
+        distributions = _split(parts, subject, distributions_graph(context.catalog, dataset.id), shared)
+    return DatasetQuads(name, own, distributions, dict(shared))
+
+
+def _split(
+    triples: Sequence[tuple[Node, Node, Node]],
+    subject: Subject,
+    name: ox.NamedNode,
+    shared: dict[ox.NamedNode, list[ox.Quad]],
+) -> list[ox.Quad]:
+    """The quads of `triples` that are the dataset's own, in graph `name`; the shared subjects' statements
+    are added to `shared`."""
     converted = [(_node(s), _predicate(p), _term(o)) for s, p, o in triples]
     owned = _owned(converted, subject)
     own: list[ox.Quad] = []
-    shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
     for s, p, o in converted:
         mine = s in owned
         if not mine and p in _SERVICE_MARKS:
@@ -168,7 +239,7 @@ def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
         else:
             assert isinstance(s, ox.NamedNode)  # blank nodes are all the dataset's own
             shared[s].append(ox.Quad(s, p, o, s))
-    return DatasetQuads(name, own, dict(shared))
+    return own
 
 
 _SERVICE_MARKS = frozenset(ox.NamedNode(str(p)) for p in (DCATAP.hvdCategory, DCATAP.applicableLegislation))

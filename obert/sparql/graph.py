@@ -46,9 +46,17 @@ from obert.catalog.models import Organization, OrganizationRef
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
+from obert.dcat.terms import DCAT
 from obert.errors import ObertError, Unavailable, msg
 from obert.sparql import marks, snapshot
-from obert.sparql.derive import DatasetQuads, KnownLinks, derive, graph_name
+from obert.sparql.derive import (
+    DatasetQuads,
+    KnownDistributions,
+    KnownLinks,
+    derive,
+    distributions_graph,
+    graph_name,
+)
 from obert.storage import Store
 from obert.storage.tables.catalog import activity, datasets, resources
 
@@ -79,6 +87,7 @@ _LOG_AFTER = (
 _PUBLIC_DATASETS = sa.select(datasets).where(
     datasets.c.id.in_(sa.bindparam("ids", expanding=True)), visible_to(ANONYMOUS)
 )
+_DISTRIBUTION = ox.NamedNode(str(DCAT.distribution))
 _DATASETS_OF_RESOURCES = sa.select(resources.c.dataset_id).where(
     resources.c.id.in_(sa.bindparam("ids", expanding=True))
 )
@@ -132,6 +141,7 @@ class CatalogueGraph:
         # The named graphs each recent generation changed (a swapped-in graph starts the journal anew).
         self._journal: dict[int, set[ox.NamedNode]] = {}
         self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
+        self._distributed = KnownDistributions()  # whose distributions a change to its fields keeps
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -198,9 +208,15 @@ class CatalogueGraph:
             count = 0
             publishers = self._read_publishers()
             links = KnownLinks()  # the new graph's: the catch-ups after the swap start from them
+            distributed = KnownDistributions()
             for batch in self._public_batches():
                 derived = derive(
-                    batch, store=self._store, info=self._info, publishers=publishers, known=links
+                    batch,
+                    store=self._store,
+                    info=self._info,
+                    publishers=publishers,
+                    known=links,
+                    distributed=distributed,
                 )
                 self._apply(graph, derived)
                 count += len(batch)
@@ -217,7 +233,7 @@ class CatalogueGraph:
                 snapshot.write(self._snapshot, graph, tag)
             with self._lock:
                 # Changes logged after the position were perhaps applied to the old graph: read again.
-                self._swap(graph, position, top, links)
+                self._swap(graph, position, top, links, distributed)
                 self._publisher_cache = publishers
             self._ready.set()
             return SyncReport(True, count)
@@ -234,15 +250,25 @@ class CatalogueGraph:
             return False
         graph, tag = loaded
         with self._lock:
-            self._swap(graph, _Position(tag.floor, set(tag.seen)), tag.top, KnownLinks())
+            self._swap(
+                graph, _Position(tag.floor, set(tag.seen)), tag.top, KnownLinks(), KnownDistributions()
+            )
             self._publisher_cache = None
         self._loaded_datasets = tag.datasets
         return True
 
-    def _swap(self, graph: ox.Store, position: _Position, base: int, links: KnownLinks) -> None:
-        # The links come with the graph they were read for: the log after `position` is read again, and
-        # forgets whichever of them it names.
+    def _swap(
+        self,
+        graph: ox.Store,
+        position: _Position,
+        base: int,
+        links: KnownLinks,
+        distributed: KnownDistributions,
+    ) -> None:
+        # The links and distributions come with the graph they were derived for: the log after `position`
+        # is read again, and forgets whichever of them it names.
         self._links = links
+        self._distributed = distributed
         self._graph = graph
         self._position = position
         self._base = base
@@ -319,9 +345,12 @@ class CatalogueGraph:
                 organizations.add(row.object_id)
         if organizations:
             self._publisher_cache = None
-        # Before anything is derived: a link kept from before a change to its resource is never used.
+        # Before anything is derived: a link or distribution kept from before a change to its resource
+        # is never used.
         self._links.forget(resource_ids)
-        changed |= self._datasets_of(conn, resource_ids, organizations)
+        reached = self._datasets_of(conn, resource_ids, organizations)
+        self._distributed.forget(reached)
+        changed |= reached
         if len(changed) > REBUILD_THRESHOLD:
             self._position = position
             return None
@@ -391,11 +420,26 @@ class CatalogueGraph:
         changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
             rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
-            found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
+            known = _refs(rows, publishers)
+            # Read without their resources first: those whose distributions are kept need none.
+            bare = datasets_from_rows(conn, rows, known=known, with_resources=False)
+            kept = {d.id: self._has_distributions(d.id) for d in bare if self._distributed.unchanged(d)}
+            again = [row for row in rows if row.id not in kept]
+            found = [d for d in bare if d.id in kept]
+            found += datasets_from_rows(conn, again, known=known) if again else []
             derived = derive(
-                found, store=self._store, info=self._info, publishers=publishers, conn=conn, known=self._links
+                found,
+                store=self._store,
+                info=self._info,
+                publishers=publishers,
+                conn=conn,
+                known=self._links,
+                kept=kept,
+                distributed=self._distributed,
             )
+            self._distributed.forget({*chunk} - {row.id for row in rows})  # no longer public
             names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
+            names += [distributions_graph(self._info, i) for i in chunk if i not in kept]
             # The HVD categories these datasets had and have: the services' marks of those may change.
             touched = marks.categories_in(self._graph, names)
             for name in names:
@@ -406,6 +450,11 @@ class CatalogueGraph:
                 marks.refresh(self._graph, self._info, touched)
                 changed |= {marks.marks_graph(service) for service in marks.services(self._info)}
         return changed
+
+    def _has_distributions(self, dataset_id: str) -> bool:
+        assert self._graph is not None
+        name = distributions_graph(self._info, dataset_id)
+        return next(self._graph.quads_for_pattern(None, _DISTRIBUTION, None, name), None) is not None
 
     def _public_batches(self) -> Iterator[list]:  # type: ignore[type-arg]
         last = ""
@@ -444,6 +493,8 @@ class CatalogueGraph:
         replaced: set[ox.NamedNode] = set()
         for item in derived:
             graph.extend(item.own)
+            if item.distributions is not None:
+                graph.extend(item.distributions)
             for subject, quads in item.shared.items():
                 if subject not in replaced:
                     graph.clear_graph(subject)

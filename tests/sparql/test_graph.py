@@ -191,3 +191,71 @@ def test_a_change_to_a_dataset_alone_reads_no_versions_and_a_resource_change_doe
         assert "https://example.org/b.csv" in found and "https://example.org/kept.csv" not in found
     finally:
         sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
+
+
+def test_a_change_to_a_dataset_s_own_fields_reads_none_of_its_resources(portal: Portal) -> None:
+    graph = _graph(portal)
+    dataset_id = _create(
+        portal,
+        "fields-only",
+        resources=[{"name": "kept-dist", "format": "CSV", "download_url": "https://example.org/d.csv"}],
+    )
+    graph.sync()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    def reads_resources() -> bool:
+        return any("from resources" in s for s in statements)
+
+    sa.event.listen(portal.store.engine, "before_cursor_execute", seen)
+    try:
+        _patch(portal, dataset_id, title={"en": "Fields only", "ca": "Només camps"})
+        statements.clear()
+        assert _titles(graph, dataset_id) == {"Fields only"}
+        assert not reads_resources(), statements
+        assert "https://example.org/d.csv" in _downloads(graph)
+        # What the distributions read of their dataset: derived again.
+        _patch(portal, dataset_id, license="CC0")
+        statements.clear()
+        assert _licences(graph, dataset_id) == {
+            "http://publications.europa.eu/resource/authority/licence/CC0"
+        }
+        assert reads_resources()
+        # A resource changed: derived again, though its dataset's fields are unchanged since.
+        resources.patch_resource(
+            store=portal.store,
+            actor=SYSTEM,
+            ref="kept-dist",
+            patch={"download_url": "https://example.org/e.csv"},
+        )
+        _patch(portal, dataset_id, title={"en": "Fields again", "ca": "Camps"})
+        statements.clear()
+        found = _downloads(graph)
+        assert reads_resources()
+        assert "https://example.org/e.csv" in found and "https://example.org/d.csv" not in found
+        # Made private and public again: the distributions left with the dataset, and came back with it.
+        _patch(portal, dataset_id, visibility="private")
+        assert not _downloads(graph) & {"https://example.org/e.csv"}
+        assert _licences(graph, dataset_id) == set()
+        _patch(portal, dataset_id, visibility="public")
+        assert "https://example.org/e.csv" in _downloads(graph)
+        resources.delete_resource(store=portal.store, actor=SYSTEM, ref="kept-dist")
+        _patch(portal, dataset_id, title={"en": "No files", "ca": "Sense fitxers"})
+        assert "https://example.org/e.csv" not in _downloads(graph)
+        with graph.current() as store:  # and with no distribution, no Data Package page
+            iri = f"http://testserver/dataset/{dataset_id}"
+            assert not store.query(
+                f"ASK {{ <{iri}> <http://xmlns.com/foaf/0.1/page> ?p }}", use_default_graph_as_union=True
+            )
+    finally:
+        sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
+
+
+def _licences(graph: CatalogueGraph, dataset_id: str) -> set[str]:
+    iri = f"http://testserver/dataset/{dataset_id}"
+    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    query = f"SELECT ?l {{ <{iri}> <{dcat}distribution> ?d . ?d <{dct}license> ?l }}"
+    with graph.current() as store:
+        return {solution["l"].value for solution in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
