@@ -116,6 +116,15 @@ def concept_scheme(graph: Triples, iri: str) -> URIRef:
     return URIRef(iri)
 
 
+def made_once(node: object) -> bool:
+    """Whether `node` is a shipped vocabulary's concept or scheme, whose statements are made once per
+    process: `concept` and `concept_scheme` state the very same triples (the same objects) every time."""
+    return node in _MADE_ONCE
+
+
+_MADE_ONCE: set[URIRef] = set()
+
+
 # The shipped vocabularies never change while obert runs, so each concept's and scheme's statements are
 # made once (bounded by the vocabularies' size) rather than for every dataset that links to them.
 @cache
@@ -124,6 +133,7 @@ def _concept(vocab: str, code: str, rdf_type: URIRef | None) -> tuple[URIRef, tu
     if found is None:
         return None
     node = URIRef(found.uri)
+    _MADE_ONCE.add(node)
     scheme = vocabulary(vocab).scheme
     triples: list[_Triple] = [
         (node, RDF.type, SKOS.Concept),
@@ -139,6 +149,7 @@ def _concept(vocab: str, code: str, rdf_type: URIRef | None) -> tuple[URIRef, tu
 @cache
 def _scheme(iri: str) -> tuple[_Triple, ...]:
     node = URIRef(iri)
+    _MADE_ONCE.add(node)
     triples: list[_Triple] = [(node, RDF.type, SKOS.ConceptScheme)]
     for name in NAMES:
         if vocabulary(name).scheme.rstrip("/") == iri.rstrip("/"):

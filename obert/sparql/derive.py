@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import cast
 
 import pyoxigraph as ox
@@ -25,7 +24,7 @@ from obert.auth import ANONYMOUS
 from obert.catalog.models import Dataset, Organization, Resource
 from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
 from obert.dcat.dataset import add_dataset_fields, add_distributions, distribution_inputs
-from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile
+from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile, made_once
 from obert.storage import Store
 from obert.tableservice.originals import Download, downloads, downloads_in
 
@@ -224,10 +223,19 @@ def _split(
 ) -> list[ox.Quad]:
     """The quads of `triples` that are the dataset's own, in graph `name`; the shared subjects' statements
     are added to `shared`."""
-    converted = [(_node(s), _predicate(p), _term(o)) for s, p, o in triples]
+    converted: list[tuple[Subject, ox.NamedNode, Term]] = []
+    made: list[_Made | None] = []
+    for triple in triples:
+        found = _MADE.get(id(triple))
+        if found is not None and found.triple is triple:
+            converted.append(found.terms)
+            made.append(found)
+        else:
+            converted.append((_node(triple[0]), _predicate(triple[1]), _term(triple[2])))
+            made.append(None)
     owned = _owned(converted, subject)
     own: list[ox.Quad] = []
-    for s, p, o in converted:
+    for (s, p, o), triple, kept in zip(converted, triples, made, strict=True):
         mine = s in owned
         if not mine and p in _SERVICE_MARKS:
             # A service is part of a High-Value Dataset through each HVD dataset it serves: the same
@@ -238,8 +246,35 @@ def _split(
             own.append(ox.Quad(s, p, o, name))
         else:
             assert isinstance(s, ox.NamedNode)  # blank nodes are all the dataset's own
-            shared[s].append(ox.Quad(s, p, o, s))
+            if kept is None:
+                quad = ox.Quad(s, p, o, s)
+                if made_once(triple[0]):
+                    _keep(_Made(triple, (s, p, o), quad))
+                shared[s].append(quad)
+            else:
+                shared[s].append(kept.quad)
     return own
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    triple: tuple[Node, Node, Node]
+    terms: tuple[Subject, ox.NamedNode, Term]
+    quad: ox.Quad
+
+
+# A shared subject's statements as quads, kept by the identity of the builder's triple: the shipped
+# vocabularies' concepts and schemes are stated as the very same tuples every time (`made_once`), so their
+# quads are made once rather than for every dataset derived. Each entry holds its triple, so its id cannot
+# be another object's while it is kept; bounded by the vocabularies' size, emptied if ever full.
+_MADE: dict[int, _Made] = {}
+_MOST_MADE = 50_000
+
+
+def _keep(made: _Made) -> None:
+    if len(_MADE) >= _MOST_MADE:
+        _MADE.clear()
+    _MADE[id(made.triple)] = made
 
 
 _SERVICE_MARKS = frozenset(ox.NamedNode(str(p)) for p in (DCATAP.hvdCategory, DCATAP.applicableLegislation))
@@ -261,18 +296,22 @@ def _owned(converted: Sequence[tuple[Subject, ox.NamedNode, Term]], subject: Sub
 
 
 # The IRIs datasets share (concepts, schemes, licences, publishers, services) are converted once per
-# process rather than once per catch-up; emptied when full, so it never outgrows a few megabytes.
-_IRIS: dict[Node, ox.NamedNode] = {}
+# process rather than once per catch-up; emptied when full, so it never outgrows a few megabytes. Keyed
+# by the IRI as a plain string: looking up an equal rdflib term that is another object calls rdflib's
+# `__eq__` (Python), which costs several times the copy.
+_IRIS: dict[str, ox.NamedNode] = {}
 _MOST_IRIS = 20_000
+_PREDICATES: dict[str, ox.NamedNode] = {}  # the DCAT builder's few dozen properties
 
 
 def _term(term: Node) -> Term:
     if type(term) is URIRef:
-        iri = _IRIS.get(term)
+        key = str.__str__(term)
+        iri = _IRIS.get(key)
         if iri is None:
             if len(_IRIS) >= _MOST_IRIS:
                 _IRIS.clear()
-            iri = _IRIS[term] = ox.NamedNode(str(term))
+            iri = _IRIS[key] = ox.NamedNode(key)
         return iri
     # Literals and blank nodes are converted each time: hashing an rdflib literal to find it again costs
     # about what converting it does, and a blank node's label makes the same pyoxigraph node every time.
@@ -283,9 +322,12 @@ def _node(term: Node) -> Subject:
     return cast(Subject, _term(term))  # rdflib refuses a literal subject or predicate
 
 
-@cache  # the DCAT builder's few dozen properties
 def _predicate(term: Node) -> ox.NamedNode:
-    return ox.NamedNode(str(term))
+    key = str.__str__(term)
+    found = _PREDICATES.get(key)
+    if found is None:
+        found = _PREDICATES[key] = ox.NamedNode(key)
+    return found
 
 
 def _convert(term: Node) -> Term:

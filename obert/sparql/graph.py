@@ -142,6 +142,7 @@ class CatalogueGraph:
         self._journal: dict[int, set[ox.NamedNode]] = {}
         self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
         self._distributed = KnownDistributions()  # whose distributions a change to its fields keeps
+        self._stated = Stated()
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -209,6 +210,7 @@ class CatalogueGraph:
             publishers = self._read_publishers()
             links = KnownLinks()  # the new graph's: the catch-ups after the swap start from them
             distributed = KnownDistributions()
+            stated = Stated()
             for batch in self._public_batches():
                 derived = derive(
                     batch,
@@ -218,7 +220,7 @@ class CatalogueGraph:
                     known=links,
                     distributed=distributed,
                 )
-                self._apply(graph, derived)
+                self._apply(graph, derived, stated)
                 count += len(batch)
             marks.refresh(graph, self._info, marks.every_category(graph))
             if write_snapshot and self._snapshot is not None:
@@ -233,7 +235,7 @@ class CatalogueGraph:
                 snapshot.write(self._snapshot, graph, tag)
             with self._lock:
                 # Changes logged after the position were perhaps applied to the old graph: read again.
-                self._swap(graph, position, top, links, distributed)
+                self._swap(graph, position, top, links, distributed, stated)
                 self._publisher_cache = publishers
             self._ready.set()
             return SyncReport(True, count)
@@ -250,9 +252,8 @@ class CatalogueGraph:
             return False
         graph, tag = loaded
         with self._lock:
-            self._swap(
-                graph, _Position(tag.floor, set(tag.seen)), tag.top, KnownLinks(), KnownDistributions()
-            )
+            position = _Position(tag.floor, set(tag.seen))
+            self._swap(graph, position, tag.top, KnownLinks(), KnownDistributions(), Stated())
             self._publisher_cache = None
         self._loaded_datasets = tag.datasets
         return True
@@ -264,11 +265,13 @@ class CatalogueGraph:
         base: int,
         links: KnownLinks,
         distributed: KnownDistributions,
+        stated: Stated,
     ) -> None:
         # The links and distributions come with the graph they were derived for: the log after `position`
         # is read again, and forgets whichever of them it names.
         self._links = links
         self._distributed = distributed
+        self._stated = stated
         self._graph = graph
         self._position = position
         self._base = base
@@ -444,7 +447,7 @@ class CatalogueGraph:
             touched = marks.categories_in(self._graph, names)
             for name in names:
                 self._graph.clear_graph(name)
-            changed |= {*names, *self._apply(self._graph, derived)}
+            changed |= {*names, *self._apply(self._graph, derived, self._stated)}
             touched |= marks.categories_in(self._graph, names)
             if touched:
                 marks.refresh(self._graph, self._info, touched)
@@ -488,19 +491,42 @@ class CatalogueGraph:
             cursor = page.next
 
     @staticmethod
-    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> set[ox.NamedNode]:
-        """Add the derived quads; returns the shared subjects' graphs replaced."""
+    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads], stated: Stated) -> set[ox.NamedNode]:
+        """Add the derived quads (in one step: each call into the store costs); returns the shared
+        subjects' graphs replaced. A shared subject stated as `stated` says the graph holds it is left
+        as it is."""
+        seen: set[ox.NamedNode] = set()
         replaced: set[ox.NamedNode] = set()
+        quads: list[ox.Quad] = []
         for item in derived:
-            graph.extend(item.own)
+            quads += item.own
             if item.distributions is not None:
-                graph.extend(item.distributions)
-            for subject, quads in item.shared.items():
-                if subject not in replaced:
-                    graph.clear_graph(subject)
-                    graph.extend(quads)
-                    replaced.add(subject)
+                quads += item.distributions
+            for subject, said in item.shared.items():
+                if subject in seen:
+                    continue
+                seen.add(subject)
+                if stated.get(subject) == said:
+                    continue
+                graph.clear_graph(subject)
+                quads += said
+                replaced.add(subject)
+                stated.keep(subject, said)
+        graph.extend(quads)
         return replaced
+
+
+class Stated(dict[ox.NamedNode, list[ox.Quad]]):
+    """What a graph holds of each shared subject (a concept, a publisher, a service), as last stated, so a
+    catch-up does not replace it with the same statements. Only `CatalogueGraph._apply` writes these
+    subjects' graphs; an entry missing (emptied when full) only means the subject is stated again."""
+
+    MOST = 50_000
+
+    def keep(self, subject: ox.NamedNode, quads: list[ox.Quad]) -> None:
+        if len(self) >= self.MOST:
+            self.clear()
+        self[subject] = quads
 
 
 def _asks_rebuild(row: Any) -> bool:

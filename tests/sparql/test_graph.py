@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from obert.auth import SYSTEM
 from obert.auth.audit import append
-from obert.catalog import datasets, resources, workflow
-from obert.catalog.models import DatasetInput, ResourceInput
+from obert.catalog import datasets, organizations, resources, workflow
+from obert.catalog.models import DatasetInput, OrganizationInput, ResourceInput
 from obert.datastore.schema import GeoInfo
 from obert.dcat.context import CatalogInfo
 from obert.ingest.result import IngestResult
@@ -259,3 +259,34 @@ def _licences(graph: CatalogueGraph, dataset_id: str) -> set[str]:
     query = f"SELECT ?l {{ <{iri}> <{dcat}distribution> ?d . ?d <{dct}license> ?l }}"
     with graph.current() as store:
         return {solution["l"].value for solution in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
+
+
+def test_a_publisher_renamed_is_stated_anew_and_one_unchanged_is_left_as_it_is(portal: Portal) -> None:
+    # A shared subject (the publisher) is replaced only when what the datasets state of it changes.
+    graph = _graph(portal)
+    org = organizations.create_organization(
+        store=portal.store,
+        actor=SYSTEM,
+        data=OrganizationInput(name="shared-publisher", title={"en": "Parks", "ca": "Parcs"}),
+    )
+    first = datasets.create_dataset(
+        store=portal.store,
+        actor=SYSTEM,
+        data=DatasetInput.model_validate(dataset_payload(name="parks-one", organization=org.id)),
+    ).id
+    graph.sync()
+    _patch(portal, first, title={"en": "Parks, one", "ca": "Parcs, u"})
+    before = graph.generation
+    report = graph.sync()
+    assert report.derived == 1 and graph.generation == before + 1
+    changes = graph.changes_since(before)
+    assert changes is not None
+    publisher = f"http://testserver/organization/{org.id}"
+    assert publisher not in changes.graphs  # the same statements: not replaced, not sent to the children
+    organizations.patch_organization(
+        store=portal.store, actor=SYSTEM, ref=org.id, patch={"title": {"en": "Green", "ca": "Verd"}}
+    )
+    query = f"SELECT ?n {{ <{publisher}> <http://xmlns.com/foaf/0.1/name> ?n }}"
+    with graph.current() as store:
+        names = {s["n"].value for s in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
+    assert names == {"Green", "Verd"}
