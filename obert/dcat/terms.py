@@ -8,7 +8,7 @@ placed in its scheme) in the graph itself.
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -175,6 +175,9 @@ def localized(graph: Triples, subject: Node, predicate: URIRef, text: dict[str, 
             graph.add((subject, predicate, Literal(value, lang=lang or None)))
 
 
+# rdflib parses a typed literal's text into a Python value when it is made (~15 us for a date-time), and
+# most dates stated again (a dataset's issued, a distribution's dates) are the same text as last time.
+@lru_cache(maxsize=4096)
 def date_literal(value: str) -> Literal:
     """An ISO date as xsd:date, a date-time as xsd:dateTime (both are allowed for dct:issued/modified)."""
     if len(value) == 10:

@@ -87,6 +87,7 @@ _LOG_AFTER = (
 _PUBLIC_DATASETS = sa.select(datasets).where(
     datasets.c.id.in_(sa.bindparam("ids", expanding=True)), visible_to(ANONYMOUS)
 )
+_PUBLIC_DATASET = sa.select(datasets).where(datasets.c.id == sa.bindparam("id"), visible_to(ANONYMOUS))
 _DISTRIBUTION = ox.NamedNode(str(DCAT.distribution))
 _DATASETS_OF_RESOURCES = sa.select(resources.c.dataset_id).where(
     resources.c.id.in_(sa.bindparam("ids", expanding=True))
@@ -422,7 +423,10 @@ class CatalogueGraph:
         publishers = self._publishers()
         changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
-            rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
+            if len(chunk) == 1:  # most catch-ups: a statement without an expanding list is quicker to run
+                rows = conn.execute(_PUBLIC_DATASET, {"id": chunk[0]}).all()
+            else:
+                rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
             known = _refs(rows, publishers)
             # Read without their resources first: those whose distributions are kept need none.
             bare = datasets_from_rows(conn, rows, known=known, with_resources=False)
