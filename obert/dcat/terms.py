@@ -18,19 +18,37 @@ from obert.catalog.vocabulary import NAMES, vocabulary
 
 _Triple = tuple[URIRef, URIRef, Node]
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCT = Namespace("http://purl.org/dc/terms/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-LOCN = Namespace("http://www.w3.org/ns/locn#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-DQV = Namespace("http://www.w3.org/ns/dqv#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-GSP = Namespace("http://www.opengis.net/ont/geosparql#")
-PV = Namespace("https://piveau.eu/ns/voc#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
+
+class _Namespace(Namespace):
+    """rdflib's Namespace with each term made once: rdflib makes (and checks) a new URIRef at every use
+    (a few microseconds), and the DCAT builder names a few dozen terms for every dataset it states."""
+
+    @property
+    def title(self) -> URIRef:  # type: ignore[override]
+        return self.term("title")
+
+    def term(self, name: str) -> URIRef:
+        return _namespace_term(self, name) if isinstance(name, str) else super().term(name)
+
+
+@cache  # the terms obert names: a few hundred at most
+def _namespace_term(namespace: Namespace, name: str) -> URIRef:
+    return URIRef(namespace + name)
+
+
+DCAT = _Namespace("http://www.w3.org/ns/dcat#")
+DCT = _Namespace("http://purl.org/dc/terms/")
+FOAF = _Namespace("http://xmlns.com/foaf/0.1/")
+VCARD = _Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = _Namespace("http://www.w3.org/ns/adms#")
+LOCN = _Namespace("http://www.w3.org/ns/locn#")
+SPDX = _Namespace("http://spdx.org/rdf/terms#")
+DQV = _Namespace("http://www.w3.org/ns/dqv#")
+HYDRA = _Namespace("http://www.w3.org/ns/hydra/core#")
+GSP = _Namespace("http://www.opengis.net/ont/geosparql#")
+PV = _Namespace("https://piveau.eu/ns/voc#")
+DCATAP = _Namespace("http://data.europa.eu/r5r/")
+ELI = _Namespace("http://data.europa.eu/eli/ontology#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
