@@ -62,9 +62,11 @@ class KnownDistributions:
     distributions in the graph rather than reading its resources and deriving them again.
 
     A dataset's distributions are kept only while no row of the activity log names one of its resources
-    (every change to a resource or its versions appends one, in its own transaction; the graph forgets
-    the dataset here when it reads such a row, before it derives anything), and while these inputs are
-    the same (a rename, a new licence, rights or HVD categories derive them again)."""
+    (every change to a resource or its versions appends one, in its own transaction: the resources table
+    is written only by `catalog.resources`, and a new dataset's resources come with its creation, when
+    it has no entry here yet; the graph forgets the dataset when it reads such a row, before it derives
+    anything), and while these inputs are the same (a rename, a new licence, rights or HVD categories
+    derive them again)."""
 
     def __init__(self, size: int = 100_000) -> None:
         self._inputs: dict[str, tuple[object, ...]] = {}

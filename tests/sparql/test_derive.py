@@ -4,7 +4,9 @@ dataset that reader may not see."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
+import obert
 from obert.auth import ANONYMOUS, SYSTEM
 from obert.catalog import datasets, resources
 from obert.catalog.access import visible_to
@@ -221,3 +224,16 @@ def test_a_kept_link_holds_only_for_the_resource_as_it_was_until_forgotten(demo:
     for n in range(2):
         known.keep(resource.model_copy(update={"id": f"other-{n}"}), link)
     assert len(known) == 2 and known.get(resource) is None  # the oldest went first
+
+
+def test_only_the_resource_service_writes_the_resources_table() -> None:
+    # The graph keeps a dataset's distributions until a log row names one of its resources: every write
+    # to the resources table must be one that logs, and those are all in obert.catalog.resources.
+    root = Path(obert.__file__).parent
+    pattern = re.compile(r"\bresources\.(update|insert|delete)\(|\b(update|insert|delete)\(resources\b")
+    writers = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "alembic" not in path.parts and pattern.search(path.read_text(encoding="utf-8"))
+    }
+    assert writers == {"catalog/resources.py"}, writers
