@@ -98,16 +98,22 @@ def resource_from_row(row: Row[Any], dataset_name: str) -> Resource:
 
 
 def datasets_from_rows(
-    conn: Connection, rows: Sequence[Row[Any]], *, known: Mapping[str, OrganizationRef] | None = None
+    conn: Connection,
+    rows: Sequence[Row[Any]],
+    *,
+    known: Mapping[str, OrganizationRef] | None = None,
+    with_resources: bool = True,
 ) -> list[Dataset]:
-    """The datasets of `rows` with their live resources; organisations in `known` are not read again."""
+    """The datasets of `rows` with their live resources (none read without `with_resources`: a caller
+    that keeps what it made of them); organisations in `known` are not read again."""
     if not rows:
         return []
     ids = [r.id for r in rows]
     names = {r.id: r.name for r in rows}
     by_dataset: dict[str, list[Resource]] = defaultdict(list)
-    for res in conn.execute(_LIVE_RESOURCES_OF, {"ids": ids}):
-        by_dataset[res.dataset_id].append(resource_from_row(res, names[res.dataset_id]))
+    if with_resources:
+        for res in conn.execute(_LIVE_RESOURCES_OF, {"ids": ids}):
+            by_dataset[res.dataset_id].append(resource_from_row(res, names[res.dataset_id]))
     known = known or {}
     org_ids = {r.organization_id for r in rows if r.organization_id and r.organization_id not in known}
     orgs = {org_id: known[org_id] for r in rows if (org_id := r.organization_id) and org_id in known}

@@ -38,6 +38,27 @@ _CHECKSUM_ALGORITHMS = ("sha256", "sha1")
 
 def add_dataset(graph: Triples, dataset: Dataset, *, context: GraphContext, profile: Profile) -> URIRef:
     """Add `dataset` to `graph` and return its IRI."""
+    node = add_dataset_fields(graph, dataset, context=context, profile=profile)
+    add_distributions(graph, node, dataset, context=context, profile=profile)
+    return node
+
+
+# What the distributions' statements read of their dataset besides its id and resources: the SPARQL graph
+# keeps them while these stay the same (obert.sparql.derive.KnownDistributions).
+def distribution_inputs(dataset: Dataset) -> tuple[object, ...]:
+    return (dataset.name, dataset.license, dataset.extras.get("rights"), tuple(dataset.hvd_categories))
+
+
+def add_dataset_fields(
+    graph: Triples,
+    dataset: Dataset,
+    *,
+    context: GraphContext,
+    profile: Profile,
+    has_distributions: bool | None = None,
+) -> URIRef:
+    """Add `dataset`'s own statements, its distributions left out, and return its IRI. Whether it has
+    any (`has_distributions`, else whether `dataset.resources` holds any) decides its tools' pages."""
     info = context.catalog
     node = URIRef(info.dataset_uri(dataset.id))
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -69,7 +90,8 @@ def add_dataset(graph: Triples, dataset: Dataset, *, context: GraphContext, prof
     _spatial(graph, node, dataset, profile)
     if dataset.landing_page:
         graph.add((node, DCAT.landingPage, typed(graph, dataset.landing_page, FOAF.Document)))
-    _described_for_tools(graph, node, dataset, context)
+    if bool(dataset.resources) if has_distributions is None else has_distributions:
+        _described_for_tools(graph, node, dataset, context)
     _contact(graph, node, dataset, profile)
     for standard in dataset.conforms_to:
         graph.add((node, DCT.conformsTo, typed(graph, standard, DCT.Standard)))
@@ -79,11 +101,6 @@ def add_dataset(graph: Triples, dataset: Dataset, *, context: GraphContext, prof
     if dataset.provenance:
         graph.add((node, DCT.provenance, labelled_node(graph, DCT.ProvenanceStatement, dataset.provenance)))
     mark_hvd(graph, node, dataset.hvd_categories)
-    for resource in dataset.resources:
-        distribution = _distribution(graph, dataset, resource, context, profile)
-        graph.add((node, DCAT.distribution, distribution))
-        mark_hvd(graph, distribution, dataset.hvd_categories)
-        _access_services(graph, node, distribution, dataset, context.links.get(resource.id), context, profile)
     for measurement in context.measurements.get(dataset.id, ()):
         m = BNode()
         graph.add((node, DQV.hasQualityMeasurement, m))
@@ -94,6 +111,18 @@ def add_dataset(graph: Triples, dataset: Dataset, *, context: GraphContext, prof
     return node
 
 
+def add_distributions(
+    graph: Triples, node: URIRef, dataset: Dataset, *, context: GraphContext, profile: Profile
+) -> None:
+    """Add the distributions of `dataset` (whose IRI is `node`): what they say reads of the dataset only
+    its id and `distribution_inputs`."""
+    for resource in dataset.resources:
+        distribution = _distribution(graph, dataset, resource, context, profile)
+        graph.add((node, DCAT.distribution, distribution))
+        mark_hvd(graph, distribution, dataset.hvd_categories)
+        _access_services(graph, node, distribution, dataset, context.links.get(resource.id), context, profile)
+
+
 def _described_for_tools(graph: Triples, node: URIRef, dataset: Dataset, context: GraphContext) -> None:
     """The dataset's Frictionless Data Package and Croissant descriptions, as pages about it (foaf:page),
     each saying which standard it follows (dct:conformsTo), as DCAT-AP describes a document.
@@ -101,8 +130,6 @@ def _described_for_tools(graph: Triples, node: URIRef, dataset: Dataset, context
     Not a dct:format: in the graph only distributions have one, so "distributions per format" is one
     pattern (`?distribution dct:format ?format`), which the SPARQL engine answers several times faster
     than the same pattern joined to the distributions' type."""
-    if not dataset.resources:
-        return  # nothing to describe
     base = f"{context.catalog.base_url}/dataset/{dataset.name}"
     for path, standard in (("datapackage.json", TABULAR_DATA_PACKAGE), ("croissant.json", CROISSANT)):
         page = typed(graph, f"{base}/{path}", FOAF.Document)

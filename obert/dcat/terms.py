@@ -8,7 +8,7 @@ placed in its scheme) in the graph itself.
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -18,19 +18,37 @@ from obert.catalog.vocabulary import NAMES, vocabulary
 
 _Triple = tuple[URIRef, URIRef, Node]
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCT = Namespace("http://purl.org/dc/terms/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-LOCN = Namespace("http://www.w3.org/ns/locn#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-DQV = Namespace("http://www.w3.org/ns/dqv#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-GSP = Namespace("http://www.opengis.net/ont/geosparql#")
-PV = Namespace("https://piveau.eu/ns/voc#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
+
+class _Namespace(Namespace):
+    """rdflib's Namespace with each term made once: rdflib makes (and checks) a new URIRef at every use
+    (a few microseconds), and the DCAT builder names a few dozen terms for every dataset it states."""
+
+    @property
+    def title(self) -> URIRef:  # type: ignore[override]
+        return self.term("title")
+
+    def term(self, name: str) -> URIRef:
+        return _namespace_term(self, name) if isinstance(name, str) else super().term(name)
+
+
+@cache  # the terms obert names: a few hundred at most
+def _namespace_term(namespace: Namespace, name: str) -> URIRef:
+    return URIRef(namespace + name)
+
+
+DCAT = _Namespace("http://www.w3.org/ns/dcat#")
+DCT = _Namespace("http://purl.org/dc/terms/")
+FOAF = _Namespace("http://xmlns.com/foaf/0.1/")
+VCARD = _Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = _Namespace("http://www.w3.org/ns/adms#")
+LOCN = _Namespace("http://www.w3.org/ns/locn#")
+SPDX = _Namespace("http://spdx.org/rdf/terms#")
+DQV = _Namespace("http://www.w3.org/ns/dqv#")
+HYDRA = _Namespace("http://www.w3.org/ns/hydra/core#")
+GSP = _Namespace("http://www.opengis.net/ont/geosparql#")
+PV = _Namespace("https://piveau.eu/ns/voc#")
+DCATAP = _Namespace("http://data.europa.eu/r5r/")
+ELI = _Namespace("http://data.europa.eu/eli/ontology#")
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SECTOR_SCHEME = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
@@ -116,6 +134,15 @@ def concept_scheme(graph: Triples, iri: str) -> URIRef:
     return URIRef(iri)
 
 
+def made_once(node: object) -> bool:
+    """Whether `node` is a shipped vocabulary's concept or scheme, whose statements are made once per
+    process: `concept` and `concept_scheme` state the very same triples (the same objects) every time."""
+    return node in _MADE_ONCE
+
+
+_MADE_ONCE: set[URIRef] = set()
+
+
 # The shipped vocabularies never change while obert runs, so each concept's and scheme's statements are
 # made once (bounded by the vocabularies' size) rather than for every dataset that links to them.
 @cache
@@ -124,6 +151,7 @@ def _concept(vocab: str, code: str, rdf_type: URIRef | None) -> tuple[URIRef, tu
     if found is None:
         return None
     node = URIRef(found.uri)
+    _MADE_ONCE.add(node)
     scheme = vocabulary(vocab).scheme
     triples: list[_Triple] = [
         (node, RDF.type, SKOS.Concept),
@@ -139,6 +167,7 @@ def _concept(vocab: str, code: str, rdf_type: URIRef | None) -> tuple[URIRef, tu
 @cache
 def _scheme(iri: str) -> tuple[_Triple, ...]:
     node = URIRef(iri)
+    _MADE_ONCE.add(node)
     triples: list[_Triple] = [(node, RDF.type, SKOS.ConceptScheme)]
     for name in NAMES:
         if vocabulary(name).scheme.rstrip("/") == iri.rstrip("/"):
@@ -164,6 +193,9 @@ def localized(graph: Triples, subject: Node, predicate: URIRef, text: dict[str, 
             graph.add((subject, predicate, Literal(value, lang=lang or None)))
 
 
+# rdflib parses a typed literal's text into a Python value when it is made (~15 us for a date-time), and
+# most dates stated again (a dataset's issued, a distribution's dates) are the same text as last time.
+@lru_cache(maxsize=4096)
 def date_literal(value: str) -> Literal:
     """An ISO date as xsd:date, a date-time as xsd:dateTime (both are allowed for dct:issued/modified)."""
     if len(value) == 10:

@@ -1,19 +1,18 @@
 """The catalogue's public datasets as RDF quads for the SPARQL store, made by the DCAT-AP graph builder.
 
-Each dataset's own statements (the dataset, its distributions, its Data Package and Croissant pages,
-their blank nodes and the services' `servesDataset` of it) go into a named graph of their own, so
-changing or removing the dataset replaces exactly them. What datasets share (concepts, schemes,
-publishers, licences, the services' descriptions) goes into one named graph per subject, replaced
-whenever a dataset states it again: the same triple is never in two graphs, so queries over the union
-of graphs count each once.
-"""
+Each dataset's own statements (the dataset, its Data Package and Croissant pages, their blank nodes) go
+into a named graph of their own, and its distributions' (the distributions, their blank nodes and the
+services' `servesDataset` of the dataset) into a second one (`#distributions`), so changing or removing
+the dataset replaces exactly them, and a change to the dataset's own fields replaces only the first.
+What datasets share (concepts, schemes, publishers, licences, the services' descriptions) goes into one
+named graph per subject, replaced whenever a dataset states it again: the same triple is never in two
+graphs, so queries over the union of graphs count each once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import cast
 
 import pyoxigraph as ox
@@ -24,8 +23,8 @@ from sqlalchemy.engine import Connection
 from obert.auth import ANONYMOUS
 from obert.catalog.models import Dataset, Organization, Resource
 from obert.dcat.context import CatalogInfo, DistributionLink, GraphContext
-from obert.dcat.dataset import add_dataset
-from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile
+from obert.dcat.dataset import add_dataset_fields, add_distributions, distribution_inputs
+from obert.dcat.terms import DCAT, DCATAP, FOAF, Profile, made_once
 from obert.storage import Store
 from obert.tableservice.originals import Download, downloads, downloads_in
 
@@ -33,20 +32,64 @@ Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # The shape of the derived graph: raised whenever derivation changes what it states, so that snapshots
 # made by an older obert are not loaded by a newer one (they are built again instead).
-SHAPE = 4  # 4: the Data Package and Croissant pages are in their dataset's graph (3: dct:conformsTo)
+SHAPE = 5  # 5: distributions in a graph of their own (4: the tools' pages in the dataset's graph)
 
 
 @dataclass(frozen=True, slots=True)
 class DatasetQuads:
-    """One dataset's statements: its own named graph, and the shared subjects it states."""
+    """One dataset's statements: its own named graph, its distributions' (None: they are kept as they
+    are, not derived again), and the shared subjects it states."""
 
     graph: ox.NamedNode
     own: list[ox.Quad]
+    distributions: list[ox.Quad] | None
     shared: dict[ox.NamedNode, list[ox.Quad]]
 
 
 def graph_name(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
     return ox.NamedNode(info.dataset_uri(dataset_id))
+
+
+def distributions_graph(info: CatalogInfo, dataset_id: str) -> ox.NamedNode:
+    """The named graph of a dataset's distributions (and the services' `servesDataset` of it), apart from
+    the dataset's own fields, so a change to either part leaves the other as it is."""
+    return ox.NamedNode(info.dataset_uri(dataset_id) + "#distributions")
+
+
+class KnownDistributions:
+    """For each dataset derived lately, what its distributions' statements read of it
+    (`dcat.dataset.distribution_inputs`), so that a change to the dataset's own fields keeps the
+    distributions in the graph rather than reading its resources and deriving them again.
+
+    A dataset's distributions are kept only while no row of the activity log names one of its resources
+    (every change to a resource or its versions appends one, in its own transaction: the resources table
+    is written only by `catalog.resources`, and a new dataset's resources come with its creation, when
+    it has no entry here yet; the graph forgets the dataset when it reads such a row, before it derives
+    anything), and while these inputs are the same (a rename, a new licence, rights or HVD categories
+    derive them again)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._inputs: dict[str, tuple[object, ...]] = {}
+        self._size = size  # a small tuple each; the oldest go first
+
+    def unchanged(self, dataset: Dataset) -> bool:
+        return self._inputs.get(dataset.id) == distribution_inputs(dataset)
+
+    def keep(self, dataset: Dataset) -> None:
+        self._inputs.pop(dataset.id, None)
+        self._inputs[dataset.id] = distribution_inputs(dataset)
+        while len(self._inputs) > self._size:
+            del self._inputs[next(iter(self._inputs))]
+
+    def forget(self, dataset_ids: Iterable[str]) -> None:
+        for did in dataset_ids:
+            self._inputs.pop(did, None)
+
+    def __contains__(self, dataset_id: object) -> bool:
+        return dataset_id in self._inputs
+
+    def __len__(self) -> int:
+        return len(self._inputs)
 
 
 class KnownLinks:
@@ -104,11 +147,16 @@ def derive(
     publishers: dict[str, Organization],
     conn: Connection | None = None,
     known: KnownLinks | None = None,
+    kept: Mapping[str, bool] | None = None,
+    distributed: KnownDistributions | None = None,
 ) -> list[DatasetQuads]:
     """The quads of `found` (public datasets) as an anonymous reader sees them; with `conn`, their
     download links are read in that transaction (the one `found` was read in); with `known`, the links
-    it holds are used and those read are kept in it."""
-    every = [r for item in found for r in item.resources]
+    it holds are used and those read are kept in it. The datasets in `kept` (read without their
+    resources) keep their distributions as they are; each says whether it has any. With `distributed`,
+    the inputs of the distributions derived here are kept in it."""
+    kept = kept or {}
+    every = [r for item in found if item.id not in kept for r in item.resources]
     links: dict[str, DistributionLink] = {}
     missing = every
     if known is not None:
@@ -135,7 +183,12 @@ def derive(
         if known is not None:
             known.keep(by_id[rid], link)
     context = GraphContext(catalog=info, publishers=publishers, links=links)
-    return [_one(item, context) for item in found]
+    out = []
+    for item in found:
+        out.append(_one(item, context, kept.get(item.id)))
+        if distributed is not None and item.id not in kept:
+            distributed.keep(item)
+    return out
 
 
 class _Collected(list[tuple[Node, Node, Node]]):
@@ -146,17 +199,45 @@ class _Collected(list[tuple[Node, Node, Node]]):
         self.append(triple)
 
 
-def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
-    triples = _Collected()
-    node = add_dataset(triples, dataset, context=context, profile=Profile.DCAT_AP)
+def _one(dataset: Dataset, context: GraphContext, has_distributions: bool | None) -> DatasetQuads:
+    fields = _Collected()
+    node = add_dataset_fields(
+        fields, dataset, context=context, profile=Profile.DCAT_AP, has_distributions=has_distributions
+    )
     name = graph_name(context.catalog, dataset.id)
+    shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
     # Converted first, and told apart as pyoxigraph terms, whose comparisons cost a fraction of rdflib's.
     subject = _node(node)
-    converted = [(_node(s), _predicate(p), _term(o)) for s, p, o in triples]
+    own = _split(fields, subject, name, shared)
+    distributions = None
+    if has_distributions is None:  # derived again
+        parts = _Collected()
+        add_distributions(parts, node, dataset, context=context, profile=Profile.DCAT_AP)
+        distributions = _split(parts, subject, distributions_graph(context.catalog, dataset.id), shared)
+    return DatasetQuads(name, own, distributions, dict(shared))
+
+
+def _split(
+    triples: Sequence[tuple[Node, Node, Node]],
+    subject: Subject,
+    name: ox.NamedNode,
+    shared: dict[ox.NamedNode, list[ox.Quad]],
+) -> list[ox.Quad]:
+    """The quads of `triples` that are the dataset's own, in graph `name`; the shared subjects' statements
+    are added to `shared`."""
+    converted: list[tuple[Subject, ox.NamedNode, Term]] = []
+    made: list[_Made | None] = []
+    for triple in triples:
+        found = _MADE.get(id(triple))
+        if found is not None and found.triple is triple:
+            converted.append(found.terms)
+            made.append(found)
+        else:
+            converted.append((_node(triple[0]), _predicate(triple[1]), _term(triple[2])))
+            made.append(None)
     owned = _owned(converted, subject)
     own: list[ox.Quad] = []
-    shared: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
-    for s, p, o in converted:
+    for (s, p, o), triple, kept in zip(converted, triples, made, strict=True):
         mine = s in owned
         if not mine and p in _SERVICE_MARKS:
             # A service is part of a High-Value Dataset through each HVD dataset it serves: the same
@@ -167,8 +248,35 @@ def _one(dataset: Dataset, context: GraphContext) -> DatasetQuads:
             own.append(ox.Quad(s, p, o, name))
         else:
             assert isinstance(s, ox.NamedNode)  # blank nodes are all the dataset's own
-            shared[s].append(ox.Quad(s, p, o, s))
-    return DatasetQuads(name, own, dict(shared))
+            if kept is None:
+                quad = ox.Quad(s, p, o, s)
+                if made_once(triple[0]):
+                    _keep(_Made(triple, (s, p, o), quad))
+                shared[s].append(quad)
+            else:
+                shared[s].append(kept.quad)
+    return own
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    triple: tuple[Node, Node, Node]
+    terms: tuple[Subject, ox.NamedNode, Term]
+    quad: ox.Quad
+
+
+# A shared subject's statements as quads, kept by the identity of the builder's triple: the shipped
+# vocabularies' concepts and schemes are stated as the very same tuples every time (`made_once`), so their
+# quads are made once rather than for every dataset derived. Each entry holds its triple, so its id cannot
+# be another object's while it is kept; bounded by the vocabularies' size, emptied if ever full.
+_MADE: dict[int, _Made] = {}
+_MOST_MADE = 50_000
+
+
+def _keep(made: _Made) -> None:
+    if len(_MADE) >= _MOST_MADE:
+        _MADE.clear()
+    _MADE[id(made.triple)] = made
 
 
 _SERVICE_MARKS = frozenset(ox.NamedNode(str(p)) for p in (DCATAP.hvdCategory, DCATAP.applicableLegislation))
@@ -190,18 +298,22 @@ def _owned(converted: Sequence[tuple[Subject, ox.NamedNode, Term]], subject: Sub
 
 
 # The IRIs datasets share (concepts, schemes, licences, publishers, services) are converted once per
-# process rather than once per catch-up; emptied when full, so it never outgrows a few megabytes.
-_IRIS: dict[Node, ox.NamedNode] = {}
+# process rather than once per catch-up; emptied when full, so it never outgrows a few megabytes. Keyed
+# by the IRI as a plain string: looking up an equal rdflib term that is another object calls rdflib's
+# `__eq__` (Python), which costs several times the copy.
+_IRIS: dict[str, ox.NamedNode] = {}
 _MOST_IRIS = 20_000
+_PREDICATES: dict[str, ox.NamedNode] = {}  # the DCAT builder's few dozen properties
 
 
 def _term(term: Node) -> Term:
     if type(term) is URIRef:
-        iri = _IRIS.get(term)
+        key = str.__str__(term)
+        iri = _IRIS.get(key)
         if iri is None:
             if len(_IRIS) >= _MOST_IRIS:
                 _IRIS.clear()
-            iri = _IRIS[term] = ox.NamedNode(str(term))
+            iri = _IRIS[key] = ox.NamedNode(key)
         return iri
     # Literals and blank nodes are converted each time: hashing an rdflib literal to find it again costs
     # about what converting it does, and a blank node's label makes the same pyoxigraph node every time.
@@ -212,9 +324,12 @@ def _node(term: Node) -> Subject:
     return cast(Subject, _term(term))  # rdflib refuses a literal subject or predicate
 
 
-@cache  # the DCAT builder's few dozen properties
 def _predicate(term: Node) -> ox.NamedNode:
-    return ox.NamedNode(str(term))
+    key = str.__str__(term)
+    found = _PREDICATES.get(key)
+    if found is None:
+        found = _PREDICATES[key] = ox.NamedNode(key)
+    return found
 
 
 def _convert(term: Node) -> Term:

@@ -46,9 +46,17 @@ from obert.catalog.models import Organization, OrganizationRef
 from obert.catalog.organizations import list_organizations
 from obert.catalog.rows import datasets_from_rows
 from obert.dcat.context import CatalogInfo
+from obert.dcat.terms import DCAT
 from obert.errors import ObertError, Unavailable, msg
 from obert.sparql import marks, snapshot
-from obert.sparql.derive import DatasetQuads, KnownLinks, derive, graph_name
+from obert.sparql.derive import (
+    DatasetQuads,
+    KnownDistributions,
+    KnownLinks,
+    derive,
+    distributions_graph,
+    graph_name,
+)
 from obert.storage import Store
 from obert.storage.tables.catalog import activity, datasets, resources
 
@@ -79,6 +87,8 @@ _LOG_AFTER = (
 _PUBLIC_DATASETS = sa.select(datasets).where(
     datasets.c.id.in_(sa.bindparam("ids", expanding=True)), visible_to(ANONYMOUS)
 )
+_PUBLIC_DATASET = sa.select(datasets).where(datasets.c.id == sa.bindparam("id"), visible_to(ANONYMOUS))
+_DISTRIBUTION = ox.NamedNode(str(DCAT.distribution))
 _DATASETS_OF_RESOURCES = sa.select(resources.c.dataset_id).where(
     resources.c.id.in_(sa.bindparam("ids", expanding=True))
 )
@@ -132,6 +142,8 @@ class CatalogueGraph:
         # The named graphs each recent generation changed (a swapped-in graph starts the journal anew).
         self._journal: dict[int, set[ox.NamedNode]] = {}
         self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
+        self._distributed = KnownDistributions()  # whose distributions a change to its fields keeps
+        self._stated = Stated()
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -198,11 +210,18 @@ class CatalogueGraph:
             count = 0
             publishers = self._read_publishers()
             links = KnownLinks()  # the new graph's: the catch-ups after the swap start from them
+            distributed = KnownDistributions()
+            stated = Stated()
             for batch in self._public_batches():
                 derived = derive(
-                    batch, store=self._store, info=self._info, publishers=publishers, known=links
+                    batch,
+                    store=self._store,
+                    info=self._info,
+                    publishers=publishers,
+                    known=links,
+                    distributed=distributed,
                 )
-                self._apply(graph, derived)
+                self._apply(graph, derived, stated)
                 count += len(batch)
             marks.refresh(graph, self._info, marks.every_category(graph))
             if write_snapshot and self._snapshot is not None:
@@ -217,7 +236,7 @@ class CatalogueGraph:
                 snapshot.write(self._snapshot, graph, tag)
             with self._lock:
                 # Changes logged after the position were perhaps applied to the old graph: read again.
-                self._swap(graph, position, top, links)
+                self._swap(graph, position, top, links, distributed, stated)
                 self._publisher_cache = publishers
             self._ready.set()
             return SyncReport(True, count)
@@ -234,15 +253,26 @@ class CatalogueGraph:
             return False
         graph, tag = loaded
         with self._lock:
-            self._swap(graph, _Position(tag.floor, set(tag.seen)), tag.top, KnownLinks())
+            position = _Position(tag.floor, set(tag.seen))
+            self._swap(graph, position, tag.top, KnownLinks(), KnownDistributions(), Stated())
             self._publisher_cache = None
         self._loaded_datasets = tag.datasets
         return True
 
-    def _swap(self, graph: ox.Store, position: _Position, base: int, links: KnownLinks) -> None:
-        # The links come with the graph they were read for: the log after `position` is read again, and
-        # forgets whichever of them it names.
+    def _swap(
+        self,
+        graph: ox.Store,
+        position: _Position,
+        base: int,
+        links: KnownLinks,
+        distributed: KnownDistributions,
+        stated: Stated,
+    ) -> None:
+        # The links and distributions come with the graph they were derived for: the log after `position`
+        # is read again, and forgets whichever of them it names.
         self._links = links
+        self._distributed = distributed
+        self._stated = stated
         self._graph = graph
         self._position = position
         self._base = base
@@ -319,9 +349,12 @@ class CatalogueGraph:
                 organizations.add(row.object_id)
         if organizations:
             self._publisher_cache = None
-        # Before anything is derived: a link kept from before a change to its resource is never used.
+        # Before anything is derived: a link or distribution kept from before a change to its resource
+        # is never used.
         self._links.forget(resource_ids)
-        changed |= self._datasets_of(conn, resource_ids, organizations)
+        reached = self._datasets_of(conn, resource_ids, organizations)
+        self._distributed.forget(reached)
+        changed |= reached
         if len(changed) > REBUILD_THRESHOLD:
             self._position = position
             return None
@@ -390,22 +423,45 @@ class CatalogueGraph:
         publishers = self._publishers()
         changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
-            rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
-            found = datasets_from_rows(conn, rows, known=_refs(rows, publishers))
+            if len(chunk) == 1:  # most catch-ups: a statement without an expanding list is quicker to run
+                rows = conn.execute(_PUBLIC_DATASET, {"id": chunk[0]}).all()
+            else:
+                rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
+            known = _refs(rows, publishers)
+            # Read without their resources first: those whose distributions are kept need none.
+            bare = datasets_from_rows(conn, rows, known=known, with_resources=False)
+            kept = {d.id: self._has_distributions(d.id) for d in bare if self._distributed.unchanged(d)}
+            again = [row for row in rows if row.id not in kept]
+            found = [d for d in bare if d.id in kept]
+            found += datasets_from_rows(conn, again, known=known) if again else []
             derived = derive(
-                found, store=self._store, info=self._info, publishers=publishers, conn=conn, known=self._links
+                found,
+                store=self._store,
+                info=self._info,
+                publishers=publishers,
+                conn=conn,
+                known=self._links,
+                kept=kept,
+                distributed=self._distributed,
             )
+            self._distributed.forget({*chunk} - {row.id for row in rows})  # no longer public
             names = [graph_name(self._info, dataset_id) for dataset_id in chunk]
+            names += [distributions_graph(self._info, i) for i in chunk if i not in kept]
             # The HVD categories these datasets had and have: the services' marks of those may change.
             touched = marks.categories_in(self._graph, names)
             for name in names:
                 self._graph.clear_graph(name)
-            changed |= {*names, *self._apply(self._graph, derived)}
+            changed |= {*names, *self._apply(self._graph, derived, self._stated)}
             touched |= marks.categories_in(self._graph, names)
             if touched:
                 marks.refresh(self._graph, self._info, touched)
                 changed |= {marks.marks_graph(service) for service in marks.services(self._info)}
         return changed
+
+    def _has_distributions(self, dataset_id: str) -> bool:
+        assert self._graph is not None
+        name = distributions_graph(self._info, dataset_id)
+        return next(self._graph.quads_for_pattern(None, _DISTRIBUTION, None, name), None) is not None
 
     def _public_batches(self) -> Iterator[list]:  # type: ignore[type-arg]
         last = ""
@@ -439,17 +495,42 @@ class CatalogueGraph:
             cursor = page.next
 
     @staticmethod
-    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads]) -> set[ox.NamedNode]:
-        """Add the derived quads; returns the shared subjects' graphs replaced."""
+    def _apply(graph: ox.Store, derived: Iterable[DatasetQuads], stated: Stated) -> set[ox.NamedNode]:
+        """Add the derived quads (in one step: each call into the store costs); returns the shared
+        subjects' graphs replaced. A shared subject stated as `stated` says the graph holds it is left
+        as it is."""
+        seen: set[ox.NamedNode] = set()
         replaced: set[ox.NamedNode] = set()
+        quads: list[ox.Quad] = []
         for item in derived:
-            graph.extend(item.own)
-            for subject, quads in item.shared.items():
-                if subject not in replaced:
-                    graph.clear_graph(subject)
-                    graph.extend(quads)
-                    replaced.add(subject)
+            quads += item.own
+            if item.distributions is not None:
+                quads += item.distributions
+            for subject, said in item.shared.items():
+                if subject in seen:
+                    continue
+                seen.add(subject)
+                if stated.get(subject) == said:
+                    continue
+                graph.clear_graph(subject)
+                quads += said
+                replaced.add(subject)
+                stated.keep(subject, said)
+        graph.extend(quads)
         return replaced
+
+
+class Stated(dict[ox.NamedNode, list[ox.Quad]]):
+    """What a graph holds of each shared subject (a concept, a publisher, a service), as last stated, so a
+    catch-up does not replace it with the same statements. Only `CatalogueGraph._apply` writes these
+    subjects' graphs; an entry missing (emptied when full) only means the subject is stated again."""
+
+    MOST = 50_000
+
+    def keep(self, subject: ox.NamedNode, quads: list[ox.Quad]) -> None:
+        if len(self) >= self.MOST:
+            self.clear()
+        self[subject] = quads
 
 
 def _asks_rebuild(row: Any) -> bool:

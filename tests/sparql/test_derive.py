@@ -4,7 +4,9 @@ dataset that reader may not see."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
+import obert
 from obert.auth import ANONYMOUS, SYSTEM
 from obert.catalog import datasets, resources
 from obert.catalog.access import visible_to
@@ -166,6 +169,43 @@ def test_each_change_caught_up_is_the_published_dcat(demo: Portal) -> None:
         assert not store.query('ASK { ?r ?p "No file"@en }', use_default_graph_as_union=True)
 
 
+def test_a_change_to_a_dataset_s_own_fields_keeps_its_distributions_as_the_builder_states_them(
+    demo: Portal,
+) -> None:
+    # Its own fields alone: the distributions are kept. What the distributions read of the dataset (its
+    # name, licence, rights, HVD categories): they are derived again. Either way, what the builder states.
+    graph = CatalogueGraph(store=demo.store, info=CatalogInfo.from_settings(demo.settings))
+    graph.sync()
+    ref = _create(
+        demo,
+        "derive-parts",
+        resources=[
+            {"name": "parts-a", "format": "CSV", "download_url": "https://example.org/parts.csv"},
+            {"name": "parts-b", "format": "JSON", "title": {"en": "B"}, "license": "CC0"},
+        ],
+    )
+    patches: list[dict[str, Any]] = [
+        {"title": {"ca": "Parts", "en": "Parts"}},
+        {"license": "CC_BYSA_4_0"},
+        {"hvd_categories": [HVD]},
+        {"description": {"en": "Still an HVD"}},
+        {"extras": {"rights": "Ask the city"}},
+        {"name": "derive-parts-renamed"},
+        {"hvd_categories": []},
+        {"keywords": {"en": ["parts"]}},
+    ]
+    for patch in patches:
+        datasets.patch_dataset(store=demo.store, actor=SYSTEM, ref=ref, patch=patch)
+        derived, published = _derived(graph), _published(demo)
+        # A concept no dataset states any more (an HVD category dropped) may stay; nothing else may.
+        left = _named(derived) - _named(published)
+        assert _named(published) <= _named(derived), f"{patch}\n{_differences(derived, published)}"
+        assert not [t for t in left if "/dataset/" in str(t[0]) or "/dataset/" in str(t[2])], left
+        assert len(derived) - len(_named(derived)) == len(published) - len(_named(published)), patch
+    with graph.current() as store:
+        assert store.query("ASK { ?d <http://purl.org/dc/terms/rights> ?r }", use_default_graph_as_union=True)
+
+
 def test_a_kept_link_holds_only_for_the_resource_as_it_was_until_forgotten(demo: Portal) -> None:
     with demo.store.read() as conn:
         rows = conn.execute(sa.select(datasets_table).where(visible_to(ANONYMOUS))).all()
@@ -184,3 +224,16 @@ def test_a_kept_link_holds_only_for_the_resource_as_it_was_until_forgotten(demo:
     for n in range(2):
         known.keep(resource.model_copy(update={"id": f"other-{n}"}), link)
     assert len(known) == 2 and known.get(resource) is None  # the oldest went first
+
+
+def test_only_the_resource_service_writes_the_resources_table() -> None:
+    # The graph keeps a dataset's distributions until a log row names one of its resources: every write
+    # to the resources table must be one that logs, and those are all in obert.catalog.resources.
+    root = Path(obert.__file__).parent
+    pattern = re.compile(r"\bresources\.(update|insert|delete)\(|\b(update|insert|delete)\(resources\b")
+    writers = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "alembic" not in path.parts and pattern.search(path.read_text(encoding="utf-8"))
+    }
+    assert writers == {"catalog/resources.py"}, writers

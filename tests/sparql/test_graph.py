@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from obert.auth import SYSTEM
 from obert.auth.audit import append
-from obert.catalog import datasets, resources, workflow
-from obert.catalog.models import DatasetInput, ResourceInput
+from obert.catalog import datasets, organizations, resources, workflow
+from obert.catalog.models import DatasetInput, OrganizationInput, ResourceInput
 from obert.datastore.schema import GeoInfo
 from obert.dcat.context import CatalogInfo
 from obert.ingest.result import IngestResult
@@ -191,3 +191,102 @@ def test_a_change_to_a_dataset_alone_reads_no_versions_and_a_resource_change_doe
         assert "https://example.org/b.csv" in found and "https://example.org/kept.csv" not in found
     finally:
         sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
+
+
+def test_a_change_to_a_dataset_s_own_fields_reads_none_of_its_resources(portal: Portal) -> None:
+    graph = _graph(portal)
+    dataset_id = _create(
+        portal,
+        "fields-only",
+        resources=[{"name": "kept-dist", "format": "CSV", "download_url": "https://example.org/d.csv"}],
+    )
+    graph.sync()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    def reads_resources() -> bool:
+        return any("from resources" in s for s in statements)
+
+    sa.event.listen(portal.store.engine, "before_cursor_execute", seen)
+    try:
+        _patch(portal, dataset_id, title={"en": "Fields only", "ca": "Només camps"})
+        statements.clear()
+        assert _titles(graph, dataset_id) == {"Fields only"}
+        assert not reads_resources(), statements
+        assert "https://example.org/d.csv" in _downloads(graph)
+        # What the distributions read of their dataset: derived again.
+        _patch(portal, dataset_id, license="CC0")
+        statements.clear()
+        assert _licences(graph, dataset_id) == {
+            "http://publications.europa.eu/resource/authority/licence/CC0"
+        }
+        assert reads_resources()
+        # A resource changed: derived again, though its dataset's fields are unchanged since.
+        resources.patch_resource(
+            store=portal.store,
+            actor=SYSTEM,
+            ref="kept-dist",
+            patch={"download_url": "https://example.org/e.csv"},
+        )
+        _patch(portal, dataset_id, title={"en": "Fields again", "ca": "Camps"})
+        statements.clear()
+        found = _downloads(graph)
+        assert reads_resources()
+        assert "https://example.org/e.csv" in found and "https://example.org/d.csv" not in found
+        # Made private and public again: the distributions left with the dataset, and came back with it.
+        _patch(portal, dataset_id, visibility="private")
+        assert not _downloads(graph) & {"https://example.org/e.csv"}
+        assert _licences(graph, dataset_id) == set()
+        _patch(portal, dataset_id, visibility="public")
+        assert "https://example.org/e.csv" in _downloads(graph)
+        resources.delete_resource(store=portal.store, actor=SYSTEM, ref="kept-dist")
+        _patch(portal, dataset_id, title={"en": "No files", "ca": "Sense fitxers"})
+        assert "https://example.org/e.csv" not in _downloads(graph)
+        with graph.current() as store:  # and with no distribution, no Data Package page
+            iri = f"http://testserver/dataset/{dataset_id}"
+            assert not store.query(
+                f"ASK {{ <{iri}> <http://xmlns.com/foaf/0.1/page> ?p }}", use_default_graph_as_union=True
+            )
+    finally:
+        sa.event.remove(portal.store.engine, "before_cursor_execute", seen)
+
+
+def _licences(graph: CatalogueGraph, dataset_id: str) -> set[str]:
+    iri = f"http://testserver/dataset/{dataset_id}"
+    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    query = f"SELECT ?l {{ <{iri}> <{dcat}distribution> ?d . ?d <{dct}license> ?l }}"
+    with graph.current() as store:
+        return {solution["l"].value for solution in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
+
+
+def test_a_publisher_renamed_is_stated_anew_and_one_unchanged_is_left_as_it_is(portal: Portal) -> None:
+    # A shared subject (the publisher) is replaced only when what the datasets state of it changes.
+    graph = _graph(portal)
+    org = organizations.create_organization(
+        store=portal.store,
+        actor=SYSTEM,
+        data=OrganizationInput(name="shared-publisher", title={"en": "Parks", "ca": "Parcs"}),
+    )
+    first = datasets.create_dataset(
+        store=portal.store,
+        actor=SYSTEM,
+        data=DatasetInput.model_validate(dataset_payload(name="parks-one", organization=org.id)),
+    ).id
+    graph.sync()
+    _patch(portal, first, title={"en": "Parks, one", "ca": "Parcs, u"})
+    before = graph.generation
+    report = graph.sync()
+    assert report.derived == 1 and graph.generation == before + 1
+    changes = graph.changes_since(before)
+    assert changes is not None
+    publisher = f"http://testserver/organization/{org.id}"
+    assert publisher not in changes.graphs  # the same statements: not replaced, not sent to the children
+    organizations.patch_organization(
+        store=portal.store, actor=SYSTEM, ref=org.id, patch={"title": {"en": "Green", "ca": "Verd"}}
+    )
+    query = f"SELECT ?n {{ <{publisher}> <http://xmlns.com/foaf/0.1/name> ?n }}"
+    with graph.current() as store:
+        names = {s["n"].value for s in store.query(query, use_default_graph_as_union=True)}  # type: ignore[index, union-attr]
+    assert names == {"Green", "Verd"}
