@@ -47,6 +47,7 @@ from obert.errors import BadRequest, NotFound, ObertError, TooLarge, msg
 from obert.faces import Guard, face_of, faces_of
 from obert.observe.requests import RequestObserver, RouteCapture
 from obert.portal import Portal, build_portal
+from obert.routing import index_routes
 from obert.settings import Settings
 from obert.stats.usage import flush as flush_usage
 from obert.web import (
@@ -200,6 +201,7 @@ def create_app(settings: Settings, *, portal: Portal | None = None) -> FastAPI:
         return RedirectResponse("/api/docs")
 
     _install_error_handlers(app)
+    index_routes(app.router)  # a request is matched against the routes of its first path segment only
     # Each face's routes apply its budgets, body limits and CORS (obert.faces); they read these at
     # request time, and the error handlers find the face of an unmatched address among app.state.faces.
     app.state.guard = Guard(

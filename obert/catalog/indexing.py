@@ -262,6 +262,7 @@ def rebuild_index(*, store: Store, workers: int = 0) -> int:
             write_analysed(conn, documents, replace=False, counted=False)
             indexed += len(documents)
         recount(conn)  # the facet counts of every document at once, in the same transaction
+    store.analyze()  # every row of the index is new: the planner's statistics are out of date
     return indexed
 
 

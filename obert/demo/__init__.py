@@ -85,6 +85,7 @@ def load_demo(portal: Portal, *, only: Mapping[str, str] | None = None) -> str:
                 )
             files_loaded += 1
     tables = _ingest_tables(portal, entries)
+    portal.store.analyze()  # a whole catalogue at once: the planner's statistics are out of date
     publishers = len(catalog["organizations"])
     return f"{len(entries)} datasets, {files_loaded} files and {tables} tables from {publishers} publishers"
 

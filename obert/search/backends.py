@@ -327,11 +327,17 @@ class PostgresTSV:
 
     def delete(self, conn: Connection, doc_ids: Sequence[int]) -> None:
         if doc_ids:
+            # Each word is found by the primary key: `term = lexeme` can also be answered by the trigram
+            # index (pg_trgm's equality), which the planner prices at next to nothing and picked, with or
+            # without statistics, though a lookup there costs ~3 ms (a second to edit a long description).
+            # A range of one term (the same rows, under the default deterministic collation) only a B-tree
+            # index serves.
             conn.execute(
                 sa.text(
                     f"UPDATE {TERMS_TABLE} SET docs = {TERMS_TABLE}.docs - gone.n FROM (SELECT lexeme, "
                     f"count(*) AS n FROM {TSV_TABLE}, unnest({TSV_COLUMN}) WHERE doc_id = ANY(:ids) "
-                    f"GROUP BY lexeme ORDER BY lexeme) AS gone WHERE {TERMS_TABLE}.term = gone.lexeme"
+                    f"GROUP BY lexeme ORDER BY lexeme) AS gone "
+                    f"WHERE {TERMS_TABLE}.term >= gone.lexeme AND {TERMS_TABLE}.term <= gone.lexeme"
                 ),
                 {"ids": list(doc_ids)},
             )
@@ -513,22 +519,28 @@ def words_from_the_index(conn: Connection) -> Iterator[None]:
     reading every vector, 47 ms through the index for 7,511 matches). And the matches' other rows are
     read by key (random_page_cost as for cached or solid-state storage): kept from scanning whole tables,
     the planner would otherwise read all of search_documents' index to hash it (33 ms at 100,000 for
-    1,402 matches; 44 ms for the whole statement by key). Scoped to the caller's transaction and put back
-    as it was after the block; nothing on SQLite."""
+    1,402 matches; 44 ms for the whole statement by key). Scoped to the caller's transaction (to the
+    session on a read's connection, which has none) and put back as it was after the block, in three
+    statements; nothing on SQLite."""
     if conn.dialect.name != "postgresql":
         yield
         return
-    settings = {"enable_seqscan": "off", "random_page_cost": "1.1"}
-    before = {
-        name: conn.execute(sa.text(f"SELECT current_setting('{name}')")).scalar_one() for name in settings
-    }
-    for name, value in settings.items():
-        conn.execute(sa.text(f"SELECT set_config('{name}', '{value}', true)"))
+    # Inside a transaction the settings are the transaction's; on a read's connection, where each statement
+    # is its own transaction (Store.read), they are the session's until the block puts them back.
+    local = conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    before = conn.execute(_CURRENT_SETTINGS).one()
+    conn.execute(_SET_SETTINGS, {"seqscan": "off", "page_cost": "1.1", "local": local})
     try:
         yield
     finally:
-        for name, value in before.items():
-            conn.execute(sa.text(f"SELECT set_config('{name}', :value, true)"), {"value": value})
+        conn.execute(_SET_SETTINGS, {"seqscan": before[0], "page_cost": before[1], "local": local})
+
+
+_CURRENT_SETTINGS = sa.text("SELECT current_setting('enable_seqscan'), current_setting('random_page_cost')")
+_SET_SETTINGS = sa.text(
+    "SELECT set_config('enable_seqscan', :seqscan, :local), "
+    "set_config('random_page_cost', :page_cost, :local)"
+)
 
 
 def backend_for(conn: Connection) -> Backend:

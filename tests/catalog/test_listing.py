@@ -57,11 +57,17 @@ def test_facets_of_words_are_counted_exactly_with_limit_and_mincount(portal: Por
 
 @pytest.mark.postgres
 def test_words_are_found_through_the_index_within_the_block_only(portal: Portal) -> None:
+    """On a read's connection (each statement its own transaction) and inside a write transaction alike;
+    afterwards the pooled connection has the settings it had."""
     if portal.store.backend != "postgresql":
         pytest.skip("PostgreSQL's planner")
-    with portal.store.read() as conn:
-        setting = sa.text("SELECT current_setting('enable_seqscan'), current_setting('random_page_cost')")
-        before = tuple(conn.execute(setting).one())
-        with words_from_the_index(conn):
-            assert tuple(conn.execute(setting).one()) == ("off", "1.1")
-        assert tuple(conn.execute(setting).one()) == before == ("on", "4")
+    setting = sa.text("SELECT current_setting('enable_seqscan'), current_setting('random_page_cost')")
+    for opened in (portal.store.read, portal.store.begin, portal.store.read):
+        with opened() as conn:
+            before = tuple(conn.execute(setting).one())
+            with words_from_the_index(conn):
+                assert tuple(conn.execute(setting).one()) == ("off", "1.1")
+                assert tuple(conn.execute(setting).one()) == ("off", "1.1")
+            assert tuple(conn.execute(setting).one()) == before == ("on", "4")
+        with portal.store.read() as conn:
+            assert tuple(conn.execute(setting).one()) == ("on", "4")

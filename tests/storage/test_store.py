@@ -36,6 +36,34 @@ def test_transactions_commit_or_roll_back_whole(database_url: str) -> None:
     store.dispose()
 
 
+@pytest.mark.postgres
+def test_reads_on_postgresql_open_no_transaction(database_url: str) -> None:
+    """A read sends its statements alone: no BEGIN before them and no COMMIT after (two round trips each);
+    a write transaction still opens one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's transactions")
+    import psycopg
+
+    store = Store(database_url)
+    migrate.upgrade(store)
+
+    def status(conn: sa.Connection) -> psycopg.pq.TransactionStatus:
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        return driver.info.transaction_status
+
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(organizations)).scalar_one() == 0
+        assert status(conn) == psycopg.pq.TransactionStatus.IDLE
+    with store.begin() as conn:
+        conn.execute(organizations.insert().values(_org("a")))
+        assert status(conn) == psycopg.pq.TransactionStatus.INTRANS
+    with store.read() as conn:  # the pooled connection is back in transactions' mode, then autocommit again
+        assert conn.execute(sa.select(organizations.c.name)).scalars().all() == ["a"]
+        assert status(conn) == psycopg.pq.TransactionStatus.IDLE
+    store.dispose()
+
+
 def test_integrity_errors_become_conflicts(database_url: str) -> None:
     store = Store(database_url)
     migrate.upgrade(store)
