@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
@@ -64,7 +65,15 @@ def count_listed(conn: Connection, request: FacetRequest, listed: str | None) ->
     ids = np.fromstring(listed, dtype=np.int64, sep=" ")
     codes = sorted({facet_code(name) for name in request.names})
     counted = pc.value_counts(pa.array(ids[np.isin(ids >> CODE_SHIFT, codes)]))
-    values, counts = counted.field("values").to_numpy(), counted.field("counts").to_numpy()
+    return count_ids(conn, request, counted.field("values").to_numpy(), counted.field("counts").to_numpy())
+
+
+def count_ids(
+    conn: Connection, request: FacetRequest, values: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
+) -> Counts:
+    """The facets of `request` from counts per value id (`counts[i]` documents have `values[i]`; ids of
+    other facets, or keywords of other languages, are left out here): only the values listed are named."""
+    result: Counts = {name: [] for name in request.names}
     known, lang = _dictionary(conn), request.keyword_lang
     kinds = values >> CODE_SHIFT
     for name in request.names:
