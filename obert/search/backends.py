@@ -527,17 +527,25 @@ def words_from_the_index(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    settings = {"enable_seqscan": "off", "random_page_cost": "1.1"}
-    before = {
-        name: conn.execute(sa.text(f"SELECT current_setting('{name}')")).scalar_one() for name in settings
-    }
-    for name, value in settings.items():
-        conn.execute(sa.text(f"SELECT set_config('{name}', '{value}', true)"))
+    # One statement in and one out (six round trips before: a few ms of a listing's time). The settings
+    # are read in a subquery that OFFSET 0 keeps apart, so they are read before they are set.
+    before = conn.execute(
+        sa.text(
+            "SELECT was.seqscan, was.page_cost, set_config('enable_seqscan', 'off', true), "
+            "set_config('random_page_cost', '1.1', true) FROM (SELECT current_setting('enable_seqscan') "
+            "AS seqscan, current_setting('random_page_cost') AS page_cost OFFSET 0) AS was"
+        )
+    ).one()
     try:
         yield
     finally:
-        for name, value in before.items():
-            conn.execute(sa.text(f"SELECT set_config('{name}', :value, true)"), {"value": value})
+        conn.execute(
+            sa.text(
+                "SELECT set_config('enable_seqscan', :seqscan, true), "
+                "set_config('random_page_cost', :cost, true)"
+            ),
+            {"seqscan": before.seqscan, "cost": before.page_cost},
+        )
 
 
 def backend_for(conn: Connection) -> Backend:
