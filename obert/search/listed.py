@@ -110,8 +110,8 @@ def list_on_rows(
     facets: Counts = {name: [] for name in names}
     if request is not None and found_ids:
         values = np.array(found_ids, dtype=np.int64)
-        counted = np.array(found_counts, dtype=np.int64)
-        facets = count_ids(conn, request, values, counted, one_language=True)  # keyword_ids: '*' only
+        numbers = np.array(found_counts, dtype=np.int64)
+        facets = count_ids(conn, request, values, numbers, one_language=True)  # keyword_ids: '*' only
     return RowListing(count, best_rows, facets)
 
 
