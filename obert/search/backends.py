@@ -310,10 +310,10 @@ class PostgresTSV:
                     "ARRAY(SELECT v.value_id FROM search_doc_values v WHERE v.doc_id = d.doc_id "
                     f"AND v.value_id < {ROW_FACETS_BELOW} ORDER BY v.value_id), "
                     # The keywords as CKAN counts them, once per word (migration 0026).
-                    "ARRAY(SELECT v.value_id FROM search_doc_values v JOIN search_values s "
-                    "ON s.value_id = v.value_id WHERE v.doc_id = d.doc_id "
-                    f"AND v.value_id >= {ROW_FACETS_BELOW} AND s.lang = '{ANY_LANGUAGE}' "
-                    "ORDER BY v.value_id) "
+                    # (each value's language by its key: see migration 0026 for the plan a join got).
+                    "ARRAY(SELECT v.value_id FROM search_doc_values v WHERE v.doc_id = d.doc_id "
+                    f"AND v.value_id >= {ROW_FACETS_BELOW} AND (SELECT s.lang FROM search_values s "
+                    f"WHERE s.value_id = v.value_id) = '{ANY_LANGUAGE}' ORDER BY v.value_id) "
                     # The title and keywords' part of the vector, kept apart as well (migration 0025):
                     # what ts_filter(tsv, '{a,b}') gives, computed once for both.
                     "FROM search_documents d, (SELECT setweight(to_tsvector('simple', :title), 'A') || "
