@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CTE, Select
+from sqlalchemy.sql.selectable import CTE, Select, Subquery
 
 from obert.auth import Actor
 from obert.catalog.access import NOT_DELETED, visible_to
@@ -34,7 +35,9 @@ from obert.search import (
     count_listed,
     count_matching,
     counts_usable,
+    list_on_rows,
     matching,
+    on_rows,
     public_catalogue,
     word_hits,
     words_from_the_index,
@@ -100,6 +103,11 @@ def browse_datasets(*, store: Store, actor: Actor, query: BrowseQuery) -> Browse
         elif conn.dialect.name == "sqlite" and not _sorted_in_python(query):
             count, ids, facets = _gathered(conn, query, matches, request)
             page = _in_order(conn, ids)
+        elif _listable_on_rows(query, matches, request):
+            # PostgreSQL, words and nothing else: the matches found once, on their own rows.
+            with _words_first(conn, matches):
+                count, ids, facets = _on_rows(conn, actor, query, matches, request)
+            page = _in_order(conn, ids)
         elif query.limit and not _sorted_in_python(query):
             # PostgreSQL: the count and the page in one statement, the facets in one more.
             with _words_first(conn, matches):
@@ -141,6 +149,8 @@ class _Matches:
     where: list[ColumnElement[bool]]
     rank: ColumnElement[Any] | None  # the leading words' rank (lower is better), when ranked
     worded: bool = False  # matched by words in the search index (the leading ones)
+    hits: Subquery | None = None  # the leading words' matches (obert.search.word_hits)
+    only_words: bool = False  # nothing but those words and who may see decides what is listed
 
     def select(self, columns: Sequence[Any]) -> Select[Any]:
         return sa.select(*columns).select_from(self.source).where(*self.where)
@@ -176,7 +186,71 @@ def _matches(conn: Connection, actor: Actor, query: BrowseQuery) -> _Matches:
     source = hits.join(search_documents, search_documents.c.doc_id == hits.c.doc_id).join(
         datasets, datasets.c.id == search_documents.c.dataset_id
     )
-    return _Matches(source, where, hits.c.rank if ranked else None, worded=True)
+    only_words = (
+        query.text.strip() in ("", "*:*")
+        and not query.filters
+        and query.modified_since is None
+        and all(isinstance(part, Everything) for part in _conjuncts(rest))
+    )
+    return _Matches(source, where, hits.c.rank if ranked else None, True, hits, only_words)
+
+
+def _listable_on_rows(query: BrowseQuery, matches: _Matches, request: FacetRequest | None) -> bool:
+    """Whether obert.search.listed can list these matches: words alone decide (and who may see), the
+    matches carry their rows (PostgreSQL), and the page, if any, is ordered by rank first."""
+    if matches.hits is None or not matches.only_words or not on_rows(matches.hits, request):
+        return False
+    return query.limit == 0 or (
+        bool(query.order) and query.order[0][0] == "score" and matches.rank is not None
+    )
+
+
+def _on_rows(
+    conn: Connection, actor: Actor, query: BrowseQuery, matches: _Matches, request: FacetRequest | None
+) -> tuple[int, list[str], dict[str, list[tuple[str, int]]]]:
+    """The count, the page's dataset ids in order and the facets, from the matches' rows (see
+    obert.search.listed): the page is ordered over the best matches by rank, ties at the last included,
+    in the query's own order (rank, then its other keys, then id), which is its order over all matches."""
+    assert matches.hits is not None
+    viewer = Viewer(sysadmin=actor.sysadmin, organization_ids=actor.visible_organizations)
+    wanted = query.offset + query.limit if query.limit else 0
+    listed = list_on_rows(
+        conn,
+        matches.hits,
+        viewer=viewer,
+        published=not query.include_drafts,
+        public=not query.include_private,
+        request=request,
+        leaders=wanted,
+        worst_first=bool(query.order) and not query.order[0][1],
+    )
+    if not listed.leaders or listed.count <= query.offset:
+        return listed.count, [], listed.facets
+    best = sa.select(
+        sa.func.unnest(
+            sa.bindparam("doc_ids", [d for d, _ in listed.leaders], type_=ARRAY(sa.Integer))
+        ).label("doc_id"),
+        sa.func.unnest(sa.bindparam("ranks", [r for _, r in listed.leaders], type_=ARRAY(sa.Float))).label(
+            "rank"
+        ),
+    ).subquery("best")
+    rows = (
+        sa.select(
+            datasets.c.id.label("id"),
+            datasets.c.name.label("name"),
+            datasets.c.updated_at.label("modified"),
+            datasets.c.created_at.label("created"),
+            best.c.rank.label("rank"),
+        )
+        .select_from(
+            best.join(search_documents, search_documents.c.doc_id == best.c.doc_id).join(
+                datasets, datasets.c.id == search_documents.c.dataset_id
+            )
+        )
+        .subquery("rows")
+    )
+    ordered = sa.select(rows.c.id).order_by(*_order(query, rows)).limit(query.limit).offset(query.offset)
+    return listed.count, list(conn.execute(ordered).scalars()), listed.facets
 
 
 def _words_first(conn: Connection, matches: _Matches) -> AbstractContextManager[None]:

@@ -9,6 +9,7 @@ from obert.search.counts import public_catalogue
 from obert.search.counts import usable as counts_usable
 from obert.search.facets import FacetRequest, count_listed, count_matching
 from obert.search.index import find, matching, relevance, visible, word_hits
+from obert.search.listed import RowListing, list_on_rows, on_rows
 from obert.search.model import (
     FACETS,
     INDEX_FACETS,
@@ -31,6 +32,7 @@ __all__ = [
     "SORTS",
     "FacetRequest",
     "Hits",
+    "RowListing",
     "SearchDocument",
     "SearchQuery",
     "Viewer",
@@ -40,7 +42,9 @@ __all__ = [
     "counts_usable",
     "find",
     "indexed_count",
+    "list_on_rows",
     "matching",
+    "on_rows",
     "public_catalogue",
     "relevance",
     "remove_documents",

@@ -23,10 +23,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
 from obert.i18n.text import QueryTerm
+from obert.search.model import ANY_LANGUAGE
 from obert.storage.tables.search import (
     CODE_SHIFT,
     FACET_CODES,
     FTS_TABLE,
+    KEYWORD_IDS_COLUMN,
     TERMS_TABLE,
     TERMS_TRIGRAMS,
     TITLES_COLUMN,
@@ -298,14 +300,20 @@ class PostgresTSV:
             conn.execute(
                 sa.text(
                     f"INSERT INTO {TSV_TABLE} "
-                    f"(doc_id, {TSV_COLUMN}, {TITLES_COLUMN}, {', '.join(_ROW_COLUMNS)}) "
+                    f"(doc_id, {TSV_COLUMN}, {TITLES_COLUMN}, {', '.join(_ROW_COLUMNS)}, "
+                    f"{KEYWORD_IDS_COLUMN}) "
                     "SELECT d.doc_id, "
                     "t.titles || "
                     "setweight(to_tsvector('simple', :description), 'C') || "
                     "setweight(to_tsvector('simple', :other), 'D'), "
                     "t.titles, d.state, d.visibility, d.organization_id, d.modified, "
                     "ARRAY(SELECT v.value_id FROM search_doc_values v WHERE v.doc_id = d.doc_id "
-                    f"AND v.value_id < {ROW_FACETS_BELOW} ORDER BY v.value_id) "
+                    f"AND v.value_id < {ROW_FACETS_BELOW} ORDER BY v.value_id), "
+                    # The keywords as CKAN counts them, once per word (migration 0027).
+                    # (each value's language by its key: see migration 0027 for the plan a join got).
+                    "ARRAY(SELECT v.value_id FROM search_doc_values v WHERE v.doc_id = d.doc_id "
+                    f"AND v.value_id >= {ROW_FACETS_BELOW} AND (SELECT s.lang FROM search_values s "
+                    f"WHERE s.value_id = v.value_id) = '{ANY_LANGUAGE}' ORDER BY v.value_id) "
                     # The title and keywords' part of the vector, kept apart as well (migration 0025):
                     # what ts_filter(tsv, '{a,b}') gives, computed once for both.
                     "FROM search_documents d, (SELECT setweight(to_tsvector('simple', :title), 'A') || "
@@ -365,7 +373,7 @@ class PostgresTSV:
         rank = f"{score} AS rank" if ranked else "0 AS rank"
         return (
             sa.text(
-                f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)} "
+                f"SELECT doc_id, {rank}, {', '.join(_ROW_COLUMNS)}, {KEYWORD_IDS_COLUMN} "
                 f"FROM {TSV_TABLE}, to_tsquery('simple', :match) AS query WHERE {TSV_COLUMN} @@ query"
             )
             .bindparams(_match(_tsquery(terms, any_term=any_term, titles_only=titles_only, fields=fields)))
@@ -377,6 +385,7 @@ class PostgresTSV:
                 sa.column("organization_id", sa.String),
                 sa.column("modified", sa.DateTime(timezone=True)),
                 sa.column("facet_ids", postgresql.ARRAY(sa.BigInteger)),
+                sa.column(KEYWORD_IDS_COLUMN, postgresql.ARRAY(sa.BigInteger)),
             )
             .subquery("hits")
         )

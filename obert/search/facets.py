@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
@@ -64,7 +65,22 @@ def count_listed(conn: Connection, request: FacetRequest, listed: str | None) ->
     ids = np.fromstring(listed, dtype=np.int64, sep=" ")
     codes = sorted({facet_code(name) for name in request.names})
     counted = pc.value_counts(pa.array(ids[np.isin(ids >> CODE_SHIFT, codes)]))
-    values, counts = counted.field("values").to_numpy(), counted.field("counts").to_numpy()
+    return count_ids(conn, request, counted.field("values").to_numpy(), counted.field("counts").to_numpy())
+
+
+def count_ids(
+    conn: Connection,
+    request: FacetRequest,
+    values: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    *,
+    one_language: bool = False,
+) -> Counts:
+    """The facets of `request` from counts per value id (`counts[i]` documents have `values[i]`; ids of
+    other facets, or keywords of other languages, are left out here): only the values listed are named.
+    With `one_language`, the keyword ids counted are all of the language asked for: the first `limit` of a
+    facet (and its ties) are all it names, where keywords of every language need a few times as many."""
+    result: Counts = {name: [] for name in request.names}
     known, lang = _dictionary(conn), request.keyword_lang
     kinds = values >> CODE_SHIFT
     for name in request.names:
@@ -78,7 +94,7 @@ def count_listed(conn: Connection, request: FacetRequest, listed: str | None) ->
             if n < max(request.mincount, least):
                 break
             if i == named:  # named a batch at a time, as far as the walk goes
-                named = i + max(4 * request.limit, 256)
+                named = i + (request.limit + 1 if one_language else max(4 * request.limit, 256))
                 _name_all(conn, values[ranked[i:named]].tolist())
             entry = known.get(int(values[position]))
             if entry is None or entry[0] != name or (name == KEYWORD and entry[2] != lang):

@@ -18,7 +18,14 @@ from obert.storage import Store, migrate
 from obert.storage.tables import metadata
 from obert.storage.tables.catalog import datasets as datasets_table
 from obert.storage.tables.catalog import organizations
-from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_INDEX, TSV_TABLE, is_backend_specific
+from obert.storage.tables.search import (
+    FTS_TABLE,
+    KEYWORD_IDS_COLUMN,
+    TSV_COLUMN,
+    TSV_INDEX,
+    TSV_TABLE,
+    is_backend_specific,
+)
 
 
 def _shared_schema(name: str | None, type_: str, parent_names: object) -> bool:
@@ -203,7 +210,27 @@ def test_0025_gives_rows_indexed_before_it_their_title_vectors(database_url: str
     store.dispose()
 
 
-def _add_trees(store: Store) -> None:
+def test_0027_gives_rows_indexed_before_it_their_keyword_ids(database_url: str) -> None:
+    """PostgreSQL: rows indexed before 0027 get the ids of their keywords as CKAN counts them (once per
+    word, language '*'), and a listing with words counts its tags from them."""
+    store = Store(database_url)
+    if store.backend != "postgresql":
+        pytest.skip("PostgreSQL's keyword ids")
+    migrate.upgrade(store, "0026_jobmsg")
+    _add_trees(store, keywords={"ca": ["arbres", "verd"], "es": ["árboles", "verd"]})
+    migrate.upgrade(store)
+    with store.read() as conn:
+        kept = conn.execute(
+            sa.text(
+                f"SELECT v.value FROM {TSV_TABLE} t, unnest(t.{KEYWORD_IDS_COLUMN}) AS k "
+                "JOIN search_values v ON v.value_id = k"
+            )
+        ).scalars()
+        assert sorted(kept) == ["arbres", "verd", "árboles"]
+    store.dispose()
+
+
+def _add_trees(store: Store, keywords: dict[str, list[str]] | None = None) -> None:
     # Written as a release of 0012's time wrote it: the datasets table has since gained columns.
     stamp = datetime.now(UTC)
     empty: dict[str, object] = {}
@@ -238,6 +265,7 @@ def _add_trees(store: Store) -> None:
             organization_id=None,
             modified=stamp,
             title={"ca": "Arbrat viari"},
+            keywords=keywords or {},
             facets={"theme": ["ENVI"]},
         )
         # That release kept no vocabulary table on SQLite and no facet counts, which today's writer fills:
@@ -255,6 +283,11 @@ def _add_trees(store: Store) -> None:
         }
         if titles:  # 0025's title vectors, which today's writer fills
             conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} ADD COLUMN titles tsvector"))
+        keyword_ids = conn.dialect.name == "postgresql" and KEYWORD_IDS_COLUMN not in {
+            c["name"] for c in sa.inspect(conn).get_columns(TSV_TABLE)
+        }
+        if keyword_ids:  # 0027's keyword ids, which today's writer fills
+            conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} ADD COLUMN {KEYWORD_IDS_COLUMN} bigint[]"))
         write_documents(conn, [document])
         for table in stand_ins:
             conn.execute(sa.text(f"DROP TABLE {table}"))
@@ -262,6 +295,8 @@ def _add_trees(store: Store) -> None:
             conn.execute(sa.text("ALTER TABLE search_state DROP COLUMN counted"))
         if titles:
             conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} DROP COLUMN titles"))
+        if keyword_ids:
+            conn.execute(sa.text(f"ALTER TABLE {TSV_TABLE} DROP COLUMN {KEYWORD_IDS_COLUMN}"))
 
 
 def _trees_and_themes(store: Store) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:

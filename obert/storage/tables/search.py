@@ -22,6 +22,11 @@ TSV_COLUMN = "tsv"
 # The A and B positions of TSV_COLUMN (title and keywords), kept in the row (0025): the type-ahead's test
 # and rank, without reading the whole vector.
 TITLES_COLUMN = "titles"
+# The ids of the document's keywords counted once whatever their languages (language ANY_LANGUAGE, CKAN's
+# `tags`), in the row (0027): a listing with words counts them from its matches' rows, as it counts the
+# other facets from `facet_ids`, without looking up each match's value rows. NULL on a row written by a
+# process of an earlier release (read from search_doc_values instead).
+KEYWORD_IDS_COLUMN = "keyword_ids"
 TSV_INDEX = "ix_search_tsv_tsv"
 # The published public rows, newest first (0024): the most recent matches of a common word or prefix (a
 # search's ranked window, the type-ahead's) are found by walking it, not by reading every match.
@@ -48,6 +53,7 @@ BACKEND_SPECIFIC = frozenset(
         TSV_RECENT_INDEX,
         TSV_COLUMN,
         TITLES_COLUMN,
+        KEYWORD_IDS_COLUMN,
         LEGACY_TSV_INDEX,
         FACET_IDS_COLUMN,
         TERMS_TABLE,
