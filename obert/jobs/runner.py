@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from obert.errors import ObertError, msg
+from obert.errors import ObertError, described
 from obert.jobs import queue
 from obert.jobs.messages import describe_exception, one_line
 from obert.jobs.queue import Job
@@ -261,16 +261,8 @@ class JobRunner:
 
 
 def _describe(exc: ObertError) -> str:
-    """The error as one line, "reason (field: problem; field: problem)", a translatable `Message` when it
-    fits on one line as it is."""
-    details: str | None = None
-    for e in exc.errors:
-        if details is None:
-            details = msg("{field}: {problem}", field=e.field, problem=e.message)
-        else:
-            details = msg("{before}; {field}: {problem}", before=details, field=e.field, problem=e.message)
-    text = (
-        exc.message if details is None else msg("{reason} ({details})", reason=exc.message, details=details)
-    )
+    """The error as people see it (obert.jobs.messages.one_line), still a translatable `Message` when
+    one line holds it as it is."""
+    text = described(exc)
     shown = one_line(text)
     return text if shown == text else shown

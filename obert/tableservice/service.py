@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.catalog.tabular import INGEST_JOB
-from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError, msg
+from obert.errors import Conflict, FieldError, Invalid, NotFound, ObertError, described, msg
 from obert.http import HttpClient
 from obert.ingest.declared import Declared
 from obert.ingest.pipeline import ingest_file
@@ -161,7 +161,7 @@ class Ingester:
             )
             return outcome
         except ObertError as exc:
-            record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=job_id)
+            record_failure(self.store, resource_id=resource_id, error=described(exc), job_id=job_id)
             self._measure("failed")
             raise
 
@@ -191,7 +191,7 @@ class Ingester:
                 derived_from=derived_from,
             )
         except ObertError as exc:
-            record_failure(self.store, resource_id=resource_id, error=describe(exc), job_id=None)
+            record_failure(self.store, resource_id=resource_id, error=described(exc), job_id=None)
             raise
 
     def _fetch(self, row: Any, source: str, work: Path, report: Progress) -> tuple[Path, str]:
@@ -382,10 +382,4 @@ class Ingester:
         return removed
 
 
-def describe(exc: ObertError) -> str:
-    """An error as one line for people: the message, then where (line, column, field) it is."""
-    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    return exc.message + (f" ({details})" if details else "")
-
-
-__all__ = ["GARBAGE_JOB", "INGEST_JOB", "IngestOutcome", "Ingester", "describe"]
+__all__ = ["GARBAGE_JOB", "INGEST_JOB", "IngestOutcome", "Ingester"]
