@@ -371,7 +371,7 @@ class Ingester:
         removed = 0
         for folder in root.iterdir():
             for item in folder.iterdir() if folder.is_dir() else ():
-                rel = f"tables/{folder.name}/{item.name}"
+                rel = item.relative_to(self.tables.root).as_posix()  # as the catalogue records paths
                 if rel in keep or item.stat().st_mtime > cutoff:
                     continue
                 if item.is_dir():
