@@ -87,7 +87,7 @@ def build_ingester(
     """Open (and by default migrate) only what ingesting a file needs: `obert ingest` starts in a
     fraction of the time the whole portal takes to import (no harvesters, SPARQL, webhooks or links).
     The caller closes ``ingester.http`` and disposes of ``ingester.store``."""
-    from obert.tableservice.personal_data import PersonalDataGate
+    from obert.tableservice.personal_data import FileGate, PersonalDataGate
     from obert.tableservice.schema_gate import SchemaChangeGate
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,11 @@ def build_ingester(
     files = FileStore(settings.files_dir)
     tables = TableStore(settings.data_dir)
     http = HttpClient(allowlist=Allowlist.parse(settings.http_allowlist))
-    gates = (PersonalDataGate(sample_rows=settings.privacy_scan_rows), SchemaChangeGate(store))
+    gates = (
+        PersonalDataGate(sample_rows=settings.privacy_scan_rows),
+        FileGate(sample_rows=settings.privacy_scan_rows),
+        SchemaChangeGate(store),
+    )
     return Ingester(
         settings=settings, store=store, files=files, tables=tables, http=http, gates=gates, metrics=metrics
     )

@@ -105,6 +105,8 @@ def _print_ingest(done: LocalIngest) -> None:
         )
     else:
         console.print(f"published version {version.number}: [bold]{version.row_count}[/] rows")
+    for kept in done.outcome.kept:
+        console.print(f"[yellow]the file itself is kept for the dataset's editors:[/] {kept.message}")
     table = Table("column", "type", "nulls", "distinct")
     for col in version.report["columns"]:
         table.add_row(col["name"], col["type"], str(col["nulls"]), str(col["distinct"]))

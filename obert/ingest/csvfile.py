@@ -10,6 +10,7 @@ directly.
 from __future__ import annotations
 
 import codecs
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from obert.errors import FieldError, Invalid, TooLarge, msg
 from obert.ingest.infer import PLACEHOLDERS, Inferred, convert_expr, infer, placeholder_counts
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import ERROR_MARK, check_exact_sql, reading
+from obert.ingest.result import LeftOut
 from obert.ingest.sniff import Dialect, sniff
 from obert.ingest.stage import Staged, copy_select
 
@@ -29,6 +31,8 @@ SAMPLE_ROWS = 20_000
 FEW_VALUES = 2_000
 # Share of malformed rows (too short or too long) tolerated before the whole file is refused.
 MAX_BAD_ROW_SHARE = 0.01
+# Rejected values DuckDB records per read (past them it reads on without recording).
+REJECTS_LIMIT = 1000
 _STRUCTURAL = {"MISSING COLUMNS", "TOO MANY COLUMNS", "UNQUOTED VALUE", "INVALID STATE"}
 # Types DuckDB's CSV parser can cast to on its own, faster than a SQL expression over VARCHAR.
 _PARSER_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP"}
@@ -66,6 +70,7 @@ def stage_csv(
     exact = sample_rows < SAMPLE_ROWS
     pad = False
     warnings: list[str] = []
+    left_out: tuple[LeftOut, ...] = ()
     rows_at = _rows_estimate(path, sample_rows) if progress is not None else None
     for attempt in range(3):
         table = f"rejects_{attempt}"
@@ -136,6 +141,7 @@ def stage_csv(
                 if len(bad_lines) > 1
                 else msg("{count} row with more than {fields} fields was left out ({lines})", **shown)
             )
+            left_out = (_left_out(con, table, bad_lines, names, dialect.delimiter),)
         break
     counts = [i.placeholders for i in inferred]
     if not exact and any(counts):
@@ -149,6 +155,7 @@ def stage_csv(
         encoding=dialect.encoding,
         delimiter=dialect.delimiter,
         warnings=warnings,
+        left_out=left_out,
         stats=stats,
         readings=[reading(i.number) for i in inferred],
         units=units(names, inferred),
@@ -197,7 +204,7 @@ class CsvReader:
             f"encoding = '{encoding}', columns = {{{columns}}}, nullstr = [{nulls}], "
             f"null_padding = {str(pad).lower()}, "
             f"max_line_size = {self.max_line_size}, store_rejects = true, "
-            f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan', rejects_limit = 1000)"
+            f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scan', rejects_limit = {REJECTS_LIMIT})"
         )
 
 
@@ -242,6 +249,26 @@ def _rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[_Reject]:
         f"SELECT line, column_name, error_type, error_message FROM {table} ORDER BY line"
     ).fetchall()
     return [_Reject(int(r[0]), r[1], str(r[2]), str(r[3]).splitlines()[0]) for r in rows]
+
+
+def _left_out(
+    con: duckdb.DuckDBPyConnection, table: str, lines: list[int], names: list[str], delimiter: str
+) -> LeftOut:
+    """The rows left out of the table, split into their fields as written: they stay in the file."""
+    found = con.execute(
+        f"SELECT line, any_value(csv_line) FROM {table} WHERE list_contains(?, line) "
+        "GROUP BY line ORDER BY line",
+        [lines],
+    ).fetchall()
+    rows: list[list[str | None]] = [
+        [*next(csv.reader([text or ""], delimiter=delimiter), [])] for _, text in found
+    ]
+    width = max((len(r) for r in rows), default=0)
+    header = [*names, *(f"column_{i + 1}" for i in range(len(names), width))]
+    # DuckDB records REJECTS_LIMIT rejects at most: past them, rows were left out unseen.
+    recorded = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    complete = len(found) == len(lines) and recorded is not None and recorded[0] < REJECTS_LIMIT
+    return LeftOut(_lines(lines), header, rows, complete=complete)
 
 
 def _raise_fatal(rejects: list[_Reject]) -> None:

@@ -213,6 +213,7 @@ def _result(
         elapsed_s=elapsed,
         warnings=warnings,
         sheet=staged.sheet,
+        left_out=staged.left_out,
     )
 
 

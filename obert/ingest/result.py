@@ -38,6 +38,18 @@ class ColumnInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A part of the source file that the table does not hold (another sheet of a workbook, rows left out
+    of a CSV), as text cells: the file is served whole, so the personal-data check reads these too. Raw
+    values: never written to a report."""
+
+    where: str  # "sheet {name}", "lines {lines}": a Message, said in the reader's language
+    header: list[str]
+    rows: list[list[str | None]]
+    complete: bool = True  # False: only the first rows of a part too large to read whole are here
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     row_count: int
     columns: list[ColumnInfo]
@@ -53,6 +65,8 @@ class IngestResult:
     # The written Parquet file's own SHA-256 and size (sha256 and byte_size are the source file's).
     table_sha256: str = ""
     table_bytes: int = 0
+    # What the source file holds beyond the table, for the check of the original file (not reported).
+    left_out: tuple[LeftOut, ...] = field(default=(), repr=False)
 
     def column(self, name: str) -> ColumnInfo:
         for c in self.columns:

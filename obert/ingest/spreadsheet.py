@@ -3,13 +3,15 @@ sandbox child (`obert.untrusted.sandbox`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from obert.errors import FieldError, Invalid, msg
+from obert.ingest.result import LeftOut
 from obert.ingest.stage import Staged
 from obert.ingest.tabular import as_text, stage_rows
 from obert.untrusted.sandbox import Limits, run_bounded
@@ -18,6 +20,9 @@ from obert.untrusted.sandbox import Limits, run_bounded
 # 512 GiB, and Rust aborts the process) and a small file can unpack into millions of rows: the workbook is
 # read in a sandbox child, whose failure is the upload's, not obert's.
 LIMITS = Limits(seconds=120, memory=4 * 1024**3, answer_bytes=2 * 1024**3)
+# Cells of the other sheets read for the personal-data check of the workbook (which is served whole);
+# past them, a sheet counts as not checked (and the workbook stays its editors').
+LEFT_OUT_CELLS = 2_000_000
 
 
 def stage_spreadsheet(
@@ -37,7 +42,19 @@ def stage_spreadsheet(
     rows = [[r[i] if i < len(r) else None for i in used] for r in rows]
     header = [h or "" for h in rows[0]]
     warnings = [f"{len(merged)} merged cell ranges were filled with their value"] if merged else []
-    return stage_rows(con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name)
+    staged = stage_rows(
+        con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name
+    )
+    return dataclasses.replace(staged, left_out=tuple(_left_out(other) for other in read["others"]))
+
+
+def _left_out(sheet: dict[str, Any]) -> LeftOut:
+    """Another sheet's cells, its first non-empty row as the header."""
+    rows = [[c if c != "" else None for c in row] for row in sheet["cells"]]
+    rows = [r for r in rows if any(c is not None for c in r)]
+    header = [h or "" for h in rows[0]] if rows else []
+    where = msg("sheet {name}", name=sheet["name"])
+    return LeftOut(where, header, rows[1:], complete=sheet["complete"])
 
 
 def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]:
@@ -64,9 +81,26 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
             )
         cells = [[as_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
         merged = ws.merged_cell_ranges or []
+        others = _other_sheets(book, name)
     except CalamineError as exc:
         raise Invalid(msg("the spreadsheet cannot be read"), errors=[FieldError("file", str(exc))]) from exc
-    return {"name": name, "cells": cells, "merged": merged}
+    return {"name": name, "cells": cells, "merged": merged, "others": others}
+
+
+def _other_sheets(book: CalamineWorkbook, read: str) -> list[dict[str, Any]]:
+    """The worksheets other than the one read, as text cells, `LEFT_OUT_CELLS` at most in all."""
+    others = []
+    budget = LEFT_OUT_CELLS
+    for meta in book.sheets_metadata:
+        if meta.name == read or meta.typ != SheetTypeEnum.WorkSheet:
+            continue  # chart sheets hold no cells
+        ws = book.get_sheet_by_name(meta.name)
+        fits = budget // max(ws.width, 1)
+        values = ws.to_python(skip_empty_area=True, nrows=fits)
+        budget -= len(values) * ws.width
+        cells = [[as_text(v) for v in row] for row in values]
+        others.append({"name": meta.name, "cells": cells, "complete": fits > ws.height})
+    return others
 
 
 def _fill_merged(

@@ -14,6 +14,7 @@ import duckdb
 
 from obert.datastore.engine import quote_ident, quote_literal
 from obert.datastore.schema import ColumnType, Field, GeoInfo, TableSchema, encode_metadata
+from obert.ingest.result import LeftOut
 
 # Small row groups keep the first page of a query cheap; 122,880 is DuckDB's own default.
 # Small enough that a page of rows decodes little (the first 100 rows of a filter read one group of
@@ -61,6 +62,8 @@ class Staged:
     # Columns whose sample showed few distinct values: the profile counts their values exactly in the
     # scan that finds their top values, instead of estimating the count in a scan of its own.
     few_values: frozenset[str] = frozenset()
+    # Parts of the source the table does not hold (other sheets, rows left out): see IngestResult.
+    left_out: tuple[LeftOut, ...] = ()
 
 
 def copy_select(

@@ -15,16 +15,20 @@ from obert.ingest.result import IngestResult
 
 PERSONAL_DATA = "personal_data"
 SCHEMA_CHANGE = "schema_change"
+# Personal data in the parts of the source file the table does not hold (another sheet, rows left out).
+PERSONAL_DATA_IN_FILE = "personal_data_in_file"
 
 
 @dataclass(frozen=True, slots=True)
 class Hold:
     """Why a version is held back: the reason (its key), a message for people and the findings as JSON
-    (masked, never raw)."""
+    (masked, never raw). With `table` False, the version itself is published and only the file it was
+    read from is kept back (see tableservice.originals)."""
 
     reason: str
     message: str
     findings: dict[str, Any]
+    table: bool = True
 
 
 class PublicationGate(Protocol):

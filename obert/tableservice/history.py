@@ -22,7 +22,9 @@ from obert.tableservice.versions import (
     HELD,
     READY,
     UNPUBLISHED,
+    KeptPart,
     Version,
+    kept_parts,
     list_versions,
     pending_holds,
     report_key,
@@ -41,6 +43,8 @@ class VersionEntry:
     holds: tuple[str, ...]  # reasons a held version still waits for
     # Against the version listed before it (for a held one: the version served when it was ingested).
     schema_changes: list[dict[str, Any]]
+    # Why the file it was read from is kept from the public (shown to the dataset's editors only).
+    kept: list[KeptPart]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +88,12 @@ def history_of(*, store: Store, actor: Actor, resource: Resource, dataset: Datas
     entries = []
     for index, version in enumerate(shown):
         older = next((v for v in shown[index + 1 :] if v.state not in UNPUBLISHED), None)
-        entries.append(_entry(version, older, names, harvest))
+        entries.append(_entry(version, older, names, harvest, editor=editor))
     return History(resource, entries, editor)
 
 
 def _entry(
-    version: Version, older: Version | None, names: dict[str, str], harvest: str | None
+    version: Version, older: Version | None, names: dict[str, str], harvest: str | None, *, editor: bool
 ) -> VersionEntry:
     if version.state == HELD:
         changes = list((version.report.get(report_key(SCHEMA_CHANGE)) or {}).get("changes") or [])
@@ -106,4 +110,5 @@ def _entry(
         columns=len(columns_of(version.report)),
         holds=pending_holds(version),
         schema_changes=changes,
+        kept=kept_parts(version.report) if editor else [],
     )

@@ -10,6 +10,8 @@ version, they are the dataset's editors' alone:
 - held for personal data and cleared by a transformed copy: the same (the cleaned table for everyone,
   the original for editors), until the retention period ends and the original is deleted (then the
   cleaned table is everyone's download, editors' too);
+- published, but parts of the file the table does not hold (a workbook's other sheets, rows left out of a
+  CSV) have personal data, or were too large to check: editors only, and the public download is the table;
 - published, as it is or under an editor's justified override: served to whoever sees the dataset.
 
 Every face prints the link that :func:`downloads` gives for its caller (the page's button, CKAN's `url`,
@@ -36,6 +38,7 @@ from obert.auth.actor import Role
 from obert.catalog.models import Resource
 from obert.catalog.rows import resource_from_row
 from obert.catalog.tabular import is_tabular
+from obert.errors import msg
 from obert.storage import Store
 from obert.storage.files import FileStore
 from obert.storage.tables.catalog import datasets, resources
@@ -43,7 +46,7 @@ from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tablestore import TableStore
 from obert.tableservice.announce import OBJECT_TYPE
 from obert.tableservice.gate import PERSONAL_DATA
-from obert.tableservice.versions import HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
+from obert.tableservice.versions import FILE_HOLDS, HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,9 @@ class Original(StrEnum):
     HELD = "held"  # the version read from it is held back
     CLEANED = "cleaned"  # held for personal data, and a transformed copy of it is published
     DELETED = "deleted"  # cleaned, and deleted once its retention period ended
+    # Its table is published, but parts of the file the table does not hold (another sheet, rows left out)
+    # have personal data: the file stays the editors', and everyone else downloads the table.
+    KEPT = "kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,7 @@ def _versions_query(*, current: bool) -> sa.Select[Any]:
         resource_versions.c.derived_from,
         resource_versions.c.created_at,
         held_report.label("report"),
+        resource_versions.c.report[FILE_HOLDS].label("file_holds"),
     ]
     query = sa.select(*columns)
     if current:
@@ -146,6 +153,8 @@ def _state(resource: Resource, versions: list[Any]) -> OriginalState:
     if latest.state == PURGED:
         return OriginalState(Original.DELETED, held_version_id=latest.id)
     if latest.state != HELD:
+        if latest.file_holds:
+            return OriginalState(Original.KEPT, tuple(latest.file_holds))
         return OriginalState(Original.PUBLIC)
     held_for = tuple((latest.report or {}).get("holds", [PERSONAL_DATA]))
     cleaned = [
@@ -184,16 +193,21 @@ def original_allowed(*, store: Store, actor: Actor, resource: Resource) -> Origi
 
 
 _WITHHELD = {
-    Original.UNREAD: "the file has not been checked for personal data yet; it is not published",
-    Original.HELD: "the file is held back until its publisher reviews it; download the published table",
-    Original.CLEANED: "the file held personal data; download the published, cleaned table instead",
-    Original.DELETED: "the file held personal data and was deleted; download the published, cleaned table",
+    Original.UNREAD: msg("the file has not been checked for personal data yet; it is not published"),
+    Original.HELD: msg("the file is held back until its publisher reviews it; download the published table"),
+    Original.CLEANED: msg("the file held personal data; download the published, cleaned table instead"),
+    Original.DELETED: msg(
+        "the file held personal data and was deleted; download the published, cleaned table"
+    ),
+    Original.KEPT: msg(
+        "the file holds personal data outside the published table; download the published table"
+    ),
 }
 
 
 def withheld_message(state: OriginalState) -> str:
     """Why an original is not served, in words for the person who asked for it."""
-    return _WITHHELD.get(state.state, "the file is not published")
+    return _WITHHELD.get(state.state, msg("the file is not published"))
 
 
 def downloads(*, store: Store, actor: Actor, found: Sequence[Resource], base_url: str) -> dict[str, Download]:

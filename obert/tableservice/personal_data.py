@@ -16,11 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from obert.datastore.schema import METADATA_KEY, decode_metadata
-from obert.ingest.result import IngestResult
+from obert.errors import message_record
+from obert.ingest.names import clean_names
+from obert.ingest.result import IngestResult, LeftOut
 from obert.privacy import GateDecision, Override, ScanReport, gate, scan_table, suggest_plan
 from obert.privacy.column import SMALLEST_IDENTIFIER
 from obert.privacy.plans import plan_to_json
-from obert.tableservice.gate import PERSONAL_DATA, Hold
+from obert.tableservice.gate import PERSONAL_DATA, PERSONAL_DATA_IN_FILE, Hold
 
 PieceT = TypeVar("PieceT", pa.Table, pa.RecordBatch)
 
@@ -195,6 +197,47 @@ class PersonalDataGate:
         if rows_total is not None:
             report = dataclasses.replace(report, rows_total=rows_total)
         return report, gate(report, overrides)
+
+
+@dataclass(frozen=True, slots=True)
+class FileGate:
+    """Keep the file a version was read from away from the public when the parts of it that the table does
+    not hold (a workbook's other sheets, rows left out of a CSV) have personal data, or could not be read
+    whole: the file is served as it is, so those parts are scanned as a table is. The version itself,
+    scanned by `PersonalDataGate`, is not held for them."""
+
+    sample_rows: int | None
+
+    def __call__(self, *, resource_id: str, result: IngestResult, path: Path) -> Hold | None:
+        scan = PersonalDataGate(sample_rows=self.sample_rows)
+        found, unread = [], []
+        for part in result.left_out:
+            if not part.complete:
+                unread.append(_where(part))
+            report, decision = scan.decide(_table(part), ())
+            if not decision.allowed:
+                found.append({**_where(part), **findings_json(report, decision)})
+        if not (found or unread):
+            return None
+        places = ", ".join(str(p["where"]) for p in [*found, *unread])
+        return Hold(
+            PERSONAL_DATA_IN_FILE,
+            f"the file holds personal data outside the table, or parts too large to check ({places})",
+            {"parts": found, "unread": unread},
+            table=False,
+        )
+
+
+def _where(part: LeftOut) -> dict[str, Any]:
+    return {"where": str(part.where), "where_message": message_record(part.where)}
+
+
+def _table(part: LeftOut) -> pa.Table:
+    """A part's cells as a table of text, its header's names cleaned as a table's are."""
+    width = max([len(part.header), *(len(r) for r in part.rows)])
+    names = clean_names([*part.header, *[""] * (width - len(part.header))])
+    columns = [pa.array([r[i] if i < len(r) else None for r in part.rows], pa.string()) for i in range(width)]
+    return pa.Table.from_arrays(columns, names=names)
 
 
 # Rows per piece of the full identifier pass: large enough that a column's few distinct values are

@@ -64,6 +64,7 @@ class IngestOutcome:
     created: bool  # False when the same job or the same bytes had already made this version
     result: IngestResult | None  # None when nothing was read again
     holds: tuple[Hold, ...] = ()  # why the gates kept the version from publication, if they did
+    kept: tuple[Hold, ...] = ()  # why the gates kept the file it was read from (only) from the public
 
     @property
     def held(self) -> Hold | None:
@@ -243,12 +244,13 @@ class Ingester:
             declared=declared,
         )
         try:
-            # The one place the gates hold a version back.
-            holds = tuple(
+            # The one place the gates hold a version (or the file it was read from) back.
+            found = tuple(
                 hold
                 for gate in self.gates
                 if (hold := gate(resource_id=resource_id, result=result, path=dest)) is not None
             )
+            holds = tuple(h for h in found if h.table)
             version = commit_version(
                 self.store,
                 version_id=version_id,
@@ -257,7 +259,7 @@ class Ingester:
                 source_name=name,
                 created_by=created_by,
                 job_id=job_id,
-                holds=holds,
+                holds=found,
                 derived_from=derived_from,
             )
         except Conflict:
@@ -278,7 +280,8 @@ class Ingester:
             report(result.byte_size, result.byte_size, f"version {version.number} held back: {message}")
         else:
             report(result.byte_size, result.byte_size, f"version {version.number}: {result.row_count} rows")
-        return IngestOutcome(version, created=True, result=result, holds=holds)
+        kept = tuple(h for h in found if not h.table)
+        return IngestOutcome(version, created=True, result=result, holds=holds, kept=kept)
 
     def _made_by(self, job_id: str | None) -> Version | None:
         if job_id is None:
@@ -307,6 +310,8 @@ class Ingester:
                 "held": outcome.held_message,
                 # Why, as keys the pages say in the reader's language ("held" is English, for the API).
                 "held_reasons": [h.reason for h in outcome.holds],
+                # Published, but the file it was read from is kept from the public (and why).
+                "file_held_reasons": [h.reason for h in outcome.kept],
             }
 
         return run

@@ -20,7 +20,7 @@ from obert.storage import Store
 from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tablestore import TableStore
 from obert.tableservice.announce import OBJECT_TYPE, announce
-from obert.tableservice.gate import PERSONAL_DATA, Hold
+from obert.tableservice.gate import PERSONAL_DATA, PERSONAL_DATA_IN_FILE, Hold
 from obert.tableservice.schema_diff import columns_of
 
 READY = "ready"
@@ -30,6 +30,9 @@ PURGED = "purged"  # was held; its file was deleted once a cleaned copy had been
 UNPUBLISHED = (HELD, PURGED)  # states nobody may read a table of
 # The activity rows (object type `resource_version`) of a version kept held and of a held one purged.
 HOLD_ACTION = "hold"
+# Where a version's report lists the reasons the file it was read from is kept back while the version
+# itself is published (holds whose `table` is False: personal data in another sheet, rows left out).
+FILE_HOLDS = "file_holds"
 PURGE_ACTION = "purge"
 
 
@@ -70,7 +73,9 @@ def new_version_id() -> str:
 
 def report_json(result: IngestResult) -> dict[str, Any]:
     """The ingest result as JSON (non-finite numbers, which JSON cannot hold, become null)."""
-    data: dict[str, Any] = _finite(dataclasses.asdict(result))
+    # The file's parts beyond the table are raw values: they are checked, never kept.
+    data: dict[str, Any] = _finite(dataclasses.asdict(dataclasses.replace(result, left_out=())))
+    del data["left_out"]
     # Each warning as a message id and parameters too, to be given in each reader's language.
     data["warning_messages"] = [message_record(w) for w in result.warnings]
     return data
@@ -82,6 +87,33 @@ def report_warnings(report: dict[str, Any]) -> list[str]:
     records = report.get("warning_messages") or []
     warnings = report.get("warnings") or []
     return [from_record(w, records[i] if i < len(records) else None) or w for i, w in enumerate(warnings)]
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPart:
+    """A part of a version's source file that the table does not hold and that keeps the file from the
+    public: where it is (a `Message` where the report kept one) and what was found in it (masked)."""
+
+    where: str
+    findings: list[dict[str, Any]]  # column, kind, severity, matched, scanned, examples (masked)
+    checked: bool = True  # False: too large to be checked whole
+
+
+def kept_parts(report: dict[str, Any]) -> list[KeptPart]:
+    """Why the file a version was read from is kept from the public, part by part (none: it is not)."""
+    if PERSONAL_DATA_IN_FILE not in (report.get(FILE_HOLDS) or []):
+        return []
+    held = report.get(report_key(PERSONAL_DATA_IN_FILE)) or {}
+    parts = [
+        KeptPart(
+            from_record(part.get("where"), part.get("where_message")) or "",
+            list((part.get("decision") or {}).get("blocking") or []),
+        )
+        for part in held.get("parts") or []
+    ]
+    for part in held.get("unread") or []:
+        parts.append(KeptPart(from_record(part.get("where"), part.get("where_message")) or "", [], False))
+    return parts
 
 
 def commit_version(
@@ -102,6 +134,8 @@ def commit_version(
     With `holds` (the gates' findings), the version is numbered and kept, but not published: the version
     served before stays served, each hold's findings are kept in the version's report (the personal-data
     gate's under ``privacy``, any other under its reason) and the reasons still open under ``holds``.
+    A hold on the file alone (``Hold.table`` False) does not keep the version back: its reason is listed
+    under ``file_holds``, and tableservice.originals keeps the file from the public.
     """
     now = datetime.now(UTC)
     with store.begin() as conn:
@@ -116,8 +150,11 @@ def commit_version(
         report = report_json(result)
         for hold in holds:
             report[report_key(hold.reason)] = hold.findings
-        if holds:
-            report["holds"] = [h.reason for h in holds]
+        waiting = [h.reason for h in holds if h.table]
+        if waiting:
+            report["holds"] = waiting
+        if kept := [h.reason for h in holds if not h.table]:
+            report[FILE_HOLDS] = kept  # the table goes out; the file it was read from stays the editors'
         # Written held, then published in this same transaction when nothing holds it: nobody sees between.
         conn.execute(
             resource_versions.insert().values(
@@ -140,7 +177,7 @@ def commit_version(
                 file_bytes=result.table_bytes or None,
             )
         )
-        if not holds:
+        if not waiting:
             _publish(conn, version_id, actor_id=created_by, now=now)
         else:
             # Logged too, though nothing is published: a version held back can withdraw the file it was

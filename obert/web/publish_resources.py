@@ -23,7 +23,7 @@ from obert.jobs import JobState
 from obert.portal import Portal
 from obert.tableservice.map_positions import set_position_choice
 from obert.tableservice.published import TableStatus, table_status
-from obert.tableservice.versions import report_warnings
+from obert.tableservice.versions import kept_parts, report_warnings
 from obert.types import LANGS
 from obert.web.face import PAGES
 from obert.web.forms import errors_by_field, page, redirect
@@ -89,6 +89,7 @@ def _page(
         errors=errors or {},
         table=table,
         notes=report_warnings(table.state.current.report) if table and table.state.current else [],
+        kept=kept_parts(table.state.current.report) if table and table.state.current else [],
         running=running,
         refresh_seconds=REFRESH_SECONDS,
         done=request.query_params.get("done"),

@@ -71,7 +71,8 @@ def test_a_held_upload_is_served_to_its_editors_only(
     refused = client.get(original)
     assert refused.status_code == 403
     assert not any(dni in refused.text for dni in dnis)
-    assert "publisher reviews it" in refused.text
+    assert "fins que el revisi qui el publica" in refused.text  # said in the page's language
+    assert "publisher reviews it" in client.get(original, headers={"Accept-Language": "en"}).text
     assert client.get(original, headers=admin).text.count(IBAN) == 40
     # No door prints the original's address to the public, and none has anything else to offer yet.
     links = _every_link(client)

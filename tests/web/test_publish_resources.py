@@ -198,3 +198,28 @@ def test_rows_padded_or_left_out_are_told_to_the_publisher(
     }[lang]  # fmt: skip
     assert all(t in done for t in told), done[done.find("ingest-status") :][:1500]
     assert _english_on(done, lang) == [] if lang != "en" else True
+
+
+@pytest.mark.parametrize("lang", ["ca", "es"])
+def test_a_file_kept_for_personal_data_outside_its_table_is_told_to_the_publisher(
+    world: World, editor: TestClient, lang: str
+) -> None:
+    path = _resource_page(world).replace("/en/", f"/{lang}/")
+    page = editor.get(path)
+    rows = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(300)) + b"Maria Puig,40123456W,x\n"
+    editor.post(
+        f"{path}/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("inspeccions.csv", io.BytesIO(rows))},
+    )
+    _run_jobs(world)
+    done = html.unescape(editor.get(path).text)
+    told = {
+        "ca": ("Només els editors del conjunt de dades poden descarregar el fitxer original.",
+               "línia 302: número de DNI (columna b, 1 de 1 valors)"),
+        "es": ("Solo los editores del conjunto de datos pueden descargar el fichero original.",
+               "línea 302: número de DNI (columna b, 1 de 1 valores)"),
+    }[lang]  # fmt: skip
+    assert all(t in done for t in told), done[done.find("ingest-status") :][:2000]
+    assert "40123456W" not in done
+    assert _english_on(done, lang) == []

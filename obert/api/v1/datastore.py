@@ -418,6 +418,10 @@ def list_versions(portal: PortalDep, actor: ActorDep, resource: str) -> JSONResp
                     "columns": e.columns,
                     "holds": list(e.holds),
                     "schema_changes": e.schema_changes,
+                    # To editors: what keeps the file it was read from from the public, part by part.
+                    "file_held": [
+                        {"where": str(k.where), "checked": k.checked, "findings": k.findings} for k in e.kept
+                    ],
                 }
                 for e in found.entries
             ],
