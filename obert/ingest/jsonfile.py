@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import duckdb
 
 from obert.errors import FieldError, Invalid, msg
+from obert.ingest.result import LeftOut
 from obert.ingest.stage import Staged
 from obert.ingest.tabular import as_text, flatten, records_to_rows, stage_rows
 
@@ -37,7 +39,8 @@ def load_json(path: Path) -> Any:
 
 
 def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int) -> Staged:
-    records, where = _records(load_json(path), "$")
+    doc = load_json(path)
+    records, where = _records(doc, "$")
     flat = []
     for i, rec in enumerate(records):
         if not isinstance(rec, dict):
@@ -47,7 +50,28 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_col
             )
         flat.append(flatten(rec))
     header, rows = records_to_rows(flat)
-    return stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns)
+    staged = stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns)
+    return dataclasses.replace(staged, left_out=_outside(doc))
+
+
+def _outside(doc: Any) -> tuple[LeftOut, ...]:
+    """What wraps the records (``{"meta": {...}, "data": [...]}``) as one row: the file keeps it."""
+    around: dict[str, object] = {}
+    prefix = ""
+    while isinstance(doc, dict):
+        key = next((k for k in _WRAPPERS if k in doc and isinstance(doc[k], list | dict)), None)
+        if key is None:
+            break
+        around |= flatten({k: v for k, v in doc.items() if k != key}, prefix)
+        doc, prefix = doc[key], f"{prefix}{key}."
+    return _around(around)
+
+
+def _around(around: dict[str, object]) -> tuple[LeftOut, ...]:
+    if not around:
+        return ()
+    header, rows = records_to_rows([around])
+    return (LeftOut(msg("the JSON around the records"), header, rows),)
 
 
 def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int) -> Staged:
@@ -88,7 +112,9 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_
         for cells, p in zip(rows, points, strict=True):
             assert p is not None
             cells += [as_text(p[0]), as_text(p[1])]
-    return stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns, forced={"geometry": "geometry"})
+    staged = stage_rows(con, header, rows, tmp=tmp, max_columns=max_columns, forced={"geometry": "geometry"})
+    around = flatten({k: v for k, v in doc.items() if k not in ("type", "features", "bbox")})
+    return dataclasses.replace(staged, left_out=_around(around))
 
 
 def _records(doc: Any, where: str) -> tuple[list[Any], str]:

@@ -125,3 +125,22 @@ def test_a_row_left_out_of_the_table_is_still_scanned_in_the_file(
     assert dni in client.get(original, headers=admin).text
     versions = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()
     assert dni not in json.dumps(versions)
+
+
+def test_what_wraps_a_json_files_records_is_scanned_too(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any], tmp_path: Path
+) -> None:
+    dni = _dnis(1)[0]
+    doc = {
+        "meta": {"requested_by": {"nom": "Maria Puig Soler", "dni": dni}},
+        "data": [{"districte": name, "equipaments": count} for name, count in DISTRICTS],
+    }
+    (tmp_path / "equipaments.json").write_text(json.dumps(doc), encoding="utf-8")
+    original = _publish(client, admin, tmp_path / "equipaments.json")
+    assert client.get(original).status_code == 403
+    url = client.get(f"/api/v1/resources/{RESOURCE}").json()["url"]
+    assert url.endswith("/export.json"), url
+    served = client.get(url.removeprefix("http://testserver")).text
+    assert "Eixample" in served and dni not in served and "Maria Puig" not in served
+    [part] = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()["data"][0]["file_held"]
+    assert part["where"] == "the JSON around the records"
