@@ -28,7 +28,8 @@ LEFT_OUT_CELLS = 2_000_000
 def stage_spreadsheet(
     con: duckdb.DuckDBPyConnection, path: Path, *, tmp: Path, max_columns: int, sheet: str | None
 ) -> Staged:
-    """The first sheet (or `sheet`): first non-empty row is the header, merged cells are filled in."""
+    """The first worksheet with cells (or `sheet`): first non-empty row is the header, merged cells are
+    filled in."""
     read = run_bounded(read_sheet, str(path), max_columns, sheet, limits=LIMITS, what="the spreadsheet")
     name: str = read["name"]
     cells: list[list[str | None]] = read["cells"]
@@ -45,7 +46,8 @@ def stage_spreadsheet(
     staged = stage_rows(
         con, header, rows[1:], tmp=tmp, max_columns=max_columns, warnings=warnings, sheet=name
     )
-    return dataclasses.replace(staged, left_out=tuple(_left_out(other) for other in read["others"]))
+    others = [_left_out(other) for other in read["others"]]
+    return dataclasses.replace(staged, left_out=tuple(o for o in others if o.header or not o.complete))
 
 
 def _left_out(sheet: dict[str, Any]) -> LeftOut:
@@ -68,7 +70,7 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
             raise Invalid(
                 msg("no such sheet"), errors=[FieldError("sheet", f"{sheet!r} is not one of {names}")]
             )
-        name = sheet or names[0]
+        name = sheet or _first_with_cells(book) or names[0]
         ws = book.get_sheet_by_name(name)
         if ws.width > max_columns:
             raise Invalid(
@@ -85,6 +87,14 @@ def read_sheet(path: str, max_columns: int, sheet: str | None) -> dict[str, Any]
     except CalamineError as exc:
         raise Invalid(msg("the spreadsheet cannot be read"), errors=[FieldError("file", str(exc))]) from exc
     return {"name": name, "cells": cells, "merged": merged, "others": others}
+
+
+def _first_with_cells(book: CalamineWorkbook) -> str | None:
+    """The first worksheet with a cell in it: an empty "Sheet1" left before the data is passed over."""
+    for meta in book.sheets_metadata:
+        if meta.typ == SheetTypeEnum.WorkSheet and book.get_sheet_by_name(meta.name).height > 0:
+            return str(meta.name)
+    return None
 
 
 def _other_sheets(book: CalamineWorkbook, read: str) -> list[dict[str, Any]]:

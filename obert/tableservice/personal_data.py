@@ -216,7 +216,7 @@ class FileGate:
                 unread.append(_where(part))
             report, decision = scan.decide(_table(part), ())
             if not decision.allowed:
-                found.append({**_where(part), **findings_json(report, decision)})
+                found.append({**_where(part), "decision": decision.to_json(), "scan": report.to_json()})
         if not (found or unread):
             return None
         places = ", ".join(str(p["where"]) for p in [*found, *unread])

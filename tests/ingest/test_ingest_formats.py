@@ -126,6 +126,21 @@ def test_xlsx_named_sheet_formulas_and_merged_cells(tmp_path: Path) -> None:
         ingest_file(src, dest=tmp_path / "x.parquet", max_bytes=1_000_000, sheet="Nope")
 
 
+def test_an_empty_first_sheet_is_passed_over_and_the_others_are_kept_for_the_check(tmp_path: Path) -> None:
+    src = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(str(src))
+    book.add_worksheet("Full1")  # left empty, as a new workbook's first sheet often is
+    book.add_worksheet("Dades").write_row(0, 0, ["districte", "equipaments"])
+    book.worksheets()[1].write_row(1, 0, ["Eixample", 30])
+    book.add_worksheet("Notes").write_row(0, 0, ["Font: Ajuntament de Barcelona"])
+    book.close()
+    r = ingest_file(src, dest=tmp_path / "v.parquet", max_bytes=1_000_000)
+    assert r.sheet == "Dades" and _rows(tmp_path / "v.parquet") == [("Eixample", 30)]
+    assert [(str(p.where), p.header, p.rows) for p in r.left_out] == [
+        ("sheet Notes", ["Font: Ajuntament de Barcelona"], [])
+    ]
+
+
 def test_ods(tmp_path: Path) -> None:
     src = tmp_path / "t.ods"
     content = (
