@@ -142,5 +142,6 @@ def test_what_wraps_a_json_files_records_is_scanned_too(
     assert url.endswith("/export.json"), url
     served = client.get(url.removeprefix("http://testserver")).text
     assert "Eixample" in served and dni not in served and "Maria Puig" not in served
-    [part] = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()["data"][0]["file_held"]
+    versions = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()
+    [part] = versions["data"][0]["file_held"]
     assert part["where"] == "the JSON around the records"
