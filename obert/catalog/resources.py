@@ -24,7 +24,7 @@ from obert.catalog.indexing import refresh_index
 from obert.catalog.models import Page, Resource, ResourceInput
 from obert.catalog.rows import LIVE_RESOURCE, resource_from_row
 from obert.catalog.tabular import enqueue_ingest, is_tabular
-from obert.catalog.vocabulary import file_type_for
+from obert.catalog.vocabulary import Concept, file_type_for
 from obert.errors import Conflict, FieldError, Invalid, NotFound, msg
 from obert.storage import Store
 from obert.storage.files import FileStore
@@ -241,12 +241,17 @@ def attach_upload(
     with store.read() as conn:
         require_editor(actor, load_dataset(conn, actor, current.dataset_id))
     stored = files.save(owner_id=current.id, filename=filename, stream=stream, max_bytes=max_bytes)
-    file_type = file_type_for(stored.name.rsplit(".", 1)[-1]) if "." in stored.name else None
+    file_type = _file_type(stored.name)
     with store.begin() as conn:
         before = _load(conn, actor, current.id)
+        # The format and media type that the previous file's name gave follow the new file; those a
+        # publisher chose stay.
+        given = _file_type(before.upload) if before.upload else None
+        chosen_format = before.format if given is None or before.format != given.code else None
+        chosen_media = before.media_type if given is None or before.media_type != _media(given) else None
         # A type that described a linked page, or one an .html or .js name suggests, never describes
         # an upload (obert.storage.media): the file's own type if it is data, else none.
-        media_types = (before.media_type, file_type.extra.get("media_type") if file_type else None)
+        media_types = (chosen_media, _media(file_type))
         conn.execute(
             resources.update()
             .where(resources.c.id == current.id)
@@ -254,7 +259,7 @@ def attach_upload(
                 upload=stored.name,
                 byte_size=stored.byte_size,
                 checksum=f"sha256:{stored.sha256}",
-                format=before.format or (file_type.code if file_type else None),
+                format=chosen_format or (file_type.code if file_type else None),
                 media_type=next((m for m in media_types if m and not is_active(m)), None),
                 updated_at=now(),
             )
@@ -275,6 +280,14 @@ def attach_upload(
             after=after,
         )
     return after
+
+
+def _file_type(filename: str) -> Concept | None:
+    return file_type_for(filename.rsplit(".", 1)[-1]) if "." in filename else None
+
+
+def _media(file_type: Concept | None) -> str | None:
+    return file_type.extra.get("media_type") if file_type else None
 
 
 def _load(conn: Connection, actor: Actor, ref: str) -> Resource:

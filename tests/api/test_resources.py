@@ -84,6 +84,27 @@ def test_upload_is_measured_and_downloadable(
     ).status_code == (404)
 
 
+def test_a_new_file_of_another_type_updates_the_format_its_last_file_gave(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    _dataset(client, admin, resources=[{"name": "r-chosen", "format": "CSV"}, {"name": "r-found"}])
+
+    def upload(resource: str, name: str, body: bytes) -> dict[str, Any]:
+        sent = client.post(
+            f"/api/v1/resources/{resource}/upload", files={"file": (name, body)}, headers=admin
+        )
+        assert sent.status_code == 200, sent.text
+        found: dict[str, Any] = sent.json()
+        return found
+
+    assert upload("r-found", "dades.json", b'[{"a": 1}]')["format"] == "JSON"
+    now = upload("r-found", "dades.csv", b"a\n1\n")  # the format came from the last file: it follows
+    assert (now["format"], now["media_type"]) == ("CSV", "text/csv")
+    # A format the publisher chose stays, whatever the file is called.
+    assert upload("r-chosen", "dades.txt", b"a\n1\n")["format"] == "CSV"
+    assert upload("r-chosen", "dades.json", b'[{"a": 1}]')["format"] == "CSV"
+
+
 def test_uploads_of_private_datasets_are_private(
     client: TestClient, admin: dict[str, str], org: dict[str, Any]
 ) -> None:
