@@ -42,6 +42,8 @@ from obert.tableservice.versions import (
     Version,
     commit_version,
     new_version_id,
+    newest_held,
+    pending_holds,
     record_failure,
     referenced_paths,
     table_state,
@@ -74,6 +76,12 @@ class IngestOutcome:
     @property
     def held_message(self) -> str | None:
         return hold_message(self.holds) if self.holds else None
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """Why the version waits for a decision: a new one's holds, or the reasons still open on one that
+        had already been made from the same bytes."""
+        return tuple(h.reason for h in self.holds) or pending_holds(self.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,7 @@ class Ingester:
                 ).where(resources.c.id == resource_id)
             ).first()
             state = table_state(conn, resource_id)
+            held = newest_held(conn, resource_id)
         if row is None or row.state != "active":
             raise NotFound(f"no resource '{resource_id}'")
         try:
@@ -140,9 +149,12 @@ class Ingester:
                 known = source == "upload" and sha256 is not None and row.checksum == f"sha256:{sha256}"
                 sha = str(sha256) if known else sha256_file(path)
                 read = path.stat().st_size
-                if state.current is not None and state.current.sha256 == sha:
-                    self._measure("unchanged")
-                    return IngestOutcome(state.current, created=False, result=None)
+                # The same bytes as the version served, or as one waiting for a decision (a file sent
+                # twice, or a job that found its upload already replaced by the next one's file).
+                for same in (state.current, held):
+                    if same is not None and same.sha256 == sha:
+                        self._measure("unchanged")
+                        return IngestOutcome(same, created=False, result=None)
                 outcome = self._ingest(
                     resource_id,
                     path,
@@ -307,9 +319,10 @@ class Ingester:
                 "version_id": outcome.version.id,
                 "rows": outcome.version.row_count,
                 "created": outcome.created,
-                "held": outcome.held_message,
+                "held": outcome.held_message
+                or (f"held back: {', '.join(outcome.waiting)}" if outcome.waiting else None),
                 # Why, as keys the pages say in the reader's language ("held" is English, for the API).
-                "held_reasons": [h.reason for h in outcome.holds],
+                "held_reasons": list(outcome.waiting),
                 # Published, but the file it was read from is kept from the public (and why).
                 "file_held_reasons": [h.reason for h in outcome.kept],
             }

@@ -348,6 +348,18 @@ def version_by_job(conn: Connection, job_id: str) -> Version | None:
     return _version(conn, sa.select(resource_versions).where(resource_versions.c.job_id == job_id))
 
 
+def newest_held(conn: Connection, resource_id: str) -> Version | None:
+    """The resource's newest version when it is held back and was read from the resource's file."""
+    newest = _version(
+        conn,
+        sa.select(resource_versions)
+        .where(resource_versions.c.resource_id == resource_id)
+        .order_by(resource_versions.c.number.desc())
+        .limit(1),
+    )
+    return newest if newest is not None and newest.state == HELD and newest.derived_from is None else None
+
+
 def list_versions(conn: Connection, resource_id: str) -> list[Version]:
     rows = conn.execute(
         sa.select(resource_versions)

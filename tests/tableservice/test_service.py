@@ -72,6 +72,23 @@ def test_the_same_job_or_the_same_bytes_never_make_a_second_version(portal: Port
     assert len(list(portal.tables.tables_dir.rglob("*.parquet"))) == 1
 
 
+def test_a_file_sent_twice_while_held_waits_once(portal: Portal, tmp_path: Path) -> None:
+    """Two uploads in quick succession: both jobs find the second file (the first was replaced), and a
+    held version is not made twice; the second job says it waits for the same decision."""
+    resource_id = _resource(portal)
+    people = tmp_path / "persones.csv"
+    people.write_text("districte,dni\n1,40123456W\n2,12345678Z\n", encoding="utf-8")
+    _upload(portal, resource_id, people)
+    portal.job_runner(1).run_once()
+    _upload(portal, resource_id, people)
+    runner = portal.job_runner(1)
+    while runner.run_once():
+        pass
+    assert _versions(portal) == [(1, "held")]
+    results = [j.result for j in list_jobs(portal.store, kind="ingest")]
+    assert [(r["version"], r["held_reasons"]) for r in results] == [(1, ["personal_data"])] * 2
+
+
 @pytest.fixture
 def file_server(tmp_path: Path) -> Iterator[str]:
     root = tmp_path / "www"
