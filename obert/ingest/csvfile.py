@@ -19,7 +19,7 @@ import duckdb
 
 from obert.datastore.engine import quote_ident, quote_literal
 from obert.errors import FieldError, Invalid, TooLarge, msg
-from obert.ingest.infer import PLACEHOLDERS, Inferred, convert_expr, infer, placeholder_counts
+from obert.ingest.infer import PLACEHOLDERS, Inferred, convert_expr, infer, placeholder_counts, units
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import ERROR_MARK, check_exact_sql, reading
 from obert.ingest.result import LeftOut
@@ -165,11 +165,6 @@ def stage_csv(
             if i.distinct is not None and i.distinct <= FEW_VALUES
         ),
     )
-
-
-def units(names: list[str], inferred: list[Inferred]) -> dict[str, str]:
-    """The unit each number column was written with ('EUR', '%'), kept in the version's metadata."""
-    return {n: i.number.unit for n, i in zip(names, inferred, strict=True) if i.number and i.number.unit}
 
 
 def _rows_estimate(path: Path, sample_rows: int) -> Callable[[float], int]:

@@ -252,3 +252,8 @@ def placeholder_counts(con: duckdb.DuckDBPyConnection, source: str, columns: lis
     row = con.execute(f"SELECT {', '.join(exprs)} FROM {source}").fetchone()
     assert row is not None
     return [int(x) for x in row]
+
+
+def units(names: list[str], inferred: list[Inferred]) -> dict[str, str]:
+    """The unit each number column was written with ('EUR', '%'), kept in the version's metadata."""
+    return {n: i.number.unit for n, i in zip(names, inferred, strict=True) if i.number and i.number.unit}

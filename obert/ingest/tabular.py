@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from obert.errors import FieldError, Invalid, msg
-from obert.ingest.infer import Conversion, Inferred, convert_expr, infer
+from obert.ingest.infer import Conversion, Inferred, convert_expr, infer, units
 from obert.ingest.names import clean_names
 from obert.ingest.numbers import reading
 from obert.ingest.stage import Staged, copy_select
@@ -80,7 +80,12 @@ def stage_rows(
             convert_expr(n, inf.conversion, number=inf.number) for n, inf in zip(names, inferred, strict=True)
         )
         stats = copy_select(
-            con, f"SELECT {select} FROM obert_raw", tmp=tmp, names=names, types=[i.type for i in inferred]
+            con,
+            f"SELECT {select} FROM obert_raw",
+            tmp=tmp,
+            names=names,
+            types=[i.type for i in inferred],
+            units=units(names, inferred),
         )
     finally:
         con.unregister("obert_raw")
@@ -94,6 +99,7 @@ def stage_rows(
         sheet=sheet,
         stats=stats,
         readings=[reading(i.number) for i in inferred],
+        units=units(names, inferred),
     )
 
 

@@ -156,3 +156,23 @@ def test_rows_read_so_far_are_reported_while_a_big_file_is_read(
     assert during == sorted(during)
     # An estimate from the share of the file read: close to the truth, not exact.
     assert all(0 < d <= rows * 1.1 for d in during)
+
+
+def test_a_workbooks_units_are_kept_as_a_csv_files_are(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Districte", "Import", "Percentatge"])
+    sheet.append(["Ciutat Vella", "3.947,84 €", "15,5 %"])
+    sheet.append(["Eixample", "12.001,00 €", "7,25 %"])
+    book.save(tmp_path / "imports.xlsx")
+    result = ingest_file(tmp_path / "imports.xlsx", dest=tmp_path / "v.parquet", max_bytes=1_000_000)
+    assert [(c.name, c.unit) for c in result.columns] == [
+        ("Districte", None),
+        ("Import", "EUR"),
+        ("Percentatge", "%"),
+    ]
+    stored = read_schema(duckdb.connect(), tmp_path / "v.parquet")
+    assert stored.units == {"Import": "EUR", "Percentatge": "%"}
+    assert _read(tmp_path / "v.parquet")[1][0][1:] == (D("3947.84"), 15.5)
