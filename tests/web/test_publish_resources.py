@@ -176,20 +176,25 @@ def test_what_became_of_an_upload_is_told_in_the_pages_language(
     assert {"ca": "columnes", "es": "columnas"}[lang] in held
 
 
-@pytest.mark.parametrize("lang", ["ca", "en"])
-def test_rows_padded_or_left_out_are_told_to_the_publisher(
-    world: World, editor: TestClient, lang: str
-) -> None:
+def _page_after_upload(world: World, editor: TestClient, lang: str, last_lines: bytes) -> str:
+    """The resource's publisher page in `lang` once a 300-row CSV ending in `last_lines` was read."""
     path = _resource_page(world).replace("/en/", f"/{lang}/")
     page = editor.get(path)
-    rows = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(300)) + b"7\n8,9,10\n"
+    rows = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(300)) + last_lines
     editor.post(
         f"{path}/upload",
         data={"csrf_token": csrf_of(page.text)},
         files={"file": ("inspeccions.csv", io.BytesIO(rows))},
     )
     _run_jobs(world)
-    done = html.unescape(editor.get(path).text)
+    return html.unescape(editor.get(path).text)
+
+
+@pytest.mark.parametrize("lang", ["ca", "en"])
+def test_rows_padded_or_left_out_are_told_to_the_publisher(
+    world: World, editor: TestClient, lang: str
+) -> None:
+    done = _page_after_upload(world, editor, lang, b"7\n8,9,10\n")
     told = {
         "en": ("1 row had fewer than 2 fields and was padded with empty values (line 302)",
                "1 row with more than 2 fields was left out (line 303)"),
@@ -204,16 +209,7 @@ def test_rows_padded_or_left_out_are_told_to_the_publisher(
 def test_a_file_kept_for_personal_data_outside_its_table_is_told_to_the_publisher(
     world: World, editor: TestClient, lang: str
 ) -> None:
-    path = _resource_page(world).replace("/en/", f"/{lang}/")
-    page = editor.get(path)
-    rows = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(300)) + b"Maria Puig,40123456W,x\n"
-    editor.post(
-        f"{path}/upload",
-        data={"csrf_token": csrf_of(page.text)},
-        files={"file": ("inspeccions.csv", io.BytesIO(rows))},
-    )
-    _run_jobs(world)
-    done = html.unescape(editor.get(path).text)
+    done = _page_after_upload(world, editor, lang, b"Maria Puig,40123456W,x\n")
     told = {
         "ca": ("Només els editors del conjunt de dades poden descarregar el fitxer original.",
                "línia 302: número de DNI (columna b, 1 de 1 valors)"),
