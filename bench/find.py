@@ -49,7 +49,7 @@ from bench.search import PLACES, SUBJECTS  # noqa: E402
 from obert.app import create_app  # noqa: E402
 from obert.i18n.text import query_terms  # noqa: E402
 from obert.portal import build_portal  # noqa: E402
-from obert.search import SearchQuery, cache, find, index, snapshot, spelling  # noqa: E402
+from obert.search import SearchQuery, cache, find, snapshot, spelling, suggest  # noqa: E402
 from obert.search.backends import _WEIGHTS as TSV_WEIGHTS  # noqa: E402
 from obert.search.backends import FTS_TABLE, WEIGHTS, _tsquery  # noqa: E402
 from obert.search.model import FACETS, Viewer  # noqa: E402
@@ -315,14 +315,14 @@ def _compare(store: Store, texts: list[str], prefixes: list[str]) -> str:
     cache.forget(store.engine)
     with store.read() as conn:
         kept = [find(conn, viewer=Viewer(), query=query) for query in searches]
-        offered = [index.suggest(conn, viewer=Viewer(), text=text) for text in prefixes]
+        offered = [suggest(conn, viewer=Viewer(), text=text) for text in prefixes]
     current = snapshot.current
     snapshot.current = lambda conn: None  # type: ignore[assignment]
     cache.forget(store.engine)  # each answered afresh, not the snapshot's kept answer
     try:
         with store.read() as conn:
             plain = [find(conn, viewer=Viewer(), query=query) for query in searches]
-            offered_plain = [index.suggest(conn, viewer=Viewer(), text=text) for text in prefixes]
+            offered_plain = [suggest(conn, viewer=Viewer(), text=text) for text in prefixes]
     finally:
         snapshot.current = current  # type: ignore[assignment]
     differ = sum(a != b for a, b in zip(kept, plain, strict=True))
