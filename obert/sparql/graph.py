@@ -78,6 +78,7 @@ MOST_CHANGES = 2000
 log = logging.getLogger(__name__)
 
 # The catch-up's statements, made once (building a statement costs about what running it does here).
+# The log's and one dataset's are also compiled once for the store (`CatalogueGraph.__init__`).
 _LOG_AFTER = (
     sa.select(activity.c.object_type, activity.c.object_id, activity.c.action, activity.c.id)
     .where(activity.c.id > sa.bindparam("after"))
@@ -144,6 +145,9 @@ class CatalogueGraph:
         self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
         self._distributed = KnownDistributions()  # whose distributions a change to its fields keeps
         self._stated = Stated()
+        # The two statements every catch-up runs, straight on the driver (`obert.storage.prepared`).
+        self._log_after = store.prepare(_LOG_AFTER)
+        self._public_dataset = store.prepare(_PUBLIC_DATASET)
 
     def current_generation(self) -> int:
         """The generation of the graph as the catalogue stands now (changes logged so far applied)."""
@@ -378,7 +382,7 @@ class CatalogueGraph:
         highest = max([old.floor, *seen])
         after = old.floor
         while True:
-            rows = conn.execute(_LOG_AFTER, {"after": after}).all()
+            rows = self._log_after.rows(conn, after=after)
             new += [row for row in rows if row.id not in seen]
             if rows:
                 highest = max(highest, rows[-1].id)
@@ -423,8 +427,9 @@ class CatalogueGraph:
         publishers = self._publishers()
         changed: set[ox.NamedNode] = set()
         for chunk in _chunks(ids, BATCH):
+            rows: Sequence[Any]
             if len(chunk) == 1:  # most catch-ups: a statement without an expanding list is quicker to run
-                rows = conn.execute(_PUBLIC_DATASET, {"id": chunk[0]}).all()
+                rows = self._public_dataset.rows(conn, id=chunk[0])
             else:
                 rows = conn.execute(_PUBLIC_DATASETS, {"ids": list(chunk)}).all()
             known = _refs(rows, publishers)

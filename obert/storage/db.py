@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from obert.errors import Conflict, Invalid, Unavailable
+from obert.storage.prepared import Prepared
 
 
 class Store:
@@ -67,6 +68,11 @@ class Store:
             if exc.connection_invalidated:
                 raise Unavailable("the database connection was lost") from exc
             raise
+
+    def prepare(self, statement: sa.Select[Any]) -> Prepared:
+        """`statement` compiled once for this store's backend, to run straight on the driver (see
+        `obert.storage.prepared`: for short statements on paths that run after every write)."""
+        return Prepared(self.engine.dialect, statement)
 
     def analyze(self) -> None:
         """Refresh PostgreSQL's planner statistics after a bulk change (a demo load, a rebuilt index).
