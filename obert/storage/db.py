@@ -37,19 +37,26 @@ class Store:
             yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, snapshot: bool = True) -> Iterator[Connection]:
         """A connection for reading: nothing it does is written (a write inside it is a bug).
 
         On SQLite, one read-only transaction (it does not take the write lock, and its statements see one
         snapshot). On PostgreSQL each statement runs on its own (autocommit): under READ COMMITTED, the
         default, each statement of a transaction takes its own snapshot anyway, so the statements see
-        what they would in one, without a BEGIN and a COMMIT round trip per read (a page makes several)."""
+        what they would in one, without a BEGIN and a COMMIT round trip per read (a page makes several).
+        Without `snapshot`, SQLite's statements run on their own too (no BEGIN and COMMIT), for a reader
+        that, like PostgreSQL's, takes each statement's view as it comes; statements run through
+        SQLAlchemy still begin a transaction (ended when the block ends), those run straight on the driver
+        (`Prepared`) do not."""
         with (
             self._translated(),
             self.engine.connect().execution_options(**self._read_options) as conn,
-            conn.begin(),
         ):
-            yield conn
+            if snapshot:
+                with conn.begin():
+                    yield conn
+            else:
+                yield conn
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
