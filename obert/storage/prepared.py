@@ -9,7 +9,8 @@ JSON column decoded, a date-time made timezone-aware) is taken from SQLAlchemy i
 the same values as `conn.execute(statement)`'s. The driver's errors are wrapped as SQLAlchemy's, so
 `Store` translates them as it does every other.
 
-Only statements without expanding (`IN`) parameters: their text depends on the values.
+Only statements without expanding (`IN`) parameters (their text depends on the values), and without
+parameters whose type converts them on the way in (they would reach the driver unconverted).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class Prepared:
         binds = compiled.binds
         if any(bind.expanding for bind in binds.values()):
             raise ValueError("a prepared statement takes no expanding parameters")
+        # Values are handed to the driver as given: a type that converts them on the way in (a date-time
+        # made naive UTC, JSON encoded) would be skipped, so such parameters are refused.
+        if any(bind.type._cached_bind_processor(dialect) is not None for bind in binds.values()):
+            raise ValueError("a prepared statement takes no parameters its type converts")
         self._sql = compiled.string
         self._defaults: dict[str, Any] = {name: bind.effective_value for name, bind in binds.items()}
         self._required = frozenset(name for name, bind in binds.items() if bind.required)
