@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import random
 import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -52,14 +54,38 @@ BIG = "1000000 per minute"
 
 class AsgiClient:
     """Requests straight to the ASGI app on one event loop, as a server sends them (Starlette's
-    TestClient starts a loop and a thread per request, which costs more than a small page)."""
+    TestClient starts a loop and a thread per request, which costs more than a small page).
+
+    The loop runs one task for the whole run, in a thread of its own, and each request is awaited inside
+    that task. anyio's worker threads (where FastAPI runs sync endpoints and dependencies) stop when the
+    task that runs the loop ends: a `run_until_complete` per request started and stopped a thread for every
+    request, which a served process never does (its threads wait for the next request)."""
 
     def __init__(self, app: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+        self._queue: asyncio.Queue[tuple[Any, concurrent.futures.Future[Any]] | None] = asyncio.Queue()
+        self._thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(self._serve(),), daemon=True
+        )
+        self._thread.start()
+
+    async def _serve(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            coro, done = item
+            try:
+                done.set_result(await coro)
+            except Exception as exc:  # raised again in the caller's thread
+                done.set_exception(exc)
+
+    def _run(self, coro: Any) -> Any:
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.loop.call_soon_threadsafe(self._queue.put_nowait, (coro, done))
+        return done.result()
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.http.request(method, path, **kwargs))
+        answer: httpx.Response = self._run(self.http.request(method, path, **kwargs))
+        return answer
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -71,7 +97,9 @@ class AsgiClient:
         return self.request("PATCH", path, **kwargs)
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.http.aclose())
+        self._run(self.http.aclose())
+        self.loop.call_soon_threadsafe(self._queue.put_nowait, None)
+        self._thread.join()
         self.loop.close()
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from obert.catalog.models import Dataset
 from obert.catalog.vocabulary import vocabulary
@@ -19,6 +19,8 @@ from obert.dcat.terms import (
     DCT,
     FOAF,
     HYDRA,
+    RDF,
+    XSD,
     Profile,
     concept,
     concept_scheme,

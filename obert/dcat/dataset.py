@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from obert.catalog.models import Dataset, Resource
 from obert.catalog.vocabulary import file_type_for, vocabulary
@@ -17,15 +17,19 @@ from obert.dcat.terms import (
     FOAF,
     GSP,
     IANA_MEDIA,
+    RDF,
+    RDFS,
     SPDX,
     TABULAR_DATA_PACKAGE,
     VCARD,
+    XSD,
     Profile,
     Triples,
     concept,
     date_literal,
     labelled_node,
     localized,
+    text_literal,
     typed,
 )
 
@@ -62,7 +66,7 @@ def add_dataset_fields(
     info = context.catalog
     node = URIRef(info.dataset_uri(dataset.id))
     graph.add((node, RDF.type, DCAT.Dataset))
-    graph.add((node, DCT.identifier, Literal(str(node))))
+    graph.add((node, DCT.identifier, text_literal(str(node))))
     localized(graph, node, DCT.title, dataset.title)
     localized(graph, node, DCT.description, dataset.description)
     for lang, words in sorted(dataset.keywords.items()):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from obert.catalog.vocabulary import vocabulary
 from obert.dcat.context import CatalogInfo
@@ -24,6 +24,7 @@ from obert.dcat.terms import (
     DCT,
     ELI,
     FOAF,
+    RDF,
     VCARD,
     Profile,
     Triples,

@@ -37,9 +37,11 @@ from obert.storage.tables.search import search_documents as docs
 # Up to this many documents a snapshot is read in the searching request itself (tens of milliseconds;
 # 100,000 take 2-4 s); above, in a thread of its own, while the request searches in SQL.
 INLINE_DOCUMENTS = 2_000
-# Up to this many, the postings (obert.search.postings) too; above, they are read in the background with
-# the rest (after the rest is in use) for an index above INLINE_DOCUMENTS, and not at all between the two
-# (FTS5 answers quickly there).
+# Up to this many, the postings (obert.search.postings) too, by the version's second search: its first asks
+# FTS5, which answers as quickly at this size, while the postings cost a few milliseconds more to read
+# (more than the search) and a portal taking writes has a new version for nearly every search. Above,
+# they are read in the background with the rest (after the rest is in use) for an index above
+# INLINE_DOCUMENTS, and not at all between the two (FTS5 answers quickly there).
 INLINE_POSTINGS = 500
 READ_PAUSE = 4  # after a read in the background, no other for four times as long
 
@@ -67,6 +69,7 @@ class Snapshot:
     holders: Ints
     names: list[tuple[str, str, str]]  # (facet, value, lang) of each value number
     postings: Postings | None = None  # each term's documents (None: FTS5 lists them)
+    postings_due: bool = False  # the postings are to be read by the next search of this version
     _members: dict[tuple[str, str | None], Ints] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -168,12 +171,20 @@ def current(conn: Connection) -> Snapshot | None:
     kept = _kept(conn.engine)
     snapshot = kept.snapshot
     if snapshot is not None and snapshot.version == version:
+        if snapshot.postings_due:
+            # `conn` sees this version: its postings are the snapshot's. Due once: None (FTS5's records
+            # disagree) is not read again. A search meanwhile in another thread asks FTS5, which answers
+            # the same.
+            snapshot.postings_due = False
+            snapshot.postings = read_postings(conn, snapshot.doc_ids)
         return snapshot
     size = len(snapshot) if snapshot is not None else kept.size
     if size < 0:
         size = kept.size = int(conn.execute(sa.select(sa.func.count()).select_from(docs)).scalar_one())
     if size <= INLINE_DOCUMENTS:
-        fresh = read(conn, postings=size <= INLINE_POSTINGS)
+        fresh = read(conn, postings=False)
+        if fresh is not None:
+            fresh.postings_due = size <= INLINE_POSTINGS
         with kept.lock:
             kept.snapshot = fresh
         return fresh

@@ -69,15 +69,20 @@ class KnownDistributions:
     derive them again)."""
 
     def __init__(self, size: int = 100_000) -> None:
-        self._inputs: dict[str, tuple[object, ...]] = {}
+        # The inputs, and whether the dataset has any distribution (so the graph need not be asked).
+        self._inputs: dict[str, tuple[tuple[object, ...], bool]] = {}
         self._size = size  # a small tuple each; the oldest go first
 
-    def unchanged(self, dataset: Dataset) -> bool:
-        return self._inputs.get(dataset.id) == distribution_inputs(dataset)
+    def kept(self, dataset: Dataset) -> bool | None:
+        """None when `dataset`'s distributions are to be derived again; else whether it has any."""
+        found = self._inputs.get(dataset.id)
+        if found is None or found[0] != distribution_inputs(dataset):
+            return None
+        return found[1]
 
     def keep(self, dataset: Dataset) -> None:
         self._inputs.pop(dataset.id, None)
-        self._inputs[dataset.id] = distribution_inputs(dataset)
+        self._inputs[dataset.id] = (distribution_inputs(dataset), bool(dataset.resources))
         while len(self._inputs) > self._size:
             del self._inputs[next(iter(self._inputs))]
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from obert.errors import Conflict, Invalid, Unavailable
+from obert.storage.prepared import Prepared
 
 
 class Store:
@@ -36,19 +37,26 @@ class Store:
             yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, snapshot: bool = True) -> Iterator[Connection]:
         """A connection for reading: nothing it does is written (a write inside it is a bug).
 
         On SQLite, one read-only transaction (it does not take the write lock, and its statements see one
         snapshot). On PostgreSQL each statement runs on its own (autocommit): under READ COMMITTED, the
         default, each statement of a transaction takes its own snapshot anyway, so the statements see
-        what they would in one, without a BEGIN and a COMMIT round trip per read (a page makes several)."""
+        what they would in one, without a BEGIN and a COMMIT round trip per read (a page makes several).
+        Without `snapshot`, SQLite's statements run on their own too (no BEGIN and COMMIT), for a reader
+        that, like PostgreSQL's, takes each statement's view as it comes; statements run through
+        SQLAlchemy still begin a transaction (ended when the block ends), those run straight on the driver
+        (`Prepared`) do not."""
         with (
             self._translated(),
             self.engine.connect().execution_options(**self._read_options) as conn,
-            conn.begin(),
         ):
-            yield conn
+            if snapshot:
+                with conn.begin():
+                    yield conn
+            else:
+                yield conn
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -67,6 +75,11 @@ class Store:
             if exc.connection_invalidated:
                 raise Unavailable("the database connection was lost") from exc
             raise
+
+    def prepare(self, statement: sa.Select[Any]) -> Prepared:
+        """`statement` compiled once for this store's backend, to run straight on the driver (see
+        `obert.storage.prepared`: for short statements on paths that run after every write)."""
+        return Prepared(self.engine.dialect, statement)
 
     def analyze(self) -> None:
         """Refresh PostgreSQL's planner statistics after a bulk change (a demo load, a rebuilt index).

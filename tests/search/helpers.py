@@ -4,12 +4,14 @@ from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from obert.auth import SYSTEM, Actor, Role
 from obert.catalog import datasets, organizations
 from obert.catalog.common import validated
 from obert.catalog.models import Dataset, DatasetInput, OrganizationInput
 from obert.portal import Portal
+from obert.search import snapshot
 from obert.storage import Store
 from obert.storage.tables.search import FTS_TABLE, TSV_COLUMN, TSV_TABLE, search_documents, search_facets
 
@@ -64,3 +66,9 @@ def index_contents(store: Store) -> dict[str, Any]:
             )
             for doc in conn.execute(sa.select(search_documents))
         }
+
+
+def searched_snapshot(conn: Connection) -> snapshot.Snapshot | None:
+    """The snapshot as a version's second search finds it: a small index's holds its postings by then."""
+    snapshot.current(conn)
+    return snapshot.current(conn)

@@ -19,7 +19,7 @@ from obert.search import SearchQuery, gathered, snapshot
 from obert.search.backends import SQLiteFTS
 from obert.search.model import FACETS
 from obert.storage.tables.search import FTS_TABLE
-from tests.search.helpers import add_dataset
+from tests.search.helpers import add_dataset, searched_snapshot
 
 JUDGED = Path(__file__).resolve().parents[1] / "data" / "search_relevance.json"
 
@@ -37,7 +37,7 @@ def test_bm25_from_the_postings_is_fts5s_to_the_bit(demo: Portal) -> None:
     texts = [*judged, "aire", "qualitat aire", "bici", "a", "ac", "tr", "po", "xyzzy", "aire xyzzy"]
     compared, held_texts = 0, 0
     with demo.store.read() as conn:
-        kept = snapshot.current(conn)
+        kept = searched_snapshot(conn)
         assert kept is not None and kept.postings is not None
         engine = gathered.Engine(conn, backend, kept)
         for text in texts:
@@ -74,7 +74,7 @@ def test_a_word_in_most_documents_is_asked_of_fts5(portal: Portal) -> None:
         add_dataset(portal, name, title=title)
     backend = SQLiteFTS()
     with portal.store.read() as conn:
-        kept = snapshot.current(conn)
+        kept = searched_snapshot(conn)
         assert kept is not None and kept.postings is not None
         common, rare = query_terms("arbrat", prefix_last=False), query_terms("viari", prefix_last=False)
         assert isinstance(gathered.words_for(conn, backend, kept, common), gathered.Engine)
@@ -88,6 +88,22 @@ def test_a_word_in_most_documents_is_asked_of_fts5(portal: Portal) -> None:
     assert sorted(d.name for d in found.datasets) == ["aa", "bb", "cc"]
     found = search_datasets(store=portal.store, actor=ANONYMOUS, query=SearchQuery(q="viari"))
     assert [d.name for d in found.datasets] == ["aa"]
+
+
+def test_a_small_index_has_its_postings_read_by_a_versions_second_search(portal: Portal) -> None:
+    # A portal taking writes has a new version for nearly every search: the first search of a version
+    # asks FTS5 (as quick at this size) rather than reading every posting for one search.
+    _sqlite(portal)
+    for name, title in (("arbres", "Arbrat viari"), ("fonts", "Arbrat de fonts")):
+        add_dataset(portal, name, title=title)  # a new version: a new snapshot
+        with portal.store.read() as conn:
+            first = snapshot.current(conn)
+            assert first is not None and first.postings is None and first.postings_due
+        found = search_datasets(store=portal.store, actor=ANONYMOUS, query=SearchQuery(q="arbrat"))
+        assert name in {d.name for d in found.datasets}
+        with portal.store.read() as conn:
+            again = snapshot.current(conn)
+            assert again is first and again.postings is not None and not again.postings_due
 
 
 def test_no_postings_where_fts5_has_documents_the_snapshot_has_not(portal: Portal) -> None:

@@ -17,7 +17,7 @@ from obert.portal import Portal
 from obert.search import SearchQuery, cache, find, gathered, snapshot, suggest
 from obert.search.model import FACETS, Hits, Viewer
 from obert.storage import Store
-from tests.search.helpers import add_dataset, make_org, member_of
+from tests.search.helpers import add_dataset, make_org, member_of, searched_snapshot
 
 JUDGED = Path(__file__).resolve().parents[1] / "data" / "search_relevance.json"
 
@@ -31,10 +31,16 @@ def _both(
     store: Store, viewer: Viewer, query: SearchQuery, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Hits, Hits]:
     cache.forget(store.engine)  # each answered afresh, not the other's kept answer
+    snapshot.forget(store.engine)
     with store.read() as conn:
-        kept_snapshot = snapshot.current(conn)  # a small index: read in the request
-        assert kept_snapshot is not None and kept_snapshot.postings is not None  # FTS5 is not asked
+        # A small index: the snapshot read in the request, its first search asking FTS5 for the words.
+        first = find(conn, viewer=viewer, query=query)
+        kept_snapshot = snapshot.current(conn)
+        assert kept_snapshot is not None and kept_snapshot.postings is not None  # then its postings
+    cache.forget(store.engine)
+    with store.read() as conn:
         kept = find(conn, viewer=viewer, query=query)
+    assert first == kept
     cache.forget(store.engine)
     with monkeypatch.context() as patched:
         patched.setattr(snapshot, "current", lambda conn: None)
@@ -99,7 +105,7 @@ def test_suggestions_from_the_snapshot_are_sqls(demo: Portal, monkeypatch: pytes
     for window, limit, text, viewer in cases:
         monkeypatch.setattr(gathered, "SUGGEST_WINDOW", window)
         with demo.store.read() as conn:
-            kept_snapshot = snapshot.current(conn)
+            kept_snapshot = searched_snapshot(conn)
             assert kept_snapshot is not None and kept_snapshot.postings is not None
             kept = suggest(conn, viewer=viewer, text=text, limit=limit)
         with monkeypatch.context() as patched:
