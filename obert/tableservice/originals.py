@@ -46,7 +46,7 @@ from obert.storage.tables.datastore import datastore_tables, resource_versions
 from obert.storage.tablestore import TableStore
 from obert.tableservice.announce import OBJECT_TYPE
 from obert.tableservice.gate import PERSONAL_DATA
-from obert.tableservice.versions import FILE_HOLDS, HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
+from obert.tableservice.versions import HELD, PURGE_ACTION, PURGED, READY, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _versions_query(*, current: bool) -> sa.Select[Any]:
         resource_versions.c.derived_from,
         resource_versions.c.created_at,
         held_report.label("report"),
-        resource_versions.c.report[FILE_HOLDS].label("file_holds"),
+        resource_versions.c.file_holds,
     ]
     query = sa.select(*columns)
     if current:

@@ -30,9 +30,6 @@ PURGED = "purged"  # was held; its file was deleted once a cleaned copy had been
 UNPUBLISHED = (HELD, PURGED)  # states nobody may read a table of
 # The activity rows (object type `resource_version`) of a version kept held and of a held one purged.
 HOLD_ACTION = "hold"
-# Where a version's report lists the reasons the file it was read from is kept back while the version
-# itself is published (holds whose `table` is False: personal data in another sheet, rows left out).
-FILE_HOLDS = "file_holds"
 PURGE_ACTION = "purge"
 
 
@@ -101,8 +98,6 @@ class KeptPart:
 
 def kept_parts(report: dict[str, Any]) -> list[KeptPart]:
     """Why the file a version was read from is kept from the public, part by part (none: it is not)."""
-    if PERSONAL_DATA_IN_FILE not in (report.get(FILE_HOLDS) or []):
-        return []
     held = report.get(report_key(PERSONAL_DATA_IN_FILE)) or {}
     parts = [
         KeptPart(
@@ -134,8 +129,8 @@ def commit_version(
     With `holds` (the gates' findings), the version is numbered and kept, but not published: the version
     served before stays served, each hold's findings are kept in the version's report (the personal-data
     gate's under ``privacy``, any other under its reason) and the reasons still open under ``holds``.
-    A hold on the file alone (``Hold.table`` False) does not keep the version back: its reason is listed
-    under ``file_holds``, and tableservice.originals keeps the file from the public.
+    A hold on the file alone (``Hold.table`` False) does not keep the version back: its reason is the
+    version's ``file_holds``, and tableservice.originals keeps the file from the public.
     """
     now = datetime.now(UTC)
     with store.begin() as conn:
@@ -153,8 +148,8 @@ def commit_version(
         waiting = [h.reason for h in holds if h.table]
         if waiting:
             report["holds"] = waiting
-        if kept := [h.reason for h in holds if not h.table]:
-            report[FILE_HOLDS] = kept  # the table goes out; the file it was read from stays the editors'
+        # The table goes out; the file it was read from stays the editors' (see tableservice.originals).
+        kept = [h.reason for h in holds if not h.table] or None
         # Written held, then published in this same transaction when nothing holds it: nobody sees between.
         conn.execute(
             resource_versions.insert().values(
@@ -175,6 +170,7 @@ def commit_version(
                 derived_from=derived_from,
                 file_sha256=result.table_sha256 or None,
                 file_bytes=result.table_bytes or None,
+                file_holds=kept,
             )
         )
         if not waiting:

@@ -31,6 +31,9 @@ resource_versions = sa.Table(
     # The Parquet file's own SHA-256 and size (sha256/byte_size describe the source file it was read from).
     sa.Column("file_sha256", sa.String(64)),
     sa.Column("file_bytes", sa.BigInteger),
+    # Why the file it was read from is kept from the public while the version itself is published
+    # (tableservice.originals); null when it is not. The findings are in the report.
+    sa.Column("file_holds", JSONType),
     sa.UniqueConstraint("resource_id", "number", name="uq_resource_versions_resource_id_number"),
 )
 
