@@ -145,3 +145,33 @@ def test_what_wraps_a_json_files_records_is_scanned_too(
     versions = client.get(f"/api/v1/datastore/{RESOURCE}/versions", headers=admin).json()
     [part] = versions["data"][0]["file_held"]
     assert part["where"] == "the JSON around the records"
+
+
+def test_an_override_of_the_tables_findings_does_not_release_the_rest_of_the_file(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any], tmp_path: Path
+) -> None:
+    people = _dnis(30)
+    book = openpyxl.Workbook()
+    first = book.active
+    first.append(["districte", "responsable"])  # the table: a DNI per district, overridden below
+    for (name, _), dni in zip(DISTRICTS, people, strict=False):
+        first.append([name, dni])
+    other = book.create_sheet("Detall")
+    other.append(["nom", "dni"])
+    for i, dni in enumerate(people):
+        other.append([f"Persona {i}", dni])
+    book.save(tmp_path / "equipaments.xlsx")
+    make_dataset(client, admin, DATASET)
+    upload(client, admin, RESOURCE, tmp_path / "equipaments.xlsx")
+    run_jobs(portal_of(client))
+    why = "Public officials' identifiers, published by law in the council's transparency portal."
+    given = [{"column": "responsable", "kind": "dni", "justification": why}]
+    response = client.post(
+        f"/api/v1/datastore/{RESOURCE}/versions/1/override", json={"overrides": given}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    # The table is published as it is; the workbook's other sheet still keeps the file the editors'.
+    url = client.get(f"/api/v1/resources/{RESOURCE}").json()["url"]
+    assert url.endswith("/export.xlsx"), url
+    original = client.get(f"/api/v1/resources/{RESOURCE}", headers=admin).json()["url"]
+    assert client.get(original.removeprefix("http://testserver")).status_code == 403
