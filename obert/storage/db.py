@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from obert.errors import Conflict, Invalid, Unavailable
 from obert.storage.prepared import Prepared
+from obert.storage.writers import WriterQueue
 
 
 class Store:
@@ -22,6 +23,7 @@ class Store:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = _create_engine(url, echo=echo)
+        self._writers = WriterQueue.for_sqlite(self.engine.url.database) if self.backend == "sqlite" else None
         self._read_options: dict[str, Any] = {"obert_read_only": True}
         if self.engine.dialect.name == "postgresql":
             self._read_options["isolation_level"] = "AUTOCOMMIT"
@@ -33,8 +35,12 @@ class Store:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
-        with self._translated(), self.engine.begin() as conn:
+        with self._turn(), self._translated(), self.engine.begin() as conn:
             yield conn
+
+    def _turn(self) -> AbstractContextManager[object]:
+        """SQLite's one writer at a time, in the order they came (see `obert.storage.writers`)."""
+        return self._writers.turn() if self._writers is not None else nullcontext()
 
     @contextmanager
     def read(self, *, snapshot: bool = True) -> Iterator[Connection]:
