@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from obert.auth import Actor
+from obert.auth import ANONYMOUS, Actor
 from obert.catalog.access import visible_to
 from obert.catalog.common import check_limit
 from obert.catalog.discovery import viewer_for
@@ -59,3 +61,17 @@ def latest_dataset_cards(*, store: Store, actor: Actor, limit: int = 6) -> list[
             .limit(limit)
         ).all()
         return cards_from_rows(conn, rows)
+
+
+def public_dataset_stamps(*, store: Store, offset: int, limit: int) -> list[tuple[str, datetime]]:
+    """The names of the datasets anyone may see and when each last changed, by name: what a sitemap lists
+    (a read of two columns, where a page of whole datasets would load every dataset's metadata)."""
+    query = (
+        sa.select(datasets.c.name, datasets.c.updated_at)
+        .where(visible_to(ANONYMOUS))
+        .order_by(datasets.c.name)
+        .offset(offset)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [(row.name, row.updated_at) for row in conn.execute(query)]

@@ -14,6 +14,7 @@ from obert.catalog import datasets
 from obert.catalog.common import validated
 from obert.catalog.models import DatasetInput
 from obert.portal import Portal
+from obert.web import seo
 from tests.conftest import dataset_payload
 from tests.demo_copy import ensure_demo
 
@@ -77,6 +78,34 @@ def test_sitemap_lists_public_pages_in_every_language(client: TestClient, portal
         "x-default": "http://testserver/dataset/bicing-estacions",
     }
     assert url.findtext("s:lastmod", namespaces=NS)
+
+
+@pytest.mark.demo
+def test_a_catalogue_too_large_for_one_sitemap_gets_an_index_of_sitemaps(
+    client: TestClient, portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_demo(portal)
+    hidden = dataset_payload(organization=None, name="amagat", visibility="private")
+    datasets.create_dataset(store=portal.store, actor=SYSTEM, data=validated(DatasetInput, hidden))
+    whole = ET.fromstring(client.get("/sitemap.xml").content)
+    listed = [u.findtext("s:loc", namespaces=NS) for u in whole.findall("s:url", NS)]
+    monkeypatch.setattr(seo, "DATASETS_PER_SITEMAP", 4)  # the demo's 10 public datasets: 3 sitemaps
+
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [s.findtext("s:loc", namespaces=NS) for s in index.findall("s:sitemap", NS)]
+    assert parts == [f"http://testserver/sitemap/{n}.xml" for n in (1, 2, 3)]
+    found: list[str | None] = []
+    for part in parts:
+        answer = client.get(part.removeprefix("http://testserver"))
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/xml")
+        found += [
+            u.findtext("s:loc", namespaces=NS) for u in ET.fromstring(answer.content).findall("s:url", NS)
+        ]
+    assert sorted(found) == sorted(listed) and len(found) == len(set(found))  # the same pages, each once
+    assert not any("amagat" in (loc or "") for loc in found)
+    for missing in ("/sitemap/0.xml", "/sitemap/4.xml"):
+        assert client.get(missing).status_code == 404
 
 
 def test_robots(client: TestClient) -> None:
