@@ -12,6 +12,7 @@ and the moment a file was last uploaded to one of its resources; metadata edits 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,13 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
-from obert.catalog.access import load_dataset
-from obert.catalog.common import MAX_PAGE
-from obert.catalog.datasets import list_datasets
+from obert.catalog.access import load_dataset, visible_to
 from obert.catalog.models import Dataset
+from obert.catalog.organizations import resolve_organization_id
+from obert.catalog.rows import LIVE_RESOURCE
 from obert.catalog.vocabulary import vocabulary
 from obert.storage import Store
-from obert.storage.tables.catalog import activity
+from obert.storage.tables.catalog import activity, datasets, resources
 
 GRACE_RATIO = 0.10
 GRACE_FIXED = timedelta(days=2)
@@ -87,25 +88,54 @@ def last_upload(conn: Connection, dataset: Dataset) -> datetime | None:
     resource_ids = [r.id for r in dataset.resources]
     if not resource_ids:
         return None
-    moment: datetime | None = conn.execute(_LAST_UPLOAD, {"ids": resource_ids}).scalar()
+    return _utc(conn.execute(_LAST_UPLOAD, {"ids": resource_ids}).scalar())
+
+
+def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
-def assess(dataset: Dataset, *, uploaded: datetime | None, now: datetime | None = None) -> Freshness:
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """What the rule reads of a dataset: a whole `Dataset` has it, a listing reads only this."""
+
+    id: str
+    name: str
+    frequency: str | None
+    modified: str | None
+    issued: str | None
+    created_at: datetime
+    resources_modified: tuple[str | None, ...]  # of its live resources
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> Dated:
+        return cls(
+            id=dataset.id,
+            name=dataset.name,
+            frequency=dataset.frequency,
+            modified=dataset.modified,
+            issued=dataset.issued,
+            created_at=dataset.created_at,
+            resources_modified=tuple(r.modified for r in dataset.resources),
+        )
+
+
+def assess(dataset: Dataset | Dated, *, uploaded: datetime | None, now: datetime | None = None) -> Freshness:
     """The rule itself, given the dataset and its last upload (see the module's docstring)."""
+    d = dataset if isinstance(dataset, Dated) else Dated.of(dataset)
     now = now or datetime.now(UTC)
-    interval = expected_interval(dataset.frequency)
-    known = [_parse(dataset.modified), *(_parse(r.modified) for r in dataset.resources), uploaded]
+    interval = expected_interval(d.frequency)
+    known = [_parse(d.modified), *(_parse(m) for m in d.resources_modified), uploaded]
     declared = [m for m in known if m is not None]
     # Nothing says when the data changed: its publication is the best we know, else the record's creation.
-    dated = max(declared) if declared else _parse(dataset.issued)
-    last = dated or dataset.created_at
+    dated = max(declared) if declared else _parse(d.issued)
+    last = dated or d.created_at
     due = last + interval + grace(interval) if interval else None
     late = due is not None and now > due
     return Freshness(
-        dataset_id=dataset.id,
-        dataset_name=dataset.name,
-        frequency=dataset.frequency,
+        dataset_id=d.id,
+        dataset_name=d.name,
+        frequency=d.frequency,
         expected_every=interval,
         last_updated=last,
         declared=dated is not None,
@@ -152,18 +182,61 @@ def list_freshness(
     organization: str | None = None,
     now: datetime | None = None,
 ) -> list[Freshness]:
-    """Every dataset `actor` may see (of one publisher), the latest first, optionally only the late ones."""
-    out: list[Freshness] = []
-    cursor: str | None = None
-    while True:
-        page = list_datasets(
-            store=store, actor=actor, limit=MAX_PAGE, cursor=cursor, organization=organization
+    """Every dataset `actor` may see (of one publisher), the latest first, optionally only the late ones.
+
+    Reads the dates the rule needs, three statements in all, rather than every dataset whole and a
+    statement each: at 100,000 datasets that took a minute."""
+    where = [visible_to(actor)]
+    with store.read() as conn:
+        if organization:
+            where.append(datasets.c.organization_id == resolve_organization_id(conn, organization))
+        shown = sa.select(datasets.c.id).where(*where)
+        dated: dict[str, list[str | None]] = defaultdict(list)
+        for row in conn.execute(
+            sa.select(resources.c.dataset_id, resources.c.modified)
+            .where(resources.c.dataset_id.in_(shown), LIVE_RESOURCE)
+            .order_by(resources.c.dataset_id, resources.c.position)
+        ):
+            dated[row.dataset_id].append(row.modified)
+        uploads = dict(
+            conn.execute(
+                sa.select(resources.c.dataset_id, sa.func.max(activity.c.at))
+                .join(activity, activity.c.object_id == resources.c.id)
+                .where(
+                    resources.c.dataset_id.in_(shown),
+                    LIVE_RESOURCE,
+                    activity.c.object_type == "resource",
+                    activity.c.action == "upload",
+                )
+                .group_by(resources.c.dataset_id)
+            ).all()
         )
-        with store.read() as conn:
-            out += [freshness(conn, d, now=now) for d in page.items]
-        if not page.next:
-            break
-        cursor = page.next
+        rows = conn.execute(
+            sa.select(
+                datasets.c.id,
+                datasets.c.name,
+                datasets.c.frequency,
+                datasets.c.modified,
+                datasets.c.issued,
+                datasets.c.created_at,
+            ).where(*where)
+        ).all()
+    out = [
+        assess(
+            Dated(
+                id=row.id,
+                name=row.name,
+                frequency=row.frequency,
+                modified=row.modified,
+                issued=row.issued,
+                created_at=row.created_at,
+                resources_modified=tuple(dated.get(row.id, ())),
+            ),
+            uploaded=_utc(uploads.get(row.id)),
+            now=now,
+        )
+        for row in rows
+    ]
     if late_only:
         out = [f for f in out if f.late]
     return sorted(

@@ -103,3 +103,67 @@ def test_private_datasets_freshness_is_private(
     assert client.get("/api/v1/datasets/accidents-2018/freshness").status_code == 404
     assert client.get("/api/v1/freshness").json()["count"] == 0
     assert client.get("/api/v1/freshness", headers=admin).json()["count"] == 1
+
+
+def test_the_list_says_of_each_dataset_what_its_own_freshness_says(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    def dataset(name: str, **fields: Any) -> None:
+        payload = dataset_payload(name=name, issued=None, **fields)
+        assert client.post("/api/v1/datasets", json=payload, headers=admin).status_code == 201
+
+    def resource(dataset: str, **fields: Any) -> str:
+        body = {"title": {"en": "x"}, **fields}
+        answer = client.post(f"/api/v1/datasets/{dataset}/resources", json=body, headers=admin)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    def upload(resource_id: str) -> None:
+        file = {"file": ("week.csv", b"a\n1\n", "text/csv")}
+        assert client.post(f"/api/v1/resources/{resource_id}/upload", files=file, headers=admin).is_success
+
+    dataset("dated-by-resource", frequency="WEEKLY", modified=ago(60))
+    resource("dated-by-resource", modified=ago(1))
+    dataset("upload-to-a-deleted-resource", frequency="WEEKLY", modified=ago(60))
+    gone = resource("upload-to-a-deleted-resource")
+    upload(gone)
+    assert client.delete(f"/api/v1/resources/{gone}", headers=admin).is_success
+    dataset("uploaded", frequency="WEEKLY", modified=ago(60))
+    upload(resource("uploaded"))
+    dataset("undated", frequency="MONTHLY", modified=None)
+    dataset("private-late", frequency="WEEKLY", modified=ago(60), visibility="private")
+
+    listed = {f["dataset_name"]: f for f in client.get("/api/v1/freshness", headers=admin).json()["data"]}
+    assert len(listed) == 5
+    for name, item in listed.items():
+        assert item == client.get(f"/api/v1/datasets/{name}/freshness", headers=admin).json()
+    assert [listed[n]["late"] for n in ("dated-by-resource", "upload-to-a-deleted-resource", "uploaded")] == [
+        False,
+        True,
+        False,
+    ]
+    assert {f["dataset_name"] for f in client.get("/api/v1/freshness").json()["data"]} == set(listed) - {
+        "private-late"
+    }
+
+
+def test_the_list_comes_a_page_at_a_time(
+    client: TestClient, admin: dict[str, str], org: dict[str, Any]
+) -> None:
+    for n in range(5):
+        payload = dataset_payload(name=f"monthly-{n}", frequency="MONTHLY", modified=ago(40 + n), issued=None)
+        assert client.post("/api/v1/datasets", json=payload, headers=admin).status_code == 201
+    whole = client.get("/api/v1/freshness").json()
+    assert whole["count"] == 5 and whole["next"] is None
+    pages, cursor = [], None
+    while True:
+        page = client.get(
+            "/api/v1/freshness", params={"limit": 2} | ({"cursor": cursor} if cursor else {})
+        ).json()
+        assert page["count"] == 5
+        pages.append([f["dataset_name"] for f in page["data"]])
+        if (cursor := page["next"]) is None:
+            break
+    assert pages == [["monthly-4", "monthly-3"], ["monthly-2", "monthly-1"], ["monthly-0"]]  # latest first
+    assert [name for page in pages for name in page] == [f["dataset_name"] for f in whole["data"]]
+    assert client.get("/api/v1/freshness", params={"cursor": "bm9wZQ"}).status_code == 422
