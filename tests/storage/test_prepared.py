@@ -76,3 +76,35 @@ def test_prepared_statements_errors_are_translated_as_the_stores() -> None:
             conn, name="trees"
         )
     store.dispose()
+
+
+def test_a_held_reader_keeps_its_connection_and_sees_each_write(database_url: str) -> None:
+    """Between uses the reader keeps its connection, but no transaction: each use sees the writes made
+    since the last (on SQLite, a read transaction left open would show the old snapshot for ever)."""
+    store = Store(database_url)
+    migrate.upgrade(store)
+    _catalogue(store)
+    reader = store.held_reader()
+    names = sa.select(datasets.c.name).order_by(datasets.c.name)
+    titles = store.prepare(sa.select(datasets.c.title).where(datasets.c.name == sa.bindparam("name")))
+    with reader.use() as conn:
+        first = conn.connection.dbapi_connection
+        assert list(conn.execute(names).scalars()) == ["air", "trees"]  # SQLAlchemy begins a transaction
+        assert titles.rows(conn, name="air")[0].title == {"en": "Air quality, hourly"}
+    assert not conn.in_transaction()
+    patch_dataset(store=store, actor=SYSTEM, ref="air", patch={"title": {"en": "Air, by the hour"}})
+    create_datasets(store=store, actor=SYSTEM, items=[DatasetInput(name="noise", title={"en": "Noise"})])
+    with reader.use() as conn:
+        assert conn.connection.dbapi_connection is first
+        assert titles.rows(conn, name="air")[0].title == {"en": "Air, by the hour"}
+        assert list(conn.execute(names).scalars()) == ["air", "noise", "trees"]
+    assert store.pool_usage()[0] == 1  # held between uses
+    # A use that fails gives its connection back; the next use takes one from the pool again.
+    with pytest.raises((Unavailable, sa.exc.DBAPIError)), reader.use() as conn:  # as `read` translates it
+        conn.execute(sa.text("SELECT * FROM no_such_table"))
+    assert store.pool_usage()[0] == 0
+    with reader.use() as conn:
+        assert list(conn.execute(names).scalars()) == ["air", "noise", "trees"]
+    assert store.pool_usage()[0] == 1
+    store.dispose()  # closes the held connection with the pool's
+    assert store.pool_usage()[0] == 0
