@@ -108,3 +108,18 @@ def test_a_held_reader_keeps_its_connection_and_sees_each_write(database_url: st
     assert store.pool_usage()[0] == 1
     store.dispose()  # closes the held connection with the pool's
     assert store.pool_usage()[0] == 0
+
+
+def test_a_sqlite_json_column_is_decoded_as_sqlalchemy_decodes_it() -> None:
+    store = Store("sqlite://")
+    prepared = store.prepare(sa.select(datasets.c.title, datasets.c.name))
+    json_column = datasets.c.title.type._cached_result_processor(store.engine.dialect, None)
+    lighter = prepared._processors[0]
+    assert json_column is not None and lighter is not None and lighter is not json_column
+    assert prepared._processors[1] is None  # a plain column is read as it comes
+    # Text as SQLAlchemy writes it, and what a JSON column of NUMERIC affinity may give back besides.
+    for value in ('{"en": "Trees"}', "[]", "null", '"text"', "5", "2.5", None, 5, 2.5, b"[1]"):
+        assert lighter(value) == json_column(value)
+    with pytest.raises(ValueError):
+        lighter("{not json")
+    store.dispose()
