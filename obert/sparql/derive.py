@@ -254,7 +254,7 @@ def _split(
         else:
             assert isinstance(s, ox.NamedNode)  # blank nodes are all the dataset's own
             if kept is None:
-                quad = ox.Quad(s, p, o, s)
+                quad = _shared_quad(s, p, o) if type(o) is ox.Literal else ox.Quad(s, p, o, s)
                 if made_once(triple[0]):
                     _keep(_Made(triple, (s, p, o), quad))
                 shared[s].append(quad)
@@ -284,6 +284,24 @@ def _keep(made: _Made) -> None:
     _MADE[id(made.triple)] = made
 
 
+# A shared subject's statement of a text (a publisher's name, in each language), as a quad, kept by its terms:
+# the same for every dataset the subject is stated for. pyoxigraph's Quad() tries each kind of term in
+# turn and a literal object costs it two failed tries (~3 us), finding the quad again a quarter of that.
+# Emptied when full.
+_SHARED_TEXTS: dict[tuple[ox.NamedNode, ox.NamedNode, ox.Literal], ox.Quad] = {}
+_MOST_SHARED_TEXTS = 20_000
+
+
+def _shared_quad(s: ox.NamedNode, p: ox.NamedNode, o: ox.Literal) -> ox.Quad:
+    key = (s, p, o)
+    quad = _SHARED_TEXTS.get(key)
+    if quad is None:
+        if len(_SHARED_TEXTS) >= _MOST_SHARED_TEXTS:
+            _SHARED_TEXTS.clear()
+        quad = _SHARED_TEXTS[key] = ox.Quad(s, p, o, s)
+    return quad
+
+
 _SERVICE_MARKS = frozenset(ox.NamedNode(str(p)) for p in (DCATAP.hvdCategory, DCATAP.applicableLegislation))
 
 
@@ -309,6 +327,8 @@ def _owned(converted: Sequence[tuple[Subject, ox.NamedNode, Term]], subject: Sub
 _IRIS: dict[str, ox.NamedNode] = {}
 _MOST_IRIS = 20_000
 _PREDICATES: dict[str, ox.NamedNode] = {}  # the DCAT builder's few dozen properties
+_LITERALS: dict[int, tuple[Literal, ox.Literal]] = {}
+_MOST_LITERALS = 20_000
 
 
 def _term(term: Node) -> Term:
@@ -320,8 +340,20 @@ def _term(term: Node) -> Term:
                 _IRIS.clear()
             iri = _IRIS[key] = ox.NamedNode(key)
         return iri
-    # Literals and blank nodes are converted each time: hashing an rdflib literal to find it again costs
-    # about what converting it does, and a blank node's label makes the same pyoxigraph node every time.
+    if type(term) is Literal:
+        # Found by identity, not by value (hashing an rdflib literal costs about what converting it
+        # does): the builder's texts and dates are made once while in use (`text_literal`,
+        # `date_literal`), so an edited dataset's other texts, and its publisher's name, are the very
+        # same objects as last time. Each entry holds its literal, so its id is no other object's.
+        found = _LITERALS.get(id(term))
+        if found is not None and found[0] is term:
+            return found[1]
+        literal = cast(ox.Literal, _convert(term))
+        if len(_LITERALS) >= _MOST_LITERALS:
+            _LITERALS.clear()
+        _LITERALS[id(term)] = (term, literal)
+        return literal
+    # A blank node is converted each time: its label makes the same pyoxigraph node every time.
     return _convert(term)
 
 

@@ -143,7 +143,9 @@ class CatalogueGraph:
         self._links = KnownLinks()  # the anonymous reader's download links, between catch-ups
         self._distributed = KnownDistributions()  # whose distributions a change to its fields keeps
         self._stated = Stated()
-        # The two statements every catch-up runs, straight on the driver (`obert.storage.prepared`).
+        # The two statements every catch-up runs, straight on the driver (`obert.storage.prepared`), on a
+        # connection of its own kept between catch-ups.
+        self._reader = store.held_reader()
         self._log_after = store.prepare(_LOG_AFTER)
         self._public_dataset = store.prepare(_PUBLIC_DATASET)
 
@@ -171,12 +173,13 @@ class CatalogueGraph:
         if self._graph is None:
             self._first_build()
         with self._lock:
-            # The log and the datasets it names are read with one connection, each statement seeing the
-            # catalogue as it stands when it runs, on either backend (no transaction: its BEGIN and
-            # COMMIT cost SQLite a twentieth of a catch-up). A dataset read newer than the log is derived
-            # as it is now; the change that made it newer is in the log the next call reads, and is
-            # derived again then (and forgets the links or distributions it makes stale).
-            with self._store.read(snapshot=False) as conn:
+            # The log and the datasets it names are read with one connection (kept between catch-ups),
+            # each statement seeing the catalogue as it stands when it runs, on either backend (no
+            # transaction: its BEGIN and COMMIT cost SQLite a twentieth of a catch-up). A dataset read
+            # newer than the log is derived as it is now; the change that made it newer is in the log the
+            # next call reads, and is derived again then (and forgets the links or distributions it makes
+            # stale).
+            with self._reader.use() as conn:
                 rows, position = self._read_log(conn)
                 asked = self._covered(conn, [r.id for r in rows if _asks_rebuild(r)])
                 if not asked or max(asked) <= self._base:

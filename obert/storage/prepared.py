@@ -15,6 +15,7 @@ parameters whose type converts them on the way in (they would reach the driver u
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,8 @@ class Prepared:
         self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
         columns = list(statement.selected_columns)
         self._processors: list[Callable[[Any], Any] | None] = [
-            column.type._cached_result_processor(dialect, None) for column in columns
+            _lighter(column.type, dialect, column.type._cached_result_processor(dialect, None))
+            for column in columns
         ]
         self._plain = all(p is None for p in self._processors)
         self._row: Any = namedtuple("_Row", [column.key for column in columns])  # type: ignore[misc]
@@ -72,3 +74,25 @@ class Prepared:
         return [
             make([v if p is None else p(v) for p, v in zip(processors, row, strict=True)]) for row in found
         ]
+
+
+def _lighter(
+    kind: sa.types.TypeEngine[Any], dialect: Dialect, processor: Callable[[Any], Any] | None
+) -> Callable[[Any], Any] | None:
+    """`processor`, or one that gives the same values for less: SQLite's JSON columns are decoded through
+    three nested functions (SQLAlchemy's SQLite JSON, its JSON, `json.loads`) for text, the only kind a
+    JSON value written by SQLAlchemy comes back as; anything else still goes through them."""
+    if (
+        processor is None
+        or dialect.name != "sqlite"
+        or getattr(dialect, "_json_deserializer", None) is not None
+        or not isinstance(kind.dialect_impl(dialect), sa.JSON)
+    ):
+        return processor
+    loads = json.loads
+    general = processor
+
+    def decode(value: Any) -> Any:
+        return loads(value) if type(value) is str else general(value)
+
+    return decode

@@ -76,3 +76,50 @@ def test_prepared_statements_errors_are_translated_as_the_stores() -> None:
             conn, name="trees"
         )
     store.dispose()
+
+
+def test_a_held_reader_keeps_its_connection_and_sees_each_write(database_url: str) -> None:
+    """Between uses the reader keeps its connection, but no transaction: each use sees the writes made
+    since the last (on SQLite, a read transaction left open would show the old snapshot for ever)."""
+    store = Store(database_url)
+    migrate.upgrade(store)
+    _catalogue(store)
+    reader = store.held_reader()
+    names = sa.select(datasets.c.name).order_by(datasets.c.name)
+    titles = store.prepare(sa.select(datasets.c.title).where(datasets.c.name == sa.bindparam("name")))
+    with reader.use() as conn:
+        first = conn.connection.dbapi_connection
+        assert list(conn.execute(names).scalars()) == ["air", "trees"]  # SQLAlchemy begins a transaction
+        assert titles.rows(conn, name="air")[0].title == {"en": "Air quality, hourly"}
+    assert not conn.in_transaction()
+    patch_dataset(store=store, actor=SYSTEM, ref="air", patch={"title": {"en": "Air, by the hour"}})
+    create_datasets(store=store, actor=SYSTEM, items=[DatasetInput(name="noise", title={"en": "Noise"})])
+    with reader.use() as conn:
+        assert conn.connection.dbapi_connection is first
+        assert titles.rows(conn, name="air")[0].title == {"en": "Air, by the hour"}
+        assert list(conn.execute(names).scalars()) == ["air", "noise", "trees"]
+    assert store.pool_usage()[0] == 1  # held between uses
+    # A use that fails gives its connection back; the next use takes one from the pool again.
+    with pytest.raises((Unavailable, sa.exc.DBAPIError)), reader.use() as conn:  # as `read` translates it
+        conn.execute(sa.text("SELECT * FROM no_such_table"))
+    assert store.pool_usage()[0] == 0
+    with reader.use() as conn:
+        assert list(conn.execute(names).scalars()) == ["air", "noise", "trees"]
+    assert store.pool_usage()[0] == 1
+    store.dispose()  # closes the held connection with the pool's
+    assert store.pool_usage()[0] == 0
+
+
+def test_a_sqlite_json_column_is_decoded_as_sqlalchemy_decodes_it() -> None:
+    store = Store("sqlite://")
+    prepared = store.prepare(sa.select(datasets.c.title, datasets.c.name))
+    json_column = datasets.c.title.type._cached_result_processor(store.engine.dialect, None)
+    lighter = prepared._processors[0]
+    assert json_column is not None and lighter is not None and lighter is not json_column
+    assert prepared._processors[1] is None  # a plain column is read as it comes
+    # Text as SQLAlchemy writes it, and what a JSON column of NUMERIC affinity may give back besides.
+    for value in ('{"en": "Trees"}', "[]", "null", '"text"', "5", "2.5", None, 5, 2.5, b"[1]"):
+        assert lighter(value) == json_column(value)
+    with pytest.raises(ValueError):
+        lighter("{not json")
+    store.dispose()
