@@ -160,8 +160,17 @@ def heartbeat(
     return bool(done.rowcount)
 
 
-def complete(store: Store, *, job_id: str, worker_id: str, result: dict[str, Any] | None) -> bool:
+def complete(
+    store: Store,
+    *,
+    job_id: str,
+    worker_id: str,
+    result: dict[str, Any] | None,
+    progress: dict[str, Any] | None = None,
+) -> bool:
+    """Record the job's result; `progress`, if given, is its last progress report, not written yet."""
     now = _now()
+    values: dict[str, Any] = {} if progress is None else {"progress": progress}
     with store.begin() as conn:
         done = conn.execute(
             jobs.update()
@@ -174,6 +183,7 @@ def complete(store: Store, *, job_id: str, worker_id: str, result: dict[str, Any
                 lease_expires=None,
                 finished_at=now,
                 updated_at=now,
+                **values,
             )
         )
     return bool(done.rowcount)
@@ -199,10 +209,20 @@ def release(store: Store, *, job_id: str, worker_id: str) -> bool:
     return bool(done.rowcount)
 
 
-def fail(store: Store, *, job_id: str, worker_id: str, error: str, retry: bool = True) -> bool:
+def fail(
+    store: Store,
+    *,
+    job_id: str,
+    worker_id: str,
+    error: str,
+    retry: bool = True,
+    progress: dict[str, Any] | None = None,
+) -> bool:
     """Record a failure: the job is queued again after a back-off, or fails for good after its last try.
-    An `error` that is a translatable `Message` is kept so too, to be given in each reader's language."""
+    An `error` that is a translatable `Message` is kept so too, to be given in each reader's language.
+    `progress`, if given, is the job's last progress report, not written yet."""
     now = _now()
+    values: dict[str, Any] = {} if progress is None else {"progress": progress}
     with store.begin() as conn:
         row = conn.execute(
             sa.select(jobs.c.attempts, jobs.c.max_attempts).where(*_held(job_id, worker_id))
@@ -224,6 +244,7 @@ def fail(store: Store, *, job_id: str, worker_id: str, error: str, retry: bool =
                 lease_expires=None,
                 finished_at=now if final else None,
                 updated_at=now,
+                **values,
             )
         )
     return True

@@ -32,6 +32,12 @@ class JobHandler(Protocol):
     def __call__(self, job: Job, ctx: JobContext) -> dict[str, Any] | None: ...
 
 
+# Progress is written to the job's row (renewing its lease) at most this often; a report in between is
+# kept and written with the next one or with the job's outcome. A job of a few dozen milliseconds (a small
+# upload's ingest) thus writes its progress once, with its result, instead of in three transactions more.
+PROGRESS_EVERY_SECONDS = 1.0
+
+
 @dataclass
 class JobContext:
     """What a running handler may use: progress reports (which also renew the lease) and a stop check."""
@@ -43,19 +49,29 @@ class JobContext:
     stopping: threading.Event
     lost: threading.Event = field(default_factory=threading.Event)
     listener: Callable[[int, int | None, str], None] | None = None  # a foreground command's display
+    # When the row was last written (the claim took the lease just before the context was made), and the
+    # progress reported since then that is not written yet.
+    written_at: float = field(default_factory=time.monotonic)
+    unwritten: dict[str, Any] | None = None
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
-        alive = queue.heartbeat(
-            self.store,
-            job_id=self.job.id,
-            worker_id=self.worker_id,
-            lease_seconds=self.lease_seconds,
-            progress={"done": done, "total": total, "message": message},
-        )
+        report = {"done": done, "total": total, "message": message}
+        now = time.monotonic()
+        if now - self.written_at < PROGRESS_EVERY_SECONDS:
+            self.unwritten = report
+        else:
+            alive = queue.heartbeat(
+                self.store,
+                job_id=self.job.id,
+                worker_id=self.worker_id,
+                lease_seconds=self.lease_seconds,
+                progress=report,
+            )
+            self.written_at, self.unwritten = now, None
+            if not alive:
+                self.lost.set()
         if self.listener:
             self.listener(done, total, message)
-        if not alive:
-            self.lost.set()
         self.check()
 
     def check(self) -> None:
@@ -214,14 +230,19 @@ class JobRunner:
         except ObertError as exc:
             # Bad input does not get better by trying again.
             state, error = "failed", _describe(exc)
-            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=error, retry=False)
+            unwritten = ctx.unwritten
+            queue.fail(
+                self.store, job_id=job.id, worker_id=worker_id, error=error, retry=False, progress=unwritten
+            )
         except Exception as exc:
             # The traceback (with the server's paths) is for the log; the job keeps one line for people.
             state, error = "failed", describe_exception(exc)
             log.exception("job %s (%s) failed", job.id, job.kind)
-            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=error)
+            queue.fail(self.store, job_id=job.id, worker_id=worker_id, error=error, progress=ctx.unwritten)
         else:
-            queue.complete(self.store, job_id=job.id, worker_id=worker_id, result=result)
+            queue.complete(
+                self.store, job_id=job.id, worker_id=worker_id, result=result, progress=ctx.unwritten
+            )
         finally:
             done.set()
             keeper.join()

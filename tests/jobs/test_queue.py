@@ -182,3 +182,34 @@ def test_periodic_tasks_fire_once_per_interval(store: Store) -> None:
     assert tick(store, [task], now=start + timedelta(minutes=61)) == ["link-check"]
     assert len(fired) == 2
     assert claim(store, worker_id="w", kinds=["echo"], lease_seconds=10) is not None
+
+
+def test_progress_is_written_at_most_once_a_second_and_the_last_with_the_outcome(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quick job's progress reports cost no transaction of their own: the last one is written with its
+    result (or its failure); a report a second or more after the last write is written at once."""
+    seen: dict[str, Any] = {}
+
+    def quick(job: Job, ctx: JobContext) -> dict[str, Any]:
+        ctx.progress(0, None, "reading")
+        ctx.progress(3, 3, "read")
+        seen["during"] = get_job(store, job_id=job.id).progress
+        return {"ok": True}
+
+    def slow(job: Job, ctx: JobContext) -> None:
+        ctx.progress(1, 2, "half")
+        seen["slow"] = get_job(store, job_id=job.id).progress
+        ctx.progress(2, 2, "all")
+        raise Invalid("the file is empty")
+
+    quick_id, slow_id = _enqueue(store, kind="quick"), _enqueue(store, kind="slow")
+    runner = JobRunner(store, {"quick": quick, "slow": slow})
+    assert runner.run_once()
+    assert seen["during"] is None
+    assert get_job(store, job_id=quick_id).progress == {"done": 3, "total": 3, "message": "read"}
+    monkeypatch.setattr("obert.jobs.runner.PROGRESS_EVERY_SECONDS", 0.0)
+    assert runner.run_once()
+    assert seen["slow"] == {"done": 1, "total": 2, "message": "half"}
+    failed = get_job(store, job_id=slow_id)
+    assert failed.state is JobState.FAILED and failed.progress == {"done": 2, "total": 2, "message": "all"}
