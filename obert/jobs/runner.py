@@ -32,9 +32,10 @@ class JobHandler(Protocol):
     def __call__(self, job: Job, ctx: JobContext) -> dict[str, Any] | None: ...
 
 
-# Progress is written to the job's row (renewing its lease) at most this often; a report in between is
-# kept and written with the next one or with the job's outcome. A job of a few dozen milliseconds (a small
-# upload's ingest) thus writes its progress once, with its result, instead of in three transactions more.
+# Progress is written to the job's row (renewing its lease) at once the first time, so that a job is seen
+# to have started, then at most this often; a report in between is kept and written with the next one or
+# with the job's outcome. A job of a few dozen milliseconds (a small upload's ingest) thus writes its first
+# report, and its last with its result, instead of a transaction for each of three.
 PROGRESS_EVERY_SECONDS = 1.0
 
 
@@ -49,15 +50,14 @@ class JobContext:
     stopping: threading.Event
     lost: threading.Event = field(default_factory=threading.Event)
     listener: Callable[[int, int | None, str], None] | None = None  # a foreground command's display
-    # When the row was last written (the claim took the lease just before the context was made), and the
-    # progress reported since then that is not written yet.
-    written_at: float = field(default_factory=time.monotonic)
+    # When progress was last written (None: not yet), and the progress reported since that is not written.
+    written_at: float | None = None
     unwritten: dict[str, Any] | None = None
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         report = {"done": done, "total": total, "message": message}
         now = time.monotonic()
-        if now - self.written_at < PROGRESS_EVERY_SECONDS:
+        if self.written_at is not None and now - self.written_at < PROGRESS_EVERY_SECONDS:
             self.unwritten = report
         else:
             alive = queue.heartbeat(
