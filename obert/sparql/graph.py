@@ -173,23 +173,34 @@ class CatalogueGraph:
         if self._graph is None:
             self._first_build()
         with self._lock:
-            # The log and the datasets it names are read with one connection (kept between catch-ups),
-            # each statement seeing the catalogue as it stands when it runs, on either backend (no
-            # transaction: its BEGIN and COMMIT cost SQLite a twentieth of a catch-up). A dataset read
-            # newer than the log is derived as it is now; the change that made it newer is in the log the
-            # next call reads, and is derived again then (and forgets the links or distributions it makes
-            # stale).
-            with self._reader.use() as conn:
-                rows, position = self._read_log(conn)
-                asked = self._covered(conn, [r.id for r in rows if _asks_rebuild(r)])
-                if not asked or max(asked) <= self._base:
-                    report = self._catch_up(conn, rows, position)
-                    if report is not None:
-                        return report
+            try:
+                report, asked, position = self._caught_up()
+            except Unavailable:
+                # The kept connection was lost (the database restarted since the last catch-up), and
+                # given back: once more, on one the pool checks first. Deriving a dataset again is
+                # harmless, and the position moves only once a catch-up has been applied whole.
+                report, asked, position = self._caught_up()
+            if report is not None:
+                return report
             if not asked or max(asked) <= self._base:  # too many datasets to derive again: rebuilt
                 return self.rebuild()
             self._position = position  # the other threads stop seeing the request
         return self.renew(at_least=max(asked))
+
+    def _caught_up(self) -> tuple[SyncReport | None, list[int], _Position]:
+        """The catch-up, if the log asks for no rebuild: its report (None: too much to derive), the
+        rebuilds asked for and the log position read."""
+        # The log and the datasets it names are read with one connection (kept between catch-ups), each
+        # statement seeing the catalogue as it stands when it runs, on either backend (no transaction: its
+        # BEGIN and COMMIT cost SQLite a twentieth of a catch-up). A dataset read newer than the log is
+        # derived as it is now; the change that made it newer is in the log the next call reads, and is
+        # derived again then (and forgets the links or distributions it makes stale).
+        with self._reader.use() as conn:
+            rows, position = self._read_log(conn)
+            asked = self._covered(conn, [r.id for r in rows if _asks_rebuild(r)])
+            if asked and max(asked) > self._base:
+                return None, asked, position
+            return self._catch_up(conn, rows, position), asked, position
 
     def start(self) -> None:
         """Start the graph in the background (a serving process calls this when it starts)."""

@@ -104,6 +104,26 @@ def test_a_change_that_commits_after_a_later_one_is_not_missed(portal: Portal) -
     assert _titles(graph, slow) == {"Committed late"}
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_graph_keeps_up_after_its_connection_to_the_database_is_lost(portal: Portal) -> None:
+    """The catch-up keeps a connection between calls; a database restarted meanwhile ends it. The next
+    query's catch-up must not fail for it."""
+    ref = _create(portal, "before-the-restart")
+    graph = _graph(portal)
+    assert _titles(graph, ref) == {"Traffic accidents 2018"}
+    with portal.store.begin() as conn:  # what a restart does to every connection the graph held
+        ended = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert ended >= 1
+    _patch(portal, ref, title={"en": "After the restart", "ca": "Després"})
+    assert _titles(graph, ref) == {"After the restart"}
+
+
 def _downloads(graph: CatalogueGraph) -> set[str]:
     query = "SELECT ?u { ?d <http://www.w3.org/ns/dcat#downloadURL> ?u }"
     with graph.current() as store:
