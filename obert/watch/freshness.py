@@ -120,9 +120,8 @@ class Dated:
         )
 
 
-def assess(dataset: Dataset | Dated, *, uploaded: datetime | None, now: datetime | None = None) -> Freshness:
-    """The rule itself, given the dataset and its last upload (see the module's docstring)."""
-    d = dataset if isinstance(dataset, Dated) else Dated.of(dataset)
+def assess(d: Dated, *, uploaded: datetime | None, now: datetime | None = None) -> Freshness:
+    """The rule itself, given the dataset's dates and its last upload (see the module's docstring)."""
     now = now or datetime.now(UTC)
     interval = expected_interval(d.frequency)
     known = [_parse(d.modified), *(_parse(m) for m in d.resources_modified), uploaded]
@@ -146,7 +145,7 @@ def assess(dataset: Dataset | Dated, *, uploaded: datetime | None, now: datetime
 
 
 def freshness(conn: Connection, dataset: Dataset, *, now: datetime | None = None) -> Freshness:
-    return assess(dataset, uploaded=last_upload(conn, dataset), now=now)
+    return assess(Dated.of(dataset), uploaded=last_upload(conn, dataset), now=now)
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -223,15 +222,7 @@ def list_freshness(
         ).all()
     out = [
         assess(
-            Dated(
-                id=row.id,
-                name=row.name,
-                frequency=row.frequency,
-                modified=row.modified,
-                issued=row.issued,
-                created_at=row.created_at,
-                resources_modified=tuple(dated.get(row.id, ())),
-            ),
+            Dated(**row._mapping, resources_modified=tuple(dated.get(row.id, ()))),
             uploaded=_utc(uploads.get(row.id)),
             now=now,
         )

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from obert.catalog.models import Dataset
-from obert.watch.freshness import assess
+from obert.watch.freshness import Dated, assess
 from obert.web.freshness import Freshness, freshness
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def _dataset(**fields: Any) -> Dataset:
 
 
 def _page(dataset: Dataset, *, now: datetime = NOW, uploaded: datetime | None = None) -> Freshness:
-    return freshness(assess(dataset, uploaded=uploaded, now=now), now=now)
+    return freshness(assess(Dated.of(dataset), uploaded=uploaded, now=now), now=now)
 
 
 def test_daily_data_two_days_old_is_on_time_and_four_days_old_is_late() -> None:
