@@ -1,18 +1,21 @@
-"""Ways into the catalogue for people browsing it: by EU data theme, and what changed last."""
+"""Ways into the catalogue for people browsing it: by EU data theme, and what changed last; and the
+light reads that let a service keep something per dataset (a sitemap, scores) without loading them all."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from obert.auth import ANONYMOUS, Actor
 from obert.catalog.access import visible_to
 from obert.catalog.common import check_limit
 from obert.catalog.discovery import viewer_for
-from obert.catalog.models import DatasetCard
-from obert.catalog.rows import CARD_COLUMNS, cards_from_rows
+from obert.catalog.models import Dataset, DatasetCard
+from obert.catalog.rows import CARD_COLUMNS, cards_from_rows, datasets_from_rows
 from obert.catalog.vocabulary import vocabulary
 from obert.errors import NotFound
 from obert.search import SearchQuery, find
@@ -75,3 +78,21 @@ def public_dataset_stamps(*, store: Store, offset: int, limit: int) -> list[tupl
     )
     with store.read() as conn:
         return [(row.name, row.updated_at) for row in conn.execute(query)]
+
+
+def dataset_stamps(
+    conn: Connection, actor: Actor, *, organization_id: str | None = None
+) -> list[tuple[str, datetime]]:
+    """The ids of the datasets `actor` may see (of one organisation, when given) and when each last
+    changed: every change to a dataset or its resources moves its time."""
+    condition = visible_to(actor)
+    if organization_id is not None:
+        condition = sa.and_(condition, datasets.c.organization_id == organization_id)
+    rows = conn.execute(sa.select(datasets.c.id, datasets.c.updated_at).where(condition))
+    return [(row.id, row.updated_at) for row in rows]
+
+
+def datasets_by_id(conn: Connection, ids: Sequence[str]) -> list[Dataset]:
+    """These datasets whole, with their live resources, in no particular order (the caller has checked
+    who may see them)."""
+    return datasets_from_rows(conn, conn.execute(sa.select(datasets).where(datasets.c.id.in_(ids))).all())

@@ -63,6 +63,18 @@ def decode_cursor(cursor: str) -> str:
         ) from None
 
 
+def offset_from_cursor(cursor: str | None) -> int:
+    """Where a list that pages by position starts: 0, or the offset a previous page's `next` encodes."""
+    if cursor is None:
+        return 0
+    text = decode_cursor(cursor)
+    if not text.isdigit():
+        raise Invalid(
+            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
+        )
+    return int(text)
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,13 +31,7 @@ class DatasetScore:
     rating: Rating
     metrics: tuple[MetricResult, ...]
     best_distribution: str | None  # id of the resource whose points the dataset took
-
-    @property
-    def by_dimension(self) -> dict[Dimension, int]:
-        out = dict.fromkeys(Dimension, 0)
-        for result in self.metrics:
-            out[result.dimension] += result.points
-        return out
+    by_dimension: dict[Dimension, int]  # points earned in each dimension
 
 
 def score_dataset(dataset: Dataset, *, base_url: str, links: LinkStatus) -> DatasetScore:
@@ -60,6 +55,9 @@ def score_dataset(dataset: Dataset, *, base_url: str, links: LinkStatus) -> Data
         for m in METRICS
     )
     total = sum(r.points for r in results)
+    by_dimension = dict.fromkeys(Dimension, 0)
+    for result in results:
+        by_dimension[result.dimension] += result.points
     return DatasetScore(
         dataset_id=dataset.id,
         dataset_name=dataset.name,
@@ -67,6 +65,7 @@ def score_dataset(dataset: Dataset, *, base_url: str, links: LinkStatus) -> Data
         rating=rating(total),
         metrics=results,
         best_distribution=best.id if best else None,
+        by_dimension=by_dimension,
     )
 
 
@@ -86,7 +85,8 @@ def summarize(scores: Sequence[DatasetScore]) -> Summary:
     n = len(scores)
     average = sum(s.points for s in scores) / n if n else 0.0
     dims = {d: (sum(s.by_dimension[d] for s in scores) / n if n else 0.0) for d in Dimension}
-    counts = {r: sum(1 for s in scores if s.rating is r) for r in Rating}
+    tally = Counter(s.rating for s in scores)
+    counts = {r: tally[r] for r in Rating}
     return Summary(n, round(average, 1), MAX_POINTS, rating(average), dims, counts)
 
 
@@ -111,6 +111,12 @@ def _dataset_checks(dataset: Dataset) -> dict[str, bool]:
         "dateIssuedAvailability": True,
         "dateModifiedAvailability": True,
     }
+
+
+def consulted_urls(dataset: Dataset) -> tuple[str, ...]:
+    """The URLs whose link checks `score_dataset` reads: those of the resources obert does not serve."""
+    urls = {u for r in dataset.resources if not r.upload for u in (r.access_url, r.download_url) if u}
+    return tuple(sorted(urls))
 
 
 def _distribution_checks(

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from obert.auth import Actor
 from obert.catalog import datasets
+from obert.catalog.browse import dataset_stamps
 from obert.catalog.common import MAX_PAGE
-from obert.catalog.listing import BrowseQuery, browse_datasets
 from obert.catalog.organizations import get_organization
+from obert.quality.kept import kept_scores
 from obert.quality.links import LinkStatus
 from obert.quality.score import DatasetScore, Summary, score_dataset, summarize
 from obert.storage import Store
@@ -23,28 +24,25 @@ def dataset_quality(
 
 @dataclass(frozen=True, slots=True)
 class QualityReport:
-    summary: Summary
-    datasets: list[DatasetScore]
+    summary: Summary  # of every dataset scored
+    datasets: list[DatasetScore]  # the page asked for, worst first
+    count: int  # datasets scored
 
 
 def catalog_quality(
-    *, store: Store, actor: Actor, base_url: str, links: LinkStatus, publisher: str | None = None
+    *,
+    store: Store,
+    actor: Actor,
+    base_url: str,
+    publisher: str | None = None,
+    offset: int = 0,
+    limit: int = MAX_PAGE,
 ) -> QualityReport:
-    """Scores of every published dataset (of one publisher, by id or name, when given), worst first."""
-    filters = {}
-    if publisher:
-        filters["organization"] = (get_organization(store=store, ref=publisher).name,)
-    scores: list[DatasetScore] = []
-    offset = 0
-    while True:
-        page = browse_datasets(
-            store=store,
-            actor=actor,
-            query=BrowseQuery(filters=filters, offset=offset, limit=MAX_PAGE),  # type: ignore[arg-type]
-        )
-        scores.extend(score_dataset(d, base_url=base_url, links=links) for d in page.items)
-        offset += MAX_PAGE
-        if offset >= page.count:
-            break
+    """The average score of every dataset `actor` may see (of one publisher, by id or name, when given),
+    and a page of the datasets' own scores, worst first."""
+    organization_id = get_organization(store=store, ref=publisher).id if publisher else None
+    with store.read() as conn:
+        stamps = dataset_stamps(conn, actor, organization_id=organization_id)
+        scores = kept_scores(store.engine).scores(conn, stamps, base_url=base_url)
     scores.sort(key=lambda s: (s.points, s.dataset_name))
-    return QualityReport(summary=summarize(scores), datasets=scores)
+    return QualityReport(summarize(scores), scores[offset : offset + limit], len(scores))

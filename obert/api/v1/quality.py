@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Query
 
 from obert.api.face import NATIVE
+from obert.catalog.common import MAX_PAGE, encode_cursor, offset_from_cursor
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.i18n import translations
 from obert.quality.linkcheck import request_link_checks, stored_statuses
@@ -37,14 +38,19 @@ def get_catalog_quality(
     actor: ActorDep,
     publisher: str | None = Query(default=None, description="id or name of one publisher"),
     lang: Lang | None = LangParam,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 100,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Average scores of the catalogue's (or one publisher's) datasets, and each dataset's, worst first."""
+    """Average scores of the catalogue's (or one publisher's) datasets, and each dataset's, worst first,
+    a page at a time (`next` is the cursor of the following page; `count` the datasets scored)."""
+    start = offset_from_cursor(cursor)
     report = catalog_quality(
         store=portal.store,
         actor=actor,
         base_url=portal.settings.base_url,
-        links=_links(portal),
         publisher=publisher,
+        offset=start,
+        limit=limit,
     )
     summary = report.summary
     lang = lang or portal.settings.default_lang
@@ -68,6 +74,8 @@ def get_catalog_quality(
             }
             for s in report.datasets
         ],
+        "count": report.count,
+        "next": encode_cursor(str(start + limit)) if start + limit < report.count else None,
     }
 
 

@@ -11,10 +11,9 @@ from pydantic import BaseModel
 
 from obert.api.face import NATIVE
 from obert.catalog.access import require_editor
-from obert.catalog.common import MAX_PAGE, decode_cursor, encode_cursor
+from obert.catalog.common import MAX_PAGE, encode_cursor, offset_from_cursor
 from obert.catalog.datasets import get_dataset
 from obert.deps import ActorDep, PortalDep, WriterDep
-from obert.errors import FieldError, Invalid, msg
 from obert.watch import links
 from obert.watch.freshness import Freshness, dataset_freshness, list_freshness
 
@@ -71,24 +70,13 @@ def freshness_list(
     """Every dataset's freshness, late ones first, a page at a time (`next` is the cursor of the
     following page); `late=true` lists only the late ones."""
     items = list_freshness(store=portal.store, actor=actor, late_only=late, organization=organization)
-    start = _offset(cursor)
+    start = offset_from_cursor(cursor)
     following = encode_cursor(str(start + limit)) if start + limit < len(items) else None
     return {
         "data": [freshness_out(f) for f in items[start : start + limit]],
         "count": len(items),
         "next": following,
     }
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    text = decode_cursor(cursor)
-    if not text.isdigit():
-        raise Invalid(
-            msg("bad cursor"), errors=[FieldError("cursor", msg("use the `next` value of a previous page"))]
-        )
-    return int(text)
 
 
 @router.get("/datasets/{ref}/links")
