@@ -118,7 +118,9 @@ def dataset(
 def graph_context(portal: Portal, actor: Actor, found: list[Dataset]) -> GraphContext:
     """What the graph of `found` needs: the catalogue's metadata, the publishers, the quality scores and
     the download link of each distribution for this reader."""
-    publishers = {o.id: o for o in organizations.list_organizations(store=portal.store, limit=1000).items}
+    publishers = organizations.organizations_by_id(
+        store=portal.store, ids={item.organization.id for item in found if item.organization}
+    )
     measurements = {}
     links = stored_statuses(store=portal.store)
     for item in found:

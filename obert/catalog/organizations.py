@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -173,6 +173,16 @@ def resolve_organization_id(conn: Connection, ref: str) -> str:
 
 def _named(ref: str) -> sa.ColumnElement[bool]:
     return sa.or_(organizations.c.id == ref, organizations.c.name == ref)
+
+
+def organizations_by_id(*, store: Store, ids: Collection[str]) -> dict[str, Organization]:
+    """The live organisations of these ids (those of a page of datasets), by id."""
+    if not ids:
+        return {}
+    with store.read() as conn:
+        rows = conn.execute(sa.select(organizations).where(organizations.c.id.in_(list(ids)), _LIVE)).all()
+        counts = _public_counts(conn, [r.id for r in rows])
+    return {r.id: _to_model(r, counts.get(r.id, 0)) for r in rows}
 
 
 def _load(conn: Connection, ref: str) -> Organization:

@@ -19,14 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from obert.catalog.browse import datasets_by_id
 from obert.catalog.models import Dataset
-from obert.quality.links import KnownStatuses, LinkStatus, answers
+from obert.quality.linkcheck import known_statuses
+from obert.quality.links import LinkStatus, answers
 from obert.quality.score import DatasetScore, consulted_urls, score_dataset
-from obert.storage.tables.transparency import link_checks
 
 BATCH = 500  # datasets loaded and scored at a time
 
@@ -44,38 +43,19 @@ class _Kept:
         )
 
 
-class _Statuses:
-    """The stored link check answers, read again only when the checks changed (their number or the
-    latest check's time)."""
-
-    def __init__(self) -> None:
-        self.stamp: tuple[int, datetime | None] | None = None
-        self.known = KnownStatuses()
-
-    def current(self, conn: Connection) -> KnownStatuses:
-        row = conn.execute(sa.select(sa.func.count(), sa.func.max(link_checks.c.checked_at))).one()
-        stamp = (int(row[0]), row[1])
-        if stamp != self.stamp:
-            rows = conn.execute(sa.select(link_checks.c.url, link_checks.c.status)).all()
-            self.known = KnownStatuses({url: status for url, status in rows if status is not None})
-            self.stamp = stamp
-        return self.known
-
-
 class KeptScores:
     """One process's scores of one catalogue database."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: dict[str, _Kept] = {}
-        self._statuses = _Statuses()
 
     def scores(
         self, conn: Connection, stamps: Sequence[tuple[str, datetime]], *, base_url: str
     ) -> list[DatasetScore]:
         """The scores of the datasets `stamps` names (id, updated_at as `conn` reads it now)."""
         with self._lock:
-            links = self._statuses.current(conn)
+            links = known_statuses(conn)
             stale = [i for i, c in stamps if (k := self._kept.get(i)) is None or not k.holds(c, links)]
             for start in range(0, len(stale), BATCH):
                 for dataset in datasets_by_id(conn, stale[start : start + BATCH]):

@@ -4,9 +4,12 @@ than at the daily run. The checks themselves run as background jobs, never insid
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 from obert.auth import Actor
 from obert.catalog.access import require_writer
@@ -20,8 +23,30 @@ from obert.watch.links import enqueue_all
 def stored_statuses(*, store: Store) -> KnownStatuses:
     """Every stored link check result (one small row per external URL of the catalogue)."""
     with store.read() as conn:
-        rows = conn.execute(sa.select(link_checks.c.url, link_checks.c.status)).all()
-    return KnownStatuses({url: status for url, status in rows if status is not None})
+        return known_statuses(conn)
+
+
+def known_statuses(conn: Connection) -> KnownStatuses:
+    """The stored link check results as `conn` reads them, kept in this process and read again only
+    when the checks changed (their number, or the latest check's time): a catalogue's link checks are a
+    row per external URL, which every score and every DCAT page would otherwise read whole."""
+    row = conn.execute(sa.select(sa.func.count(), sa.func.max(link_checks.c.checked_at))).one()
+    stamp = (int(row[0]), row[1])
+    with _GUARD:
+        kept = _KEPT.get(conn.engine)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    rows = conn.execute(sa.select(link_checks.c.url, link_checks.c.status)).all()
+    known = KnownStatuses({url: status for url, status in rows if status is not None})
+    with _GUARD:
+        _KEPT[conn.engine] = (stamp, known)
+    return known
+
+
+_KEPT: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, datetime | None], KnownStatuses]] = (
+    weakref.WeakKeyDictionary()
+)
+_GUARD = threading.Lock()
 
 
 def request_link_checks(*, store: Store, actor: Actor) -> None:

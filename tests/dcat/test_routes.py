@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import RDF, Graph, Literal, URIRef
 
+from obert.auth import SYSTEM
+from obert.catalog import datasets
+from obert.catalog.common import validated
+from obert.catalog.models import DatasetInput, OrganizationInput
+from obert.catalog.organizations import create_organization
 from obert.dcat.catalog import SECTOR_TAXONOMY
 from obert.dcat.terms import DCAT, DCT, DQV, FOAF, HYDRA, PV
+from obert.portal import Portal
+from obert.storage.tables.catalog import organizations
+from tests.conftest import dataset_payload
 
 BARCELONA = URIRef("http://datos.gob.es/recurso/sector-publico/org/Organismo/L01080193")
 
@@ -132,3 +142,38 @@ def test_modified_since(demo_client: TestClient) -> None:
     assert len(set(everything.subjects(RDF.type, DCAT.Dataset))) == 10
     future = Graph().parse(data=demo_client.get("/catalog.ttl?modified_since=2999-01-01T00:00:00Z").text)
     assert not set(future.subjects(RDF.type, DCAT.Dataset))
+
+
+def test_a_publisher_past_the_first_thousand_organisations_is_named(
+    client: TestClient, portal: Portal
+) -> None:
+    # The graph used to know the first 1,000 organisations by name, and named no publisher after them.
+    now = datetime.now(UTC)
+    with portal.store.begin() as conn:
+        conn.execute(
+            organizations.insert(),
+            [
+                {
+                    "id": f"org-{n:04}",
+                    "name": f"a{n:04}",
+                    "title": {"ca": f"A {n}"},
+                    "description": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(1000)
+            ],
+        )
+    org = {
+        "name": "zz-districte",
+        "title": {"ca": "Districte de Sants-Montjuïc"},
+        "email": "sants@example.org",
+    }
+    create_organization(store=portal.store, actor=SYSTEM, data=validated(OrganizationInput, org))
+    payload = dataset_payload(name="sants", organization="zz-districte", resources=[])
+    datasets.create_dataset(store=portal.store, actor=SYSTEM, data=validated(DatasetInput, payload))
+
+    graph = Graph().parse(data=client.get("/dataset/sants.ttl").text, format="turtle")
+    publisher = next(graph.objects(None, DCT.publisher))
+    assert Literal("Districte de Sants-Montjuïc", lang="ca") in set(graph.objects(publisher, FOAF.name))
+    assert URIRef("mailto:sants@example.org") in set(graph.objects(publisher, FOAF.mbox))
