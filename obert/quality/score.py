@@ -84,7 +84,11 @@ class Summary:
 def summarize(scores: Sequence[DatasetScore]) -> Summary:
     n = len(scores)
     average = sum(s.points for s in scores) / n if n else 0.0
-    dims = {d: (sum(s.by_dimension[d] for s in scores) / n if n else 0.0) for d in Dimension}
+    totals = dict.fromkeys(Dimension, 0)
+    for score in scores:
+        for dimension, points in score.by_dimension.items():
+            totals[dimension] += points
+    dims = {d: (totals[d] / n if n else 0.0) for d in Dimension}
     tally = Counter(s.rating for s in scores)
     counts = {r: tally[r] for r in Rating}
     return Summary(n, round(average, 1), MAX_POINTS, rating(average), dims, counts)

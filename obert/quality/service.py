@@ -11,7 +11,7 @@ from obert.catalog.common import MAX_PAGE
 from obert.catalog.organizations import get_organization
 from obert.quality.kept import kept_scores
 from obert.quality.links import LinkStatus
-from obert.quality.score import DatasetScore, Summary, score_dataset, summarize
+from obert.quality.score import DatasetScore, Summary, score_dataset
 from obert.storage import Store
 
 
@@ -43,6 +43,6 @@ def catalog_quality(
     organization_id = get_organization(store=store, ref=publisher).id if publisher else None
     with store.read() as conn:
         stamps = dataset_stamps(conn, actor, organization_id=organization_id)
-        scores = kept_scores(store.engine).scores(conn, stamps, base_url=base_url)
-    scores.sort(key=lambda s: (s.points, s.dataset_name))
-    return QualityReport(summarize(scores), scores[offset : offset + limit], len(scores))
+        scored = kept_scores(store.engine).scored(conn, stamps, base_url=base_url)
+    page = scored.scores[offset : offset + limit]
+    return QualityReport(scored.summary, page, len(scored.scores))
