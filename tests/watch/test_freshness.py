@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from obert.auth import ANONYMOUS, SYSTEM
+from obert.catalog import datasets
+from obert.catalog.common import validated
+from obert.catalog.models import DatasetInput
+from obert.portal import Portal
 from obert.watch.freshness import expected_interval, parse_duration
+from obert.watch.late import list_freshness
 from tests.conftest import dataset_payload
 
 
@@ -167,3 +173,33 @@ def test_the_list_comes_a_page_at_a_time(
     assert pages == [["monthly-4", "monthly-3"], ["monthly-2", "monthly-1"], ["monthly-0"]]  # latest first
     assert [name for page in pages for name in page] == [f["dataset_name"] for f in whole["data"]]
     assert client.get("/api/v1/freshness", params={"cursor": "bm9wZQ"}).status_code == 422
+
+
+def test_the_kept_list_follows_the_clock_and_every_change(portal: Portal) -> None:
+    def create(name: str, **fields: Any) -> None:
+        payload = dataset_payload(name=name, organization=None, issued=None, **fields)
+        datasets.create_dataset(store=portal.store, actor=SYSTEM, data=validated(DatasetInput, payload))
+
+    def listed(**kwargs: Any) -> list[tuple[str, bool]]:
+        page = list_freshness(store=portal.store, actor=SYSTEM, **kwargs)
+        return [(f.dataset_name, f.late) for f in page.items]
+
+    create("weekly", frequency="WEEKLY", modified=ago(1))
+    create("monthly", frequency="MONTHLY", modified=ago(60))
+    create("annual", frequency="ANNUAL", modified=ago(500))
+    create("irregular", frequency="IRREG", modified=ago(900))
+    now = datetime.now(UTC)
+    assert listed(now=now) == [("annual", True), ("monthly", True), ("irregular", False), ("weekly", False)]
+    # Thirty days on, with nothing changed, the weekly one is late too: least late last among the late.
+    later = now + timedelta(days=30)
+    assert listed(now=later)[:3] == [("annual", True), ("monthly", True), ("weekly", True)]
+    assert listed(now=later, late_only=True, offset=1, limit=1) == [("monthly", True)]
+    assert list_freshness(store=portal.store, actor=SYSTEM, now=later, late_only=True).count == 3
+
+    datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="monthly", patch={"modified": ago(0)})
+    assert listed(now=now) == [("annual", True), ("irregular", False), ("monthly", False), ("weekly", False)]
+    assert listed(now=now, offset=2, limit=5) == [("monthly", False), ("weekly", False)]
+    datasets.patch_dataset(store=portal.store, actor=SYSTEM, ref="annual", patch={"visibility": "private"})
+    assert [name for name, _ in listed(now=now)] == ["annual", "irregular", "monthly", "weekly"]
+    anonymous = list_freshness(store=portal.store, actor=ANONYMOUS, now=now)
+    assert [f.dataset_name for f in anonymous.items] == ["irregular", "monthly", "weekly"]

@@ -15,7 +15,8 @@ from obert.catalog.common import MAX_PAGE, encode_cursor, offset_from_cursor
 from obert.catalog.datasets import get_dataset
 from obert.deps import ActorDep, PortalDep, WriterDep
 from obert.watch import links
-from obert.watch.freshness import Freshness, dataset_freshness, list_freshness
+from obert.watch.freshness import Freshness, dataset_freshness
+from obert.watch.late import list_freshness
 
 router = NATIVE.router(prefix="/api/v1", tags=["freshness and links"])
 
@@ -69,14 +70,12 @@ def freshness_list(
 ) -> dict[str, Any]:
     """Every dataset's freshness, late ones first, a page at a time (`next` is the cursor of the
     following page); `late=true` lists only the late ones."""
-    items = list_freshness(store=portal.store, actor=actor, late_only=late, organization=organization)
     start = offset_from_cursor(cursor)
-    following = encode_cursor(str(start + limit)) if start + limit < len(items) else None
-    return {
-        "data": [freshness_out(f) for f in items[start : start + limit]],
-        "count": len(items),
-        "next": following,
-    }
+    page = list_freshness(
+        store=portal.store, actor=actor, late_only=late, organization=organization, offset=start, limit=limit
+    )
+    following = encode_cursor(str(start + limit)) if start + limit < page.count else None
+    return {"data": [freshness_out(f) for f in page.items], "count": page.count, "next": following}
 
 
 @router.get("/datasets/{ref}/links")
