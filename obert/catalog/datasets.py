@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from obert.catalog.rows import datasets_from_rows
 from obert.catalog.workflow import DEFAULT_POLICY, WorkflowPolicy, guard_state
 from obert.errors import Conflict, FieldError, Invalid, msg
 from obert.storage import Store
+from obert.storage.ids import new_id
 from obert.storage.tables.catalog import datasets
 
 
@@ -38,7 +38,7 @@ def create_dataset(
 ) -> Dataset:
     require_writer(actor)
     stamp = now()
-    dataset_id = str(uuid.uuid4())
+    dataset_id = new_id()
     with store.begin() as conn:
         org_id = editable_organization_id(conn, actor, data.organization, what="a dataset")
         guard_state(conn, actor=actor, organization_id=org_id, before=None, after=data.state, policy=policy)
@@ -103,7 +103,7 @@ def create_datasets(
             ref: editable_organization_id(conn, actor, ref, what="a dataset")
             for ref in {d.organization for d in items}
         }
-        ids = [str(uuid.uuid4()) for _ in items]
+        ids = [new_id() for _ in items]
         conn.execute(
             datasets.insert(),
             [

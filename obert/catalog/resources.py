@@ -28,6 +28,7 @@ from obert.catalog.vocabulary import Concept, file_type_for
 from obert.errors import Conflict, FieldError, Invalid, NotFound, msg
 from obert.storage import Store
 from obert.storage.files import FileStore
+from obert.storage.ids import new_id
 from obert.storage.media import check_upload_media_type, is_active
 from obert.storage.tables.catalog import datasets, resources
 
@@ -43,7 +44,7 @@ def insert_resource(
             errors=[FieldError("name", msg("already taken"))],
         )
     stamp = now()
-    resource_id = str(uuid.uuid4())
+    resource_id = new_id()
     conn.execute(
         resources.insert().values(
             id=resource_id,
@@ -72,7 +73,7 @@ def insert_resources(conn: Connection, batch: Sequence[tuple[str, str, Sequence[
             name = data.name or f"{dataset_name}-{position + 1}"
             rows.append(
                 {
-                    "id": str(uuid.uuid4()),
+                    "id": new_id(),
                     "dataset_id": dataset_id,
                     "position": position,
                     "state": "active",
