@@ -108,16 +108,19 @@ _EXTENTS: dict[tuple[str, ...], LonLatBox | None] = {}
 _EXTENTS_LOCK = threading.Lock()
 
 
-# Built once: each page with a map asks it, and building the statement costs more than running it.
+# Prepared once (Store.prepared): each page with a map asks it, and building the statement, or running it
+# through SQLAlchemy, costs more than SQLite's own work.
 _CHOICE = sa.select(map_positions).where(map_positions.c.resource_id == sa.bindparam("resource_id"))
 
 
 def position_choice(*, store: Store, resource_id: str) -> PositionChoice | None:
     """The publisher's choice for resource `resource_id`, if one was made."""
-    with store.read() as conn:
-        row = conn.execute(_CHOICE, {"resource_id": resource_id}).first()
-    if row is None:
+    prepared = store.prepared(("position_choice",), lambda: _CHOICE)
+    with store.read(snapshot=False) as conn:  # one statement: no transaction to begin
+        found = prepared.rows(conn, resource_id=resource_id)
+    if not found:
         return None
+    row = found[0]
     return PositionChoice(row.kind, row.first, row.second, row.epsg)
 
 
