@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,12 +63,13 @@ def get_organization(*, store: Store, ref: str) -> Organization:
 
 def list_organizations(*, store: Store, limit: int = 20, cursor: str | None = None) -> Page[Organization]:
     check_limit(limit)
-    query = sa.select(organizations).where(_LIVE).order_by(organizations.c.name)
-    if cursor:
-        query = query.where(organizations.c.name > decode_cursor(cursor))
     with store.read() as conn:
-        rows = conn.execute(query.limit(limit + 1)).all()
-        total = conn.execute(sa.select(sa.func.count()).select_from(organizations).where(_LIVE)).scalar_one()
+        if cursor:
+            query = _LIVE_BY_NAME.where(organizations.c.name > decode_cursor(cursor)).limit(limit + 1)
+            rows: Sequence[Any] = conn.execute(query).all()
+        else:  # the first page (the home page's list), prepared once
+            rows = store.prepared(("organizations", "first"), lambda: _FIRST_LIVE).rows(conn, limit=limit + 1)
+        total = store.prepared(("organizations", "count"), lambda: _LIVE_COUNT).rows(conn)[0].n
         counts = _public_counts(conn, [r.id for r in rows[:limit]])
     items = [_to_model(r, counts.get(r.id, 0)) for r in rows[:limit]]
     more = len(rows) > limit
@@ -192,19 +193,25 @@ def _load(conn: Connection, ref: str) -> Organization:
     return _to_model(row, _public_counts(conn, [row.id]).get(row.id, 0))
 
 
+# Built once: a list of publishers (the home page's) asks them at each view.
+_LIVE_BY_NAME = sa.select(organizations).where(_LIVE).order_by(organizations.c.name)
+_FIRST_LIVE = _LIVE_BY_NAME.limit(sa.bindparam("limit", type_=sa.Integer()))
+_LIVE_COUNT = sa.select(sa.func.count().label("n")).select_from(organizations).where(_LIVE)
+_PUBLIC_COUNTS = (
+    sa.select(datasets.c.organization_id, sa.func.count())
+    .where(
+        datasets.c.organization_id.in_(sa.bindparam("ids", expanding=True)),
+        datasets.c.state == State.PUBLISHED.value,
+        datasets.c.visibility == Visibility.PUBLIC.value,
+    )
+    .group_by(datasets.c.organization_id)
+)
+
+
 def _public_counts(conn: Connection, ids: list[str]) -> dict[str, int]:
     if not ids:
         return {}
-    rows = conn.execute(
-        sa.select(datasets.c.organization_id, sa.func.count())
-        .where(
-            datasets.c.organization_id.in_(ids),
-            datasets.c.state == State.PUBLISHED.value,
-            datasets.c.visibility == Visibility.PUBLIC.value,
-        )
-        .group_by(datasets.c.organization_id)
-    ).all()
-    return dict(rows)
+    return dict(conn.execute(_PUBLIC_COUNTS, {"ids": ids}).all())
 
 
 def _refuse_taken_name(conn: Connection, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -30,6 +30,7 @@ class Store:
         if self.engine.dialect.name == "postgresql":
             self._read_options["isolation_level"] = "AUTOCOMMIT"
         self._held: weakref.WeakSet[HeldReader] = weakref.WeakSet()
+        self._prepared: dict[Hashable, Prepared] = {}
 
     @property
     def backend(self) -> str:
@@ -95,6 +96,14 @@ class Store:
         """`statement` compiled once for this store's backend, to run straight on the driver (see
         `obert.storage.prepared`: for short statements on paths that run after every write)."""
         return Prepared(self.engine.dialect, statement)
+
+    def prepared(self, key: Hashable, build: Callable[[], sa.Select[Any]]) -> Prepared:
+        """The statement `build()` makes, prepared once for this store and kept under `key` (a name for
+        what the statement asks, with whatever decides its shape): for statements every page runs."""
+        found = self._prepared.get(key)
+        if found is None:
+            found = self._prepared.setdefault(key, self.prepare(build()))
+        return found
 
     def analyze(self) -> None:
         """Refresh PostgreSQL's planner statistics after a bulk change (a demo load, a rebuilt index).

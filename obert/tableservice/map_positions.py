@@ -7,6 +7,7 @@ cannot disagree about which columns are positions.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -71,42 +72,65 @@ def city_extent(*, store: Store, tables: TableStore, setup: MapSetup) -> LonLatB
     """The city's extent: the setting, else the box around its boundaries' published tables."""
     if setup.extent is not None:
         return setup.extent
-    boxes = []
+    found = []
     for ref in setup.boundaries:
         try:
-            table = open_version(store=store, actor=SYSTEM, tables=tables, ref=ref)
+            # Only the version's id and file: its report and geo are not read here (decoding them cost
+            # more than the lookup).
+            found.append(open_version(store=store, actor=SYSTEM, tables=tables, ref=ref, details=False))
         except NotFound:
             continue
-        box = table.extent().bbox
-        if box is not None:
-            boxes.append(box)
-    if not boxes:
-        return None
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+    # Kept under the boundaries' current versions (ids never reused): another version, or a boundary
+    # table gone, makes another key.
+    key = tuple(table.version.id for table in found)
+    with _EXTENTS_LOCK:
+        if key in _EXTENTS:
+            return _EXTENTS[key]
+    boxes = [box for table in found if (box := table.extent().bbox) is not None]
+    extent = None
+    if boxes:
+        extent = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    with _EXTENTS_LOCK:
+        _EXTENTS[key] = extent
+        while len(_EXTENTS) > EXTENTS_KEPT:
+            _EXTENTS.pop(next(iter(_EXTENTS)))
+    return extent
 
 
-# Built once: each page with a map asks it, and building the statement costs more than running it.
+# The city's extent by its boundaries' versions: a map page asks it at each view.
+EXTENTS_KEPT = 16
+_EXTENTS: dict[tuple[str, ...], LonLatBox | None] = {}
+_EXTENTS_LOCK = threading.Lock()
+
+
+# Prepared once (Store.prepared): each page with a map asks it, and building the statement, or running it
+# through SQLAlchemy, costs more than SQLite's own work.
 _CHOICE = sa.select(map_positions).where(map_positions.c.resource_id == sa.bindparam("resource_id"))
 
 
 def position_choice(*, store: Store, resource_id: str) -> PositionChoice | None:
     """The publisher's choice for resource `resource_id`, if one was made."""
-    with store.read() as conn:
-        row = conn.execute(_CHOICE, {"resource_id": resource_id}).first()
-    if row is None:
+    prepared = store.prepared(("position_choice",), lambda: _CHOICE)
+    with store.read(snapshot=False) as conn:  # one statement: no transaction to begin
+        found = prepared.rows(conn, resource_id=resource_id)
+    if not found:
         return None
+    row = found[0]
     return PositionChoice(row.kind, row.first, row.second, row.epsg)
 
 
 def chosen(table: TableRef, *, store: Store) -> TableRef | None:
     """`table` with the publisher's choice of position columns, if one was made and its columns are in
     this version; else None."""
-    choice = position_choice(store=store, resource_id=table.resource_id)
+    return _chosen(table, position_choice(store=store, resource_id=table.resource_id))
+
+
+def _chosen(table: TableRef, choice: PositionChoice | None) -> TableRef | None:
     if choice is not None:
         geo = choice.geo()
         names = set(table.schema().names())
@@ -115,15 +139,30 @@ def chosen(table: TableRef, *, store: Store) -> TableRef | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A table with its rows' positions decided, and the publisher's choice read to decide them (None
+    when none was made), which also names the system of UTM x/y columns."""
+
+    table: TableRef
+    choice: PositionChoice | None
+
+
 def locate(table: TableRef, *, store: Store, tables: TableStore, setup: MapSetup) -> TableRef:
     """`table` with its rows' positions decided: the publisher's choice if any, else found in the city."""
-    if (picked := chosen(table, store=store)) is not None:
-        return picked
+    return placed(table, store=store, tables=tables, setup=setup).table
+
+
+def placed(table: TableRef, *, store: Store, tables: TableStore, setup: MapSetup) -> Placed:
+    """`locate`, with the publisher's choice it read (so that a caller does not read it again)."""
+    choice = position_choice(store=store, resource_id=table.resource_id)
+    if (picked := _chosen(table, choice)) is not None:
+        return Placed(picked, choice)
     extent = city_extent(store=store, tables=tables, setup=setup)
     geo = table.positions(extent=extent)
     if not geo.mappable and extent is not None:  # a table of another place keeps its named columns
         geo = table.positions()
-    return replace(table, geo=geo)
+    return Placed(replace(table, geo=geo), choice)
 
 
 def set_position_choice(
@@ -180,9 +219,11 @@ __all__ = [
     "CHOSEN_SYSTEMS",
     "KINDS",
     "MapSetup",
+    "Placed",
     "PositionChoice",
     "city_extent",
     "locate",
+    "placed",
     "position_choice",
     "set_position_choice",
 ]

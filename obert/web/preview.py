@@ -184,6 +184,7 @@ def table_preview(
             api=api,
             filters=filters,
             query=api_filter_params(filters),
+            resource=resource,
         )
         if with_map
         else None,

@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from obert.auth import Actor
+from obert.catalog.models import Resource
 from obert.portal import Portal
 from obert.tableservice.handle import TableRef
-from obert.tableservice.map_positions import MapSetup, locate
+from obert.tableservice.map_positions import MapSetup, placed
 from obert.tableservice.table_map import table_points
 
 _SEPARATORS = re.compile(r"[_\s]+")
@@ -50,12 +51,21 @@ def column_titles(table: TableRef) -> dict[str, str]:
 
 
 def table_map(
-    *, portal: Portal, actor: Actor, table: TableRef, api: str, filters: dict[str, Any], query: dict[str, str]
+    *,
+    portal: Portal,
+    actor: Actor,
+    table: TableRef,
+    api: str,
+    filters: dict[str, Any],
+    query: dict[str, str],
+    resource: Resource | None = None,
 ) -> TableMap:
     """The map of `table` under `filters` (`query` is the same filter as API parameters); when no column
-    places its rows, a map that is not `located`, for the page to say why."""
+    places its rows, a map that is not `located`, for the page to say why. `resource` is the table's
+    resource as the page loaded it for `actor` (its declared UTM system is read from it)."""
     setup = MapSetup.of(portal.settings)
-    table = locate(table, store=portal.store, tables=portal.tables, setup=setup)
+    placement = placed(table, store=portal.store, tables=portal.tables, setup=setup)
+    table = placement.table
     suffix = f"?{urlencode(query)}" if query else ""
     if table.geo is None or not table.geo.mappable:
         return TableMap("", "", 0, 0, 0, False, located=False)
@@ -69,6 +79,8 @@ def table_map(
         limit=0,
         max_limit=cap,
         filters=filters,
+        placement=placement,
+        resource=resource,
     )
     return TableMap(
         source=f"/api/v1/datastore/{table.resource_id}/features{suffix}",

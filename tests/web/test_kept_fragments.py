@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 
 from obert.demo import FILES
 from obert.storage.tables.datastore import resource_versions
@@ -24,6 +25,7 @@ STATIONS = FILES / "qualitat_aire_estacions.csv"  # 55 stations
 OTHER_COLUMNS = FILES / "taula_dimensions_padro.csv"
 RESOURCE_PAGE = "/en/dataset/estacions/resource/estacions-taula"
 DATASET_PAGE = "/en/dataset/estacions"
+PREVIEW, CHARTS, PROFILE = "resource/_preview.html", "resource/_charts.html", "resource/_profile.html"
 
 
 @pytest.fixture(autouse=True)
@@ -47,12 +49,17 @@ def _preview_rows(html: str) -> list[list[str]]:
     return [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])] for tr in body.find_all("tr")]
 
 
+def _kept(template: str) -> list[tuple[Any, ...]]:
+    """The keys of the fragments of `template` kept so far."""
+    return [key for key in templating._fragments if key[2] == template]
+
+
 def test_a_second_view_is_answered_from_the_kept_fragment(table: TestClient) -> None:
     first = table.get(DATASET_PAGE)
     assert first.status_code == 200 and len(_preview_rows(first.text)) == 25
-    assert len(templating._fragments) == 1
+    assert len(_kept(PREVIEW)) == 1
     # Mark the kept HTML: the next view shows the mark, so it did not render the preview again.
-    key = next(iter(templating._fragments))
+    key = _kept(PREVIEW)[0]
     templating._fragments[key] = templating._fragments[key].replace("Table preview", "Kept preview")
     again = table.get(DATASET_PAGE)
     assert "Kept preview" in again.text
@@ -60,7 +67,32 @@ def test_a_second_view_is_answered_from_the_kept_fragment(table: TestClient) -> 
     assert "Kept preview" not in table.get(DATASET_PAGE.replace("/en/", "/ca/")).text
     assert "Kept preview" not in table.get(DATASET_PAGE, params={"offset": "25"}).text
     assert "Kept preview" not in table.get(RESOURCE_PAGE).text
-    assert len(templating._fragments) == 4
+    assert len(_kept(PREVIEW)) == 4
+
+
+def test_the_chart_and_the_profile_are_kept_with_the_preview(
+    table: TestClient, admin: dict[str, str], tmp_path: Path
+) -> None:
+    first = table.get(RESOURCE_PAGE).text
+    assert "Draw the chart" in first and "Kept chart" not in first
+    assert len(_kept(CHARTS)) == 1 and len(_kept(PROFILE)) == 1
+    chart, profile = _kept(CHARTS)[0], _kept(PROFILE)[0]
+    templating._fragments[chart] = templating._fragments[chart].replace("Draw the chart", "Kept chart")
+    templating._fragments[profile] += Markup("<!-- kept profile -->")
+    again = table.get(RESOURCE_PAGE).text
+    assert "Kept chart" in again and "<!-- kept profile -->" in again
+    # The dataset page draws its chart by a column at once: another query, another fragment.
+    assert "Kept chart" not in table.get(DATASET_PAGE).text
+    # A chart the reader asks for is another fragment.
+    assert "Kept chart" not in table.get(RESOURCE_PAGE, params={"chart_by": "Nom_districte"}).text
+    # A new version (the same columns, the rows in reverse) is rendered again at once.
+    header, *lines = STATIONS.read_text(encoding="utf-8").splitlines()
+    reversed_file = tmp_path / STATIONS.name
+    reversed_file.write_text("\n".join([header, *reversed(lines)]) + "\n", encoding="utf-8")
+    upload(table, admin, "estacions-taula", reversed_file)
+    assert run_jobs(portal_of(table)) == 1
+    after = table.get(RESOURCE_PAGE).text
+    assert "Draw the chart" in after and "Kept chart" not in after and "<!-- kept profile -->" not in after
 
 
 def test_the_dataset_page_reads_its_table_once(table: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
