@@ -1,5 +1,7 @@
 """The search box's type-ahead, two code trees alternated on one database: wall-clock p50 and p95 of each
-run, their ratio, and whether both trees offered the same datasets in the same order for every prefix.
+run, with CPU (this process's and the PostgreSQL server processes' of the database, from /proc, as
+bench/harvest.py reads them: fairer on a shared machine), their ratio, and whether both trees offered the
+same datasets in the same order for every prefix.
 
     PYTHONPATH=. python bench/suggest_trees.py --url postgresql+psycopg://…/obert_bench_1000000_… \\
         --tree /work/main --tree . --rounds 2 --queries 40
@@ -42,6 +44,7 @@ def prefixes(queries: int) -> tuple[list[str], list[str]]:
 
 
 def child(url: str, queries: int) -> None:
+    from bench.harvest import server_cpu
     from obert.auth import ANONYMOUS
     from obert.catalog.discovery import suggest_datasets
     from obert.storage import Store
@@ -54,15 +57,17 @@ def child(url: str, queries: int) -> None:
 
     for text in warm:
         run(text)
-    times, answers = [], []
+    times, cpus, answers = [], [], []
     load = os.getloadavg()[0]
     for text in typed:
+        cpu = time.process_time() + server_cpu(store)
         started = time.perf_counter()
         offered = run(text)
         times.append(time.perf_counter() - started)
+        cpus.append(time.process_time() + server_cpu(store) - cpu)
         answers.append([text, offered])
     digest = hashlib.sha256(json.dumps(answers).encode()).hexdigest()
-    print(json.dumps({"times": times, "answers": answers, "digest": digest, "load": load}))
+    print(json.dumps({"times": times, "cpus": cpus, "answers": answers, "digest": digest, "load": load}))
 
 
 def p(times: list[float], q: float) -> float:
@@ -84,6 +89,7 @@ def main() -> None:
     trees = [str(Path(t).resolve()) for t in args.tree]
     p50s: dict[str, list[float]] = {t: [] for t in trees}
     p95s: dict[str, list[float]] = {t: [] for t in trees}
+    cpu50s: dict[str, list[float]] = {t: [] for t in trees}
     answers: dict[str, list[list[object]]] = {}
     for n in range(args.rounds):
         for tree in trees:
@@ -104,19 +110,24 @@ def main() -> None:
             )
             p50s[tree].append(p(out["times"], 0.5))
             p95s[tree].append(p(out["times"], 0.95))
+            cpu50s[tree].append(p(out["cpus"], 0.5))
             answers.setdefault(tree, out["answers"])
             times = out["times"]
             print(
                 f"round {n + 1} {tree}: p50 {p(times, 0.5):7.1f} ms p95 {p(times, 0.95):7.1f} ms "
-                f"max {max(times) * 1000:7.1f} ms (load {out['load']:.1f}; answers {out['digest'][:12]})"
+                f"max {max(times) * 1000:7.1f} ms; "
+                f"CPU p50 {p(out['cpus'], 0.5):6.1f} p95 {p(out['cpus'], 0.95):6.1f} ms "
+                f"(load {out['load']:.1f}; answers {out['digest'][:12]})"
             )
     first = trees[0]
     for tree in trees[1:]:
         same = sum(a == b for a, b in zip(answers[first], answers[tree], strict=True))
         p50 = statistics.median(p50s[tree]) / statistics.median(p50s[first])
         p95 = statistics.median(p95s[tree]) / statistics.median(p95s[first])
+        cpu = statistics.median(cpu50s[tree]) / statistics.median(cpu50s[first])
         print(
-            f"{tree} against {first}: p50 ×{p50:.2f}, p95 ×{p95:.2f} (medians of the rounds); "
+            f"{tree} against {first}: p50 ×{p50:.2f}, p95 ×{p95:.2f}, CPU p50 ×{cpu:.2f} "
+            "(medians of the rounds); "
             f"the same suggestions for {same} of {len(answers[first])} prefixes"
         )
 
