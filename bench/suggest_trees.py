@@ -1,7 +1,7 @@
 """The search box's type-ahead, two code trees alternated on one database: wall-clock p50 and p95 of each
 run, with CPU (this process's and the PostgreSQL server processes' of the database, from /proc, as
-bench/harvest.py reads them: fairer on a shared machine), their ratio, and whether both trees offered the
-same datasets in the same order for every prefix.
+bench/harvest.py reads them, in clock ticks: a mean over the run; fairer on a shared machine), their
+ratio, and whether both trees offered the same datasets in the same order for every prefix.
 
     PYTHONPATH=. python bench/suggest_trees.py --url postgresql+psycopg://…/obert_bench_1000000_… \\
         --tree /work/main --tree . --rounds 2 --queries 40
@@ -89,7 +89,8 @@ def main() -> None:
     trees = [str(Path(t).resolve()) for t in args.tree]
     p50s: dict[str, list[float]] = {t: [] for t in trees}
     p95s: dict[str, list[float]] = {t: [] for t in trees}
-    cpu50s: dict[str, list[float]] = {t: [] for t in trees}
+    # The server's CPU is counted in clock ticks (10 ms): only a run's sum, or its mean, means anything.
+    cpus: dict[str, list[float]] = {t: [] for t in trees}
     answers: dict[str, list[list[object]]] = {}
     for n in range(args.rounds):
         for tree in trees:
@@ -110,13 +111,13 @@ def main() -> None:
             )
             p50s[tree].append(p(out["times"], 0.5))
             p95s[tree].append(p(out["times"], 0.95))
-            cpu50s[tree].append(p(out["cpus"], 0.5))
+            cpus[tree].append(statistics.mean(out["cpus"]))
             answers.setdefault(tree, out["answers"])
             times = out["times"]
             print(
                 f"round {n + 1} {tree}: p50 {p(times, 0.5):7.1f} ms p95 {p(times, 0.95):7.1f} ms "
                 f"max {max(times) * 1000:7.1f} ms; "
-                f"CPU p50 {p(out['cpus'], 0.5):6.1f} p95 {p(out['cpus'], 0.95):6.1f} ms "
+                f"CPU {statistics.mean(out['cpus']) * 1000:5.1f} ms a prefix "
                 f"(load {out['load']:.1f}; answers {out['digest'][:12]})"
             )
     first = trees[0]
@@ -124,9 +125,9 @@ def main() -> None:
         same = sum(a == b for a, b in zip(answers[first], answers[tree], strict=True))
         p50 = statistics.median(p50s[tree]) / statistics.median(p50s[first])
         p95 = statistics.median(p95s[tree]) / statistics.median(p95s[first])
-        cpu = statistics.median(cpu50s[tree]) / statistics.median(cpu50s[first])
+        cpu = statistics.median(cpus[tree]) / statistics.median(cpus[first])
         print(
-            f"{tree} against {first}: p50 ×{p50:.2f}, p95 ×{p95:.2f}, CPU p50 ×{cpu:.2f} "
+            f"{tree} against {first}: p50 ×{p50:.2f}, p95 ×{p95:.2f}, CPU ×{cpu:.2f} "
             "(medians of the rounds); "
             f"the same suggestions for {same} of {len(answers[first])} prefixes"
         )
