@@ -546,7 +546,9 @@ class PostgresTSV:
         longer than the word asked, or left by a writer of an earlier release, never takes a place.
 
         With `words` (one term: the words title_words found for it), only the `window` newest entries of
-        each word are read: the window's newest documents are among them, however common the words."""
+        each word are read: the window's newest documents are among them, however common the words (the
+        type-ahead's way). Without, every entry of every term is read, each term required (kept exact
+        and tested against the other ways; the type-ahead starts several words from the GIN index)."""
         parts = []
         binds: dict[str, Any] = {}
         if words is not None:

@@ -95,13 +95,14 @@ def _way(
     """How the type-ahead finds its window, and, for one typed word, the title words it stands for.
     Anonymous visitors (the published public documents, the only ones with an index of their newest rows
     and of their title words, migration 0029): one word being typed that starts few of the titles' words
-    reads the newest documents of each ("words", with the words); otherwise the newest rows are walked,
-    testing each ("walk"), or all the entries of the typed words are read ("words", without a list),
+    reads the newest entries of each ("words", with the words: at most SUGGEST_WINDOW entries a word,
+    however common). Otherwise (several words, or a prefix of many), as before 0029: walk the newest rows
+    testing each ("walk") or start from the documents with every word ("vectors", the whole vectors' GIN
+    index: an intersection, which the words' index would make only by reading every entry of each word),
     whichever reads less: the vocabulary's document counts (search_terms) bound how many documents have
-    every word, M of N; a walk reads about N / M rows per match it keeps, the words' index about M entries,
-    so it walks when M * M > SUGGEST_WINDOW * N (twice, as about half of the documents with a word have it
-    in their title or keywords). Others: from the documents with the words ("vectors", the whole vectors'
-    GIN index)."""
+    them all, M of N; a walk reads about N / M rows per match it keeps, the GIN index M rows, so it walks
+    when M * M > SUGGEST_WINDOW * N (twice, as about half of the documents with a word have it in their
+    title or keywords). Other viewers: "vectors"."""
     if viewer.sysadmin or viewer.organization_ids:
         return "vectors", None
     if len(terms) == 1 and (found := backend.title_words(conn, terms[0], WORDS_AT_MOST)) is not None:
@@ -125,4 +126,4 @@ def _way(
     )
     most, total = conn.execute(sa.text(statement), params).one()
     walk = float(most) * float(most) > 2 * SUGGEST_WINDOW * max(float(total), 1.0)
-    return ("walk" if walk else "words"), None
+    return ("walk" if walk else "vectors"), None
