@@ -4,10 +4,11 @@ from the in-memory snapshot on SQLite, from the rows' own title vectors on Postg
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import Subquery
 
 from obert.i18n.text import QueryTerm, query_terms
 from obert.search import gathered, snapshot
@@ -49,15 +50,19 @@ def _suggest_titled(
     or keywords hold the words, the best `limit` by rank, then date, then name. Documents are tested and
     ranked on their rows' own title vectors (migration 0025), never on their whole vectors, which are out
     of line and compressed (a TOAST read each: 1,000 of them cost ~100 ms at a million documents)."""
-    walk = _common(conn, viewer, terms)
-    titled = backend.titled(terms, through_vectors=not walk)
-    window = (
-        sa.select(titled.c.doc_id, titled.c.modified, titled.c.titles)
-        .where(visible(viewer, titled))
-        .order_by(*recent_order(titled))
-        .limit(SUGGEST_WINDOW)
-        .subquery("candidates")
-    )
+    way, words = _way(conn, backend, viewer, terms)
+    window: Subquery
+    if way == "words":
+        window = backend.newest_titled(terms, SUGGEST_WINDOW, words=words)
+    else:
+        titled = backend.titled(terms, through_vectors=way == "vectors")
+        window = (
+            sa.select(titled.c.doc_id, titled.c.modified, titled.c.titles)
+            .where(visible(viewer, titled))
+            .order_by(*recent_order(titled))
+            .limit(SUGGEST_WINDOW)
+            .subquery("candidates")
+        )
     rank = sa.literal_column(backend.title_rank(f"{window.name}.titles", terms), sa.Float)
     # The best by rank and date, ties at the last place included, are all that names can order: only
     # those are looked up in search_documents.
@@ -76,15 +81,32 @@ def _suggest_titled(
     return list(conn.execute(query).scalars())
 
 
-def _common(conn: Connection, viewer: Viewer, terms: Sequence[QueryTerm]) -> bool:
-    """Whether the type-ahead should walk the newest public rows testing each (the words are common)
-    rather than start from the documents with the words (GIN): the vocabulary's document counts
-    (search_terms) bound how many documents have them all, M of N; a walk reads about N / M rows per
-    match it keeps, the index M rows, so it walks when M * M > SUGGEST_WINDOW * N (twice, as about half of
-    the documents with a word have it in their title or keywords). Only anonymous visitors' rows have an
-    index to walk (published and public, newest first: migration 0024)."""
+Way = Literal["walk", "words", "vectors"]
+
+# A typed word whose prefix starts at most this many of the public titles' words reads the newest
+# SUGGEST_WINDOW documents of each of those words from their index (at most this many times the window's
+# entries), whatever how common they are.
+WORDS_AT_MOST = 32
+
+
+def _way(
+    conn: Connection, backend: PostgresTSV, viewer: Viewer, terms: Sequence[QueryTerm]
+) -> tuple[Way, list[str] | None]:
+    """How the type-ahead finds its window, and, for one typed word, the title words it stands for.
+    Anonymous visitors (the published public documents, the only ones with an index of their newest rows
+    and of their title words, migration 0029): one word being typed that starts few of the titles' words
+    reads the newest entries of each ("words", with the words: at most SUGGEST_WINDOW entries a word,
+    however common). Otherwise (several words, or a prefix of many), as before 0029: walk the newest rows
+    testing each ("walk") or start from the documents with every word ("vectors", the whole vectors' GIN
+    index: an intersection, which the words' index would make only by reading every entry of each word),
+    whichever reads less: the vocabulary's document counts (search_terms) bound how many documents have
+    them all, M of N; a walk reads about N / M rows per match it keeps, the GIN index M rows, so it walks
+    when M * M > SUGGEST_WINDOW * N (twice, as about half of the documents with a word have it in their
+    title or keywords). Other viewers: "vectors"."""
     if viewer.sysadmin or viewer.organization_ids:
-        return False
+        return "vectors", None
+    if len(terms) == 1 and (found := backend.title_words(conn, terms[0], WORDS_AT_MOST)) is not None:
+        return "words", found
     bounds = []
     params: dict[str, Any] = {}
     for n, term in enumerate(terms):
@@ -103,4 +125,5 @@ def _common(conn: Connection, viewer: Viewer, terms: Sequence[QueryTerm]) -> boo
         f"(SELECT reltuples FROM pg_class WHERE oid = '{TSV_TABLE}'::regclass)"
     )
     most, total = conn.execute(sa.text(statement), params).one()
-    return float(most) * float(most) > 2 * SUGGEST_WINDOW * max(float(total), 1.0)
+    walk = float(most) * float(most) > 2 * SUGGEST_WINDOW * max(float(total), 1.0)
+    return ("walk" if walk else "vectors"), None

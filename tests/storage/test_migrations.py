@@ -21,6 +21,7 @@ from obert.storage.tables.catalog import organizations
 from obert.storage.tables.search import (
     FTS_TABLE,
     KEYWORD_IDS_COLUMN,
+    TITLE_WORDS_TABLE,
     TSV_COLUMN,
     TSV_INDEX,
     TSV_TABLE,
@@ -190,6 +191,8 @@ STAND_INS = {
     "search_terms": "(term TEXT PRIMARY KEY, docs INTEGER NOT NULL)",
     "search_counts": "(filter_id BIGINT, value_id BIGINT, public INTEGER, live INTEGER, "
     "PRIMARY KEY (filter_id, value_id))",
+    # 0029's words of the titles (PostgreSQL)
+    TITLE_WORDS_TABLE: "(word TEXT, modified TIMESTAMP WITH TIME ZONE, doc_id INTEGER)",
 }
 
 
@@ -227,6 +230,24 @@ def test_0027_gives_rows_indexed_before_it_their_keyword_ids(database_url: str) 
             )
         ).scalars()
         assert sorted(kept) == ["arbres", "verd", "árboles"]
+    store.dispose()
+
+
+def test_0029_gives_rows_indexed_before_it_their_title_words(database_url: str) -> None:
+    """PostgreSQL: the published public rows indexed before 0029 get the type-ahead's words (those that do
+    not start another of the row's words), and the type-ahead finds them through those."""
+    store = Store(database_url)
+    if store.backend != "postgresql":
+        pytest.skip("PostgreSQL's words of titles")
+    migrate.upgrade(store, "0028_fileholds")
+    _add_trees(store, keywords={"ca": ["arbres"]})
+    migrate.upgrade(store)
+    with store.read() as conn:
+        words = conn.execute(sa.text(f"SELECT word FROM {TITLE_WORDS_TABLE} ORDER BY word")).scalars()
+        # "arbr" (a stem) starts "arbrat" and "arbres", "viar" starts "viari": left out.
+        assert list(words) == ["arbrat", "arbres", "viari"]
+        assert suggest(conn, viewer=Viewer(), text="arb") == ["trees"]
+        assert suggest(conn, viewer=Viewer(), text="viar") == ["trees"]
     store.dispose()
 
 
@@ -272,7 +293,12 @@ def _add_trees(store: Store, keywords: dict[str, list[str]] | None = None) -> No
         # stand-ins take their rows and go (0023 lists the index's terms when it makes the table, 0024
         # counts the index's documents when it makes search_counts).
         missing = [t for t in STAND_INS if not sa.inspect(conn).has_table(t)]
-        stand_ins = [t for t in missing if t != "search_terms" or conn.dialect.name == "sqlite"]
+        stand_ins = [
+            t
+            for t in missing
+            if (t != "search_terms" or conn.dialect.name == "sqlite")
+            and (t != TITLE_WORDS_TABLE or conn.dialect.name == "postgresql")
+        ]
         for table in stand_ins:
             conn.execute(sa.text(f"CREATE TABLE {table} {STAND_INS[table]}"))
         marker = "counted" not in {c["name"] for c in sa.inspect(conn).get_columns("search_state")}

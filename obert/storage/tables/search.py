@@ -34,6 +34,11 @@ TSV_RECENT_INDEX = "ix_search_tsv_recent"
 # 0005 kept the vectors on search_documents (column `tsv`, GIN index below); 0010 emptied that column and
 # left it for old processes during the upgrade. A later release drops both.
 LEGACY_TSV_INDEX = "ix_search_documents_tsv"
+# PostgreSQL: (word, modified, doc_id) for each distinct word of the title and keywords of every published
+# public row of TSV_TABLE, with an index by (word, modified DESC, doc_id) (0029): the type-ahead's newest
+# documents with a word starting like what was typed, read from the index alone.
+TITLE_WORDS_TABLE = "search_title_words"
+TITLE_WORDS_INDEX = "ix_search_title_words"
 # SQLite: search_documents.facet_ids (0013), the ids of the document's facet values, in decimal,
 # space-separated, kept by a trigger on search_doc_values: what search_tsv.facet_ids is on PostgreSQL
 # (keywords included here), on the row a SQLite match reaches (by rowid).
@@ -55,6 +60,8 @@ BACKEND_SPECIFIC = frozenset(
         TITLES_COLUMN,
         KEYWORD_IDS_COLUMN,
         LEGACY_TSV_INDEX,
+        TITLE_WORDS_TABLE,
+        TITLE_WORDS_INDEX,
         FACET_IDS_COLUMN,
         TERMS_TABLE,
         TERMS_INDEX,
