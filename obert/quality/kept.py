@@ -15,19 +15,19 @@ read for an actor who may not see it, and its kept score is never shown.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from obert.catalog.browse import datasets_by_id
 from obert.catalog.models import Dataset
 from obert.quality.linkcheck import known_statuses
 from obert.quality.links import KnownStatuses, LinkStatus, answers
 from obert.quality.score import DatasetScore, Summary, consulted_urls, score_dataset, summarize
+from obert.storage.per_engine import PerEngine
 
 BATCH = 500  # datasets loaded and scored at a time
 ANSWERS = 4  # whole answers kept (the catalogue's, a publisher's, an editor's…)
@@ -100,14 +100,4 @@ class KeptScores:
         self._kept = {i: k for i, k in self._kept.items() if i in ids}
 
 
-_BY_ENGINE: weakref.WeakKeyDictionary[Engine, KeptScores] = weakref.WeakKeyDictionary()
-_GUARD = threading.Lock()
-
-
-def kept_scores(engine: Engine) -> KeptScores:
-    """This process's kept scores of the catalogue `engine` reads."""
-    with _GUARD:
-        kept = _BY_ENGINE.get(engine)
-        if kept is None:
-            kept = _BY_ENGINE[engine] = KeptScores()
-        return kept
+kept_scores = PerEngine(KeptScores)  # this process's kept scores of the catalogue an engine reads

@@ -4,18 +4,17 @@ than at the daily run. The checks themselves run as background jobs, never insid
 
 from __future__ import annotations
 
-import threading
-import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
 from obert.catalog.access import require_writer
 from obert.errors import Forbidden
 from obert.quality.links import KnownStatuses
 from obert.storage import Store
+from obert.storage.per_engine import PerEngine
 from obert.storage.tables.transparency import link_checks
 from obert.watch.links import enqueue_all
 
@@ -32,21 +31,20 @@ def known_statuses(conn: Connection) -> KnownStatuses:
     row per external URL, which every score and every DCAT page would otherwise read whole."""
     row = conn.execute(sa.select(sa.func.count(), sa.func.max(link_checks.c.checked_at))).one()
     stamp = (int(row[0]), row[1])
-    with _GUARD:
-        kept = _KEPT.get(conn.engine)
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
+    kept = _kept(conn.engine)
+    if kept.last is not None and kept.last[0] == stamp:
+        return kept.last[1]
     rows = conn.execute(sa.select(link_checks.c.url, link_checks.c.status)).all()
     known = KnownStatuses({url: status for url, status in rows if status is not None})
-    with _GUARD:
-        _KEPT[conn.engine] = (stamp, known)
+    kept.last = (stamp, known)
     return known
 
 
-_KEPT: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, datetime | None], KnownStatuses]] = (
-    weakref.WeakKeyDictionary()
-)
-_GUARD = threading.Lock()
+class _Checks:
+    last: tuple[tuple[int, datetime | None], KnownStatuses] | None = None  # (stamp, statuses), set at once
+
+
+_kept = PerEngine(_Checks)
 
 
 def request_link_checks(*, store: Store, actor: Actor) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +30,7 @@ from obert.search import cache
 from obert.search.model import ANY_LANGUAGE, Viewer
 from obert.search.postings import Postings
 from obert.search.postings import read as read_postings
+from obert.storage.per_engine import PerEngine
 from obert.storage.tables.search import FACET_IDS_COLUMN, search_values
 from obert.storage.tables.search import search_documents as docs
 
@@ -150,16 +150,7 @@ class _Kept:
 
 
 _log = logging.getLogger(__name__)
-_BY_ENGINE: weakref.WeakKeyDictionary[Engine, _Kept] = weakref.WeakKeyDictionary()
-_GUARD = threading.Lock()
-
-
-def _kept(engine: Engine) -> _Kept:
-    with _GUARD:
-        kept = _BY_ENGINE.get(engine)
-        if kept is None:
-            kept = _BY_ENGINE[engine] = _Kept()
-        return kept
+_kept = PerEngine(_Kept)
 
 
 def current(conn: Connection) -> Snapshot | None:
@@ -204,8 +195,7 @@ def warm(conn: Connection) -> Snapshot | None:
 
 def forget(engine: Engine) -> None:
     """Drop `engine`'s snapshot (benchmarks measure the SQL path with it)."""
-    with _GUARD:
-        _BY_ENGINE.pop(engine, None)
+    _kept.forget(engine)
 
 
 def _read_later(engine: Engine, kept: _Kept) -> None:

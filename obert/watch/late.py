@@ -14,7 +14,6 @@ it, and only the datasets the reader may see.
 from __future__ import annotations
 
 import threading
-import weakref
 from bisect import bisect_left
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
@@ -24,13 +23,14 @@ from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from obert.auth import Actor
 from obert.catalog.browse import dataset_stamps
 from obert.catalog.organizations import resolve_organization_id
 from obert.catalog.rows import LIVE_RESOURCE
 from obert.storage import Store
+from obert.storage.per_engine import PerEngine
 from obert.storage.tables.catalog import activity, datasets, resources
 from obert.watch.freshness import Dated, Freshness, Timeline, as_utc, timeline
 
@@ -160,13 +160,4 @@ def _timelines(conn: Connection, ids: list[str]) -> list[Timeline]:
     ]
 
 
-_BY_ENGINE: weakref.WeakKeyDictionary[Engine, KeptTimelines] = weakref.WeakKeyDictionary()
-_GUARD = threading.Lock()
-
-
-def _kept(engine: Engine) -> KeptTimelines:
-    with _GUARD:
-        kept = _BY_ENGINE.get(engine)
-        if kept is None:
-            kept = _BY_ENGINE[engine] = KeptTimelines()
-        return kept
+_kept = PerEngine(KeptTimelines)
