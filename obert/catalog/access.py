@@ -13,6 +13,8 @@ from obert.auth import Actor
 from obert.catalog.models import Dataset, State, Visibility
 from obert.catalog.rows import datasets_from_rows
 from obert.errors import Forbidden, NotFound, Unauthorized, msg
+from obert.storage import Store
+from obert.storage.prepared import Prepared
 from obert.storage.tables.catalog import datasets
 
 NOT_DELETED = datasets.c.state != State.DELETED.value
@@ -32,22 +34,44 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     return public
 
 
+def shared_view(actor: Actor) -> bool | None:
+    """Which visibility rule (`visible_to`) `actor` shares with other callers, as a key for statements
+    built once: False for the public's (every caller without roles), True for every sysadmin's; None
+    when the rule follows the actor's own organisations (a statement for it alone)."""
+    if actor.sysadmin:
+        return True
+    return None if actor.roles else False
+
+
 _SHARED: dict[tuple[Hashable, bool], Any] = {}
 S = TypeVar("S")
+Build = Callable[[ColumnElement[bool]], S]
 
 
-def for_viewer(actor: Actor, name: Hashable, build: Callable[[ColumnElement[bool]], S]) -> S:
+def for_viewer(actor: Actor, name: Hashable, build: Build[S]) -> S:
     """`build(visible_to(actor))`: a statement that filters by what `actor` may see. Building one costs
-    SQLAlchemy more than running it; the rule is one and the same for every caller without roles (the
-    public's) and for every sysadmin, so theirs is built once under `name` (which must name everything
-    else that shapes the statement); an organisation's member's is built each time."""
-    if actor.roles and not actor.sysadmin:
+    SQLAlchemy more than running it; a rule shared by many callers (`shared_view`) has its statement
+    built once under `name` (which must name everything else that shapes the statement); an
+    organisation's member's is built each time."""
+    shared = shared_view(actor)
+    if shared is None:
         return build(visible_to(actor))
-    key = (name, actor.sysadmin)
+    key = (name, shared)
     found = _SHARED.get(key)
     if found is None:
         found = _SHARED.setdefault(key, build(visible_to(actor)))
     return cast(S, found)
+
+
+def prepared_for_viewer(
+    store: Store, actor: Actor, name: Hashable, build: Build[sa.Select[Any]]
+) -> Prepared | None:
+    """`for_viewer`'s statement prepared once for `store` and run on the driver (obert.storage.prepared),
+    for a shared rule; None for an organisation member's (its rule's IN list cannot be prepared)."""
+    shared = shared_view(actor)
+    if shared is None:
+        return None
+    return store.prepared((name, shared), lambda: build(visible_to(actor)))
 
 
 def load_dataset(conn: Connection, actor: Actor, ref: str) -> Dataset:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from obert.auth import ANONYMOUS, Actor
-from obert.catalog.access import visible_to
+from obert.catalog.access import prepared_for_viewer, visible_to
 from obert.catalog.common import check_limit
 from obert.catalog.discovery import viewer_for
 from obert.catalog.models import Dataset, DatasetCard
@@ -63,11 +63,12 @@ def latest_dataset_cards(*, store: Store, actor: Actor, limit: int = 6) -> list[
         order = (datasets.c.updated_at.desc(), datasets.c.name)
         return CARD_COLUMNS.where(visible).order_by(*order).limit(sa.bindparam("limit", type_=sa.Integer()))
 
+    # The public's (or every sysadmin's) statement is prepared once: the home page asks it.
+    prepared = prepared_for_viewer(store, actor, "latest_cards", latest)
     with store.read() as conn:
-        if actor.roles and not actor.sysadmin:
+        if prepared is None:
             rows: Sequence[Any] = conn.execute(latest(visible_to(actor)), {"limit": limit}).all()
-        else:  # the public's (or every sysadmin's) statement, prepared once: the home page asks it
-            prepared = store.prepared(("latest_cards", actor.sysadmin), lambda: latest(visible_to(actor)))
+        else:
             rows = prepared.rows(conn, limit=limit)
         return cards_from_rows(conn, rows)
 

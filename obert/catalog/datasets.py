@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from obert.auth import Actor
-from obert.catalog.access import load_dataset, require_editor, require_writer, visible_to
+from obert.catalog.access import load_dataset, prepared_for_viewer, require_editor, require_writer, visible_to
 from obert.catalog.browse import has_theme
 from obert.catalog.common import (
     check_limit,
@@ -142,11 +142,11 @@ def count_datasets(*, store: Store, actor: Actor) -> int:
     def count(visible: ColumnElement[bool]) -> sa.Select[Any]:
         return sa.select(sa.func.count().label("n")).select_from(datasets).where(visible)
 
+    # The public's (or every sysadmin's) count is prepared once: the home page asks it at each view.
+    prepared = prepared_for_viewer(store, actor, "count_datasets", count)
     with store.read() as conn:
-        if actor.roles and not actor.sysadmin:
+        if prepared is None:
             return int(conn.execute(count(visible_to(actor))).scalar_one())
-        # The public's (or every sysadmin's) count, prepared once: the home page asks it at each view.
-        prepared = store.prepared(("count_datasets", actor.sysadmin), lambda: count(visible_to(actor)))
         return int(prepared.rows(conn)[0].n)
 
 

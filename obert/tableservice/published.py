@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from obert.auth import SYSTEM, Actor
-from obert.catalog.access import load_dataset, require_editor, visible_to
+from obert.catalog.access import for_viewer, load_dataset, prepared_for_viewer, require_editor, visible_to
 from obert.catalog.models import Dataset, Resource
 from obert.catalog.resources import get_resource
 from obert.catalog.rows import LIVE_RESOURCE
@@ -112,31 +112,25 @@ def open_version(
 
 
 # Building this statement costs SQLAlchemy more than running it. Its shape depends only on whether a
-# version number is asked for and on the visibility rule, which is one and the same for every anonymous
-# caller (and for every sysadmin), so those statements are built once; `ref` and `number` are parameters.
-_SHARED_QUERIES: dict[tuple[bool, bool, bool], sa.Select[Any]] = {}
-
-
+# version number is asked for, on `details` and on the visibility rule, which many callers share
+# (access.shared_view), so theirs are built once; `ref` and `number` are parameters.
 def _version_query(actor: Actor, *, by_number: bool, details: bool) -> sa.Select[Any]:
-    if actor.roles and not actor.sysadmin:  # visibility follows this actor's organisations
-        return _build_version_query(visible_to(actor), by_number=by_number, details=details)
-    key = (actor.sysadmin, by_number, details)
-    query = _SHARED_QUERIES.get(key)
-    if query is None:
-        query = _build_version_query(visible_to(actor), by_number=by_number, details=details)
-        _SHARED_QUERIES[key] = query
-    return query
+    return for_viewer(
+        actor,
+        ("open_version", by_number, details),
+        lambda visible: _build_version_query(visible, by_number=by_number, details=details),
+    )
 
 
 def _prepared_version_query(store: Store, actor: Actor, *, details: bool) -> Prepared | None:
     """The current version's statement for those same shared visibility rules, prepared once for the
     store and run straight on the driver (see obert.storage.prepared): every datastore read and every page
     with a table opens a version, and SQLAlchemy's execution cost several times SQLite's own work."""
-    if actor.roles and not actor.sysadmin:
-        return None
-    return store.prepared(
-        ("open_version", actor.sysadmin, details),
-        lambda: _version_query(actor, by_number=False, details=details),
+    return prepared_for_viewer(
+        store,
+        actor,
+        ("open_version", details),
+        lambda visible: _build_version_query(visible, by_number=False, details=details),
     )
 
 
