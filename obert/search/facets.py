@@ -55,6 +55,20 @@ class FacetRequest:
             raise ValueError(f"not facets of the index: {unknown}")  # a programming error, not input
 
 
+def ids_of(row_ids: Any, names: Sequence[str]) -> Any:
+    """The part of a search row's value ids (search_tsv.facet_ids, PostgreSQL: ascending, as every writer
+    writes them) whose facet codes run from the lowest to the highest of the facets `names`: an SQL
+    array expression. Two binary searches of the row's array (width_bucket) leave out the facets before
+    and after, so that they are neither unnested nor counted; facets between them, and facets sharing a
+    code, are still there for the caller to leave out by name. Counting every value of the rows cost half
+    of package_search at 1,000,000 datasets."""
+    codes = sorted({facet_code(name) for name in names})
+    first = sa.literal((codes[0] << CODE_SHIFT) - 1, sa.BigInteger)
+    last = sa.literal(((codes[-1] + 1) << CODE_SHIFT) - 1, sa.BigInteger)
+    # width_bucket(x, ascending) is how many of them are ≤ x.
+    return row_ids[sa.func.width_bucket(first, row_ids) + 1 : sa.func.width_bucket(last, row_ids)]
+
+
 def count_listed(conn: Connection, request: FacetRequest, listed: str | None) -> Counts:
     """Counts per value among the documents whose value ids are `listed` (SQLite's
     search_documents.facet_ids, joined by spaces); only the values counted are named."""

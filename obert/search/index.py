@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import CompoundSelect, FromClause, Select, Subque
 from obert.i18n.text import QueryTerm, phrase_sequences, query_terms
 from obert.search import cache, counts, gathered, snapshot
 from obert.search.backends import ROW_FACETS_BELOW, PostgresTSV, SQLiteFTS, backend_for
-from obert.search.facets import FacetRequest, count_listed
+from obert.search.facets import FacetRequest, count_listed, ids_of
 from obert.search.model import Hits, SearchQuery, Viewer
 from obert.storage.tables.search import CODE_SHIFT, FACET_IDS_COLUMN, facet_code
 from obert.storage.tables.search import search_doc_values as doc_values
@@ -525,12 +525,12 @@ def _facet_select(
     if rows:
         # Each match's row holds its value ids (PostgreSQL): no lookup per match at all. unnest() in
         # the select list, not as a lateral FROM item: a function scan per match cost ~10 µs each.
-        ids = sa.select(sa.func.unnest(matching.c.facet_ids).label("value_id")).subquery("ids")
-        value = ids.c.value_id
-        wanted = [value > codes[0] << CODE_SHIFT, value < (codes[-1] + 1) << CODE_SHIFT]
-        if codes != list(range(codes[0], codes[-1] + 1)):
-            wanted.append(value.op(">>")(sa.literal_column(str(CODE_SHIFT))).in_(codes))
-        per_id = sa.select(value, count.label("n")).where(*wanted).group_by(value).subquery("per_id")
+        # The values of the facets asked for, and of any between them, are counted, and the join to
+        # their names below keeps the ones asked for: a filter on each value before the grouping cost
+        # more than hashing it, and its estimate (a few dozen rows of hundreds of thousands) had the
+        # planner sort them all, on disk past work_mem.
+        ids = sa.select(sa.func.unnest(ids_of(matching.c.facet_ids, names)).label("value_id")).subquery("ids")
+        per_id = sa.select(ids.c.value_id, count.label("n")).group_by(ids.c.value_id).subquery("per_id")
     elif lateral:
         # PostgreSQL misjudges how many documents match and would rather hash every value of these
         # facets (half a million rows at 100,000 documents) than look up each match's few: a lateral
