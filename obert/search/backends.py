@@ -294,6 +294,12 @@ ROW_FACETS_BELOW = FACET_CODES["keyword"] << CODE_SHIFT
 _ROW_COLUMNS = ("state", "visibility", "organization_id", "modified", "facet_ids")
 
 
+def _titles(row: str = "") -> str:
+    """The title and keywords' part of a row's vector (`row`: an alias with its dot, or nothing): the
+    stored `titles` (migration 0025), or for a row of an earlier release (NULL) what ts_filter gives."""
+    return f"coalesce({row}{TITLES_COLUMN}, ts_filter({row}{TSV_COLUMN}, '{{a,b}}'))"
+
+
 # The type-ahead's entries (migration 0029) of the rows :ids: of the published public ones, each word of the
 # title and keywords that does not start another of the row's words, with the row's date. A word that starts
 # another ("barri" of "barris", a stem of its word: about half of them) finds nothing a prefix would not find
@@ -308,7 +314,7 @@ _TITLE_WORDS = (
     "SELECT lexeme, modified, doc_id FROM (SELECT w.lexeme, t.modified, t.doc_id, "
     'lead(w.lexeme) OVER (PARTITION BY t.doc_id ORDER BY w.lexeme COLLATE "C") AS next '
     "FROM unnest(CAST(:ids AS integer[])) AS i(id) CROSS JOIN LATERAL (SELECT r.doc_id, r.modified, "
-    f"r.state, r.visibility, coalesce(r.{TITLES_COLUMN}, ts_filter(r.{TSV_COLUMN}, '{{a,b}}')) AS titles "
+    f"r.state, r.visibility, {_titles('r.')} AS titles "
     f"FROM {TSV_TABLE} r WHERE r.doc_id = i.id OFFSET 0) AS t, unnest(t.titles) AS w "
     "WHERE t.state = 'published' AND t.visibility = 'public' AND t.modified IS NOT NULL) AS words "
     "WHERE next IS NULL OR NOT starts_with(next, lexeme)"
@@ -487,7 +493,7 @@ class PostgresTSV:
         newest first) and each is tested as it comes."""
         # Not coalesce(): the planner knows how common a word is in `titles` (its statistics), not in an
         # expression, and would rather read every row than walk the newest for a word it thinks rare.
-        titles = f"coalesce({TITLES_COLUMN}, ts_filter({TSV_COLUMN}, '{{a,b}}'))"
+        titles = _titles()
         where = (
             f"({TITLES_COLUMN} @@ query OR ({TITLES_COLUMN} IS NULL AND "
             f"ts_filter({TSV_COLUMN}, '{{a,b}}') @@ query))"
@@ -575,7 +581,7 @@ class PostgresTSV:
                 binds[f"from{n}_{m}"] = start
                 binds[f"below{n}_{m}"] = start[:-1] + chr(ord(start[-1]) + 1)
         every = f"HAVING count(DISTINCT n) = {len(terms)} " if len(terms) > 1 else ""
-        titles = f"coalesce(t.{TITLES_COLUMN}, ts_filter(t.{TSV_COLUMN}, '{{a,b}}'))"
+        titles = _titles("t.")
         return (
             sa.text(
                 # The candidates sorted newest first, then each row read by key (a lateral subquery the
@@ -639,11 +645,8 @@ def _score(terms: Sequence[QueryTerm], fields: Sequence[str]) -> str:
     3.5× counting the matches (28,073 at 100,000: +67 ms against +19 for ts_rank)."""
     if not _titled_score(fields):
         return f"-ts_rank_cd({_WEIGHTS}, {TSV_COLUMN}, query, 1)"
-    vector = (
-        f"coalesce({TITLES_COLUMN}, ts_filter({TSV_COLUMN}, '{{a,b}}'))"  # NULL: an earlier release's row
-    )
     words = _literal(_tsquery(terms, any_term=True, titles_only=False))
-    return f"-ts_rank({_WEIGHTS}, {vector}, to_tsquery('simple', {words}), 1)"
+    return f"-ts_rank({_WEIGHTS}, {_titles()}, to_tsquery('simple', {words}), 1)"
 
 
 def _rank(vector: str, query: str, terms: Sequence[QueryTerm], *, any_term: bool) -> str:

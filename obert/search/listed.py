@@ -77,8 +77,8 @@ def list_on_rows(
     ]
     ids = _value_ids(matching, names)
     if ids is not None:
-        # The values of the facets asked for, and of any between them, are counted, and the others left
-        # out of the few thousand counts afterwards: a filter on each value before the grouping cost more
+        # The values of the facets asked for, and of any between them, are counted (count_ids leaves the
+        # others out of the few thousand counts): a filter on each value before the grouping cost more
         # than hashing it, and its estimate (a few dozen rows of 500,000) had the planner sort them all.
         value = sa.select(sa.func.unnest(ids).label("value_id")).select_from(matching).subquery("ids")
         counted = sa.select(sa.literal(_VALUE), value.c.value_id, sa.func.count().cast(sa.Float)).group_by(
@@ -94,15 +94,13 @@ def list_on_rows(
             .subquery("best")
         )
         parts.append(sa.select(sa.literal(_LEADER), best.c.doc_id.cast(sa.BigInteger), best.c.rank))
-    codes = {facet_code(name) for name in names}
     count, found_ids, found_counts, best_rows = 0, [], [], []
     for kind, key, n in conn.execute(sa.union_all(*parts)):
         if kind == _COUNT:
             count = int(key)
         elif kind == _VALUE:
-            if int(key) >> CODE_SHIFT in codes:
-                found_ids.append(int(key))
-                found_counts.append(int(n))
+            found_ids.append(int(key))
+            found_counts.append(int(n))
         else:
             best_rows.append((int(key), float(n)))
     best_rows.sort(key=lambda row: -row[1] if worst_first else row[1])
